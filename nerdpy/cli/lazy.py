@@ -1,0 +1,53 @@
+"""A typer group whose subcommands are imported only when they are invoked."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import typer
+import typer.main
+from typer.core import TyperGroup
+
+from nerdpy.cli.registry import GROUPS, Entry
+
+
+def load_command(target: str, name: str) -> Any:
+    if target.startswith("@"):
+        return make_group(name, GROUPS[target[1:]])
+    module_name, _, command_name = target.partition(":")
+    module = importlib.import_module(module_name)
+    click_app = typer.main.get_command(module.app)
+    commands = getattr(click_app, "commands", None)
+    if commands is None:  # a module app with a single command
+        command = click_app
+    else:
+        command = commands[command_name]
+    command.name = name
+    return command
+
+
+class LazyGroup(TyperGroup):
+    """Subcommands come from a registry table and load on first use."""
+
+    table: dict[str, Entry] = {}
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return sorted(set(self.table) | set(self.commands))
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in self.table:
+            self.commands[cmd_name] = load_command(self.table[cmd_name].target, cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        # From the table: listing commands must not import every command module.
+        rows = [(name, self.table[name].help) for name in sorted(self.table)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def make_group(name: str, table: dict[str, Entry]) -> Any:
+    cls = type(f"LazyGroup_{name}", (LazyGroup,), {"table": table})
+    return cls(name=name, help=f"Manage {name}s", no_args_is_help=True, rich_markup_mode=None)

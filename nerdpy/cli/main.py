@@ -1,0 +1,115 @@
+"""Entry point: global flags, lazy command loading, and the one place where
+errors become a one-line message and an exit code."""
+
+
+
+import os
+import sys
+from typing import Optional, Sequence
+
+from nerdpy.errors import EXIT_TOOL_ERROR, ContainerExit, NerdpyError
+
+
+def build_app():  # -> typer.Typer
+    import typer
+
+    from nerdpy.cli.lazy import LazyGroup
+    from nerdpy.cli.registry import TOP
+    from nerdpy.cli.state import CliState
+
+    class RootGroup(LazyGroup):
+        table = TOP
+
+    app = typer.Typer(
+        cls=RootGroup,
+        name="nerdpy",
+        help="A rootless, daemonless container tool with Docker's command line.",
+        add_completion=False,
+        no_args_is_help=True,
+        rich_markup_mode=None,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+
+    @app.callback()
+    def root(
+        ctx: typer.Context,
+        debug: bool = typer.Option(False, "--debug", "-D", help="Enable debug output (tracebacks)"),
+        data_root: Optional[str] = typer.Option(None, "--data-root", help="Root directory of persistent state"),
+        storage_driver: Optional[str] = typer.Option(None, "--storage-driver", help="overlay, fuse-overlayfs or native"),
+        insecure_registry: list[str] = typer.Option([], "--insecure-registry", help="Registry reachable over plain HTTP"),
+        log_level: Optional[str] = typer.Option(None, "--log-level", "-l", help="debug, info, warn, error, fatal"),
+        version: bool = typer.Option(False, "--version", "-v", help="Print version information and quit", is_eager=True),
+    ) -> None:
+        from nerdpy.config import Flags, load_settings
+
+        if version:
+            from nerdpy import __version__
+
+            typer.echo(f"nerdpy version {__version__}")
+            raise typer.Exit(0)
+        flags = Flags(debug, data_root, storage_driver, tuple(insecure_registry), log_level)
+        ctx.obj = CliState(load_settings(flags))
+
+    return app
+
+
+def _debug_requested(args: Sequence[str]) -> bool:
+    return "--debug" in args or "-D" in args or os.environ.get("NERDPY_DEBUG", "") not in ("", "0", "false")
+
+
+def _usage_hint(exc: BaseException) -> str:
+    ctx = getattr(exc, "ctx", None)
+    path = ctx.command_path if ctx is not None else "nerdpy"
+    return f"See '{path} --help'."
+
+
+def run(args: Sequence[str]) -> int:
+    """Run the CLI on `args`; return the exit code. Never raises for user errors."""
+    import typer
+
+    debug = _debug_requested(args)
+    try:
+        result = build_app()(args=list(args), prog_name="nerdpy", standalone_mode=False)
+        return result if isinstance(result, int) else 0
+    except NerdpyError as exc:
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        message = f"Error: {exc.message}"
+        if exc.hint:
+            message += f"; hint: {exc.hint}"
+        print(message, file=sys.stderr)
+        return exc.exit_code
+    except ContainerExit as exc:
+        return exc.code
+    except typer.Exit as exc:
+        return int(getattr(exc, "exit_code", 0) or 0)
+    except typer.Abort:
+        print("Aborted.", file=sys.stderr)
+        return 130
+    except typer.TyperException as exc:  # click usage errors: Docker exits 125
+        text = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        print(f"Error: {text}\n{_usage_hint(exc)}", file=sys.stderr)
+        return int(getattr(exc, "exit_code", EXIT_TOOL_ERROR) and EXIT_TOOL_ERROR)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`nerdpy ps | head`): not an error.
+        sys.stderr.close()
+        return 0
+    except Exception as exc:  # a bug: one line, unless --debug
+        if debug:
+            raise
+        print(f"Error: internal error: {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
+        return EXIT_TOOL_ERROR
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    code = run(sys.argv[1:] if argv is None else argv)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        pass
+    sys.exit(code)

@@ -1,0 +1,45 @@
+"""Which module implements which command, with the one-line help shown in lists.
+
+Entries are "module:command" — the command named in that module's `app` — so
+the top-level shortcuts (`ps`, `images`, `rmi`) and the management groups
+(`container ls`, `image ls`, `image rm`) share one implementation each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Entry:
+    target: str  # "module:command", or "@group" for a management group
+    help: str
+    needs_userns: bool = True  # rootless: join the holder's namespaces first
+
+
+_C = "nerdpy.cli."
+
+GROUPS: dict[str, dict[str, Entry]] = {
+    "system": {
+        "info": Entry(_C + "system:info", "Display system-wide information", needs_userns=False),
+        "df": Entry(_C + "system:df", "Show disk usage"),
+        "prune": Entry(_C + "system:prune", "Remove unused data"),
+    },
+}
+
+TOP: dict[str, Entry] = {
+    "info": Entry(_C + "system:info", "Display system-wide information", needs_userns=False),
+    "version": Entry(_C + "system:version", "Show the nerdpy version information", needs_userns=False),
+    "unshare": Entry(_C + "system:unshare", "Run a command inside the rootless user namespace"),
+    "system": Entry("@system", "Manage nerdpy"),
+}
+
+
+def lookup(path: list[str]) -> Entry | None:
+    """The entry for a command path such as ["image", "ls"] or ["ps"]."""
+    if not path:
+        return None
+    entry = TOP.get(path[0])
+    if entry is None or not entry.target.startswith("@") or len(path) == 1:
+        return entry
+    return GROUPS[entry.target[1:]].get(path[1], entry)

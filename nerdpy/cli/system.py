@@ -1,0 +1,101 @@
+"""`nerdpy version`, `info`, `unshare`."""
+
+from __future__ import annotations
+
+import json
+import platform
+from typing import List, Optional
+
+import typer
+
+from nerdpy.cli import state
+
+app = typer.Typer()
+
+
+@app.command("version", help="Show the nerdpy version information")
+def version(
+    ctx: typer.Context,
+    format: Optional[str] = typer.Option(None, "--format", "-f", help="Format the output: json"),
+) -> None:
+    from nerdpy import __version__
+
+    data = {"Client": {"Version": __version__, "Python": platform.python_version(), "Os": "linux",
+                       "Arch": platform.machine()}}
+    if format == "json" or format == "{{json .}}":
+        typer.echo(json.dumps(data))
+        return
+    if format:
+        from nerdpy.cli.output import render_template
+
+        typer.echo(render_template(format, data))
+        return
+    typer.echo(f"Client:\n Version:\t{__version__}\n Python:\t{platform.python_version()}\n OS/Arch:\tlinux/{platform.machine()}")
+
+
+@app.command("info", help="Display system-wide information")
+def info(
+    ctx: typer.Context,
+    format: Optional[str] = typer.Option(None, "--format", "-f", help="Format the output: json or a Go template"),
+) -> None:
+    from nerdpy.api.system import info as host_info
+
+    report = host_info(state.settings(ctx))
+    data = report.to_dict()
+    if format == "json" or format == "{{json .}}":
+        typer.echo(json.dumps(data, indent=None))
+    elif format:
+        from nerdpy.cli.output import render_template
+
+        typer.echo(render_template(format, data))
+    else:
+        typer.echo(_render_info(data))
+    if not report.usable:
+        raise typer.Exit(1)
+
+
+def _maps(ranges: list[dict]) -> str:
+    return ", ".join(f"{r['inside']}:{r['outside']}:{r['count']}" for r in ranges) or "-"
+
+
+def _render_info(d: dict) -> str:
+    from nerdpy import __version__
+
+    runtime = d["runtime"]
+    lines = [
+        "Client:",
+        f" Version:          {__version__}",
+        "Server:",
+        f" Rootless:         {str(d['rootless']).lower()}",
+    ]
+    if d["rootless"]:
+        lines += [f" UID mapping:      {_maps(d['uid_map'])}", f" GID mapping:      {_maps(d['gid_map'])}"]
+    lines += [
+        f" OCI runtime:      {runtime['name'] + ' (' + runtime['path'] + ')' if runtime else '-'}",
+        f" Runtime version:  {(runtime or {}).get('version') or '-'}",
+        f" Storage driver:   {d['storage_driver']} ({d['storage_driver_reason']})",
+        f" Cgroup version:   {d['cgroup_version']}",
+        f" Cgroup limits:    {'yes' if d['cgroup_limits'] else 'no'}",
+        f" Network backends: {', '.join(t['name'] for t in d['network_backends']) or '-'}",
+        f" Kernel version:   {d['kernel']}",
+        f" Data root:        {d['data_root']}",
+        f" Runtime root:     {d['runtime_root']}",
+    ]
+    for problem in d["problems"]:
+        label = "ERROR" if problem["severity"] == "error" else "WARNING"
+        lines.append(f"{label}: {problem['message']}; fix: {problem['fix']}")
+    return "\n".join(lines)
+
+
+@app.command(
+    "unshare",
+    help="Run a command inside the rootless user namespace (default: a shell)",
+    context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True},
+)
+def unshare(
+    ctx: typer.Context,
+    command: Optional[List[str]] = typer.Argument(None, help="Command and arguments"),
+) -> None:
+    from nerdpy.api.system import unshare_exec
+
+    unshare_exec(state.settings(ctx), list(command or []))

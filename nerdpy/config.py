@@ -1,0 +1,167 @@
+"""Settings: the one module that reads configuration.
+
+Precedence, lowest first: built-in defaults -> config file (TOML) -> environment
+(NERDPY_*) -> command-line flags. Everything else receives a `Settings`.
+
+Config file keys (all optional)::
+
+    data_root = "/path"            storage_driver = "overlay" | "fuse-overlayfs" | "native"
+    runtime_root = "/path"         insecure_registries = ["myreg:5000"]
+    runtime = "runc"               log_level = "info"
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from nerdpy.errors import InvalidArgument
+from nerdpy.paths import Layout, ensure_private_dir, root_layout, rootless_layout
+
+# Set when a process already runs inside the rootless namespace (where getuid()
+# says 0): the uid/gid of the user who invoked nerdpy, like podman's
+# _CONTAINERS_ROOTLESS_UID.
+ENV_ROOTLESS_UID = "NERDPY_ROOTLESS_UID"
+ENV_ROOTLESS_GID = "NERDPY_ROOTLESS_GID"
+
+STORAGE_DRIVERS = ("overlay", "fuse-overlayfs", "native")
+LOG_LEVELS = ("debug", "info", "warn", "warning", "error", "fatal", "panic")
+
+
+@dataclass(frozen=True)
+class Flags:
+    """Global flags as given on the command line (None: not given)."""
+
+    debug: bool = False
+    data_root: str | None = None
+    storage_driver: str | None = None
+    insecure_registries: tuple[str, ...] = ()
+    log_level: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    layout: Layout
+    rootless: bool
+    host_uid: int
+    host_gid: int
+    debug: bool = False
+    log_level: str = "info"
+    storage_driver: str | None = None  # None: probe
+    insecure_registries: tuple[str, ...] = ()
+    runtime: str = "runc"
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def in_userns(self) -> bool:
+        """True when this process already joined the rootless namespace."""
+        return self.rootless and os.getuid() == 0
+
+
+def host_identity(env: Mapping[str, str]) -> tuple[int, int]:
+    uid = env.get(ENV_ROOTLESS_UID)
+    if uid is not None:
+        return int(uid), int(env.get(ENV_ROOTLESS_GID, uid))
+    return os.getuid(), os.getgid()
+
+
+def load_settings(flags: Flags = Flags(), env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    uid, gid = host_identity(env)
+    rootless = uid != 0
+    layout = rootless_layout(uid, env) if rootless else root_layout()
+    values: dict[str, Any] = {}
+    values.update(_read_file(Path(env.get("NERDPY_CONFIG", layout.config_file))))
+    values.update(_from_env(env))
+    values.update(_from_flags(flags))
+    layout = Layout(
+        data_root=Path(values.pop("data_root", layout.data_root)).expanduser(),
+        runtime_root=Path(values.pop("runtime_root", layout.runtime_root)).expanduser(),
+        config_dir=layout.config_dir,
+    )
+    driver = values.pop("storage_driver", None)
+    if driver is not None and driver not in STORAGE_DRIVERS:
+        raise InvalidArgument(
+            f"unknown storage driver {driver!r}", hint=f"use one of: {', '.join(STORAGE_DRIVERS)}"
+        )
+    level = str(values.pop("log_level", "debug" if flags.debug else "info")).lower()
+    if level not in LOG_LEVELS:
+        raise InvalidArgument(f"unknown log level {level!r}", hint=f"use one of: {', '.join(LOG_LEVELS)}")
+    insecure = tuple(values.pop("insecure_registries", ()))
+    return Settings(
+        layout=layout,
+        rootless=rootless,
+        host_uid=uid,
+        host_gid=gid,
+        debug=bool(values.pop("debug", False)),
+        log_level=level,
+        storage_driver=driver,
+        insecure_registries=insecure,
+        runtime=str(values.pop("runtime", "runc")),
+        extra=values,
+    )
+
+
+def with_flags(settings: Settings, **changes: Any) -> Settings:
+    return replace(settings, **changes)
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise InvalidArgument(f"cannot read config file {path}: {exc.strerror}") from None
+    import tomllib  # only paid for when a config file exists
+
+    try:
+        data = tomllib.loads(raw.decode())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidArgument(f"invalid config file {path}: {exc}") from None
+    known = {"data_root", "runtime_root", "storage_driver", "insecure_registries", "runtime", "log_level", "debug"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise InvalidArgument(f"invalid config file {path}: unknown key {unknown[0]!r}")
+    if "insecure_registries" in data and not isinstance(data["insecure_registries"], list):
+        raise InvalidArgument(f"invalid config file {path}: insecure_registries must be a list")
+    return data
+
+
+def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key in ("data_root", "runtime_root", "storage_driver", "runtime", "log_level"):
+        value = env.get(f"NERDPY_{key.upper()}")
+        if value:
+            values[key] = value
+    insecure = env.get("NERDPY_INSECURE_REGISTRY")
+    if insecure:
+        values["insecure_registries"] = [r for r in insecure.split(",") if r]
+    if env.get("NERDPY_DEBUG", "") not in ("", "0", "false"):
+        values["debug"] = True
+    return values
+
+
+def _from_flags(flags: Flags) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if flags.debug:
+        values["debug"] = True
+    if flags.data_root:
+        values["data_root"] = flags.data_root
+    if flags.storage_driver:
+        values["storage_driver"] = flags.storage_driver
+    if flags.insecure_registries:
+        values["insecure_registries"] = list(flags.insecure_registries)
+    if flags.log_level:
+        values["log_level"] = flags.log_level
+    return values
+
+
+def prepare_runtime_root(settings: Settings) -> Path:
+    """Create the runtime root privately; the /tmp fallback's parent too."""
+    root = settings.layout.runtime_root
+    if settings.rootless and root.parent.name.startswith("nerdpy-run-"):
+        ensure_private_dir(root.parent)
+    return ensure_private_dir(root)

@@ -1,0 +1,87 @@
+"""The one exception hierarchy of nerdpy, each kind with its exit code and a hint.
+
+Code below the CLI raises these; `nerdpy.cli.main` is the single place that
+turns them into a one-line message and an exit code (125 for nerdpy's own
+errors, as Docker; 126/127 when a container's command cannot be invoked).
+"""
+
+from __future__ import annotations
+
+EXIT_TOOL_ERROR = 125
+EXIT_CANNOT_INVOKE = 126
+EXIT_COMMAND_NOT_FOUND = 127
+
+
+class NerdpyError(Exception):
+    """Base of every error nerdpy reports to a user."""
+
+    exit_code: int = EXIT_TOOL_ERROR
+    kind: str = "error"
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class NotFound(NerdpyError):
+    kind = "not found"
+
+
+class AlreadyExists(NerdpyError):
+    kind = "already exists"
+
+
+class InvalidArgument(NerdpyError):
+    kind = "invalid argument"
+
+
+class Conflict(NerdpyError):
+    kind = "conflict"
+
+
+class Unavailable(NerdpyError):
+    kind = "unavailable"
+
+
+class PermissionDenied(NerdpyError):
+    kind = "permission denied"
+
+
+class NotImplementedYet(NerdpyError):
+    kind = "not implemented"
+
+
+class Unauthenticated(NerdpyError):
+    kind = "unauthenticated"
+
+
+class DataCorrupted(NerdpyError):
+    """Bytes did not match their digest, or a record is unreadable."""
+
+    kind = "data corrupted"
+
+
+class CannotInvoke(NerdpyError):
+    """The container's command exists but cannot be executed (Docker's 126)."""
+
+    kind = "cannot invoke"
+    exit_code = EXIT_CANNOT_INVOKE
+
+
+class CommandNotFound(NerdpyError):
+    """The container's command does not exist (Docker's 127)."""
+
+    kind = "command not found"
+    exit_code = EXIT_COMMAND_NOT_FOUND
+
+
+class ContainerExit(Exception):
+    """Not an error: a foreground container ended; the CLI exits with its code."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code

@@ -1,0 +1,1 @@
+"""Presentation helpers shared by every command: Go-template rendering and tables."""

@@ -1,0 +1,220 @@
+"""Diagnose the host: what nerdpy will use, and the exact fix for what is missing.
+
+Everything here only reads the host; `nerdpy info` renders the report.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from nerdpy.config import Settings
+from nerdpy.userns import IdRange
+from nerdpy.userns.subids import SUBGID, SUBUID, lookup_ranges
+
+
+@dataclass(frozen=True)
+class Problem:
+    severity: str  # "error": containers cannot run; "warning": a feature degrades
+    message: str
+    fix: str
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    path: str | None
+    version: str | None = None
+
+
+@dataclass
+class HostReport:
+    rootless: bool
+    uid: int
+    uid_map: list[IdRange] = field(default_factory=list)
+    gid_map: list[IdRange] = field(default_factory=list)
+    runtime: Tool | None = None
+    storage_driver: str = "native"
+    storage_driver_reason: str = ""
+    cgroup_version: str = "unknown"
+    cgroup_limits: bool = False
+    network_backends: list[Tool] = field(default_factory=list)
+    data_root: str = ""
+    runtime_root: str = ""
+    kernel: str = ""
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def usable(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["usable"] = self.usable
+        return data
+
+
+def find_tool(name: str, extra_dirs: tuple[str, ...] = ("/usr/sbin", "/sbin", "/usr/libexec/podman")) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    for directory in extra_dirs:
+        candidate = os.path.join(directory, name)
+        if os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def _version(path: str, args: tuple[str, ...] = ("--version",)) -> str | None:
+    try:
+        out = subprocess.run([path, *args], capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    text = (out.stdout or out.stderr).strip().splitlines()
+    return text[0] if text else None
+
+
+def _read_int(path: str) -> int | None:
+    try:
+        return int(Path(path).read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def cgroup_version() -> str:
+    """'2' (unified), '1 (hybrid)' or '1', as mounted on /sys/fs/cgroup."""
+    try:
+        mounts = Path("/proc/self/mounts").read_text().splitlines()
+    except OSError:
+        return "unknown"
+    types = {line.split()[1]: line.split()[2] for line in mounts if len(line.split()) > 2}
+    if types.get("/sys/fs/cgroup") == "cgroup2":
+        return "2"
+    if "/sys/fs/cgroup/unified" in types:
+        return "1 (hybrid)"
+    return "1"
+
+
+def _setuid_or_caps(path: str) -> bool:
+    st = os.stat(path)
+    if st.st_uid == 0 and st.st_mode & stat.S_ISUID:
+        return True
+    try:
+        return bool(os.getxattr(path, "security.capability"))
+    except OSError:
+        return False
+
+
+def _check_userns(problems: list[Problem]) -> None:
+    if _read_int("/proc/sys/user/max_user_namespaces") == 0:
+        problems.append(Problem("error", "user namespaces are disabled (user.max_user_namespaces = 0)",
+                                "sudo sysctl -w user.max_user_namespaces=28633"))
+    if _read_int("/proc/sys/kernel/unprivileged_userns_clone") == 0:
+        problems.append(Problem("error", "unprivileged user namespaces are disabled (kernel.unprivileged_userns_clone = 0)",
+                                "sudo sysctl -w kernel.unprivileged_userns_clone=1"))
+    if _read_int("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == 1:
+        problems.append(Problem("error", "AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns = 1)",
+                                "sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0"))
+
+
+def _check_id_maps(report: HostReport, settings: Settings) -> None:
+    import pwd
+
+    try:
+        name = pwd.getpwuid(settings.host_uid).pw_name
+    except KeyError:
+        name = str(settings.host_uid)
+    for tool in ("newuidmap", "newgidmap"):
+        path = find_tool(tool)
+        if path is None:
+            report.problems.append(Problem("error", f"{tool} is missing", "sudo apt-get install uidmap"))
+        elif not _setuid_or_caps(path):
+            report.problems.append(Problem("error", f"{path} is not setuid root", f"sudo chmod u+s {path}"))
+    for kind, source, target, own in (("subuid", SUBUID, report.uid_map, settings.host_uid),
+                                      ("subgid", SUBGID, report.gid_map, settings.host_gid)):
+        ranges = lookup_ranges(source, settings.host_uid)
+        if not ranges:
+            report.problems.append(Problem(
+                "error", f"no {kind} range for {name} in {source}",
+                f"sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 {name}"))
+            continue
+        target.append(IdRange(0, own, 1))
+        inside = 1
+        for start, count in ranges:
+            target.append(IdRange(inside, start, count))
+            inside += count
+        if inside < 65537:
+            report.problems.append(Problem(
+                "warning", f"{kind} range of {name} has {inside - 1} ids; images may use uids up to 65535",
+                f"give {name} at least 65536 ids in {source}"))
+
+
+def _storage_driver(report: HostReport, settings: Settings) -> None:
+    if settings.storage_driver:
+        report.storage_driver, report.storage_driver_reason = settings.storage_driver, "forced by configuration"
+        return
+    recorded = settings.layout.snapshots_dir / "driver"
+    if recorded.is_file():
+        report.storage_driver = recorded.read_text().strip()
+        report.storage_driver_reason = f"recorded in {recorded}"
+        return
+    release = tuple(int(p) for p in os.uname().release.split(".")[:2] if p.isdigit())
+    overlay = "overlay" in Path("/proc/filesystems").read_text()
+    if overlay and (not settings.rootless or release >= (5, 11)):
+        report.storage_driver = "overlay"
+        report.storage_driver_reason = "native overlayfs" + (" in the user namespace" if settings.rootless else "")
+    elif find_tool("fuse-overlayfs") and os.access("/dev/fuse", os.R_OK | os.W_OK):
+        report.storage_driver, report.storage_driver_reason = "fuse-overlayfs", "overlayfs unavailable"
+    else:
+        report.storage_driver, report.storage_driver_reason = "native", "no overlay available: copying driver"
+
+
+def host_report(settings: Settings) -> HostReport:
+    report = HostReport(rootless=settings.rootless, uid=settings.host_uid,
+                        data_root=str(settings.layout.data_root), runtime_root=str(settings.layout.runtime_root),
+                        kernel=os.uname().release)
+    if settings.rootless:
+        _check_userns(report.problems)
+        _check_id_maps(report, settings)
+    for name in (settings.runtime, "runc", "crun"):
+        path = find_tool(name)
+        if path:
+            report.runtime = Tool(name, path, _version(path))
+            break
+    if report.runtime is None:
+        report.problems.append(Problem("error", "no OCI runtime (runc or crun) found", "sudo apt-get install runc"))
+    _storage_driver(report, settings)
+    report.cgroup_version = cgroup_version()
+    if report.cgroup_version == "2":
+        report.cgroup_limits = not settings.rootless or _delegated_controllers()
+    else:
+        report.cgroup_limits = not settings.rootless
+    if not report.cgroup_limits:
+        report.problems.append(Problem(
+            "warning", f"cgroup v{report.cgroup_version}: --memory, --cpus and --pids-limit are ignored rootless",
+            "boot with systemd.unified_cgroup_hierarchy=1 and delegate controllers to user@.service"))
+    for name in ("slirp4netns", "pasta"):
+        path = find_tool(name)
+        if path:
+            report.network_backends.append(Tool(name, path, _version(path) if name == "slirp4netns" else None))
+    if settings.rootless:
+        if not report.network_backends:
+            report.problems.append(Problem("warning", "no slirp4netns or pasta: only --network none and host work",
+                                           "sudo apt-get install slirp4netns"))
+        if not os.access("/dev/net/tun", os.R_OK | os.W_OK):
+            report.problems.append(Problem("warning", "/dev/net/tun is not accessible: container networking fails",
+                                           "sudo chmod 0666 /dev/net/tun"))
+    return report
+
+
+def _delegated_controllers() -> bool:
+    try:
+        own = Path("/proc/self/cgroup").read_text().strip().split("::", 1)[-1]
+        controllers = Path("/sys/fs/cgroup" + own.rsplit("/", 1)[0], "cgroup.subtree_control").read_text().split()
+    except OSError:
+        return False
+    return {"memory", "pids"} <= set(controllers)

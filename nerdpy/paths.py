@@ -1,0 +1,143 @@
+"""Where nerdpy keeps things on disk: one `Layout` for root mode and rootless mode.
+
+On-disk layout (rootless; root uses /var/lib/nerdpy, /run/nerdpy, /etc/nerdpy)::
+
+    <data_root>/                       $XDG_DATA_HOME/nerdpy       persistent
+        meta.db                        sqlite (WAL): images, containers, volumes, networks
+        content/blobs/sha256/<hex>     content store, immutable once committed
+        content/ingest/<ref>/          partial downloads (resumable), one lock per ref
+        snapshots/<driver>/            snapshotter state, one driver per store
+        containers/<id>/               bundle (config.json), logs, hosts, hostname, resolv.conf
+        volumes/<name>/_data           named volumes
+        locks/                         fcntl lock files (gc.lock, unpack-<chainid>.lock, ...)
+    <runtime_root>/                    $XDG_RUNTIME_DIR/nerdpy     tmpfs, gone at reboot
+        holder.pid                     pid + start time of the user-namespace holder
+        holder.lock                    serialises creating the holder
+        runc/                          the OCI runtime's --root
+        shims/<id>/                    shim pid, attach socket, exit record (short paths)
+        netns/                         network-namespace state
+    <config_dir>/config.toml           settings (see nerdpy.config)
+
+Lock rules: a process holding a lock on a content ref, a chain ID or gc.lock never
+waits for another lock of a lower rank (gc > unpack > ingest); sqlite
+transactions are short and never held across a lock wait.
+
+This module is pure: callers hand in identity and environment; it reads nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+APP = "nerdpy"
+ROOT_DATA = Path("/var/lib/nerdpy")
+ROOT_RUNTIME = Path("/run/nerdpy")
+ROOT_CONFIG = Path("/etc/nerdpy")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The three roots and every well-known path below them."""
+
+    data_root: Path
+    runtime_root: Path
+    config_dir: Path
+
+    @property
+    def meta_db(self) -> Path:
+        return self.data_root / "meta.db"
+
+    @property
+    def content_dir(self) -> Path:
+        return self.data_root / "content"
+
+    @property
+    def snapshots_dir(self) -> Path:
+        return self.data_root / "snapshots"
+
+    @property
+    def containers_dir(self) -> Path:
+        return self.data_root / "containers"
+
+    @property
+    def volumes_dir(self) -> Path:
+        return self.data_root / "volumes"
+
+    @property
+    def locks_dir(self) -> Path:
+        return self.data_root / "locks"
+
+    @property
+    def runc_root(self) -> Path:
+        return self.runtime_root / "runc"
+
+    @property
+    def shims_dir(self) -> Path:
+        return self.runtime_root / "shims"
+
+    @property
+    def netns_dir(self) -> Path:
+        return self.runtime_root / "netns"
+
+    @property
+    def holder_pidfile(self) -> Path:
+        return self.runtime_root / "holder.pid"
+
+    @property
+    def holder_lock(self) -> Path:
+        return self.runtime_root / "holder.lock"
+
+    @property
+    def config_file(self) -> Path:
+        return self.config_dir / "config.toml"
+
+
+def root_layout() -> Layout:
+    return Layout(ROOT_DATA, ROOT_RUNTIME, ROOT_CONFIG)
+
+
+def rootless_layout(uid: int, env: Mapping[str, str]) -> Layout:
+    """XDG locations for an unprivileged user (platformdirs), with a private
+    fallback when XDG_RUNTIME_DIR is missing, as under `su` or in CI."""
+    from platformdirs import unix
+
+    dirs = unix.Unix(APP, appauthor=False)
+    data = Path(dirs.user_data_dir)
+    config = Path(dirs.user_config_dir)
+    xdg_runtime = env.get("XDG_RUNTIME_DIR", "")
+    if xdg_runtime and _usable_private_dir(Path(xdg_runtime)):
+        runtime = Path(xdg_runtime) / APP
+    else:
+        # As podman does: a per-user directory under the temp dir, 0700 and ours.
+        runtime = Path(env.get("TMPDIR", "/tmp")) / f"{APP}-run-{uid}" / APP
+    return Layout(data, runtime, config)
+
+
+def _usable_private_dir(path: Path) -> bool:
+    # getuid(), not the host uid: inside the rootless namespace both read as 0.
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    return st.st_uid == os.getuid() and os.access(path, os.W_OK | os.X_OK)
+
+
+def ensure_private_dir(path: Path, uid: int | None = None) -> Path:
+    """Create `path` (and parents) 0700, refusing a directory someone else owns
+    or a symlink planted in its place (the runtime fallback lives in /tmp)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    st = os.lstat(path)
+    owner = os.getuid() if uid is None else uid
+    if not os.path.isdir(path) or os.path.islink(path) or st.st_uid != owner:
+        from nerdpy.errors import PermissionDenied
+
+        raise PermissionDenied(
+            f"{path} is not a private directory owned by uid {owner}",
+            hint=f"remove {path} and try again",
+        )
+    if st.st_mode & 0o077:
+        os.chmod(path, 0o700)
+    return path

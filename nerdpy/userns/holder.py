@@ -1,0 +1,204 @@
+"""Create, find and join the holder: the process that keeps the user's rootless
+user+mount namespace alive between commands (podman's pause process).
+
+The holder's pid and start time sit in `<runtime_root>/holder.pid`; the start
+time guards against a recycled pid. `holder.lock` (flock) serialises creation
+so two concurrent commands end up in the same namespace.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+from nerdpy.errors import PermissionDenied, Unavailable
+from nerdpy.linux import libc
+from nerdpy.userns import IdMapping, IdRange
+
+ENV_ROOTLESS_UID = "NERDPY_ROOTLESS_UID"
+ENV_ROOTLESS_GID = "NERDPY_ROOTLESS_GID"
+HOLDER_ENV = "NERDPY_HOLDER"
+
+
+def process_start_time(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name may contain spaces and parentheses: split after the last ')'.
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return int(fields[19])
+
+
+def read_holder(pidfile: Path) -> int | None:
+    """The live holder's pid, or None when there is none (or it is stale)."""
+    try:
+        pid_text, start_text = pidfile.read_text().split()
+        pid, start = int(pid_text), int(start_text)
+    except (OSError, ValueError):
+        return None
+    if process_start_time(pid) != start:
+        return None
+    return pid
+
+
+def join(runtime_root: Path, pidfile: Path, lockfile: Path, mapping_factory) -> int:
+    """Enter the holder's namespaces, creating the holder when it is gone.
+
+    Must be called while the process is single-threaded. `mapping_factory`
+    returns the IdMapping; it is only called when a holder must be created.
+    Returns the holder's pid.
+    """
+    pid = read_holder(pidfile)
+    if pid is None:
+        fd = os.open(lockfile, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            pid = read_holder(pidfile)
+            if pid is None:
+                pid = _create_holder(mapping_factory(), pidfile)
+        finally:
+            os.close(fd)
+    _enter(pid)
+    return pid
+
+
+def _enter(pid: int) -> None:
+    cwd = _saved_cwd()
+    uid, gid = os.getuid(), os.getgid()
+    user_fd = os.open(f"/proc/{pid}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
+    mnt_fd = os.open(f"/proc/{pid}/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        libc.setns(user_fd, libc.CLONE_NEWUSER)
+        libc.setns(mnt_fd, libc.CLONE_NEWNS)
+    except OSError as exc:
+        raise Unavailable(
+            f"cannot join the rootless namespace of holder {pid}: {exc.strerror}",
+            hint="kill the holder process and try again; nerdpy recreates it",
+        ) from None
+    finally:
+        os.close(user_fd)
+        os.close(mnt_fd)
+    os.environ[ENV_ROOTLESS_UID] = str(uid)
+    os.environ[ENV_ROOTLESS_GID] = str(gid)
+    os.environ.setdefault("HOME", os.path.expanduser("~"))
+    # Unmapped supplementary groups would show as nobody; drop them.
+    try:
+        os.setgroups([])
+    except OSError:
+        pass
+    try:
+        os.chdir(cwd)
+    except OSError:
+        os.chdir("/")
+
+
+def _saved_cwd() -> str:
+    try:
+        return os.getcwd()
+    except OSError:
+        return "/"
+
+
+def _holder_argv() -> list[str]:
+    import shutil
+
+    catatonit = shutil.which("catatonit") or "/usr/libexec/podman/catatonit"
+    if os.access(catatonit, os.X_OK):
+        return [catatonit, "-P"]
+    sleep = shutil.which("sleep") or "/bin/sleep"
+    return [sleep, "infinity"]
+
+
+def _create_holder(mapping: IdMapping, pidfile: Path) -> int:
+    newuidmap, newgidmap = _map_tools()
+    argv = _holder_argv()
+    to_parent_r, to_parent_w = os.pipe()
+    to_child_r, to_child_w = os.pipe()
+    first = os.fork()
+    if first == 0:  # pragma: no cover - runs in the forked child
+        _holder_child(to_parent_w, to_child_r, (to_parent_r, to_child_w), argv)
+    os.close(to_parent_w)
+    os.close(to_child_r)
+    os.waitpid(first, 0)
+    try:
+        data = os.read(to_parent_r, 32)
+        if not data:
+            raise Unavailable(
+                "cannot create a user namespace",
+                hint="unprivileged user namespaces look disabled: see `nerdpy info` for the fix",
+            )
+        pid = int(data)
+        _write_map(newuidmap, pid, mapping.uids)
+        _write_map(newgidmap, pid, mapping.gids)
+        os.write(to_child_w, b"1")
+    finally:
+        os.close(to_parent_r)
+        os.close(to_child_w)
+    start = process_start_time(pid)
+    if start is None:
+        raise Unavailable("the rootless namespace holder died while starting")
+    tmp = pidfile.with_name(f".{pidfile.name}.{os.getpid()}")
+    tmp.write_text(f"{pid} {start}\n")
+    os.replace(tmp, pidfile)
+    return pid
+
+
+def _holder_child(to_parent_w: int, to_child_r: int, unused: tuple[int, int], argv: list[str]) -> None:
+    """Forked child: detach, unshare, wait to be mapped, become the holder."""
+    code = 1
+    try:
+        for fd in unused:
+            os.close(fd)
+        os.setsid()
+        if os.fork() != 0:
+            os._exit(0)
+        try:
+            libc.unshare(libc.CLONE_NEWUSER | libc.CLONE_NEWNS)
+        except OSError:
+            os._exit(1)
+        os.write(to_parent_w, str(os.getpid()).encode())
+        os.close(to_parent_w)
+        if os.read(to_child_r, 1) != b"1":
+            os._exit(1)
+        os.close(to_child_r)
+        os.chdir("/")
+        null = os.open(os.devnull, os.O_RDWR)
+        for target in (0, 1, 2):
+            os.dup2(null, target)
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), HOLDER_ENV: "1"}
+        os.execve(argv[0], argv, env)
+    except BaseException:
+        pass
+    os._exit(code)
+
+
+def _map_tools() -> tuple[str, str]:
+    import shutil
+
+    tools = []
+    for name in ("newuidmap", "newgidmap"):
+        path = shutil.which(name) or f"/usr/bin/{name}"
+        if not os.access(path, os.X_OK):
+            raise PermissionDenied(
+                f"{name} not found",
+                hint="install it as root: apt-get install uidmap (Fedora: shadow-utils)",
+            )
+        tools.append(path)
+    return tools[0], tools[1]
+
+
+def _write_map(tool: str, pid: int, ranges: tuple[IdRange, ...]) -> None:
+    args = [tool, str(pid)]
+    for r in ranges:
+        args += [str(r.inside), str(r.outside), str(r.count)]
+    import subprocess
+
+    proc = subprocess.run(args, capture_output=True, text=True)
+    if proc.returncode != 0:
+        detail = (proc.stderr.strip().splitlines() or ["failed"])[-1]
+        raise PermissionDenied(
+            f"{os.path.basename(tool)} failed: {detail}",
+            hint=f"check that {tool} is setuid root (chmod u+s {tool}) and that /etc/subuid and /etc/subgid list your ranges",
+        )
