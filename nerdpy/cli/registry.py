@@ -32,6 +32,7 @@ TOP: dict[str, Entry] = {
     "version": Entry(_C + "system:version", "Show the nerdpy version information", needs_userns=False),
     "unshare": Entry(_C + "system:unshare", "Run a command inside the rootless user namespace"),
     "system": Entry("@system", "Manage nerdpy"),
+    "compose": Entry(_C + "compose:compose", "Define and run multi-container applications (not implemented yet)"),
 }
 
 
