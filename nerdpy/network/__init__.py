@@ -1,0 +1,121 @@
+"""Container networking: the contract the container lifecycle calls.
+
+`setup(settings, container_id, request)` runs in the CLI process (rootless: inside
+the holder's user+mount namespace) BEFORE `runc create`; the container joins
+`Attachment.netns_path`. The shim must inherit `Attachment.keep_fds` and keep them
+open for the container's life: helper processes (slirp4netns `--exit-fd`) exit
+when the last copy closes, so they die with the shim. The CLI closes its own
+copies (`Attachment.release()`) once the shim runs. `teardown(settings,
+container_id)` undoes everything (netns mount, helpers, veths, port rules, peers'
+hosts entries); it is idempotent and safe after a crash or a reboot: call it when
+the container stops and again on `rm`.
+
+Modes (`NetworkRequest.networks`, Docker's `--network` values, repeatable only
+for user networks): "" / "default" / "bridge" (rootless: a per-container
+slirp4netns; root: the `bridge` network on the host bridge `nerdpy0`), "none",
+"host", "container:<full container id>" (the caller resolves the name; the netns
+of that container is joined), or user network names / ids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from nerdpy.network.ports import PortMapping, expand_exposed, parse_publish
+
+if TYPE_CHECKING:  # pragma: no cover
+    from nerdpy.config import Settings
+
+__all__ = [
+    "Attachment",
+    "Endpoint",
+    "NetworkRequest",
+    "PortMapping",
+    "expand_exposed",
+    "parse_publish",
+    "published_ports",
+    "setup",
+    "teardown",
+]
+
+
+@dataclass(frozen=True)
+class NetworkRequest:
+    """What `run`/`create` asked for, already parsed (see parse_publish)."""
+
+    networks: tuple[str, ...] = ()  # empty: the default network
+    ports: tuple[PortMapping, ...] = ()  # from -p (parse_publish)
+    publish_all: bool = False  # -P
+    exposed_ports: tuple[str, ...] = ()  # image ExposedPorts keys + --expose: "80/tcp", "53/udp"
+    dns: tuple[str, ...] = ()
+    dns_search: tuple[str, ...] = ()
+    dns_options: tuple[str, ...] = ()
+    add_hosts: tuple[str, ...] = ()  # "name:ip" (ip may be "host-gateway")
+    hostname: str = ""  # empty: the first 12 hex digits of the container id
+    domainname: str = ""
+    name: str = ""  # the container's name, resolvable by peers on user networks
+    aliases: tuple[str, ...] = ()  # --network-alias (compose adds the service name here)
+    ip: str = ""  # --ip: a static address on the (first) user network
+    mac_address: str = ""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """The container's presence on one network (Docker's NetworkSettings.Networks[name])."""
+
+    network: str
+    network_id: str
+    ip: str
+    prefix_len: int
+    gateway: str
+    mac: str = ""
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Attachment:
+    netns_path: str | None  # None: share the host's network namespace
+    keep_fds: tuple[int, ...] = ()
+    hosts: str = ""  # contents for <container dir>/hosts
+    resolv_conf: str = ""  # contents for <container dir>/resolv.conf
+    hostname: str = ""  # contents for <container dir>/hostname (one line, newline-terminated)
+    ports: tuple[PortMapping, ...] = ()  # as published: host ports resolved
+    ip: str = ""  # primary address ("" for none/host)
+    endpoints: tuple[Endpoint, ...] = field(default_factory=tuple)
+    mode: str = "bridge"  # "bridge" (default), "none", "host", "container", or "user"
+
+    def release(self) -> None:
+        """Close this process's copies of keep_fds (after the shim inherited them)."""
+        import os
+
+        for fd in self.keep_fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def setup(settings: "Settings", container_id: str, request: NetworkRequest) -> Attachment:
+    """Create the container's network namespace, helpers and published ports.
+
+    On any error nothing is left half-created (it tears down what it made).
+    """
+    from nerdpy.network.attach import setup as _setup
+
+    return _setup(settings, container_id, request)
+
+
+def teardown(settings: "Settings", container_id: str) -> None:
+    """Remove the container's namespace, helpers, ports and peer entries. Idempotent."""
+    from nerdpy.network.attach import teardown as _teardown
+
+    _teardown(settings, container_id)
+
+
+def published_ports(settings: "Settings", container_id: str) -> tuple[PortMapping, ...]:
+    """The ports currently published for a container (`nerdpy port`)."""
+    from nerdpy.network.state import load_attachment
+
+    record = load_attachment(settings, container_id)
+    return record.ports if record else ()
