@@ -24,6 +24,8 @@ def load_command(target: str, name: str) -> Any:
     else:
         command = commands[command_name]
     command.name = name
+    if hasattr(command, "rich_markup_mode"):
+        command.rich_markup_mode = None  # plain help, as Docker's; rich is slow to import
     return command
 
 

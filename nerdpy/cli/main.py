@@ -64,14 +64,39 @@ def _usage_hint(exc: BaseException) -> str:
     return f"See '{path} --help'."
 
 
-def run(args: Sequence[str]) -> int:
-    """Run the CLI on `args`; return the exit code. Never raises for user errors."""
+def _dispatch(args: Sequence[str]) -> int:
+    from nerdpy.cli.fastpath import try_run
+
+    code = try_run(args)
+    if code is not None:
+        return code
+    result = build_app()(args=list(args), prog_name="nerdpy", standalone_mode=False)
+    return result if isinstance(result, int) else 0
+
+
+def _typer_exit_code(exc: BaseException) -> int | None:
+    """Exit code for typer/click's own exceptions; None if `exc` is not one."""
+    if not type(exc).__module__.startswith("typer"):
+        return None
     import typer
 
+    if isinstance(exc, typer.Exit):
+        return int(getattr(exc, "exit_code", 0) or 0)
+    if isinstance(exc, typer.Abort):
+        print("Aborted.", file=sys.stderr)
+        return 130
+    if isinstance(exc, typer.TyperException):  # usage errors: Docker exits 125
+        text = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        print(f"Error: {text}\n{_usage_hint(exc)}", file=sys.stderr)
+        return EXIT_TOOL_ERROR
+    return None
+
+
+def run(args: Sequence[str]) -> int:
+    """Run the CLI on `args`; return the exit code. Never raises for user errors."""
     debug = _debug_requested(args)
     try:
-        result = build_app()(args=list(args), prog_name="nerdpy", standalone_mode=False)
-        return result if isinstance(result, int) else 0
+        return _dispatch(args)
     except NerdpyError as exc:
         if debug:
             import traceback
@@ -84,23 +109,17 @@ def run(args: Sequence[str]) -> int:
         return exc.exit_code
     except ContainerExit as exc:
         return exc.code
-    except typer.Exit as exc:
-        return int(getattr(exc, "exit_code", 0) or 0)
-    except typer.Abort:
-        print("Aborted.", file=sys.stderr)
-        return 130
-    except typer.TyperException as exc:  # click usage errors: Docker exits 125
-        text = exc.format_message() if hasattr(exc, "format_message") else str(exc)
-        print(f"Error: {text}\n{_usage_hint(exc)}", file=sys.stderr)
-        return int(getattr(exc, "exit_code", EXIT_TOOL_ERROR) and EXIT_TOOL_ERROR)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         # The reader went away (`nerdpy ps | head`): not an error.
         sys.stderr.close()
         return 0
-    except Exception as exc:  # a bug: one line, unless --debug
-        if debug:
+    except Exception as exc:
+        code = _typer_exit_code(exc)
+        if code is not None:
+            return code
+        if debug:  # a bug: one line, unless --debug
             raise
         print(f"Error: internal error: {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
         return EXIT_TOOL_ERROR

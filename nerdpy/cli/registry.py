@@ -14,22 +14,25 @@ from dataclasses import dataclass
 class Entry:
     target: str  # "module:command", or "@group" for a management group
     help: str
-    needs_userns: bool = True  # rootless: join the holder's namespaces first
+    # "module:function" taking (CliState, **params): the typer-free body the
+    # fast path calls (see nerdpy.cli.fastpath); the typer command calls it too.
+    fast: str | None = None
 
 
 _C = "nerdpy.cli."
 
 GROUPS: dict[str, dict[str, Entry]] = {
     "system": {
-        "info": Entry(_C + "system:info", "Display system-wide information", needs_userns=False),
+        "info": Entry(_C + "system:info", "Display system-wide information"),
         "df": Entry(_C + "system:df", "Show disk usage"),
         "prune": Entry(_C + "system:prune", "Remove unused data"),
     },
 }
 
 TOP: dict[str, Entry] = {
-    "info": Entry(_C + "system:info", "Display system-wide information", needs_userns=False),
-    "version": Entry(_C + "system:version", "Show the nerdpy version information", needs_userns=False),
+    "info": Entry(_C + "system:info", "Display system-wide information"),
+    "version": Entry(_C + "system:version", "Show the nerdpy version information",
+                     fast=_C + "handlers.system:version"),
     "unshare": Entry(_C + "system:unshare", "Run a command inside the rootless user namespace"),
     "system": Entry("@system", "Manage nerdpy"),
     "compose": Entry(_C + "compose:compose", "Define and run multi-container applications (not implemented yet)"),

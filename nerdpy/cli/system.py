@@ -16,21 +16,11 @@ app = typer.Typer()
 @app.command("version", help="Show the nerdpy version information")
 def version(
     ctx: typer.Context,
-    format: Optional[str] = typer.Option(None, "--format", "-f", help="Format the output: json"),
+    format: Optional[str] = typer.Option(None, "--format", "-f", help="Format the output: json or a Go template"),
 ) -> None:
-    from nerdpy import __version__
+    from nerdpy.cli.handlers.system import version as body
 
-    data = {"Client": {"Version": __version__, "Python": platform.python_version(), "Os": "linux",
-                       "Arch": platform.machine()}}
-    if format == "json" or format == "{{json .}}":
-        typer.echo(json.dumps(data))
-        return
-    if format:
-        from nerdpy.cli.output import render_template
-
-        typer.echo(render_template(format, data))
-        return
-    typer.echo(f"Client:\n Version:\t{__version__}\n Python:\t{platform.python_version()}\n OS/Arch:\tlinux/{platform.machine()}")
+    body(ctx.find_root().obj, format)
 
 
 @app.command("info", help="Display system-wide information")

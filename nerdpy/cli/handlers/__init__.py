@@ -1,0 +1,2 @@
+"""Command bodies without typer: `(CliState, **params)` functions that call
+`nerdpy.api` and print. Both the typer commands and the fast path call them."""
