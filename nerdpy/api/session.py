@@ -21,7 +21,25 @@ def enter_namespace(settings: Settings) -> None:
         settings.layout.holder_pidfile,
         settings.layout.holder_lock,
         lambda: rootless_mapping(settings.host_uid, settings.host_gid),
+        lambda: _live_shims(settings),
     )
+
+
+def _live_shims(settings: Settings) -> list[int]:
+    """Pids from `<runtime_root>/shims/<id>/shim.pid` ("PID" or "PID STARTTIME")."""
+    pids = []
+    try:
+        entries = list(settings.layout.shims_dir.iterdir())
+    except OSError:
+        return pids
+    for entry in entries:
+        try:
+            pid = int((entry / "shim.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue
+        if pid > 0:
+            pids.append(pid)
+    return pids
 
 
 def holder_pid(settings: Settings) -> int | None:

@@ -28,6 +28,8 @@ def process_start_time(pid: int) -> int | None:
         return None
     # The command name may contain spaces and parentheses: split after the last ')'.
     fields = stat[stat.rindex(")") + 2 :].split()
+    if fields[0] in ("Z", "X"):  # dead, not yet reaped: its namespaces are gone
+        return None
     return int(fields[19])
 
 
@@ -43,25 +45,93 @@ def read_holder(pidfile: Path) -> int | None:
     return pid
 
 
-def join(runtime_root: Path, pidfile: Path, lockfile: Path, mapping_factory) -> int:
+def join(runtime_root: Path, pidfile: Path, lockfile: Path, mapping_factory, survivors=lambda: ()) -> int:
     """Enter the holder's namespaces, creating the holder when it is gone.
 
     Must be called while the process is single-threaded. `mapping_factory`
-    returns the IdMapping; it is only called when a holder must be created.
+    returns the IdMapping; it is only called when a new namespace must be
+    made. `survivors` yields pids of processes that may still live in the old
+    namespace (container shims): if the holder died but one of them lives, a
+    new holder is started *inside* that namespace, so running containers and
+    later commands keep sharing one namespace (podman joins conmon likewise).
     Returns the holder's pid.
     """
     pid = read_holder(pidfile)
-    if pid is None:
-        fd = os.open(lockfile, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    if pid is not None:
+        _enter(pid)
+        return pid
+    fd = os.open(lockfile, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        pid = read_holder(pidfile)
+        if pid is not None:
+            _enter(pid)
+            return pid
+        for survivor in survivors():
+            if _same_owner(survivor):
+                try:
+                    _enter(survivor)
+                except Unavailable:
+                    continue
+                return _respawn_holder(pidfile)
+        pid = _create_holder(mapping_factory(), pidfile)
+        _enter(pid)
+        return pid
+    finally:
+        os.close(fd)
+
+
+def _same_owner(pid: int) -> bool:
+    try:
+        return os.stat(f"/proc/{pid}/ns/user").st_uid == os.getuid()
+    except OSError:
+        return False
+
+
+def _respawn_holder(pidfile: Path) -> int:
+    """Start a holder in the namespaces this process has just joined."""
+    argv = _holder_argv()
+    read_end, write_end = os.pipe()
+    first = os.fork()
+    if first == 0:  # pragma: no cover - runs in the forked child
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            pid = read_holder(pidfile)
-            if pid is None:
-                pid = _create_holder(mapping_factory(), pidfile)
-        finally:
-            os.close(fd)
-    _enter(pid)
+            os.close(read_end)
+            os.setsid()
+            if os.fork() != 0:
+                os._exit(0)
+            os.write(write_end, str(os.getpid()).encode())
+            os.close(write_end)
+            _exec_holder(argv)
+        except BaseException:
+            pass
+        os._exit(1)
+    os.close(write_end)
+    os.waitpid(first, 0)
+    data = os.read(read_end, 32)
+    os.close(read_end)
+    if not data:
+        raise Unavailable("could not restart the rootless namespace holder")
+    pid = int(data)
+    _write_pidfile(pidfile, pid)
     return pid
+
+
+def _exec_holder(argv: list[str]) -> None:
+    os.chdir("/")
+    null = os.open(os.devnull, os.O_RDWR)
+    for target in (0, 1, 2):
+        os.dup2(null, target)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), HOLDER_ENV: "1"}
+    os.execve(argv[0], argv, env)
+
+
+def _write_pidfile(pidfile: Path, pid: int) -> None:
+    start = process_start_time(pid)
+    if start is None:
+        raise Unavailable("the rootless namespace holder died while starting")
+    tmp = pidfile.with_name(f".{pidfile.name}.{os.getpid()}")
+    tmp.write_text(f"{pid} {start}\n")
+    os.replace(tmp, pidfile)
 
 
 def _enter(pid: int) -> None:
@@ -136,12 +206,7 @@ def _create_holder(mapping: IdMapping, pidfile: Path) -> int:
     finally:
         os.close(to_parent_r)
         os.close(to_child_w)
-    start = process_start_time(pid)
-    if start is None:
-        raise Unavailable("the rootless namespace holder died while starting")
-    tmp = pidfile.with_name(f".{pidfile.name}.{os.getpid()}")
-    tmp.write_text(f"{pid} {start}\n")
-    os.replace(tmp, pidfile)
+    _write_pidfile(pidfile, pid)
     return pid
 
 
@@ -163,12 +228,7 @@ def _holder_child(to_parent_w: int, to_child_r: int, unused: tuple[int, int], ar
         if os.read(to_child_r, 1) != b"1":
             os._exit(1)
         os.close(to_child_r)
-        os.chdir("/")
-        null = os.open(os.devnull, os.O_RDWR)
-        for target in (0, 1, 2):
-            os.dup2(null, target)
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), HOLDER_ENV: "1"}
-        os.execve(argv[0], argv, env)
+        _exec_holder(argv)
     except BaseException:
         pass
     os._exit(code)
