@@ -26,7 +26,21 @@ def load_command(target: str, name: str) -> Any:
     command.name = name
     if hasattr(command, "rich_markup_mode"):
         command.rich_markup_mode = None  # plain help, as Docker's; rich is slow to import
+    docker_metavars(command)
     return command
+
+
+_METAVARS = {"str": "string", "text": "string", "int": "int", "integer": "int", "float": "decimal"}
+
+
+def docker_metavars(command: Any) -> None:
+    """Help shows `--env list`, `--name string` as Docker's does, not `<str>`."""
+    for param in getattr(command, "params", ()):
+        if param.param_type_name != "option" or getattr(param, "is_flag", False) or param.metavar:
+            continue
+        kind = _METAVARS.get(getattr(param.type, "name", ""), None)
+        if kind is not None:
+            param.metavar = "list" if param.multiple else kind
 
 
 class LazyGroup(TyperGroup):

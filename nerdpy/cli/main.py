@@ -35,10 +35,14 @@ def build_app():  # -> typer.Typer
     def root(
         ctx: typer.Context,
         debug: bool = typer.Option(False, "--debug", "-D", help="Enable debug output (tracebacks)"),
-        data_root: Optional[str] = typer.Option(None, "--data-root", help="Root directory of persistent state"),
-        storage_driver: Optional[str] = typer.Option(None, "--storage-driver", help="overlay, fuse-overlayfs or native"),
-        insecure_registry: list[str] = typer.Option([], "--insecure-registry", help="Registry reachable over plain HTTP"),
-        log_level: Optional[str] = typer.Option(None, "--log-level", "-l", help="debug, info, warn, error, fatal"),
+        data_root: Optional[str] = typer.Option(None, "--data-root", metavar="string",
+                                                help="Root directory of persistent state"),
+        storage_driver: Optional[str] = typer.Option(None, "--storage-driver", metavar="string",
+                                                     help="overlay, fuse-overlayfs or native"),
+        insecure_registry: list[str] = typer.Option([], "--insecure-registry", metavar="list",
+                                                    help="Registry reachable over plain HTTP"),
+        log_level: Optional[str] = typer.Option(None, "--log-level", "-l", metavar="string",
+                                                help="debug, info, warn, error, fatal"),
         version: bool = typer.Option(False, "--version", "-v", help="Print version information and quit", is_eager=True),
     ) -> None:
         from nerdpy.config import Flags, load_settings
