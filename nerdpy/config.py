@@ -53,6 +53,8 @@ class Settings:
     insecure_registries: tuple[str, ...] = ()
     runtime: str = "runc"
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # Docker's client config dir (registry credentials): $DOCKER_CONFIG or ~/.docker.
+    docker_config_dir: Path | None = None
 
     @property
     def in_userns(self) -> bool:
@@ -101,7 +103,23 @@ def load_settings(flags: Flags = Flags(), env: Mapping[str, str] | None = None) 
         insecure_registries=insecure,
         runtime=str(values.pop("runtime", "runc")),
         extra=values,
+        docker_config_dir=docker_config_dir(env, uid),
     )
+
+
+def docker_config_dir(env: Mapping[str, str], uid: int) -> Path:
+    """Where docker/nerdctl keep config.json: $DOCKER_CONFIG, else ~/.docker of the invoking user."""
+    if env.get("DOCKER_CONFIG"):
+        return Path(env["DOCKER_CONFIG"]).expanduser()
+    home = env.get("HOME")
+    if not home:
+        import pwd
+
+        try:
+            home = pwd.getpwuid(uid).pw_dir
+        except KeyError:
+            home = "/"
+    return Path(home) / ".docker"
 
 
 def with_flags(settings: Settings, **changes: Any) -> Settings:

@@ -1,0 +1,264 @@
+"""`RegistryClient`: the distribution v2 HTTP API for one registry (requests, lazily).
+
+Every request carries only the Authorization its scope needs, set per request
+(never as a session default) so that requests drops it when a redirect leaves
+the registry's host. Transient failures (connection errors, 429, 5xx) are
+retried a bounded number of times with backoff. An insecure endpoint (loopback
+or --insecure-registry) gets its own session without TLS verification and falls
+back from HTTPS to HTTP only when the server turns out to speak plain HTTP.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import time
+from typing import Any, BinaryIO
+from urllib.parse import urljoin
+
+from nerdpy.errors import (DataCorrupted, InvalidArgument, NerdpyError, NotFound, PermissionDenied,
+                           Unauthenticated, Unavailable)
+from nerdpy.remotes import (INDEX_TYPES, MANIFEST_TYPES, MAX_ERROR_BODY, MAX_MANIFEST_SIZE, Credentials,
+                            Endpoint)
+from nerdpy.remotes.auth import Authorizer, _reason
+
+DIGEST_RE = re.compile(r"^sha256:[0-9a-f]{64}$")
+ACCEPT = ", ".join((*MANIFEST_TYPES, *INDEX_TYPES))
+_TRANSIENT = {408, 429, 500, 502, 503, 504}
+_CHUNK = 1 << 20
+
+
+def check_digest(digest: str) -> str:
+    """Validate before a digest goes into a URL or a path (CVE-2024-3727)."""
+    if not DIGEST_RE.match(digest):
+        raise DataCorrupted(f"invalid or unsupported digest {digest!r}")
+    return digest
+
+
+def pull_scope(repo: str) -> tuple[str, ...]:
+    return (f"repository:{repo}:pull",)
+
+
+def push_scope(repo: str, mount_from: str | None = None) -> tuple[str, ...]:
+    scopes = (f"repository:{repo}:pull,push",)
+    return scopes + ((f"repository:{mount_from}:pull",) if mount_from else ())
+
+
+class RegistryClient:
+    """HTTP calls against one registry endpoint; safe to share between threads."""
+
+    def __init__(self, endpoint: Endpoint, creds: Credentials | None = None, *,
+                 attempts: int = 3, backoff: float = 0.1, pool: int = 8, timeout: float = 60.0) -> None:
+        import requests
+        import requests.adapters
+
+        self.endpoint = endpoint
+        self.attempts = attempts
+        self.backoff = backoff
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.session.trust_env = False  # no .netrc leaks, no env proxies (CVE-2024-47081)
+        self.session.verify = not endpoint.insecure
+        adapter = requests.adapters.HTTPAdapter(pool_connections=2, pool_maxsize=pool, max_retries=0)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+        self.session.headers["User-Agent"] = "nerdpy"
+        self.auth = Authorizer(self.session, creds, endpoint.insecure)
+        self._scheme = endpoint.scheme
+        self._scheme_lock = threading.Lock()
+
+    @property
+    def base_url(self) -> str:
+        return f"{self._scheme}://{self.endpoint.host}"
+
+    def close(self) -> None:
+        self.session.close()
+
+    # --- plumbing -------------------------------------------------------------------------
+
+    def request(self, method: str, path: str, scopes: tuple[str, ...], *, ok: tuple[int, ...] = (200,),
+                headers: dict[str, str] | None = None, data: Any = None, stream: bool = True,
+                params: dict[str, str] | None = None, what: str = "") -> Any:
+        """Send with auth and retries; return a response whose status is in `ok`, else raise."""
+        replayable = data is None or isinstance(data, (bytes, str))
+        auth = self.auth.header(scopes)
+        answered = False
+        attempt = 0
+        while True:
+            attempt += 1
+            resp = self._send(method, path, auth, headers, data, stream, params, attempt, replayable)
+            if resp is None:  # transient transport error, retrying
+                continue
+            if resp.status_code == 401 and not answered and replayable:
+                challenge = resp.headers.get("WWW-Authenticate", "")
+                resp.close()
+                auth = self.auth.answer(challenge, scopes)
+                answered = True
+                continue
+            if resp.status_code in _TRANSIENT and replayable and attempt < self.attempts:
+                resp.close()
+                time.sleep(self._delay(attempt, resp.headers.get("Retry-After")))
+                continue
+            if resp.status_code in ok:
+                return resp
+            raise self._error(resp, what or path)
+
+    def _send(self, method: str, path: str, auth: str | None, headers: dict[str, str] | None, data: Any,
+              stream: bool, params: dict[str, str] | None, attempt: int, replayable: bool) -> Any:
+        import requests
+
+        url = path if "://" in path else self.base_url + path
+        hdrs = dict(headers or {})
+        if auth and url.startswith(self.base_url):
+            hdrs["Authorization"] = auth
+        try:
+            return self.session.request(method, url, headers=hdrs, data=data, stream=stream, params=params,
+                                        timeout=self.timeout, allow_redirects=method in ("GET", "HEAD"))
+        except requests.exceptions.SSLError as exc:
+            if self.endpoint.insecure and self._scheme == "https" and "://" not in path:
+                with self._scheme_lock:
+                    self._scheme = "http"  # the server speaks plain HTTP: allowed for insecure hosts
+                return None
+            raise Unavailable(f"TLS failure talking to {self.endpoint.name}: {_reason(exc)}",
+                              hint="for a registry without valid TLS use --insecure-registry") from None
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            if attempt < self.attempts and replayable:
+                time.sleep(self._delay(attempt, None))
+                return None
+            raise Unavailable(f"cannot reach registry {self.endpoint.name}: {_reason(exc)}") from None
+        except requests.RequestException as exc:
+            raise Unavailable(f"request to registry {self.endpoint.name} failed: {_reason(exc)}") from None
+
+    def _delay(self, attempt: int, retry_after: str | None) -> float:
+        if retry_after and retry_after.isdigit():
+            return min(float(retry_after), 5.0)
+        return self.backoff * (2 ** (attempt - 1))
+
+    def _error(self, resp: Any, what: str) -> NerdpyError:
+        status = resp.status_code
+        try:
+            body = resp.raw.read(MAX_ERROR_BODY, decode_content=True)
+        except Exception:  # the body is only decoration for the message
+            body = b""
+        finally:
+            resp.close()
+        detail = _error_detail(body)
+        suffix = f": {detail}" if detail else ""
+        if status == 404:
+            return NotFound(f"{what}: not found{suffix}")
+        if status == 401:
+            return Unauthenticated(f"{what}: unauthorized{suffix}", hint="run `nerdpy login` first")
+        if status == 403:
+            return PermissionDenied(f"{what}: denied{suffix}")
+        if status in _TRANSIENT:
+            return Unavailable(f"{what}: registry {self.endpoint.name} answered {status}{suffix}")
+        return InvalidArgument(f"{what}: registry {self.endpoint.name} answered {status}{suffix}")
+
+    # --- the API ------------------------------------------------------------------------
+
+    def ping(self) -> None:
+        """GET /v2/ (with credentials if it asks): raises unless the registry accepts us."""
+        self.request("GET", "/v2/", (), what=f"registry {self.endpoint.name}").close()
+
+    def get_manifest(self, repo: str, reference: str, what: str = "") -> tuple[bytes, str, str]:
+        """(body, media type, digest) of a manifest or index, size-capped and digest-checked."""
+        if reference.startswith("sha256:") or ":" in reference:
+            check_digest(reference)
+        resp = self.request("GET", f"/v2/{repo}/manifests/{reference}", pull_scope(repo),
+                            headers={"Accept": ACCEPT}, what=what or f"{repo}:{reference}")
+        with resp:
+            declared = resp.headers.get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > MAX_MANIFEST_SIZE:
+                raise DataCorrupted(f"manifest of {what or reference} is too large ({declared} bytes)")
+            body = _read_capped(resp, MAX_MANIFEST_SIZE, f"manifest of {what or reference}")
+            media_type = resp.headers.get("Content-Type", "").split(";")[0].strip()
+            header_digest = resp.headers.get("Docker-Content-Digest")
+        digest = "sha256:" + hashlib.sha256(body).hexdigest()
+        expected = reference if reference.startswith("sha256:") else header_digest
+        if expected and expected.startswith("sha256:") and expected != digest:
+            raise DataCorrupted(f"manifest of {what or reference} does not match its digest {expected}",
+                                hint="the registry or a proxy altered the manifest")
+        return body, media_type, digest
+
+    def open_blob(self, repo: str, digest: str, offset: int = 0) -> tuple[Any, int]:
+        """A streaming response for a blob and the offset its body starts at.
+
+        With `offset` > 0 a Range is asked for; a 206 must start exactly there
+        (else DataCorrupted); a plain 200 means the body starts at 0 again.
+        """
+        check_digest(digest)
+        headers = {"Range": f"bytes={offset}-"} if offset else None
+        resp = self.request("GET", f"/v2/{repo}/blobs/{digest}", pull_scope(repo), ok=(200, 206),
+                            headers=headers, what=f"blob {digest}")
+        if resp.status_code == 206:
+            match = re.match(r"bytes (\d+)-", resp.headers.get("Content-Range", ""))
+            if not offset or match is None or int(match.group(1)) != offset:
+                resp.close()
+                raise DataCorrupted(f"registry answered a resumed download of {digest} with the wrong range")
+            return resp, offset
+        return resp, 0
+
+    def blob_exists(self, repo: str, digest: str, scopes: tuple[str, ...] | None = None) -> bool:
+        check_digest(digest)
+        resp = self.request("HEAD", f"/v2/{repo}/blobs/{digest}", scopes or pull_scope(repo), ok=(200, 404),
+                            what=f"blob {digest}")
+        resp.close()
+        return resp.status_code == 200
+
+    def start_upload(self, repo: str, digest: str, mount_from: str | None = None) -> str | None:
+        """Begin an upload; None when the registry mounted the blob from `mount_from` instead."""
+        params = {"mount": check_digest(digest), "from": mount_from} if mount_from else None
+        resp = self.request("POST", f"/v2/{repo}/blobs/uploads/", push_scope(repo, mount_from), ok=(201, 202),
+                            params=params, data=b"", what=f"upload to {repo}")
+        resp.close()
+        if resp.status_code == 201:
+            return None
+        return self._location(resp)
+
+    def _location(self, resp: Any) -> str:
+        location = resp.headers.get("Location")
+        if not location:
+            raise Unavailable(f"registry {self.endpoint.name} gave no upload location")
+        return urljoin(self.base_url + "/", location)
+
+    def upload_chunk(self, repo: str, location: str, chunk: bytes, start: int) -> str:
+        end = start + len(chunk) - 1
+        resp = self.request("PATCH", location, push_scope(repo), ok=(202, 204), data=chunk,
+                            headers={"Content-Type": "application/octet-stream",
+                                     "Content-Range": f"{start}-{end}"}, what=f"upload to {repo}")
+        resp.close()
+        return self._location(resp)
+
+    def finish_upload(self, repo: str, location: str, digest: str, body: BinaryIO | bytes | None) -> None:
+        sep = "&" if "?" in location else "?"
+        resp = self.request("PUT", f"{location}{sep}digest={check_digest(digest)}", push_scope(repo),
+                            ok=(201, 204), data=body if body is not None else b"",
+                            headers={"Content-Type": "application/octet-stream"}, what=f"upload to {repo}")
+        resp.close()
+
+    def put_manifest(self, repo: str, reference: str, body: bytes, media_type: str) -> str:
+        resp = self.request("PUT", f"/v2/{repo}/manifests/{reference}", push_scope(repo), ok=(201, 200),
+                            data=body, headers={"Content-Type": media_type}, what=f"{repo}:{reference}")
+        resp.close()
+        return resp.headers.get("Docker-Content-Digest") or "sha256:" + hashlib.sha256(body).hexdigest()
+
+
+def _read_capped(resp: Any, limit: int, what: str) -> bytes:
+    parts: list[bytes] = []
+    size = 0
+    for chunk in resp.iter_content(65536):
+        size += len(chunk)
+        if size > limit:
+            raise DataCorrupted(f"{what} is larger than {limit} bytes")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _error_detail(body: bytes) -> str:
+    try:
+        errors = json.loads(body).get("errors") or []
+        return "; ".join(str(e.get("message") or e.get("code")) for e in errors[:3])
+    except (ValueError, AttributeError, TypeError):
+        return ""
