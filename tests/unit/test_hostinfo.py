@@ -1,0 +1,54 @@
+"""`nerdpy info` diagnosis: each missing prerequisite names its exact fix."""
+
+from pathlib import Path
+
+import pytest
+
+from nerdpy import hostinfo
+from nerdpy.config import Settings
+from nerdpy.paths import Layout
+
+
+def _settings(tmp_path: Path, uid: int = 4242) -> Settings:
+    layout = Layout(tmp_path / "data", tmp_path / "run", tmp_path / "cfg")
+    return Settings(layout=layout, rootless=uid != 0, host_uid=uid, host_gid=uid)
+
+
+@pytest.fixture
+def subid_files(tmp_path, monkeypatch):
+    subuid, subgid = tmp_path / "subuid", tmp_path / "subgid"
+    monkeypatch.setattr(hostinfo, "SUBUID", subuid)
+    monkeypatch.setattr(hostinfo, "SUBGID", subgid)
+    return subuid, subgid
+
+
+def test_missing_subuid_is_an_error_with_the_usermod_fix(tmp_path, subid_files):
+    subuid, subgid = subid_files
+    subuid.write_text("someoneelse:100000:65536\n")
+    subgid.write_text("4242:100000:65536\n")
+    report = hostinfo.host_report(_settings(tmp_path))
+    errors = [p for p in report.problems if p.severity == "error" and "subuid" in p.message]
+    assert errors and "usermod --add-subuids" in errors[0].fix
+    assert not report.usable
+    # The gid side was found by numeric uid and is stacked after the user's own id.
+    assert [(r.inside, r.outside, r.count) for r in report.gid_map] == [(0, 4242, 1), (1, 100000, 65536)]
+
+
+def test_small_range_is_only_a_warning(tmp_path, subid_files):
+    for path in subid_files:
+        path.write_text("4242:200000:1000\n")
+    report = hostinfo.host_report(_settings(tmp_path))
+    assert not [p for p in report.problems if "sub" in p.message and p.severity == "error"]
+    assert any("1000 ids" in p.message for p in report.problems)
+
+
+def test_recorded_driver_wins_over_probing(tmp_path, subid_files):
+    settings = _settings(tmp_path, uid=0)
+    (settings.layout.snapshots_dir).mkdir(parents=True)
+    (settings.layout.snapshots_dir / "driver").write_text("native\n")
+    report = hostinfo.host_report(settings)
+    assert report.storage_driver == "native" and "recorded" in report.storage_driver_reason
+
+
+def test_cgroup_version_reads_the_mount_table():
+    assert hostinfo.cgroup_version() in ("1", "1 (hybrid)", "2")
