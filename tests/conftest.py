@@ -32,6 +32,8 @@ import pytest
 from tests.fixtures import images as _images
 
 IS_ROOT = os.getuid() == 0
+REPO = Path(__file__).resolve().parent.parent
+IDENTITY_SKIP = "identity:"
 
 
 # ---------------------------------------------------------------- prerequisites
@@ -69,8 +71,8 @@ PREREQS: dict[str, tuple[Callable[[], bool], str]] = {
     "nft": (lambda: _has("nft"), "nftables is not installed"),
     "tun": (lambda: os.access("/dev/net/tun", os.R_OK | os.W_OK), "/dev/net/tun is not usable (chmod 0666 it)"),
     "userns": (lambda: IS_ROOT or _subids(), "no /etc/subuid range for this user"),
-    "root": (lambda: IS_ROOT, "identity: needs root"),
-    "rootless": (lambda: not IS_ROOT, "identity: needs an unprivileged user"),
+    "root": (lambda: IS_ROOT, f"{IDENTITY_SKIP} needs root"),
+    "rootless": (lambda: not IS_ROOT, f"{IDENTITY_SKIP} needs an unprivileged user"),
 }
 
 
@@ -85,6 +87,37 @@ def requires(*names: str) -> pytest.MarkDecorator:
 
 # Importable as `from tests.conftest import requires`; also exposed as a fixture-free helper.
 pytest.requires = requires  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- no skips in CI
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Everything under tests/integration is an integration test, marked or not."""
+    for item in items:
+        if "integration" in Path(str(item.fspath)).parts and item.get_closest_marker("integration") is None:
+            item.add_marker(pytest.mark.integration)
+
+
+_FORBIDDEN_SKIPS: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if not report.skipped or os.environ.get("NERDPY_TEST_NO_SKIPS", "") in ("", "0"):
+        return
+    if "integration" not in report.keywords:
+        return
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    if not reason.removeprefix("Skipped: ").startswith(IDENTITY_SKIP):
+        _FORBIDDEN_SKIPS.append(f"{report.nodeid}: {reason}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _FORBIDDEN_SKIPS:
+        lines = "\n  ".join(_FORBIDDEN_SKIPS)
+        print(f"\nNERDPY_TEST_NO_SKIPS: {len(_FORBIDDEN_SKIPS)} integration test(s) skipped:\n  {lines}",
+              file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 # ---------------------------------------------------------------- running nerdpy
@@ -115,6 +148,8 @@ class Nerdpy:
             "NERDPY_DATA_ROOT": str(self.data_root),
             "NERDPY_RUNTIME_ROOT": str(self.runtime_root),
             "NERDPY_CONFIG": str(self.runtime_root.parent / "no-config.toml"),
+            # The subprocess runs the tree under test, whatever is installed.
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
         })
         return env
 
