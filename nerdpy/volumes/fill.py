@@ -1,0 +1,140 @@
+"""Filling volumes from the image (Docker's copy-up) and `:U` chowns.
+
+Runs inside the rootless namespace, after the rootfs is mounted. The rootfs
+is image content, so it is untrusted: the copy opens the destination with
+openat2(RESOLVE_IN_ROOT) and then walks by directory file descriptor without
+following symlinks, so an image cannot make us read host files.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from pathlib import Path
+from typing import Sequence
+
+from nerdpy.errors import InvalidArgument
+from nerdpy.volumes import RuntimeMount
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def populate(mounts: Sequence[RuntimeMount], rootfs: Path, uid: int, gid: int) -> None:
+    for mount in mounts:
+        if mount.volume and mount.copy_up:
+            copy_up(rootfs, mount.destination, Path(mount.source))
+        if mount.chown:
+            chown_tree(Path(mount.source), uid, gid)
+
+
+def _open_in_root(rootfs: Path, path: str) -> int | None:
+    from nerdpy.linux import libc
+
+    root_fd = os.open(rootfs, _DIR_FLAGS)
+    try:
+        return libc.openat2(root_fd, path.lstrip("/") or ".", _DIR_FLAGS, 0, libc.RESOLVE_IN_ROOT | libc.RESOLVE_NO_MAGICLINKS)
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
+            return None
+        raise
+    finally:
+        os.close(root_fd)
+
+
+def copy_up(rootfs: Path, destination: str, volume_dir: Path) -> bool:
+    """Copy the image's `destination` into `volume_dir` when the volume is
+    empty; the volume's root takes the image directory's owner and mode.
+    Returns True when something was copied."""
+    try:
+        if any(os.scandir(volume_dir)):
+            return False
+    except FileNotFoundError:
+        return False
+    src_fd = _open_in_root(rootfs, destination)
+    if src_fd is None:
+        return False
+    dst_fd = os.open(volume_dir, _DIR_FLAGS)
+    try:
+        _copy_dir(src_fd, dst_fd, str(volume_dir), {})
+        st = os.fstat(src_fd)
+        os.fchown(dst_fd, st.st_uid, st.st_gid)
+        os.fchmod(dst_fd, stat.S_IMODE(st.st_mode))
+    except OSError as exc:
+        raise InvalidArgument(f"cannot fill volume {volume_dir} from the image's {destination}: {exc.strerror}") from None
+    finally:
+        os.close(src_fd)
+        os.close(dst_fd)
+    return True
+
+
+def _copy_dir(src_fd: int, dst_fd: int, dst_path: str, links: dict[tuple[int, int], str]) -> None:
+    # dst_path is ours (the volume), so hard links may be made by path.
+    with os.scandir(src_fd) as entries:
+        names = [e.name for e in entries]
+    for name in names:
+        st = os.stat(name, dir_fd=src_fd, follow_symlinks=False)
+        mode = st.st_mode
+        if stat.S_ISDIR(mode):
+            os.mkdir(name, 0o700, dir_fd=dst_fd)
+            child_src = os.open(name, _DIR_FLAGS, dir_fd=src_fd)
+            child_dst = os.open(name, _DIR_FLAGS, dir_fd=dst_fd)
+            try:
+                _copy_dir(child_src, child_dst, os.path.join(dst_path, name), links)
+            finally:
+                os.close(child_src)
+                os.close(child_dst)
+        elif stat.S_ISREG(mode):
+            key = (st.st_dev, st.st_ino)
+            if st.st_nlink > 1 and key in links:
+                os.link(links[key], name, dst_dir_fd=dst_fd, follow_symlinks=False)
+                continue
+            _copy_file(name, src_fd, dst_fd)
+            if st.st_nlink > 1:
+                links[key] = os.path.join(dst_path, name)
+        elif stat.S_ISLNK(mode):
+            os.symlink(os.readlink(name, dir_fd=src_fd), name, dir_fd=dst_fd)
+        elif stat.S_ISFIFO(mode):
+            os.mkfifo(name, 0o600, dir_fd=dst_fd)
+        else:
+            continue  # devices and sockets are not copied (and cannot be made in a user namespace)
+        _copy_meta(name, dst_fd, st)
+
+
+def _copy_file(name: str, src_fd: int, dst_fd: int) -> None:
+    fin = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=src_fd)
+    try:
+        fout = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600, dir_fd=dst_fd)
+        try:
+            size = os.fstat(fin).st_size
+            copied = 0
+            while copied < size:
+                n = os.sendfile(fout, fin, copied, min(size - copied, 1 << 30))
+                if n == 0:
+                    break
+                copied += n
+        finally:
+            os.close(fout)
+    finally:
+        os.close(fin)
+
+
+def _copy_meta(name: str, dst_fd: int, st: os.stat_result) -> None:
+    os.chown(name, st.st_uid, st.st_gid, dir_fd=dst_fd, follow_symlinks=False)
+    if not stat.S_ISLNK(st.st_mode):
+        os.chmod(name, stat.S_IMODE(st.st_mode), dir_fd=dst_fd)
+    os.utime(name, ns=(st.st_atime_ns, st.st_mtime_ns), dir_fd=dst_fd, follow_symlinks=False)
+
+
+def chown_tree(root: Path, uid: int, gid: int) -> None:
+    """`:U`: give `root` and everything below it to uid:gid, symlinks themselves, not their targets."""
+    try:
+        os.chown(root, uid, gid)
+        for _dirpath, dirnames, filenames, dirfd in os.fwalk(root, follow_symlinks=False):
+            for name in dirnames + filenames:
+                os.chown(name, uid, gid, dir_fd=dirfd, follow_symlinks=False)
+    except OSError as exc:
+        raise InvalidArgument(
+            f"cannot chown {root} to {uid}:{gid} for :U: {exc.strerror}",
+            hint="the ids must exist in the rootless namespace (see `nerdpy info` for the mapping)",
+        ) from None

@@ -1,0 +1,59 @@
+"""`--userns=keep-id`: the invoking user keeps its uid inside the container.
+
+nerdpy's containers run in the user's holder namespace, where id 0 is the
+invoking user (host uid U) and 1..N-1 are its subordinate ids. A keep-id
+container gets its own user namespace, a child of the holder's, whose map
+(written by runc, which is root in the holder namespace) is::
+
+    container 0 .. U-1   ->  holder 1 .. U        (subordinate ids)
+    container U          ->  holder 0             (= host uid U)
+    container U+1 .. N-1 ->  holder U+1 .. N-1    (the rest, unchanged)
+
+So a file the container process (uid U) writes to a bind mount is owned by
+U on the host, and the host's files owned by U read as U inside. Image files
+owned by the image's root (holder 0) also read as U inside; files of other
+image users shift by one. The same shape applies to gids.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from nerdpy.errors import InvalidArgument
+
+if TYPE_CHECKING:
+    from nerdpy.config import Settings
+
+
+def keep_id_ranges(host_id: int, size: int) -> list[dict[str, int]]:
+    """OCI `uidMappings`/`gidMappings` entries (hostID relative to the holder
+    namespace, which has `size` ids) that map `host_id` to itself inside."""
+    if size < 2:
+        raise InvalidArgument("--userns=keep-id needs subordinate ids", hint="see `nerdpy info` for the id mapping")
+    below = min(host_id, size - 1)
+    ranges = []
+    if below:
+        ranges.append({"containerID": 0, "hostID": 1, "size": below})
+    ranges.append({"containerID": host_id, "hostID": 0, "size": 1})
+    if host_id + 1 < size:
+        ranges.append({"containerID": host_id + 1, "hostID": host_id + 1, "size": size - host_id - 1})
+    return ranges
+
+
+def keep_id_mappings(settings: "Settings", uid_count: int, gid_count: int) -> tuple[list[dict[str, int]], list[dict[str, int]]]:
+    """(uidMappings, gidMappings) for a keep-id container's spec; the counts
+    are the sizes of the holder namespace's maps (`IdMapping` totals).
+
+    The spec also needs a "user" namespace entry, `process.user` = the host
+    uid/gid (see `keep_id_user`), and a read-only rbind of /sys instead of a
+    sysfs mount when the network namespace is not owned by the new user
+    namespace (the kernel refuses sysfs then).
+    """
+    if not settings.rootless:
+        raise InvalidArgument("--userns=keep-id is only supported in rootless mode")
+    return keep_id_ranges(settings.host_uid, uid_count), keep_id_ranges(settings.host_gid, gid_count)
+
+
+def keep_id_user(settings: "Settings") -> tuple[int, int]:
+    """The container process's default uid/gid under keep-id: the invoking user's."""
+    return settings.host_uid, settings.host_gid
