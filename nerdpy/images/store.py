@@ -1,0 +1,378 @@
+"""Local images: `ImageStore` (names -> records in sqlite, bytes in the content store) and `Image`.
+
+Metadata domain "images" (sqlite, `<data_root>/meta.db`)::
+
+    images                          one row per stored image (a resolved platform manifest)
+      manifest_digest  TEXT PK      the platform manifest actually used
+      target_*         TEXT/INT     what was pulled/loaded/imported: an index or that manifest
+      manifest_media_type, manifest_size
+      config_digest    TEXT         the image ID (as Docker's: the config digest)
+      platform         TEXT         os/arch[/variant]
+      size             INTEGER      sum of config and layer blob sizes
+      labels           TEXT         JSON object (nerdpy's own labels, not the config's)
+      created_at, updated_at REAL   when stored / last changed here
+    image_names                     name -> image; an image without names is dangling (<none>)
+      name             TEXT PK      normalised reference, `docker.io/library/busybox:latest`
+      manifest_digest  TEXT         -> images (ON DELETE CASCADE)
+      tagged_at        REAL
+    image_blobs                     every blob an image holds (target, manifests, config, layers)
+      manifest_digest, digest       PK together; GC marks exactly these
+
+GC (`gc`): holds `locks/gc.lock` exclusively, marks image_blobs of every image,
+sweeps every other blob. Writers of new content hold gc.lock shared
+(`ingest_guard()`) from their first blob until their image row is committed, so a
+concurrent GC never removes blobs that are about to be referenced.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import re
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from nerdpy.config import Settings
+from nerdpy.content import Descriptor
+from nerdpy.content.store import ContentStore
+from nerdpy.errors import Conflict, DataCorrupted, InvalidArgument, NotFound
+from nerdpy.images import manifest as mf
+from nerdpy.images.platform import Platform, format_platform, parse_platform
+from nerdpy.metadata import Database, open_database
+from nerdpy.reference import familiar, is_digest, parse
+
+DOMAIN = "images"
+MIGRATIONS = [
+    """
+    CREATE TABLE images (
+        manifest_digest TEXT PRIMARY KEY,
+        target_media_type TEXT NOT NULL, target_digest TEXT NOT NULL, target_size INTEGER NOT NULL,
+        manifest_media_type TEXT NOT NULL, manifest_size INTEGER NOT NULL,
+        config_digest TEXT NOT NULL, platform TEXT NOT NULL, size INTEGER NOT NULL,
+        labels TEXT NOT NULL DEFAULT '{}', created_at REAL NOT NULL, updated_at REAL NOT NULL);
+    CREATE INDEX images_config ON images(config_digest);
+    CREATE TABLE image_names (
+        name TEXT PRIMARY KEY,
+        manifest_digest TEXT NOT NULL REFERENCES images(manifest_digest) ON DELETE CASCADE,
+        tagged_at REAL NOT NULL);
+    CREATE INDEX image_names_manifest ON image_names(manifest_digest);
+    CREATE TABLE image_blobs (
+        manifest_digest TEXT NOT NULL REFERENCES images(manifest_digest) ON DELETE CASCADE,
+        digest TEXT NOT NULL, PRIMARY KEY (manifest_digest, digest));
+    CREATE INDEX image_blobs_digest ON image_blobs(digest);
+    """,
+]
+
+_HEX_PREFIX = re.compile(r"(?:sha256:)?([a-f0-9]{1,64})\Z")
+
+
+def parse_time(text: str | None) -> float:
+    """RFC 3339 (with nanoseconds, as Go writes it) -> epoch seconds; 0 when absent or bad."""
+    if not text:
+        return 0.0
+    text = re.sub(r"(\.\d{6})\d+", r"\1", text.strip()).replace("Z", "+00:00")
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        return 0.0
+
+
+def chain_ids(diff_ids: Iterable[str]) -> list[str]:
+    """OCI chain IDs: chain[0] = diff[0]; chain[n] = sha256(chain[n-1] + " " + diff[n])."""
+    out: list[str] = []
+    for diff_id in diff_ids:
+        if out:
+            diff_id = "sha256:" + hashlib.sha256(f"{out[-1]} {diff_id}".encode()).hexdigest()
+        out.append(diff_id)
+    return out
+
+
+@dataclass(frozen=True)
+class Image:
+    """One stored image. Manifest and config are read from the content store on first use."""
+
+    names: tuple[str, ...]
+    target: Descriptor
+    manifest_descriptor: Descriptor
+    id: str
+    platform: Platform
+    size: int
+    labels: dict[str, str]
+    stored_at: float
+    updated_at: float
+    content: ContentStore = field(repr=False, compare=False)
+
+    @property
+    def name(self) -> str | None:
+        return self.names[0] if self.names else None
+
+    @property
+    def dangling(self) -> bool:
+        return not self.names
+
+    @cached_property
+    def manifest(self) -> mf.Manifest:
+        data = self.content.read_bytes(self.manifest_descriptor.digest, mf.MANIFEST_MAX)
+        return mf.parse_manifest(data, self.manifest_descriptor.media_type)
+
+    @cached_property
+    def config(self) -> dict[str, Any]:
+        return mf.parse_config(self.content.read_bytes(self.id, mf.CONFIG_MAX))
+
+    @property
+    def layers(self) -> list[Descriptor]:
+        return list(self.manifest.layers)
+
+    @property
+    def diff_ids(self) -> list[str]:
+        return [str(d) for d in self.config["rootfs"]["diff_ids"]]
+
+    @property
+    def chain_ids(self) -> list[str]:
+        return chain_ids(self.diff_ids)
+
+    @property
+    def created(self) -> str:
+        """The config's `created` (RFC 3339), as Docker shows it."""
+        return str(self.config.get("created") or "")
+
+    @property
+    def created_ts(self) -> float:
+        return parse_time(self.config.get("created")) or self.stored_at
+
+    @property
+    def short_id(self) -> str:
+        return self.id.split(":", 1)[1][:12]
+
+    def repo_digests(self) -> list[str]:
+        repos = sorted({_repository(n) for n in self.names})
+        return [f"{r}@{self.target.digest}" for r in repos]
+
+
+def _repository(name: str) -> str:
+    ref = parse(name, default_tag=False)
+    return ref.name
+
+
+class ImageStore:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.content = ContentStore(settings.layout.content_dir)
+        self.db: Database = open_database(settings.layout.meta_db)
+        self.db.ensure_schema(DOMAIN, MIGRATIONS)
+        self.locks_dir: Path = settings.layout.locks_dir
+
+    # -- reading -------------------------------------------------------------
+    def list(self) -> list[Image]:
+        rows = self.db.query("SELECT * FROM images ORDER BY created_at DESC")
+        names = self._names_by_manifest()
+        return [self._image(row, names.get(row["manifest_digest"], ())) for row in rows]
+
+    def get(self, ref_or_id: str) -> Image:
+        image = self.find(ref_or_id)
+        if image is None:
+            raise NotFound(f"No such image: {ref_or_id}")
+        return image
+
+    def find(self, ref_or_id: str) -> Image | None:
+        """By `sha256:` ID (prefix), by name (`busybox` = docker.io/library/busybox:latest,
+        `name@digest`), then by ID prefix, as Docker resolves them."""
+        text = ref_or_id.strip()
+        if text.startswith("sha256:"):
+            return self._by_id_prefix(text, strict=True)
+        try:
+            ref = parse(text)
+        except InvalidArgument:
+            ref = None
+        if ref is not None:
+            image = self._by_name(str(ref)) if not ref.digest else self._by_digest_ref(ref.name, ref.digest)
+            if image is not None:
+                return image
+        return self._by_id_prefix(text, strict=False)
+
+    def _by_name(self, name: str) -> Image | None:
+        rows = self.db.query(
+            "SELECT images.* FROM image_names JOIN images USING (manifest_digest) WHERE name = ?", (name,)
+        )
+        return self._with_names(rows[0]) if rows else None
+
+    def _by_digest_ref(self, repo: str, digest: str) -> Image | None:
+        rows = self.db.query(
+            "SELECT DISTINCT images.* FROM images JOIN image_names USING (manifest_digest) "
+            "WHERE (target_digest = ? OR manifest_digest = ?) AND (name LIKE ? OR name LIKE ?)",
+            (digest, digest, repo + ":%", repo + "@%"),
+        )
+        return self._with_names(rows[0]) if rows else None
+
+    def _by_id_prefix(self, text: str, strict: bool) -> Image | None:
+        match = _HEX_PREFIX.match(text)
+        if not match:
+            if strict:
+                raise InvalidArgument(f"invalid image ID {text!r}")
+            return None
+        rows = self.db.query(
+            "SELECT * FROM images WHERE config_digest LIKE ? OR manifest_digest = ? ORDER BY updated_at DESC",
+            ("sha256:" + match.group(1) + "%", "sha256:" + match.group(1)),
+        )
+        ids = {row["config_digest"] for row in rows}
+        if len(ids) > 1:
+            raise Conflict(f"image ID prefix {text!r} is ambiguous", hint="give more characters of the ID")
+        return self._with_names(rows[0]) if rows else None
+
+    def records_with_id(self, image_id: str) -> list[Image]:
+        """Every record with this config digest (one image can be stored via several manifests)."""
+        rows = self.db.query("SELECT * FROM images WHERE config_digest = ?", (image_id,))
+        return [self._with_names(row) for row in rows]
+
+    # -- writing -------------------------------------------------------------
+    def put(
+        self,
+        name: str | None,
+        target: Descriptor,
+        platform: Platform | str | None = None,
+        labels: dict[str, str] | None = None,
+    ) -> Image:
+        """Record an image whose blobs are already in the content store; point `name` at it.
+
+        `target` is an index or a manifest; an index is resolved for `platform`
+        (default: the host). A name that pointed elsewhere moves; the old image
+        stays, dangling, as in Docker.
+        """
+        want = parse_platform(platform) if isinstance(platform, str) else platform
+        manifest_desc, manifest = mf.resolve(self.content, target, want)
+        config = mf.parse_config(self.content.read_bytes(manifest.config.digest, mf.CONFIG_MAX))
+        missing = [layer.digest for layer in manifest.layers if not self.content.has(layer.digest)]
+        if missing:
+            raise NotFound(f"image {target.digest}: layer {missing[0]} is not in the content store")
+        if len(config["rootfs"]["diff_ids"]) != len(manifest.layers):
+            raise DataCorrupted(f"image {target.digest}: config lists {len(config['rootfs']['diff_ids'])} "
+                                f"diff_ids for {len(manifest.layers)} layers")
+        blobs = {target.digest, manifest_desc.digest, manifest.config.digest, *(x.digest for x in manifest.layers)}
+        size = manifest.config.size + sum(x.size for x in manifest.layers)
+        plat = format_platform(mf.config_platform(config))
+        full_name = str(parse(name)) if name else None
+        now = time.time()
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO images VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(manifest_digest) DO UPDATE SET "
+                "target_media_type=excluded.target_media_type, target_digest=excluded.target_digest, "
+                "target_size=excluded.target_size, labels=excluded.labels, updated_at=excluded.updated_at",
+                (manifest_desc.digest, target.media_type or manifest_desc.media_type, target.digest, target.size,
+                 manifest_desc.media_type, manifest_desc.size, manifest.config.digest, plat, size,
+                 json.dumps(labels or {}), now, now),
+            )
+            conn.executemany(
+                "INSERT OR IGNORE INTO image_blobs VALUES (?, ?)", [(manifest_desc.digest, b) for b in sorted(blobs)]
+            )
+            if full_name:
+                self._set_name(conn, full_name, manifest_desc.digest, now)
+        return self.get_record(manifest_desc.digest)
+
+    def get_record(self, manifest_digest: str) -> Image:
+        rows = self.db.query("SELECT * FROM images WHERE manifest_digest = ?", (manifest_digest,))
+        if not rows:
+            raise NotFound(f"No such image: {manifest_digest}")
+        return self._with_names(rows[0])
+
+    def tag(self, source: str, new_name: str) -> Image:
+        image = self.get(source)
+        name = str(parse(new_name))
+        with self.db.transaction() as conn:
+            self._set_name(conn, name, image.manifest_descriptor.digest, time.time())
+        return self.get_record(image.manifest_descriptor.digest)
+
+    def untag(self, name: str) -> Image:
+        """Remove one name; return the image it named (now possibly dangling)."""
+        full = str(parse(name))
+        image = self._by_name(full)
+        if image is None:
+            raise NotFound(f"No such image: {name}")
+        with self.db.transaction() as conn:
+            conn.execute("DELETE FROM image_names WHERE name = ?", (full,))
+        return self.get_record(image.manifest_descriptor.digest)
+
+    def delete(self, image: Image) -> None:
+        """Drop the record and its names; blobs go at the next `gc`."""
+        with self.db.transaction() as conn:
+            conn.execute("DELETE FROM images WHERE manifest_digest = ?", (image.manifest_descriptor.digest,))
+
+    @staticmethod
+    def _set_name(conn: Any, name: str, manifest_digest: str, now: float) -> None:
+        conn.execute(
+            "INSERT INTO image_names VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
+            "manifest_digest = excluded.manifest_digest, tagged_at = excluded.tagged_at",
+            (name, manifest_digest, now),
+        )
+
+    # -- garbage collection ---------------------------------------------------
+    @contextmanager
+    def ingest_guard(self) -> Iterator[None]:
+        """Hold while writing blobs that a not-yet-committed image will reference."""
+        with self._gc_lock(fcntl.LOCK_SH):
+            yield
+
+    def gc(self) -> tuple[list[str], int]:
+        """Delete every blob no image holds; return (digests removed, bytes freed)."""
+        removed: list[str] = []
+        freed = 0
+        with self._gc_lock(fcntl.LOCK_EX):
+            marked = {row[0] for row in self.db.query("SELECT DISTINCT digest FROM image_blobs")}
+            for info in list(self.content.walk()):
+                if info.digest in marked:
+                    continue
+                try:
+                    self.content.delete(info.digest)
+                except NotFound:
+                    continue
+                removed.append(info.digest)
+                freed += info.size
+            self.content.prune_ingests(older_than_s=24 * 3600)
+        return removed, freed
+
+    @contextmanager
+    def _gc_lock(self, mode: int) -> Iterator[None]:
+        self.locks_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.locks_dir / "gc.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, mode)
+            yield
+        finally:
+            os.close(fd)
+
+    # -- rows -> Image ----------------------------------------------------------
+    def _names_by_manifest(self) -> dict[str, tuple[str, ...]]:
+        out: dict[str, list[str]] = {}
+        for row in self.db.query("SELECT name, manifest_digest FROM image_names ORDER BY tagged_at, name"):
+            out.setdefault(row["manifest_digest"], []).append(row["name"])
+        return {k: tuple(v) for k, v in out.items()}
+
+    def _with_names(self, row: Any) -> Image:
+        names = self.db.query(
+            "SELECT name FROM image_names WHERE manifest_digest = ? ORDER BY tagged_at, name", (row["manifest_digest"],)
+        )
+        return self._image(row, tuple(r["name"] for r in names))
+
+    def _image(self, row: Any, names: tuple[str, ...]) -> Image:
+        plat = row["platform"].split("/")
+        return Image(
+            names=names,
+            target=Descriptor(row["target_media_type"], row["target_digest"], row["target_size"]),
+            manifest_descriptor=Descriptor(row["manifest_media_type"], row["manifest_digest"], row["manifest_size"]),
+            id=row["config_digest"],
+            platform=Platform(plat[0], plat[1] if len(plat) > 1 else "", plat[2] if len(plat) > 2 else ""),
+            size=row["size"],
+            labels=json.loads(row["labels"] or "{}"),
+            stored_at=row["created_at"],
+            updated_at=row["updated_at"],
+            content=self.content,
+        )
+
+
+__all__ = ["Image", "ImageStore", "chain_ids", "parse_time", "familiar", "is_digest"]
