@@ -88,13 +88,13 @@ def setresgid(gid: int) -> None:
     _check(_lib.setresgid(gid, gid, gid))
 
 
-def openat2(dirfd: int, path: str, flags: int, mode: int = 0, resolve: int = 0) -> int:
+def openat2(dirfd: int, path: str | bytes, flags: int, mode: int = 0, resolve: int = 0) -> int:
     """openat2(2): open `path` relative to `dirfd` under `resolve` rules."""
     how = ffi.new("struct open_how *", {"flags": flags, "mode": mode, "resolve": resolve})
     ret = _lib.syscall(
         SYS_OPENAT2,
         ffi.cast("int", dirfd),
-        ffi.new("char[]", path.encode()),
+        ffi.new("char[]", os.fsencode(path)),  # fsencode: tar names may not be UTF-8
         how,
         ffi.cast("size_t", ffi.sizeof("struct open_how")),
     )

@@ -1,0 +1,124 @@
+"""Choose the store's snapshotter once and remember it.
+
+Order when probing: overlay (a real test mount, in the user namespace when
+rootless), fuse-overlayfs (needs /dev/fuse), native. The choice is written to
+`<data_root>/snapshots/driver` (the name on one line; `nerdpy info` reads it)
+under `snapshots/driver.lock`, so two first commands agree. A later
+`--storage-driver` that differs from the recorded one is refused: layers
+unpacked for one driver are unreadable by another.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from nerdpy.config import STORAGE_DRIVERS, Settings
+from nerdpy.errors import Conflict, DataCorrupted, Unavailable
+from nerdpy.snapshots import Snapshotter
+from nerdpy.snapshots.isolated import run_isolated
+
+
+def driver_class(name: str) -> type:
+    if name == "native":
+        from nerdpy.snapshots.native import NativeSnapshotter
+
+        return NativeSnapshotter
+    from nerdpy.snapshots.overlay import FuseOverlaySnapshotter, OverlaySnapshotter
+
+    return OverlaySnapshotter if name == "overlay" else FuseOverlaySnapshotter
+
+
+def recorded_driver(snapshots_dir: Path) -> str | None:
+    try:
+        name = (snapshots_dir / "driver").read_text().strip()
+    except FileNotFoundError:
+        return None
+    if name not in STORAGE_DRIVERS:
+        raise DataCorrupted(f"{snapshots_dir / 'driver'} names unknown driver {name!r}")
+    return name
+
+
+def select_driver(settings: Settings) -> Snapshotter:
+    snaps = settings.layout.snapshots_dir
+    snaps.mkdir(parents=True, exist_ok=True)
+    # Unpacked trees hold setuid binaries: keep other host users out (CVE-2021-41091).
+    os.chmod(snaps, 0o700)
+    name = recorded_driver(snaps)
+    if name is None:
+        fd = os.open(snaps / "driver.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            name = recorded_driver(snaps) or _choose(settings, snaps)
+        finally:
+            os.close(fd)
+    if settings.storage_driver and settings.storage_driver != name:
+        raise Conflict(
+            f"the store in {settings.layout.data_root} uses storage driver {name}, not {settings.storage_driver}",
+            hint=f"drop --storage-driver, or use another --data-root for {settings.storage_driver}")
+    return driver_class(name)(settings.layout.data_root)  # type: ignore[no-any-return]
+
+
+def _choose(settings: Settings, snaps: Path) -> str:
+    forced = settings.storage_driver
+    candidates = [forced] if forced else list(STORAGE_DRIVERS)
+    reasons = []
+    for name in candidates:
+        problem = probe(name, snaps)
+        if problem is None:
+            tmp = snaps / f".driver.{os.getpid()}"
+            tmp.write_text(name + "\n")
+            with open(tmp, "rb") as f:
+                os.fsync(f.fileno())
+            os.replace(tmp, snaps / "driver")
+            return name
+        reasons.append(f"{name}: {problem}")
+    raise Unavailable(f"storage driver unusable ({'; '.join(reasons)})",
+                      hint="run `nerdpy info`, or choose --storage-driver native")
+
+
+def probe(name: str, where: Path) -> str | None:
+    """None if driver `name` works on the filesystem of `where`, else why not."""
+    if name == "native":
+        return None
+    if name == "fuse-overlayfs":
+        if not shutil.which("fuse-overlayfs"):
+            return "fuse-overlayfs is not installed"
+        if not os.access("/dev/fuse", os.R_OK | os.W_OK):
+            return "/dev/fuse is not accessible"
+    test = Path(tempfile.mkdtemp(prefix="probe-", dir=where))
+    try:
+        return run_isolated(lambda: _try_mount(name, test))  # type: ignore[no-any-return]
+    except Unavailable as exc:
+        return str(exc)
+    finally:
+        shutil.rmtree(test, ignore_errors=True)
+
+
+def _try_mount(name: str, test: Path) -> str | None:
+    from nerdpy.snapshots import Kind
+    from nerdpy.snapshots.mount import mount_all, unmount_all
+
+    # The same layout and options a real snapshot gets: test/fs is the upper dir.
+    for sub in ("lower", "fs", "work", "merged"):
+        (test / sub).mkdir()
+    (test / "lower" / "gone").write_text("x")
+    cls = driver_class(name)
+    mounts = cls.__new__(cls)._mounts(test, Kind.ACTIVE, [test / "lower"])
+    try:
+        mount_all(mounts, test / "merged")
+    except Unavailable as exc:
+        return str(exc).split(": ", 1)[-1]
+    try:
+        (test / "merged" / "new").write_text("y")
+        os.unlink(test / "merged" / "gone")  # must leave a whiteout in the upper dir
+        if not (test / "fs" / "new").exists() or os.path.exists(test / "merged" / "gone"):
+            return "writes do not reach the upper directory"
+    except OSError as exc:
+        return f"test write failed: {exc.strerror}"
+    finally:
+        unmount_all(test / "merged")
+    return None

@@ -1,0 +1,254 @@
+"""The snapshot records and directories shared by every driver.
+
+Records live in the shared sqlite database (`meta.db`, domain "snapshots"),
+not in a per-driver file index: every change (prepare, commit, remove) is one
+IMMEDIATE transaction, so concurrent CLI processes never see half a change,
+and `system df` can read usage without walking trees. Table::
+
+    snapshots(id INTEGER PRIMARY KEY AUTOINCREMENT,   -- names the directory; never reused
+              driver, key, kind, parent, labels JSON, created, updated,
+              size, inodes,                            -- usage, recorded at commit (-1: unknown)
+              UNIQUE(driver, key))
+
+Directories (`<data_root>/snapshots/<driver>/`)::
+
+    snapshots/<id>/fs      the snapshot's own tree (overlay: the upper dir)
+    snapshots/<id>/work    overlay work dir
+    tmp-<random>/          being prepared (renamed to snapshots/<id> inside the transaction)
+    rm-<id>/               being removed (renamed out inside the transaction)
+
+Short numeric ids keep overlay's `lowerdir` lists short. A crash leaves at most a
+`tmp-`/`rm-` dir or an unrecorded `snapshots/<id>`; `cleanup()` reclaims them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Iterator, Mapping
+
+from nerdpy.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
+from nerdpy.metadata import open_database
+from nerdpy.snapshots import Info, Kind, Mount, Usage
+
+MIGRATIONS = (
+    """
+    CREATE TABLE snapshots (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        driver TEXT NOT NULL,
+        key TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        parent TEXT,
+        labels TEXT NOT NULL DEFAULT '{}',
+        created REAL NOT NULL,
+        updated REAL NOT NULL,
+        size INTEGER NOT NULL DEFAULT -1,
+        inodes INTEGER NOT NULL DEFAULT -1,
+        UNIQUE (driver, key)
+    );
+    CREATE INDEX snapshots_parent ON snapshots(driver, parent)
+    """,
+)
+
+STALE_TMP_S = 3600.0  # a tmp- dir this old belongs to a dead command
+
+
+class SnapshotStore:
+    """Driver-independent bookkeeping; drivers add `_mounts` and `_populate`."""
+
+    name = "base"
+
+    def __init__(self, data_root: Path) -> None:
+        self.root = data_root / "snapshots" / self.name
+        self._dirs = self.root / "snapshots"
+        self._dirs.mkdir(parents=True, exist_ok=True)
+        self.db = open_database(data_root / "meta.db")
+        self.db.ensure_schema("snapshots", MIGRATIONS)
+
+    # -- records -----------------------------------------------------------------
+    def _row(self, key: str):
+        rows = self.db.query("SELECT * FROM snapshots WHERE driver = ? AND key = ?", (self.name, key))
+        if not rows:
+            raise NotFound(f"snapshot {key} not found")
+        return rows[0]
+
+    def _info(self, row) -> Info:
+        return Info(key=row["key"], kind=Kind(row["kind"]), parent=row["parent"],
+                    labels=json.loads(row["labels"]), created=row["created"], updated=row["updated"])
+
+    def stat(self, key: str) -> Info:
+        return self._info(self._row(key))
+
+    def walk(self) -> Iterator[Info]:
+        rows = self.db.query("SELECT * FROM snapshots WHERE driver = ? ORDER BY id", (self.name,))
+        return iter([self._info(r) for r in rows])
+
+    def exists(self, key: str) -> bool:
+        return bool(self.db.query("SELECT 1 FROM snapshots WHERE driver = ? AND key = ?", (self.name, key)))
+
+    def _dir(self, snap_id: int) -> Path:
+        return self._dirs / str(snap_id)
+
+    def upper_dir(self, key: str) -> str:
+        return str(self._dir(self._row(key)["id"]) / "fs")
+
+    def _chain(self, parent: str | None) -> list[Path]:
+        """fs dirs of `parent` and its ancestors, nearest first."""
+        dirs: list[Path] = []
+        while parent is not None:
+            row = self._row(parent)
+            dirs.append(self._dir(row["id"]) / "fs")
+            parent = row["parent"]
+            if len(dirs) > 1000:
+                raise InvalidArgument(f"snapshot chain of {parent} is cyclic or too deep")
+        return dirs
+
+    # -- lifecycle ---------------------------------------------------------------
+    def prepare(self, key: str, parent: str | None = None, labels: Mapping[str, str] | None = None) -> list[Mount]:
+        self._create(key, parent, Kind.ACTIVE, labels)
+        return self.mounts(key)
+
+    def view(self, key: str, parent: str | None, labels: Mapping[str, str] | None = None) -> list[Mount]:
+        self._create(key, parent, Kind.VIEW, labels)
+        return self.mounts(key)
+
+    def _create(self, key: str, parent: str | None, kind: Kind, labels: Mapping[str, str] | None) -> None:
+        if not key:
+            raise InvalidArgument("snapshot key must not be empty")
+        if parent is not None and self._row(parent)["kind"] != Kind.COMMITTED.value:
+            raise InvalidArgument(f"parent snapshot {parent} is not committed")
+        if self.exists(key):
+            raise AlreadyExists(f"snapshot {key} already exists")
+        staging = Path(_mkdtemp(self.root, "tmp-"))
+        try:
+            self._populate(staging, self._chain(parent), kind)
+            now = time.time()
+            with self.db.transaction() as conn:
+                if conn.execute("SELECT 1 FROM snapshots WHERE driver = ? AND key = ?", (self.name, key)).fetchone():
+                    raise AlreadyExists(f"snapshot {key} already exists")
+                cur = conn.execute(
+                    "INSERT INTO snapshots(driver, key, kind, parent, labels, created, updated) VALUES(?,?,?,?,?,?,?)",
+                    (self.name, key, kind.value, parent, json.dumps(dict(labels or {})), now, now))
+                os.rename(staging, self._dir(int(cur.lastrowid or 0)))
+        except BaseException:
+            _rmtree(staging)
+            raise
+
+    def _populate(self, staging: Path, parents: list[Path], kind: Kind) -> None:
+        (staging / "fs").mkdir(mode=0o755)
+        os.chmod(staging / "fs", 0o755)
+
+    def commit(self, name: str, key: str, labels: Mapping[str, str] | None = None) -> None:
+        row = self._row(key)
+        if row["kind"] != Kind.ACTIVE.value:
+            raise InvalidArgument(f"snapshot {key} is not active", hint="only prepared snapshots can be committed")
+        usage = disk_usage(self._dir(row["id"]) / "fs")
+        merged = {**json.loads(row["labels"]), **dict(labels or {})}
+        with self.db.transaction() as conn:
+            if conn.execute("SELECT 1 FROM snapshots WHERE driver = ? AND key = ?", (self.name, name)).fetchone():
+                raise AlreadyExists(f"snapshot {name} already exists")
+            done = conn.execute(
+                "UPDATE snapshots SET key = ?, kind = ?, labels = ?, updated = ?, size = ?, inodes = ? "
+                "WHERE id = ? AND kind = ?",
+                (name, Kind.COMMITTED.value, json.dumps(merged), time.time(), usage.size, usage.inodes,
+                 row["id"], Kind.ACTIVE.value)).rowcount
+            if not done:
+                raise NotFound(f"snapshot {key} not found")
+
+    def remove(self, key: str) -> None:
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT id FROM snapshots WHERE driver = ? AND key = ?", (self.name, key)).fetchone()
+            if row is None:
+                raise NotFound(f"snapshot {key} not found")
+            if conn.execute("SELECT 1 FROM snapshots WHERE driver = ? AND parent = ?", (self.name, key)).fetchone():
+                raise Conflict(f"snapshot {key} has children", hint="remove the snapshots built on it first")
+            conn.execute("DELETE FROM snapshots WHERE id = ?", (row["id"],))
+            doomed = self.root / f"rm-{row['id']}"
+            try:
+                os.rename(self._dir(row["id"]), doomed)
+            except FileNotFoundError:
+                doomed = None
+        if doomed is not None:
+            _rmtree(doomed)
+
+    def usage(self, key: str) -> Usage:
+        row = self._row(key)
+        if row["kind"] == Kind.COMMITTED.value and row["size"] >= 0:
+            return Usage(row["size"], row["inodes"])
+        return disk_usage(self._dir(row["id"]) / "fs")
+
+    def mounts(self, key: str) -> list[Mount]:
+        row = self._row(key)
+        return self._mounts(self._dir(row["id"]), Kind(row["kind"]), self._chain(row["parent"]))
+
+    def _mounts(self, snap_dir: Path, kind: Kind, parents: list[Path]) -> list[Mount]:
+        raise NotImplementedError
+
+    def cleanup(self) -> None:
+        """Remove tmp-/rm- leftovers and snapshot dirs without a record."""
+        with self.db.transaction() as conn:
+            known = {str(r[0]) for r in conn.execute("SELECT id FROM snapshots WHERE driver = ?", (self.name,))}
+            doomed = []
+            for entry in os.listdir(self._dirs):
+                if entry not in known:
+                    target = self.root / f"rm-orphan-{entry}"
+                    os.rename(self._dirs / entry, target)
+                    doomed.append(target)
+        now = time.time()
+        for entry in os.listdir(self.root):
+            path = self.root / entry
+            if entry.startswith("rm-") or (entry.startswith("tmp-") and now - path.lstat().st_mtime > STALE_TMP_S):
+                doomed.append(path)
+        for path in doomed:
+            _rmtree(path)
+
+
+def disk_usage(root: Path) -> Usage:
+    """Blocks and inodes under `root`, each hardlinked inode counted once (containerd's DiskUsage)."""
+    seen: set[tuple[int, int]] = set()
+    size = 0
+    stack = [os.fspath(root)]
+    while stack:
+        path = stack.pop()
+        try:
+            it = os.scandir(path)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        with it:
+            for entry in it:
+                st = entry.stat(follow_symlinks=False)
+                ident = (st.st_dev, st.st_ino)
+                if ident in seen:
+                    continue
+                seen.add(ident)
+                size += st.st_blocks * 512
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+    return Usage(size=size, inodes=len(seen))
+
+
+def _mkdtemp(parent: Path, prefix: str) -> str:
+    import tempfile
+
+    return tempfile.mkdtemp(prefix=prefix, dir=parent)
+
+
+def _rmtree(path: Path) -> None:
+    """Remove a tree we own without following symlinks; fix modes that block removal."""
+
+    def onerror(func, p, exc_info):  # type: ignore[no-untyped-def]
+        # Directories unpacked with mode 0500 and friends: make them writable, retry.
+        parent = os.path.dirname(p)
+        try:
+            os.chmod(parent, 0o700)
+            func(p)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            pass
+
+    if os.path.lexists(path):
+        shutil.rmtree(path, onerror=onerror)
