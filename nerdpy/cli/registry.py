@@ -22,6 +22,13 @@ class Entry:
 _C = "nerdpy.cli."
 
 GROUPS: dict[str, dict[str, Entry]] = {
+    "volume": {
+        "create": Entry(_C + "volume:create", "Create a volume"),
+        "ls": Entry(_C + "volume:ls", "List volumes"),
+        "inspect": Entry(_C + "volume:inspect", "Display detailed information on one or more volumes"),
+        "rm": Entry(_C + "volume:rm", "Remove one or more volumes"),
+        "prune": Entry(_C + "volume:prune", "Remove unused local volumes"),
+    },
     "system": {
         "info": Entry(_C + "system:info", "Display system-wide information"),
         "df": Entry(_C + "system:df", "Show disk usage"),
@@ -35,6 +42,7 @@ TOP: dict[str, Entry] = {
                      fast=_C + "handlers.system:version"),
     "unshare": Entry(_C + "system:unshare", "Run a command inside the rootless user namespace"),
     "system": Entry("@system", "Manage nerdpy"),
+    "volume": Entry("@volume", "Manage volumes"),
     "compose": Entry(_C + "compose:compose", "Define and run multi-container applications (not implemented yet)"),
 }
 
