@@ -124,7 +124,8 @@ class CredentialStore:
         found = self._find_auth(data, registry)
         return None if found is None else _decode_entry(found[1], self.path)
 
-    def store(self, registry: str, creds: Credentials) -> None:
+    def store(self, registry: str, creds: Credentials) -> bool:
+        """Save `creds`; True when a credential helper holds them (not the file)."""
         data = self._load()
         helper = self._helper_for(data, registry)
         auths = data.setdefault("auths", {})
@@ -139,6 +140,7 @@ class CredentialStore:
             token = base64.b64encode(f"{creds.username}:{creds.secret}".encode()).decode()
             auths[auth_key(registry)] = {"auth": token}
         self._save(data)
+        return helper is not None
 
     def erase(self, registry: str) -> bool:
         """Forget `registry`'s credentials; False when there were none."""

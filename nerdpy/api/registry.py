@@ -1,0 +1,74 @@
+"""Registry operations for the CLI (and compose): pull, push, login, logout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from nerdpy.config import Settings
+from nerdpy.errors import InvalidArgument
+
+
+def pull(settings: Settings, ref: str, platform: str | None = None,
+         progress: Callable[[Any], None] | None = None) -> Any:
+    """Pull `ref`; returns nerdpy.images.pull.PullResult. Call after entering the namespace."""
+    from nerdpy.images import pull as _pull
+    from nerdpy.images.platform import parse_platform
+
+    want = parse_platform(platform) if platform else None
+    return _pull.pull(settings, ref, want, progress or _pull._silent)
+
+
+def push(settings: Settings, ref: str, progress: Callable[[Any], None] | None = None) -> Any:
+    """Push a local image; returns nerdpy.images.push.PushResult."""
+    from nerdpy.images import push as _push
+    from nerdpy.images.pull import _silent
+
+    return _push.push(settings, ref, progress or _silent)
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    registry: str
+    config_file: str
+    helper: bool  # credentials went to a credential helper
+
+
+def _store(settings: Settings) -> Any:
+    from nerdpy.remotes.credentials import CredentialStore
+
+    if settings.docker_config_dir is None:
+        raise InvalidArgument("no Docker config directory", hint="set DOCKER_CONFIG or HOME")
+    return CredentialStore(settings.docker_config_dir / "config.json")
+
+
+def login(settings: Settings, server: str | None, username: str, password: str) -> LoginResult:
+    """Verify the credentials against the registry, then store them (Docker's config.json)."""
+    from nerdpy.remotes import DOCKER_HUB, Credentials
+    from nerdpy.remotes.client import RegistryClient
+    from nerdpy.remotes.hosts import endpoint_for, registry_from_server
+
+    if not username:
+        raise InvalidArgument("username is empty")
+    if not password:
+        raise InvalidArgument("password is empty")
+    registry = registry_from_server(server) if server else DOCKER_HUB
+    creds = Credentials(username, password)
+    client = RegistryClient(endpoint_for(registry, settings.insecure_registries), creds, attempts=2)
+    try:
+        client.ping()
+    finally:
+        client.close()
+    store = _store(settings)
+    helper = store.store(registry, creds)
+    return LoginResult(registry, str(store.path), helper)
+
+
+def logout(settings: Settings, server: str | None) -> tuple[str, bool]:
+    """Forget the credentials of a registry; (its config.json key, whether there were any)."""
+    from nerdpy.remotes import DOCKER_HUB
+    from nerdpy.remotes.credentials import auth_key
+    from nerdpy.remotes.hosts import registry_from_server
+
+    registry = registry_from_server(server) if server else DOCKER_HUB
+    return auth_key(registry), _store(settings).erase(registry)

@@ -1,0 +1,264 @@
+"""Pull: resolve a reference at its registry, fetch what is missing, record the image.
+
+Order: manifest (an index is narrowed to one platform), then the config and the
+missing layers in parallel (bounded threads; the caller has already joined the
+rootless namespace, so threads are allowed). Each blob goes through the content
+store's writer under the ref `pull-<digest>`, shared by every process: a second
+concurrent pull waits for the first and then finds the blob committed; a killed
+pull leaves its partial bytes there and the next pull resumes with an HTTP Range.
+Every byte is digest-verified before it becomes visible. Foreign-layer `urls`
+are never followed; such layers come from the registry or not at all.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from nerdpy.config import Settings
+from nerdpy.content import Descriptor
+from nerdpy.content.store import ContentStore
+from nerdpy.errors import DataCorrupted, InvalidArgument, NotFound, NotImplementedYet, Unavailable
+from nerdpy.images import manifest as mf
+from nerdpy.images.platform import Platform, host_platform
+
+_GENERIC_TYPES = ("", "application/json", "application/octet-stream", "text/plain")
+_ATTEMPTS = 3  # per blob: a dropped connection resumes from the bytes already written
+_NESTING = 4
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One progress event; `id` is the short layer digest (12 hex) or "" for the image."""
+
+    id: str
+    status: str  # Waiting, Downloading, Download complete, Already exists, Pull complete
+    current: int = 0
+    total: int = 0
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+def _silent(_: Progress) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a reference points at in the registry."""
+
+    target: Descriptor  # the tag's manifest or index
+    manifest_desc: Descriptor  # the platform's manifest
+    manifest: mf.Manifest
+
+
+@dataclass(frozen=True)
+class PullResult:
+    reference: str  # normalised, e.g. docker.io/library/busybox:latest
+    familiar: str  # as Docker shows it: busybox:latest
+    digest: str  # of the tag's manifest or index
+    image: Any  # the ImageStore's Image
+    up_to_date: bool
+
+
+def short_id(digest: str) -> str:
+    return digest.split(":", 1)[-1][:12]
+
+
+def make_client(settings: Settings, registry: str) -> Any:
+    """A RegistryClient for `registry` with the user's stored credentials."""
+    from nerdpy.remotes.client import RegistryClient
+    from nerdpy.remotes.credentials import CredentialStore
+    from nerdpy.remotes.hosts import endpoint_for
+
+    creds = None
+    if settings.docker_config_dir is not None:
+        creds = CredentialStore(settings.docker_config_dir / "config.json").get(registry)
+    return RegistryClient(endpoint_for(registry, settings.insecure_registries), creds)
+
+
+def _media_type(body: bytes, declared: str, what: str) -> str:
+    """The document's type; rejects ambiguous documents (CVE-2021-41190)."""
+    import json
+
+    media_type = mf.detect_media_type(body, None if declared in _GENERIC_TYPES else declared)
+    doc = json.loads(body)
+    if media_type in mf.INDEX_TYPES and ("config" in doc or "layers" in doc):
+        raise DataCorrupted(f"malformed index for {what}: it also has config/layers")
+    if media_type in mf.MANIFEST_TYPES and "manifests" in doc:
+        raise DataCorrupted(f"malformed manifest for {what}: it also has manifests")
+    if media_type not in mf.MANIFEST_TYPES + mf.INDEX_TYPES:
+        raise InvalidArgument(f"unsupported manifest media type {media_type!r} for {what}")
+    return media_type
+
+
+def _fetch_manifest(client: Any, store: ContentStore, repo: str, reference: str,
+                    expected: Descriptor | None, what: str) -> tuple[Descriptor, bytes]:
+    if expected is not None and store.has(expected.digest):
+        body = store.read_bytes(expected.digest, mf.MANIFEST_MAX)
+        return expected, body
+    body, declared, digest = client.get_manifest(repo, reference, what)
+    if expected is not None:
+        if digest != expected.digest or len(body) != expected.size:
+            raise DataCorrupted(f"manifest {expected.digest} of {what} does not match its descriptor")
+        declared = expected.media_type or declared
+    media_type = _media_type(body, declared, what)
+    store.add_bytes(body, digest)
+    return Descriptor(media_type, digest, len(body)), body
+
+
+def resolve(client: Any, store: ContentStore, repo: str, reference: str, want: Platform,
+            what: str) -> Resolved:
+    """Tag or digest -> manifest (stored), narrowing indexes to `want`."""
+    target, body = _fetch_manifest(client, store, repo, reference, None, what)
+    desc = target
+    for _ in range(_NESTING):
+        if desc.media_type in mf.INDEX_TYPES:
+            child = mf.choose_manifest(mf.parse_index(body, desc.media_type), want)
+            if child.urls:
+                child = Descriptor(child.media_type, child.digest, child.size)
+            desc, body = _fetch_manifest(client, store, repo, child.digest, child, what)
+            continue
+        manifest = mf.parse_manifest(body, desc.media_type)
+        if len(manifest.layers) == 0:
+            raise DataCorrupted(f"malformed manifest for {what}: no layers")
+        return Resolved(target, desc, manifest)
+    raise DataCorrupted(f"indexes of {what} are nested too deeply")
+
+
+class _Fetcher:
+    """Downloads blobs into the content store; one instance per pull, shared by threads."""
+
+    def __init__(self, client: Any, store: ContentStore, repo: str, progress: ProgressFn) -> None:
+        self.client = client
+        self.store = store
+        self.repo = repo
+        self.progress = progress
+        self.cancelled = threading.Event()
+        self.downloaded: set[str] = set()
+
+    def fetch(self, desc: Descriptor, show: bool = True) -> None:
+        report = self.progress if show else _silent
+        sid = short_id(desc.digest)
+        if self.store.has(desc.digest):
+            report(Progress(sid, "Already exists"))
+            return
+        with self.store.writer(f"pull-{desc.digest}", desc) as w:
+            if w.exists:  # another pull committed it while we waited for the ref
+                report(Progress(sid, "Already exists"))
+                return
+            for attempt in range(1, _ATTEMPTS + 1):
+                try:
+                    self._download(w, desc, sid, report)
+                    break
+                except Unavailable:
+                    if attempt == _ATTEMPTS or self.cancelled.is_set():
+                        raise
+            report(Progress(sid, "Verifying Checksum", w.offset, desc.size))
+            try:
+                w.commit()
+            except DataCorrupted:
+                raise DataCorrupted(
+                    f"blob {desc.digest} from {self.client.endpoint.name}/{self.repo} does not match its digest",
+                    hint="the registry served corrupt data; nothing was stored") from None
+        self.downloaded.add(desc.digest)
+        report(Progress(sid, "Download complete", desc.size, desc.size))
+
+    def _download(self, w: Any, desc: Descriptor, sid: str, report: ProgressFn) -> None:
+        import requests
+
+        resp, start = self.client.open_blob(self.repo, desc.digest, w.offset)
+        with resp:
+            if start != w.offset:
+                w.truncate(start)
+            report(Progress(sid, "Downloading", w.offset, desc.size))
+            try:
+                for chunk in resp.iter_content(1 << 20):
+                    if self.cancelled.is_set():
+                        raise Unavailable("pull cancelled")
+                    w.write(chunk)
+                    report(Progress(sid, "Downloading", w.offset, desc.size))
+            except requests.RequestException as exc:
+                raise Unavailable(f"download of {desc.digest} was interrupted: {type(exc).__name__}") from None
+        if w.offset < desc.size:
+            raise Unavailable(f"download of {desc.digest} ended early at {w.offset} of {desc.size} bytes")
+
+
+def fetch_all(fetcher: _Fetcher, manifest: mf.Manifest, workers: int) -> None:
+    """Config and layers, in parallel; the first failure cancels the rest."""
+    for layer in manifest.layers:
+        if not fetcher.store.has(layer.digest):
+            fetcher.progress(Progress(short_id(layer.digest), "Waiting", 0, layer.size))
+    jobs = [(manifest.config, False)] + [(layer, True) for layer in manifest.layers]
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
+        try:
+            futures = [pool.submit(fetcher.fetch, desc, show) for desc, show in jobs]
+            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        except BaseException:  # Ctrl-C: let the workers stop at their next chunk
+            fetcher.cancelled.set()
+            raise
+        failed = [f for f in done if f.exception() is not None]
+        if failed:
+            fetcher.cancelled.set()
+            wait(futures)
+            raise failed[0].exception()  # type: ignore[misc]
+
+
+def pull(settings: Settings, text: str, platform: Platform | None = None,
+         progress: ProgressFn = _silent, workers: int = 4) -> PullResult:
+    """Pull `text` (a reference) for `platform` (default: this host) into the stores."""
+    from nerdpy import reference
+    from nerdpy.images.store import ImageStore
+
+    ref = reference.parse(text)
+    want = platform or host_platform()
+    what = ref.familiar()
+    store = ContentStore(settings.layout.content_dir)
+    client = make_client(settings, ref.domain)
+    images = ImageStore(settings)
+    try:
+        # Shared gc.lock from the first blob until the image row exists: a concurrent GC
+        # must not sweep what we are about to reference.
+        with images.ingest_guard():
+            resolved = resolve(client, store, ref.path, ref.digest or ref.tag or "latest", want, what)
+            image = _existing(images, store, str(ref), resolved)
+            if image is not None:
+                return PullResult(str(ref), what, resolved.target.digest, image, True)
+            fetcher = _Fetcher(client, store, ref.path, progress)
+            fetch_all(fetcher, resolved.manifest, workers)
+            image = images.put(str(ref), resolved.target, want)
+    finally:
+        client.close()
+    _unpack(settings, image)
+    for layer in resolved.manifest.layers:
+        if layer.digest in fetcher.downloaded:
+            progress(Progress(short_id(layer.digest), "Pull complete", layer.size, layer.size))
+    return PullResult(str(ref), what, resolved.target.digest, image, False)
+
+
+def _existing(images: Any, store: ContentStore, name: str, resolved: Resolved) -> Any:
+    """The stored image when `name` already points at this target with all its blobs."""
+    try:
+        image = images.get(name)
+    except NotFound:
+        return None
+    if (image.target.digest, image.manifest_descriptor.digest) != (
+            resolved.target.digest, resolved.manifest_desc.digest):
+        return None
+    wanted = [resolved.manifest.config, *resolved.manifest.layers]
+    return image if all(store.has(d.digest) for d in wanted) else None
+
+
+def _unpack(settings: Settings, image: Any) -> None:
+    """Unpack into snapshots when the snapshots area provides it (pull works without)."""
+    try:
+        from nerdpy.images.unpack import unpack
+    except ImportError:
+        return
+    try:
+        unpack(settings, image)
+    except NotImplementedYet:
+        return
