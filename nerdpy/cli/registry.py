@@ -44,6 +44,10 @@ TOP: dict[str, Entry] = {
     "system": Entry("@system", "Manage nerdpy"),
     "volume": Entry("@volume", "Manage volumes"),
     "compose": Entry(_C + "compose:compose", "Define and run multi-container applications (not implemented yet)"),
+    "pull": Entry(_C + "registry_cmds:pull", "Download an image from a registry"),
+    "push": Entry(_C + "registry_cmds:push", "Upload an image to a registry"),
+    "login": Entry(_C + "registry_cmds:login", "Log in to a registry"),
+    "logout": Entry(_C + "registry_cmds:logout", "Log out from a registry"),
 }
 
 
