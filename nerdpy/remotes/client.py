@@ -117,7 +117,7 @@ class RegistryClient:
             return self.session.request(method, url, headers=hdrs, data=data, stream=stream, params=params,
                                         timeout=self.timeout, allow_redirects=method in ("GET", "HEAD"))
         except requests.exceptions.SSLError as exc:
-            if self.endpoint.insecure and self._scheme == "https" and "://" not in path:
+            if self.endpoint.insecure and "://" not in path and url.startswith("https://"):
                 with self._scheme_lock:
                     self._scheme = "http"  # the server speaks plain HTTP: allowed for insecure hosts
                 return None
