@@ -1,13 +1,254 @@
-"""Setting up and tearing down a container's networking (in progress)."""
+"""Setting up and tearing down one container's networking (see the package docstring).
+
+The attachment record is saved right after the namespace exists, before any
+helper or rule, so `teardown` can always find and undo what `setup` made, even
+after a crash. Every failure inside `setup` calls `teardown` before re-raising.
+"""
 
 from __future__ import annotations
 
-from nerdpy.errors import NotImplementedYet
+import ipaddress
+import os
+import socket
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nerdpy.errors import Conflict, InvalidArgument, NotFound
+from nerdpy.network import Attachment, Endpoint, NetworkRequest, files, netns, slirp, state
+from nerdpy.network.ports import PortMapping, merge_ports
+
+if TYPE_CHECKING:  # pragma: no cover
+    from nerdpy.config import Settings
 
 
-def setup(settings, container_id, request):  # type: ignore[no-untyped-def]
-    raise NotImplementedYet("container networking is not implemented yet")
+def classify(networks: tuple[str, ...]) -> tuple[str, list[str]]:
+    """("host"|"none"|"container"|"bridge", network names or [container id])."""
+    values = [n for n in networks if n not in ("", "default")] or ["bridge"]
+    special = [n for n in values if n in ("host", "none") or n.startswith("container:")]
+    if special and len(values) > 1:
+        raise InvalidArgument(f"--network {special[0]} cannot be combined with other networks")
+    if special:
+        value = special[0]
+        if value.startswith("container:"):
+            target = value.partition(":")[2]
+            if not target:
+                raise InvalidArgument("--network container: needs a container name or id")
+            return "container", [target]
+        return value, []
+    if len(set(values)) != len(values):
+        raise InvalidArgument("the same network is given twice")
+    return "bridge", values
 
 
-def teardown(settings, container_id) -> None:  # type: ignore[no-untyped-def]
-    return None
+def _check_request(request: NetworkRequest, mode: str) -> tuple[str, list[str], list[tuple[str, str]]]:
+    hostname = files.check_hostname(request.hostname) if request.hostname else ""
+    dns = files.check_dns(request.dns)
+    add_hosts = [files.parse_add_host(h) for h in request.add_hosts]
+    if mode == "container" and request.ports:
+        # Docker: "conflicting options: port publishing and the container type network mode".
+        raise InvalidArgument("published ports cannot be used with --network container:...",
+                              hint="publish the ports on the container whose network is shared")
+    return hostname, dns, add_hosts
+
+
+def setup(settings: "Settings", container_id: str, request: NetworkRequest) -> Attachment:
+    mode, names = classify(request.networks)
+    hostname, dns, add_hosts = _check_request(request, mode)
+    hostname = hostname or container_id[:12]
+    if mode == "host":
+        return _host(settings, container_id, request, hostname, add_hosts)
+    if mode == "container":
+        return _joined(settings, container_id, names[0], hostname)
+    networks = [state.find_network(settings, n) for n in names] if mode == "bridge" else []
+    for net in networks:
+        if net.driver in ("host", "null"):
+            raise InvalidArgument(f"network {net.name} cannot be combined with other networks")
+    ports = merge_ports(request.ports, request.publish_all, request.exposed_ports) if mode == "bridge" else []
+    _check_duplicate_ports(ports)
+    path = settings.layout.netns_dir / container_id
+    settings.layout.netns_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if netns.is_mounted(path):
+        raise Conflict(f"container {container_id[:12]} already has a network namespace",
+                       hint="stop the container first")
+    netns.create(path)
+    base = state.AttachmentRecord(container_id, mode if mode == "none" else "pending", str(path),
+                                  name=request.name, hostname=hostname)
+    try:
+        state.save_attachment(settings, base)
+        if mode == "none":
+            hosts = files.hosts_base(hostname, [], [], add_hosts, "")
+            state.save_attachment(settings, replace(base, hosts_base=hosts))
+            return Attachment(str(path), hosts=hosts, resolv_conf=_resolv(settings, request, dns, False),
+                              hostname=f"{hostname}\n", mode="none")
+        if len(networks) == 1 and networks[0].slirp:
+            return _slirp_default(settings, base, request, hostname, dns, add_hosts, ports)
+        if any(n.slirp for n in networks):
+            raise InvalidArgument("the default network cannot be combined with user networks rootless",
+                                  hint="give only user networks with --network")
+        from nerdpy.network.bridged import attach_bridges
+
+        return attach_bridges(settings, base, request, networks, hostname, dns, add_hosts, ports)
+    except BaseException:
+        teardown(settings, container_id)
+        raise
+
+
+def _check_duplicate_ports(ports: list[PortMapping]) -> None:
+    seen: set[tuple[str, int]] = set()
+    for p in ports:
+        if p.host_port and not p.host_port_max:
+            key = (p.protocol, p.host_port)
+            if key in seen:
+                raise Conflict(f"host port {p.host_port}/{p.protocol} is published twice")
+            seen.add(key)
+
+
+def _resolv(settings: "Settings", request: NetworkRequest, dns: list[str], slirp_dns: bool) -> str:
+    servers, search, options = files.host_resolv()
+    if slirp_dns:
+        servers = [slirp.DNS_IP]
+    return files.resolv_conf(dns or servers, list(request.dns_search) or search,
+                             list(request.dns_options) or options)
+
+
+def host_address() -> str:
+    """The host's primary IPv4 address (what `host-gateway` means rootless)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        try:
+            sock.connect(("192.0.2.254", 9))  # no packet is sent for UDP connect
+            return sock.getsockname()[0]
+        except OSError:
+            return slirp.GATEWAY_IP
+
+
+def _host(settings: "Settings", container_id: str, request: NetworkRequest, hostname: str,
+          add_hosts: list[tuple[str, str]]) -> Attachment:
+    try:
+        hosts = Path("/etc/hosts").read_text(errors="replace")
+    except OSError:
+        hosts = files.HEADER
+    hosts += "".join(f"{host_address() if ip == 'host-gateway' else ip}\t{name}\n" for name, ip in add_hosts)
+    hostname = request.hostname or socket.gethostname()
+    state.save_attachment(settings, state.AttachmentRecord(container_id, "host", name=request.name, hostname=hostname))
+    return Attachment(None, hosts=hosts, resolv_conf=_resolv(settings, request, files.check_dns(request.dns), False),
+                      hostname=f"{hostname}\n", mode="host")
+
+
+def _joined(settings: "Settings", container_id: str, target: str, hostname: str) -> Attachment:
+    record = state.load_attachment(settings, target)
+    if record is None or record.mode == "pending":
+        raise NotFound(f"container {target[:12]} has no network to join", hint="start that container first")
+    if record.mode == "host":
+        path: str | None = None
+    else:
+        path = record.netns
+        if record.mode == "container":
+            path = record.netns  # already the target's target
+        if not netns.is_mounted(Path(path)):
+            raise NotFound(f"container {target[:12]} is not running", hint="start it first")
+    state.save_attachment(settings, state.AttachmentRecord(container_id, "container", path or "", joined=target,
+                                                           hostname=hostname))
+    hosts = record.hosts_base or files.HEADER
+    text = files.hosts_with_peers(hosts, [])
+    from nerdpy.network.peers import peers_of
+
+    text = files.hosts_with_peers(hosts, peers_of(settings, target)) if record.mode == "bridge" else text
+    resolv = (settings.layout.containers_dir / target / "resolv.conf")
+    try:
+        resolv_text = resolv.read_text()
+    except OSError:
+        resolv_text = files.resolv_conf(*files.host_resolv())
+    return Attachment(path, hosts=text, resolv_conf=resolv_text, hostname=f"{record.hostname or hostname}\n",
+                      mode="container")
+
+
+def resolve_host_port(mapping: PortMapping, reserved: set[tuple[str, int]]) -> PortMapping:
+    """Choose a free host port for 0 or a range; check a fixed one is free (root: DNAT binds nothing)."""
+    candidates = range(mapping.host_port, (mapping.host_port_max or mapping.host_port) + 1) if mapping.host_port else [0]
+    last_error = ""
+    for port in candidates:
+        if (mapping.protocol, port) in reserved:
+            last_error = "already published by another container"
+            continue
+        try:
+            chosen = _probe_bind(mapping.protocol, mapping.host_ip, port)
+        except OSError as exc:
+            last_error = exc.strerror or str(exc)
+            continue
+        return replace(mapping, host_port=chosen, host_port_max=0)
+    where = f"{mapping.host_ip or '0.0.0.0'}:{mapping.host_port}"
+    if mapping.host_port_max:
+        where += f"-{mapping.host_port_max}"
+    raise Conflict(f"cannot publish {where}/{mapping.protocol}: port is already allocated ({last_error})",
+                   hint="choose another host port")
+
+
+def _probe_bind(proto: str, host_ip: str, port: int) -> int:
+    family = socket.AF_INET6 if ":" in host_ip else socket.AF_INET
+    kind = socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM
+    with socket.socket(family, kind) as sock:
+        if kind == socket.SOCK_STREAM:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host_ip or "0.0.0.0", port))
+        return sock.getsockname()[1]
+
+
+def reserved_ports(settings: "Settings", except_id: str = "") -> set[tuple[str, int]]:
+    return {(p.protocol, p.host_port) for rec in state.all_attachments(settings) if rec.container_id != except_id
+            for p in rec.ports}
+
+
+def _slirp_default(settings: "Settings", base: state.AttachmentRecord, request: NetworkRequest, hostname: str,
+                   dns: list[str], add_hosts: list[tuple[str, str]], ports: list[PortMapping]) -> Attachment:
+    from nerdpy.userns.holder import process_start_time
+
+    cid = base.container_id
+    d = settings.layout.netns_dir
+    sock, log = d / f"{cid[:16]}.sock", d / f"{cid[:16]}.log"
+    helper = slirp.start(Path(base.netns), sock, log)
+    record = replace(base, mode="slirp", helper_pid=helper.pid,
+                     helper_start=process_start_time(helper.pid) or 0, api_socket=str(sock))
+    state.save_attachment(settings, record)
+    try:
+        published = []
+        for mapping in ports:
+            if mapping.host_port == 0 or mapping.host_port_max:
+                mapping = resolve_host_port(mapping, set())
+            slirp.add_hostfwd(helper.api_socket, mapping.protocol, mapping.host_ip, mapping.host_port,
+                              mapping.container_port, slirp.GUEST_IP)
+            published.append(mapping)
+        hosts = files.hosts_base(hostname, [slirp.GUEST_IP], [request.name, *request.aliases], add_hosts,
+                                 host_address())
+        state.save_attachment(settings, replace(record, ports=tuple(published), hosts_base=hosts))
+    except BaseException:
+        os.close(helper.exit_fd)
+        raise
+    endpoint = Endpoint("bridge", state.builtin_id("bridge"), slirp.GUEST_IP, slirp.PREFIX_LEN, slirp.GATEWAY_IP)
+    return Attachment(base.netns, keep_fds=(helper.exit_fd,), hosts=hosts,
+                      resolv_conf=_resolv(settings, request, dns, True), hostname=f"{hostname}\n",
+                      ports=tuple(published), ip=slirp.GUEST_IP, endpoints=(endpoint,), mode="bridge")
+
+
+def teardown(settings: "Settings", container_id: str) -> None:
+    record = state.load_attachment(settings, container_id)
+    path = settings.layout.netns_dir / container_id
+    if record is not None and record.mode == "slirp":
+        slirp.stop(record.helper_pid, record.helper_start or None)
+        d = settings.layout.netns_dir
+        for name in (f"{container_id[:16]}.sock", f"{container_id[:16]}.log"):
+            try:
+                (d / name).unlink()
+            except FileNotFoundError:
+                pass
+    if state.endpoints_of(settings, container_id):
+        from nerdpy.network.bridged import detach_all
+
+        detach_all(settings, container_id)
+    netns.remove(path)
+    if record is not None:
+        state.delete_attachment(settings, container_id)
+
+
+def prefix_of(subnet: str) -> int:
+    return ipaddress.ip_network(subnet).prefixlen

@@ -1,0 +1,189 @@
+"""Containers on bridge networks: veths, addresses, published ports, peers.
+
+Root: bridges live in the host namespace; ports are nftables DNAT rules (the
+client's source address is kept). Rootless: bridges live in the shared
+namespace (`shared.py`); a published port is an `add_hostfwd` on the shared
+slirp4netns (host port -> 10.0.2.100:same port) followed by a DNAT rule inside
+the shared namespace to the container; slirp4netns connects from its gateway,
+so the container sees 10.0.2.2 (or the bridge gateway), not the client address.
+A network's bridge exists while it has endpoints; it is removed with the last one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from nerdpy.errors import Conflict
+from nerdpy.network import Attachment, Endpoint, NetworkRequest, bridge, files, ipam, peers, shared, slirp, state
+from nerdpy.network.ports import PortMapping
+
+if TYPE_CHECKING:  # pragma: no cover
+    from nerdpy.config import Settings
+
+_HOST = "host"  # bridge ops in this process's namespace (root)
+
+
+def _ns(settings: "Settings", create: bool) -> str | None:
+    """Where bridges live: None for the host namespace (root), the shared path rootless."""
+    if not settings.rootless:
+        return _HOST
+    if create:
+        return shared.ensure(settings).path
+    current = shared.current(settings)
+    return current.path if current else None
+
+
+def _target(ns: str | None) -> str | None:
+    return None if ns == _HOST else ns
+
+
+def spec_of(net: state.NetworkRecord) -> bridge.BridgeSpec:
+    subnet = ipaddress.ip_network(net.subnet)
+    prefix6 = ipaddress.ip_network(net.subnet6).prefixlen if net.subnet6 else 64
+    return bridge.BridgeSpec(net.id, net.bridge, net.gateway, subnet.prefixlen, net.subnet, net.internal,
+                             net.gateway6, prefix6)
+
+
+def veth_name(container_id: str, network_id: str) -> str:
+    return "nv" + hashlib.sha256(f"{container_id}/{network_id}".encode()).hexdigest()[:12]
+
+
+def attach_one(settings: "Settings", ns: str | None, record: state.AttachmentRecord, net: state.NetworkRecord,
+               index: int, ip: str, aliases: tuple[str, ...], primary: bool) -> state.EndpointRecord:
+    bridge.ensure_bridge(_target(ns), spec_of(net))
+    db = state.database(settings)
+    try:
+        with db.transaction() as conn:
+            endpoint = ipam.allocate(conn, net, record.container_id, ip, aliases, f"eth{index}",
+                                     veth_name(record.container_id, net.id))
+    except Exception as exc:  # sqlite IntegrityError: already on this network
+        if "UNIQUE" in str(exc) or "PRIMARY" in str(exc):
+            raise Conflict(f"container {record.container_id[:12]} is already connected to network {net.name}") from None
+        raise
+    try:
+        prefix = ipaddress.ip_network(net.subnet).prefixlen
+        prefix6 = ipaddress.ip_network(net.subnet6).prefixlen if net.subnet6 else 64
+        gateway = net.gateway if primary and not net.internal else ""
+        bridge.add_veth(_target(ns), net.bridge, endpoint.host_veth, record.netns, endpoint.ifname, endpoint.ip,
+                        prefix, gateway, endpoint.mac, endpoint.ip6, prefix6,
+                        net.gateway6 if primary and not net.internal else "")
+    except BaseException:
+        _drop_endpoint(settings, record.container_id, net.id)
+        raise
+    return endpoint
+
+
+def _drop_endpoint(settings: "Settings", container_id: str, network_id: str) -> None:
+    with state.database(settings).transaction() as conn:
+        conn.execute("DELETE FROM net_endpoints WHERE container_id = ? AND network_id = ?", (container_id, network_id))
+
+
+def attach_bridges(settings: "Settings", base: state.AttachmentRecord, request: NetworkRequest,
+                   networks: list[state.NetworkRecord], hostname: str, dns: list[str],
+                   add_hosts: list[tuple[str, str]], ports: list[PortMapping]) -> Attachment:
+    from nerdpy.network.attach import _resolv
+
+    with shared.locked(settings):
+        ns = _ns(settings, create=True)
+        endpoints = [
+            attach_one(settings, ns, base, net, i, request.ip if i == 0 else "", request.aliases, i == 0)
+            for i, net in enumerate(networks)
+        ]
+        published = publish(settings, ns, base.container_id, endpoints[0].ip, ports)
+        first = networks[0]
+        hosts_base = files.hosts_base(hostname, [endpoints[0].ip], [request.name, *request.aliases], add_hosts,
+                                      first.gateway)
+        record = replace(base, mode="bridge", ports=tuple(published), hosts_base=hosts_base)
+        state.save_attachment(settings, record)
+        peers.refresh(settings, {n.id for n in networks}, skip=base.container_id)
+        hosts = files.hosts_with_peers(hosts_base, peers.peers_of(settings, base.container_id))
+    return Attachment(base.netns, hosts=hosts, resolv_conf=_resolv(settings, request, dns, settings.rootless),
+                      hostname=f"{hostname}\n", ports=tuple(published), ip=endpoints[0].ip,
+                      endpoints=tuple(to_endpoint(net, ep) for net, ep in zip(networks, endpoints)), mode="bridge")
+
+
+def to_endpoint(net: state.NetworkRecord, ep: state.EndpointRecord) -> Endpoint:
+    return Endpoint(net.name, net.id, ep.ip, ipaddress.ip_network(net.subnet).prefixlen, net.gateway, ep.mac,
+                    ep.aliases)
+
+
+def publish(settings: "Settings", ns: str | None, container_id: str, container_ip: str,
+            ports: list[PortMapping]) -> list[PortMapping]:
+    from nerdpy.network.attach import reserved_ports, resolve_host_port
+
+    reserved = reserved_ports(settings, container_id)
+    published: list[PortMapping] = []
+    for mapping in ports:
+        mapping = resolve_host_port(mapping, reserved)
+        reserved.add((mapping.protocol, mapping.host_port))
+        if settings.rootless:
+            api = shared.current(settings)
+            assert api is not None
+            slirp.add_hostfwd(api.api_socket, mapping.protocol, mapping.host_ip, mapping.host_port,
+                              mapping.host_port, slirp.GUEST_IP)
+        published.append(mapping)
+        # Recorded as we go: teardown removes exactly what was added.
+        record = state.load_attachment(settings, container_id)
+        if record is not None:
+            state.save_attachment(settings, replace(record, ports=tuple(published)))
+    rules = [(p.protocol, "" if settings.rootless else p.host_ip, p.host_port, container_ip, p.container_port)
+             for p in published]
+    bridge.add_port_rules(_target(ns), container_id, rules)
+    return published
+
+
+def _unpublish_slirp(settings: "Settings", ports: tuple[PortMapping, ...]) -> None:
+    current = shared.current(settings)
+    if current is None or not ports:
+        return
+    try:
+        entries = slirp.api_call(current.api_socket, {"execute": "list_hostfwd"}).get("entries", [])
+    except Exception:
+        return
+    wanted = {(p.protocol, p.host_port) for p in ports}
+    for entry in entries:
+        if (entry.get("proto"), entry.get("host_port")) in wanted:
+            try:
+                slirp.api_call(current.api_socket, {"execute": "remove_hostfwd", "arguments": {"id": entry["id"]}})
+            except Exception:
+                pass
+
+
+def detach(settings: "Settings", container_id: str, network_ids: set[str] | None = None) -> None:
+    """Remove the container's endpoints (all, or those on `network_ids`). Takes the lock."""
+    with shared.locked(settings):
+        endpoints = [e for e in state.endpoints_of(settings, container_id)
+                     if network_ids is None or e.network_id in network_ids]
+        ns = _ns(settings, create=False)
+        record = state.load_attachment(settings, container_id)
+        if ns is not None:
+            for endpoint in endpoints:
+                bridge.delete_veth(_target(ns), endpoint.host_veth)
+            if network_ids is None:
+                bridge.delete_rules(_target(ns), f"ctr:{container_id}")
+        if network_ids is None and record is not None and settings.rootless:
+            _unpublish_slirp(settings, record.ports)
+        for endpoint in endpoints:
+            _drop_endpoint(settings, container_id, endpoint.network_id)
+        touched = {e.network_id for e in endpoints}
+        peers.refresh(settings, touched)
+        _cleanup_idle(settings, ns, touched)
+
+
+def _cleanup_idle(settings: "Settings", ns: str | None, network_ids: set[str]) -> None:
+    if settings.rootless:
+        shared.release(settings, state.count_endpoints(settings))
+        return
+    for network_id in network_ids:
+        if not state.endpoints_on(settings, network_id):
+            net = state.find_network(settings, network_id)
+            bridge.delete_bridge(_target(ns), net.bridge, net.id)
+    if state.count_endpoints(settings) == 0:
+        bridge.delete_table(_target(ns))
+
+
+def detach_all(settings: "Settings", container_id: str) -> None:
+    detach(settings, container_id)

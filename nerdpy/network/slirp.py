@@ -1,0 +1,180 @@
+"""slirp4netns: user-mode networking for a namespace, and its API socket for ports.
+
+One slirp4netns per container on the default rootless network (podman 4's
+model), started with `--exit-fd` so it exits when the shim (which holds the
+pipe's write end) goes away, and with `--api-socket` so published ports are
+added with `add_hostfwd` (no extra forwarder process; the client's source
+address is kept, unlike a userland proxy). The namespace gets 10.0.2.100/24,
+gateway 10.0.2.2, DNS 10.0.2.3.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import shutil
+import socket
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from nerdpy.errors import Conflict, InvalidArgument, Unavailable
+
+GUEST_IP = "10.0.2.100"
+GATEWAY_IP = "10.0.2.2"
+DNS_IP = "10.0.2.3"
+PREFIX_LEN = 24
+MTU = 65520
+READY_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class Slirp:
+    pid: int
+    api_socket: str
+    exit_fd: int  # the write end the shim must inherit; -1 when none
+
+
+def binary() -> str:
+    path = shutil.which("slirp4netns")
+    if path is None:
+        raise Unavailable(
+            "slirp4netns is not installed: rootless containers cannot have a network",
+            hint="install slirp4netns (apt-get install slirp4netns), or use --network none",
+        )
+    return path
+
+
+def start(netns_path: Path, api_socket: Path, log_path: Path, *, with_exit_fd: bool = True,
+          disable_host_loopback: bool = True) -> Slirp:
+    """Start slirp4netns for the namespace at `netns_path`; return once it is ready."""
+    argv = [binary(), "--configure", f"--mtu={MTU}", "--enable-sandbox", "--enable-seccomp",
+            "--netns-type=path", f"--api-socket={api_socket}"]
+    if disable_host_loopback:
+        argv.append("--disable-host-loopback")
+    ready_r, ready_w = os.pipe()
+    exit_r, exit_w = os.pipe() if with_exit_fd else (-1, -1)
+    pass_fds = [ready_w] + ([exit_r] if with_exit_fd else [])
+    argv.append(f"--ready-fd={ready_w}")
+    if with_exit_fd:
+        argv.append(f"--exit-fd={exit_r}")
+    argv += [str(netns_path), "tap0"]
+    _unlink(api_socket)
+    try:
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                    pass_fds=pass_fds, start_new_session=True, close_fds=True)
+    except OSError as exc:
+        for fd in (ready_r, ready_w, exit_r, exit_w):
+            if fd >= 0:
+                os.close(fd)
+        raise Unavailable(f"cannot start slirp4netns: {exc.strerror}") from None
+    os.close(ready_w)
+    if with_exit_fd:
+        os.close(exit_r)
+        os.set_inheritable(exit_w, False)
+    try:
+        _wait_ready(proc, ready_r, log_path)
+    except BaseException:
+        _kill(proc)
+        if exit_w >= 0:
+            os.close(exit_w)
+        raise
+    finally:
+        os.close(ready_r)
+    # Popen would reap it on garbage collection only; the process must outlive us.
+    proc.returncode = 0
+    return Slirp(proc.pid, str(api_socket), exit_w)
+
+
+def _wait_ready(proc: subprocess.Popen, ready_r: int, log_path: Path) -> None:
+    ready, _, _ = select.select([ready_r], [], [], READY_TIMEOUT_S)
+    data = os.read(ready_r, 1) if ready else b""
+    if data == b"1":
+        return
+    detail = _last_line(log_path) or ("timed out" if not ready else "exited")
+    raise Unavailable(f"slirp4netns failed: {detail}",
+                      hint="check that /dev/net/tun is usable (chmod 0666 /dev/net/tun)")
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    try:
+        proc.kill()
+        proc.wait(timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+
+
+def _last_line(path: Path) -> str:
+    try:
+        lines = path.read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    return lines[-1].strip() if lines else ""
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+
+
+def api_call(api_socket: str, request: dict) -> dict:
+    """One request on slirp4netns's API socket; returns the "return" object."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(5.0)
+        try:
+            sock.connect(api_socket)
+            sock.sendall(json.dumps(request).encode())
+            sock.shutdown(socket.SHUT_WR)
+            chunks = []
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+        except OSError as exc:
+            raise Unavailable(f"slirp4netns API {api_socket}: {exc.strerror or exc}") from None
+    try:
+        reply = json.loads(b"".join(chunks) or b"{}")
+    except ValueError:
+        raise Unavailable(f"slirp4netns API {api_socket}: unreadable reply") from None
+    if "error" in reply:
+        desc = reply["error"].get("desc", "error") if isinstance(reply["error"], dict) else str(reply["error"])
+        raise Unavailable(f"slirp4netns: {desc}")
+    return reply.get("return", {})
+
+
+def add_hostfwd(api_socket: str, proto: str, host_ip: str, host_port: int, guest_port: int,
+                guest_ip: str = "") -> int:
+    """Forward host_ip:host_port to the guest; a clear error when the port is taken."""
+    args = {"proto": proto, "host_addr": host_ip or "0.0.0.0", "host_port": host_port, "guest_port": guest_port}
+    if guest_ip:
+        args["guest_addr"] = guest_ip
+    if ":" in args["host_addr"]:
+        raise InvalidArgument(f"cannot publish on IPv6 address {host_ip} with slirp4netns",
+                              hint="publish on an IPv4 address or on all addresses")
+    try:
+        reply = api_call(api_socket, {"execute": "add_hostfwd", "arguments": args})
+    except Unavailable as exc:
+        raise Conflict(
+            f"cannot publish {args['host_addr']}:{host_port}/{proto}: port is already allocated or unusable ({exc})",
+            hint="choose another host port",
+        ) from None
+    return int(reply.get("id", 0))
+
+
+def stop(pid: int, start_time: int | None) -> None:
+    """Kill a slirp4netns we started, if it is still the same process."""
+    from nerdpy.userns.holder import process_start_time
+
+    if pid <= 0 or (start_time is not None and process_start_time(pid) != start_time):
+        return
+    try:
+        os.kill(pid, 9)
+    except ProcessLookupError:
+        return
+    # Our child only while this process started it; otherwise init reaps it.
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
