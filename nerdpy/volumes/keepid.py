@@ -23,6 +23,7 @@ from nerdpy.errors import InvalidArgument
 
 if TYPE_CHECKING:
     from nerdpy.config import Settings
+    from nerdpy.userns import IdMapping
 
 
 def keep_id_ranges(host_id: int, size: int) -> list[dict[str, int]]:
@@ -40,9 +41,12 @@ def keep_id_ranges(host_id: int, size: int) -> list[dict[str, int]]:
     return ranges
 
 
-def keep_id_mappings(settings: "Settings", uid_count: int, gid_count: int) -> tuple[list[dict[str, int]], list[dict[str, int]]]:
-    """(uidMappings, gidMappings) for a keep-id container's spec; the counts
-    are the sizes of the holder namespace's maps (`IdMapping` totals).
+def keep_id_mappings(
+    settings: "Settings", holder: "IdMapping | None" = None
+) -> tuple[list[dict[str, int]], list[dict[str, int]]]:
+    """(uidMappings, gidMappings) for a keep-id container's spec. `holder` is
+    the holder namespace's IdMapping (default: computed from /etc/subuid and
+    /etc/subgid, as the holder was).
 
     The spec also needs a "user" namespace entry, `process.user` = the host
     uid/gid (see `keep_id_user`), and a read-only rbind of /sys instead of a
@@ -51,6 +55,12 @@ def keep_id_mappings(settings: "Settings", uid_count: int, gid_count: int) -> tu
     """
     if not settings.rootless:
         raise InvalidArgument("--userns=keep-id is only supported in rootless mode")
+    if holder is None:
+        from nerdpy.userns.subids import rootless_mapping
+
+        holder = rootless_mapping(settings.host_uid, settings.host_gid)
+    uid_count = sum(r.count for r in holder.uids)
+    gid_count = sum(r.count for r in holder.gids)
     return keep_id_ranges(settings.host_uid, uid_count), keep_id_ranges(settings.host_gid, gid_count)
 
 

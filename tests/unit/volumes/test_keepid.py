@@ -9,6 +9,7 @@ import pytest
 from nerdpy.config import Settings
 from nerdpy.errors import InvalidArgument
 from nerdpy.paths import Layout
+from nerdpy.userns import IdMapping, IdRange
 from nerdpy.volumes.keepid import keep_id_mappings, keep_id_ranges, keep_id_user
 
 
@@ -44,9 +45,12 @@ def test_needs_rootless_and_subids(tmp_path: Path) -> None:
     layout = Layout(tmp_path, tmp_path, tmp_path)
     root = Settings(layout=layout, rootless=False, host_uid=0, host_gid=0)
     with pytest.raises(InvalidArgument, match="only supported in rootless mode"):
-        keep_id_mappings(root, 65537, 65537)
+        keep_id_mappings(root)
     user = Settings(layout=layout, rootless=True, host_uid=1001, host_gid=1002)
-    uids, gids = keep_id_mappings(user, 65537, 65537)
+    holder = IdMapping(uids=(IdRange(0, 1001, 1), IdRange(1, 100000, 65536)),
+                       gids=(IdRange(0, 1002, 1), IdRange(1, 100000, 65536)))
+    uids, gids = keep_id_mappings(user, holder)
+    assert sum(r["size"] for r in uids) == 65537
     assert _resolve(uids, 1001) == 0 and _resolve(gids, 1002) == 0
     assert keep_id_user(user) == (1001, 1002)
     with pytest.raises(InvalidArgument):
