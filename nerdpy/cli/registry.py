@@ -22,6 +22,27 @@ class Entry:
 _C = "nerdpy.cli."
 
 GROUPS: dict[str, dict[str, Entry]] = {
+    "image": {
+        "ls": Entry(_C + "images:ls", "List images"),
+        "list": Entry(_C + "images:ls", "List images"),
+        "tag": Entry(_C + "images:tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"),
+        "rm": Entry(_C + "images:rm", "Remove one or more images"),
+        "inspect": Entry(_C + "images:inspect", "Display detailed information on one or more images"),
+        "history": Entry(_C + "images:history", "Show the history of an image"),
+        "save": Entry(_C + "images:save", "Save one or more images to a tar archive"),
+        "load": Entry(_C + "images:load", "Load an image from a tar archive or STDIN"),
+        "import": Entry(_C + "images:import", "Import a tarball or directory to create a filesystem image"),
+        "prune": Entry(_C + "images:prune", "Remove unused images"),
+    },
+    "network": {
+        "create": Entry(_C + "network:create", "Create a network"),
+        "ls": Entry(_C + "network:ls", "List networks"),
+        "inspect": Entry(_C + "network:inspect", "Display detailed information on one or more networks"),
+        "rm": Entry(_C + "network:rm", "Remove one or more networks"),
+        "prune": Entry(_C + "network:prune", "Remove all unused networks"),
+        "connect": Entry(_C + "network:connect", "Connect a container to a network"),
+        "disconnect": Entry(_C + "network:disconnect", "Disconnect a container from a network"),
+    },
     "volume": {
         "create": Entry(_C + "volume:create", "Create a volume"),
         "ls": Entry(_C + "volume:ls", "List volumes"),
@@ -37,12 +58,21 @@ GROUPS: dict[str, dict[str, Entry]] = {
 }
 
 TOP: dict[str, Entry] = {
+    "image": Entry("@image", "Manage images"),
+    "images": Entry(_C + "images:ls", "List images", fast=_C + "handlers.images:ls"),
+    "tag": Entry(_C + "images:tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"),
+    "rmi": Entry(_C + "images:rm", "Remove one or more images"),
+    "history": Entry(_C + "images:history", "Show the history of an image"),
+    "save": Entry(_C + "images:save", "Save one or more images to a tar archive"),
+    "load": Entry(_C + "images:load", "Load an image from a tar archive or STDIN"),
+    "import": Entry(_C + "images:import", "Import a tarball or directory to create a filesystem image"),
     "info": Entry(_C + "system:info", "Display system-wide information"),
     "version": Entry(_C + "system:version", "Show the nerdpy version information",
                      fast=_C + "handlers.system:version"),
     "unshare": Entry(_C + "system:unshare", "Run a command inside the rootless user namespace"),
     "system": Entry("@system", "Manage nerdpy"),
     "volume": Entry("@volume", "Manage volumes"),
+    "network": Entry("@network", "Manage networks"),
     "compose": Entry(_C + "compose:compose", "Define and run multi-container applications (not implemented yet)"),
     "pull": Entry(_C + "registry_cmds:pull", "Download an image from a registry"),
     "push": Entry(_C + "registry_cmds:push", "Upload an image to a registry"),

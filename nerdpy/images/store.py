@@ -281,8 +281,9 @@ class ImageStore:
             raise NotFound(f"No such image: {manifest_digest}")
         return self._with_names(rows[0])
 
-    def tag(self, source: str, new_name: str) -> Image:
-        image = self.get(source)
+    def tag(self, source: str | Image, new_name: str) -> Image:
+        """Point `new_name` at `source` (a reference, an ID, or an Image)."""
+        image = source if isinstance(source, Image) else self.get(source)
         name = str(parse(new_name))
         with self.db.transaction() as conn:
             self._set_name(conn, name, image.manifest_descriptor.digest, time.time())

@@ -1,0 +1,203 @@
+"""Bodies of the image commands (typer-free, so `images` can take the fast path):
+images/image ls, tag, rmi, image inspect, history, save, load, import, image prune."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from nerdpy.cli.state import CliState
+from nerdpy.errors import InvalidArgument, NerdpyError, NotFound
+from nerdpy.formatting.human import human_size, since
+
+
+def _settings(cli: CliState):  # -> Settings, inside the rootless namespace
+    from nerdpy.api.session import enter_namespace
+
+    enter_namespace(cli.settings)
+    return cli.settings
+
+
+def _short(image_id: str, no_trunc: bool) -> str:
+    return image_id if no_trunc else image_id.split(":", 1)[-1][:12]
+
+
+def _created_at(ts: float) -> str:
+    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d %H:%M:%S +0000 UTC") if ts else ""
+
+
+def ls(cli: CliState, repository: str | None = None, all: bool = False, quiet: bool = False,
+       digests: bool = False, no_trunc: bool = False, filter: list[str] | None = None,
+       format: str | None = None) -> None:
+    from nerdpy.api import images
+    from nerdpy.cli.output import print_rows
+
+    filters = list(filter or [])
+    if repository:
+        filters.append(f"reference={repository}")
+    rows = []
+    for row in images.list_images(_settings(cli), filters):
+        image = row.image
+        rows.append({
+            "Repository": row.repository, "Tag": row.tag, "Digest": row.digest,
+            "ID": _short(image.id, no_trunc), "CreatedSince": since(image.created_ts),
+            "CreatedAt": _created_at(image.created_ts), "Size": human_size(image.size),
+            "VirtualSize": human_size(image.size), "SharedSize": "N/A", "UniqueSize": "N/A", "Containers": "N/A",
+        })
+    columns = [("Repository", "REPOSITORY"), ("Tag", "TAG")]
+    if digests:
+        columns.append(("Digest", "DIGEST"))
+    columns += [("ID", "IMAGE ID"), ("CreatedSince", "CREATED"), ("Size", "SIZE")]
+    if format == "table":
+        format = None
+    for line in print_rows(rows, columns, format, quiet_field="ID", quiet=quiet):
+        print(line)
+
+
+def tag(cli: CliState, source: str, target: str) -> None:
+    from nerdpy.api import images
+
+    images.tag(_settings(cli), source, target)
+
+
+def _each(refs: list[str], action: Any) -> int:
+    """Run `action` per argument, as Docker does: report each failure, exit non-zero at the end."""
+    failed: NerdpyError | None = None
+    for ref in refs:
+        try:
+            action(ref)
+        except NerdpyError as exc:
+            failed = exc
+            hint = f"; hint: {exc.hint}" if exc.hint else ""
+            print(f"Error: {exc.message}{hint}", file=sys.stderr)
+    return failed.exit_code if failed else 0
+
+
+def rmi(cli: CliState, images_: list[str], force: bool = False, no_prune: bool = False) -> int:
+    from nerdpy.api import images
+
+    settings = _settings(cli)
+
+    def remove(ref: str) -> None:
+        for line in images.remove(settings, ref, force):
+            print(line)
+
+    return _each(images_, remove)
+
+
+def inspect(cli: CliState, images_: list[str], format: str | None = None) -> int:
+    from nerdpy.api import images
+
+    settings = _settings(cli)
+    docs: list[dict[str, Any]] = []
+    code = _each(images_, lambda ref: docs.append(images.inspect(settings, ref)))
+    if format and format != "json":
+        from nerdpy.cli.output import render_template
+
+        for doc in docs:
+            print(render_template(format, doc))
+    else:
+        print(json.dumps(docs, indent=4))
+    return code
+
+
+def history(cli: CliState, image: str, human: bool = True, no_trunc: bool = False, quiet: bool = False,
+            format: str | None = None) -> None:
+    from nerdpy.api import images
+    from nerdpy.cli.output import print_rows
+
+    rows = []
+    for entry in images.history(_settings(cli), image):
+        created_by = entry["CreatedBy"].replace("\t", " ").replace("\n", " ")
+        if not no_trunc and len(created_by) > 45:
+            created_by = created_by[:44] + "…"
+        rows.append({
+            "ID": _short(entry["ID"], no_trunc) if entry["ID"] != "<missing>" else "<missing>",
+            "CreatedSince": since(entry["Created"]) if human else entry["CreatedAt"],
+            "CreatedAt": entry["CreatedAt"], "CreatedBy": created_by,
+            "Size": human_size(entry["Size"]) if human else str(entry["Size"]), "Comment": entry["Comment"],
+        })
+    columns = [("ID", "IMAGE"), ("CreatedSince", "CREATED"), ("CreatedBy", "CREATED BY"), ("Size", "SIZE"),
+               ("Comment", "COMMENT")]
+    for line in print_rows(rows, columns, None if format == "table" else format, quiet_field="ID", quiet=quiet):
+        print(line)
+
+
+def save(cli: CliState, images_: list[str], output: str | None = None) -> None:
+    from nerdpy.api import images
+
+    settings = _settings(cli)
+    if not output:
+        if sys.stdout.isatty():
+            raise InvalidArgument("cowardly refusing to save to a terminal", hint="use the -o flag or redirect")
+        sys.stdout.flush()
+        images.save(settings, images_, sys.stdout.buffer)
+        return
+    path = Path(output)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "wb") as f:
+            images.save(settings, images_, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except FileNotFoundError:
+        raise NotFound(f"cannot write {output}: no such directory") from None
+    except IsADirectoryError:
+        raise InvalidArgument(f"cannot write {output}: is a directory") from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def load(cli: CliState, input: str | None = None, quiet: bool = False, platform: str | None = None) -> None:
+    from nerdpy.api import images
+    from nerdpy.reference import familiar
+
+    settings = _settings(cli)
+    if input:
+        loaded = images.load(settings, Path(input), platform)
+    else:
+        if sys.stdin.isatty():
+            raise InvalidArgument("requested load from stdin, but stdin is empty", hint="use -i FILE or pipe a tar in")
+        loaded = images.load(settings, sys.stdin.buffer, platform)
+    for item in loaded:
+        if item.names:
+            for name in item.names:
+                print(f"Loaded image: {familiar(name)}")
+        else:
+            print(f"Loaded image ID: {item.image.id}")
+
+
+def import_(cli: CliState, file: str, reference: str | None = None, change: list[str] | None = None,
+            message: str = "", platform: str | None = None) -> None:
+    from nerdpy.api import images
+
+    settings = _settings(cli)
+    source: Any = sys.stdin.buffer if file == "-" else file
+    image = images.import_image(settings, source, reference, list(change or []), platform, message)
+    print(image.id)
+
+
+def prune(cli: CliState, all: bool = False, force: bool = False, filter: list[str] | None = None) -> None:
+    from nerdpy.api import images
+
+    settings = _settings(cli)
+    if not force:
+        what = "all images without at least one container associated to them" if all else "all dangling images"
+        print(f"WARNING! This will remove {what}.\nAre you sure you want to continue? [y/N] ", end="", flush=True)
+        answer = sys.stdin.readline().strip().lower()
+        if answer not in ("y", "yes"):
+            print()
+            return
+    events, freed = images.prune(settings, all, list(filter or []))
+    if events:
+        print("Deleted Images:")
+        for line in events:
+            print(line)
+        print()
+    print(f"Total reclaimed space: {human_size(freed)}")

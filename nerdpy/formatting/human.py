@@ -1,0 +1,51 @@
+"""Docker's human-readable sizes and durations (go-units), for list and history output."""
+
+from __future__ import annotations
+
+import time
+
+_DECIMAL = ("B", "kB", "MB", "GB", "TB", "PB", "EB")
+
+
+def human_size(size: float, precision: int = 3) -> str:
+    """units.HumanSizeWithPrecision: decimal units, `precision` significant digits ("5.12MB")."""
+    i = 0
+    size = float(size)
+    while size >= 1000.0 and i < len(_DECIMAL) - 1:
+        size /= 1000.0
+        i += 1
+    return f"{size:.{precision}g}{_DECIMAL[i]}"
+
+
+def human_duration(seconds: float) -> str:
+    """units.HumanDuration: "Less than a second", "About a minute", "3 weeks", ..."""
+    if seconds < 1:
+        return "Less than a second"
+    if int(seconds) == 1:
+        return "1 second"
+    if seconds < 60:
+        return f"{int(seconds)} seconds"
+    minutes = int(seconds / 60)
+    if minutes == 1:
+        return "About a minute"
+    if minutes < 60:
+        return f"{minutes} minutes"
+    hours = int(seconds / 3600 + 0.5)
+    if hours == 1:
+        return "About an hour"
+    if hours < 48:
+        return f"{hours} hours"
+    if hours < 24 * 7 * 2:
+        return f"{hours // 24} days"
+    if hours < 24 * 30 * 2:
+        return f"{hours // 24 // 7} weeks"
+    if hours < 24 * 365 * 2:
+        return f"{hours // 24 // 30} months"
+    return f"{int(seconds / 3600 / 24 / 365)} years"
+
+
+def since(timestamp: float, now: float | None = None) -> str:
+    """"2 weeks ago", as Docker's CreatedSince; "N/A" for an unknown time."""
+    if not timestamp:
+        return "N/A"
+    return human_duration(max(0.0, (now or time.time()) - timestamp)) + " ago"

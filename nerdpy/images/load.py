@@ -1,0 +1,199 @@
+"""`load`: docker-archive (classic and Docker 25+), OCI archive, OCI layout dir -> images.
+
+Every blob is verified: OCI blobs against their descriptors, docker-archive
+layers against the config's diff_ids, configs against their file names. No
+registry is contacted. Names come from `manifest.json` RepoTags and from the
+index's `io.containerd.image.name` / `org.opencontainers.image.ref.name`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from nerdpy.content import Descriptor
+from nerdpy.errors import DataCorrupted, InvalidArgument, NotFound
+from nerdpy.images import manifest as mf
+from nerdpy.images.archive_source import Source, open_source
+from nerdpy.images.layers import digest_layer, layer_media_type
+from nerdpy.images.platform import Platform
+from nerdpy.images.store import Image, ImageStore
+from nerdpy.reference import parse
+
+NAME_ANNOTATION = "io.containerd.image.name"
+REF_ANNOTATION = "org.opencontainers.image.ref.name"
+INDEX_MAX = mf.MANIFEST_MAX
+_HEX = re.compile(r"[a-f0-9]{64}")
+
+
+@dataclass(frozen=True)
+class Loaded:
+    image: Image
+    names: tuple[str, ...]
+
+
+def load_path(store: ImageStore, path: Path, platform: Platform | None = None) -> list[Loaded]:
+    source = open_source(path)
+    try:
+        with store.ingest_guard():
+            return _load(store, source, platform)
+    finally:
+        source.close()
+
+
+def load_stream(store: ImageStore, stream: BinaryIO, platform: Platform | None = None) -> list[Loaded]:
+    """Spool a stream (stdin) next to the content store, then load it: tars need random access."""
+    store.content.ingest.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=store.content.ingest, prefix="load-", suffix=".tar") as spool:
+        shutil.copyfileobj(stream, spool, 1 << 20)
+        spool.flush()
+        if spool.tell() == 0:
+            raise InvalidArgument("no image archive on standard input", hint="use -i FILE or pipe a tar in")
+        return load_path(store, Path(spool.name), platform)
+
+
+def _load(store: ImageStore, source: Source, platform: Platform | None) -> list[Loaded]:
+    has_index = source.exists("index.json")
+    has_manifest = source.exists("manifest.json")
+    if not has_index and not has_manifest:
+        raise InvalidArgument("not an image archive: neither manifest.json nor index.json found")
+    repo_tags = _docker_repo_tags(source) if has_manifest else {}
+    if has_index:
+        return _load_oci(store, source, platform, repo_tags)
+    return _load_docker(store, source, platform)
+
+
+# -- OCI layout ---------------------------------------------------------------
+def _load_oci(store: ImageStore, source: Source, platform: Platform | None,
+              repo_tags: dict[tuple[str, ...], list[str]]) -> list[Loaded]:
+    index = mf.parse_index(source.read("index.json", INDEX_MAX), mf.OCI_INDEX)
+    loaded: list[Loaded] = []
+    for desc in index.manifests:
+        _ingest_tree(store, source, desc, depth=0)
+        plain = Descriptor(desc.media_type, desc.digest, desc.size)
+        image = store.put(None, plain, platform)
+        names = _index_names(desc) + repo_tags.get(_image_key(image), [])
+        loaded.append(_name(store, image, names))
+    return _merge(loaded)
+
+
+def _ingest_tree(store: ImageStore, source: Source, desc: Descriptor, depth: int) -> None:
+    if depth > 4:
+        raise DataCorrupted("archive: indexes nested too deeply")
+    path = "blobs/sha256/" + desc.digest.split(":", 1)[1]
+    if not store.content.has(desc.digest):
+        if not source.exists(path):
+            if depth == 0:
+                raise DataCorrupted(f"archive lacks blob {desc.digest} named in index.json")
+            return  # another platform's content, not saved; put() checks what it needs
+        with source.open(path) as f:
+            store.content.add_stream(f"load-{desc.digest}", f, desc)
+    if desc.media_type in mf.INDEX_TYPES + mf.MANIFEST_TYPES or not desc.media_type:
+        data = store.content.read_bytes(desc.digest, mf.MANIFEST_MAX)
+        media_type = mf.detect_media_type(data, desc.media_type or None)
+        for child in mf.children(data, media_type):
+            _ingest_tree(store, source, child, depth + 1)
+
+
+def _index_names(desc: Descriptor) -> list[str]:
+    annotations = desc.annotations or {}
+    out = []
+    for key in (NAME_ANNOTATION, REF_ANNOTATION):
+        value = annotations.get(key)
+        # A bare tag ("latest") in ref.name names no repository: ignore it.
+        if value and ("/" in value or ":" in value or key == NAME_ANNOTATION):
+            try:
+                out.append(str(parse(value)))
+            except InvalidArgument:
+                continue
+    return out
+
+
+# -- docker-archive -------------------------------------------------------------
+def _docker_entries(source: Source) -> list[dict[str, Any]]:
+    try:
+        entries = json.loads(source.read("manifest.json", INDEX_MAX))
+    except ValueError as exc:
+        raise DataCorrupted(f"archive manifest.json is malformed: {exc}") from None
+    if not isinstance(entries, list) or not all(isinstance(e, dict) and "Config" in e for e in entries):
+        raise DataCorrupted("archive manifest.json is malformed: expected a list of {Config, RepoTags, Layers}")
+    return entries
+
+
+def _docker_repo_tags(source: Source) -> dict[tuple[str, ...], list[str]]:
+    """(config digest, layer blob digests) -> names, from manifest.json beside an OCI index."""
+    out: dict[tuple[str, ...], list[str]] = {}
+    for entry in _docker_entries(source):
+        key = tuple("sha256:" + (_hex_in(str(p)) or "?") for p in [entry["Config"], *(entry.get("Layers") or [])])
+        out.setdefault(key, []).extend(str(parse(t)) for t in entry.get("RepoTags") or [])
+    return out
+
+
+def _image_key(image: Image) -> tuple[str, ...]:
+    return (image.id, *(layer.digest for layer in image.layers))
+
+
+def _hex_in(path: str) -> str | None:
+    base = path.rsplit("/", 1)[-1].removesuffix(".json")
+    return base if _HEX.fullmatch(base) else None
+
+
+def _load_docker(store: ImageStore, source: Source, platform: Platform | None) -> list[Loaded]:
+    loaded = []
+    for entry in _docker_entries(source):
+        names = [str(parse(t)) for t in entry.get("RepoTags") or []]  # validate before storing
+        config_bytes = source.read(str(entry["Config"]), mf.CONFIG_MAX)
+        config_digest = "sha256:" + hashlib.sha256(config_bytes).hexdigest()
+        named = _hex_in(str(entry["Config"]))
+        if named and "sha256:" + named != config_digest:
+            raise DataCorrupted(f"archive config {entry['Config']} does not match its digest {config_digest}")
+        config = mf.parse_config(config_bytes)
+        diff_ids = config["rootfs"]["diff_ids"]
+        paths = entry.get("Layers") or []
+        if len(paths) != len(diff_ids):
+            raise DataCorrupted(f"archive lists {len(paths)} layers, its config {len(diff_ids)} diff_ids")
+        layers = [_docker_layer(store, source, str(p), str(d)) for p, d in zip(paths, diff_ids)]
+        store.content.add_bytes(config_bytes, config_digest)
+        manifest = {
+            "schemaVersion": 2,
+            "mediaType": mf.OCI_MANIFEST,
+            "config": {"mediaType": mf.OCI_CONFIG, "digest": config_digest, "size": len(config_bytes)},
+            "layers": [layer.to_json() for layer in layers],
+        }
+        data = json.dumps(manifest, separators=(",", ":")).encode()
+        digest = store.content.add_bytes(data)
+        image = store.put(None, Descriptor(mf.OCI_MANIFEST, digest, len(data)), platform)
+        loaded.append(_name(store, image, names))
+    return _merge(loaded)
+
+
+def _docker_layer(store: ImageStore, source: Source, path: str, diff_id: str) -> Descriptor:
+    if not source.exists(path):
+        raise DataCorrupted(f"archive lacks layer {path}")
+    with store.content.writer(f"load-{uuid.uuid4().hex}") as writer, source.open(path) as f:
+        digests = digest_layer(f, writer.write)
+        if digests.diff_id != diff_id:
+            raise DataCorrupted(f"layer {path} has diff ID {digests.diff_id}, its config says {diff_id}")
+        writer.commit()
+    return Descriptor(layer_media_type(digests.compression), digests.digest, digests.size)
+
+
+# -- naming ---------------------------------------------------------------------
+def _name(store: ImageStore, image: Image, names: list[str]) -> Loaded:
+    unique = list(dict.fromkeys(names))
+    for name in unique:
+        image = store.tag(image, name)
+    return Loaded(image, tuple(unique))
+
+
+def _merge(loaded: list[Loaded]) -> list[Loaded]:
+    if not loaded:
+        raise NotFound("the archive holds no images")
+    return loaded
