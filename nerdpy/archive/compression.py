@@ -1,0 +1,178 @@
+"""Decompress a layer stream (gzip, zstd or none, detected by magic bytes), hashing
+the uncompressed bytes (the DiffID) and refusing to inflate beyond a size limit.
+
+`LayerStream` is forward-only: tarfile may `seek` ahead (skipping bytes), never back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from typing import BinaryIO, Iterator
+
+from nerdpy.errors import DataCorrupted
+
+CHUNK = 1 << 20
+
+
+def detect(head: bytes) -> str:
+    """"gzip", "zstd" or "none"."""
+    if head[:3] == b"\x1f\x8b\x08":
+        return "gzip"
+    if head[:4] == b"\x28\xb5\x2f\xfd":
+        return "zstd"
+    if len(head) >= 4 and head[1:4] == b"\x2a\x4d\x18" and head[0] & 0xF0 == 0x50:
+        return "zstd"  # a skippable frame first (0x184D2A50..5F, little endian)
+    return "none"
+
+
+def _gzip_chunks(src: BinaryIO, first: bytes) -> Iterator[bytes]:
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    data, fed = first, False
+    while True:
+        if not data:
+            data = src.read(CHUNK)
+            if not data:
+                break
+        fed = True
+        out = d.decompress(data, CHUNK)  # bounded output per call: bombs inflate in steps
+        if out:
+            yield out
+        data = d.unconsumed_tail
+        if d.eof:
+            # Concatenated gzip members are one stream (RFC 1952).
+            data = d.unused_data + data
+            d, fed = zlib.decompressobj(16 + zlib.MAX_WBITS), False
+    if fed and not d.eof:
+        raise DataCorrupted("truncated gzip stream in layer")
+
+
+def _zstd_chunks(src: BinaryIO, first: bytes) -> Iterator[bytes]:
+    import io
+
+    import zstandard  # only layers compressed with zstd pay for the import
+
+    joined = io.BufferedReader(_Prefixed(first, src), CHUNK)  # type: ignore[arg-type]
+    # The default window limit (128 MiB) bounds decoder memory.
+    reader = zstandard.ZstdDecompressor().stream_reader(joined, read_size=CHUNK, read_across_frames=True)
+    try:
+        while chunk := reader.read(CHUNK):
+            yield chunk
+    except zstandard.ZstdError as exc:
+        raise DataCorrupted(f"corrupt zstd stream in layer: {exc}") from None
+
+
+class _Prefixed:
+    """A raw reader: `first`, then the rest of `src`."""
+
+    def __init__(self, first: bytes, src: BinaryIO) -> None:
+        self.first, self.src = first, src
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf) -> int:  # type: ignore[no-untyped-def]
+        if self.first:
+            n = min(len(buf), len(self.first))
+            buf[:n] = self.first[:n]
+            self.first = self.first[n:]
+            return n
+        data = self.src.read(len(buf))
+        buf[: len(data)] = data
+        return len(data)
+
+    @property
+    def closed(self) -> bool:
+        return False
+
+
+def _plain_chunks(src: BinaryIO, first: bytes) -> Iterator[bytes]:
+    if first:
+        yield first
+    while chunk := src.read(CHUNK):
+        yield chunk
+
+
+class LayerStream:
+    """Uncompressed layer bytes with read/skip/tell, a running sha256 and a size cap."""
+
+    def __init__(self, src: BinaryIO, max_size: int) -> None:
+        first = src.read(CHUNK)
+        self.compression = detect(first)
+        maker = {"gzip": _gzip_chunks, "zstd": _zstd_chunks, "none": _plain_chunks}[self.compression]
+        self._chunks = maker(src, first)
+        self._hash = hashlib.sha256()
+        self._max = max_size
+        self._size = 0  # bytes produced so far
+        self._buf = b""
+        self._off = 0  # read position inside _buf
+        self.mode = "rb"
+
+    def _fill(self) -> bool:
+        try:
+            chunk = next(self._chunks)
+        except StopIteration:
+            return False
+        except zlib.error as exc:
+            raise DataCorrupted(f"corrupt gzip stream in layer: {exc}") from None
+        self._size += len(chunk)
+        if self._size > self._max:
+            raise DataCorrupted(
+                f"layer inflates beyond the limit of {self._max} bytes",
+                hint="a decompression bomb, or raise the max_layer_size setting")
+        self._hash.update(chunk)
+        self._buf, self._off = chunk, 0
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        if n < 0:
+            n = 1 << 62
+        avail = len(self._buf) - self._off
+        if avail >= n:
+            out = self._buf[self._off:self._off + n]
+            self._off += n
+            return out
+        parts = [self._buf[self._off:]] if avail else []
+        need = n - avail
+        self._buf, self._off = b"", 0
+        while need > 0 and self._fill():
+            take = min(need, len(self._buf))
+            parts.append(self._buf[:take])
+            self._off = take
+            need -= take
+        return b"".join(parts)
+
+    def chunks(self, n: int) -> Iterator[memoryview]:
+        """The next `n` bytes as views, without copying; short at end of stream."""
+        while n > 0:
+            if self._off >= len(self._buf) and not self._fill():
+                return
+            take = min(n, len(self._buf) - self._off)
+            yield memoryview(self._buf)[self._off:self._off + take]
+            self._off += take
+            n -= take
+
+    def tell(self) -> int:
+        return self._size - (len(self._buf) - self._off)
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        here = self.tell()
+        if whence != 0 or pos < here:
+            raise DataCorrupted("layer tar needs to seek backwards (unsupported archive layout)")
+        for _ in self.chunks(pos - here):
+            pass
+        return self.tell()
+
+    def drain(self) -> None:
+        """Consume what follows the tar's end: the DiffID covers the whole stream."""
+        self._buf, self._off = b"", 0
+        while self._fill():
+            pass
+        self._buf = b""
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def digest(self) -> str:
+        return "sha256:" + self._hash.hexdigest()

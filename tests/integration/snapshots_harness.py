@@ -1,0 +1,200 @@
+"""Snapshot scenarios that must run inside the rootless namespace.
+
+Run as `nerdpy unshare python -m tests.integration.snapshots_harness SCENARIO DRIVER`
+(plain python as root) with NERDPY_DATA_ROOT pointing at a fresh store. Each
+scenario asserts and prints a JSON summary; a failed assertion exits non-zero
+with the traceback on stderr, which the calling test shows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+from nerdpy.config import Flags, load_settings
+from nerdpy.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
+from nerdpy.snapshots import Kind, Snapshotter, get_snapshotter
+from nerdpy.snapshots.mount import mount_all, unmount_all
+
+SCENARIOS: dict[str, Callable[[Snapshotter], Any]] = {}
+
+
+def scenario(fn: Callable[[Snapshotter], Any]) -> Callable[[Snapshotter], Any]:
+    SCENARIOS[fn.__name__] = fn
+    return fn
+
+
+class Mounted:
+    """Mount a snapshot's mounts on a temporary dir (what the runtime does)."""
+
+    def __init__(self, mounts: list) -> None:
+        self.mounts = mounts
+        self.path = Path(tempfile.mkdtemp(prefix="snap-mnt-"))
+
+    def __enter__(self) -> Path:
+        mount_all(self.mounts, self.path)
+        return self.path
+
+    def __exit__(self, *exc: object) -> None:
+        unmount_all(self.path)
+        self.path.rmdir()
+
+
+def _expect(exc: type, fn: Callable[[], Any]) -> None:
+    try:
+        fn()
+    except exc:
+        return
+    raise AssertionError(f"expected {exc.__name__}")
+
+
+def _tree(root: Path) -> dict[str, str]:
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            p = Path(dirpath, name)
+            rel = str(p.relative_to(root))
+            out[rel] = "dir" if p.is_dir() and not p.is_symlink() else (
+                "->" + os.readlink(p) if p.is_symlink() else p.read_text())
+    return out
+
+
+@scenario
+def basic(sn: Snapshotter) -> Any:
+    with Mounted(sn.prepare("a")) as root:
+        (root / "foo").mkdir()
+        (root / "foo" / "bar").write_text("one")
+        (root / "gone").write_text("x")
+        os.symlink("foo/bar", root / "link")
+        os.chown(root / "foo" / "bar", 1000, 1000)
+    sn.commit("A", "a")
+    _expect(NotFound, lambda: sn.stat("a"))
+    with Mounted(sn.prepare("b", "A")) as root:
+        assert (root / "foo" / "bar").read_text() == "one"
+        assert os.lstat(root / "foo" / "bar").st_uid == 1000
+        (root / "foo" / "bar").write_text("two")
+        os.unlink(root / "gone")
+        (root / "new").write_text("n")
+    sn.commit("B", "b")
+    with Mounted(sn.view("v", "B")) as root:
+        tree = _tree(root)
+        assert tree == {"foo": "dir", "foo/bar": "two", "link": "->foo/bar", "new": "n"}, tree
+        _expect(OSError, lambda: (root / "ro").write_text("no"))
+    with Mounted(sn.view("va", "A")) as root:
+        assert (root / "foo" / "bar").read_text() == "one" and (root / "gone").exists()
+    return tree
+
+
+@scenario
+def stat(sn: Snapshotter) -> Any:
+    sn.prepare("s1", labels={"l": "v"})
+    info = sn.stat("s1")
+    assert info.kind == Kind.ACTIVE and info.parent is None and info.labels == {"l": "v"}, info
+    sn.commit("S1", "s1", labels={"m": "w"})
+    info = sn.stat("S1")
+    assert info.kind == Kind.COMMITTED and info.labels == {"l": "v", "m": "w"}, info
+    sn.view("v1", "S1")
+    assert sn.stat("v1").kind == Kind.VIEW and sn.stat("v1").parent == "S1"
+    _expect(AlreadyExists, lambda: sn.prepare("S1"))
+    _expect(InvalidArgument, lambda: sn.prepare("x", "v1"))  # parent not committed
+    _expect(NotFound, lambda: sn.prepare("y", "nope"))
+    _expect(InvalidArgument, lambda: sn.commit("Z", "v1"))  # views cannot be committed
+    sn.prepare("s2", "S1")
+    _expect(AlreadyExists, lambda: sn.commit("S1", "s2"))
+    return "ok"
+
+
+@scenario
+def chain(sn: Snapshotter) -> Any:
+    parent = None
+    for i in range(4):
+        with Mounted(sn.prepare(f"c{i}", parent)) as root:
+            (root / f"f{i}").write_text(str(i))
+            if i == 2:
+                os.unlink(root / "f0")
+        sn.commit(f"C{i}", f"c{i}")
+        parent = f"C{i}"
+    with Mounted(sn.prepare("top", parent)) as root:
+        tree = _tree(root)
+    assert tree == {"f1": "1", "f2": "2", "f3": "3"}, tree
+    return tree
+
+
+@scenario
+def remove(sn: Snapshotter) -> Any:
+    sn.prepare("r1")
+    sn.commit("R1", "r1")
+    sn.prepare("r2", "R1")
+    _expect(Conflict, lambda: sn.remove("R1"))
+    upper = Path(sn.upper_dir("r2"))
+    sn.remove("r2")
+    assert not upper.exists()
+    sn.remove("R1")
+    _expect(NotFound, lambda: sn.remove("R1"))
+    _expect(NotFound, lambda: sn.mounts("r2"))
+    assert list(sn.walk()) == []
+    return "ok"
+
+
+@scenario
+def walk(sn: Snapshotter) -> Any:
+    sn.prepare("w1")
+    sn.commit("W1", "w1")
+    sn.prepare("w2", "W1")
+    sn.view("w3", "W1")
+    found = {i.key: (i.kind.value, i.parent) for i in sn.walk()}
+    assert found == {"W1": ("committed", None), "w2": ("active", "W1"), "w3": ("view", "W1")}, found
+    return found
+
+
+@scenario
+def many_layers(sn: Snapshotter) -> Any:
+    count = int(os.environ.get("SNAP_LAYERS", "130"))  # > one page of absolute lowerdir paths
+    parent = None
+    for i in range(count):
+        with Mounted(sn.prepare(f"m{i}", parent)) as root:
+            (root / f"f{i}").write_text(str(i))
+        sn.commit(f"M{i}", f"m{i}")
+        parent = f"M{i}"
+    with Mounted(sn.prepare("mtop", parent)) as root:
+        names = sorted(os.listdir(root))
+    assert len(names) == count and (root / "x").exists() is False, names
+    return len(names)
+
+
+@scenario
+def usage(sn: Snapshotter) -> Any:
+    with Mounted(sn.prepare("u1")) as root:
+        (root / "big").write_bytes(os.urandom(1 << 20))
+        os.link(root / "big", root / "big-link")
+        (root / "small").write_text("s")
+    active = sn.usage("u1")
+    sn.commit("U1", "u1")
+    committed = sn.usage("U1")
+    assert committed == active and committed.size >= 1 << 20 and committed.inodes == 2, committed
+    with Mounted(sn.prepare("u2", "U1")) as root:
+        (root / "more").write_bytes(os.urandom(1 << 16))
+    child = sn.usage("u2")
+    if sn.name == "native":  # a native snapshot is a full copy of its parent
+        assert child.size >= committed.size + (1 << 16), child
+    else:  # only the snapshot's own changes
+        assert (1 << 16) <= child.size < (1 << 20), child
+    return [committed.size, committed.inodes, child.size]
+
+
+def main(argv: list[str]) -> int:
+    name, driver = argv[0], argv[1]
+    settings = load_settings(Flags(storage_driver=driver))
+    sn = get_snapshotter(settings)
+    assert sn.name == driver, sn.name
+    assert (settings.layout.snapshots_dir / "driver").read_text().strip() == driver
+    print(json.dumps({"scenario": name, "driver": driver, "result": SCENARIOS[name](sn)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
