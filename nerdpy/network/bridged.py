@@ -169,7 +169,7 @@ def detach(settings: "Settings", container_id: str, network_ids: set[str] | None
         for endpoint in endpoints:
             _drop_endpoint(settings, container_id, endpoint.network_id)
         touched = {e.network_id for e in endpoints}
-        peers.refresh(settings, touched)
+        peers.refresh(settings, touched, also=container_id if network_ids is not None else "")
         _cleanup_idle(settings, ns, touched)
 
 

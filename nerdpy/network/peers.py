@@ -45,9 +45,9 @@ def peers_of(settings: "Settings", container_id: str, pending: list[state.Endpoi
     return out
 
 
-def refresh(settings: "Settings", network_ids: set[str], skip: str = "") -> None:
-    """Rewrite the hosts file of every container on `network_ids` (except `skip`)."""
-    containers: set[str] = set()
+def refresh(settings: "Settings", network_ids: set[str], skip: str = "", also: str = "") -> None:
+    """Rewrite the hosts file of every container on `network_ids` (except `skip`; plus `also`)."""
+    containers: set[str] = {also} if also else set()
     for network_id in network_ids:
         containers.update(e.container_id for e in state.endpoints_on(settings, network_id))
     containers.discard(skip)

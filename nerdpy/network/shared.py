@@ -93,7 +93,7 @@ def _remove(settings: "Settings") -> None:
     helper = _helper(settings)
     if helper is not None:
         slirp.stop(*helper)
-    for name in ("shared.pid", "shared.sock"):
+    for name in ("shared.pid", "shared.sock", "shared.log"):
         try:
             (d / name).unlink()
         except FileNotFoundError:

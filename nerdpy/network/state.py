@@ -162,7 +162,7 @@ def network_from_row(row) -> NetworkRecord:  # type: ignore[no-untyped-def]
 
 
 def list_networks(settings: "Settings") -> list[NetworkRecord]:
-    rows = database(settings).query("SELECT * FROM networks ORDER BY created, name")
+    rows = database(settings).query("SELECT * FROM networks ORDER BY name")
     return [network_from_row(r) for r in rows]
 
 

@@ -1,0 +1,206 @@
+"""Network use cases: create, list, inspect, remove, prune, connect, disconnect."""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import re
+
+from nerdpy.config import Settings
+from nerdpy.errors import Conflict, InvalidArgument, NerdpyError, NotFound, NotImplementedYet
+from nerdpy.network import ipam, state
+
+_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
+BUILTIN_ERROR = "{} is a pre-defined network and cannot be removed"
+
+
+def create(settings: Settings, name: str, driver: str = "bridge", subnets: tuple[str, ...] = (),
+           gateways: tuple[str, ...] = (), ip_ranges: tuple[str, ...] = (), internal: bool = False,
+           ipv6: bool = False, labels: dict | None = None, options: dict | None = None) -> state.NetworkRecord:
+    if not _NAME.match(name):
+        raise InvalidArgument(f"invalid network name {name!r}", hint="use letters, digits, '_', '.' and '-'")
+    if driver in ("macvlan", "ipvlan", "overlay"):
+        raise NotImplementedYet(f"network driver {driver} is not implemented", hint="use --driver bridge")
+    if driver != "bridge":
+        raise InvalidArgument(f"unknown network driver {driver!r}", hint="use --driver bridge")
+    v4 = [ipam.parse_subnet(s) for s in subnets if ":" not in s]
+    v6 = [ipam.parse_subnet(s) for s in subnets if ":" in s]
+    if len(v4) > 1 or len(v6) > 1:
+        raise InvalidArgument("give at most one IPv4 and one IPv6 --subnet")
+    if len(gateways) > len(subnets) or len(ip_ranges) > len(subnets):
+        raise InvalidArgument("--gateway and --ip-range need a matching --subnet")
+    if v6 and not ipv6:
+        ipv6 = True
+    network_id = ipam.random_id()
+    db = state.database(settings)
+    with db.transaction() as conn:
+        existing = [state.network_from_row(r) for r in conn.execute("SELECT * FROM networks")]
+        if any(n.name == name for n in existing):
+            raise Conflict(f"network with name {name} already exists", hint="choose another name")
+        subnet = v4[0] if v4 else ipam.pick_subnet(existing)
+        ipam.check_overlap(subnet, existing)
+        gateway = _gateway(gateways, subnet)
+        ip_range = _ip_range(ip_ranges, subnet)
+        subnet6 = v6[0] if v6 else (ipam.pick_subnet6(network_id) if ipv6 else None)
+        if subnet6 is not None:
+            ipam.check_overlap(subnet6, existing)
+        record = state.NetworkRecord(
+            id=network_id, name=name, driver=driver, subnet=str(subnet), gateway=gateway, ip_range=ip_range,
+            internal=internal, ipv6=ipv6, subnet6=str(subnet6) if subnet6 else "",
+            gateway6=ipam.default_gateway(subnet6) if subnet6 else "", labels=dict(labels or {}),
+            options=dict(options or {}), created=_now(), bridge=f"nerdpy-{network_id[:8]}",
+        )
+        state.insert_network(conn, record)
+    return record
+
+
+def _gateway(gateways: tuple[str, ...], subnet: ipaddress.IPv4Network | ipaddress.IPv6Network) -> str:
+    v4 = [g for g in gateways if ":" not in g]
+    if v4:
+        return ipam.check_address_in(v4[0], subnet, "gateway")
+    return ipam.default_gateway(subnet)
+
+
+def _ip_range(ranges: tuple[str, ...], subnet: ipaddress.IPv4Network | ipaddress.IPv6Network) -> str:
+    v4 = [r for r in ranges if ":" not in r]
+    if not v4:
+        return ""
+    pool = ipam.parse_subnet(v4[0])
+    if not pool.subnet_of(subnet):  # type: ignore[arg-type]
+        raise InvalidArgument(f"--ip-range {pool} is not inside subnet {subnet}")
+    return str(pool)
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def list_networks(settings: Settings, filters: list[str] = ()) -> list[state.NetworkRecord]:  # type: ignore[assignment]
+    networks = state.list_networks(settings)
+    for item in filters:
+        key, eq, value = item.partition("=")
+        if not eq:
+            raise InvalidArgument(f"invalid filter {item!r}", hint="use key=value")
+        networks = [n for n in networks if _matches(settings, n, key, value)]
+    return networks
+
+
+def _matches(settings: Settings, net: state.NetworkRecord, key: str, value: str) -> bool:
+    if key == "name":
+        return value in net.name
+    if key == "id":
+        return net.id.startswith(value)
+    if key == "driver":
+        return net.driver == value
+    if key == "type":
+        if value not in ("custom", "builtin"):
+            raise InvalidArgument(f"invalid filter 'type={value}'", hint="use custom or builtin")
+        return net.builtin == (value == "builtin")
+    if key == "label":
+        k, eq, v = value.partition("=")
+        return k in net.labels and (not eq or net.labels[k] == v)
+    if key == "dangling":
+        dangling = not net.builtin and not state.endpoints_on(settings, net.id)
+        return dangling == (value.lower() in ("1", "true"))
+    raise InvalidArgument(f"invalid filter {key!r}", hint="use name, id, driver, type, label or dangling")
+
+
+def inspect(settings: Settings, name_or_id: str) -> dict:
+    net = state.find_network(settings, name_or_id)
+    containers = {}
+    for ep in state.endpoints_on(settings, net.id):
+        record = state.load_attachment(settings, ep.container_id)
+        prefix = ipaddress.ip_network(net.subnet).prefixlen
+        containers[ep.container_id] = {
+            "Name": record.name if record else "", "EndpointID": ep.host_veth, "MacAddress": ep.mac,
+            "IPv4Address": f"{ep.ip}/{prefix}",
+            "IPv6Address": f"{ep.ip6}/{ipaddress.ip_network(net.subnet6).prefixlen}" if ep.ip6 else "",
+        }
+    config = []
+    if net.subnet:
+        entry = {"Subnet": net.subnet, "Gateway": net.gateway}
+        if net.ip_range:
+            entry["IPRange"] = net.ip_range
+        config.append(entry)
+    if net.subnet6:
+        config.append({"Subnet": net.subnet6, "Gateway": net.gateway6})
+    options = dict(net.options)
+    if net.bridge:
+        options.setdefault("com.docker.network.bridge.name", net.bridge)
+    options = {k: str(v) for k, v in options.items()}
+    return {
+        "Name": net.name, "Id": net.id, "Created": net.created, "Scope": "local", "Driver": net.driver,
+        "EnableIPv6": net.ipv6, "IPAM": {"Driver": "default", "Options": {}, "Config": config},
+        "Internal": net.internal, "Attachable": False, "Ingress": False, "ConfigFrom": {"Network": ""},
+        "ConfigOnly": False, "Containers": containers, "Options": options, "Labels": dict(net.labels),
+    }
+
+
+def remove(settings: Settings, name_or_id: str, force: bool = False) -> str:
+    net = state.find_network(settings, name_or_id)
+    if net.builtin:
+        raise Conflict(BUILTIN_ERROR.format(net.name))
+    in_use = state.endpoints_on(settings, net.id)
+    if in_use:
+        raise Conflict(f"network {net.name} id {net.id} has active endpoints",
+                       hint="stop or disconnect its containers first")
+    with state.database(settings).transaction() as conn:
+        if conn.execute("SELECT 1 FROM net_endpoints WHERE network_id = ?", (net.id,)).fetchone():
+            raise Conflict(f"network {net.name} id {net.id} has active endpoints")
+        conn.execute("DELETE FROM networks WHERE id = ?", (net.id,))
+    if not settings.rootless:
+        from nerdpy.network import bridge
+
+        bridge.delete_bridge(None, net.bridge, net.id)
+    return net.name
+
+
+def prune(settings: Settings, filters: list[str] = ()) -> list[str]:  # type: ignore[assignment]
+    removed = []
+    for net in list_networks(settings, list(filters)):
+        if net.builtin or state.endpoints_on(settings, net.id):
+            continue
+        try:
+            removed.append(remove(settings, net.id))
+        except NerdpyError:
+            continue  # it gained an endpoint meanwhile
+    return removed
+
+
+def connect(settings: Settings, network: str, container: str, aliases: tuple[str, ...] = (), ip: str = "") -> None:
+    """Attach a running container to one more network (a new ethN; peers' hosts files updated)."""
+    from nerdpy.network import bridged, peers, shared
+
+    net = state.find_network(settings, network)
+    record = find_attached(settings, container)
+    if record.mode != "bridge" or net.driver != "bridge" or net.slirp:
+        raise Conflict(f"container {container} cannot be connected to network {net.name}",
+                       hint="containers on the rootless default, host, none or container: network cannot join")
+    with shared.locked(settings):
+        ns = bridged._ns(settings, create=True)
+        index = len(state.endpoints_of(settings, record.container_id))
+        bridged.attach_one(settings, ns, record, net, index, ip, aliases, primary=False)
+        peers.refresh(settings, {e.network_id for e in state.endpoints_of(settings, record.container_id)})
+
+
+def find_attached(settings: Settings, ref: str) -> state.AttachmentRecord:
+    """A running container's network record by id, name or unique id prefix."""
+    records = state.all_attachments(settings)
+    exact = [r for r in records if ref in (r.container_id, r.name)]
+    if not exact:
+        exact = [r for r in records if r.container_id.startswith(ref)] if ref else []
+        if len(exact) > 1:
+            raise Conflict(f"container id prefix {ref!r} is ambiguous")
+    if not exact:
+        raise NotFound(f"no running container {ref} has a network", hint="start the container first")
+    return exact[0]
+
+
+def disconnect(settings: Settings, network: str, container: str, force: bool = False) -> None:
+    from nerdpy.network import bridged
+
+    net = state.find_network(settings, network)
+    record = find_attached(settings, container)
+    if not any(e.network_id == net.id for e in state.endpoints_of(settings, record.container_id)):
+        raise NotFound(f"container {container} is not connected to network {net.name}")
+    bridged.detach(settings, record.container_id, {net.id})
