@@ -26,7 +26,7 @@ from nerdpy.content import Descriptor
 from nerdpy.errors import InvalidArgument
 from nerdpy.images import manifest as mf
 from nerdpy.images.store import Image, ImageStore
-from nerdpy.reference import familiar, parse
+from nerdpy.reference import parse
 
 OCI_LAYOUT = b'{"imageLayoutVersion":"1.0.0"}'
 
@@ -89,7 +89,7 @@ def save(store: ImageStore, items: list[SaveItem], out: BinaryIO) -> None:
         index.extend(_index_entries(item))
         docker.append({
             "Config": _blob_path(manifest.config.digest),
-            "RepoTags": [familiar(n) for n in item.names] or None,
+            "RepoTags": list(item.names) or None,  # full names: podman prefixes short ones with localhost/
             "Layers": [_blob_path(layer.digest) for layer in manifest.layers],
         })
     index_doc = {"schemaVersion": 2, "mediaType": mf.OCI_INDEX, "manifests": index}
