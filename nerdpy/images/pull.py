@@ -148,6 +148,7 @@ class _Fetcher:
             return
         with self.store.writer(f"pull-{desc.digest}", desc) as w:
             if w.exists:  # another pull committed it while we waited for the ref
+                w.discard()
                 report(Progress(sid, "Already exists"))
                 return
             for attempt in range(1, _ATTEMPTS + 1):
