@@ -33,6 +33,8 @@ GROUPS: dict[str, dict[str, Entry]] = {
         "load": Entry(_C + "images:load", "Load an image from a tar archive or STDIN"),
         "import": Entry(_C + "images:import", "Import a tarball or directory to create a filesystem image"),
         "prune": Entry(_C + "images:prune", "Remove unused images"),
+        "pull": Entry(_C + "registry_cmds:pull", "Download an image from a registry"),
+        "push": Entry(_C + "registry_cmds:push", "Upload an image to a registry"),
     },
     "network": {
         "create": Entry(_C + "network:create", "Create a network"),
