@@ -4,7 +4,8 @@
 volume store records users when a container is created (`resolve_mounts`)
 and forgets them on removal (`release`); records of containers that have
 vanished without a release (a crash between the two) are dropped here by
-asking the container store which containers exist.
+asking the container store which containers exist (only for uses older than
+STALE_AFTER_S: `run` records the use before the container record exists).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Mapping, Sequence
 from nerdpy.config import Settings
 from nerdpy.errors import Conflict, InvalidArgument, NotFound
 from nerdpy.volumes.spec import check_volume_name
-from nerdpy.volumes.store import ANONYMOUS_LABEL, Volume, VolumeStore, directory_size
+from nerdpy.volumes.store import ANONYMOUS_LABEL, STALE_AFTER_S, Volume, VolumeStore, directory_size
 
 FILTER_KEYS = ("dangling", "name", "label", "label!", "driver")
 PRUNE_FILTER_KEYS = ("label", "label!", "all")
@@ -32,11 +33,9 @@ def _existing_containers(settings: Settings) -> set[str] | None:
     cannot say (then every recorded use counts)."""
     try:
         from nerdpy.containers.store import ContainerStore
-    except ImportError:  # seam: the container store is not there yet
-        return None
-    try:
+
         return {c.id for c in ContainerStore(settings).list()}
-    except Exception:  # an unreadable container store must not make volumes look unused
+    except Exception:  # no or unreadable container store: it must not make volumes look unused
         return None
 
 
@@ -45,7 +44,7 @@ def _store(settings: Settings, sweep: bool = False) -> VolumeStore:
     if sweep:
         live = _existing_containers(settings)
         if live is not None:
-            store.forget_containers(store.users() - live)
+            store.forget_containers(store.users(older_than=STALE_AFTER_S) - live)
     return store
 
 

@@ -3,7 +3,7 @@
 Schema::
 
     volumes(name PK, driver, labels JSON, options JSON, created RFC 3339, anonymous 0|1)
-    volume_users(volume -> volumes.name, container_id)   one row per (volume, container)
+    volume_users(volume -> volumes.name, container_id, since)   one row per (volume, container)
     container_mounts(container_id PK, mounts JSON)       a container's RuntimeMounts (--volumes-from)
 
 On disk: `<data_root>/volumes/<name>/_data`. A record is written only after
@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import sqlite3
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -42,7 +43,11 @@ MIGRATIONS = (
     CREATE INDEX volume_users_by_container ON volume_users(container_id);
     CREATE TABLE container_mounts (container_id TEXT PRIMARY KEY, mounts TEXT NOT NULL);
     """,
+    # When the use was recorded: a container is recorded here before its own record
+    # exists, so a sweep of stale uses must leave young ones alone.
+    "ALTER TABLE volume_users ADD COLUMN since REAL NOT NULL DEFAULT 0",
 )
+STALE_AFTER_S = 120.0
 ANONYMOUS_LABEL = "com.docker.volume.anonymous"  # Docker >= 23 marks anonymous volumes so
 LOCAL_OPTION_KEYS = ("type", "device", "o", "size")
 
@@ -204,7 +209,8 @@ class VolumeStore:
             for name in sorted(set(volumes)):
                 if conn.execute("SELECT 1 FROM volumes WHERE name = ?", (name,)).fetchone() is None:
                     raise NotFound(f"no such volume: {name}", hint="it was removed while the container was being created")
-                conn.execute("INSERT OR IGNORE INTO volume_users(volume, container_id) VALUES(?, ?)", (name, container_id))
+                conn.execute("INSERT OR IGNORE INTO volume_users(volume, container_id, since) VALUES(?, ?, ?)",
+                             (name, container_id, time.time()))
             conn.execute(
                 "INSERT INTO container_mounts(container_id, mounts) VALUES(?, ?) "
                 "ON CONFLICT(container_id) DO UPDATE SET mounts = excluded.mounts",
@@ -224,8 +230,10 @@ class VolumeStore:
         rows = self.db.query("SELECT mounts FROM container_mounts WHERE container_id = ?", (container_id,))
         return rows[0][0] if rows else None
 
-    def users(self) -> set[str]:
-        return {r[0] for r in self.db.query("SELECT DISTINCT container_id FROM volume_users")}
+    def users(self, older_than: float = 0.0) -> set[str]:
+        """Containers recorded as using a volume, at least `older_than` seconds ago."""
+        rows = self.db.query("SELECT DISTINCT container_id FROM volume_users WHERE since <= ?", (time.time() - older_than,))
+        return {r[0] for r in rows}
 
     def forget_containers(self, container_ids: Iterable[str]) -> None:
         """Drop use records of containers that no longer exist (stale after a crash)."""
@@ -234,12 +242,16 @@ class VolumeStore:
 
 
 def directory_size(path: Path) -> int:
+    """Bytes of the regular files below `path`, each inode once (what prune reclaims)."""
+    seen: set[int] = set()
     total = 0
-    for dirpath, dirnames, filenames in os.walk(path):
-        for name in filenames + dirnames:
+    for dirpath, _dirnames, filenames in os.walk(path):
+        for name in filenames:
             try:
                 st = os.lstat(os.path.join(dirpath, name))
             except OSError:
                 continue
-            total += st.st_blocks * 512 if st.st_nlink == 1 or name in dirnames else st.st_size
+            if st.st_ino not in seen:
+                seen.add(st.st_ino)
+                total += st.st_size
     return total
