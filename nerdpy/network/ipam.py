@@ -76,7 +76,8 @@ def allocate(conn, network: NetworkRecord, container_id: str, wanted: str, alias
         if ip in taken:
             raise Conflict(f"address {ip} is already in use on network {network.name}", hint="pick another --ip")
     else:
-        ip = next((str(a) for a in pool.hosts() if str(a) not in taken), "")
+        reserved = {subnet.network_address, getattr(subnet, "broadcast_address", None)}
+        ip = next((str(a) for a in pool if a not in reserved and str(a) not in taken), "")
         if not ip:
             raise Unavailable(f"no free address left on network {network.name}")
     ip6 = ""
