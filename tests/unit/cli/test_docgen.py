@@ -110,3 +110,14 @@ def test_fish_completion(generated):
     result = subprocess.run(["fish", "--no-config", "-c", script], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
     assert "ls" in [line.split("\t")[0] for line in result.stdout.splitlines()]
+
+
+def test_readme_command_table_matches_cli():
+    from nerdpy.cli import docgen
+
+    text = (REPO / "README.md").read_text()
+    start, end = text.find(docgen.TABLE_BEGIN), text.find(docgen.TABLE_END)
+    assert start >= 0 and end > start, "README.md lost its command-table markers"
+    table = docgen.command_table(docgen.cli_tree())
+    assert text[start:end + len(docgen.TABLE_END)] == table, f"README's command table drifted: run `{REGEN}`"
+    assert "`nerdpy unshare`" in table and "`nerdpy version`" in table
