@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from nerdpy.errors import Conflict, InvalidArgument, NotFound
@@ -26,10 +25,10 @@ from nerdpy.volumes.spec import (
     parse_volumes_from,
     tmpfs_mount_options,
 )
-from nerdpy.volumes.store import VolumeStore
 
 if TYPE_CHECKING:
     from nerdpy.config import Settings
+    from nerdpy.volumes.store import VolumeStore
 
 # Mount flags the kernel locks on a mount made in another user namespace: a
 # read-only remount inside our namespace must repeat them or fail with EPERM.
@@ -51,7 +50,7 @@ def parse_requests(
 
 
 def _inherited(
-    store: VolumeStore, volumes_from: Sequence[str], lookup: Callable[[str], str] | None
+    store: "VolumeStore", volumes_from: Sequence[str], lookup: Callable[[str], str] | None
 ) -> list[RuntimeMount]:
     out: list[RuntimeMount] = []
     for raw in volumes_from:
@@ -93,7 +92,7 @@ def _check_binds(requests: Sequence[MountRequest]) -> None:
             )
 
 
-def _materialise(store: VolumeStore, request: MountRequest) -> RuntimeMount:
+def _materialise(store: "VolumeStore", request: MountRequest) -> RuntimeMount:
     if request.kind == KIND_TMPFS:
         return RuntimeMount(request.target, MOUNT_TMPFS, "tmpfs", tmpfs_mount_options(request.tmpfs_options))
     if request.kind == KIND_BIND:
@@ -105,7 +104,7 @@ def _materialise(store: VolumeStore, request: MountRequest) -> RuntimeMount:
         return RuntimeMount(request.target, MOUNT_BIND, request.source, _bind_options(request, request.source),
                             chown=request.chown)
     anonymous = not request.source
-    name = request.source or secrets.token_hex(32)
+    name = request.source or os.urandom(32).hex()
     volume = store.create(name, labels=dict(request.volume_labels), options=dict(request.volume_options), anonymous=anonymous)
     _mount_local_options(volume.options, str(volume.mountpoint))
     source = str(volume.mountpoint)
@@ -143,6 +142,8 @@ def resolve(
     image_targets = image_volume_targets(image_volumes)
     if not requests and not volumes_from and not image_targets:
         return []  # the common `run` needs no database at all
+    from nerdpy.volumes.store import VolumeStore
+
     store = VolumeStore(settings)
     explicit = {r.target for r in requests}
     mounts: dict[str, RuntimeMount] = {}
@@ -160,6 +161,10 @@ def resolve(
 
 
 def release(settings: "Settings", container_id: str, remove_anonymous: bool) -> list[str]:
+    from nerdpy.volumes.store import VolumeStore
+
+    if not settings.layout.meta_db.exists():
+        return []  # nothing was ever recorded
     store = VolumeStore(settings)
     unused = store.detach(container_id)
     removed = []
