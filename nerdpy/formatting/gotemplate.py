@@ -1,22 +1,45 @@
-"""The subset of Go's text/template that Docker users type in `--format`.
+"""The subset of Go's text/template that Docker users type in `--format`, one
+implementation for every command.
 
-Supported: `{{.Field}}`, `{{.A.B}}`, `{{.}}`, `{{json .X}}`, pipelines
-(`{{.X | json}}`), `{{index .Labels "k"}}`, `{{join .L ","}}`, `{{lower}}`,
-`{{upper}}`, `{{title}}`, `{{len}}`, `{{printf "%s" .X}}`, `{{println}}`,
-`{{if}}…{{else}}…{{end}}`, `{{range .L}}…{{end}}`, `{{with .X}}…{{end}}`, and
-`{{- ` / ` -}}` trimming. Field names match exactly, then case-insensitively.
+Actions: `{{.Field}}`, `{{.A.B}}`, `{{.}}`, `{{$}}`, variables (`{{$x := .A}}`,
+`{{range $k, $v := .Labels}}`), pipelines (`{{.X | json}}`), parenthesised
+calls (`{{(index .L 0).Name}}`), `{{if}}/{{else if}}/{{else}}/{{end}}`,
+`{{range}}…{{else}}…{{end}}`, `{{with}}…{{end}}`, comments `{{/* */}}`, and
+`{{- ` / ` -}}` trimming. Functions: Go's (and, or, not, eq, ne, lt, le, gt,
+ge, len, index, slice, print, printf, println) and Docker's (json, join,
+split, lower, upper, title, pad, truncate). Field names match exactly, then
+case-insensitively. Values print as Go's fmt does: `[a b]`, `map[k:v]`,
+`<no value>` for a missing key.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import shlex
-from typing import Any
+from typing import Any, Callable
 
 from nerdpy.errors import InvalidArgument
 
-_ACTION = re.compile(r"\{\{(-?)\s*(.*?)\s*(-?)\}\}", re.S)
+_ACTION = re.compile(r"\{\{(-\s)?(.*?)(\s-)?\}\}", re.S)
+_TOKEN = re.compile(
+    r"""\s*(?:(?P<str>"(?:[^"\\]|\\.)*")|(?P<raw>`[^`]*`)|(?P<num>-?\d+(?:\.\d+)?)(?![\w.])|(?P<decl>:=)"""
+    r"""|(?P<assign>=)|(?P<lp>\()|(?P<rp>\))|(?P<pipe>\|)|(?P<comma>,)"""
+    r"""|(?P<field>\$\w*(?:\.\w+)*|(?:\.\w+)+|\.)|(?P<ident>[A-Za-z_]\w*))"""
+)
+
+
+class _NoValue:
+    """A missing map key, which Go prints as `<no value>`."""
+
+    def __bool__(self) -> bool:
+        return False
+
+
+NO_VALUE = _NoValue()
+
+
+def _err(message: str) -> InvalidArgument:
+    return InvalidArgument(f"template: {message}")
 
 
 def _lookup(value: Any, name: str) -> Any:
@@ -26,183 +49,401 @@ def _lookup(value: Any, name: str) -> Any:
         for key in value:
             if isinstance(key, str) and key.lower() == name.lower():
                 return value[key]
-        return None
-    attr = getattr(value, name, None)
-    if attr is None:
-        for candidate in dir(value):
-            if candidate.lower() == name.lower():
-                return getattr(value, candidate)
-    return attr
+        return NO_VALUE
+    if value is None or value is NO_VALUE:
+        return NO_VALUE
+    if hasattr(value, name):
+        return getattr(value, name)
+    for candidate in dir(value):
+        if candidate.lower() == name.lower() and not candidate.startswith("_"):
+            return getattr(value, candidate)
+    raise _err(f"can't evaluate field {name} in type {type(value).__name__}")
 
 
-def _to_text(value: Any) -> str:
-    if value is None:
+def to_text(value: Any) -> str:
+    """Go's fmt %v for JSON-like values."""
+    if value is NO_VALUE or value is None:
         return "<no value>"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        if isinstance(value, list):
-            return "[" + " ".join(_to_text(v) for v in value) + "]"
-        return "map[" + " ".join(f"{k}:{_to_text(v)}" for k, v in sorted(value.items())) + "]"
+    if isinstance(value, (list, tuple)):
+        return "[" + " ".join(to_text(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "map[" + " ".join(f"{k}:{to_text(v)}" for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))) + "]"
     return str(value)
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, default=lambda o: getattr(o, "__dict__", str(o)), separators=(",", ":"))
+def to_json(value: Any) -> str:
+    """Go's json.Marshal: compact, HTML characters escaped."""
+    text = json.dumps(None if value is NO_VALUE else value, separators=(",", ":"), ensure_ascii=False,
+                      default=lambda o: getattr(o, "__dict__", str(o)))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-FUNCS = {
-    "json": lambda v: _json(v),
-    "lower": lambda v: _to_text(v).lower(),
-    "upper": lambda v: _to_text(v).upper(),
-    "title": lambda v: _to_text(v).title(),
-    "len": lambda v: len(v or ()),
-    "join": lambda v, sep: sep.join(_to_text(x) for x in (v or [])),
-    "index": lambda v, *keys: _index(v, keys),
-    "printf": lambda fmt, *args: _printf(fmt, args),
-    "println": lambda *args: " ".join(_to_text(a) for a in args) + "\n",
-    "print": lambda *args: "".join(_to_text(a) for a in args),
-    "split": lambda v, sep: _to_text(v).split(sep),
-    "truncate": lambda v, n: _to_text(v)[: int(n)],
-    "pad": lambda v, before, after: " " * int(before) + _to_text(v) + " " * int(after),
-}
+def truth(value: Any) -> bool:
+    if value is NO_VALUE or value is None:
+        return False
+    if isinstance(value, (bool, int, float, str, list, tuple, dict)):
+        return bool(value)
+    return True
 
 
-def _index(value: Any, keys: tuple) -> Any:
+def _index(value: Any, *keys: Any) -> Any:
     for key in keys:
-        if value is None:
-            return None
-        value = value.get(key) if isinstance(value, dict) else value[int(key)]
+        if value is None or value is NO_VALUE:
+            raise _err("index of untyped nil")
+        if isinstance(value, dict):
+            value = value.get(key, NO_VALUE)
+        else:
+            try:
+                value = value[int(key)]
+            except (IndexError, ValueError, TypeError):
+                raise _err(f"error calling index: index out of range: {key}") from None
     return value
 
 
-def _printf(fmt: str, args: tuple) -> str:
-    converted = re.sub(r"%v", "%s", fmt)
-    return converted % tuple(_to_text(a) if not isinstance(a, (int, float)) else a for a in args)
+def _printf(fmt: str, *args: Any) -> str:
+    converted = re.sub(r"%[-+# 0-9.]*v", "%s", fmt).replace("%q", '"%s"')
+    values = tuple(a if isinstance(a, (int, float)) and not isinstance(a, bool) else to_text(a) for a in args)
+    try:
+        return converted % values
+    except (TypeError, ValueError) as exc:
+        raise _err(f"printf: {exc}") from None
 
 
+def _and(*args: Any) -> Any:
+    for a in args:
+        if not truth(a):
+            return a
+    return args[-1]
+
+
+def _or(*args: Any) -> Any:
+    for a in args:
+        if truth(a):
+            return a
+    return args[-1]
+
+
+def _cmp(op: Callable[[Any, Any], bool]) -> Callable[..., bool]:
+    def compare(a: Any, *others: Any) -> bool:
+        try:
+            return any(op(a, b) for b in others) if op is _eq else all(op(a, b) for b in others)
+        except TypeError:
+            raise _err("incompatible types for comparison") from None
+
+    return compare
+
+
+def _eq(a: Any, b: Any) -> bool:
+    return a == b
+
+
+FUNCS: dict[str, Callable[..., Any]] = {
+    "json": to_json,
+    "lower": lambda v: to_text(v).lower(),
+    "upper": lambda v: to_text(v).upper(),
+    "title": lambda v: to_text(v).title(),
+    "len": lambda v: len(v) if isinstance(v, (str, list, tuple, dict)) else 0,
+    "join": lambda v, sep: sep.join(to_text(x) for x in (v or [])),
+    "split": lambda v, sep: to_text(v).split(sep),
+    "truncate": lambda v, n: to_text(v)[: int(n)],
+    "pad": lambda v, before, after: " " * int(before) + to_text(v) + " " * int(after),
+    "index": _index,
+    "slice": lambda v, *ix: v[slice(*(int(i) for i in ix))],
+    "printf": _printf,
+    "print": lambda *args: "".join(to_text(a) for a in args),
+    "println": lambda *args: " ".join(to_text(a) for a in args) + "\n",
+    "not": lambda v: not truth(v),
+    "and": _and,
+    "or": _or,
+    "eq": _cmp(_eq),
+    "ne": _cmp(lambda a, b: a != b),
+    "lt": _cmp(lambda a, b: a < b),
+    "le": _cmp(lambda a, b: a <= b),
+    "gt": _cmp(lambda a, b: a > b),
+    "ge": _cmp(lambda a, b: a >= b),
+}
+
+
+# -- parsing actions ---------------------------------------------------------------
+def _lex(expr: str) -> list[tuple[str, str]]:
+    tokens, pos = [], 0
+    expr = expr.rstrip()
+    while pos < len(expr):
+        m = _TOKEN.match(expr, pos)
+        if not m or m.end() == pos:
+            raise _err(f"unexpected {expr[pos:].strip()[:20]!r} in {{{{{expr}}}}}")
+        kind = m.lastgroup or ""
+        tokens.append((kind, m.group(kind)))
+        pos = m.end()
+    return tokens
+
+
+class _Parser:
+    """pipeline := [vars ':='] command ('|' command)*; command := operand+."""
+
+    def __init__(self, tokens: list[tuple[str, str]], source: str) -> None:
+        self.tokens, self.pos, self.source = tokens, 0, source
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def pipeline(self, allow_decl: bool = True) -> tuple[list[str], list[list[tuple]]]:
+        names: list[str] = []
+        if allow_decl:
+            names = self._declaration()
+        commands = [self.command()]
+        while self.peek() and self.peek()[0] == "pipe":
+            self.pos += 1
+            commands.append(self.command())
+        return names, commands
+
+    def _declaration(self) -> list[str]:
+        save = self.pos
+        names = []
+        while self.peek() and self.peek()[0] == "field" and self.peek()[1].startswith("$") and "." not in self.peek()[1]:
+            names.append(self.peek()[1])
+            self.pos += 1
+            if self.peek() and self.peek()[0] == "comma":
+                self.pos += 1
+                continue
+            break
+        if names and self.peek() and self.peek()[0] in ("decl", "assign"):
+            self.pos += 1
+            return names
+        self.pos = save
+        return []
+
+    def command(self) -> list[tuple]:
+        operands = []
+        while self.peek() and self.peek()[0] not in ("pipe", "rp"):
+            operands.append(self.operand())
+        if not operands:
+            raise _err(f"missing value for command in {{{{{self.source}}}}}")
+        return operands
+
+    def operand(self) -> tuple:
+        kind, text = self.tokens[self.pos]
+        self.pos += 1
+        if kind == "str":
+            return ("lit", json.loads(text))
+        if kind == "raw":
+            return ("lit", text[1:-1])
+        if kind == "num":
+            return ("lit", float(text) if "." in text else int(text))
+        if kind == "field":
+            return ("field", text)
+        if kind == "ident":
+            literals = {"true": True, "false": False, "nil": None}
+            if text in literals:
+                return ("lit", literals[text])
+            if text not in FUNCS:
+                raise _err(f'function "{text}" not defined')
+            return ("func", text)
+        if kind == "lp":
+            inner = self.pipeline(allow_decl=False)
+            if not self.peek() or self.peek()[0] != "rp":
+                raise _err(f"unclosed left paren in {{{{{self.source}}}}}")
+            self.pos += 1
+            # `(pipeline).Field`: a field token right after the paren chains on it.
+            if self.peek() and self.peek()[0] == "field" and self.peek()[1].startswith(".") and self.peek()[1] != ".":
+                field = self.tokens[self.pos][1]
+                self.pos += 1
+                return ("chain", inner, field)
+            return ("pipe", inner)
+        raise _err(f"unexpected {text!r} in {{{{{self.source}}}}}")
+
+
+def _parse_pipeline(expr: str) -> tuple[list[str], list[list[tuple]]]:
+    parser = _Parser(_lex(expr), expr)
+    result = parser.pipeline()
+    if parser.peek() is not None:
+        raise _err(f"unexpected {parser.peek()[1]!r} in {{{{{expr}}}}}")
+    return result
+
+
+# -- the template tree ------------------------------------------------------------------
 class _Template:
     def __init__(self, source: str) -> None:
-        self.nodes = self._parse(self._tokens(source))
+        self.nodes = self._build(self._tokens(source))
 
     @staticmethod
     def _tokens(source: str) -> list[tuple[str, str]]:
         tokens: list[tuple[str, str]] = []
-        pos = 0
+        pos, trim_next = 0, False
         for match in _ACTION.finditer(source):
             text = source[pos : match.start()]
+            if trim_next:
+                text = text.lstrip()
             if match.group(1):
                 text = text.rstrip()
-            if tokens and tokens[-1][0] == "trim":
-                tokens.pop()
-                text = text.lstrip()
             tokens.append(("text", text))
-            tokens.append(("action", match.group(2)))
-            if match.group(3):
-                tokens.append(("trim", ""))
+            body = match.group(2).strip()
+            if not (body.startswith("/*") and body.endswith("*/")):
+                tokens.append(("action", body))
+            trim_next = bool(match.group(3))
             pos = match.end()
         tail = source[pos:]
-        if tokens and tokens[-1][0] == "trim":
-            tokens.pop()
-            tail = tail.lstrip()
-        tokens.append(("text", tail))
         if "{{" in tail:
-            raise InvalidArgument(f"template: unclosed action in {source!r}")
+            raise _err(f"unclosed action in {source!r}")
+        tokens.append(("text", tail.lstrip() if trim_next else tail))
         return tokens
 
-    def _parse(self, tokens: list[tuple[str, str]]) -> list:
-        stack: list[list] = [[]]
-        blocks: list[list] = []
+    def _build(self, tokens: list[tuple[str, str]]) -> list:
+        root: list = []
+        stack: list[list] = [root]
+        blocks: list[list] = []  # [kind, pipeline, body, else_body, closes]
         for kind, value in tokens:
             if kind == "text":
-                stack[-1].append(("text", value))
+                if value:
+                    stack[-1].append(("text", value))
                 continue
             word = value.split(None, 1)[0] if value else ""
+            rest = value[len(word):].strip()
             if word in ("if", "range", "with"):
-                node = [word, value[len(word):].strip(), [], []]
+                node = [word, _parse_pipeline(rest), [], [], 1]
                 stack[-1].append(node)
                 blocks.append(node)
                 stack.append(node[2])
             elif word == "else":
                 if not blocks:
-                    raise InvalidArgument("template: unexpected {{else}}")
+                    raise _err("unexpected {{else}}")
                 stack.pop()
-                stack.append(blocks[-1][3])
+                head = rest.split(None, 1)[0] if rest else ""
+                if head in ("if", "with"):  # else if: an if nested in the else branch, closed by the same end
+                    node = [head, _parse_pipeline(rest[len(head):].strip()), [], [], 0]
+                    blocks[-1][3].append(node)
+                    blocks.append(node)
+                    stack.append(node[2])
+                else:
+                    stack.append(blocks[-1][3])
             elif word == "end":
                 if not blocks:
-                    raise InvalidArgument("template: unexpected {{end}}")
+                    raise _err("unexpected {{end}}")
+                while blocks and blocks[-1][4] == 0:  # unwind the else-if chain
+                    blocks.pop()
                 blocks.pop()
                 stack.pop()
+                while len(stack) > len(blocks) + 1:
+                    stack.pop()
             else:
-                stack[-1].append(("pipe", value))
+                stack[-1].append(("action", _parse_pipeline(value)))
         if blocks:
-            raise InvalidArgument(f"template: missing {{{{end}}}} for {{{{{blocks[-1][0]}}}}}")
-        return stack[0]
+            raise _err(f"unexpected EOF: missing {{{{end}}}} for {{{{{blocks[-1][0]}}}}}")
+        return root
 
     def render(self, data: Any) -> str:
         out: list[str] = []
-        self._render(self.nodes, data, out)
+        self._render(self.nodes, data, {"$": data}, out)
         return "".join(out)
 
-    def _render(self, nodes: list, dot: Any, out: list[str]) -> None:
+    def _render(self, nodes: list, dot: Any, scope: dict[str, Any], out: list[str]) -> None:
         for node in nodes:
             if node[0] == "text":
                 out.append(node[1])
-            elif node[0] == "pipe":
-                out.append(_to_text(self._pipeline(node[1], dot)))
-            else:
-                kind, expr, body, alt = node
-                value = self._pipeline(expr, dot)
-                if kind == "range":
-                    items = value.items() if isinstance(value, dict) else (value or [])
-                    if not items:
-                        self._render(alt, dot, out)
-                    for item in (v for _, v in sorted(items)) if isinstance(value, dict) else items:
-                        self._render(body, item, out)
-                elif value:
-                    self._render(body, value if kind == "with" else dot, out)
+            elif node[0] == "action":
+                names, _ = node[1]
+                value = self._pipeline(node[1], dot, scope)
+                if names:
+                    scope[names[0]] = value
                 else:
-                    self._render(alt, dot, out)
-
-    def _pipeline(self, expr: str, dot: Any) -> Any:
-        result: Any = None
-        for i, stage in enumerate(s.strip() for s in expr.split("|")):
-            try:
-                words = shlex.split(stage, posix=True)
-            except ValueError as exc:
-                raise InvalidArgument(f"template: {exc} in {stage!r}") from None
-            if not words:
-                raise InvalidArgument(f"template: empty command in {expr!r}")
-            args = [self._arg(w, dot) for w in words[1:]] + ([result] if i > 0 else [])
-            head = words[0]
-            if head in FUNCS:
-                try:
-                    result = FUNCS[head](*args)
-                except (TypeError, ValueError, KeyError, IndexError) as exc:
-                    raise InvalidArgument(f"template: error calling {head}: {exc}") from None
-            elif len(words) == 1 and i == 0:
-                result = self._arg(head, dot)
+                    out.append(to_text(value))
+            elif node[0] == "range":
+                self._range(node, dot, scope, out)
             else:
-                raise InvalidArgument(f'template: function "{head}" not defined')
+                kind, pipeline, body, alt, _ = node
+                value = self._pipeline(pipeline, dot, scope)
+                inner = dict(scope)
+                if pipeline[0]:
+                    inner[pipeline[0][0]] = value
+                if truth(value):
+                    self._render(body, value if kind == "with" else dot, inner, out)
+                else:
+                    self._render(alt, dot, dict(scope), out)
+
+    def _range(self, node: list, dot: Any, scope: dict[str, Any], out: list[str]) -> None:
+        _, pipeline, body, alt, _ = node
+        names = pipeline[0]
+        value = self._pipeline(pipeline, dot, scope)
+        if isinstance(value, dict):
+            items = [(k, value[k]) for k in sorted(value, key=str)]
+        elif isinstance(value, (list, tuple)):
+            items = list(enumerate(value))
+        elif isinstance(value, int) and not isinstance(value, bool):
+            items = [(i, i) for i in range(value)]
+        elif value is None or value is NO_VALUE:
+            items = []
+        else:
+            raise _err(f"range can't iterate over {to_text(value)}")
+        if not items:
+            self._render(alt, dot, dict(scope), out)
+        for key, item in items:
+            inner = dict(scope)
+            if len(names) == 1:
+                inner[names[0]] = item
+            elif len(names) == 2:
+                inner[names[0]], inner[names[1]] = key, item
+            self._render(body, item, inner, out)
+
+    def _pipeline(self, pipeline: tuple[list[str], list[list[tuple]]], dot: Any, scope: dict[str, Any]) -> Any:
+        result: Any = NO_VALUE
+        for i, command in enumerate(pipeline[1]):
+            result = self._command(command, dot, scope, result if i > 0 else None, i > 0)
         return result
 
-    @staticmethod
-    def _arg(word: str, dot: Any) -> Any:
-        if word == ".":
+    def _command(self, command: list[tuple], dot: Any, scope: dict[str, Any], piped: Any, has_piped: bool) -> Any:
+        head = command[0]
+        if head[0] == "func":
+            args = [self._operand(op, dot, scope) for op in command[1:]]
+            if has_piped:
+                args.append(piped)
+            try:
+                return FUNCS[head[1]](*args)
+            except InvalidArgument:
+                raise
+            except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+                raise _err(f"error calling {head[1]}: {exc}") from None
+        if len(command) > 1 or has_piped:
+            raise _err(f"can't give argument to non-function {head[1] if len(head) > 1 else head}")
+        return self._operand(head, dot, scope)
+
+    def _operand(self, op: tuple, dot: Any, scope: dict[str, Any]) -> Any:
+        kind = op[0]
+        if kind == "lit":
+            return op[1]
+        if kind == "pipe":
+            return self._pipeline(op[1], dot, scope)
+        if kind == "chain":
+            return self._path(self._pipeline(op[1], dot, scope), op[2][1:].split("."))
+        if kind == "func":
+            return self._command([op], dot, scope, None, False)
+        text = op[1]
+        if text == ".":
             return dot
-        if word.startswith("."):
-            value = dot
-            for part in word[1:].split("."):
-                value = _lookup(value, part)
-            return value
-        if re.fullmatch(r"-?\d+", word):
-            return int(word)
-        return word
+        if text.startswith("$"):
+            var, _, path = text.partition(".")
+            if var not in scope:
+                raise _err(f"undefined variable: {var}")
+            return self._path(scope[var], path.split(".") if path else [])
+        return self._path(dot, text[1:].split("."))
+
+    @staticmethod
+    def _path(value: Any, parts: list[str]) -> Any:
+        for part in parts:
+            value = _lookup(value, part)
+        return value
+
+
+_CACHE: dict[str, _Template] = {}
 
 
 def render(template: str, data: Any) -> str:
     """Render `template` (Docker's `--format`) against `data`."""
-    return _Template(template.replace("\\t", "\t").replace("\\n", "\n")).render(data)
+    compiled = _CACHE.get(template)
+    if compiled is None:
+        compiled = _CACHE[template] = _Template(template.replace("\\t", "\t").replace("\\n", "\n"))
+    return compiled.render(data)
 
 
 def table_header(template: str) -> tuple[str, bool]:
