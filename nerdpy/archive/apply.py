@@ -99,6 +99,8 @@ class _Applier:
         if not path:
             return  # the root itself keeps the snapshot's mode
         parent, base = posixpath.split(path)
+        if ".wh..wh." in parent and any(c.startswith(".wh..wh.") for c in parent.split("/")):
+            return  # inside AUFS metadata dirs (.wh..wh.plnk/...): never extracted
         if base.startswith(WHITEOUT):
             self._whiteout(parent, base)
             return
