@@ -105,7 +105,7 @@ class Authorizer:
             self._tokens.pop(scopes, None)
         if challenge.scheme == "basic":
             if self.creds is None:
-                raise Unauthenticated("authentication required", hint="run `nerdpy login` first")
+                raise Unauthenticated("unauthorized: authentication required", hint="run `nerdpy login` first")
             return basic_header(self.creds)
         return self._bearer(challenge, scopes)
 
