@@ -13,8 +13,8 @@ the container stops and again on `rm`.
 Modes (`NetworkRequest.networks`, Docker's `--network` values, repeatable only
 for user networks): "" / "default" / "bridge" (rootless: a per-container
 slirp4netns; root: the `bridge` network on the host bridge `nerdpy0`), "none",
-"host", "container:<full container id>" (the caller resolves the name; the netns
-of that container is joined), or user network names / ids.
+"host", "container:<name, id or id prefix>" (a running container; its netns,
+hosts and resolv.conf are shared), or user network names / ids.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ __all__ = [
     "PortMapping",
     "expand_exposed",
     "parse_publish",
+    "inspect_settings",
     "published_ports",
     "setup",
     "teardown",
@@ -119,3 +120,10 @@ def published_ports(settings: "Settings", container_id: str) -> tuple[PortMappin
 
     record = load_attachment(settings, container_id)
     return record.ports if record else ()
+
+
+def inspect_settings(settings: "Settings", container_id: str) -> dict:
+    """Docker's `.NetworkSettings` for a container (empty values when it has no network)."""
+    from nerdpy.network.inspect import network_settings
+
+    return network_settings(settings, container_id)

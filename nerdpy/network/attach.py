@@ -136,31 +136,34 @@ def _host(settings: "Settings", container_id: str, request: NetworkRequest, host
 
 
 def _joined(settings: "Settings", container_id: str, target: str, hostname: str) -> Attachment:
-    record = state.load_attachment(settings, target)
-    if record is None or record.mode == "pending":
-        raise NotFound(f"container {target[:12]} has no network to join", hint="start that container first")
-    if record.mode == "host":
-        path: str | None = None
-    else:
+    record = _find_running(settings, target)
+    path: str | None = None
+    if record.mode != "host":
         path = record.netns
-        if record.mode == "container":
-            path = record.netns  # already the target's target
-        if not netns.is_mounted(Path(path)):
-            raise NotFound(f"container {target[:12]} is not running", hint="start it first")
-    state.save_attachment(settings, state.AttachmentRecord(container_id, "container", path or "", joined=target,
-                                                           hostname=hostname))
-    hosts = record.hosts_base or files.HEADER
-    text = files.hosts_with_peers(hosts, [])
+        if not path or not netns.is_mounted(Path(path)):
+            raise NotFound(f"container {target} is not running", hint="start it first")
+    state.save_attachment(settings, state.AttachmentRecord(container_id, "container", path or "",
+                                                           joined=record.container_id, hostname=hostname))
     from nerdpy.network.peers import peers_of
 
-    text = files.hosts_with_peers(hosts, peers_of(settings, target)) if record.mode == "bridge" else text
-    resolv = (settings.layout.containers_dir / target / "resolv.conf")
+    base = record.hosts_base or files.HEADER
+    hosts = files.hosts_with_peers(base, peers_of(settings, record.container_id)) if record.mode == "bridge" else base
     try:
-        resolv_text = resolv.read_text()
+        resolv_text = (settings.layout.containers_dir / record.container_id / "resolv.conf").read_text()
     except OSError:
         resolv_text = files.resolv_conf(*files.host_resolv())
-    return Attachment(path, hosts=text, resolv_conf=resolv_text, hostname=f"{record.hostname or hostname}\n",
+    return Attachment(path, hosts=hosts, resolv_conf=resolv_text, hostname=f"{record.hostname or hostname}\n",
                       mode="container")
+
+
+def _find_running(settings: "Settings", ref: str) -> state.AttachmentRecord:
+    """The network record of a running container by full id, name or unique id prefix."""
+    records = [r for r in state.all_attachments(settings) if r.mode not in ("pending", "container")]
+    found = [r for r in records if ref in (r.container_id, r.name)] or [
+        r for r in records if r.container_id.startswith(ref)]
+    if len(found) != 1:
+        raise NotFound(f"container {ref} is not running or has no network", hint="start that container first")
+    return found[0]
 
 
 def resolve_host_port(mapping: PortMapping, reserved: set[tuple[str, int]]) -> PortMapping:
