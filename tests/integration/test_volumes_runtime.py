@@ -25,7 +25,7 @@ from tests.conftest import IS_ROOT, requires
 pytestmark = [pytest.mark.integration, requires("runc", "busybox", "userns")]
 
 BUSYBOX = "/bin/busybox"
-APPLETS = ("sh", "cat", "ls", "id", "stat", "touch", "echo", "mkdir", "test", "grep", "mount", "rm", "true")
+APPLETS = ("sh", "cat", "ls", "id", "stat", "touch", "echo", "mkdir", "test", "grep", "mount", "rm", "true", "chown")
 CAPS = ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID", "CAP_SETUID",
         "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_MKNOD", "CAP_AUDIT_WRITE", "CAP_SETFCAP"]
 
@@ -237,3 +237,29 @@ def test_keep_id_maps_the_invoking_user_to_itself(runner: Runner, tmp_path: Path
 def test_keep_id_is_refused_as_root(runner: Runner) -> None:
     result = runner.job(args=["true"], keep_id=True)
     assert result.returncode != 0 and "only supported in rootless mode" in result.stderr
+
+
+def test_volume_with_other_users_files_is_removable(runner: Runner, nerdpy) -> None:
+    name = "subuid" + uuid.uuid4().hex[:6]
+    cid = "o" + name
+    runner.run("sh", "-c", "mkdir /d/dir && echo x > /d/dir/f", v=[f"{name}:/d"], user=(0, 0), id=cid)
+    runner.run("chown", "-R", "1000:1000", "/d/dir",
+               v=[f"{name}:/d"], id="c" + name)
+    runner.release(cid, False)
+    runner.release("c" + name, False)
+    mountpoint = Path(json.loads(nerdpy("volume", "inspect", name).stdout)[0]["Mountpoint"])
+    assert (mountpoint / "dir").stat().st_uid == (1000 if IS_ROOT else _subuid_of(1000))
+    assert nerdpy("volume", "rm", name).stdout.split() == [name]
+    assert not mountpoint.exists()
+
+
+def test_volumes_from_shares_mounts_and_mode(runner: Runner, tmp_path: Path) -> None:
+    name = "shared" + uuid.uuid4().hex[:6]
+    src = "s" + name
+    host = tmp_path / "b"
+    runner.run("sh", "-c", "echo one > /v/f", v=[f"{name}:/v", f"{host}:/b"], id=src)
+    out = runner.run("sh", "-c", "cat /v/f; touch /v/g 2>/dev/null && echo writable || echo readonly; test -d /b && echo bind",
+                     volumes_from=[f"{src}:ro"], id="d" + name)
+    assert out.split() == ["one", "readonly", "bind"]
+    runner.release("d" + name, True)
+    runner.release(src, True)
