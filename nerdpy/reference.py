@@ -103,11 +103,9 @@ def parse(text: str, default_tag: bool = True) -> Reference:
     if colon > slash:
         rest, tag = rest[:colon], rest[colon + 1 :]
         _check_tag(tag, text)
+    if looks_like_id(text):
+        raise InvalidArgument(f"invalid repository name ({text}), cannot specify 64-byte hexadecimal strings")
     domain, path = _split_domain(rest, text)
-    if looks_like_id(path) and domain == DEFAULT_DOMAIN and "/" not in path:
-        raise InvalidArgument(
-            f"invalid repository name ({path}), cannot specify 64-byte hexadecimal strings"
-        )
     for component in path.split("/"):
         if not _COMPONENT.match(component):
             if component.lower() != component and _COMPONENT.match(component.lower()):

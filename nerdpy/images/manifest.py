@@ -150,8 +150,9 @@ def choose_manifest(index: Index, want: Platform | None = None) -> Descriptor:
         return best[0]
     available = sorted({format_platform(platform_of(m.platform)) for m in candidates if m.platform})
     raise NotFound(
-        f"no match for platform {format_platform(want)} in the manifest list",
-        hint=f"available: {', '.join(available) or 'none'}",
+        f"no match for platform {format_platform(want)} in the manifest list "
+        f"(available: {', '.join(available) or 'none'})",
+        hint="choose one with --platform",
     )
 
 
