@@ -186,8 +186,146 @@ def usage(sn: Snapshotter) -> Any:
     return [committed.size, committed.inodes, child.size]
 
 
+class FakeImage:
+    """What unpack needs from nerdpy.images.store.Image, for an image built by the fixtures."""
+
+    def __init__(self, built: Any, settings: Any, diff_ids: list[str] | None = None) -> None:
+        from types import SimpleNamespace
+
+        from nerdpy.content.store import ContentStore
+        from nerdpy.images.store import chain_ids
+
+        self.content = ContentStore(settings.layout.content_dir)
+        for digest, data in built.blobs().items():
+            if not self.content.has(digest):
+                self.content.add_bytes(data, digest)
+        self.id = built.id
+        self.layers = [SimpleNamespace(digest=layer.digest) for layer in built.layers]
+        self.diff_ids = diff_ids or [layer.diff_id for layer in built.layers]
+        self.chain_ids = chain_ids(self.diff_ids)
+
+
+def _settings() -> Any:
+    return load_settings(Flags(storage_driver=os.environ["SNAP_DRIVER"]))
+
+
+@scenario
+def unpack_tricky(sn: Snapshotter) -> Any:
+    from nerdpy.images.unpack import unpack
+    from tests.fixtures import images
+    from tests.unit.archive.tarbuild import snapshot_tree
+
+    settings = _settings()
+    base = images.LayerSpec().dir("/bin").file("/bin/sh", "#!fake\n", 0o755)
+    built = images.build_image([base, *images.tricky_layers()])
+    top = unpack(settings, FakeImage(built, settings))
+    assert top == FakeImage(built, settings).chain_ids[-1]
+    count = len(list(sn.walk()))
+    assert unpack(settings, FakeImage(built, settings)) == top and len(list(sn.walk())) == count == 3
+    # A second image sharing the two lower layers reuses their snapshots.
+    other = images.build_image([base, images.tricky_layers()[0], images.LayerSpec().file("/other", "o")])
+    unpack(settings, FakeImage(other, settings))
+    assert len(list(sn.walk())) == 4
+    with Mounted(sn.prepare("ctr", top)) as root:
+        tree = snapshot_tree(root)
+        assert (root / "data/keep").read_text() == "v2\n" and not (root / "data/gone").exists()
+        assert sorted(os.listdir(root / "opaque")) == ["new"]
+        assert os.readlink(root / "data/link") == "keep"
+        assert (root / "bin/su-copy").stat().st_mode & 0o7777 == 0o4755
+        assert os.lstat(root / "data/nobody-file")[4:6] == (65534, 65534)
+        assert os.lstat(root / "data/userdir").st_mode & 0o7777 == 0o750
+        assert os.lstat(root / "data/userdir")[4:6] == (1000, 1000)
+        assert os.getxattr(root / "data/xattr", "user.test") == b"hello"
+        import stat as st_mod
+        assert st_mod.S_ISFIFO(os.lstat(root / "data/fifo").st_mode)
+    return {k: list(v) for k, v in tree.items()}
+
+
+@scenario
+def unpack_hostile(sn: Snapshotter) -> Any:
+    from nerdpy.images.unpack import unpack
+    from tests.fixtures import images
+
+    settings = _settings()
+    marker = f"nerdpy-escape-{os.getpid()}"
+    one = images.LayerSpec().symlink("/escape", "/").symlink("/up", "../../../..").dir("/tmp")
+    two = images.LayerSpec().file(f"/escape/tmp/{marker}", "x").file(f"/up/tmp/{marker}-2", "y")
+    built = images.build_image([one, two])
+    top = unpack(settings, FakeImage(built, settings))
+    assert not os.path.exists(f"/tmp/{marker}") and not os.path.exists(f"/tmp/{marker}-2")
+    with Mounted(sn.view("check", top)) as root:
+        assert (root / "tmp" / marker).read_text() == "x" and (root / "tmp" / f"{marker}-2").read_text() == "y"
+    from nerdpy.errors import DataCorrupted
+
+    three = images.LayerSpec().file("/tmp/../../../" + marker + "-3", "z")
+    hostile = FakeImage(images.build_image([one, two, three]), settings)
+    try:
+        unpack(settings, hostile)
+    except DataCorrupted as exc:
+        assert "outside the root" in str(exc), exc
+    else:
+        raise AssertionError("a ../ entry was accepted")
+    assert not os.path.exists(f"/{marker}-3") and not sn.exists(hostile.chain_ids[-1])  # type: ignore[attr-defined]
+    assert len(list(sn.walk())) == 3  # two layers + the view; no extract snapshot left behind
+    return "contained"
+
+
+@scenario
+def unpack_bad_diff_id(sn: Snapshotter) -> Any:
+    from nerdpy.errors import DataCorrupted
+    from nerdpy.images.unpack import unpack
+    from tests.fixtures import images
+
+    settings = _settings()
+    built = images.build_image([images.LayerSpec().file("/a", "a"), images.LayerSpec().file("/b", "b")])
+    good = FakeImage(built, settings)
+    bad = FakeImage(built, settings, diff_ids=[good.diff_ids[0], "sha256:" + "0" * 64])
+    try:
+        unpack(settings, bad)
+    except DataCorrupted as exc:
+        assert "wrong diff id" in str(exc), exc
+    else:
+        raise AssertionError("a wrong diff_id was accepted")
+    keys = [i.key for i in sn.walk()]
+    assert keys == [good.chain_ids[0]], keys  # the verified lower layer only; no extract left
+    assert unpack(settings, good) == good.chain_ids[-1]
+    return keys
+
+
+@scenario
+def unpack_concurrent(sn: Snapshotter) -> Any:
+    from nerdpy.images.unpack import unpack
+    from tests.fixtures import images
+
+    settings = _settings()
+    built = images.build_image([images.LayerSpec().file(f"/l{i}", os.urandom(50_000)) for i in range(4)])
+    image = FakeImage(built, settings)
+    pids = []
+    for _ in range(3):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                from nerdpy.metadata import db
+
+                db._open.clear()  # a fresh sqlite connection per process
+                unpack(settings, image)
+                os._exit(0)
+            except BaseException:
+                import traceback
+
+                traceback.print_exc()
+                os._exit(1)
+        pids.append(pid)
+    codes = [os.waitstatus_to_exitcode(os.waitpid(p, 0)[1]) for p in pids]
+    assert codes == [0, 0, 0], codes
+    infos = list(sn.walk())
+    assert sorted(i.key for i in infos) == sorted(image.chain_ids), infos
+    return len(infos)
+
+
 def main(argv: list[str]) -> int:
     name, driver = argv[0], argv[1]
+    os.environ["SNAP_DRIVER"] = driver
     settings = load_settings(Flags(storage_driver=driver))
     sn = get_snapshotter(settings)
     assert sn.name == driver, sn.name
