@@ -145,6 +145,16 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise InvalidArgument(f"invalid config file {path}: unknown key {unknown[0]!r}")
     if "insecure_registries" in data and not isinstance(data["insecure_registries"], list):
         raise InvalidArgument(f"invalid config file {path}: insecure_registries must be a list")
+    # Wrong types would surface later as internal errors (Path(5)) or odd behaviour.
+    for key, value in data.items():
+        if key == "insecure_registries":
+            ok, kind = all(isinstance(item, str) for item in value), "a list of strings"
+        elif key == "debug":
+            ok, kind = isinstance(value, bool), "true or false"
+        else:
+            ok, kind = isinstance(value, str), "a string"
+        if not ok:
+            raise InvalidArgument(f"invalid config file {path}: {key} must be {kind}")
     return data
 
 

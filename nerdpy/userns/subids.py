@@ -28,7 +28,9 @@ def parse_subid_file(text: str, user: str, uid: int) -> list[tuple[int, int]]:
             first, size = int(start), int(count)
         except ValueError:
             continue
-        if first >= 0 and size > 0:
+        # A range listed by name and again by uid must map once: the kernel
+        # rejects overlapping uid_map lines.
+        if first >= 0 and size > 0 and (first, size) not in ranges:
             ranges.append((first, size))
     return ranges
 
