@@ -1,0 +1,144 @@
+"""RegistryClient against small local HTTP servers (no mocks of requests)."""
+
+import hashlib
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from nerdpy.errors import DataCorrupted, NotFound, Unavailable
+from nerdpy.remotes import Endpoint
+from nerdpy.remotes.client import RegistryClient
+from tests.integration.registry_fake import FakeRegistry
+
+
+class Scripted:
+    """Answers each request with the next (status, headers, body) of a script."""
+
+    def __init__(self, script):
+        self.script = list(script)
+        self.count = 0
+        outer = self
+
+        class H(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                status, headers, body = outer.script[min(outer.count, len(outer.script) - 1)]
+                outer.count += 1
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+
+    def client(self, **kw):
+        ep = Endpoint("127.0.0.1", f"127.0.0.1:{self.server.server_address[1]}", "http", True)
+        return RegistryClient(ep, backoff=0.01, **kw)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def scripted():
+    made = []
+
+    def make(script):
+        s = Scripted(script)
+        made.append(s)
+        return s
+
+    yield make
+    for s in made:
+        s.close()
+
+
+def test_transient_errors_are_retried(scripted):
+    body = b'{"schemaVersion": 2}'
+    s = scripted([(503, {}, b""), (429, {"Retry-After": "0"}, b""), (200, {"Content-Type": "x"}, body)])
+    got, media_type, digest = s.client().get_manifest("r", "v1")
+    assert got == body and s.count == 3 and digest == "sha256:" + hashlib.sha256(body).hexdigest()
+
+
+def test_retries_are_bounded(scripted):
+    s = scripted([(503, {}, b"")])
+    with pytest.raises(Unavailable, match="503"):
+        s.client(attempts=3).get_manifest("r", "v1")
+    assert s.count == 3
+
+
+def test_not_found_carries_the_registry_message(scripted):
+    err = json.dumps({"errors": [{"code": "MANIFEST_UNKNOWN", "message": "manifest unknown"}]}).encode()
+    s = scripted([(404, {}, err)])
+    with pytest.raises(NotFound, match="manifest unknown"):
+        s.client().get_manifest("r", "v1")
+
+
+def test_manifest_digest_header_must_match_the_body(scripted):
+    s = scripted([(200, {"Docker-Content-Digest": "sha256:" + "0" * 64}, b"{}")])
+    with pytest.raises(DataCorrupted):
+        s.client().get_manifest("r", "v1")
+
+
+def test_manifest_by_digest_must_match(scripted):
+    s = scripted([(200, {}, b"{}")])
+    with pytest.raises(DataCorrupted):
+        s.client().get_manifest("r", "sha256:" + "1" * 64)
+
+
+def test_manifest_size_cap_without_content_length_trust(scripted):
+    s = scripted([(200, {}, b" " * (4 * 1048 * 1048 + 10))])
+    with pytest.raises(DataCorrupted, match="too large|larger"):
+        s.client().get_manifest("r", "v1")
+
+
+@pytest.mark.parametrize("digest", ["sha256:../../etc", "md5:abc", "sha256:" + "A" * 64])
+def test_invalid_digests_never_reach_the_network(scripted, digest):
+    s = scripted([(200, {}, b"")])
+    with pytest.raises(DataCorrupted):
+        s.client().open_blob("r", digest)
+    assert s.count == 0
+
+
+def test_resume_needs_the_exact_range(scripted):
+    s = scripted([(206, {"Content-Range": "bytes 10-99/100"}, b"x" * 90)])
+    with pytest.raises(DataCorrupted, match="wrong range"):
+        s.client().open_blob("r", "sha256:" + "2" * 64, offset=5)
+
+
+def test_a_200_to_a_range_restarts_from_zero(scripted):
+    s = scripted([(200, {}, b"whole")])
+    resp, start = s.client().open_blob("r", "sha256:" + "2" * 64, offset=3)
+    assert start == 0 and resp.content == b"whole"
+
+
+def test_insecure_endpoint_falls_back_to_http_but_secure_does_not():
+    reg = FakeRegistry().start()
+    try:
+        insecure = RegistryClient(Endpoint(reg.address, reg.address, "https", True))
+        insecure.ping()
+        assert insecure.base_url.startswith("http://")
+        secure = RegistryClient(Endpoint(reg.address, reg.address, "https", False))
+        with pytest.raises(Unavailable, match="TLS"):
+            secure.ping()
+    finally:
+        reg.stop()
+
+
+def test_connection_refused_is_unavailable():
+    from tests.fixtures.images import free_port
+
+    port = free_port()
+    client = RegistryClient(Endpoint("x", f"127.0.0.1:{port}", "http", True), backoff=0.01)
+    with pytest.raises(Unavailable, match="connection refused"):
+        client.ping()
