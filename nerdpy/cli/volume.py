@@ -105,7 +105,7 @@ def inspect(
 
         for item in data:
             print(render_template(format, item))
-    elif data or not failed:
+    else:  # Docker prints the list (even "[]") and the errors
         print(json.dumps(data, indent=4))
     if failed:
         raise typer.Exit(1)
