@@ -54,7 +54,7 @@ GROUPS: dict[str, dict[str, Entry]] = {
     },
     "system": {
         "info": Entry(_C + "system:info", "Display system-wide information"),
-        "df": Entry(_C + "system:df", "Show disk usage"),
+        "df": Entry(_C + "disk:df", "Show disk usage"),
         "prune": Entry(_C + "system:prune", "Remove unused data"),
     },
 }
