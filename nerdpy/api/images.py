@@ -260,11 +260,17 @@ def history(settings: Settings, ref: str) -> list[dict[str, Any]]:
 
 
 # -- save / load / import -------------------------------------------------------------------
-def save(settings: Settings, refs: list[str], out: BinaryIO) -> None:
+def select_for_save(settings: Settings, refs: list[str]) -> list[Any]:
+    """Resolve `save` arguments first, so a bad name fails before any output is written."""
     from nerdpy.images import save as saver
 
-    store = open_store(settings)
-    saver.save(store, saver.select(store, refs), out)
+    return saver.select(open_store(settings), refs)
+
+
+def save(settings: Settings, items: list[Any], out: BinaryIO) -> None:
+    from nerdpy.images import save as saver
+
+    saver.save(open_store(settings), items, out)
 
 
 def load(settings: Settings, source: Path | BinaryIO, platform: str | None = None) -> list[Any]:

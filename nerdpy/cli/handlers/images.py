@@ -131,17 +131,18 @@ def save(cli: CliState, images_: list[str], output: str | None = None) -> None:
     from nerdpy.api import images
 
     settings = _settings(cli)
+    if not output and sys.stdout.isatty():
+        raise InvalidArgument("cowardly refusing to save to a terminal", hint="use the -o flag or redirect")
+    items = images.select_for_save(settings, images_)
     if not output:
-        if sys.stdout.isatty():
-            raise InvalidArgument("cowardly refusing to save to a terminal", hint="use the -o flag or redirect")
         sys.stdout.flush()
-        images.save(settings, images_, sys.stdout.buffer)
+        images.save(settings, items, sys.stdout.buffer)
         return
     path = Path(output)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         with open(tmp, "wb") as f:
-            images.save(settings, images_, f)
+            images.save(settings, items, f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
