@@ -22,6 +22,28 @@ class Entry:
 _C = "nerdpy.cli."
 
 GROUPS: dict[str, dict[str, Entry]] = {
+    "container": {
+        "run": Entry(_C + "container_run:run", "Create and run a new container from an image", fast=_C + "container_handlers:run"),
+        "create": Entry(_C + "container_run:create", "Create a new container", fast=_C + "container_handlers:create"),
+        "start": Entry(_C + "container_ops:start", "Start one or more stopped containers"),
+        "stop": Entry(_C + "container_ops:stop", "Stop one or more running containers"),
+        "restart": Entry(_C + "container_ops:restart", "Restart one or more containers"),
+        "kill": Entry(_C + "container_ops:kill", "Kill one or more running containers"),
+        "rm": Entry(_C + "container_ops:rm", "Remove one or more containers"),
+        "ls": Entry(_C + "container_list:ps", "List containers", fast=_C + "container_handlers:ps"),
+        "list": Entry(_C + "container_list:ps", "List containers", fast=_C + "container_handlers:ps"),
+        "ps": Entry(_C + "container_list:ps", "List containers", fast=_C + "container_handlers:ps"),
+        "logs": Entry(_C + "container_list:logs", "Fetch the logs of a container"),
+        "inspect": Entry(_C + "container_list:inspect", "Display detailed information on one or more containers"),
+        "top": Entry(_C + "container_list:top", "Display the running processes of a container"),
+        "port": Entry(_C + "container_list:port", "List port mappings or a specific mapping for the container"),
+        "wait": Entry(_C + "container_ops:wait", "Block until one or more containers stop, then print their exit codes"),
+        "attach": Entry(_C + "container_ops:attach", "Attach local standard input, output, and error streams to a running container"),
+        "pause": Entry(_C + "container_ops:pause", "Pause all processes within one or more containers"),
+        "unpause": Entry(_C + "container_ops:unpause", "Unpause all processes within one or more containers"),
+        "rename": Entry(_C + "container_ops:rename", "Rename a container"),
+        "prune": Entry(_C + "container_ops:prune", "Remove all stopped containers"),
+    },
     "image": {
         "ls": Entry(_C + "images:ls", "List images"),
         "list": Entry(_C + "images:ls", "List images"),
@@ -60,6 +82,23 @@ GROUPS: dict[str, dict[str, Entry]] = {
 }
 
 TOP: dict[str, Entry] = {
+    "container": Entry("@container", "Manage containers"),
+    "run": Entry(_C + "container_run:run", "Create and run a new container from an image", fast=_C + "container_handlers:run"),
+    "create": Entry(_C + "container_run:create", "Create a new container", fast=_C + "container_handlers:create"),
+    "start": Entry(_C + "container_ops:start", "Start one or more stopped containers"),
+    "stop": Entry(_C + "container_ops:stop", "Stop one or more running containers"),
+    "restart": Entry(_C + "container_ops:restart", "Restart one or more containers"),
+    "kill": Entry(_C + "container_ops:kill", "Kill one or more running containers"),
+    "rm": Entry(_C + "container_ops:rm", "Remove one or more containers"),
+    "ps": Entry(_C + "container_list:ps", "List containers", fast=_C + "container_handlers:ps"),
+    "logs": Entry(_C + "container_list:logs", "Fetch the logs of a container"),
+    "top": Entry(_C + "container_list:top", "Display the running processes of a container"),
+    "port": Entry(_C + "container_list:port", "List port mappings or a specific mapping for the container"),
+    "wait": Entry(_C + "container_ops:wait", "Block until one or more containers stop, then print their exit codes"),
+    "attach": Entry(_C + "container_ops:attach", "Attach local standard input, output, and error streams to a running container"),
+    "pause": Entry(_C + "container_ops:pause", "Pause all processes within one or more containers"),
+    "unpause": Entry(_C + "container_ops:unpause", "Unpause all processes within one or more containers"),
+    "rename": Entry(_C + "container_ops:rename", "Rename a container"),
     "image": Entry("@image", "Manage images"),
     "images": Entry(_C + "images:ls", "List images", fast=_C + "handlers.images:ls"),
     "tag": Entry(_C + "images:tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"),

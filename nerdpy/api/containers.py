@@ -1,0 +1,321 @@
+"""The containers API: what the CLI (and compose) call. Use cases return values
+and write only to the fds they are given."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from nerdpy.config import Settings
+from nerdpy.containers import Container, CreateOptions, State
+from nerdpy.errors import InvalidArgument, NerdpyError, NotFound
+
+
+@dataclass
+class RunResult:
+    container: Container
+    exit_code: int | None = None  # None: detached (or the user detached)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _store(settings: Settings) -> Any:
+    from nerdpy.containers.store import ContainerStore
+
+    return ContainerStore(settings)
+
+
+def create(settings: Settings, opts: CreateOptions) -> Container:
+    from nerdpy.containers.create import create as _create
+
+    return _create(settings, opts)
+
+
+def _undo_failed_start(settings: Settings, container: Container, exc: BaseException) -> None:
+    """Docker keeps a container whose command could not run (126/127) unless
+    --rm; a container that could not even be set up is not left behind."""
+    from nerdpy.containers.remove import remove_everything
+    from nerdpy.errors import CannotInvoke, CommandNotFound
+
+    keep = isinstance(exc, (CannotInvoke, CommandNotFound)) and not container.host_config.get("AutoRemove")
+    if not keep:
+        try:
+            remove_everything(settings, _store(settings), container, remove_volumes=True)
+        except NerdpyError:
+            pass
+
+
+def run(settings: Settings, opts: CreateOptions, detach: bool, stdin_fd: int | None, stdout_fd: int,
+        stderr_fd: int, sig_proxy: bool = True, on_created: Callable[[Container], None] | None = None) -> RunResult:
+    from nerdpy.containers.start import start as _start
+
+    container = create(settings, opts)
+    if on_created is not None:
+        on_created(container)
+    try:
+        started = _start(settings, container, wait_attach=not detach)
+    except BaseException as exc:
+        _undo_failed_start(settings, container, exc)
+        raise
+    if detach:
+        return RunResult(container, None, started.warnings)
+    code = _foreground(settings, container, started, stdin_fd if opts.interactive else None, stdout_fd, stderr_fd,
+                       sig_proxy and not opts.tty)
+    return RunResult(container, code, started.warnings)
+
+
+def _foreground(settings: Settings, container: Container, started: Any, stdin_fd: int | None, stdout_fd: int,
+                stderr_fd: int, sig_proxy: bool) -> int | None:
+    from nerdpy.containers.attach import Relay, SignalProxy, TerminalMode
+    from nerdpy.containers.remove import cleanup_after_exit
+    from nerdpy.containers.start import map_runtime_error
+    from nerdpy.shim.client import ShimError, connect_attach
+
+    store = _store(settings)
+    tty = bool(container.cfg.get("Tty"))
+    conn = connect_attach(str(store.shim_dir(container.id)), stdin_fd is not None, True, True, cleanup=True)
+    try:
+        try:
+            started.shim.wait_for("started")
+        except ShimError as exc:
+            error = map_runtime_error(exc.message)
+            _undo_failed_start(settings, container, error)
+            if not isinstance(error, NerdpyError) or container.host_config.get("AutoRemove"):
+                raise error from None
+            cleanup_after_exit(settings, container.id)
+            raise error from None
+        finally:
+            started.shim.close()
+        forward = _forwarder(settings, container)
+        with TerminalMode(stdin_fd if tty else None, conn.resize), SignalProxy(forward, sig_proxy):
+            code = Relay(conn, stdin_fd, stdout_fd, stderr_fd, tty).run()
+    finally:
+        conn.close()
+    if code is not None:
+        cleanup_after_exit(settings, container.id)
+    return code
+
+
+def _forwarder(settings: Settings, container: Container) -> Callable[[int], None]:
+    def forward(signum: int) -> None:
+        from nerdpy.containers.lifecycle import send_signal
+
+        send_signal(settings, container, signum)
+
+    return forward
+
+
+def start(settings: Settings, ref: str, attach: bool, interactive: bool, stdin_fd: int | None, stdout_fd: int,
+          stderr_fd: int) -> tuple[Container, int | None]:
+    from nerdpy.containers.start import start as _start
+
+    container = _store(settings).get(ref)
+    if not attach:
+        _start(settings, container)
+        return container, None
+    started = _start(settings, container, wait_attach=True)
+    if started.shim is None:  # already running: just attach
+        return container, attach_to(settings, container.id, stdin_fd if interactive else None, stdout_fd, stderr_fd)
+    code = _foreground(settings, container, started, stdin_fd if interactive else None, stdout_fd, stderr_fd,
+                       not container.cfg.get("Tty"))
+    return container, code
+
+
+def attach_to(settings: Settings, ref: str, stdin_fd: int | None, stdout_fd: int, stderr_fd: int,
+              sig_proxy: bool = True) -> int | None:
+    from nerdpy.containers.attach import Relay, SignalProxy, TerminalMode
+    from nerdpy.shim.client import connect_attach
+
+    store = _store(settings)
+    container = store.get(ref)
+    if store.state(container.id).status != "running":
+        raise InvalidArgument("you cannot attach to a stopped container, start it first")
+    tty = bool(container.cfg.get("Tty"))
+    try:
+        conn = connect_attach(str(store.shim_dir(container.id)), stdin_fd is not None, True, True)
+    except OSError as exc:
+        raise NotFound(f"cannot attach to {container.name}: {exc.strerror}") from None
+    try:
+        with TerminalMode(stdin_fd if tty else None, conn.resize), \
+                SignalProxy(_forwarder(settings, container), sig_proxy and not tty):
+            code = Relay(conn, stdin_fd, stdout_fd, stderr_fd, tty, stdin_once=False).run()
+    finally:
+        conn.close()
+    return code
+
+
+def stop(settings: Settings, ref: str, timeout: int | None, signal: str = "") -> Container:
+    from nerdpy.containers.lifecycle import stop as _stop
+
+    container = _store(settings).get(ref)
+    _stop(settings, container, timeout, signal)
+    return container
+
+
+def restart(settings: Settings, ref: str, timeout: int | None) -> Container:
+    from nerdpy.containers.lifecycle import stop as _stop
+    from nerdpy.containers.remove import cleanup_after_exit
+    from nerdpy.containers.start import start as _start
+
+    container = _store(settings).get(ref)
+    _stop(settings, container, timeout)
+    cleanup_after_exit(settings, container.id)
+    _start(settings, container)
+    return container
+
+
+def kill(settings: Settings, ref: str, signal: str) -> Container:
+    from nerdpy.containers.lifecycle import kill as _kill
+
+    container = _store(settings).get(ref)
+    _kill(settings, container, signal)
+    return container
+
+
+def remove(settings: Settings, ref: str, force: bool, volumes: bool) -> str:
+    from nerdpy.containers.remove import remove as _remove
+
+    return _remove(settings, ref, force, volumes)
+
+
+def wait(settings: Settings, ref: str) -> int:
+    from nerdpy.containers.lifecycle import wait_exit
+
+    store = _store(settings)
+    container = store.get(ref)
+    state = wait_exit(store, container.id, None)
+    return state.exit_code
+
+
+def pause(settings: Settings, ref: str, resume: bool) -> Container:
+    from nerdpy.containers.lifecycle import pause as _pause
+
+    container = _store(settings).get(ref)
+    _pause(settings, container, resume)
+    return container
+
+
+def rename(settings: Settings, ref: str, new_name: str) -> None:
+    from nerdpy.containers.names import validate_name
+
+    validate_name(new_name)
+    store = _store(settings)
+    store.rename(store.get(ref).id, new_name.lstrip("/"))
+
+
+def get(settings: Settings, ref: str) -> tuple[Container, State]:
+    store = _store(settings)
+    container = store.get(ref)
+    return container, store.state(container.id)
+
+
+def list_rows(settings: Settings, show_all: bool, last: int, filters: tuple[str, ...], no_trunc: bool,
+              size: bool = False) -> list[dict[str, Any]]:
+    from nerdpy.containers.listing import matches, parse_filters, row
+
+    wanted = parse_filters(filters)
+    store = _store(settings)
+    containers = store.list()
+    by_ref = {c.name: c for c in containers} | {c.id: c for c in containers}
+    now = time.time()
+    rows = []
+    for container in containers:
+        state = store.state(container.id)
+        if not (show_all or last > 0) and not state.running and not any(k in ("status", "exited") for k, _ in wanted):
+            continue
+        if wanted and not matches(container, state, wanted, by_ref):
+            continue
+        rows.append(row(container, state, _ports_text(settings, container, state), no_trunc, now))
+    if last > 0:
+        rows = rows[:last]
+    if size:
+        for entry, container in zip(rows, containers):
+            entry["Size"] = "0B"
+    return rows
+
+
+def _ports_text(settings: Settings, container: Container, state: State) -> str:
+    if not state.running or not container.host_config.get("PortBindings") and not container.host_config.get("PublishAllPorts"):
+        return ""
+    from nerdpy.network import published_ports
+
+    return ", ".join(_port(p) for p in published_ports(settings, container.id))
+
+
+def _port(p: Any) -> str:
+    return f"{p.host_ip or '0.0.0.0'}:{p.host_port}->{p.container_port}/{p.protocol}"
+
+
+def log_path(settings: Settings, ref: str) -> tuple[Container, str]:
+    store = _store(settings)
+    container = store.get(ref)
+    log = container.host_config.get("LogConfig") or {}
+    if log.get("Type") == "none":
+        raise InvalidArgument('configured logging driver does not support reading: "none"')
+    return container, str(store.log_path(container.id))
+
+
+def is_running(settings: Settings, container_id: str) -> bool:
+    return _store(settings).state(container_id).running
+
+
+def inspect_one(settings: Settings, ref: str) -> dict[str, Any]:
+    from nerdpy.containers.inspect import inspect_data, network_settings
+
+    store = _store(settings)
+    container = store.get(ref)
+    state = store.state(container.id)
+    cdir = store.dir(container.id)
+    attachment = None
+    if state.running:
+        from nerdpy.network.state import load_attachment
+
+        attachment = load_attachment(settings, container.id)
+    paths = {
+        "log": str(store.log_path(container.id)), "rootfs": str(cdir / "rootfs"),
+        "hosts": str(cdir / "hosts") if (cdir / "hosts").exists() else "",
+        "hostname": str(cdir / "hostname") if (cdir / "hostname").exists() else "",
+        "resolv_conf": str(cdir / "resolv.conf") if (cdir / "resolv.conf").exists() else "",
+        "driver": settings.storage_driver or "overlay",
+    }
+    return inspect_data(container, state, paths, network_settings(container, attachment))
+
+
+def inspect_many(settings: Settings, refs: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
+    found, errors = [], []
+    for ref in refs:
+        try:
+            found.append(inspect_one(settings, ref))
+        except NotFound as exc:
+            errors.append(exc.message)
+    return found, errors
+
+
+def top(settings: Settings, ref: str) -> tuple[list[str], list[list[str]]]:
+    """UID PID PPID C STIME TTY TIME CMD, like `docker top` (read from /proc)."""
+    from nerdpy.containers.lifecycle import runc
+    from nerdpy.containers.processes import describe
+
+    store = _store(settings)
+    container = store.get(ref)
+    if not store.state(container.id).running:
+        raise InvalidArgument(f"container {container.id[:12]} is not running")
+    pids = runc(settings).ps(container.id)
+    return describe(pids)
+
+
+def ports(settings: Settings, ref: str, private: str) -> list[str]:
+    from nerdpy.network import published_ports
+
+    store = _store(settings)
+    container = store.get(ref)
+    lines = []
+    for p in published_ports(settings, container.id):
+        key = f"{p.container_port}/{p.protocol}"
+        if private and private not in (key, str(p.container_port)):
+            continue
+        host = f"{p.host_ip or '0.0.0.0'}:{p.host_port}"
+        lines.append(host if private else f"{key} -> {host}")
+    if private and not lines:
+        raise NotFound(f"no public port '{private}' published for {container.name}")
+    return lines

@@ -1,0 +1,110 @@
+"""ps, logs, inspect, top, port."""
+
+import json
+import os
+import sys
+from typing import List, Optional
+
+import typer
+
+from nerdpy.cli import state
+
+app = typer.Typer()
+
+@app.command("ps", help="List containers")
+def ps(
+    ctx: typer.Context,
+    all: bool = typer.Option(False, "--all", "-a", help="Show all containers (default shows just running)"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only display container IDs"),
+    last: int = typer.Option(-1, "--last", "-n", help="Show n last created containers (includes all states)"),
+    latest: bool = typer.Option(False, "--latest", "-l", help="Show the latest created container (includes all states)"),
+    size: bool = typer.Option(False, "--size", "-s", help="Display total file sizes"),
+    no_trunc: bool = typer.Option(False, "--no-trunc", help="Don't truncate output"),
+    filter: List[str] = typer.Option([], "--filter", "-f", help="Filter output based on conditions provided"),
+    format: Optional[str] = typer.Option(None, "--format", help="Format output using a Go template, or 'json'"),
+) -> None:
+    from nerdpy.cli.container_handlers import ps as ps_impl
+
+    return ps_impl(ctx.find_root().obj, all, quiet, last, latest, size, no_trunc, filter, format)
+
+
+@app.command("logs", help="Fetch the logs of a container")
+def logs(
+    ctx: typer.Context,
+    container: str = typer.Argument(..., help="Container"),
+    follow: bool = typer.Option(False, "--follow", "-f", help="Follow log output"),
+    tail: str = typer.Option("all", "--tail", "-n", help="Number of lines to show from the end of the logs"),
+    timestamps: bool = typer.Option(False, "--timestamps", "-t", help="Show timestamps"),
+    since: Optional[str] = typer.Option(None, "--since", help="Show logs since timestamp or relative (e.g. 42m)"),
+    until: Optional[str] = typer.Option(None, "--until", help="Show logs before a timestamp or relative"),
+) -> None:
+    from nerdpy.api.containers import is_running, log_path
+    from nerdpy.errors import InvalidArgument
+    from nerdpy.logs.reader import end_offset, follow as follow_log, parse_since, read_entries
+
+    settings = state.entered(ctx)
+    record, path = log_path(settings, container)
+    if tail != "all" and not tail.lstrip("-").isdigit():
+        raise InvalidArgument(f"invalid --tail {tail!r}", hint="use a number or all")
+    count = -1 if tail == "all" or int(tail) < 0 else int(tail)
+    since_ns, until_ns = parse_since(since or ""), parse_since(until or "")
+    offset = end_offset(path)
+    out, err = sys.stdout.buffer, sys.stderr.buffer
+
+    def emit(entry) -> None:
+        stream = err if entry.stream == "stderr" else out
+        if timestamps:
+            stream.write(entry.time.encode() + b" ")
+        stream.write(entry.data)
+        stream.flush()
+
+    for entry in read_entries(path, since_ns, until_ns, count):
+        emit(entry)
+    if follow and not until_ns:
+        for entry in follow_log(path, offset, lambda: is_running(settings, record.id)):
+            emit(entry)
+
+
+@app.command("inspect", help="Display detailed information on one or more containers")
+def inspect(
+    ctx: typer.Context,
+    containers: List[str] = typer.Argument(..., help="Containers"),
+    format: Optional[str] = typer.Option(None, "--format", "-f", help="Format output using a Go template"),
+    size: bool = typer.Option(False, "--size", "-s", help="Display total file sizes"),
+) -> None:
+    from nerdpy.api.containers import inspect_many
+    from nerdpy.cli.output import render_template
+
+    settings = state.entered(ctx)
+    found, errors = inspect_many(settings, containers)
+    if format and format != "json":
+        for item in found:
+            typer.echo(render_template(format, item))
+    else:
+        typer.echo(json.dumps(found, indent=4))
+    for message in errors:
+        typer.echo(f"Error: {message}", err=True)
+    if errors:
+        raise typer.Exit(1)
+
+
+@app.command("top", help="Display the running processes of a container")
+def top(ctx: typer.Context, container: str = typer.Argument(..., help="Container"),
+        ps_args: Optional[List[str]] = typer.Argument(None, help="ps options")) -> None:
+    from nerdpy.api.containers import top as api_top
+
+    header, rows = api_top(state.entered(ctx), container)
+    from nerdpy.cli.output import align
+
+    for line in align([header] + rows):
+        typer.echo(line)
+
+
+@app.command("port", help="List port mappings or a specific mapping for the container")
+def port(ctx: typer.Context, container: str = typer.Argument(..., help="Container"),
+         private_port: Optional[str] = typer.Argument(None, help="PRIVATE_PORT[/PROTO]")) -> None:
+    from nerdpy.api.containers import ports
+
+    lines = ports(state.entered(ctx), container, private_port or "")
+    for line in lines:
+        typer.echo(line)

@@ -1,0 +1,188 @@
+"""start, stop, restart, kill, rm, wait, attach, pause, unpause, rename, prune."""
+
+import sys
+from typing import List, Optional
+
+import typer
+
+from nerdpy.cli import state
+
+app = typer.Typer()
+
+
+def _each(refs: List[str], action) -> None:
+    """Docker's multi-container commands: go on after a failure, report each, exit 1."""
+    from nerdpy.errors import NerdpyError
+
+    failed = False
+    for ref in refs:
+        try:
+            out = action(ref)
+        except NerdpyError as exc:
+            failed = True
+            typer.echo(f"Error response from daemon: {exc.message}", err=True)
+            continue
+        if out is not None:
+            typer.echo(out)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("start", help="Start one or more stopped containers")
+def start(
+    ctx: typer.Context,
+    containers: List[str] = typer.Argument(..., help="Containers"),
+    attach: bool = typer.Option(False, "--attach", "-a", help="Attach STDOUT/STDERR and forward signals"),
+    interactive: bool = typer.Option(False, "--interactive", "-i", help="Attach container's STDIN"),
+) -> None:
+    from nerdpy.api.containers import start as api_start
+    from nerdpy.errors import ContainerExit, InvalidArgument
+
+    settings = state.entered(ctx)
+    if (attach or interactive) and len(containers) > 1:
+        raise InvalidArgument("you cannot start and attach multiple containers at once")
+    if attach or interactive:
+        _, code = api_start(settings, containers[0], True, interactive, sys.stdin.fileno(), sys.stdout.fileno(),
+                            sys.stderr.fileno())
+        if code is not None:
+            raise ContainerExit(code)
+        return
+    _each(containers, lambda ref: (api_start(settings, ref, False, False, None, 1, 2), ref)[1])
+
+
+@app.command("stop", help="Stop one or more running containers")
+def stop(
+    ctx: typer.Context,
+    containers: List[str] = typer.Argument(..., help="Containers"),
+    time: Optional[int] = typer.Option(None, "--time", "-t", help="Seconds to wait before killing the container"),
+    signal: Optional[str] = typer.Option(None, "--signal", "-s", help="Signal to send to the container"),
+) -> None:
+    from nerdpy.api.containers import stop as api_stop
+
+    settings = state.entered(ctx)
+    _each(containers, lambda ref: (api_stop(settings, ref, time, signal or ""), ref)[1])
+
+
+@app.command("restart", help="Restart one or more containers")
+def restart(
+    ctx: typer.Context,
+    containers: List[str] = typer.Argument(..., help="Containers"),
+    time: Optional[int] = typer.Option(None, "--time", "-t", help="Seconds to wait before killing the container"),
+) -> None:
+    from nerdpy.api.containers import restart as api_restart
+
+    settings = state.entered(ctx)
+    _each(containers, lambda ref: (api_restart(settings, ref, time), ref)[1])
+
+
+@app.command("kill", help="Kill one or more running containers")
+def kill(
+    ctx: typer.Context,
+    containers: List[str] = typer.Argument(..., help="Containers"),
+    signal: str = typer.Option("KILL", "--signal", "-s", help="Signal to send to the container"),
+) -> None:
+    from nerdpy.api.containers import kill as api_kill
+
+    settings = state.entered(ctx)
+    _each(containers, lambda ref: (api_kill(settings, ref, signal), ref)[1])
+
+
+@app.command("rm", help="Remove one or more containers")
+def rm(
+    ctx: typer.Context,
+    containers: List[str] = typer.Argument(..., help="Containers"),
+    force: bool = typer.Option(False, "--force", "-f", help="Force the removal of a running container (uses SIGKILL)"),
+    volumes: bool = typer.Option(False, "--volumes", "-v", help="Remove anonymous volumes associated with the container"),
+) -> None:
+    from nerdpy.api.containers import remove
+    from nerdpy.errors import NotFound
+
+    settings = state.entered(ctx)
+
+    def one(ref: str) -> str:
+        try:
+            remove(settings, ref, force, volumes)
+        except NotFound:
+            if force:  # Docker: rm -f of a missing container is not an error
+                return None  # type: ignore[return-value]
+            raise
+        return ref
+
+    _each(containers, one)
+
+
+@app.command("wait", help="Block until one or more containers stop, then print their exit codes")
+def wait(ctx: typer.Context, containers: List[str] = typer.Argument(..., help="Containers")) -> None:
+    from nerdpy.api.containers import wait as api_wait
+
+    settings = state.entered(ctx)
+    _each(containers, lambda ref: str(api_wait(settings, ref)))
+
+
+@app.command("attach", help="Attach local standard input, output, and error streams to a running container")
+def attach(
+    ctx: typer.Context,
+    container: str = typer.Argument(..., help="Container"),
+    no_stdin: bool = typer.Option(False, "--no-stdin", help="Do not attach STDIN"),
+    sig_proxy: bool = typer.Option(True, "--sig-proxy", help="Proxy all received signals to the process"),
+) -> None:
+    from nerdpy.api.containers import attach_to, get
+    from nerdpy.errors import ContainerExit
+
+    settings = state.entered(ctx)
+    record, _ = get(settings, container)
+    stdin = None if no_stdin or not record.cfg.get("OpenStdin") else sys.stdin.fileno()
+    code = attach_to(settings, container, stdin, sys.stdout.fileno(), sys.stderr.fileno(), sig_proxy)
+    if code is not None:
+        raise ContainerExit(code)
+
+
+@app.command("pause", help="Pause all processes within one or more containers")
+def pause(ctx: typer.Context, containers: List[str] = typer.Argument(..., help="Containers")) -> None:
+    from nerdpy.api.containers import pause as api_pause
+
+    settings = state.entered(ctx)
+    _each(containers, lambda ref: (api_pause(settings, ref, False), ref)[1])
+
+
+@app.command("unpause", help="Unpause all processes within one or more containers")
+def unpause(ctx: typer.Context, containers: List[str] = typer.Argument(..., help="Containers")) -> None:
+    from nerdpy.api.containers import pause as api_pause
+
+    settings = state.entered(ctx)
+    _each(containers, lambda ref: (api_pause(settings, ref, True), ref)[1])
+
+
+@app.command("rename", help="Rename a container")
+def rename(ctx: typer.Context, container: str = typer.Argument(...), new_name: str = typer.Argument(...)) -> None:
+    from nerdpy.api.containers import rename as api_rename
+
+    api_rename(state.entered(ctx), container, new_name)
+
+
+@app.command("prune", help="Remove all stopped containers")
+def prune(
+    ctx: typer.Context,
+    force: bool = typer.Option(False, "--force", "-f", help="Do not prompt for confirmation"),
+    filter: List[str] = typer.Option([], "--filter", help="Provide filter values (e.g. 'label=<key>=<value>')"),
+) -> None:
+    from nerdpy.api.containers import list_rows, remove
+
+    settings = state.entered(ctx)
+    if not force:
+        typer.echo("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ",
+                   nl=False)
+        if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+            return
+    rows = list_rows(settings, True, 0, tuple(filter), True)
+    removed = []
+    for row in rows:
+        if row["State"] in ("exited", "created", "dead"):
+            remove(settings, row["ID"], False, False)
+            removed.append(row["ID"])
+    if removed:
+        typer.echo("Deleted Containers:")
+        for cid in removed:
+            typer.echo(cid)
+        typer.echo("")
+    typer.echo("Total reclaimed space: 0B")

@@ -1,0 +1,115 @@
+"""Containers: records, state and lifecycle (create, start, stop, kill, rm, wait).
+
+Vocabulary:
+
+* `CreateOptions` — what `run`/`create` asked for (parsed flags; no typer here).
+* `Container` — the stored record: id, name, image and the container's config
+  (`config`: Docker-shaped `Config` + `HostConfig` dicts), in sqlite domain
+  "containers" (`nerdpy.containers.store`).
+* `State` — the dynamic state from `<data_root>/containers/<id>/state.json`,
+  which the shim rewrites atomically; a dead shim reads as exited (137).
+
+Per-container directory `<data_root>/containers/<id>/`: `config.json` (the OCI
+bundle), `rootfs/` (mount point), `<id>-json.log`, `hosts`, `hostname`,
+`resolv.conf`, `state.json`. Shim state lives in `<runtime_root>/shims/<id>/`.
+Lock: `<data_root>/locks/container-<id>.lock` (flock) serialises start, cleanup
+and removal of one container.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CreateOptions:
+    image: str = ""
+    command: tuple[str, ...] = ()
+    entrypoint: str | None = None  # None: the image's; "": reset it
+    name: str = ""
+    env: tuple[str, ...] = ()
+    env_files: tuple[str, ...] = ()
+    workdir: str = ""
+    user: str = ""
+    group_add: tuple[str, ...] = ()
+    hostname: str = ""
+    domainname: str = ""
+    tty: bool = False
+    interactive: bool = False
+    auto_remove: bool = False
+    labels: tuple[str, ...] = ()
+    label_files: tuple[str, ...] = ()
+    read_only: bool = False
+    tmpfs: tuple[str, ...] = ()
+    volumes: tuple[str, ...] = ()
+    mounts: tuple[str, ...] = ()
+    volumes_from: tuple[str, ...] = ()
+    networks: tuple[str, ...] = ()
+    publish: tuple[str, ...] = ()
+    publish_all: bool = False
+    expose: tuple[str, ...] = ()
+    dns: tuple[str, ...] = ()
+    dns_search: tuple[str, ...] = ()
+    dns_options: tuple[str, ...] = ()
+    add_hosts: tuple[str, ...] = ()
+    network_aliases: tuple[str, ...] = ()
+    ip: str = ""
+    init: bool = False
+    stop_signal: str = ""
+    stop_timeout: int | None = None
+    restart: str = "no"
+    pull: str = "missing"
+    platform: str = ""
+    cap_add: tuple[str, ...] = ()
+    cap_drop: tuple[str, ...] = ()
+    privileged: bool = False
+    security_opt: tuple[str, ...] = ()
+    ulimits: tuple[str, ...] = ()
+    shm_size: str = ""
+    sysctls: tuple[str, ...] = ()
+    log_driver: str = "json-file"
+    log_opts: tuple[str, ...] = ()
+    memory: str = ""
+    cpus: str = ""
+    pids_limit: int = 0
+    rootfs: str = ""  # podman's --rootfs: run from a directory instead of an image
+    annotations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Container:
+    id: str
+    name: str
+    image: str
+    image_id: str
+    created: float
+    config: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def host_config(self) -> dict[str, Any]:
+        return self.config.get("HostConfig", {})
+
+    @property
+    def cfg(self) -> dict[str, Any]:
+        return self.config.get("Config", {})
+
+
+@dataclass(frozen=True)
+class State:
+    status: str = "created"  # created | running | paused | restarting | exited | dead
+    pid: int = 0
+    exit_code: int = 0
+    started_at: str = ""
+    finished_at: str = ""
+    restart_count: int = 0
+    shim_pid: int = 0
+    error: str = ""
+    oom_killed: bool = False
+
+    @property
+    def running(self) -> bool:
+        return self.status in ("running", "paused", "restarting")
+
+
+ZERO_TIME = "0001-01-01T00:00:00Z"

@@ -1,0 +1,154 @@
+"""Relaying a container's streams to the caller's fds: foreground `run`,
+`attach`, `start -a`. Returns the exit code, or None when the user detached
+(Ctrl-P Ctrl-Q) or the connection ended without one."""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+from typing import Any, Callable
+
+from nerdpy.shim import EXIT, STDERR, STDOUT
+
+DETACH_KEYS = b"\x10\x11"  # Ctrl-P Ctrl-Q, Docker's default
+
+
+class Relay:
+    def __init__(self, conn: Any, stdin_fd: int | None, stdout_fd: int, stderr_fd: int, tty: bool,
+                 stdin_once: bool = True) -> None:
+        self.conn = conn
+        self.stdin_fd = stdin_fd
+        self.stdout_fd = stdout_fd
+        self.stderr_fd = stderr_fd
+        self.tty = tty
+        self.stdin_once = stdin_once
+        self._last = b""
+
+    def run(self) -> int | None:
+        watch = [self.conn.fileno()] + ([self.stdin_fd] if self.stdin_fd is not None else [])
+        while True:
+            try:
+                ready, _, _ = select.select(watch, [], [])
+            except InterruptedError:
+                continue
+            if self.stdin_fd is not None and self.stdin_fd in ready:
+                if not self._pump_stdin():
+                    if self._detached:
+                        return None
+                    watch.remove(self.stdin_fd)
+                    self.stdin_fd = None
+            if self.conn.fileno() in ready:
+                for kind, payload in self.conn.read_frames():
+                    if kind == EXIT:
+                        return int(payload)
+                    _write_all(self.stdout_fd if kind == STDOUT or kind != STDERR else self.stderr_fd, payload)
+                if self.conn.closed:
+                    return None
+
+    _detached = False
+
+    def _pump_stdin(self) -> bool:
+        try:
+            data = os.read(self.stdin_fd, 65536)  # type: ignore[arg-type]
+        except OSError:
+            data = b""
+        if not data:
+            if self.stdin_once:
+                self.conn.close_stdin()
+            return False
+        if self.tty:
+            joined = self._last + data
+            if DETACH_KEYS in joined:
+                self._detached = True
+                return False
+            self._last = data[-1:]
+        self.conn.send_stdin(data)
+        return True
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        try:
+            written = os.write(fd, view)
+        except BrokenPipeError:
+            return
+        view = view[written:]
+
+
+class TerminalMode:
+    """Raw mode on a real terminal for `-t`, restored on exit; SIGWINCH -> resize."""
+
+    def __init__(self, fd: int | None, on_resize: Callable[[int, int], None]) -> None:
+        self.fd = fd if fd is not None and os.isatty(fd) else None
+        self.on_resize = on_resize
+        self._saved: Any = None
+        self._old_handler: Any = None
+
+    def __enter__(self) -> "TerminalMode":
+        if self.fd is None:
+            return self
+        import termios
+        import tty
+
+        self._saved = termios.tcgetattr(self.fd)
+        tty.setraw(self.fd)
+        self._old_handler = signal.signal(signal.SIGWINCH, lambda *_: self.resize())
+        self.resize()
+        return self
+
+    def resize(self) -> None:
+        if self.fd is None:
+            return
+        try:
+            size = os.get_terminal_size(self.fd)
+        except OSError:
+            return
+        self.on_resize(size.lines, size.columns)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.fd is None:
+            return
+        import termios
+
+        termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
+        signal.signal(signal.SIGWINCH, self._old_handler or signal.SIG_DFL)
+
+
+PROXIED = tuple(
+    s for s in signal.Signals
+    if s not in (signal.SIGCHLD, signal.SIGPIPE, signal.SIGKILL, signal.SIGSTOP, signal.SIGURG, signal.SIGWINCH,
+                 signal.SIGTTIN, signal.SIGTTOU, signal.SIGTSTP, signal.SIGCONT)
+)
+
+
+class SignalProxy:
+    """Forward the signals this process gets to the container (`--sig-proxy`)."""
+
+    def __init__(self, forward: Callable[[int], None], enabled: bool) -> None:
+        self.forward = forward
+        self.enabled = enabled
+        self._saved: dict[int, Any] = {}
+
+    def __enter__(self) -> "SignalProxy":
+        if self.enabled:
+            for sig in PROXIED:
+                try:
+                    self._saved[sig] = signal.signal(sig, self._handle)
+                except (OSError, ValueError):
+                    pass
+        return self
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        try:
+            self.forward(signum)
+        except Exception:  # noqa: BLE001 - the container may be gone already
+            pass
+
+    def __exit__(self, *exc: Any) -> None:
+        for sig, handler in self._saved.items():
+            try:
+                signal.signal(sig, handler)
+            except (OSError, ValueError, TypeError):
+                pass

@@ -1,0 +1,240 @@
+"""`create`: validate everything first, then record the container, prepare its
+rootfs snapshot and volumes; undo all of it if any step fails."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from nerdpy.config import Settings
+from nerdpy.containers import Container, CreateOptions
+from nerdpy.containers.store import ContainerStore, new_id
+from nerdpy.errors import InvalidArgument, NotFound
+
+
+def parse_size(text: str, what: str) -> int:
+    """Docker's RAMInBytes: 512, 64k, 10m, 1g (binary units)."""
+    units = {"b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+    value = text.strip().lower().rstrip("b") if text.strip().lower() not in ("", "b") else text
+    if value and value[-1] in units:
+        number, unit = value[:-1], units[value[-1]]
+    else:
+        number, unit = value, 1
+    try:
+        size = int(float(number) * unit)
+    except ValueError:
+        raise InvalidArgument(f"invalid {what} {text!r}", hint="use a size like 64m or 1g") from None
+    if size < 0:
+        raise InvalidArgument(f"invalid {what} {text!r}: negative")
+    return size
+
+
+def parse_log_opts(driver: str, opts: tuple[str, ...]) -> dict[str, str]:
+    if driver not in ("json-file", "none", "k8s-file"):
+        raise InvalidArgument(f"unsupported log driver {driver!r}", hint="use json-file or none")
+    values = {}
+    for opt in opts:
+        key, sep, value = opt.partition("=")
+        if not sep or key not in ("max-size", "max-file", "compress", "labels", "env", "tag"):
+            raise InvalidArgument(f"invalid --log-opt {opt!r}", hint="json-file knows max-size and max-file")
+        values[key] = value
+    if "max-size" in values:
+        parse_size(values["max-size"], "log max-size")
+    if "max-file" in values and (not values["max-file"].isdigit() or int(values["max-file"]) < 1):
+        raise InvalidArgument(f"invalid log max-file {values['max-file']!r}: must be a positive integer")
+    if "max-file" in values and int(values["max-file"]) > 1 and "max-size" not in values:
+        raise InvalidArgument("max-file cannot be given without max-size")
+    return values
+
+
+def parse_restart(text: str, auto_remove: bool) -> dict[str, Any]:
+    name, _, count = (text or "no").partition(":")
+    if name not in ("no", "always", "on-failure", "unless-stopped"):
+        raise InvalidArgument(f"invalid restart policy {text!r}", hint="use no, always, on-failure[:N] or unless-stopped")
+    if count and (name != "on-failure" or not count.isdigit()):
+        raise InvalidArgument(f"invalid restart policy {text!r}: only on-failure takes a retry count")
+    if auto_remove and name != "no":
+        raise InvalidArgument("conflicting options: cannot specify both --restart and --rm")
+    return {"Name": "" if name == "no" else name, "MaximumRetryCount": int(count or 0)}
+
+
+def parse_signal(text: str) -> int:
+    import signal
+
+    value = text.strip().upper()
+    if value.isdigit():
+        number = int(value)
+    else:
+        name = value if value.startswith("SIG") else "SIG" + value
+        number = getattr(signal, name, None)
+        if not isinstance(number, int):
+            raise InvalidArgument(f"invalid signal {text!r}")
+    if not 0 < number < 65:
+        raise InvalidArgument(f"invalid signal {text!r}")
+    return int(number)
+
+
+def command_line(opts: CreateOptions, image_cfg: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """(entrypoint, cmd) by Docker's rules: --entrypoint resets the image's CMD."""
+    if opts.entrypoint is not None:
+        entrypoint = [opts.entrypoint] if opts.entrypoint else []
+        cmd = list(opts.command)
+    else:
+        entrypoint = list(image_cfg.get("Entrypoint") or [])
+        cmd = list(opts.command) or list(image_cfg.get("Cmd") or [])
+    if not entrypoint and not cmd:
+        raise InvalidArgument("no command specified", hint="give a command after the image name")
+    return entrypoint, cmd
+
+
+def parse_labels(values: tuple[str, ...]) -> dict[str, str]:
+    labels = {}
+    for item in values:
+        key, _, value = item.partition("=")
+        if not key:
+            raise InvalidArgument(f"invalid label {item!r}")
+        labels[key] = value
+    return labels
+
+
+def build_record(settings: Settings, opts: CreateOptions, image: Any, name: str, cid: str) -> Container:
+    """The Docker-shaped record, validated; nothing is written yet."""
+    from nerdpy.oci.options import merge_env, normalize_cap, parse_ulimit
+
+    image_cfg = dict((image.config.get("config") or {}) if image is not None else {})
+    entrypoint, cmd = command_line(opts, image_cfg)
+    for cap in opts.cap_add + opts.cap_drop:
+        normalize_cap(cap)
+    for text in opts.ulimits:
+        parse_ulimit(text)
+    for item in opts.env:
+        if not item or item.startswith("="):
+            raise InvalidArgument(f"invalid environment variable {item!r}")
+    if opts.workdir and not opts.workdir.startswith("/"):
+        raise InvalidArgument(f"the working directory {opts.workdir!r} is invalid: it needs to be an absolute path")
+    if opts.pull not in ("missing", "always", "never"):
+        raise InvalidArgument(f"invalid --pull {opts.pull!r}", hint="use missing, always or never")
+    stop_signal = opts.stop_signal or image_cfg.get("StopSignal") or "SIGTERM"
+    parse_signal(stop_signal)
+    log_opts = parse_log_opts(opts.log_driver or "json-file", opts.log_opts)
+    restart = parse_restart(opts.restart, opts.auto_remove)
+    labels = dict(image_cfg.get("Labels") or {})
+    labels.update(parse_labels(opts.labels))
+    resources = _resources(opts)
+    config = {
+        "Hostname": opts.hostname or cid[:12],
+        "Domainname": opts.domainname,
+        "User": opts.user or image_cfg.get("User") or "",
+        "AttachStdin": opts.interactive, "AttachStdout": True, "AttachStderr": True,
+        "ExposedPorts": {p: {} for p in list(image_cfg.get("ExposedPorts") or {}) + list(opts.expose)},
+        "Tty": opts.tty, "OpenStdin": opts.interactive, "StdinOnce": opts.interactive,
+        "Env": merge_env(list(image_cfg.get("Env") or []), list(opts.env)),
+        "Cmd": cmd, "Image": opts.image or opts.rootfs, "Volumes": image_cfg.get("Volumes") or None,
+        "WorkingDir": opts.workdir or image_cfg.get("WorkingDir") or "",
+        "Entrypoint": entrypoint or None, "Labels": labels, "StopSignal": stop_signal,
+    }
+    if opts.stop_timeout is not None:
+        config["StopTimeout"] = opts.stop_timeout
+    host = {
+        "LogConfig": {"Type": opts.log_driver or "json-file", "Config": log_opts},
+        "NetworkMode": (opts.networks[0] if opts.networks else "bridge"),
+        "Networks": list(opts.networks), "PortBindings": list(opts.publish), "PublishAllPorts": opts.publish_all,
+        "RestartPolicy": restart, "AutoRemove": opts.auto_remove,
+        "CapAdd": list(opts.cap_add) or None, "CapDrop": list(opts.cap_drop) or None,
+        "Dns": list(opts.dns), "DnsOptions": list(opts.dns_options), "DnsSearch": list(opts.dns_search),
+        "ExtraHosts": list(opts.add_hosts) or None, "GroupAdd": list(opts.group_add) or None,
+        "Privileged": opts.privileged, "ReadonlyRootfs": opts.read_only, "SecurityOpt": list(opts.security_opt) or None,
+        "Tmpfs": list(opts.tmpfs), "Binds": list(opts.volumes) or None, "Mounts": list(opts.mounts),
+        "VolumesFrom": list(opts.volumes_from) or None, "Init": opts.init,
+        "ShmSize": parse_size(opts.shm_size, "--shm-size") if opts.shm_size else 64 << 20,
+        "Ulimits": list(opts.ulimits), "Sysctls": parse_labels(opts.sysctls), **resources,
+    }
+    runtime = {"rootfs": os.path.abspath(opts.rootfs) if opts.rootfs else "",
+               "aliases": list(opts.network_aliases), "ip": opts.ip,
+               "annotations": parse_labels(opts.annotations), "mounts": []}
+    return Container(cid, name, opts.image or opts.rootfs, image.id if image is not None else "", time.time(),
+                     {"Config": config, "HostConfig": host, "Runtime": runtime})
+
+
+def _resources(opts: CreateOptions) -> dict[str, Any]:
+    out: dict[str, Any] = {"Memory": 0, "NanoCpus": 0, "PidsLimit": opts.pids_limit or None}
+    if opts.memory:
+        out["Memory"] = parse_size(opts.memory, "--memory")
+    if opts.cpus:
+        try:
+            out["NanoCpus"] = int(float(opts.cpus) * 1e9)
+        except ValueError:
+            raise InvalidArgument(f"invalid --cpus {opts.cpus!r}") from None
+    return out
+
+
+def find_image(settings: Settings, opts: CreateOptions) -> Any:
+    """The image (pulled per --pull), or None with --rootfs."""
+    if opts.rootfs:
+        if not os.path.isdir(opts.rootfs):
+            raise NotFound(f"rootfs {opts.rootfs!r} is not a directory")
+        return None
+    from nerdpy.images.store import ImageStore
+
+    store = ImageStore(settings)
+    image = store.find(opts.image) if opts.pull != "always" else None
+    if image is None:
+        if opts.pull == "never":
+            raise NotFound(f"no such image: {opts.image}", hint="pull it first or use --pull missing")
+        from nerdpy.images.platform import parse_platform
+        from nerdpy.images.pull import pull
+
+        image = pull(settings, opts.image, parse_platform(opts.platform) if opts.platform else None).image
+    return image
+
+
+def create(settings: Settings, opts: CreateOptions) -> Container:
+    from nerdpy.containers.names import random_name, validate_name
+
+    image = find_image(settings, opts)
+    store = ContainerStore(settings)
+    cid = new_id()
+    if opts.name:
+        validate_name(opts.name)
+    record = build_record(settings, opts, image, opts.name or random_name(), cid)
+    store.add(record)
+    try:
+        return _provision(settings, store, record, opts, image)
+    except BaseException:
+        from nerdpy.containers.remove import remove_everything
+
+        remove_everything(settings, store, record, remove_volumes=True)
+        raise
+
+
+def _provision(settings: Settings, store: ContainerStore, record: Container, opts: CreateOptions, image: Any) -> Container:
+    cdir = store.dir(record.id)
+    cdir.mkdir(mode=0o711, parents=True)
+    (cdir / "rootfs").mkdir(mode=0o755)
+    if image is not None:
+        from nerdpy.images.unpack import unpack
+        from nerdpy.snapshots import get_snapshotter
+
+        top = unpack(settings, image)
+        get_snapshotter(settings).prepare(record.id, parent=top or None)
+    mounts = _volumes(settings, store, record, opts, image)
+    if mounts:
+        config = dict(record.config)
+        config["Runtime"] = dict(config["Runtime"], mounts=[m.to_dict() for m in mounts])
+        store.update_config(record.id, config)
+        record = Container(record.id, record.name, record.image, record.image_id, record.created, config)
+    from nerdpy.containers.state import write_state
+
+    write_state(cdir / "state.json", status="created")
+    return record
+
+
+def _volumes(settings: Settings, store: ContainerStore, record: Container, opts: CreateOptions, image: Any) -> list:
+    image_volumes = record.cfg.get("Volumes") or {}
+    if not (opts.volumes or opts.mounts or opts.tmpfs or image_volumes or opts.volumes_from):
+        return []
+    from nerdpy.volumes import resolve_mounts
+
+    return resolve_mounts(settings, record.id, opts.volumes, opts.mounts, opts.tmpfs, image_volumes,
+                          opts.volumes_from, lookup_container=lambda ref: store.get(ref).id)

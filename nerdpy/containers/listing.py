@@ -1,0 +1,137 @@
+"""`ps` rows and filters: Docker's columns and wording."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from nerdpy.containers import Container, State
+from nerdpy.errors import InvalidArgument
+
+FILTER_KEYS = ("id", "name", "label", "status", "exited", "ancestor", "before", "since")
+STATUSES = ("created", "restarting", "running", "removing", "paused", "exited", "dead")
+
+
+def human_duration(seconds: float) -> str:
+    """Docker's go-units HumanDuration."""
+    s = int(seconds)
+    if s < 1:
+        return "Less than a second"
+    if s == 1:
+        return "1 second"
+    if s < 60:
+        return f"{s} seconds"
+    minutes = s // 60
+    if minutes == 1:
+        return "About a minute"
+    if minutes < 60:
+        return f"{minutes} minutes"
+    hours = round(s / 3600)
+    if hours == 1:
+        return "About an hour"
+    if hours < 48:
+        return f"{hours} hours"
+    if hours < 24 * 7 * 2:
+        return f"{hours // 24} days"
+    if hours < 24 * 30 * 2:
+        return f"{hours // 24 // 7} weeks"
+    if hours < 24 * 365 * 2:
+        return f"{hours // 24 // 30} months"
+    return f"{hours // 24 // 365} years"
+
+
+def _ns(stamp: str) -> float:
+    if not stamp:
+        return 0.0
+    from nerdpy.logs import parse_time
+
+    try:
+        return parse_time(stamp) / 1e9
+    except ValueError:
+        return 0.0
+
+
+def status_text(state: State, now: float | None = None) -> str:
+    now = time.time() if now is None else now
+    if state.status in ("running", "paused"):
+        text = f"Up {human_duration(now - _ns(state.started_at))}"
+        return text + " (Paused)" if state.status == "paused" else text
+    if state.status == "restarting":
+        return f"Restarting ({state.exit_code}) {human_duration(now - _ns(state.finished_at))} ago"
+    if state.status == "exited":
+        return f"Exited ({state.exit_code}) {human_duration(now - _ns(state.finished_at))} ago"
+    return state.status.capitalize()
+
+
+def command_text(container: Container, truncate: bool) -> str:
+    cfg = container.cfg
+    command = " ".join(list(cfg.get("Entrypoint") or []) + list(cfg.get("Cmd") or []))
+    if truncate and len(command) > 20:
+        command = command[:19] + "…"
+    return f'"{command}"'
+
+
+def parse_filters(values: tuple[str, ...]) -> list[tuple[str, str]]:
+    out = []
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or key not in FILTER_KEYS:
+            raise InvalidArgument(f"invalid filter {item!r}", hint=f"known filters: {', '.join(FILTER_KEYS)}")
+        if key == "status" and value not in STATUSES:
+            raise InvalidArgument(f"invalid filter 'status={value}'", hint=f"use one of: {', '.join(STATUSES)}")
+        out.append((key, value))
+    return out
+
+
+def matches(container: Container, state: State, filters: list[tuple[str, str]], by_ref: dict[str, Container]) -> bool:
+    groups: dict[str, list[bool]] = {}
+    for key, value in filters:
+        groups.setdefault(key, []).append(_match_one(container, state, key, value, by_ref))
+    # Docker: values of one key are OR-ed, different keys AND-ed (labels are AND-ed).
+    for key, results in groups.items():
+        if key == "label" and not all(results):
+            return False
+        if key != "label" and not any(results):
+            return False
+    return True
+
+
+def _match_one(c: Container, state: State, key: str, value: str, by_ref: dict[str, Container]) -> bool:
+    if key == "id":
+        return c.id.startswith(value)
+    if key == "name":
+        return value.lstrip("/") in c.name
+    if key == "label":
+        name, sep, wanted = value.partition("=")
+        labels = c.cfg.get("Labels") or {}
+        return name in labels and (not sep or labels[name] == wanted)
+    if key == "status":
+        return state.status == value
+    if key == "exited":
+        return state.status == "exited" and str(state.exit_code) == value
+    if key == "ancestor":
+        return value in (c.image, c.image_id) or (c.image_id.startswith("sha256:" + value) and len(value) >= 4) \
+            or c.image.split(":")[0] == value
+    other = by_ref.get(value)
+    if other is None:
+        raise InvalidArgument(f"no such container: {value}")
+    return c.created < other.created if key == "before" else c.created > other.created
+
+
+def row(container: Container, state: State, ports: str, no_trunc: bool, now: float) -> dict[str, Any]:
+    return {
+        "ID": container.id if no_trunc else container.id[:12],
+        "Image": container.image,
+        "Command": command_text(container, not no_trunc),
+        "CreatedAt": time.strftime("%Y-%m-%d %H:%M:%S %z %Z", time.localtime(container.created)),
+        "RunningFor": human_duration(now - container.created) + " ago",
+        "Status": status_text(state, now),
+        "State": state.status,
+        "Ports": ports,
+        "Names": container.name,
+        "Labels": ",".join(f"{k}={v}" for k, v in (container.cfg.get("Labels") or {}).items()),
+        "Mounts": ",".join(m.get("volume") or m.get("source", "") for m in
+                           container.config.get("Runtime", {}).get("mounts") or []),
+        "Networks": ",".join(container.host_config.get("Networks") or []) or "bridge",
+        "Size": "",
+    }

@@ -1,0 +1,112 @@
+"""Stopping and removing: cleanup after an exit (the shim's exit command), `rm`,
+and the undo of a failed create. Every step is idempotent, so a crash halfway
+is finished by the next `rm -f`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from typing import Any
+
+from nerdpy.config import Settings
+from nerdpy.containers import Container
+from nerdpy.containers.start import container_lock, unmount_rootfs
+from nerdpy.containers.store import ContainerStore
+from nerdpy.errors import Conflict
+
+
+def _quiet(fn: Any, *args: Any, **kwargs: Any) -> None:
+    try:
+        fn(*args, **kwargs)
+    except Exception:  # noqa: BLE001 - each cleanup step is best effort; the next one still runs
+        pass
+
+
+def _runc(settings: Settings) -> Any:
+    from nerdpy.runtime import find_runtime
+    from nerdpy.runtime.runc import Runc
+
+    binary = find_runtime(settings.runtime, settings.rootless)
+    return Runc(binary, str(settings.layout.runc_root)) if binary else None
+
+
+def release_runtime(settings: Settings, store: ContainerStore, container: Container) -> None:
+    """Everything a stopped container no longer needs: runc state, network, rootfs mount."""
+    runc = _runc(settings)
+    if runc is not None:
+        _quiet(runc.delete, container.id, force=True)
+    from nerdpy import network
+
+    _quiet(network.teardown, settings, container.id)
+    unmount_rootfs(settings, store, container)
+
+
+def cleanup_after_exit(settings: Settings, container_id: str) -> None:
+    """The shim's exit command: release resources; --rm removes the container."""
+    store = ContainerStore(settings)
+    container = store.find(container_id)
+    if container is None:
+        return
+    with container_lock(settings, container.id):
+        if store.find(container.id) is None or store.state(container.id).running:
+            return  # removed meanwhile, or already started again
+        release_runtime(settings, store, container)
+        if container.host_config.get("AutoRemove"):
+            remove_everything(settings, store, container, remove_volumes=True, locked=True)
+
+
+def remove_everything(settings: Settings, store: ContainerStore, container: Container, remove_volumes: bool,
+                      locked: bool = False) -> None:
+    """Delete all traces of a stopped container (also the undo of a failed create)."""
+    if not locked:
+        with container_lock(settings, container.id):
+            return remove_everything(settings, store, container, remove_volumes, locked=True)
+    release_runtime(settings, store, container)
+    if not container.config.get("Runtime", {}).get("rootfs") and container.image_id:
+        from nerdpy.snapshots import get_snapshotter
+
+        _quiet(_remove_snapshot, get_snapshotter(settings), container.id)
+    if container.config.get("Runtime", {}).get("mounts") or remove_volumes:
+        from nerdpy.volumes import release
+
+        _quiet(release, settings, container.id, remove_anonymous=remove_volumes)
+    shutil.rmtree(store.shim_dir(container.id), ignore_errors=True)
+    _remove_dir(store.dir(container.id))
+    store.remove(container.id)
+    _quiet(os.unlink, settings.layout.locks_dir / f"container-{container.id}.lock")
+
+
+def _remove_snapshot(snapshotter: Any, key: str) -> None:
+    from nerdpy.errors import NotFound
+
+    try:
+        snapshotter.remove(key)
+    except NotFound:
+        pass
+
+
+def _remove_dir(path: Any) -> None:
+    # The rootfs mount point must be empty (unmounted) by now: never recurse into a mount.
+    rootfs = path / "rootfs"
+    if os.path.ismount(rootfs):
+        from nerdpy.errors import Unavailable
+
+        raise Unavailable(f"{rootfs} is still mounted", hint="retry `rm -f`")
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def remove(settings: Settings, ref: str, force: bool, volumes: bool) -> str:
+    store = ContainerStore(settings)
+    container = store.get(ref)
+    state = store.state(container.id)
+    if state.running:
+        if not force:
+            raise Conflict(
+                f"you cannot remove a {state.status} container {container.id[:12]}",
+                hint="stop the container before removing it, or use rm -f",
+            )
+        from nerdpy.containers.lifecycle import kill_and_wait
+
+        kill_and_wait(settings, store, container)
+    remove_everything(settings, store, container, remove_volumes=volumes)
+    return container.name

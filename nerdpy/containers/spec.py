@@ -1,0 +1,93 @@
+"""The OCI spec of one container start: the record's Config/HostConfig turned
+into `nerdpy.oci` options, plus the mounts this start prepared."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from nerdpy.config import Settings
+from nerdpy.containers import Container
+from nerdpy.oci import Spec, build
+from nerdpy.oci import options as o
+from nerdpy.oci.user import ExecUser
+
+INIT_PATH = "/sbin/docker-init"
+INIT_CANDIDATES = ("/usr/bin/catatonit", "/usr/libexec/podman/catatonit", "/usr/bin/tini", "/usr/bin/docker-init")
+
+
+def find_init() -> str | None:
+    for path in INIT_CANDIDATES:
+        if os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def process_args(container: Container) -> list[str]:
+    cfg = container.cfg
+    return list(cfg.get("Entrypoint") or []) + list(cfg.get("Cmd") or [])
+
+
+def resources(settings: Settings, host: dict[str, Any], cgroup_limits: bool) -> tuple[dict[str, Any], list[str]]:
+    """linux.resources for the limits asked for, or a warning when they cannot apply."""
+    wanted: dict[str, Any] = {}
+    if host.get("Memory"):
+        wanted["memory"] = {"limit": int(host["Memory"])}
+    if host.get("NanoCpus"):
+        period = 100000
+        wanted["cpu"] = {"quota": int(host["NanoCpus"]) * period // 1_000_000_000, "period": period}
+    if host.get("PidsLimit"):
+        wanted["pids"] = {"limit": int(host["PidsLimit"])}
+    if wanted and not cgroup_limits:
+        return {}, ["resource limits (--memory, --cpus, --pids-limit) are ignored: rootless limits need "
+                    "cgroup v2 with controllers delegated to the user, and this host does not have it"]
+    return wanted, []
+
+
+def build_spec(
+    settings: Settings,
+    container: Container,
+    root_path: str,
+    user: ExecUser,
+    netns_path: str | None,
+    mounts: list[dict[str, Any]],
+    cgroup_limits: bool,
+) -> tuple[Spec, list[str]]:
+    cfg, host = container.cfg, container.host_config
+    args = process_args(container)
+    if host.get("Init"):
+        init = find_init()
+        if init is None:
+            from nerdpy.errors import Unavailable
+
+            raise Unavailable("--init needs catatonit or tini", hint="apt-get install catatonit")
+        mounts = mounts + [{"destination": INIT_PATH, "type": "bind", "source": init, "options": ["rbind", "ro"]}]
+        args = [INIT_PATH, "--"] + args
+    limits, warnings = resources(settings, host, cgroup_limits)
+    hostname = cfg.get("Hostname") or container.id[:12]
+    options = [
+        o.with_args(args),
+        o.with_env([], cfg.get("Env") or [], hostname, user.home, bool(cfg.get("Tty"))),
+        o.with_cwd(cfg.get("WorkingDir") or "/"),
+        o.with_user(user),
+        o.with_hostname(hostname),
+        o.with_terminal(bool(cfg.get("Tty"))),
+        o.with_root(root_path, bool(host.get("ReadonlyRootfs"))),
+        o.with_network_namespace(netns_path, settings.rootless),
+        o.with_shm_size(int(host.get("ShmSize") or 64 << 20)),
+    ]
+    if host.get("Privileged"):
+        options.append(o.with_privileged())
+    if host.get("CapAdd") or host.get("CapDrop"):
+        options.append(o.with_capabilities(host.get("CapAdd") or [], host.get("CapDrop") or []))
+    if host.get("SecurityOpt"):
+        options.append(o.with_security_opts(host["SecurityOpt"]))
+    if host.get("Ulimits"):
+        options.append(o.with_ulimits(host["Ulimits"]))
+    options += [
+        o.with_mounts(mounts),
+        o.with_sysctls(host.get("Sysctls") or {}),
+        o.with_annotations(container.config.get("Runtime", {}).get("annotations") or {}),
+        o.with_cgroups(None if settings.rootless else f"/nerdpy/{container.id}", limits),
+    ]
+    return build(settings.rootless, options), warnings

@@ -1,0 +1,264 @@
+"""`start`: mount the rootfs, set up the network, write the bundle, spawn the
+shim, wait for it to report the container started. Any failure undoes the
+mounts and the network, and maps runc's error to Docker's 125/126/127."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from nerdpy.config import Settings
+from nerdpy.containers import Container
+from nerdpy.containers.store import ContainerStore
+from nerdpy.errors import CannotInvoke, CommandNotFound, Unavailable
+
+MOUNTPOINTS = (("/proc", True), ("/sys", True), ("/dev", True), ("/dev/pts", True), ("/dev/shm", True),
+               ("/etc/hosts", False), ("/etc/hostname", False), ("/etc/resolv.conf", False))
+
+
+@dataclass
+class Started:
+    container: Container
+    pid: int = 0
+    warnings: list[str] = field(default_factory=list)
+    shim: Any = None  # ShimProcess while a foreground client still has to attach
+
+
+@contextmanager
+def container_lock(settings: Settings, container_id: str) -> Iterator[None]:
+    import fcntl
+
+    locks = settings.layout.locks_dir
+    locks.mkdir(parents=True, exist_ok=True)
+    fd = os.open(locks / f"container-{container_id}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def map_runtime_error(message: str) -> Exception:
+    lower = message.lower()
+    if "executable file not found" in lower or "no such file or directory" in lower:
+        return CommandNotFound(message)
+    if "permission denied" in lower or "is a directory" in lower or "exec format error" in lower:
+        return CannotInvoke(message)
+    return Unavailable(message)
+
+
+def rootfs_path(store: ContainerStore, container: Container) -> str:
+    return container.config.get("Runtime", {}).get("rootfs") or str(store.dir(container.id) / "rootfs")
+
+
+def mount_rootfs(settings: Settings, store: ContainerStore, container: Container) -> str:
+    path = rootfs_path(store, container)
+    if container.config.get("Runtime", {}).get("rootfs"):
+        return path
+    from nerdpy.snapshots import get_snapshotter
+    from nerdpy.snapshots.mount import mount_all, unmount_all
+
+    unmount_all(path)
+    mount_all(get_snapshotter(settings).mounts(container.id), path)
+    return path
+
+
+def unmount_rootfs(settings: Settings, store: ContainerStore, container: Container) -> None:
+    if container.config.get("Runtime", {}).get("rootfs"):
+        return
+    from nerdpy.snapshots.mount import unmount_all
+
+    try:
+        unmount_all(rootfs_path(store, container))
+    except Exception:  # noqa: BLE001 - best effort during cleanup
+        pass
+
+
+def network_request(container: Container) -> Any:
+    from nerdpy.network import NetworkRequest, parse_publish
+
+    cfg, host, rt = container.cfg, container.host_config, container.config.get("Runtime", {})
+    ports: list = []
+    for spec in host.get("PortBindings") or []:
+        ports += parse_publish(spec)
+    return NetworkRequest(
+        networks=tuple(host.get("Networks") or ()), ports=tuple(ports), publish_all=bool(host.get("PublishAllPorts")),
+        exposed_ports=tuple(cfg.get("ExposedPorts") or {}), dns=tuple(host.get("Dns") or ()),
+        dns_search=tuple(host.get("DnsSearch") or ()), dns_options=tuple(host.get("DnsOptions") or ()),
+        add_hosts=tuple(host.get("ExtraHosts") or ()), hostname=cfg.get("Hostname") or "",
+        domainname=cfg.get("Domainname") or "", name=container.name, aliases=tuple(rt.get("aliases") or ()),
+        ip=rt.get("ip") or "",
+    )
+
+
+def _network_files(cdir: Path, attachment: Any) -> list[dict[str, Any]]:
+    mounts = []
+    for name, text, dest in (("hosts", attachment.hosts, "/etc/hosts"), ("hostname", attachment.hostname, "/etc/hostname"),
+                             ("resolv.conf", attachment.resolv_conf, "/etc/resolv.conf")):
+        if not text:
+            continue
+        tmp = cdir / f".{name}.tmp"
+        tmp.write_text(text)
+        os.replace(tmp, cdir / name)
+        mounts.append({"destination": dest, "type": "bind", "source": str(cdir / name), "options": ["rbind", "rprivate"]})
+    return mounts
+
+
+def _volume_mounts(container: Container, rootfs: str, uid: int, gid: int) -> list[dict[str, Any]]:
+    saved = container.config.get("Runtime", {}).get("mounts") or []
+    if not saved:
+        return []
+    from nerdpy.volumes import RuntimeMount, populate, to_oci
+
+    mounts = [RuntimeMount.from_dict(m) for m in saved]
+    populate(mounts, Path(rootfs), uid, gid)
+    return [to_oci(m) for m in mounts]
+
+
+def cgroup_limits_available(settings: Settings) -> bool:
+    if not settings.rootless:
+        return True
+    return os.path.exists("/sys/fs/cgroup/cgroup.controllers")  # delegated v2 only; hybrid v1 never
+
+
+def shim_config(settings: Settings, store: ContainerStore, container: Container, runtime: str, wait_attach: bool,
+                keep_fds: tuple[int, ...]) -> dict[str, Any]:
+    host, cfg = container.host_config, container.cfg
+    log = host.get("LogConfig") or {}
+    log_cfg = log.get("Config") or {}
+    from nerdpy.containers.create import parse_size
+
+    env = exit_env(settings)
+    return {
+        "id": container.id, "bundle": str(store.dir(container.id)), "runtime": runtime,
+        "runtime_root": str(settings.layout.runc_root), "state_file": str(store.dir(container.id) / "state.json"),
+        "log_driver": "none" if log.get("Type") == "none" else "json-file", "log_path": str(store.log_path(container.id)),
+        "log_max_size": parse_size(log_cfg["max-size"], "max-size") if log_cfg.get("max-size") else 0,
+        "log_max_file": int(log_cfg.get("max-file") or 1),
+        "tty": bool(cfg.get("Tty")), "stdin": bool(cfg.get("OpenStdin")),
+        "restart": _policy(host), "wait_attach": wait_attach, "keep_fds": list(keep_fds),
+        "exit_command": [sys.executable, "-m", "nerdpy.containers.cleanup", container.id],
+        "exit_env": env,
+    }
+
+
+def exit_env(settings: Settings) -> dict[str, str]:
+    """What the exit command needs to find the same stores (from settings, not the environment)."""
+    env = {
+        "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "NERDPY_DATA_ROOT": str(settings.layout.data_root),
+        "NERDPY_RUNTIME_ROOT": str(settings.layout.runtime_root),
+        "NERDPY_RUNTIME": settings.runtime,
+    }
+    if settings.rootless:
+        env["NERDPY_ROOTLESS_UID"] = str(settings.host_uid)
+        env["NERDPY_ROOTLESS_GID"] = str(settings.host_gid)
+    if settings.storage_driver:
+        env["NERDPY_STORAGE_DRIVER"] = settings.storage_driver
+    return env
+
+
+def _policy(host: dict[str, Any]) -> str:
+    policy = host.get("RestartPolicy") or {}
+    name = policy.get("Name") or "no"
+    count = policy.get("MaximumRetryCount") or 0
+    return f"{name}:{count}" if name == "on-failure" and count else name
+
+
+def prepare_shim_dir(store: ContainerStore, container_id: str) -> Path:
+    shim_dir = store.shim_dir(container_id)
+    if shim_dir.exists():
+        shutil.rmtree(shim_dir, ignore_errors=True)
+    shim_dir.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    shim_dir.mkdir(mode=0o700)
+    return shim_dir
+
+
+def start(settings: Settings, container: Container, wait_attach: bool = False) -> Started:
+    """Start a created or exited container. With `wait_attach` the shim holds
+    the container after `create` until a client attaches (returned in
+    `Started.shim`)."""
+    store = ContainerStore(settings)
+    with container_lock(settings, container.id):
+        state = store.state(container.id)
+        if state.running:
+            return Started(container, state.pid)
+        return _start_locked(settings, store, container, wait_attach)
+
+
+def _start_locked(settings: Settings, store: ContainerStore, container: Container, wait_attach: bool) -> Started:
+    from nerdpy import network
+    from nerdpy.oci.confined import ensure_mountpoint, makedirs
+    from nerdpy.oci.user import resolve_in_rootfs
+    from nerdpy.runtime import find_runtime
+
+    runtime = find_runtime(settings.runtime, settings.rootless)
+    if runtime is None:
+        raise Unavailable(f"OCI runtime {settings.runtime!r} not found", hint="apt-get install runc")
+    cdir = store.dir(container.id)
+    rootfs = mount_rootfs(settings, store, container)
+    attachment = None
+    try:
+        for path, is_dir in MOUNTPOINTS:
+            ensure_mountpoint(rootfs, path, is_dir)
+        cfg = container.cfg
+        user = resolve_in_rootfs(rootfs, cfg.get("User") or "", tuple(container.host_config.get("GroupAdd") or ()))
+        if cfg.get("WorkingDir"):
+            makedirs(rootfs, cfg["WorkingDir"])
+        mounts = _volume_mounts(container, rootfs, user.uid, user.gid)
+        attachment = network.setup(settings, container.id, network_request(container))
+        mounts = _network_files(cdir, attachment) + mounts
+        from nerdpy.containers.spec import build_spec
+
+        root_path = "rootfs" if not container.config.get("Runtime", {}).get("rootfs") else rootfs
+        spec, warnings = build_spec(settings, container, root_path, user, attachment.netns_path, mounts,
+                                    cgroup_limits_available(settings))
+        tmp = cdir / ".config.json.tmp"
+        tmp.write_text(json.dumps(spec))
+        os.replace(tmp, cdir / "config.json")
+        started = _spawn(settings, store, container, runtime, wait_attach, attachment.keep_fds)
+        started.warnings = warnings
+        attachment.release()
+        return started
+    except BaseException as exc:
+        if attachment is not None:
+            attachment.release()
+            _quiet(network.teardown, settings, container.id)
+        unmount_rootfs(settings, store, container)
+        from nerdpy.containers.state import write_state
+
+        message = getattr(exc, "message", None) or str(exc)
+        write_state(cdir / "state.json", error=message)
+        raise
+
+
+def _spawn(settings: Settings, store: ContainerStore, container: Container, runtime: str, wait_attach: bool,
+           keep_fds: tuple[int, ...]) -> Started:
+    from nerdpy.shim.client import ShimError, ShimProcess, write_config
+
+    shim_dir = prepare_shim_dir(store, container.id)
+    write_config(str(shim_dir), shim_config(settings, store, container, runtime, wait_attach, keep_fds))
+    shim = ShimProcess(str(shim_dir), keep_fds)
+    try:
+        if wait_attach:
+            event = shim.wait_for("created")
+            return Started(container, int(event.get("pid", 0)), shim=shim)
+        event = shim.wait_for("started")
+        shim.close()
+        return Started(container, int(event.get("pid", 0)))
+    except ShimError as exc:
+        shim.close()
+        raise map_runtime_error(exc.message) from None
+
+
+def _quiet(fn: Any, *args: Any) -> None:
+    try:
+        fn(*args)
+    except Exception:  # noqa: BLE001 - cleanup must not hide the original error
+        pass

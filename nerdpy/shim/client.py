@@ -1,0 +1,145 @@
+"""The CLI's side of the shim: spawn it detached, read its start-up events,
+and talk to its attach socket."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+import time
+from typing import Any, Iterator
+
+from nerdpy.shim import EXIT, RESIZE, STDIN, STDIN_CLOSE
+
+BOOT = "import sys;sys.path.insert(0,sys.argv[1]);from nerdpy.shim.main import main;main(sys.argv[2:])"
+PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class ShimError(Exception):
+    def __init__(self, message: str, stage: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.stage = stage
+
+
+def write_config(shim_dir: str, config: dict[str, Any]) -> None:
+    tmp = os.path.join(shim_dir, ".config.json.tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(config, handle)
+    os.replace(tmp, os.path.join(shim_dir, "config.json"))
+
+
+class ShimProcess:
+    """A spawned shim, until it reported `started` (or failed)."""
+
+    def __init__(self, shim_dir: str, keep_fds: tuple[int, ...] = (), env: dict[str, str] | None = None) -> None:
+        read_fd, write_fd = os.pipe()
+        os.set_inheritable(write_fd, True)
+        for fd in keep_fds:
+            os.set_inheritable(fd, True)
+        argv = [sys.executable, "-I", "-S", "-c", BOOT, PACKAGE_ROOT, shim_dir, str(write_fd)]
+        try:
+            pid = os.posix_spawn(sys.executable, argv, env or {"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+                                 setsid=True)
+        finally:
+            os.close(write_fd)
+            for fd in keep_fds:
+                os.set_inheritable(fd, False)
+        os.waitpid(pid, 0)  # the intermediate exits at once; the shim lives on detached
+        self._fd = read_fd
+        self._buffer = b""
+
+    def next_event(self, timeout: float = 60.0) -> dict[str, Any]:
+        import select
+
+        end = time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            remaining = end - time.monotonic()
+            ready, _, _ = select.select([self._fd], [], [], max(0.0, remaining))
+            if not ready:
+                raise ShimError("timed out waiting for the container to start", "timeout")
+            chunk = os.read(self._fd, 4096)
+            if not chunk:
+                raise ShimError("the shim exited before the container started", "shim")
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        event = json.loads(line)
+        if event.get("event") == "error":
+            raise ShimError(event.get("message", "unknown error"), event.get("stage", ""))
+        return event
+
+    def wait_for(self, name: str, timeout: float = 60.0) -> dict[str, Any]:
+        while True:
+            event = self.next_event(timeout)
+            if event.get("event") == name:
+                return event
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+
+def connect_attach(shim_dir: str, stdin: bool, stdout: bool, stderr: bool, cleanup: bool = False) -> "AttachConnection":
+    """Connect to a shim's attach socket (via /proc/self/fd to stay under sun_path's limit)."""
+    dir_fd = os.open(shim_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(f"/proc/self/fd/{dir_fd}/attach")
+    except OSError:
+        sock.close()
+        raise
+    finally:
+        os.close(dir_fd)
+    header = {"stdin": stdin, "stdout": stdout, "stderr": stderr, "cleanup": cleanup}
+    sock.sendall(json.dumps(header).encode() + b"\n")
+    return AttachConnection(sock)
+
+
+class AttachConnection:
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self._buffer = b""
+
+    def fileno(self) -> int:
+        return self.sock.fileno()
+
+    def _send(self, kind: bytes, payload: bytes) -> None:
+        try:
+            self.sock.sendall(kind + len(payload).to_bytes(4, "big") + payload)
+        except OSError:
+            pass
+
+    def send_stdin(self, data: bytes) -> None:
+        self._send(STDIN, data)
+
+    def close_stdin(self) -> None:
+        self._send(STDIN_CLOSE, b"")
+
+    def resize(self, rows: int, cols: int) -> None:
+        self._send(RESIZE, f"{rows} {cols}".encode())
+
+    def read_frames(self) -> Iterator[tuple[bytes, bytes]]:
+        """Frames available after one recv; ends (empty) at EOF, see `closed`."""
+        data = self.sock.recv(65536)
+        if not data:
+            self.closed = True
+            return
+        self._buffer += data
+        while len(self._buffer) >= 5:
+            size = int.from_bytes(self._buffer[1:5], "big")
+            if len(self._buffer) < 5 + size:
+                return
+            kind, payload = self._buffer[:1], self._buffer[5 : 5 + size]
+            self._buffer = self._buffer[5 + size :]
+            yield kind, payload
+
+    closed = False
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def exit_code_of(kind: bytes, payload: bytes) -> int | None:
+    return int(payload) if kind == EXIT else None

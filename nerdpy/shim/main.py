@@ -1,0 +1,237 @@
+"""The shim process: create and start the container with runc, pump its output
+into the log and to attach clients, reap it, record the exit, restart it by
+policy, and finally run the exit command (cleanup) unless a foreground client
+took that over."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+from nerdpy.runtime import RuntimeFailure
+from nerdpy.runtime.runc import Runc
+from nerdpy.shim.attach import AttachServer
+from nerdpy.shim.record import StateFile, load_config, now_iso
+from nerdpy.shim.restart import Backoff, should_restart
+
+
+class Shim:
+    def __init__(self, shim_dir: str, sync_fd: int) -> None:
+        self.dir = shim_dir
+        self.cfg = load_config(os.path.join(shim_dir, "config.json"))
+        self.sync_fd = sync_fd
+        self.id = self.cfg["id"]
+        self.started_once = False
+        for fd in self.cfg.get("keep_fds") or ():
+            os.set_inheritable(fd, False)  # ours to hold, not runc's or the container's
+        self.runc = Runc(self.cfg["runtime"], self.cfg["runtime_root"])
+        self.state = StateFile(self.cfg["state_file"])
+        self.state.update(shim_pid=os.getpid(), shim_start=_start_time(os.getpid()))
+        self.server = AttachServer(self.cfg.get("tty", False))
+        self.writer = None
+        if self.cfg.get("log_driver", "json-file") == "json-file":
+            from nerdpy.logs.writer import JsonFileWriter
+
+            self.writer = JsonFileWriter(self.cfg["log_path"], int(self.cfg.get("log_max_size", 0)),
+                                         int(self.cfg.get("log_max_file", 1)))
+        self.server.writer = self.writer
+        self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        signal.set_wakeup_fd(self.wake_w)
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGPIPE):
+            signal.signal(sig, signal.SIG_IGN)  # the shim outlives terminals and `kill` of its group
+
+    # -- sync pipe to the CLI that started us ---------------------------------
+    def report(self, event: str, **fields: object) -> None:
+        if self.sync_fd < 0:
+            return
+        from _json import encode_basestring as quote
+
+        body = ",".join(f'"{k}":{v if isinstance(v, int) else quote(str(v))}' for k, v in fields.items())
+        try:
+            os.write(self.sync_fd, ('{"event":"' + event + '"' + ("," + body if body else "") + "}\n").encode())
+        except OSError:
+            pass
+
+    def close_sync(self) -> None:
+        if self.sync_fd >= 0:
+            os.close(self.sync_fd)
+            self.sync_fd = -1
+
+    # -- one run of the container ---------------------------------------------
+    def create_and_start(self, first: bool) -> int | None:
+        """Container pid, or None after reporting the failure."""
+        try:
+            pid = self._create()
+        except RuntimeFailure as exc:
+            self.report("error", stage="create", message=exc.message)
+            return None
+        self.report("created", pid=pid)
+        if first and self.cfg.get("wait_attach"):
+            self.server.wait_first_client(float(self.cfg.get("attach_timeout", 30)))
+        try:
+            self.runc.start(self.id)
+        except RuntimeFailure as exc:
+            self.report("error", stage="start", message=exc.message)
+            self.runc.delete(self.id, force=True)
+            return None
+        self.started_once = True
+        self.state.update(status="running", pid=pid, started_at=now_iso(), exit_code=0)
+        self.report("started", pid=pid)
+        self.server.broadcast_started()
+        return pid
+
+    def _create(self) -> int:
+        null = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
+        pid_file = os.path.join(self.dir, "container.pid")
+        log_file = os.path.join(self.dir, "runc.log")
+        try:
+            if self.cfg.get("tty"):
+                console = self.server.console_listener()
+                self.runc.create(self.id, self.cfg["bundle"], pid_file, console_socket=console,
+                                 stdio=(null, null, null), log_file=log_file)
+                self.server.accept_console()
+            else:
+                stdio = self.server.make_pipes(bool(self.cfg.get("stdin")), null)
+                try:
+                    self.runc.create(self.id, self.cfg["bundle"], pid_file, stdio=stdio, log_file=log_file)
+                finally:
+                    self.server.close_child_ends()
+        except RuntimeFailure:
+            self.server.discard_output()
+            raise
+        finally:
+            os.close(null)
+        with open(pid_file) as handle:
+            return int(handle.read().strip())
+
+    def wait_exit(self, pid: int) -> int:
+        """Pump I/O until the container's init is reaped; its Docker exit code."""
+        code = None
+        while code is None:
+            self.server.pump([self.wake_r], timeout=None)
+            try:
+                while os.read(self.wake_r, 512):
+                    pass
+            except BlockingIOError:
+                pass
+            code = self._reap(pid)
+        self.server.drain_output(deadline=time.monotonic() + 2.0)
+        return code
+
+    def _reap(self, pid: int) -> int | None:
+        found = None
+        while True:
+            try:
+                child, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return found
+            if child == 0:
+                return found
+            if child == pid:
+                code = os.waitstatus_to_exitcode(status)
+                found = 128 - code if code < 0 else code
+
+    # -- lifecycle --------------------------------------------------------------
+    def run(self) -> None:
+        os.chdir(self.dir)
+        self.server.listen()
+        restarts = int(self.state.data.get("restart_count", 0))
+        backoff = Backoff()
+        pid = self.create_and_start(first=True)
+        self.close_sync()
+        code = 0
+        while pid is not None:
+            started = time.monotonic()
+            code = self.wait_exit(pid)
+            self.runc.delete(self.id, force=True)
+            policy = self.cfg.get("restart", "no")
+            if not should_restart(policy, code, restarts, self._stopped()):
+                break
+            restarts += 1
+            self.state.update(status="restarting", pid=0, exit_code=code, finished_at=now_iso(), restart_count=restarts)
+            if not self._sleep(backoff.next(time.monotonic() - started)):
+                break
+            pid = self.create_and_start(first=False)
+            if pid is None:
+                code = 125
+        if pid is None and not self.started_once:
+            self.state.update(status="created")
+            self.server.close()
+            return  # never started: the CLI reports the error and decides
+        self.state.update(status="exited", pid=0, exit_code=code, finished_at=now_iso())
+        if self.writer is not None:
+            self.writer.close()
+        claimed = self.server.finish(code)
+        if not claimed:
+            self._exit_command()
+
+    def _stopped(self) -> bool:
+        return os.path.exists(os.path.join(self.dir, "stopped"))
+
+    def _sleep(self, seconds: float) -> bool:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            if self._stopped():
+                return False
+            self.server.pump([], timeout=min(0.1, max(0.0, end - time.monotonic())))
+        return not self._stopped()
+
+    def _exit_command(self) -> None:
+        argv = self.cfg.get("exit_command")
+        if not argv:
+            return
+        env = dict(self.cfg.get("exit_env") or {})
+        null = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
+        actions = [(os.POSIX_SPAWN_DUP2, null, 0), (os.POSIX_SPAWN_DUP2, null, 1), (os.POSIX_SPAWN_DUP2, null, 2)]
+        try:
+            child = os.posix_spawn(argv[0], argv, env, file_actions=actions)
+            while True:
+                try:
+                    if os.waitpid(child, 0)[0] == child:
+                        break
+                except ChildProcessError:
+                    break
+        except OSError:
+            pass
+
+
+def _start_time(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as handle:
+        stat = handle.read()
+    return int(stat[stat.rindex(")") + 2 :].split()[19])
+
+
+def _become_subreaper() -> None:
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: we reap the container
+
+
+def main(argv: list[str]) -> None:
+    """argv: [shim_dir, sync_fd]. Runs detached: the parent the CLI spawned exits
+    at once so the CLI can reap it; we live on in our own session."""
+    shim_dir, sync_fd = argv[0], int(argv[1])
+    if os.fork() != 0:
+        os._exit(0)
+    try:
+        os.setsid()
+    except OSError:
+        pass
+    _become_subreaper()
+    null = os.open(os.devnull, os.O_RDWR)
+    for target in (0, 1, 2):
+        os.dup2(null, target)
+    os.close(null)
+    try:
+        Shim(shim_dir, sync_fd).run()
+    except BaseException as exc:  # last resort: tell the CLI if it still listens
+        try:
+            os.write(sync_fd, ('{"event":"error","stage":"shim","message":"shim failed: %s"}\n'
+                               % str(exc).replace('"', "'")).encode())
+        except OSError:
+            pass
+        os._exit(1)
+    os._exit(0)
