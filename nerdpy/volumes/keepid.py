@@ -17,7 +17,7 @@ image users shift by one. The same shape applies to gids.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from nerdpy.errors import InvalidArgument
 
@@ -48,10 +48,7 @@ def keep_id_mappings(
     the holder namespace's IdMapping (default: computed from /etc/subuid and
     /etc/subgid, as the holder was).
 
-    The spec also needs a "user" namespace entry, `process.user` = the host
-    uid/gid (see `keep_id_user`), and a read-only rbind of /sys instead of a
-    sysfs mount when the network namespace is not owned by the new user
-    namespace (the kernel refuses sysfs then).
+    `apply_keep_id` puts them, and what else keep-id needs, into a spec.
     """
     if not settings.rootless:
         raise InvalidArgument("--userns=keep-id is only supported in rootless mode")
@@ -67,3 +64,27 @@ def keep_id_mappings(
 def keep_id_user(settings: "Settings") -> tuple[int, int]:
     """The container process's default uid/gid under keep-id: the invoking user's."""
     return settings.host_uid, settings.host_gid
+
+
+def apply_keep_id(spec: dict[str, Any], settings: "Settings", holder: "IdMapping | None" = None,
+                  set_user: bool = True) -> None:
+    """Make an OCI spec (dict, changed in place) a keep-id one: its own user
+    namespace with `keep_id_mappings`, the process running as the invoking
+    user (unless `set_user` is false: the user asked for --user), and /sys as a
+    read-only rbind when the container does not create its own network
+    namespace (a joined or the host's one is not owned by the new user
+    namespace, and the kernel refuses a sysfs mount then)."""
+    uids, gids = keep_id_mappings(settings, holder)
+    linux = spec.setdefault("linux", {})
+    namespaces = [ns for ns in linux.get("namespaces", []) if ns.get("type") != "user"]
+    namespaces.append({"type": "user"})
+    linux["namespaces"] = namespaces
+    linux["uidMappings"], linux["gidMappings"] = uids, gids
+    if set_user:
+        uid, gid = keep_id_user(settings)
+        spec.setdefault("process", {})["user"] = {"uid": uid, "gid": gid}
+    owns_netns = any(ns.get("type") == "network" and not ns.get("path") for ns in namespaces)
+    if not owns_netns:
+        for mount in spec.get("mounts", []):
+            if mount.get("destination") == "/sys" and mount.get("type") == "sysfs":
+                mount.update(type="none", source="/sys", options=["rbind", "nosuid", "noexec", "nodev", "ro"])

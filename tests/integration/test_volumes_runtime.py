@@ -44,9 +44,9 @@ def _base_spec(rootfs: str, args: list[str], uid: int, gid: int) -> dict[str, An
         "mounts": [
             {"destination": "/proc", "type": "proc", "source": "proc"},
             {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "mode=755", "size=65536k"]},
-            {"destination": "/sys", "type": "none", "source": "/sys", "options": ["rbind", "nosuid", "noexec", "nodev", "ro"]},
+            {"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "noexec", "nodev", "ro"]},
         ],
-        "linux": {"namespaces": [{"type": t} for t in ("pid", "ipc", "uts", "mount")]},
+        "linux": {"namespaces": [{"type": t} for t in ("pid", "ipc", "uts", "mount", "network")]},
     }
 
 
@@ -66,13 +66,12 @@ def _helper(job: dict[str, Any]) -> int:
     populate(mounts, Path(job["rootfs"]), uid, gid)
     spec = _base_spec(job["rootfs"], job["args"], uid, gid)
     spec["mounts"] += [to_oci(m) for m in mounts]
+    if job.get("host_network"):
+        spec["linux"]["namespaces"] = [ns for ns in spec["linux"]["namespaces"] if ns["type"] != "network"]
     if job.get("keep_id"):
-        from nerdpy.volumes.keepid import keep_id_mappings, keep_id_user
+        from nerdpy.volumes.keepid import apply_keep_id
 
-        uids, gids = keep_id_mappings(settings)
-        spec["linux"]["namespaces"].append({"type": "user"})
-        spec["linux"]["uidMappings"], spec["linux"]["gidMappings"] = uids, gids
-        spec["process"]["user"] = dict(zip(("uid", "gid"), keep_id_user(settings)))
+        apply_keep_id(spec, settings)
     bundle = Path(job["bundle"])
     (bundle / "config.json").write_text(json.dumps(spec))
     runc_root = settings.layout.runtime_root / "runc-voltest"
@@ -226,8 +225,9 @@ def test_keep_id_maps_the_invoking_user_to_itself(runner: Runner, tmp_path: Path
     host = tmp_path / "ci"
     host.mkdir()
     (host / "mine").write_text("x")
+    # Host network: sysfs cannot be mounted in the new user namespace, apply_keep_id binds /sys.
     out = runner.run("sh", "-c", "id -u; id -g; stat -c %u /ws/mine; touch /ws/made",
-                     v=[f"{host}:/ws"], keep_id=True)
+                     v=[f"{host}:/ws"], keep_id=True, host_network=True)
     assert out.split() == [str(os.getuid()), str(os.getgid()), str(os.getuid())]
     assert (host / "made").stat().st_uid == os.getuid()
     assert (host / "made").stat().st_gid == os.getgid()

@@ -55,3 +55,28 @@ def test_needs_rootless_and_subids(tmp_path: Path) -> None:
     assert keep_id_user(user) == (1001, 1002)
     with pytest.raises(InvalidArgument):
         keep_id_ranges(1001, 1)
+
+
+def _spec(namespaces: list[dict]) -> dict:
+    return {"process": {"user": {"uid": 0, "gid": 0}},
+            "mounts": [{"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["ro"]}],
+            "linux": {"namespaces": namespaces}}
+
+
+def test_apply_keep_id(tmp_path: Path) -> None:
+    from nerdpy.volumes.keepid import apply_keep_id
+
+    user = Settings(layout=Layout(tmp_path, tmp_path, tmp_path), rootless=True, host_uid=1001, host_gid=1001)
+    holder = IdMapping(uids=(IdRange(0, 1001, 1), IdRange(1, 100000, 65536)),
+                       gids=(IdRange(0, 1001, 1), IdRange(1, 100000, 65536)))
+    joined = _spec([{"type": "pid"}, {"type": "network", "path": "/run/netns/x"}])
+    apply_keep_id(joined, user, holder)
+    assert [ns["type"] for ns in joined["linux"]["namespaces"]] == ["pid", "network", "user"]
+    assert joined["process"]["user"] == {"uid": 1001, "gid": 1001}
+    assert joined["mounts"][0]["type"] == "none" and "rbind" in joined["mounts"][0]["options"]
+    assert _resolve(joined["linux"]["uidMappings"], 1001) == 0
+    own = _spec([{"type": "network"}, {"type": "user"}])
+    apply_keep_id(own, user, holder, set_user=False)
+    assert own["mounts"][0]["type"] == "sysfs", "a new netns is owned by the new userns: sysfs works"
+    assert own["process"]["user"] == {"uid": 0, "gid": 0}
+    assert [ns["type"] for ns in own["linux"]["namespaces"]].count("user") == 1
