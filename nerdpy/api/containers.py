@@ -319,3 +319,30 @@ def ports(settings: Settings, ref: str, private: str) -> list[str]:
     if private and not lines:
         raise NotFound(f"no public port '{private}' published for {container.name}")
     return lines
+
+
+def exec_in(settings: Settings, ref: str, opts: Any, stdin_fd: int | None, stdout_fd: int, stderr_fd: int) -> int:
+    """Run `opts.command` in the container; returns its exit code (0 with -d)."""
+    import os
+
+    from nerdpy.containers.execute import exec_argv
+    from nerdpy.runtime import run as run_process
+
+    container = _store(settings).get(ref)
+    argv, process_file = exec_argv(settings, container, opts)
+    try:
+        if opts.detach:
+            code, _, err = run_process(argv)
+            if code != 0:
+                from nerdpy.runtime import error_line
+
+                raise InvalidArgument(f"exec failed: {error_line(err)}")
+            return 0
+        code, _, _ = run_process(argv, stdin=stdin_fd if stdin_fd is not None else -1, stdout=stdout_fd,
+                                 stderr=stderr_fd)
+        return code
+    finally:
+        try:
+            os.unlink(process_file)
+        except OSError:
+            pass

@@ -1,7 +1,6 @@
 """ps, logs, inspect, top, port."""
 
 import json
-import os
 import sys
 from typing import List, Optional
 
@@ -108,3 +107,48 @@ def port(ctx: typer.Context, container: str = typer.Argument(..., help="Containe
     lines = ports(state.entered(ctx), container, private_port or "")
     for line in lines:
         typer.echo(line)
+
+
+@app.command("inspect-any", help="Return low-level information on containers or images")
+def inspect_any(
+    ctx: typer.Context,
+    names: List[str] = typer.Argument(..., help="Containers or images"),
+    format: Optional[str] = typer.Option(None, "--format", "-f", help="Format output using a Go template"),
+    type: Optional[str] = typer.Option(None, "--type", help="Only inspect objects of this type: container or image"),
+    size: bool = typer.Option(False, "--size", "-s", help="Display total file sizes"),
+) -> None:
+    """Docker's top-level `inspect`: a container by that name first, then an image."""
+    from nerdpy.api.containers import inspect_one
+    from nerdpy.cli.output import render_template
+    from nerdpy.errors import InvalidArgument, NotFound
+
+    if type not in (None, "container", "image"):
+        raise InvalidArgument(f"unsupported --type {type!r}", hint="use container or image")
+    settings = state.entered(ctx)
+    found, failed = [], False
+    for name in names:
+        doc = None
+        if type != "image":
+            try:
+                doc = inspect_one(settings, name)
+            except NotFound:
+                doc = None
+        if doc is None and type != "container":
+            from nerdpy.api import images
+
+            try:
+                doc = images.inspect(settings, name)
+            except NotFound:
+                doc = None
+        if doc is None:
+            typer.echo(f"Error: no such object: {name}", err=True)
+            failed = True
+            continue
+        found.append(doc)
+    if format and format != "json":
+        for item in found:
+            typer.echo(render_template(format, item))
+    else:
+        typer.echo(json.dumps(found, indent=4))
+    if failed:
+        raise typer.Exit(1)

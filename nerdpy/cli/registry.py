@@ -42,6 +42,7 @@ GROUPS: dict[str, dict[str, Entry]] = {
         "pause": Entry(_C + "container_ops:pause", "Pause all processes within one or more containers"),
         "unpause": Entry(_C + "container_ops:unpause", "Unpause all processes within one or more containers"),
         "rename": Entry(_C + "container_ops:rename", "Rename a container"),
+        "exec": Entry(_C + "container_exec:exec", "Execute a command in a running container"),
         "prune": Entry(_C + "container_ops:prune", "Remove all stopped containers"),
     },
     "image": {
@@ -99,6 +100,8 @@ TOP: dict[str, Entry] = {
     "pause": Entry(_C + "container_ops:pause", "Pause all processes within one or more containers"),
     "unpause": Entry(_C + "container_ops:unpause", "Unpause all processes within one or more containers"),
     "rename": Entry(_C + "container_ops:rename", "Rename a container"),
+    "exec": Entry(_C + "container_exec:exec", "Execute a command in a running container"),
+    "inspect": Entry(_C + "container_list:inspect-any", "Return low-level information on containers or images"),
     "image": Entry("@image", "Manage images"),
     "images": Entry(_C + "images:ls", "List images", fast=_C + "handlers.images:ls"),
     "tag": Entry(_C + "images:tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"),

@@ -32,9 +32,13 @@ def _runc(settings: Settings) -> Any:
 
 def release_runtime(settings: Settings, store: ContainerStore, container: Container) -> None:
     """Everything a stopped container no longer needs: runc state, network, rootfs mount."""
-    runc = _runc(settings)
-    if runc is not None:
-        _quiet(runc.delete, container.id, force=True)
+    from nerdpy.containers.state import load_raw
+
+    # A shim that recorded "exited" has already run `runc delete` itself.
+    if load_raw(store.dir(container.id) / "state.json").get("status") != "exited":
+        runc = _runc(settings)
+        if runc is not None:
+            _quiet(runc.delete, container.id, force=True)
     from nerdpy import network
 
     _quiet(network.teardown, settings, container.id)
@@ -50,9 +54,10 @@ def cleanup_after_exit(settings: Settings, container_id: str) -> None:
     with container_lock(settings, container.id):
         if store.find(container.id) is None or store.state(container.id).running:
             return  # removed meanwhile, or already started again
-        release_runtime(settings, store, container)
         if container.host_config.get("AutoRemove"):
             remove_everything(settings, store, container, remove_volumes=True, locked=True)
+        else:
+            release_runtime(settings, store, container)
 
 
 def remove_everything(settings: Settings, store: ContainerStore, container: Container, remove_volumes: bool,

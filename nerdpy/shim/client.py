@@ -12,7 +12,9 @@ from typing import Any, Iterator
 
 from nerdpy.shim import EXIT, RESIZE, STDIN, STDIN_CLOSE
 
-BOOT = "import sys;sys.path.insert(0,sys.argv[1]);from nerdpy.shim.main import main;main(sys.argv[2:])"
+# Fork before importing anything: the CLI waits only for this first process.
+BOOT = ("import os,sys\nif os.fork(): os._exit(0)\nsys.path.insert(0,sys.argv[1])\n"
+        "from nerdpy.shim.main import main\nmain(sys.argv[2:])")
 PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 

@@ -211,11 +211,9 @@ def _become_subreaper() -> None:
 
 
 def main(argv: list[str]) -> None:
-    """argv: [shim_dir, sync_fd]. Runs detached: the parent the CLI spawned exits
-    at once so the CLI can reap it; we live on in our own session."""
+    """argv: [shim_dir, sync_fd]. Runs detached: BOOT already forked, so the
+    process the CLI spawned exited at once; we live on in our own session."""
     shim_dir, sync_fd = argv[0], int(argv[1])
-    if os.fork() != 0:
-        os._exit(0)
     try:
         os.setsid()
     except OSError:

@@ -1,0 +1,113 @@
+"""`exec`: run another process in a running container with `runc exec`.
+
+The process spec starts from the container's own (capabilities, rlimits,
+seccomp stay as they were), then takes -e/-w/-u/-t. The command is looked up
+in the container's PATH first, confined to its rootfs, so a missing command is
+Docker's 127 and a non-executable one 126, before runc is even started.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from dataclasses import dataclass
+from typing import Any
+
+from nerdpy.config import Settings
+from nerdpy.containers import Container
+from nerdpy.containers.store import ContainerStore
+from nerdpy.errors import CannotInvoke, CommandNotFound, Conflict, InvalidArgument
+
+
+@dataclass(frozen=True)
+class ExecOptions:
+    command: tuple[str, ...]
+    interactive: bool = False
+    tty: bool = False
+    detach: bool = False
+    env: tuple[str, ...] = ()
+    workdir: str = ""
+    user: str = ""
+    privileged: bool = False
+
+
+def _lookup(rootfs: str, command: str, env: list[str]) -> None:
+    from nerdpy.oci.confined import open_in_root, open_root
+
+    if "/" in command:
+        candidates = [command if command.startswith("/") else "/" + command]
+    else:
+        path = next((e[5:] for e in env if e.startswith("PATH=")), "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+        candidates = [f"{d.rstrip('/')}/{command}" for d in path.split(":") if d.startswith("/")]
+    root = open_root(rootfs)
+    try:
+        denied = False
+        for candidate in candidates:
+            try:
+                fd = open_in_root(root, candidate, os.O_PATH)
+            except OSError:
+                continue
+            try:
+                mode = os.fstat(fd).st_mode
+            finally:
+                os.close(fd)
+            if stat.S_ISREG(mode) and mode & 0o111:
+                return
+            denied = True
+        if denied:
+            raise CannotInvoke(f'exec: "{command}": permission denied')
+        raise CommandNotFound(f'exec: "{command}": executable file not found in $PATH')
+    finally:
+        os.close(root)
+
+
+def process_spec(store: ContainerStore, container: Container, opts: ExecOptions, rootfs: str) -> dict[str, Any]:
+    from nerdpy.oci.options import merge_env
+
+    with open(store.dir(container.id) / "config.json", encoding="utf-8") as handle:
+        spec = json.load(handle)
+    process = dict(spec["process"])
+    if not opts.command:
+        raise InvalidArgument("no command given to exec")
+    process["args"] = list(opts.command)
+    process["terminal"] = opts.tty
+    process["env"] = merge_env(process.get("env") or [], list(opts.env))
+    if opts.workdir:
+        if not opts.workdir.startswith("/"):
+            raise InvalidArgument(f"the working directory {opts.workdir!r} is invalid: it needs to be an absolute path")
+        process["cwd"] = opts.workdir
+    if opts.user:
+        from nerdpy.oci.user import resolve_in_rootfs
+
+        user = resolve_in_rootfs(rootfs, opts.user)
+        process["user"] = {"uid": user.uid, "gid": user.gid, **({"additionalGids": list(user.additional_gids)}
+                                                                if user.additional_gids else {})}
+    if opts.privileged:
+        from nerdpy.oci.defaults import ALL_CAPS
+
+        caps = list(ALL_CAPS)
+        process["capabilities"] = {"bounding": caps, "effective": caps, "permitted": caps}
+    process.pop("consoleSize", None)
+    _lookup(rootfs, opts.command[0], process["env"])
+    return process
+
+
+def exec_argv(settings: Settings, container: Container, opts: ExecOptions) -> tuple[list[str], str]:
+    """The `runc exec` argv and the process file it reads (the caller runs it
+    with its own stdio and removes the file)."""
+    from nerdpy.containers.lifecycle import runc
+    from nerdpy.containers.start import rootfs_path
+
+    store = ContainerStore(settings)
+    state = store.state(container.id)
+    if state.status != "running":
+        raise Conflict(f"container {container.id[:12]} is not running")
+    process = process_spec(store, container, opts, rootfs_path(store, container))
+    shim_dir = store.shim_dir(container.id)
+    path = shim_dir / f"exec-{os.getpid()}-{os.urandom(4).hex()}.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(process, handle)
+    argv = runc(settings).exec_argv(container.id, str(path), opts.detach, tty=opts.tty)
+    return argv, str(path)
