@@ -273,6 +273,12 @@ def save(settings: Settings, items: list[Any], out: BinaryIO) -> None:
     saver.save(open_store(settings), items, out)
 
 
+def save_dir(settings: Settings, items: list[Any], target: Path) -> None:
+    from nerdpy.images import save as saver
+
+    saver.save_dir(open_store(settings), items, target)
+
+
 def load(settings: Settings, source: Path | BinaryIO, platform: str | None = None) -> list[Any]:
     from nerdpy.images import load as loader
     from nerdpy.images.platform import parse_platform

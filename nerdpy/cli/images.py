@@ -83,8 +83,10 @@ def save(
     ctx: typer.Context,
     images_: List[str] = typer.Argument(..., metavar="IMAGE..."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write to a file, instead of STDOUT"),
+    format: str = typer.Option("docker-archive", "--format",
+                               help="docker-archive or oci-archive (the same dual-format tar), or oci-dir"),
 ) -> None:
-    body.save(_cli(ctx), images_, output)
+    body.save(_cli(ctx), images_, output, format)
 
 
 @app.command("load", help="Load an image from a tar archive or STDIN")

@@ -278,6 +278,10 @@ class Writer:
 
     def commit(self, size: int | None = None, digest: str | None = None) -> str:
         """Verify and publish the blob; return its digest. Idempotent if it exists."""
+        if self.exists and self.offset == 0 and self.expected is not None:
+            # Another process committed it while we waited for the ref: nothing to publish.
+            self.discard()
+            return self.expected.digest
         actual = self.digest()
         want_digest = digest or (self.expected.digest if self.expected else None)
         want_size = size if size is not None else (self.expected.size if self.expected else None)

@@ -1,5 +1,6 @@
 """`save`: images -> one tar that is both a docker-archive and an OCI image layout
-(as Docker 25+ and nerdctl write it), streamed, so stdout works.
+(as Docker 25+ and nerdctl write it), streamed, so stdout works; or the same
+files as an OCI layout directory (`save --format oci-dir`).
 
 Archive contents::
 
@@ -17,13 +18,17 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import shutil
 import tarfile
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from nerdpy.content import Descriptor
-from nerdpy.errors import InvalidArgument
+from nerdpy.errors import AlreadyExists, InvalidArgument
 from nerdpy.images import manifest as mf
 from nerdpy.images.store import Image, ImageStore
 from nerdpy.reference import parse
@@ -73,8 +78,13 @@ def _index_entries(item: SaveItem) -> list[dict[str, Any]]:
     return out
 
 
-def save(store: ImageStore, items: list[SaveItem], out: BinaryIO) -> None:
-    now = int(time.time())
+@dataclass(frozen=True)
+class _Plan:
+    blobs: tuple[Descriptor, ...]
+    files: dict[str, bytes]  # index.json, manifest.json, oci-layout
+
+
+def _plan(items: list[SaveItem]) -> _Plan:
     blobs: list[Descriptor] = []
     seen: set[str] = set()
     index: list[dict[str, Any]] = []
@@ -93,17 +103,51 @@ def save(store: ImageStore, items: list[SaveItem], out: BinaryIO) -> None:
             "Layers": [_blob_path(layer.digest) for layer in manifest.layers],
         })
     index_doc = {"schemaVersion": 2, "mediaType": mf.OCI_INDEX, "manifests": index}
+    files = {
+        "index.json": json.dumps(index_doc, separators=(",", ":")).encode(),
+        "manifest.json": json.dumps(docker, separators=(",", ":")).encode(),
+        "oci-layout": OCI_LAYOUT,
+    }
+    return _Plan(tuple(blobs), files)
+
+
+def save(store: ImageStore, items: list[SaveItem], out: BinaryIO) -> None:
+    """Stream the archive as a tar to `out`."""
+    plan = _plan(items)
+    now = int(time.time())
     with tarfile.open(fileobj=out, mode="w|", format=tarfile.PAX_FORMAT) as tar:  # type: ignore[call-overload]
         _add_dir(tar, "blobs", now)
         _add_dir(tar, "blobs/sha256", now)
-        for desc in blobs:
+        for desc in plan.blobs:
             info = tarfile.TarInfo(_blob_path(desc.digest))
             info.size, info.mode, info.mtime = store.content.info(desc.digest).size, 0o444, now
             with store.content.open(desc.digest) as f:
                 tar.addfile(info, f)
-        _add_bytes(tar, "index.json", json.dumps(index_doc, separators=(",", ":")).encode(), now)
-        _add_bytes(tar, "manifest.json", json.dumps(docker, separators=(",", ":")).encode(), now)
-        _add_bytes(tar, "oci-layout", OCI_LAYOUT, now)
+        for name, data in plan.files.items():
+            _add_bytes(tar, name, data, now)
+
+
+def save_dir(store: ImageStore, items: list[SaveItem], target: Path) -> None:
+    """Write the same content as an OCI image layout directory (built beside it, then renamed)."""
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise AlreadyExists(f"{target} exists and is not an empty directory")
+    plan = _plan(items)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        blobs = staging / "blobs" / "sha256"
+        blobs.mkdir(parents=True)
+        for desc in plan.blobs:
+            with store.content.open(desc.digest) as src, open(blobs / desc.digest.split(":", 1)[1], "wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+        for name, data in plan.files.items():
+            (staging / name).write_bytes(data)
+        os.chmod(staging, 0o755)
+        if target.exists():
+            target.rmdir()
+        os.rename(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
 
 def _add_dir(tar: tarfile.TarFile, name: str, mtime: int) -> None:

@@ -210,3 +210,43 @@ def test_podman_interop(nerdpy, busybox_image, busybox_built, fresh_nerdpy, tmp_
         nerdpy("rmi", "localhost/interop:1", check=False)
         subprocess.run(podman + ["system", "reset", "-f"], capture_output=True)
         shutil.rmtree(store, ignore_errors=True)
+
+
+def test_concurrent_loads_of_one_image(fresh_nerdpy, tmp_path):
+    img = fx.build_image([fx.busybox_rootfs(), fx.LayerSpec().file("/c", "c" * 100000)])
+    path = fx.write_docker_archive(tmp_path / "c.tar", img, ["concurrent:1"])
+    procs = [fresh_nerdpy.popen("load", "-i", path) for _ in range(3)]
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+        assert out == "Loaded image: concurrent:1\n"
+    assert fresh_nerdpy("images", "-q", "--no-trunc").stdout.split() == [img.id]
+    assert len(_blobs(fresh_nerdpy)) == 4  # two layers, config, manifest: one copy each
+
+
+def test_save_oci_dir(nerdpy, busybox_image, busybox_built, tmp_path):
+    nerdpy("save", "--format", "oci-dir", "-o", tmp_path / "layout", busybox_image)
+    index = json.loads((tmp_path / "layout" / "index.json").read_text())
+    assert index["manifests"][0]["annotations"]["io.containerd.image.name"] == "docker.io/library/busybox:latest"
+    assert (tmp_path / "layout" / "blobs" / "sha256" / busybox_built.id[7:]).exists()
+
+
+@requires("root")
+def test_disk_full_during_load_leaves_no_partial_blob(tmp_path, busybox_tar):
+    from tests.conftest import _new_nerdpy
+
+    np = _new_nerdpy("f")
+    try:
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(np.data_root)], check=True)
+        try:
+            result = np("load", "-i", busybox_tar, check=False)
+            _one_line_error(result)
+            assert "no space left" in result.stderr.lower()
+            assert _blobs(np) == set() or all(
+                (np.data_root / "content/blobs/sha256" / b).stat().st_size > 0 for b in _blobs(np))
+            ingest = np.data_root / "content" / "ingest"
+            assert not ingest.exists() or not [p for p in ingest.iterdir() if p.is_dir()]
+        finally:
+            subprocess.run(["umount", str(np.data_root)], check=True)
+    finally:
+        np.cleanup()

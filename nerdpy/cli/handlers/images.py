@@ -127,10 +127,20 @@ def history(cli: CliState, image: str, human: bool = True, no_trunc: bool = Fals
         print(line)
 
 
-def save(cli: CliState, images_: list[str], output: str | None = None) -> None:
+SAVE_FORMATS = ("docker-archive", "oci-archive", "oci-dir")
+
+
+def save(cli: CliState, images_: list[str], output: str | None = None, format: str = "docker-archive") -> None:
     from nerdpy.api import images
 
+    if format not in SAVE_FORMATS:
+        raise InvalidArgument(f"unknown save format {format!r}", hint=f"use one of {', '.join(SAVE_FORMATS)}")
     settings = _settings(cli)
+    if format == "oci-dir":
+        if not output:
+            raise InvalidArgument("--format oci-dir needs -o DIRECTORY")
+        images.save_dir(settings, images.select_for_save(settings, images_), Path(output))
+        return
     if not output and sys.stdout.isatty():
         raise InvalidArgument("cowardly refusing to save to a terminal", hint="use the -o flag or redirect")
     items = images.select_for_save(settings, images_)

@@ -80,6 +80,7 @@ def test_second_writer_sees_existing_blob(store):
     store.add_bytes(data)
     with store.writer("again", desc(data)) as w:
         assert w.exists
+        assert w.commit() == desc(data).digest  # nothing written: the committed blob stands
 
 
 def _write_slowly(root: str, data: bytes, ready, results) -> None:

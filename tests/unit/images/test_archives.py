@@ -139,3 +139,19 @@ def test_import_rejects_garbage(store, tmp_path):
         with pytest.raises(InvalidArgument):
             import_rootfs(store, io.BytesIO(data), "x")
     assert store.list() == []
+
+
+def test_save_dir_then_load_dir(store, tmp_path, settings):
+    from nerdpy.errors import AlreadyExists
+    from nerdpy.images.save import save_dir
+
+    img = fx.build_image([fx.busybox_rootfs(), fx.LayerSpec().file("/dir", "d")])
+    load_path(store, fx.write_docker_archive(tmp_path / "a.tar", img, ["dirsave:1"]))
+    save_dir(store, select(store, ["dirsave:1"]), tmp_path / "layout")
+    assert json.loads((tmp_path / "layout" / "oci-layout").read_text()) == {"imageLayoutVersion": "1.0.0"}
+    with pytest.raises(AlreadyExists):
+        save_dir(store, select(store, ["dirsave:1"]), tmp_path / "layout")
+    other = ImageStore(settings.__class__(**{**settings.__dict__, "layout": settings.layout.__class__(
+        tmp_path / "other", tmp_path / "r2", tmp_path / "c2")}))
+    [loaded] = load_path(other, tmp_path / "layout")
+    assert loaded.names == ("docker.io/library/dirsave:1",) and loaded.image.id == img.id
