@@ -37,6 +37,7 @@ _HEX = re.compile(r"[a-f0-9]{64}")
 class Loaded:
     image: Image
     names: tuple[str, ...]
+    replaced: tuple[tuple[str, str], ...] = ()  # (name, ID of the image that had it before)
 
 
 def load_path(store: ImageStore, path: Path, platform: Platform | None = None) -> list[Loaded]:
@@ -188,9 +189,13 @@ def _docker_layer(store: ImageStore, source: Source, path: str, diff_id: str) ->
 # -- naming ---------------------------------------------------------------------
 def _name(store: ImageStore, image: Image, names: list[str]) -> Loaded:
     unique = list(dict.fromkeys(names))
+    replaced = []
     for name in unique:
+        before = store.find(name)
+        if before is not None and before.id != image.id:
+            replaced.append((name, before.id))
         image = store.tag(image, name)
-    return Loaded(image, tuple(unique))
+    return Loaded(image, tuple(unique), tuple(replaced))
 
 
 def _merge(loaded: list[Loaded]) -> list[Loaded]:

@@ -54,6 +54,11 @@ def ls(cli: CliState, repository: str | None = None, all: bool = False, quiet: b
     columns += [("ID", "IMAGE ID"), ("CreatedSince", "CREATED"), ("Size", "SIZE")]
     if format == "table":
         format = None
+    elif format:  # every field's header, for `table {{.Digest}}\t{{.CreatedAt}}`
+        columns = [("Repository", "REPOSITORY"), ("Tag", "TAG"), ("Digest", "DIGEST"), ("ID", "IMAGE ID"),
+                   ("CreatedSince", "CREATED"), ("CreatedAt", "CREATED AT"), ("Size", "SIZE"),
+                   ("VirtualSize", "VIRTUAL SIZE"), ("SharedSize", "SHARED SIZE"),
+                   ("UniqueSize", "UNIQUE SIZE"), ("Containers", "CONTAINERS")]
     for line in print_rows(rows, columns, format, quiet_field="ID", quiet=quiet):
         print(line)
 
@@ -177,6 +182,8 @@ def load(cli: CliState, input: str | None = None, quiet: bool = False, platform:
             raise InvalidArgument("requested load from stdin, but stdin is empty", hint="use -i FILE or pipe a tar in")
         loaded = images.load(settings, sys.stdin.buffer, platform)
     for item in loaded:
+        for name, old_id in item.replaced:
+            print(f"The image {familiar(name)} already exists, renaming the old one with ID {old_id} to empty string")
         if item.names:
             for name in item.names:
                 print(f"Loaded image: {familiar(name)}")

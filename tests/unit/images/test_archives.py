@@ -155,3 +155,14 @@ def test_save_dir_then_load_dir(store, tmp_path, settings):
         tmp_path / "other", tmp_path / "r2", tmp_path / "c2")}))
     [loaded] = load_path(other, tmp_path / "layout")
     assert loaded.names == ("docker.io/library/dirsave:1",) and loaded.image.id == img.id
+
+
+def test_load_over_an_existing_name_reports_the_old_image(store, tmp_path):
+    old = fx.busybox_image()
+    new = fx.build_image([fx.busybox_rootfs(), fx.LayerSpec().file("/new", "n")])
+    load_path(store, fx.write_docker_archive(tmp_path / "old.tar", old, ["same:1"]))
+    [loaded] = load_path(store, fx.write_docker_archive(tmp_path / "new.tar", new, ["same:1"]))
+    assert loaded.replaced == (("docker.io/library/same:1", old.id),)
+    assert store.get(old.id).dangling and store.get("same:1").id == new.id
+    [again] = load_path(store, fx.write_docker_archive(tmp_path / "new.tar", new, ["same:1"]))
+    assert again.replaced == ()
