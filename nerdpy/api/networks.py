@@ -37,7 +37,7 @@ def create(settings: Settings, name: str, driver: str = "bridge", subnets: tuple
         existing = [state.network_from_row(r) for r in conn.execute("SELECT * FROM networks")]
         if any(n.name == name for n in existing):
             raise Conflict(f"network with name {name} already exists", hint="choose another name")
-        subnet = v4[0] if v4 else ipam.pick_subnet(existing)
+        subnet = v4[0] if v4 else ipam.pick_subnet(existing, [] if settings.rootless else ipam.host_routes())
         ipam.check_overlap(subnet, existing)
         gateway = _gateway(gateways, subnet)
         ip_range = _ip_range(ip_ranges, subnet)
@@ -149,9 +149,13 @@ def remove(settings: Settings, name_or_id: str, force: bool = False) -> str:
             raise Conflict(f"network {net.name} id {net.id} has active endpoints")
         conn.execute("DELETE FROM networks WHERE id = ?", (net.id,))
     if not settings.rootless:
+        import glob
+
         from nerdpy.network import bridge
 
         bridge.delete_bridge(None, net.bridge, net.id)
+        if not glob.glob("/sys/class/net/nerdpy*"):
+            bridge.delete_table(None)
     return net.name
 
 

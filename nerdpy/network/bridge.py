@@ -22,12 +22,24 @@ TABLE = "nerdpy"
 BRIDGE_PREFIX = "nerdpy"  # every bridge name starts with it (isolation rules match "nerdpy*")
 MTU = 65520
 
+# Published ports are map elements, not rules: adding one is cheap (re-adding
+# chains costs ~18 ms, a hook re-registration) and no listing is needed to remove
+# one. `*_ip` maps hold ports bound to one host address, `*_any` the others.
 _BASE = f"""add table ip {TABLE}
 add chain ip {TABLE} prerouting {{ type nat hook prerouting priority dstnat; policy accept; }}
 add chain ip {TABLE} output {{ type nat hook output priority -100; policy accept; }}
 add chain ip {TABLE} postrouting {{ type nat hook postrouting priority srcnat; policy accept; }}
 add chain ip {TABLE} forward {{ type filter hook forward priority filter; policy accept; }}
+add map ip {TABLE} tcp_any {{ type inet_service : ipv4_addr . inet_service; }}
+add map ip {TABLE} udp_any {{ type inet_service : ipv4_addr . inet_service; }}
+add map ip {TABLE} tcp_ip {{ type ipv4_addr . inet_service : ipv4_addr . inet_service; }}
+add map ip {TABLE} udp_ip {{ type ipv4_addr . inet_service : ipv4_addr . inet_service; }}
 """
+_DNAT = "".join(
+    f"add rule ip {TABLE} {chain} fib daddr type local dnat ip to ip daddr . {proto} dport map @{proto}_ip\n"
+    f"add rule ip {TABLE} {chain} fib daddr type local dnat ip to {proto} dport map @{proto}_any\n"
+    for chain in ("prerouting", "output") for proto in ("tcp", "udp")
+)
 
 
 @dataclass(frozen=True)
@@ -55,14 +67,13 @@ def run(netns: str | None, argv: list[str], input: str | None = None, check: boo
     return proc
 
 
-def link_exists(netns: str | None, name: str) -> bool:
-    return run(netns, ["ip", "-o", "link", "show", "dev", name], check=False).returncode == 0
+def table_exists(netns: str | None) -> bool:
+    return run(netns, ["nft", "list", "table", "ip", TABLE], check=False).returncode == 0
 
 
 def ensure_bridge(netns: str | None, spec: BridgeSpec) -> None:
-    """Create the bridge with its gateway address and NAT/isolation rules if missing."""
-    if link_exists(netns, spec.name):
-        return
+    """Create the bridge with its gateway address and NAT/isolation rules. The
+    caller checks it is missing (cheaply: /sys rooted, a marker file rootless)."""
     batch = [
         f"link add name {spec.name} mtu {MTU} type bridge",
         f"addr add {spec.gateway}/{spec.prefix_len} dev {spec.name}",
@@ -71,10 +82,9 @@ def ensure_bridge(netns: str | None, spec: BridgeSpec) -> None:
     if spec.gateway6:
         batch.insert(2, f"-6 addr add {spec.gateway6}/{spec.prefix6} dev {spec.name} nodad")
     run(netns, ["ip", "-batch", "-"], input="\n".join(batch) + "\n")
-    _sysctl(netns, "net/ipv4/ip_forward", "1")
-    _sysctl(netns, f"net/ipv4/conf/{spec.name}/route_localnet", "1")
+    _sysctls(netns, {"net/ipv4/ip_forward": "1", f"net/ipv4/conf/{spec.name}/route_localnet": "1"})
     tag = f'comment "net:{spec.network_id}"'
-    rules = [_BASE]
+    rules = [] if table_exists(netns) else [_BASE, _DNAT]
     if spec.internal:
         rules.append(f'add rule ip {TABLE} forward iifname "{spec.name}" oifname != "{spec.name}" drop {tag}\n')
         rules.append(f'add rule ip {TABLE} forward oifname "{spec.name}" iifname != "{spec.name}" drop {tag}\n')
@@ -94,12 +104,13 @@ def delete_bridge(netns: str | None, name: str, network_id: str) -> None:
     delete_rules(netns, f"net:{network_id}")
 
 
-def _sysctl(netns: str | None, key: str, value: str) -> None:
+def _sysctls(netns: str | None, values: dict[str, str]) -> None:
     if netns is None:
-        with open(f"/proc/sys/{key}", "w") as f:
-            f.write(value)
+        for key, value in values.items():
+            with open(f"/proc/sys/{key}", "w") as f:
+                f.write(value)
         return
-    run(netns, ["sh", "-c", f"echo {value} > /proc/sys/{key}"])
+    run(netns, ["sh", "-c", "; ".join(f"echo {v} > /proc/sys/{k}" for k, v in values.items())])
 
 
 def add_veth(netns: str | None, bridge: str, host_veth: str, container_netns: str, ifname: str,
@@ -123,18 +134,28 @@ def delete_veth(netns: str | None, host_veth: str) -> None:
     run(netns, ["ip", "link", "del", "dev", host_veth], check=False)
 
 
-def add_port_rules(netns: str | None, container_id: str, rules: list[tuple[str, str, int, str, int]]) -> None:
-    """DNAT (proto, host_ip, host_port, container_ip, container_port) for local destinations."""
-    if not rules:
-        return
-    tag = f'comment "ctr:{container_id}"'
-    lines = [_BASE]
+PortRule = tuple[str, str, int, str, int]  # proto, host_ip ("" any), host_port, container_ip, container_port
+
+
+def _elements(verb: str, rules: list[PortRule]) -> str:
+    lines = []
     for proto, host_ip, host_port, cip, cport in rules:
-        match = (f"ip daddr {host_ip} " if host_ip and host_ip != "0.0.0.0" else "") + "fib daddr type local"
-        for chain in ("prerouting", "output"):
-            lines.append(f"add rule ip {TABLE} {chain} {match} {proto} dport {host_port} "
-                         f"dnat to {cip}:{cport} {tag}\n")
-    run(netns, ["nft", "-f", "-"], input="".join(lines))
+        bound = host_ip and host_ip != "0.0.0.0"
+        key = f"{host_ip} . {host_port}" if bound else str(host_port)
+        value = f" : {cip} . {cport}" if verb == "add" else ""
+        lines.append(f"{verb} element ip {TABLE} {proto}_{'ip' if bound else 'any'} {{ {key}{value} }}\n")
+    return "".join(lines)
+
+
+def add_port_rules(netns: str | None, rules: list[PortRule]) -> None:
+    """DNAT host ports (on local addresses) to containers: map elements."""
+    if rules:
+        run(netns, ["nft", "-f", "-"], input=_elements("add", rules))
+
+
+def delete_port_rules(netns: str | None, rules: list[PortRule]) -> None:
+    if rules:
+        run(netns, ["nft", "-f", "-"], input=_elements("delete", rules), check=False)
 
 
 def delete_rules(netns: str | None, comment: str) -> None:

@@ -35,8 +35,27 @@ def check_overlap(subnet: Net, existing: list[NetworkRecord]) -> None:
                 )
 
 
-def pick_subnet(existing: list[NetworkRecord]) -> ipaddress.IPv4Network:
-    used = [ipaddress.ip_network(n.subnet) for n in existing if n.subnet and ":" not in n.subnet]
+def host_routes(path: str = "/proc/net/route") -> list[ipaddress.IPv4Network]:
+    """IPv4 destinations routed in this process's network namespace (default route excluded)."""
+    out = []
+    try:
+        lines = open(path).read().splitlines()[1:]
+    except OSError:
+        return out
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 8:
+            continue
+        dest, mask = (ipaddress.IPv4Address(int(v, 16).to_bytes(4, "little")) for v in (fields[1], fields[7]))
+        if int(mask):
+            out.append(ipaddress.IPv4Network(f"{dest}/{mask}", strict=False))
+    return out
+
+
+def pick_subnet(existing: list[NetworkRecord], avoid: list[ipaddress.IPv4Network] = ()) -> ipaddress.IPv4Network:  # type: ignore[assignment]
+    """The first free /24; `avoid`: subnets already routed on the host (root: another
+    store's bridges or the LAN), as Docker skips pools that overlap host routes."""
+    used = [ipaddress.ip_network(n.subnet) for n in existing if n.subnet and ":" not in n.subnet] + list(avoid)
     for second in range(4, 32):
         for third in range(1 if second == 4 else 0, 256):
             candidate = ipaddress.IPv4Network(f"10.{second}.{third}.0/24")

@@ -76,6 +76,13 @@ def ensure(settings: "Settings") -> Shared:
     return Shared(str(path), str(sock))
 
 
+def marker_dir(settings: "Settings") -> Path:
+    """Marker files for bridges that exist in the current shared namespace."""
+    d = _dir(settings) / "shared.d"
+    d.mkdir(mode=0o700, exist_ok=True)
+    return d
+
+
 def current(settings: "Settings") -> Shared | None:
     d = _dir(settings)
     path = d / "shared"
@@ -99,3 +106,6 @@ def _remove(settings: "Settings") -> None:
         except FileNotFoundError:
             pass
     netns.remove(d / "shared")
+    import shutil
+
+    shutil.rmtree(d / "shared.d", ignore_errors=True)

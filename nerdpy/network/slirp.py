@@ -141,7 +141,7 @@ def api_call(api_socket: str, request: dict) -> dict:
     if "error" in reply:
         desc = reply["error"].get("desc", "error") if isinstance(reply["error"], dict) else str(reply["error"])
         raise Unavailable(f"slirp4netns: {desc}")
-    return reply.get("return", {})
+    return reply.get("return", reply)  # list_hostfwd answers without a "return" wrapper
 
 
 def add_hostfwd(api_socket: str, proto: str, host_ip: str, host_port: int, guest_port: int,

@@ -63,3 +63,15 @@ def test_allocate_lowest_free_in_range_and_static(conn: sqlite3.Connection) -> N
     ipam.allocate(conn, net, "c7", "", (), "eth0", "v7")
     with pytest.raises(Exception, match="no free address"):
         ipam.allocate(conn, net, "c6", "", (), "eth0", "v6")
+
+
+def test_host_routes_are_avoided(tmp_path) -> None:
+    route = tmp_path / "route"
+    route.write_text(
+        "Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\tMTU\tWindow\tIRTT\n"
+        "eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n"
+        "br0\t0001040A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n"
+    )
+    routes = ipam.host_routes(str(route))
+    assert [str(r) for r in routes] == ["10.4.1.0/24"]
+    assert str(ipam.pick_subnet([], routes)) == "10.4.2.0/24"
