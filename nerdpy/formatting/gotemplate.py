@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Callable
+from typing import Any
 
 from nerdpy.errors import InvalidArgument
+from nerdpy.formatting.gofuncs import FUNCS, NO_VALUE, _err, _lookup, to_text, truth
+
+__all__ = ["render", "table_header", "FUNCS", "to_text"]
 
 _ACTION = re.compile(r"\{\{(-\s)?(.*?)(\s-)?\}\}", re.S)
 _TOKEN = re.compile(
@@ -26,144 +29,6 @@ _TOKEN = re.compile(
     r"""|(?P<assign>=)|(?P<lp>\()|(?P<rp>\))|(?P<pipe>\|)|(?P<comma>,)"""
     r"""|(?P<field>\$\w*(?:\.\w+)*|(?:\.\w+)+|\.)|(?P<ident>[A-Za-z_]\w*))"""
 )
-
-
-class _NoValue:
-    """A missing map key, which Go prints as `<no value>`."""
-
-    def __bool__(self) -> bool:
-        return False
-
-
-NO_VALUE = _NoValue()
-
-
-def _err(message: str) -> InvalidArgument:
-    return InvalidArgument(f"template: {message}")
-
-
-def _lookup(value: Any, name: str) -> Any:
-    if isinstance(value, dict):
-        if name in value:
-            return value[name]
-        for key in value:
-            if isinstance(key, str) and key.lower() == name.lower():
-                return value[key]
-        return NO_VALUE
-    if value is None or value is NO_VALUE:
-        return NO_VALUE
-    if hasattr(value, name):
-        return getattr(value, name)
-    for candidate in dir(value):
-        if candidate.lower() == name.lower() and not candidate.startswith("_"):
-            return getattr(value, candidate)
-    raise _err(f"can't evaluate field {name} in type {type(value).__name__}")
-
-
-def to_text(value: Any) -> str:
-    """Go's fmt %v for JSON-like values."""
-    if value is NO_VALUE or value is None:
-        return "<no value>"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, tuple)):
-        return "[" + " ".join(to_text(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "map[" + " ".join(f"{k}:{to_text(v)}" for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))) + "]"
-    return str(value)
-
-
-def to_json(value: Any) -> str:
-    """Go's json.Marshal: compact, HTML characters escaped."""
-    text = json.dumps(None if value is NO_VALUE else value, separators=(",", ":"), ensure_ascii=False,
-                      default=lambda o: getattr(o, "__dict__", str(o)))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def truth(value: Any) -> bool:
-    if value is NO_VALUE or value is None:
-        return False
-    if isinstance(value, (bool, int, float, str, list, tuple, dict)):
-        return bool(value)
-    return True
-
-
-def _index(value: Any, *keys: Any) -> Any:
-    for key in keys:
-        if value is None or value is NO_VALUE:
-            raise _err("index of untyped nil")
-        if isinstance(value, dict):
-            value = value.get(key, NO_VALUE)
-        else:
-            try:
-                value = value[int(key)]
-            except (IndexError, ValueError, TypeError):
-                raise _err(f"error calling index: index out of range: {key}") from None
-    return value
-
-
-def _printf(fmt: str, *args: Any) -> str:
-    converted = re.sub(r"%[-+# 0-9.]*v", "%s", fmt).replace("%q", '"%s"')
-    values = tuple(a if isinstance(a, (int, float)) and not isinstance(a, bool) else to_text(a) for a in args)
-    try:
-        return converted % values
-    except (TypeError, ValueError) as exc:
-        raise _err(f"printf: {exc}") from None
-
-
-def _and(*args: Any) -> Any:
-    for a in args:
-        if not truth(a):
-            return a
-    return args[-1]
-
-
-def _or(*args: Any) -> Any:
-    for a in args:
-        if truth(a):
-            return a
-    return args[-1]
-
-
-def _cmp(op: Callable[[Any, Any], bool]) -> Callable[..., bool]:
-    def compare(a: Any, *others: Any) -> bool:
-        try:
-            return any(op(a, b) for b in others) if op is _eq else all(op(a, b) for b in others)
-        except TypeError:
-            raise _err("incompatible types for comparison") from None
-
-    return compare
-
-
-def _eq(a: Any, b: Any) -> bool:
-    return a == b
-
-
-FUNCS: dict[str, Callable[..., Any]] = {
-    "json": to_json,
-    "lower": lambda v: to_text(v).lower(),
-    "upper": lambda v: to_text(v).upper(),
-    "title": lambda v: to_text(v).title(),
-    "len": lambda v: len(v) if isinstance(v, (str, list, tuple, dict)) else 0,
-    "join": lambda v, sep: sep.join(to_text(x) for x in (v or [])),
-    "split": lambda v, sep: to_text(v).split(sep),
-    "truncate": lambda v, n: to_text(v)[: int(n)],
-    "pad": lambda v, before, after: " " * int(before) + to_text(v) + " " * int(after),
-    "index": _index,
-    "slice": lambda v, *ix: v[slice(*(int(i) for i in ix))],
-    "printf": _printf,
-    "print": lambda *args: "".join(to_text(a) for a in args),
-    "println": lambda *args: " ".join(to_text(a) for a in args) + "\n",
-    "not": lambda v: not truth(v),
-    "and": _and,
-    "or": _or,
-    "eq": _cmp(_eq),
-    "ne": _cmp(lambda a, b: a != b),
-    "lt": _cmp(lambda a, b: a < b),
-    "le": _cmp(lambda a, b: a <= b),
-    "gt": _cmp(lambda a, b: a > b),
-    "ge": _cmp(lambda a, b: a >= b),
-}
 
 
 # -- parsing actions ---------------------------------------------------------------

@@ -190,5 +190,5 @@ def config_platform(config: dict[str, Any]) -> Platform:
 
 __all__ = [
     "Manifest", "Index", "parse_manifest", "parse_index", "parse_config", "resolve", "choose_manifest",
-    "children", "compression_of", "detect_media_type", "config_platform", "NotFound",
+    "children", "compression_of", "detect_media_type", "config_platform",
 ]

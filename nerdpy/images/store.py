@@ -46,7 +46,7 @@ from nerdpy.errors import Conflict, DataCorrupted, InvalidArgument, NotFound
 from nerdpy.images import manifest as mf
 from nerdpy.images.platform import Platform, format_platform, parse_platform
 from nerdpy.metadata import Database, open_database
-from nerdpy.reference import familiar, is_digest, parse
+from nerdpy.reference import parse
 
 DOMAIN = "images"
 MIGRATIONS = [
@@ -376,4 +376,4 @@ class ImageStore:
         )
 
 
-__all__ = ["Image", "ImageStore", "chain_ids", "parse_time", "familiar", "is_digest"]
+__all__ = ["Image", "ImageStore", "chain_ids", "parse_time"]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IS_ROOT, requires
+from tests.conftest import requires
 from tests.fixtures import images as fx
 
 pytestmark = [pytest.mark.integration, requires("busybox", "userns", "newuidmap")]
