@@ -106,25 +106,13 @@ def _materialise(store: "VolumeStore", request: MountRequest) -> RuntimeMount:
     anonymous = not request.source
     name = request.source or os.urandom(32).hex()
     volume = store.create(name, labels=dict(request.volume_labels), options=dict(request.volume_options), anonymous=anonymous)
-    _mount_local_options(volume.options, str(volume.mountpoint))
+    if "type" in volume.options:
+        from nerdpy.volumes.local import mount_local
+
+        mount_local(volume.options, str(volume.mountpoint))
     source = str(volume.mountpoint)
     return RuntimeMount(request.target, MOUNT_BIND, source, _bind_options(request, source), volume=name,
                         anonymous=anonymous, copy_up=request.copy_up, chown=request.chown)
-
-
-def _mount_local_options(options: Mapping[str, str], path: str) -> None:
-    """The local driver's `type`/`device`/`o`: mount the device on `_data`
-    (in our mount namespace; a later use finds it mounted)."""
-    if "type" not in options or os.path.ismount(path):
-        return
-    from nerdpy.linux import libc
-
-    try:
-        libc.mount(options["device"], path, options["type"], 0, options.get("o") or None)
-    except OSError as exc:
-        raise InvalidArgument(
-            f"cannot mount volume device {options['device']} (type {options['type']}): {exc.strerror}"
-        ) from None
 
 
 def resolve(

@@ -90,6 +90,9 @@ def check_options(driver: str, options: Mapping[str, str]) -> None:
         raise NotImplementedYet("volume option size needs a quota-capable filesystem, which nerdpy does not manage")
     if ("type" in options) != ("device" in options):
         raise InvalidArgument("the local driver needs both type and device options (e.g. --opt type=tmpfs --opt device=tmpfs)")
+    words = options.get("o", "").split(",")
+    if ("bind" in words or "rbind" in words) and not os.path.isdir(options.get("device", "")):
+        raise InvalidArgument(f"volume device {options.get('device', '')!r} for o=bind is not an existing directory")
 
 
 class VolumeStore:
@@ -184,7 +187,12 @@ class VolumeStore:
 
     def _delete_dir(self, name: str) -> None:
         target = self.root / name
-        self._unmount_if_mounted(self.path(name))
+        # Never delete through a mount (a bind-type volume's device is the user's data).
+        from nerdpy.volumes.local import mounts_under, unmount_all
+
+        unmount_all(str(target))
+        if mounts_under(str(target)):
+            raise Conflict(f"remove {name}: {target} still has mounts")
         trash = self.root / f".trash-{name}-{os.getpid()}"
         try:
             os.rename(target, trash)
@@ -193,13 +201,6 @@ class VolumeStore:
         shutil.rmtree(trash, ignore_errors=True)
         for stale in self.root.glob(".trash-*"):
             shutil.rmtree(stale, ignore_errors=True)
-
-    @staticmethod
-    def _unmount_if_mounted(path: Path) -> None:
-        if os.path.ismount(path):
-            from nerdpy.linux import libc
-
-            libc.umount(str(path), libc.MNT_DETACH)
 
     # --- container use ------------------------------------------------------
 

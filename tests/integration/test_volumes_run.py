@@ -105,3 +105,21 @@ def test_volume_inspect_matches_run(nerdpy, seeded_image: str) -> None:
     (info,) = json.loads(nerdpy("volume", "inspect", name).stdout)
     assert (Path(info["Mountpoint"]) / "x").stat().st_uid == os.getuid()
     nerdpy("volume", "rm", name)
+
+
+def test_local_driver_tmpfs_and_bind_volumes(nerdpy, seeded_image: str, tmp_path: Path) -> None:
+    tmp_path.chmod(0o755)
+    tv, bv = "tmpv" + uuid.uuid4().hex[:6], "bindv" + uuid.uuid4().hex[:6]
+    nerdpy("volume", "create", "-o", "type=tmpfs", "-o", "device=tmpfs", "-o", "o=size=2m,mode=0755", tv)
+    out = nerdpy("run", "--rm", "-v", f"{tv}:/t", seeded_image, "sh", "-c", "grep ' /t ' /proc/mounts").stdout
+    assert out.startswith("tmpfs /t tmpfs") and "size=2048k" in out
+    host = tmp_path / "dev"
+    host.mkdir()
+    nerdpy("volume", "create", "--opt", "type=none", "--opt", f"device={host}", "--opt", "o=bind", bv)
+    nerdpy("run", "--rm", "-v", f"{bv}:/b", seeded_image, "touch", "/b/through")
+    assert (host / "through").exists() and (host / "through").stat().st_uid == os.getuid()
+    nerdpy("volume", "rm", tv, bv)
+    assert host.is_dir() and (host / "through").exists(), "removing a bind volume leaves its device alone"
+    bad = nerdpy("volume", "create", "-o", "type=none", "-o", f"device={tmp_path}/nope", "-o", "o=bind", "x" + bv,
+                 check=False)
+    assert bad.returncode == 125 and "not an existing directory" in bad.stderr
