@@ -171,9 +171,8 @@ def remove(settings: Settings, ref: str, force: bool) -> list[str]:
 
 def collect_garbage(settings: Settings, store: ImageStore | None = None) -> int:
     """Sweep unreferenced blobs and image snapshots; return bytes freed from the content store."""
-    store = store or open_store(settings)
-    _, freed = store.gc()
-    _gc_snapshots(settings, store)
+    images = store or open_store(settings)
+    _, freed = images.gc(also=lambda: _gc_snapshots(settings, images))
     return freed
 
 

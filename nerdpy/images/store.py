@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from nerdpy.config import Settings
 from nerdpy.content import Descriptor
@@ -319,8 +319,10 @@ class ImageStore:
         with self._gc_lock(fcntl.LOCK_SH):
             yield
 
-    def gc(self) -> tuple[list[str], int]:
-        """Delete every blob no image holds; return (digests removed, bytes freed)."""
+    def gc(self, also: Callable[[], None] | None = None) -> tuple[list[str], int]:
+        """Delete every blob no image holds; return (digests removed, bytes freed).
+
+        `also` runs under the same exclusive gc.lock (the API sweeps snapshots there)."""
         removed: list[str] = []
         freed = 0
         with self._gc_lock(fcntl.LOCK_EX):
@@ -335,6 +337,8 @@ class ImageStore:
                 removed.append(info.digest)
                 freed += info.size
             self.content.prune_ingests(older_than_s=24 * 3600)
+            if also is not None:
+                also()
         return removed, freed
 
     @contextmanager

@@ -250,3 +250,24 @@ def test_disk_full_during_load_leaves_no_partial_blob(tmp_path, busybox_tar):
             subprocess.run(["umount", str(np.data_root)], check=True)
     finally:
         np.cleanup()
+
+
+@requires("runc")
+def test_rmi_refuses_an_image_a_container_uses(fresh_nerdpy, busybox_tar, busybox_built):
+    np = fresh_nerdpy
+    np("load", "-i", busybox_tar)
+    cid = np("create", "--name", "user-of-busybox", "busybox", "true").stdout.strip()
+    result = np("rmi", "busybox", check=False)
+    _one_line_error(result)
+    assert "container user-of-busybox is using its referenced image" in result.stderr
+    assert np("image", "prune", "-a", "-f").stdout == "Total reclaimed space: 0B\n"
+    assert np("rmi", "-f", "busybox").stdout == "Untagged: busybox:latest\n"  # forced: untag, keep the layers
+    assert np("images", "-q", "--no-trunc").stdout.split() == [busybox_built.id]
+    np("rm", cid)
+    out = np("image", "prune", "-f").stdout
+    assert f"deleted: {busybox_built.id}" in out
+    assert _blobs(np) == set()
+    snapshots = np.data_root / "snapshots"
+    leftovers = np.unshare("find", snapshots, "-mindepth", "3", "-maxdepth", "3").stdout.split() \
+        if snapshots.exists() else []
+    assert leftovers == [], leftovers
