@@ -119,3 +119,13 @@ def _make_anonymous(np) -> str:
         out = subprocess.run([sys.executable, "-c", code], env=np.env, capture_output=True, text=True, check=True)
         return out.stdout.strip()
     return np("unshare", sys.executable, "-c", code).stdout.strip()
+
+
+def test_concurrent_creates_of_one_volume(nerdpy) -> None:
+    name = _name("race")
+    procs = [nerdpy.popen("volume", "create", name) for _ in range(6)]
+    outs = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 6, outs
+    assert all(out == f"{name}\n" for out, _ in outs)
+    assert nerdpy("volume", "ls", "-q", "-f", f"name={name}").stdout.split() == [name]
+    nerdpy("volume", "rm", name)

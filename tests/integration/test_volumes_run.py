@@ -123,3 +123,19 @@ def test_local_driver_tmpfs_and_bind_volumes(nerdpy, seeded_image: str, tmp_path
     bad = nerdpy("volume", "create", "-o", "type=none", "-o", f"device={tmp_path}/nope", "-o", "o=bind", "x" + bv,
                  check=False)
     assert bad.returncode == 125 and "not an existing directory" in bad.stderr
+
+
+def test_volumes_from_by_name(nerdpy, seeded_image: str) -> None:
+    name = "vf" + uuid.uuid4().hex[:6]
+    src = nerdpy("create", "--name", name, "-v", "/shared", seeded_image, "true").stdout.strip()
+    nerdpy("start", "-a", src)
+    nerdpy("run", "--rm", "--volumes-from", name, seeded_image, "sh", "-c", "echo via > /shared/f")
+    out = nerdpy("run", "--rm", "--volumes-from", f"{name}:ro", seeded_image, "sh", "-c",
+                 "cat /shared/f; touch /shared/g 2>/dev/null || echo ro").stdout
+    assert out == "via\nro\n"
+    missing = nerdpy("run", "--rm", "--volumes-from", "no-such-container", seeded_image, "true", check=False)
+    assert missing.returncode == 125 and "no-such-container" in missing.stderr
+    before = set(nerdpy("volume", "ls", "-q").stdout.split())
+    nerdpy("rm", "-v", src)
+    # Its two anonymous volumes (/shared and the image's /var/seed) go with it.
+    assert len(before - set(nerdpy("volume", "ls", "-q").stdout.split())) == 2
