@@ -179,22 +179,42 @@ class Nerdpy:
     def unshare(self, *cmd: Any, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run a host command inside the rootless namespace (plain command as root)."""
         if IS_ROOT:
-            return subprocess.run(list(map(str, cmd)), capture_output=True, text=True, check=check)
+            return subprocess.run(list(map(str, cmd)), capture_output=True, text=True, check=check, timeout=120)
         return self("unshare", *cmd, check=check)
 
     def cleanup(self) -> None:
-        """Stop containers, drop the store (owned by subuids when rootless), kill the holder."""
+        """Stop containers, drop the store (owned by subuids when rootless), kill the holder.
+
+        Belt and braces: whatever `rm -f` left behind (runc containers, shims) is
+        removed too, so one broken test cannot leak processes into the next session.
+        """
         holder = _holder_pid(self.runtime_root / "holder.pid")
         if self.data_root.exists():
             ids = self("ps", "-aq", check=False, timeout=60)
             if ids.returncode == 0 and ids.stdout.split():
                 self("rm", "-f", *ids.stdout.split(), check=False, timeout=120)
-            if not IS_ROOT:
-                self("unshare", "rm", "-rf", str(self.data_root), str(self.runtime_root), check=False, timeout=120)
-            shutil.rmtree(self.data_root, ignore_errors=True)
+        self._force_remove_leftovers()
+        if not IS_ROOT and self.data_root.exists():
+            self("unshare", "rm", "-rf", str(self.data_root), str(self.runtime_root), check=False, timeout=120)
+        shutil.rmtree(self.data_root, ignore_errors=True)
         if holder is not None:
             _kill(holder)
         shutil.rmtree(self.data_root.parent, ignore_errors=True)
+
+    def _force_remove_leftovers(self) -> None:
+        runc_root = self.runtime_root / "runc"
+        leftovers = sorted(p.name for p in runc_root.iterdir()) if runc_root.is_dir() else []
+        for cid in leftovers:
+            self.unshare("runc", "--root", runc_root, "delete", "--force", cid, check=False)
+        marker = str(self.runtime_root).encode()
+        for pidfile in self.runtime_root.glob("shims/*/shim.pid"):
+            pid = _holder_pid(pidfile)
+            try:
+                alive_shim = pid is not None and marker in Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                alive_shim = False
+            if alive_shim:
+                _kill(pid)
 
 
 def _holder_pid(pidfile: Path) -> int | None:
