@@ -73,7 +73,9 @@ class AttachServer:
             os.umask(old)
         sock.listen(1)
         self._console = sock
-        return os.path.join(os.getcwd(), CONSOLE_NAME) if len(os.getcwd()) < 90 else CONSOLE_NAME
+        # runc chdirs into the bundle, so the path must be absolute; through our
+        # cwd's magic link it also stays far below sun_path's 108 bytes.
+        return f"/proc/{os.getpid()}/cwd/{CONSOLE_NAME}"
 
     def accept_console(self) -> None:
         """Receive the pty master runc sends over the console socket (SCM_RIGHTS)."""

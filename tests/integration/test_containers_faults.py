@@ -1,0 +1,168 @@
+"""Faults and concurrency: dead shims, killed CLIs, fd leaks, restart policies,
+concurrent runs, terminals."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+pytestmark = [pytest.mark.integration, pytest.requires("runc", "newuidmap", "busybox")]
+
+
+def _name(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def _inspect(nerdpy, name: str) -> dict:
+    return json.loads(nerdpy("inspect", name).stdout)[0]
+
+
+def _wait_for(predicate, timeout: float = 15.0) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+def _shim_pid(nerdpy, cid: str) -> int:
+    state = json.loads((nerdpy.data_root / "containers" / cid / "state.json").read_text())
+    return int(state["shim_pid"])
+
+
+def test_twenty_concurrent_detached_runs(nerdpy, busybox_image):
+    label = f"batch={uuid.uuid4().hex[:8]}"
+
+    def one(_: int) -> subprocess.CompletedProcess:
+        return nerdpy("run", "-d", "-l", label, busybox_image, "sleep", "30", check=False, timeout=120)
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(one, range(20)))
+    assert [r.returncode for r in results] == [0] * 20, [r.stderr for r in results if r.returncode]
+    ids = {r.stdout.strip() for r in results}
+    assert len(ids) == 20
+    rows = nerdpy("ps", "--filter", f"label={label}", "--format", "{{.Names}} {{.State}}").stdout.splitlines()
+    assert len(rows) == 20 and len({r.split()[0] for r in rows}) == 20
+    assert all(r.endswith("running") for r in rows)
+    nerdpy("rm", "-f", *ids, timeout=120)
+    assert nerdpy("ps", "-aq", "--filter", f"label={label}").stdout.strip() == ""
+
+
+def test_concurrent_same_name_has_one_winner(nerdpy, busybox_image):
+    name = _name("race")
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        results = list(pool.map(lambda _: nerdpy("create", "--name", name, busybox_image, "true", check=False),
+                                range(5)))
+    assert sorted(r.returncode for r in results) == [0, 125, 125, 125, 125]
+    nerdpy("rm", name)
+
+
+def test_dead_shim_reads_as_exited_137_and_is_removable(nerdpy, busybox_image):
+    name = _name("deadshim")
+    cid = nerdpy("run", "-d", "--name", name, busybox_image, "sleep", "60").stdout.strip()
+    os.kill(_shim_pid(nerdpy, cid), signal.SIGKILL)
+    _wait_for(lambda: _inspect(nerdpy, name)["State"]["Status"] == "exited")
+    assert _inspect(nerdpy, name)["State"]["ExitCode"] == 137
+    assert "Exited (137)" in nerdpy("ps", "-a", "--filter", f"name={name}").stdout
+    nerdpy("rm", "-f", name)
+    assert not (nerdpy.data_root / "containers" / cid).exists()
+
+
+def test_container_survives_cli_and_killed_cli_is_cleaned(nerdpy, busybox_image):
+    label = f"killed={uuid.uuid4().hex[:8]}"
+    for delay in (0.05, 0.3, 0.6):
+        proc = nerdpy.popen("run", "-d", "-l", label, busybox_image, "sleep", "30")
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    ids = nerdpy("ps", "-aq", "--no-trunc", "--filter", f"label={label}").stdout.split()
+    if ids:
+        nerdpy("rm", "-f", *ids, timeout=120)
+    assert nerdpy("ps", "-aq", "--filter", f"label={label}").stdout.strip() == ""
+    for cid in ids:
+        assert not (nerdpy.data_root / "containers" / cid).exists()
+
+
+def test_no_fd_leaks_into_shim_or_container(nerdpy, busybox_image):
+    name = _name("fds")
+    cid = nerdpy("run", "-d", "--name", name, busybox_image, "sleep", "60").stdout.strip()
+    pid = _inspect(nerdpy, name)["State"]["Pid"]
+    inside = nerdpy("exec", name, "ls", "/proc/1/fd").stdout.split()
+    assert sorted(inside) == ["0", "1", "2"]
+    listing = nerdpy.unshare("ls", "-l", f"/proc/{_shim_pid(nerdpy, cid)}/fd").stdout
+    targets = [line.split(" -> ", 1)[1] for line in listing.splitlines() if " -> " in line]
+    allowed = ("/dev/null", "pipe:", "socket:", f"{cid}-json.log", "anon_inode:")
+    leaked = [t for t in targets if not any(a in t for a in allowed)]
+    assert leaked == []
+    assert not any("meta.db" in t or ".lock" in t for t in targets)
+    assert pid > 0
+    nerdpy("rm", "-f", name)
+
+
+def test_restart_on_failure_with_backoff(nerdpy, busybox_image):
+    name = _name("restart")
+    nerdpy("run", "-d", "--name", name, "--restart", "on-failure:2", busybox_image, "sh", "-c", "echo run; exit 3")
+    _wait_for(lambda: _inspect(nerdpy, name)["State"]["Status"] == "exited")
+    data = _inspect(nerdpy, name)
+    assert data["RestartCount"] == 2 and data["State"]["ExitCode"] == 3
+    assert nerdpy("logs", name).stdout == "run\n" * 3
+    assert nerdpy("run", "--rm", "--restart", "always", busybox_image, "true", check=False).returncode == 125
+    nerdpy("rm", name)
+
+
+def test_restart_always_stays_stopped_after_stop(nerdpy, busybox_image):
+    name = _name("always")
+    nerdpy("run", "-d", "--name", name, "--restart", "always", busybox_image, "sleep", "60")
+    nerdpy("stop", "-t", "0", name)
+    time.sleep(0.5)
+    assert _inspect(nerdpy, name)["State"]["Status"] == "exited"
+    nerdpy("start", name)
+    assert _inspect(nerdpy, name)["State"]["Status"] == "running"
+    nerdpy("rm", "-f", name)
+
+
+def test_kill_signal_and_wait(nerdpy, busybox_image):
+    name = _name("kill")
+    nerdpy("run", "-d", "--name", name, "--init", busybox_image, "sleep", "60")
+    nerdpy("kill", "-s", "TERM", name)
+    assert nerdpy("wait", name, timeout=20).stdout.strip() == "143"
+    assert nerdpy("kill", name, check=False).returncode != 0
+    nerdpy("rm", name)
+
+
+def test_tty_gives_a_real_terminal(nerdpy, busybox_image):
+    master, slave = os.openpty()
+    proc = subprocess.Popen(nerdpy.argv("run", "--rm", "-it", busybox_image, "sh", "-c", "[ -t 0 ] && echo is-a-tty; exit 5"),
+                            stdin=slave, stdout=slave, stderr=slave, env=nerdpy.env, cwd="/tmp")
+    os.close(slave)
+    output = b""
+    try:
+        proc.wait(timeout=30)
+    finally:
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            output += chunk
+        os.close(master)
+    assert b"is-a-tty" in output
+    assert proc.returncode == 5
+
+
+def test_attach_and_start_attach(nerdpy, busybox_image):
+    name = _name("att")
+    nerdpy("create", "--name", name, busybox_image, "sh", "-c", "echo from-start; exit 2")
+    result = nerdpy("start", "-a", name, check=False)
+    assert result.returncode == 2 and result.stdout == "from-start\n"
+    nerdpy("rm", name)
