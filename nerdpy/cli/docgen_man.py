@@ -99,6 +99,23 @@ def _files() -> list[str]:
     return lines
 
 
+def _configuration() -> list[str]:
+    """The precedence sentence and the key block of nerdpy.config's docstring."""
+    import nerdpy.config
+
+    doc = nerdpy.config.__doc__ or ""
+    intro, _, keys = doc.partition("::")
+    lines = [".SH CONFIGURATION"]
+    paras = [" ".join(p.split()) for p in intro.strip().split("\n\n")[1:]]
+    for i, para in enumerate(paras):  # developer asides (about `Settings`) stay out of the man page
+        kept = ". ".join(s.rstrip(".") for s in para.split(". ") if "`" not in s)
+        lines += [esc(kept + (":" if i == len(paras) - 1 else ".")), ".PP"]
+    lines += ["Default file: \\fI$XDG_CONFIG_HOME/nerdpy/config.toml\\fR (root: \\fI/etc/nerdpy/config.toml\\fR),"
+              " or \\fB$NERDPY_CONFIG\\fR.", ".PP", ".nf", ".RS 2"]
+    lines += [esc(line.strip()) for line in keys.strip("\n").split("\n") if line.strip()]
+    return lines + [".RE", ".fi"]
+
+
 def _see_also(cmd: "Cmd", parents: list[str]) -> list[str]:
     pages = [p for p in parents if p != cmd.page] + [s.page for s in cmd.subcommands]
     return [".SH SEE ALSO", ", ".join(f"\\fB{esc(p)}\\fR(1)" for p in pages)] if pages else []
@@ -114,7 +131,8 @@ def render_page(cmd: "Cmd", parents: list[str], root_options: tuple["Opt", ...])
     lines += _commands(cmd)
     lines += _options("OPTIONS" if cmd.path else "GLOBAL OPTIONS", cmd.options)
     if not cmd.path:
-        lines += _table("ENVIRONMENT", ENVIRONMENT) + _files() + _table("EXIT STATUS", EXIT_STATUS)
+        lines += _configuration() + _table("ENVIRONMENT", ENVIRONMENT) + _files()
+        lines += _table("EXIT STATUS", EXIT_STATUS)
     elif root_options:
         lines += [".SH GLOBAL OPTIONS", "See \\fBnerdpy\\fR(1): " + ", ".join(
             f"\\fB{esc(o.names[-1])}\\fR" for o in root_options) + "."]
