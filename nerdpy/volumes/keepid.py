@@ -88,3 +88,18 @@ def apply_keep_id(spec: dict[str, Any], settings: "Settings", holder: "IdMapping
         for mount in spec.get("mounts", []):
             if mount.get("destination") == "/sys" and mount.get("type") == "sysfs":
                 mount.update(type="none", source="/sys", options=["rbind", "nosuid", "noexec", "nodev", "ro"])
+
+
+def holder_id(ranges: list[dict[str, int]], container_id: int) -> int:
+    """The holder-namespace id that container id `container_id` maps to."""
+    for r in ranges:
+        if r["containerID"] <= container_id < r["containerID"] + r["size"]:
+            return r["hostID"] + container_id - r["containerID"]
+    raise InvalidArgument(f"id {container_id} is not mapped in the keep-id user namespace")
+
+
+def keep_id_owner(settings: "Settings", uid: int, gid: int, holder: "IdMapping | None" = None) -> tuple[int, int]:
+    """What to pass to `populate` for a keep-id container whose user is
+    uid:gid: the ids as seen from the holder namespace (`:U` chowns there)."""
+    uids, gids = keep_id_mappings(settings, holder)
+    return holder_id(uids, uid), holder_id(gids, gid)

@@ -63,7 +63,13 @@ def _helper(job: dict[str, Any]) -> int:
     mounts = resolve_mounts(settings, cid, job.get("v", []), job.get("mount", []), job.get("tmpfs", []),
                             job.get("image_volumes", {}), job.get("volumes_from", []))
     uid, gid = job.get("user", (0, 0))
-    populate(mounts, Path(job["rootfs"]), uid, gid)
+    owner = (uid, gid)
+    if job.get("keep_id") and settings.rootless:
+        from nerdpy.volumes.keepid import keep_id_owner, keep_id_user
+
+        uid, gid = keep_id_user(settings)
+        owner = keep_id_owner(settings, uid, gid)
+    populate(mounts, Path(job["rootfs"]), *owner)
     spec = _base_spec(job["rootfs"], job["args"], uid, gid)
     spec["mounts"] += [to_oci(m) for m in mounts]
     if job.get("host_network"):
@@ -263,3 +269,15 @@ def test_volumes_from_shares_mounts_and_mode(runner: Runner, tmp_path: Path) -> 
     assert out.split() == ["one", "readonly", "bind"]
     runner.release("d" + name, True)
     runner.release(src, True)
+
+
+@requires("rootless")
+def test_keep_id_with_U_gives_the_mount_back_to_the_user(runner: Runner, nerdpy, tmp_path: Path) -> None:
+    host = tmp_path / "ws"
+    host.mkdir()
+    (host / "f").write_text("x")
+    nerdpy("unshare", "chown", "-R", "5:5", str(host))  # now a subordinate id's, as a container's user would leave it
+    assert host.stat().st_uid == _subuid_of(5)
+    out = runner.run("stat", "-c", "%u", "/ws/f", v=[f"{host}:/ws:U"], keep_id=True, host_network=True)
+    assert out.split() == [str(os.getuid())]
+    assert (host / "f").stat().st_uid == os.getuid() and host.stat().st_gid == os.getgid()

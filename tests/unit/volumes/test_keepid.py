@@ -80,3 +80,17 @@ def test_apply_keep_id(tmp_path: Path) -> None:
     assert own["mounts"][0]["type"] == "sysfs", "a new netns is owned by the new userns: sysfs works"
     assert own["process"]["user"] == {"uid": 0, "gid": 0}
     assert [ns["type"] for ns in own["linux"]["namespaces"]].count("user") == 1
+
+
+def test_keep_id_owner_translates_container_ids(tmp_path: Path) -> None:
+    from nerdpy.volumes.keepid import keep_id_owner
+
+    user = Settings(layout=Layout(tmp_path, tmp_path, tmp_path), rootless=True, host_uid=1001, host_gid=1001)
+    holder = IdMapping(uids=(IdRange(0, 1001, 1), IdRange(1, 100000, 65536)),
+                       gids=(IdRange(0, 1001, 1), IdRange(1, 100000, 65536)))
+    assert keep_id_owner(user, 1001, 1001, holder) == (0, 0), "the user itself is the holder's root"
+    assert keep_id_owner(user, 0, 0, holder) == (1, 1)
+    assert keep_id_owner(user, 1000, 5, holder) == (1001, 6)
+    assert keep_id_owner(user, 2000, 2000, holder) == (2000, 2000)
+    with pytest.raises(InvalidArgument):
+        keep_id_owner(user, 70000, 0, holder)
