@@ -61,6 +61,10 @@ class RegistryClient:
         self.session = requests.Session()
         self.session.trust_env = False  # no .netrc leaks, no env proxies (CVE-2024-47081)
         self.session.verify = not endpoint.insecure
+        if endpoint.insecure:  # chosen by the user (or loopback): no per-request warning on stderr
+            import urllib3
+
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         adapter = requests.adapters.HTTPAdapter(pool_connections=2, pool_maxsize=pool, max_retries=0)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
@@ -68,6 +72,7 @@ class RegistryClient:
         self.auth = Authorizer(self.session, creds, endpoint.insecure)
         self._scheme = endpoint.scheme
         self._scheme_lock = threading.Lock()
+        self._switched = False
 
     @property
     def base_url(self) -> str:
@@ -97,6 +102,8 @@ class RegistryClient:
                 auth = self.auth.answer(challenge, scopes)
                 answered = True
                 continue
+            if resp.status_code == 400 and self._speaks_only_tls(resp, path):
+                continue
             if resp.status_code in _TRANSIENT and replayable and attempt < self.attempts:
                 resp.close()
                 time.sleep(self._delay(attempt, resp.headers.get("Retry-After")))
@@ -117,19 +124,47 @@ class RegistryClient:
             return self.session.request(method, url, headers=hdrs, data=data, stream=stream, params=params,
                                         timeout=self.timeout, allow_redirects=method in ("GET", "HEAD"))
         except requests.exceptions.SSLError as exc:
-            if self.endpoint.insecure and "://" not in path and url.startswith("https://"):
-                with self._scheme_lock:
-                    self._scheme = "http"  # the server speaks plain HTTP: allowed for insecure hosts
-                return None
+            if self._may_switch(path, url, "https"):
+                return None  # the server speaks plain HTTP: allowed for insecure hosts
             raise Unavailable(f"TLS failure talking to {self.endpoint.name}: {_reason(exc)}",
                               hint="for a registry without valid TLS use --insecure-registry") from None
         except (requests.ConnectionError, requests.Timeout) as exc:
+            refused = "Connection refused" in str(exc)
+            if not refused and self._may_switch(path, url, "http"):
+                return None  # a loopback registry that only speaks TLS
             if attempt < self.attempts and replayable:
                 time.sleep(self._delay(attempt, None))
                 return None
             raise Unavailable(f"cannot reach registry {self.endpoint.name}: {_reason(exc)}") from None
         except requests.RequestException as exc:
             raise Unavailable(f"request to registry {self.endpoint.name} failed: {_reason(exc)}") from None
+
+    def _speaks_only_tls(self, resp: Any, path: str) -> bool:
+        """Go's answer to plain HTTP on a TLS port: "Client sent an HTTP request to an HTTPS server"."""
+        if not self.endpoint.insecure or not resp.url.startswith("http://"):
+            return False
+        try:
+            head = resp.raw.read(256, decode_content=True)
+        except Exception:  # only a hint; the 400 stands
+            return False
+        if b"HTTPS server" not in head:
+            resp._content, resp._content_consumed = head, True
+            return False
+        resp.close()
+        return self._may_switch(path, resp.url, "http")
+
+    def _may_switch(self, path: str, url: str, failed_scheme: str) -> bool:
+        """Insecure endpoints only: switch scheme once after a protocol mismatch."""
+        if not self.endpoint.insecure or "://" in path or not url.startswith(failed_scheme + "://"):
+            return False
+        with self._scheme_lock:
+            if self._switched and self._scheme != failed_scheme:
+                return True  # another thread switched already: retry with the new scheme
+            if self._switched:
+                return False
+            self._switched = True
+            self._scheme = "http" if failed_scheme == "https" else "https"
+        return True
 
     def _delay(self, attempt: int, retry_after: str | None) -> float:
         if retry_after and retry_after.isdigit():
@@ -139,7 +174,7 @@ class RegistryClient:
     def _error(self, resp: Any, what: str) -> NerdpyError:
         status = resp.status_code
         try:
-            body = resp.raw.read(MAX_ERROR_BODY, decode_content=True)
+            body = resp._content if resp._content_consumed else resp.raw.read(MAX_ERROR_BODY, decode_content=True)
         except Exception:  # the body is only decoration for the message
             body = b""
         finally:

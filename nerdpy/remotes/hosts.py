@@ -2,7 +2,8 @@
 
 HTTPS with verification is the default. Plain HTTP (and unverified TLS) is
 allowed only for loopback registries (localhost, 127.0.0.0/8, ::1; Docker treats
-them as insecure implicitly) and for registries listed as insecure.
+them as insecure implicitly; nerdpy tries HTTP first there) and for registries
+listed as insecure (HTTPS without verification first, HTTP if the server speaks it).
 """
 
 from __future__ import annotations
@@ -67,6 +68,10 @@ def endpoint_for(name: str, insecure_registries: Iterable[str] = ()) -> Endpoint
     if name in (DOCKER_HUB, "index.docker.io", "registry-1.docker.io"):
         return Endpoint(DOCKER_HUB, DOCKER_HUB_API)
     split_host(name)  # validates
+    if is_loopback(name):
+        # Loopback traffic cannot be intercepted off-host: plain HTTP first (no TLS set-up
+        # cost), HTTPS when the server turns out to speak only TLS.
+        return Endpoint(name, name, "http", True)
     return Endpoint(name, name, "https", is_insecure(name, insecure_registries))
 
 

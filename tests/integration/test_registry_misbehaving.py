@@ -274,3 +274,54 @@ def test_two_concurrent_pulls_both_succeed_with_one_copy(fresh_nerdpy, images, f
     blobs = list((np.data_root / "content" / "blobs" / "sha256").iterdir())
     assert len([b for b in blobs if b.name == layer.digest.split(":")[1]]) == 1
     assert not ingest_files(np)
+
+
+def _host_ip() -> str:
+    """A non-loopback address of this host (plain HTTP there is not implicitly allowed)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.connect(("192.0.2.123", 9))  # no packet is sent: this only picks the source address
+        address = sock.getsockname()[0]
+    assert not address.startswith("127."), "this host has no non-loopback IPv4 address"
+    return address
+
+
+def test_https_by_default_and_insecure_registry_flag(nerdpy, images):
+    reg = FakeRegistry(host=_host_ip()).start()
+    try:
+        reg.add("lan/app", "v1", small_image(images))
+        ref = f"{reg.address}/lan/app:v1"
+        line = one_error_line(nerdpy("pull", ref, check=False))
+        assert "TLS" in line and "--insecure-registry" in line
+        assert not reg.seen, "no plain-HTTP request may reach a registry that is not insecure"
+        out = nerdpy("--insecure-registry", reg.address, "pull", "-q", ref).stdout
+        assert out.strip() == ref
+    finally:
+        reg.stop()
+
+
+def test_foreign_layer_urls_are_never_fetched(nerdpy, images, fake):
+    elsewhere = FakeRegistry().start()
+    try:
+        img = small_image(images)
+        doc = json.loads(img.manifest.data)
+        doc["layers"][0]["mediaType"] = "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"
+        doc["layers"][0]["urls"] = [f"http://{elsewhere.address}/foreign/{img.layers[0].digest}"]
+        body = json.dumps(doc).encode()
+        fake.manifests[("foreign/app", "v1")] = (body, img.manifest.media_type)
+        fake.blobs.update({img.config.digest: img.config.data, img.layers[0].digest: img.layers[0].data})
+        nerdpy("pull", "-q", f"{fake.address}/foreign/app:v1")
+        assert not elsewhere.seen
+        assert fake.requests_for(f"/blobs/{img.layers[0].digest}")
+        # Not in the registry either: a clean error, still without touching the URL.
+        other = small_image(images)
+        doc2 = json.loads(other.manifest.data)
+        doc2["layers"][0]["mediaType"] = doc["layers"][0]["mediaType"]
+        doc2["layers"][0]["urls"] = [f"http://{elsewhere.address}/foreign/{other.layers[0].digest}"]
+        fake.manifests[("foreign/gone", "v1")] = (json.dumps(doc2).encode(), other.manifest.media_type)
+        fake.blobs[other.config.digest] = other.config.data
+        line = one_error_line(nerdpy("pull", f"{fake.address}/foreign/gone:v1", check=False))
+        assert "not found" in line and not elsewhere.seen
+    finally:
+        elsewhere.stop()

@@ -142,3 +142,25 @@ def test_connection_refused_is_unavailable():
     client = RegistryClient(Endpoint("x", f"127.0.0.1:{port}", "http", True), backoff=0.01)
     with pytest.raises(Unavailable, match="connection refused"):
         client.ping()
+
+
+def test_loopback_registry_that_only_speaks_tls(tmp_path):
+    """Loopback starts with plain HTTP; a TLS-only server makes the client switch to HTTPS."""
+    import ssl
+    import subprocess
+
+    from nerdpy.remotes.hosts import endpoint_for
+
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj",
+                    "/CN=localhost", "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    reg = FakeRegistry().start()
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    reg.server.socket = ctx.wrap_socket(reg.server.socket, server_side=True)
+    try:
+        client = RegistryClient(endpoint_for(reg.address), backoff=0.01)
+        client.ping()
+        assert client.base_url.startswith("https://")
+    finally:
+        reg.stop()

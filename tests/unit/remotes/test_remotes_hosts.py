@@ -47,3 +47,8 @@ def test_split_host_and_bad_port():
     ("http://127.0.0.1:5000/", "127.0.0.1:5000"), ("reg.example/path", "reg.example")])
 def test_registry_from_server(server, expected):
     assert registry_from_server(server) == expected
+
+
+def test_loopback_tries_plain_http_first_others_https():
+    assert endpoint_for("127.0.0.1:5000").scheme == "http"
+    assert endpoint_for("reg.lan:5000", ["reg.lan:5000"]).scheme == "https"
