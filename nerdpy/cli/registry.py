@@ -71,8 +71,10 @@ GROUPS: dict[str, dict[str, Entry]] = {
     "volume": {
         "create": Entry(_C + "volume:create", "Create a volume"),
         "ls": Entry(_C + "volume:ls", "List volumes"),
+        "list": Entry(_C + "volume:ls", "List volumes"),
         "inspect": Entry(_C + "volume:inspect", "Display detailed information on one or more volumes"),
         "rm": Entry(_C + "volume:rm", "Remove one or more volumes"),
+        "remove": Entry(_C + "volume:rm", "Remove one or more volumes"),
         "prune": Entry(_C + "volume:prune", "Remove unused local volumes"),
     },
     "system": {
