@@ -94,7 +94,8 @@ def _check_binds(requests: Sequence[MountRequest]) -> None:
 
 def _materialise(store: "VolumeStore", request: MountRequest) -> RuntimeMount:
     if request.kind == KIND_TMPFS:
-        return RuntimeMount(request.target, MOUNT_TMPFS, "tmpfs", tmpfs_mount_options(request.tmpfs_options))
+        extra = ("ro",) if request.read_only else ()
+        return RuntimeMount(request.target, MOUNT_TMPFS, "tmpfs", tmpfs_mount_options(request.tmpfs_options + extra))
     if request.kind == KIND_BIND:
         if request.create_host_path and not os.path.exists(request.source):
             try:

@@ -132,3 +132,8 @@ def test_volume_create_conflicting_options(settings: Settings) -> None:
         store.create("optv", options={"type": "tmpfs", "device": "tmpfs", "o": "size=1m"})
     with pytest.raises(InvalidArgument, match="invalid option key"):
         store.create("other", options={"bogus": "1"})
+
+
+def test_readonly_tmpfs_mount(settings: Settings) -> None:
+    (m,) = resolve_mounts(settings, "c1", mount_args=["type=tmpfs,target=/t,readonly"])
+    assert m.options == ("noexec", "nosuid", "nodev", "ro")
