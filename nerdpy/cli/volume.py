@@ -54,14 +54,18 @@ def create(
 
 
 def _row(volume) -> dict:
+    # Docker's `volume ls --format json` keys, all strings (Links/Size only come with `system df -v`).
     return {
-        "Name": volume.name,
+        "Availability": "N/A",
         "Driver": volume.driver,
-        "Scope": "local",
-        "Mountpoint": str(volume.mountpoint),
+        "Group": "N/A",
         "Labels": ",".join(f"{k}={v}" for k, v in sorted(volume.labels.items())),
-        "Links": len(volume.users),
+        "Links": "N/A",
+        "Mountpoint": str(volume.mountpoint),
+        "Name": volume.name,
+        "Scope": "local",
         "Size": "N/A",
+        "Status": "N/A",
     }
 
 
