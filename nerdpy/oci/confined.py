@@ -55,7 +55,8 @@ def read_file(rootfs: str, path: str, max_size: int = MAX_DB_FILE) -> bytes | No
         os.close(root)
 
 
-def makedirs(rootfs: str, path: str, mode: int = 0o755, uid: int = -1, gid: int = -1) -> None:
+def makedirs(rootfs: str, path: str, mode: int = 0o755, uid: int = -1, gid: int = -1,
+             what: str = "working directory") -> None:
     """mkdir -p inside the rootfs (Docker's SetupWorkingDirectory).
 
     Raises InvalidArgument when a component exists and is not a directory.
@@ -69,19 +70,20 @@ def makedirs(rootfs: str, path: str, mode: int = 0o755, uid: int = -1, gid: int 
             if part == ".":
                 continue
             walked += "/" + part
-            current = _step_dir(root, current, walked, part, mode, uid, gid, path)
+            current = _step_dir(root, current, walked, part, mode, uid, gid, path, what)
         os.close(current)
     finally:
         os.close(root)
 
 
-def _step_dir(root: int, parent: int, walked: str, part: str, mode: int, uid: int, gid: int, full: str) -> int:
+def _step_dir(root: int, parent: int, walked: str, part: str, mode: int, uid: int, gid: int, full: str,
+              what: str) -> int:
     try:
         fd = open_in_root(root, walked, os.O_RDONLY | os.O_DIRECTORY)
     except OSError as exc:
         if exc.errno == errno.ENOTDIR:
             os.close(parent)
-            raise InvalidArgument(f"cannot use {full!r} as working directory: {walked} is not a directory") from None
+            raise InvalidArgument(f"cannot use {full!r} as {what}: {walked} is not a directory") from None
         if exc.errno != errno.ENOENT:
             os.close(parent)
             raise
@@ -90,8 +92,12 @@ def _step_dir(root: int, parent: int, walked: str, part: str, mode: int, uid: in
             if uid >= 0 or gid >= 0:
                 os.chown(part, uid, gid, dir_fd=parent, follow_symlinks=False)
         except FileExistsError:
-            pass
-        fd = open_in_root(root, walked, os.O_RDONLY | os.O_DIRECTORY)
+            pass  # a symlink (or a racing mkdir): resolve it in root below
+        try:
+            fd = open_in_root(root, walked, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError as exc:
+            os.close(parent)
+            raise InvalidArgument(f"cannot create {what} {full!r}: {walked}: {exc.strerror}") from None
     os.close(parent)
     return fd
 
@@ -103,7 +109,7 @@ def ensure_mountpoint(rootfs: str, path: str, directory: bool) -> None:
     removed first, so runc's mounts cannot be redirected."""
     rel = _rel(path)
     parent, _, name = rel.rpartition("/")
-    makedirs(rootfs, "/" + parent if parent else "/")
+    makedirs(rootfs, "/" + parent if parent else "/", what="mount point")
     root = open_root(rootfs)
     try:
         pfd = open_in_root(root, parent or ".", os.O_RDONLY | os.O_DIRECTORY)

@@ -20,12 +20,10 @@ def with_args(args: Sequence[str]) -> SpecOption:
 
 
 def merge_env(base: Sequence[str], overrides: Sequence[str]) -> list[str]:
-    """Later entries win by key; order of first appearance kept (Docker's ReplaceOrAppendEnvValues)."""
+    """Later entries win by key, replacing in place (Docker's ReplaceOrAppendEnvValues)."""
     out: dict[str, str] = {}
     for item in list(base) + list(overrides):
-        key = item.partition("=")[0]
-        out.pop(key, None)
-        out[key] = item
+        out[item.partition("=")[0]] = item
     return list(out.values())
 
 
