@@ -11,17 +11,16 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
-import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Callable
 
 from nerdpy.content import Descriptor
-from nerdpy.errors import DataCorrupted, InvalidArgument, NotFound
+from nerdpy.errors import DataCorrupted, InvalidArgument, NotFound, PermissionDenied
 from nerdpy.images import manifest as mf
-from nerdpy.images.archive_source import Source, open_source
+from nerdpy.images.archive_source import DirSource, Source
+from nerdpy.images.archive_stream import StreamedTar
 from nerdpy.images.layers import digest_layer, layer_media_type
 from nerdpy.images.platform import Platform
 from nerdpy.images.store import Image, ImageStore
@@ -41,23 +40,36 @@ class Loaded:
 
 
 def load_path(store: ImageStore, path: Path, platform: Platform | None = None) -> list[Loaded]:
-    source = open_source(path)
+    """Load from an OCI layout / extracted archive directory, or an archive file."""
+    if path.is_dir():
+        return _load_guarded(store, lambda: DirSource(path), platform)
     try:
-        with store.ingest_guard():
-            return _load(store, source, platform)
-    finally:
-        source.close()
+        f = open(path, "rb")
+    except FileNotFoundError:
+        raise NotFound(f"open {path}: no such file or directory") from None
+    except PermissionError:
+        raise PermissionDenied(f"open {path}: permission denied") from None
+    with f:
+        return load_stream(store, f, platform)
 
 
 def load_stream(store: ImageStore, stream: BinaryIO, platform: Platform | None = None) -> list[Loaded]:
-    """Spool a stream (stdin) next to the content store, then load it: tars need random access."""
-    store.content.ingest.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=store.content.ingest, prefix="load-", suffix=".tar") as spool:
-        shutil.copyfileobj(stream, spool, 1 << 20)
-        spool.flush()
-        if spool.tell() == 0:
-            raise InvalidArgument("no image archive on standard input", hint="use -i FILE or pipe a tar in")
-        return load_path(store, Path(spool.name), platform)
+    """Load an archive read once from `stream` (a file or stdin; compressed or not)."""
+    return _load_guarded(store, lambda: StreamedTar(store.content, stream), platform)
+
+
+def _load_guarded(store: ImageStore, make_source: Callable[[], Any], platform: Platform | None) -> list[Loaded]:
+    try:
+        with store.ingest_guard():
+            source = make_source()
+            try:
+                return _load(store, source, platform)
+            finally:
+                source.close()
+    except BaseException:
+        # Blobs stored for an image that was refused: sweep them now if nobody is busy.
+        store.gc(wait=False)
+        raise
 
 
 def _load(store: ImageStore, source: Source, platform: Platform | None) -> list[Loaded]:
@@ -178,11 +190,15 @@ def _load_docker(store: ImageStore, source: Source, platform: Platform | None) -
 def _docker_layer(store: ImageStore, source: Source, path: str, diff_id: str) -> Descriptor:
     if not source.exists(path):
         raise DataCorrupted(f"archive lacks layer {path}")
-    with store.content.writer(f"load-{uuid.uuid4().hex}") as writer, source.open(path) as f:
-        digests = digest_layer(f, writer.write)
-        if digests.diff_id != diff_id:
-            raise DataCorrupted(f"layer {path} has diff ID {digests.diff_id}, its config says {diff_id}")
-        writer.commit()
+    known = getattr(source, "digests", lambda _: None)(path)
+    if known is not None:  # already in the content store, hashed while the archive was read
+        digests = known
+    else:
+        with store.content.writer(f"load-{uuid.uuid4().hex}") as writer, source.open(path) as f:
+            digests = digest_layer(f, writer.write)
+            writer.commit()
+    if digests.diff_id != diff_id:
+        raise DataCorrupted(f"layer {path} has diff ID {digests.diff_id}, its config says {diff_id}")
     return Descriptor(layer_media_type(digests.compression), digests.digest, digests.size)
 
 

@@ -188,8 +188,13 @@ class _Fetcher:
             raise Unavailable(f"download of {desc.digest} ended early at {w.offset} of {desc.size} bytes")
 
 
-def fetch_all(fetcher: _Fetcher, manifest: mf.Manifest, workers: int) -> None:
-    """Config and layers, in parallel; the first failure cancels the rest."""
+def fetch_all(fetcher: _Fetcher, manifest: mf.Manifest, workers: int,
+              on_layer: Callable[[int], None] | None = None) -> None:
+    """Config and layers, in parallel; the first failure cancels the rest.
+
+    `on_layer(k)` runs in this thread as soon as the config and layers 0..k are
+    stored, in order, while later layers still download (pipelined unpack).
+    """
     for layer in manifest.layers:
         if not fetcher.store.has(layer.digest):
             fetcher.progress(Progress(short_id(layer.digest), "Waiting", 0, layer.size))
@@ -197,8 +202,13 @@ def fetch_all(fetcher: _Fetcher, manifest: mf.Manifest, workers: int) -> None:
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
         try:
             futures = [pool.submit(fetcher.fetch, desc, show) for desc, show in jobs]
+            if on_layer is not None:
+                futures[0].result()
+                for k, future in enumerate(futures[1:]):
+                    future.result()
+                    on_layer(k)
             done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-        except BaseException:  # Ctrl-C: let the workers stop at their next chunk
+        except BaseException:  # a failure, or Ctrl-C: let the workers stop at their next chunk
             fetcher.cancelled.set()
             raise
         failed = [f for f in done if f.exception() is not None]
@@ -206,6 +216,59 @@ def fetch_all(fetcher: _Fetcher, manifest: mf.Manifest, workers: int) -> None:
             fetcher.cancelled.set()
             wait(futures)
             raise failed[0].exception()  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class _Prefix:
+    """The first layers of an image being pulled: what `unpack` needs to apply them early."""
+
+    id: str
+    layers: list[Descriptor]
+    diff_ids: list[str]
+    chain_ids: list[str]
+    content: ContentStore
+
+
+class _EarlyUnpack:
+    """Unpack layer k while layers k+1.. still download (unpack is idempotent per chain ID)."""
+
+    def __init__(self, settings: Settings, store: ContentStore, manifest: mf.Manifest,
+                 fetcher: _Fetcher) -> None:
+        self.settings = settings
+        self.store = store
+        self.manifest = manifest
+        self.fetcher = fetcher
+        self.unpack = _unpack_function()
+        self.reported: set[str] = set()
+        self._ids: tuple[list[str], list[str]] | None = None
+
+    def __call__(self, k: int) -> None:
+        if self.unpack is None:
+            return
+        if self._ids is None:
+            from nerdpy.images.store import chain_ids
+
+            config = mf.parse_config(self.store.read_bytes(self.manifest.config.digest, mf.CONFIG_MAX))
+            diff_ids = [str(d) for d in config["rootfs"]["diff_ids"]]
+            if len(diff_ids) != len(self.manifest.layers):
+                self.unpack = None  # the image store refuses this image with a clear error
+                return
+            self._ids = (diff_ids, chain_ids(diff_ids))
+        diff_ids, chains = self._ids
+        prefix = _Prefix(self.manifest.config.digest, list(self.manifest.layers[:k + 1]), diff_ids[:k + 1],
+                         chains[:k + 1], self.store)
+        try:
+            self.unpack(self.settings, prefix)
+        except NotImplementedYet:
+            self.unpack = None
+            return
+        self.report(k)
+
+    def report(self, k: int) -> None:
+        layer = self.manifest.layers[k]
+        if layer.digest in self.fetcher.downloaded and layer.digest not in self.reported:
+            self.reported.add(layer.digest)
+            self.fetcher.progress(Progress(short_id(layer.digest), "Pull complete", layer.size, layer.size))
 
 
 def pull(settings: Settings, text: str, platform: Platform | None = None,
@@ -229,14 +292,14 @@ def pull(settings: Settings, text: str, platform: Platform | None = None,
             if image is not None:
                 return PullResult(str(ref), what, resolved.target.digest, image, True)
             fetcher = _Fetcher(client, store, ref.path, progress)
-            fetch_all(fetcher, resolved.manifest, workers)
+            early = _EarlyUnpack(settings, store, resolved.manifest, fetcher)
+            fetch_all(fetcher, resolved.manifest, workers, early)
             image = images.put(str(ref), resolved.target, want)
     finally:
         client.close()
     _unpack(settings, image)
-    for layer in resolved.manifest.layers:
-        if layer.digest in fetcher.downloaded:
-            progress(Progress(short_id(layer.digest), "Pull complete", layer.size, layer.size))
+    for k in range(len(resolved.manifest.layers)):
+        early.report(k)
     return PullResult(str(ref), what, resolved.target.digest, image, False)
 
 
@@ -253,11 +316,18 @@ def _existing(images: Any, store: ContentStore, name: str, resolved: Resolved) -
     return image if all(store.has(d.digest) for d in wanted) else None
 
 
-def _unpack(settings: Settings, image: Any) -> None:
-    """Unpack into snapshots when the snapshots area provides it (pull works without)."""
+def _unpack_function() -> Callable[[Settings, Any], str] | None:
     try:
         from nerdpy.images.unpack import unpack
-    except ImportError:
+    except ImportError:  # the snapshots area may not provide it yet: pull works without
+        return None
+    return unpack
+
+
+def _unpack(settings: Settings, image: Any) -> None:
+    """Unpack into snapshots when the snapshots area provides it (a no-op for early-unpacked layers)."""
+    unpack = _unpack_function()
+    if unpack is None:
         return
     try:
         unpack(settings, image)

@@ -319,13 +319,16 @@ class ImageStore:
         with self._gc_lock(fcntl.LOCK_SH):
             yield
 
-    def gc(self, also: Callable[[], None] | None = None) -> tuple[list[str], int]:
+    def gc(self, also: Callable[[], None] | None = None, wait: bool = True) -> tuple[list[str], int]:
         """Delete every blob no image holds; return (digests removed, bytes freed).
 
-        `also` runs under the same exclusive gc.lock (the API sweeps snapshots there)."""
+        `also` runs under the same exclusive gc.lock (the API sweeps snapshots there);
+        `wait=False` gives up at once when another process holds the lock."""
         removed: list[str] = []
         freed = 0
-        with self._gc_lock(fcntl.LOCK_EX):
+        with self._gc_lock(fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB)) as held:
+            if not held:
+                return [], 0
             marked = {row[0] for row in self.db.query("SELECT DISTINCT digest FROM image_blobs")}
             for info in list(self.content.walk()):
                 if info.digest in marked:
@@ -342,12 +345,17 @@ class ImageStore:
         return removed, freed
 
     @contextmanager
-    def _gc_lock(self, mode: int) -> Iterator[None]:
+    def _gc_lock(self, mode: int) -> Iterator[bool]:
+        """Yields whether the lock is held (False only for a LOCK_NB attempt that lost)."""
         self.locks_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.locks_dir / "gc.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:
-            fcntl.flock(fd, mode)
-            yield
+            try:
+                fcntl.flock(fd, mode)
+            except BlockingIOError:
+                yield False
+                return
+            yield True
         finally:
             os.close(fd)
 

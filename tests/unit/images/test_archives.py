@@ -166,3 +166,28 @@ def test_load_over_an_existing_name_reports_the_old_image(store, tmp_path):
     assert store.get(old.id).dangling and store.get("same:1").id == new.id
     [again] = load_path(store, fx.write_docker_archive(tmp_path / "new.tar", new, ["same:1"]))
     assert again.replaced == ()
+
+
+def test_load_follows_symlinked_layers_and_gzip_files(store, tmp_path):
+    # docker save links a repeated layer to the first copy; the archive may also be gzip'd on disk.
+    layer = fx.busybox_rootfs().tar_bytes()
+    diff_id = fx.sha256(layer)
+    config = fx.canonical_json({"architecture": "amd64", "os": "linux", "config": {},
+                                "rootfs": {"type": "layers", "diff_ids": [diff_id, diff_id]}})
+    manifest = json.dumps([{"Config": fx.sha256(config)[7:] + ".json", "RepoTags": ["twice:1"],
+                            "Layers": ["a/layer.tar", "b/layer.tar"]}]).encode()
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, data in (("a/layer.tar", layer), (fx.sha256(config)[7:] + ".json", config),
+                           ("manifest.json", manifest)):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        link = tarfile.TarInfo("b/layer.tar")
+        link.type, link.linkname = tarfile.SYMTYPE, "../a/layer.tar"
+        tar.addfile(link)
+    (tmp_path / "twice.tar.gz").write_bytes(gzip.compress(buf.getvalue()))
+    [loaded] = load_path(store, tmp_path / "twice.tar.gz")
+    assert loaded.names == ("docker.io/library/twice:1",)
+    assert [x.digest for x in loaded.image.layers] == [diff_id, diff_id]
+    assert len(list(store.content.walk())) == 3  # layer once, config, manifest
