@@ -132,7 +132,9 @@ def chown_tree(root: Path, uid: int, gid: int) -> None:
         os.chown(root, uid, gid)
         for _dirpath, dirnames, filenames, dirfd in os.fwalk(root, follow_symlinks=False):
             for name in dirnames + filenames:
-                os.chown(name, uid, gid, dir_fd=dirfd, follow_symlinks=False)
+                st = os.stat(name, dir_fd=dirfd, follow_symlinks=False)
+                if (st.st_uid, st.st_gid) != (uid, gid):  # every start chowns: skip what is done (and its ctime)
+                    os.chown(name, uid, gid, dir_fd=dirfd, follow_symlinks=False)
     except OSError as exc:
         raise InvalidArgument(
             f"cannot chown {root} to {uid}:{gid} for :U: {exc.strerror}",
