@@ -67,3 +67,20 @@ def test_oci_layout_and_archive_readable(tmp_path):
     assert (bundle / "data/keep").read_text() == "v2\n"
     assert not (bundle / "data/gone").exists()
     assert sorted(p.name for p in (bundle / "opaque").iterdir()) == ["new"]
+
+
+@requires("runc", "userns")
+def test_busybox_image_fixture_runs(nerdpy, busybox_image):
+    out = nerdpy("run", "--rm", busybox_image, "sh", "-c", "echo hi; id -u user; ls -ld /tmp")
+    lines = out.stdout.splitlines()
+    assert lines[0] == "hi" and lines[1] == "1000" and lines[2].startswith("drwxrwxrwt")
+
+
+@requires("runc", "userns")
+def test_dynamic_busybox_resolves_names(nerdpy, tmp_path):
+    """Static busybox cannot resolve names (glibc NSS); the dynamic rootfs can."""
+    img = im.build_image([im.dynamic_busybox_rootfs()])
+    nerdpy("load", "-i", im.write_docker_archive(tmp_path / "dyn.tar", img, ["rig-dynamic:latest"]))
+    out = nerdpy("run", "--rm", "rig-dynamic:latest", "sh", "-c", "wget -q -O- http://localhost:9/ 2>&1; true")
+    assert "Connection refused" in out.stdout, out.stdout  # resolved, then nothing listening
+    nerdpy("rmi", "rig-dynamic:latest", check=False)
