@@ -126,7 +126,8 @@ def list_images(settings: Settings, filters: Iterable[str] = ()) -> list[ImageRo
 
 # -- tag / rmi ----------------------------------------------------------------------
 def tag(settings: Settings, source: str, target: str) -> None:
-    parse(target)  # validate before touching anything
+    if parse(target).digest:  # validate before touching anything
+        raise InvalidArgument(f"refusing to create a tag with a digest reference: {target}")
     open_store(settings).tag(source, target)
 
 

@@ -268,8 +268,10 @@ class ImageStore:
                  manifest_desc.media_type, manifest_desc.size, manifest.config.digest, plat, size,
                  json.dumps(labels or {}), now, now),
             )
+            # Replace, not add: a record re-put with another target must not keep marking the old one.
+            conn.execute("DELETE FROM image_blobs WHERE manifest_digest = ?", (manifest_desc.digest,))
             conn.executemany(
-                "INSERT OR IGNORE INTO image_blobs VALUES (?, ?)", [(manifest_desc.digest, b) for b in sorted(blobs)]
+                "INSERT INTO image_blobs VALUES (?, ?)", [(manifest_desc.digest, b) for b in sorted(blobs)]
             )
             if full_name:
                 self._set_name(conn, full_name, manifest_desc.digest, now)

@@ -154,6 +154,7 @@ def test_prune_dangling_and_all(fresh_nerdpy, busybox_tar, tmp_path):
     (("import", "/etc/hostname", "x:1"), "tar"),
     (("save", "-o", "/nonexistent/dir/x.tar", "nothere"), "No such image"),
     (("images", "--format", "{{.Nope"), "template"),
+    (("tag", "busybox", "x@sha256:" + "a" * 64), "digest"),
 ])
 def test_bad_input_is_one_line(nerdpy, args, needle):
     result = nerdpy(*args, check=False)

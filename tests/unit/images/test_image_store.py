@@ -84,3 +84,14 @@ def test_ambiguous_id_prefix(store, add_image):
         with pytest.raises(Conflict):
             store.get(common)
     assert store.get(a.id[7:7 + len(common) + 1]).id == a.id
+
+
+def test_reput_with_another_target_stops_marking_the_old_one(store, add_image):
+    idx = fx.two_platform_index()
+    via_index = add_image(store, idx, "multi:1")
+    assert via_index.target.digest == idx.digest
+    via_manifest = add_image(store, idx.images[0], "multi:1")  # same platform manifest, now as the target
+    assert via_manifest.manifest_descriptor.digest == via_index.manifest_descriptor.digest
+    removed, _ = store.gc()
+    assert idx.digest in removed  # the index is no longer held by any image
+    assert store.get("multi:1").target.digest == idx.images[0].digest
