@@ -21,7 +21,7 @@ from typing import Any
 from nerdpy.errors import InvalidArgument
 from nerdpy.formatting.gofuncs import FUNCS, NO_VALUE, _err, _lookup, to_text, truth
 
-__all__ = ["render", "table_header", "FUNCS", "to_text"]
+__all__ = ["render", "compile_template", "table_header", "FUNCS", "to_text"]
 
 _ACTION = re.compile(r"\{\{(-\s)?(.*?)(\s-)?\}\}", re.S)
 _TOKEN = re.compile(
@@ -303,12 +303,21 @@ class _Template:
 _CACHE: dict[str, _Template] = {}
 
 
-def render(template: str, data: Any) -> str:
-    """Render `template` (Docker's `--format`) against `data`."""
+def compile_template(template: str) -> None:
+    """Parse `template` now, so a bad `--format` fails even when there is nothing to print."""
+    _compiled(table_header(template)[0])
+
+
+def _compiled(template: str) -> _Template:
     compiled = _CACHE.get(template)
     if compiled is None:
         compiled = _CACHE[template] = _Template(template.replace("\\t", "\t").replace("\\n", "\n"))
-    return compiled.render(data)
+    return compiled
+
+
+def render(template: str, data: Any) -> str:
+    """Render `template` (Docker's `--format`) against `data`."""
+    return _compiled(template).render(data)
 
 
 def table_header(template: str) -> tuple[str, bool]:

@@ -22,6 +22,13 @@ def _settings(cli: CliState):  # -> Settings, inside the rootless namespace
     return cli.settings
 
 
+def _check_format(format: str | None) -> None:
+    if format and format not in ("json", "table"):
+        from nerdpy.formatting.gotemplate import compile_template
+
+        compile_template(format)
+
+
 def _short(image_id: str, no_trunc: bool) -> str:
     return image_id if no_trunc else image_id.split(":", 1)[-1][:12]
 
@@ -36,6 +43,7 @@ def ls(cli: CliState, repository: str | None = None, all: bool = False, quiet: b
     from nerdpy.api import images
     from nerdpy.cli.output import print_rows
 
+    _check_format(format)
     filters = list(filter or [])
     if repository:
         filters.append(f"reference={repository}")
@@ -97,6 +105,7 @@ def rmi(cli: CliState, images_: list[str], force: bool = False, no_prune: bool =
 def inspect(cli: CliState, images_: list[str], format: str | None = None) -> int:
     from nerdpy.api import images
 
+    _check_format(format)
     settings = _settings(cli)
     docs: list[dict[str, Any]] = []
     code = _each(images_, lambda ref: docs.append(images.inspect(settings, ref)))
@@ -115,6 +124,7 @@ def history(cli: CliState, image: str, human: bool = True, no_trunc: bool = Fals
     from nerdpy.api import images
     from nerdpy.cli.output import print_rows
 
+    _check_format(format)
     rows = []
     for entry in images.history(_settings(cli), image):
         created_by = entry["CreatedBy"].replace("\t", " ").replace("\n", " ")

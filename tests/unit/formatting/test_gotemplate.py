@@ -69,3 +69,11 @@ def test_bad_templates_are_one_line_errors(template):
 def test_table_header():
     assert table_header("table {{.ID}}") == ("{{.ID}}", True)
     assert table_header("{{.ID}}") == ("{{.ID}}", False)
+
+
+def test_compile_template_checks_syntax_without_data():
+    from nerdpy.formatting.gotemplate import compile_template
+
+    compile_template("table {{.ID}}\t{{index .RepoTags 0}}")  # valid, even though it would fail on {}
+    with pytest.raises(InvalidArgument):
+        compile_template("{{.Nope")
