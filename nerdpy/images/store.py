@@ -42,7 +42,7 @@ from typing import Any, Callable, Iterable, Iterator
 from nerdpy.config import Settings
 from nerdpy.content import Descriptor
 from nerdpy.content.store import ContentStore
-from nerdpy.errors import Conflict, DataCorrupted, InvalidArgument, NotFound
+from nerdpy.errors import Conflict, DataCorrupted, InvalidArgument, NerdpyError, NotFound
 from nerdpy.images import manifest as mf
 from nerdpy.images.platform import Platform, format_platform, parse_platform
 from nerdpy.metadata import Database, open_database
@@ -145,7 +145,10 @@ class Image:
 
     @property
     def created_ts(self) -> float:
-        return parse_time(self.config.get("created")) or self.stored_at
+        try:
+            return parse_time(self.config.get("created")) or self.stored_at
+        except NerdpyError:  # a damaged config must not break `images` for every other image
+            return self.stored_at
 
     @property
     def short_id(self) -> str:

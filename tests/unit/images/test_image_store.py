@@ -95,3 +95,14 @@ def test_reput_with_another_target_stops_marking_the_old_one(store, add_image):
     removed, _ = store.gc()
     assert idx.digest in removed  # the index is no longer held by any image
     assert store.get("multi:1").target.digest == idx.images[0].digest
+
+
+def test_listing_survives_a_missing_config_blob(store, add_image):
+    img = add_image(store, fx.busybox_image(), "hurt:1")
+    store.content.delete(img.id)
+    [listed] = store.list()
+    assert listed.created_ts == listed.stored_at
+    from nerdpy.errors import NotFound as Missing
+
+    with pytest.raises(Missing):
+        listed.config
