@@ -76,10 +76,12 @@ def _bash_complete(generated: Path, line: str) -> list[str]:
 
 def test_bash_completion(generated):
     assert "volume" in _bash_complete(generated, "nerdpy vol")
-    assert _bash_complete(generated, "nerdpy volume l") == ["ls"]
+    got = _bash_complete(generated, "nerdpy volume l")
+    assert "ls" in got and all(w.startswith("l") for w in got)
     assert "--format" in _bash_complete(generated, "nerdpy info --f")
     # a value flag's argument is skipped, so the subcommand is still recognised
-    assert _bash_complete(generated, "nerdpy --data-root /x volume l") == ["ls"]
+    assert "ls" in _bash_complete(generated, "nerdpy --data-root /x volume l")
+    assert "--data-root" not in _bash_complete(generated, "nerdpy volume ls --")
 
 
 @pytest.mark.parametrize("shell,name", [("zsh", "_nerdpy"), ("fish", "nerdpy.fish")])
