@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import platform as _platform
+import os
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -55,7 +55,7 @@ def parse_platform(text: str) -> Platform:
 
 
 def host_platform() -> Platform:
-    machine = _platform.machine()
+    machine = os.uname().machine
     variant = ""
     if machine.startswith("armv"):
         variant, machine = "v" + machine[4], "arm"

@@ -34,7 +34,6 @@ import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -77,6 +76,8 @@ def parse_time(text: str | None) -> float:
     """RFC 3339 (with nanoseconds, as Go writes it) -> epoch seconds; 0 when absent or bad."""
     if not text:
         return 0.0
+    from datetime import datetime  # not on the `run` hot path unless a time is parsed
+
     text = re.sub(r"(\.\d{6})\d+", r"\1", text.strip()).replace("Z", "+00:00")
     try:
         return datetime.fromisoformat(text).timestamp()
