@@ -28,6 +28,13 @@ nerdpy_open_tun() {
     chmod 0666 /dev/net/tun
 }
 
+# /dev/fuse usable by users (the usual mode on desktop distros; this host ships it 0600):
+# lets CI test the rootless fuse-overlayfs fallback instead of skipping it.
+nerdpy_open_fuse() {
+    [ -e /dev/fuse ] || mknod -m 0666 /dev/fuse c 10 229
+    chmod 0666 /dev/fuse
+}
+
 # Give USER a 65536-id subuid and subgid range after every existing one (keeps an existing one).
 nerdpy_add_subids() {
     local user=$1 uid kind file start
