@@ -62,7 +62,8 @@ def _inherited(
             if mount.type == MOUNT_TMPFS:
                 continue  # Docker shares binds and volumes, not tmpfs
             if read_only is not None:
-                options = tuple(o for o in mount.options if o not in ("ro", "rw")) + ("ro" if read_only else "rw",)
+                options = tuple(o for o in mount.options if o not in ("ro", "rw", "rro"))
+                options += (("ro", "rro") if "rbind" in options and _recursive_ro_supported() else ("ro",)) if read_only else ("rw",)
                 mount = RuntimeMount(**{**mount.to_dict(), "options": options})
             out.append(mount)
     return out
@@ -71,7 +72,8 @@ def _inherited(
 def _bind_options(request: MountRequest, source: str) -> tuple[str, ...]:
     options = ["rbind" if request.recursive else "bind", request.propagation or "rprivate"]
     if request.read_only:
-        options.append("ro")
+        # Docker >= 25: read-only reaches submounts too (runc's "rro": mount_setattr, kernel >= 5.12).
+        options += ["ro", "rro"] if request.recursive and _recursive_ro_supported() else ["ro"]
         try:
             flags = os.statvfs(source).f_flag
         except OSError:
@@ -80,6 +82,14 @@ def _bind_options(request: MountRequest, source: str) -> tuple[str, ...]:
     else:
         options.append("rw")
     return tuple(options)
+
+
+def _recursive_ro_supported() -> bool:
+    release = os.uname().release.split(".")
+    try:
+        return (int(release[0]), int(release[1].split("-")[0])) >= (5, 12)
+    except (IndexError, ValueError):
+        return False
 
 
 def _check_binds(requests: Sequence[MountRequest]) -> None:

@@ -281,3 +281,16 @@ def test_keep_id_with_U_gives_the_mount_back_to_the_user(runner: Runner, nerdpy,
     out = runner.run("stat", "-c", "%u", "/ws/f", v=[f"{host}:/ws:U"], keep_id=True, host_network=True)
     assert out.split() == [str(os.getuid())]
     assert (host / "f").stat().st_uid == os.getuid() and host.stat().st_gid == os.getgid()
+
+
+def test_readonly_bind_is_recursive(runner: Runner, nerdpy, tmp_path: Path) -> None:
+    host = tmp_path / "tree"
+    (host / "sub").mkdir(parents=True)
+    nerdpy.unshare("mount", "-t", "tmpfs", "tmpfs", str(host / "sub"))
+    try:
+        result = runner.job(args=["sh", "-c", "touch /t/sub/x"], v=[f"{host}:/t:ro"])
+        assert result.returncode != 0 and "Read-only file system" in result.stderr + result.stdout
+        writable = runner.run("sh", "-c", "touch /t/sub/x && echo ok", v=[f"{host}:/t"])
+        assert writable == "ok\n"
+    finally:
+        nerdpy.unshare("umount", "-l", str(host / "sub"), check=False)

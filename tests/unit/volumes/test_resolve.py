@@ -119,7 +119,7 @@ def test_readonly_bind_repeats_locked_flags(settings: Settings, monkeypatch: pyt
 
     monkeypatch.setattr(resolve_mod.os, "statvfs", lambda path: Flags)
     (m,) = resolve_mounts(settings, "c1", mount_args=["type=bind,source=/proc,target=/p,readonly"])
-    assert m.options == ("rbind", "rprivate", "ro", "nosuid", "nodev")
+    assert m.options == ("rbind", "rprivate", "ro", "rro", "nosuid", "nodev")
     (rw,) = resolve_mounts(settings, "c2", mount_args=["type=bind,source=/proc,target=/p"])
     assert rw.options == ("rbind", "rprivate", "rw")
 
