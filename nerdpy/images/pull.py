@@ -272,7 +272,7 @@ class _EarlyUnpack:
 
 
 def pull(settings: Settings, text: str, platform: Platform | None = None,
-         progress: ProgressFn = _silent, workers: int = 4) -> PullResult:
+         progress: ProgressFn = _silent, workers: int = 3) -> PullResult:
     """Pull `text` (a reference) for `platform` (default: this host) into the stores."""
     from nerdpy import reference
     from nerdpy.images.store import ImageStore
