@@ -1,0 +1,53 @@
+"""Pull/push progress rendering and the lazy-import promise of the registry commands."""
+
+import io
+import subprocess
+import sys
+
+from nerdpy.cli.handlers.registry import ProgressView, human_size, progress_line
+from nerdpy.images.pull import Progress
+
+
+def test_human_size_is_dockers():
+    assert human_size(0) == "0B"
+    assert human_size(771_700) == "771.7kB"
+    assert human_size(1_234_000) == "1.234MB"
+    assert human_size(40_000_000) == "40MB"
+
+
+def test_progress_line_has_a_bar_while_downloading():
+    line = progress_line(Progress("abc123abc123", "Downloading", 500_000, 1_000_000))
+    assert line.startswith("abc123abc123: Downloading [")
+    assert "=" * 24 + ">" in line and line.endswith("500kB/1MB")
+    assert progress_line(Progress("abc123abc123", "Pull complete")) == "abc123abc123: Pull complete"
+
+
+def test_pipe_output_has_one_line_per_state_change_and_no_bars():
+    out = io.StringIO()
+    view = ProgressView(out, tty=False)
+    for event in [Progress("a", "Waiting"), Progress("a", "Downloading", 1, 10), Progress("a", "Downloading", 5, 10),
+                  Progress("a", "Download complete", 10, 10), Progress("b", "Already exists"),
+                  Progress("a", "Pull complete", 10, 10)]:
+        view(event)
+    assert out.getvalue() == "a: Download complete\nb: Already exists\na: Pull complete\n"
+
+
+def test_terminal_output_redraws_lines_in_place():
+    out = io.StringIO()
+    view = ProgressView(out, tty=True)
+    view(Progress("a", "Waiting"))
+    view(Progress("b", "Waiting"))
+    view(Progress("a", "Download complete", 10, 10))
+    text = out.getvalue()
+    assert text.startswith("a: Waiting\nb: Waiting\n")
+    assert "\x1b[2A\r\x1b[2Ka: Download complete\x1b[2B\r" in text
+
+
+def test_help_and_registry_commands_do_not_import_requests():
+    code = ("import sys\nfrom nerdpy.cli.main import run\n"
+            "run(['--help']); run(['pull', '--help']); run(['login', '--help'])\n"
+            "import nerdpy.cli.registry_cmds, nerdpy.cli.handlers.registry, nerdpy.images.pull\n"
+            "bad = [m for m in ('requests', 'urllib3', 'zstandard') if m in sys.modules]\n"
+            "assert not bad, bad\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
