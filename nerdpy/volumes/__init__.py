@@ -135,3 +135,19 @@ def to_oci(mount: RuntimeMount) -> dict[str, Any]:
         "source": mount.source,
         "options": list(mount.options),
     }
+
+
+def inspect_mount(mount: RuntimeMount) -> dict[str, Any]:
+    """Docker's `inspect` `.Mounts[]` entry for `mount`."""
+    propagation = next((o for o in mount.options if o in _PROPAGATIONS), "")
+    entry: dict[str, Any] = {"Type": MOUNT_VOLUME if mount.volume else mount.type}
+    if mount.volume:
+        entry["Name"] = mount.volume
+    entry.update(Source="" if mount.type == MOUNT_TMPFS else mount.source, Destination=mount.destination)
+    if mount.volume:
+        entry["Driver"] = "local"
+    entry.update(Mode="", RW=not mount.read_only, Propagation=propagation if mount.type == MOUNT_BIND and not mount.volume else "")
+    return entry
+
+
+_PROPAGATIONS = ("shared", "rshared", "slave", "rslave", "private", "rprivate")

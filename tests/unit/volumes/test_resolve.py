@@ -137,3 +137,14 @@ def test_volume_create_conflicting_options(settings: Settings) -> None:
 def test_readonly_tmpfs_mount(settings: Settings) -> None:
     (m,) = resolve_mounts(settings, "c1", mount_args=["type=tmpfs,target=/t,readonly"])
     assert m.options == ("noexec", "nosuid", "nodev", "ro")
+
+
+def test_inspect_mount_is_dockers_shape(settings: Settings, tmp_path: Path) -> None:
+    from nerdpy.volumes import inspect_mount
+
+    m = by_dest(resolve_mounts(settings, "c1", ["vv:/v:ro", f"{tmp_path}:/b"], ["type=tmpfs,target=/t"]))
+    assert inspect_mount(m["/v"]) == {"Type": "volume", "Name": "vv", "Source": m["/v"].source, "Destination": "/v",
+                                      "Driver": "local", "Mode": "", "RW": False, "Propagation": ""}
+    assert inspect_mount(m["/b"]) == {"Type": "bind", "Source": str(tmp_path), "Destination": "/b", "Mode": "",
+                                      "RW": True, "Propagation": "rprivate"}
+    assert inspect_mount(m["/t"])["Type"] == "tmpfs"
