@@ -32,10 +32,12 @@ def _runc(settings: Settings) -> Any:
 
 def release_runtime(settings: Settings, store: ContainerStore, container: Container) -> None:
     """Everything a stopped container no longer needs: runc state, network, rootfs mount."""
-    from nerdpy.containers.state import load_raw
+    from nerdpy.containers.state import load_raw, shim_alive
 
-    # A shim that recorded "exited" has already run `runc delete` itself.
-    if load_raw(store.dir(container.id) / "state.json").get("status") != "exited":
+    # A shim that recorded the exit deletes the runtime state itself (right after
+    # telling its clients); only a lost shim leaves it to us.
+    raw = load_raw(store.dir(container.id) / "state.json")
+    if not (raw.get("runtime_deleted") or (raw.get("status") == "exited" and shim_alive(raw))):
         runc = _runc(settings)
         if runc is not None:
             _quiet(runc.delete, container.id, force=True)
@@ -71,7 +73,7 @@ def remove_everything(settings: Settings, store: ContainerStore, container: Cont
         from nerdpy.snapshots import get_snapshotter
 
         _quiet(_remove_snapshot, get_snapshotter(settings), container.id)
-    if container.config.get("Runtime", {}).get("mounts") or remove_volumes:
+    if container.config.get("Runtime", {}).get("mounts"):  # no mounts: no volume use recorded
         from nerdpy.volumes import release
 
         _quiet(release, settings, container.id, remove_anonymous=remove_volumes)

@@ -127,8 +127,8 @@ def cgroup_limits_available(settings: Settings) -> bool:
     return os.path.exists("/sys/fs/cgroup/cgroup.controllers")  # delegated v2 only; hybrid v1 never
 
 
-def shim_config(settings: Settings, store: ContainerStore, container: Container, runtime: str, wait_attach: bool,
-                keep_fds: tuple[int, ...]) -> dict[str, Any]:
+def shim_config(settings: Settings, store: ContainerStore, container: Container, runtime: str,
+                wait_attach: bool) -> dict[str, Any]:
     host, cfg = container.host_config, container.cfg
     log = host.get("LogConfig") or {}
     log_cfg = log.get("Config") or {}
@@ -142,7 +142,7 @@ def shim_config(settings: Settings, store: ContainerStore, container: Container,
         "log_max_size": parse_size(log_cfg["max-size"], "max-size") if log_cfg.get("max-size") else 0,
         "log_max_file": int(log_cfg.get("max-file") or 1),
         "tty": bool(cfg.get("Tty")), "stdin": bool(cfg.get("OpenStdin")),
-        "restart": _policy(host), "wait_attach": wait_attach, "keep_fds": list(keep_fds),
+        "restart": _policy(host), "wait_attach": wait_attach,
         "exit_command": [sys.executable, "-m", "nerdpy.containers.cleanup", container.id],
         "exit_env": env,
     }
@@ -202,9 +202,12 @@ def _start_locked(settings: Settings, store: ContainerStore, container: Containe
     if runtime is None:
         raise Unavailable(f"OCI runtime {settings.runtime!r} not found", hint="apt-get install runc")
     cdir = store.dir(container.id)
-    rootfs = mount_rootfs(settings, store, container)
+    from nerdpy.shim.client import ShimProcess
+
+    shim = ShimProcess(str(prepare_shim_dir(store, container.id)))  # starts while we prepare
     attachment = None
     try:
+        rootfs = mount_rootfs(settings, store, container)
         for path, is_dir in MOUNTPOINTS:
             ensure_mountpoint(rootfs, path, is_dir)
         cfg = container.cfg
@@ -222,11 +225,12 @@ def _start_locked(settings: Settings, store: ContainerStore, container: Containe
         tmp = cdir / ".config.json.tmp"
         tmp.write_text(json.dumps(spec))
         os.replace(tmp, cdir / "config.json")
-        started = _spawn(settings, store, container, runtime, wait_attach, attachment.keep_fds)
+        started = _go(settings, store, container, shim, runtime, wait_attach, attachment.keep_fds)
         started.warnings = warnings
         attachment.release()
         return started
     except BaseException as exc:
+        shim.close()  # a shim still waiting for "go" exits
         if attachment is not None:
             attachment.release()
             _quiet(network.teardown, settings, container.id)
@@ -238,14 +242,12 @@ def _start_locked(settings: Settings, store: ContainerStore, container: Containe
         raise
 
 
-def _spawn(settings: Settings, store: ContainerStore, container: Container, runtime: str, wait_attach: bool,
-           keep_fds: tuple[int, ...]) -> Started:
-    from nerdpy.shim.client import ShimError, ShimProcess, write_config
+def _go(settings: Settings, store: ContainerStore, container: Container, shim: Any, runtime: str,
+        wait_attach: bool, keep_fds: tuple[int, ...]) -> Started:
+    from nerdpy.shim.client import ShimError
 
-    shim_dir = prepare_shim_dir(store, container.id)
-    write_config(str(shim_dir), shim_config(settings, store, container, runtime, wait_attach, keep_fds))
-    shim = ShimProcess(str(shim_dir), keep_fds)
     try:
+        shim.go(shim_config(settings, store, container, runtime, wait_attach), keep_fds)
         if wait_attach:
             event = shim.wait_for("created")
             return Started(container, int(event.get("pid", 0)), shim=shim)

@@ -259,20 +259,27 @@ class AttachServer:
             if not client.send(STARTED, b""):
                 self._drop(client)
 
-    def finish(self, code: int) -> bool:
-        """Tell clients the exit code. True when a connected client claimed the
-        cleanup (a foreground `run`): then wait for it to hang up."""
+    def notify_exit(self, code: int) -> list[Client]:
+        """Send the exit code to every client; the ones that claimed the cleanup
+        (a foreground `run`) and got the message."""
         claimed = []
         for client in list(self.clients):
             if not client.send(EXIT, str(code).encode()):
                 self._drop(client)
             elif client.wants("cleanup"):
                 claimed.append(client)
-        end = time.monotonic() + 5.0
+        return claimed
+
+    def wait_hangup(self, claimed: list[Client], timeout: float = 5.0) -> bool:
+        """True when a claiming client is still there (it cleans up): wait for it
+        to hang up. False: nobody claimed, the shim runs the exit command."""
+        claimed = [c for c in claimed if c in self.clients]
+        end = time.monotonic() + timeout
         while claimed and time.monotonic() < end:
             self.pump([], timeout=0.2)
             claimed = [c for c in claimed if c in self.clients]
             if not claimed:
+                self.close()
                 return True
         self.close()
         return bool(claimed)

@@ -3,6 +3,7 @@ and talk to its attach socket."""
 
 from __future__ import annotations
 
+import array
 import json
 import os
 import socket
@@ -33,24 +34,32 @@ def write_config(shim_dir: str, config: dict[str, Any]) -> None:
 
 
 class ShimProcess:
-    """A spawned shim, until it reported `started` (or failed)."""
+    """A shim spawned early (its interpreter starts while the CLI prepares the
+    bundle); `go()` hands it the config and the fds it must hold; then it
+    reports `created`/`started` (or an error) on the same socketpair."""
 
-    def __init__(self, shim_dir: str, keep_fds: tuple[int, ...] = (), env: dict[str, str] | None = None) -> None:
-        read_fd, write_fd = os.pipe()
-        os.set_inheritable(write_fd, True)
-        for fd in keep_fds:
-            os.set_inheritable(fd, True)
-        argv = [sys.executable, "-I", "-S", "-c", BOOT, PACKAGE_ROOT, shim_dir, str(write_fd)]
+    def __init__(self, shim_dir: str, env: dict[str, str] | None = None) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._sock = ours
+        os.set_inheritable(theirs.fileno(), True)
+        argv = [sys.executable, "-I", "-S", "-c", BOOT, PACKAGE_ROOT, shim_dir, str(theirs.fileno())]
         try:
             pid = os.posix_spawn(sys.executable, argv, env or {"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
                                  setsid=True)
         finally:
-            os.close(write_fd)
-            for fd in keep_fds:
-                os.set_inheritable(fd, False)
+            theirs.close()
         os.waitpid(pid, 0)  # the intermediate exits at once; the shim lives on detached
-        self._fd = read_fd
+        self._fd = ours.fileno()
         self._buffer = b""
+        self.shim_dir = shim_dir
+
+    def go(self, config: dict[str, Any], keep_fds: tuple[int, ...] = ()) -> None:
+        write_config(self.shim_dir, config)
+        ancillary = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", keep_fds))] if keep_fds else []
+        try:
+            self._sock.sendmsg([b"go"], ancillary)
+        except OSError:
+            raise ShimError("the shim exited before it could start the container", "shim") from None
 
     def next_event(self, timeout: float = 60.0) -> dict[str, Any]:
         import select
@@ -79,7 +88,7 @@ class ShimProcess:
 
     def close(self) -> None:
         if self._fd >= 0:
-            os.close(self._fd)
+            self._sock.close()
             self._fd = -1
 
 

@@ -17,14 +17,13 @@ from nerdpy.shim.restart import Backoff, should_restart
 
 
 class Shim:
-    def __init__(self, shim_dir: str, sync_fd: int) -> None:
+    def __init__(self, shim_dir: str, sync_fd: int, kept: list[int]) -> None:
         self.dir = shim_dir
         self.cfg = load_config(os.path.join(shim_dir, "config.json"))
         self.sync_fd = sync_fd
+        self.kept = kept  # network helpers' exit fds: held open until we exit
         self.id = self.cfg["id"]
         self.started_once = False
-        for fd in self.cfg.get("keep_fds") or ():
-            os.set_inheritable(fd, False)  # ours to hold, not runc's or the container's
         self.runc = Runc(self.cfg["runtime"], self.cfg["runtime_root"])
         self.state = StateFile(self.cfg["state_file"])
         self.state.update(shim_pid=os.getpid(), shim_start=_start_time(os.getpid()))
@@ -145,10 +144,10 @@ class Shim:
         while pid is not None:
             started = time.monotonic()
             code = self.wait_exit(pid)
-            self.runc.delete(self.id, force=True)
             policy = self.cfg.get("restart", "no")
             if not should_restart(policy, code, restarts, self._stopped()):
                 break
+            self.runc.delete(self.id, force=True)
             restarts += 1
             self.state.update(status="restarting", pid=0, exit_code=code, finished_at=now_iso(), restart_count=restarts)
             if not self._sleep(backoff.next(time.monotonic() - started)):
@@ -163,8 +162,11 @@ class Shim:
         self.state.update(status="exited", pid=0, exit_code=code, finished_at=now_iso())
         if self.writer is not None:
             self.writer.close()
-        claimed = self.server.finish(code)
-        if not claimed:
+        # Tell clients first: `runc delete` then overlaps with a foreground CLI's cleanup.
+        claimed = self.server.notify_exit(code)
+        self.runc.delete(self.id, force=True)
+        self.state.update(runtime_deleted=True)
+        if not self.server.wait_hangup(claimed):
             self._exit_command()
 
     def _stopped(self) -> bool:
@@ -210,9 +212,31 @@ def _become_subreaper() -> None:
     libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: we reap the container
 
 
+def wait_for_go(sync_fd: int) -> list[int] | None:
+    """Block until the CLI says go (the config is written), taking the fds it
+    hands over (SCM_RIGHTS). None: the CLI went away, nothing to do."""
+    import _socket
+
+    sock = _socket.socket(fileno=os.dup(sync_fd))
+    try:
+        data, ancdata, _, _ = sock.recvmsg(16, _socket.CMSG_SPACE(4 * 64))
+    finally:
+        sock.close()
+    fds = []
+    for level, kind, payload in ancdata:
+        if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS:
+            usable = len(payload) - len(payload) % 4
+            fds += [int.from_bytes(payload[i:i + 4], "little") for i in range(0, usable, 4)]
+    for fd in fds:
+        os.set_inheritable(fd, False)  # ours to hold, not runc's or the container's
+    return fds if data == b"go" else None
+
+
 def main(argv: list[str]) -> None:
     """argv: [shim_dir, sync_fd]. Runs detached: BOOT already forked, so the
-    process the CLI spawned exited at once; we live on in our own session."""
+    process the CLI spawned exited at once; we live on in our own session.
+    The CLI spawns us early and says "go" once the bundle is ready, so our
+    start-up overlaps with its work."""
     shim_dir, sync_fd = argv[0], int(argv[1])
     try:
         os.setsid()
@@ -223,8 +247,12 @@ def main(argv: list[str]) -> None:
     for target in (0, 1, 2):
         os.dup2(null, target)
     os.close(null)
+    os.set_inheritable(sync_fd, False)
     try:
-        Shim(shim_dir, sync_fd).run()
+        kept = wait_for_go(sync_fd)
+        if kept is None:
+            os._exit(0)
+        Shim(shim_dir, sync_fd, kept).run()
     except BaseException as exc:  # last resort: tell the CLI if it still listens
         try:
             os.write(sync_fd, ('{"event":"error","stage":"shim","message":"shim failed: %s"}\n'
