@@ -62,26 +62,28 @@ def _inherited(
             if mount.type == MOUNT_TMPFS:
                 continue  # Docker shares binds and volumes, not tmpfs
             if read_only is not None:
-                options = tuple(o for o in mount.options if o not in ("ro", "rw", "rro"))
-                options += (("ro", "rro") if "rbind" in options and _recursive_ro_supported() else ("ro",)) if read_only else ("rw",)
+                kept = tuple(o for o in mount.options if o not in ("ro", "rw", "rro", *(n for _, n in _LOCKED_FLAGS)))
+                options = kept + _mode_options("rbind" in kept, read_only, mount.source)
                 mount = RuntimeMount(**{**mount.to_dict(), "options": options})
             out.append(mount)
     return out
 
 
 def _bind_options(request: MountRequest, source: str) -> tuple[str, ...]:
-    options = ["rbind" if request.recursive else "bind", request.propagation or "rprivate"]
-    if request.read_only:
-        # Docker >= 25: read-only reaches submounts too (runc's "rro": mount_setattr, kernel >= 5.12).
-        options += ["ro", "rro"] if request.recursive and _recursive_ro_supported() else ["ro"]
-        try:
-            flags = os.statvfs(source).f_flag
-        except OSError:
-            flags = 0
-        options += [name for bit, name in _LOCKED_FLAGS if flags & bit]
-    else:
-        options.append("rw")
-    return tuple(options)
+    base = ("rbind" if request.recursive else "bind", request.propagation or "rprivate")
+    return base + _mode_options(request.recursive, request.read_only, source)
+
+
+def _mode_options(recursive: bool, read_only: bool, source: str) -> tuple[str, ...]:
+    if not read_only:
+        return ("rw",)
+    # Docker >= 25: read-only reaches submounts too (runc's "rro": mount_setattr, kernel >= 5.12).
+    options = ["ro", "rro"] if recursive and _recursive_ro_supported() else ["ro"]
+    try:
+        flags = os.statvfs(source).f_flag
+    except OSError:
+        flags = 0
+    return tuple(options + [name for bit, name in _LOCKED_FLAGS if flags & bit])
 
 
 def _recursive_ro_supported() -> bool:
