@@ -346,3 +346,33 @@ def exec_in(settings: Settings, ref: str, opts: Any, stdin_fd: int | None, stdou
             os.unlink(process_file)
         except OSError:
             pass
+
+
+def copy(settings: Settings, src: str, dest: str, stdin: Any = None, stdout: Any = None) -> None:
+    """`cp`: exactly one of src/dest is CONTAINER:PATH; "-" is a tar stream."""
+    from nerdpy.containers import copy as cp
+
+    src_ref, src_path = _split_ref(src)
+    dest_ref, dest_path = _split_ref(dest)
+    if (src_ref is None) == (dest_ref is None):
+        raise InvalidArgument("copying between containers or between host paths is not supported",
+                              hint="use CONTAINER:SRC_PATH DEST_PATH or SRC_PATH CONTAINER:DEST_PATH")
+    store = _store(settings)
+    container = store.get(src_ref or dest_ref)  # type: ignore[arg-type]
+    with cp.rootfs_view(settings, container) as rootfs:
+        if src_ref is not None:
+            if dest == "-":
+                cp.tar_out(rootfs, src_path, stdout)
+            else:
+                cp.copy_out(rootfs, src_path, dest)
+        elif src == "-":
+            cp.tar_in(rootfs, stdin, dest_path)
+        else:
+            cp.copy_in(rootfs, src, dest_path)
+
+
+def _split_ref(arg: str) -> tuple[str | None, str]:
+    if arg.startswith(("/", ".")) or ":" not in arg:
+        return None, arg
+    ref, _, path = arg.partition(":")
+    return ref, path or "/"

@@ -186,3 +186,19 @@ def prune(
             typer.echo(cid)
         typer.echo("")
     typer.echo("Total reclaimed space: 0B")
+
+
+@app.command("cp", help="Copy files/folders between a container and the local filesystem")
+def cp(
+    ctx: typer.Context,
+    src: str = typer.Argument(..., help="SRC_PATH or CONTAINER:SRC_PATH ('-': a tar stream on stdin)"),
+    dest: str = typer.Argument(..., help="DEST_PATH or CONTAINER:DEST_PATH ('-': a tar stream on stdout)"),
+    archive: bool = typer.Option(False, "--archive", "-a", help="Archive mode (accepted; ownership is the container root's)"),
+    follow_link: bool = typer.Option(False, "--follow-link", "-L", help="Always follow symbol link in SRC_PATH"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Suppress progress output"),
+) -> None:
+    from nerdpy.api.containers import copy
+
+    settings = state.entered(ctx)
+    copy(settings, src, dest, stdin=sys.stdin.buffer, stdout=sys.stdout.buffer)
+    sys.stdout.flush()

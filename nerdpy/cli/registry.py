@@ -43,6 +43,7 @@ GROUPS: dict[str, dict[str, Entry]] = {
         "unpause": Entry(_C + "container_ops:unpause", "Unpause all processes within one or more containers"),
         "rename": Entry(_C + "container_ops:rename", "Rename a container"),
         "exec": Entry(_C + "container_exec:exec", "Execute a command in a running container"),
+        "cp": Entry(_C + "container_ops:cp", "Copy files/folders between a container and the local filesystem"),
         "prune": Entry(_C + "container_ops:prune", "Remove all stopped containers"),
     },
     "image": {
@@ -104,6 +105,7 @@ TOP: dict[str, Entry] = {
     "unpause": Entry(_C + "container_ops:unpause", "Unpause all processes within one or more containers"),
     "rename": Entry(_C + "container_ops:rename", "Rename a container"),
     "exec": Entry(_C + "container_exec:exec", "Execute a command in a running container"),
+    "cp": Entry(_C + "container_ops:cp", "Copy files/folders between a container and the local filesystem"),
     "inspect": Entry(_C + "container_list:inspect-any", "Return low-level information on containers or images"),
     "image": Entry("@image", "Manage images"),
     "images": Entry(_C + "images:ls", "List images", fast=_C + "handlers.images:ls"),

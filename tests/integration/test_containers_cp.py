@@ -1,0 +1,74 @@
+"""`cp` both ways, tar streams, stopped containers, and symlinks that try to leave the rootfs."""
+
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+import uuid
+
+import pytest
+
+pytestmark = [pytest.mark.integration, pytest.requires("runc", "newuidmap", "busybox")]
+
+
+@pytest.fixture
+def box(nerdpy, busybox_image):
+    name = f"cp-{uuid.uuid4().hex[:8]}"
+    nerdpy("run", "-d", "--name", name, busybox_image, "sh", "-c",
+           "ln -s / /rootlink; ln -s /etc/hostname /hn; mkdir -p /data/in; echo inside > /data/in/f; sleep 120")
+    yield name
+    nerdpy("rm", "-f", name, check=False)
+
+
+def test_copy_in_and_out(nerdpy, box, tmp_path):
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    (src / "a").write_text("hello")
+    (src / "sub" / "b").write_text("deep")
+    (src / "a").chmod(0o640)
+    nerdpy("cp", src, f"{box}:/data/")
+    assert nerdpy("exec", box, "cat", "/data/src/a", "/data/src/sub/b").stdout == "hellodeep"
+    assert nerdpy("exec", box, "stat", "-c", "%a", "/data/src/a").stdout.strip() == "640"
+    out = tmp_path / "out"
+    nerdpy("cp", f"{box}:/data/in", out)
+    assert (out / "f").read_text() == "inside\n"
+    nerdpy("cp", f"{box}:/data/in/f", tmp_path / "single")
+    assert (tmp_path / "single").read_text() == "inside\n"
+    missing = nerdpy("cp", f"{box}:/no/such", tmp_path / "x", check=False)
+    assert missing.returncode == 125 and len(missing.stderr.strip().splitlines()) == 1
+
+
+def test_symlinks_in_the_container_cannot_reach_the_host(nerdpy, box, tmp_path):
+    victim = tmp_path / "victim"
+    victim.write_text("host file")
+    (tmp_path / "payload").write_text("payload")
+    # /rootlink -> / inside the container: must resolve to the container's root.
+    nerdpy("exec", box, "mkdir", "-p", str(tmp_path))
+    nerdpy("cp", tmp_path / "payload", f"{box}:/rootlink{tmp_path}/victim")
+    assert victim.read_text() == "host file"
+    assert nerdpy("exec", box, "cat", f"{tmp_path}/victim").stdout == "payload"
+    # Copying a symlink out copies the link, not the host file it names.
+    nerdpy("cp", f"{box}:/hn", tmp_path / "hn")
+    assert os.path.islink(tmp_path / "hn") and os.readlink(tmp_path / "hn") == "/etc/hostname"
+
+
+def test_tar_streams(nerdpy, box):
+    data = io.BytesIO()
+    with tarfile.open(fileobj=data, mode="w") as tar:
+        info = tarfile.TarInfo("fromtar.txt")
+        info.size = 3
+        tar.addfile(info, io.BytesIO(b"abc"))
+    nerdpy("cp", "-", f"{box}:/data", input=data.getvalue().decode("latin-1"))
+    assert nerdpy("exec", box, "cat", "/data/fromtar.txt").stdout == "abc"
+    result = nerdpy("cp", f"{box}:/data/in/f", "-")
+    with tarfile.open(fileobj=io.BytesIO(result.stdout.encode("latin-1"))) as tar:
+        assert tar.getnames() == ["f"]
+
+
+def test_copy_from_a_stopped_container(nerdpy, busybox_image, tmp_path):
+    name = f"cps-{uuid.uuid4().hex[:8]}"
+    nerdpy("run", "--name", name, busybox_image, "sh", "-c", "echo kept > /result")
+    nerdpy("cp", f"{name}:/result", tmp_path / "result")
+    assert (tmp_path / "result").read_text() == "kept\n"
+    nerdpy("rm", name)
