@@ -202,3 +202,44 @@ def cp(
     settings = state.entered(ctx)
     copy(settings, src, dest, stdin=sys.stdin.buffer, stdout=sys.stdout.buffer)
     sys.stdout.flush()
+
+
+@app.command("export", help="Export a container's filesystem as a tar archive")
+def export(
+    ctx: typer.Context,
+    container: str = typer.Argument(..., help="Container"),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write to a file, instead of STDOUT"),
+) -> None:
+    import os
+
+    from nerdpy.api.containers import get
+    from nerdpy.containers.changes import export as do_export
+    from nerdpy.errors import InvalidArgument
+
+    settings = state.entered(ctx)
+    record, _ = get(settings, container)
+    if output is None:
+        if sys.stdout.isatty():
+            raise InvalidArgument("cowardly refusing to save to a terminal", hint="use -o or redirect stdout")
+        do_export(settings, record, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        return
+    tmp = f"{output}.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "wb") as handle:
+            do_export(settings, record, handle)
+        os.replace(tmp, output)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+@app.command("diff", help="Inspect changes to files or directories on a container's filesystem")
+def diff(ctx: typer.Context, container: str = typer.Argument(..., help="Container")) -> None:
+    from nerdpy.api.containers import get
+    from nerdpy.containers.changes import diff as do_diff
+
+    settings = state.entered(ctx)
+    record, _ = get(settings, container)
+    for kind, path in do_diff(settings, record):
+        typer.echo(f"{kind} {path}")

@@ -44,6 +44,8 @@ GROUPS: dict[str, dict[str, Entry]] = {
         "rename": Entry(_C + "container_ops:rename", "Rename a container"),
         "exec": Entry(_C + "container_exec:exec", "Execute a command in a running container"),
         "cp": Entry(_C + "container_ops:cp", "Copy files/folders between a container and the local filesystem"),
+        "export": Entry(_C + "container_ops:export", "Export a container's filesystem as a tar archive"),
+        "diff": Entry(_C + "container_ops:diff", "Inspect changes to files or directories on a container's filesystem"),
         "prune": Entry(_C + "container_ops:prune", "Remove all stopped containers"),
     },
     "image": {
@@ -106,6 +108,8 @@ TOP: dict[str, Entry] = {
     "rename": Entry(_C + "container_ops:rename", "Rename a container"),
     "exec": Entry(_C + "container_exec:exec", "Execute a command in a running container"),
     "cp": Entry(_C + "container_ops:cp", "Copy files/folders between a container and the local filesystem"),
+    "export": Entry(_C + "container_ops:export", "Export a container's filesystem as a tar archive"),
+    "diff": Entry(_C + "container_ops:diff", "Inspect changes to files or directories on a container's filesystem"),
     "inspect": Entry(_C + "container_list:inspect-any", "Return low-level information on containers or images"),
     "image": Entry("@image", "Manage images"),
     "images": Entry(_C + "images:ls", "List images", fast=_C + "handlers.images:ls"),

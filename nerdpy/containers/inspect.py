@@ -53,26 +53,18 @@ def inspect_data(container: Container, state: State, paths: dict[str, str], netw
             "NetworkMode": host.get("NetworkMode") or "bridge",
         },
         "GraphDriver": {"Name": paths.get("driver", ""), "Data": {"MergedDir": paths.get("rootfs", "")}},
-        "Mounts": [_mount(m) for m in rt.get("mounts") or []],
+        "Mounts": _mounts(rt.get("mounts") or []),
         "Config": {**cfg, "Image": container.image},
         "NetworkSettings": network,
     }
 
 
-def _mount(m: dict[str, Any]) -> dict[str, Any]:
-    options = m.get("options") or []
-    entry = {
-        "Type": "volume" if m.get("volume") else m.get("type", "bind"),
-        "Source": m.get("source", ""),
-        "Destination": m.get("destination", ""),
-        "Mode": ",".join(o for o in options if o in ("ro", "rw", "z", "Z")),
-        "RW": "ro" not in options,
-        "Propagation": next((o for o in options if o.endswith(("private", "shared", "slave"))), ""),
-    }
-    if m.get("volume"):
-        entry["Name"] = m["volume"]
-        entry["Driver"] = "local"
-    return entry
+def _mounts(saved: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if not saved:
+        return []
+    from nerdpy.volumes import RuntimeMount, inspect_mount
+
+    return [inspect_mount(RuntimeMount.from_dict(m)) for m in saved]
 
 
 def network_settings(container: Container, attachment: Any) -> dict[str, Any]:

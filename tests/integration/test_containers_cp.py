@@ -72,3 +72,17 @@ def test_copy_from_a_stopped_container(nerdpy, busybox_image, tmp_path):
     nerdpy("cp", f"{name}:/result", tmp_path / "result")
     assert (tmp_path / "result").read_text() == "kept\n"
     nerdpy("rm", name)
+
+
+def test_diff_and_export(nerdpy, busybox_image, tmp_path):
+    name = f"dx-{uuid.uuid4().hex[:8]}"
+    nerdpy("run", "--name", name, busybox_image, "sh", "-c", "echo n > /newfile; rm /etc/group; mkdir /made")
+    lines = nerdpy("diff", name).stdout.splitlines()
+    assert "A /newfile" in lines and "D /etc/group" in lines and "A /made" in lines
+    assert "A /etc/hosts" not in lines and "C /dev" not in lines
+    out = tmp_path / "fs.tar"
+    nerdpy("export", "-o", out, name)
+    with tarfile.open(out) as tar:
+        names = set(tar.getnames())
+    assert "newfile" in names and "bin/busybox" in names and "etc/group" not in names
+    nerdpy("rm", name)
