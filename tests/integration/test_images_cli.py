@@ -272,3 +272,21 @@ def test_rmi_refuses_an_image_a_container_uses(fresh_nerdpy, busybox_tar, busybo
     leftovers = np.unshare("find", snapshots, "-mindepth", "3", "-maxdepth", "3").stdout.split() \
         if snapshots.exists() else []
     assert leftovers == [], leftovers
+
+
+def test_gc_during_a_load_keeps_the_new_blobs(fresh_nerdpy, tmp_path):
+    np = fresh_nerdpy
+    # Several big layers: each stored blob waits, unreferenced, while the next ones stream in.
+    big = fx.build_image([fx.LayerSpec().file(f"/big{i}", os.urandom(16 << 20)) for i in range(4)], compression=None)
+    path = fx.write_docker_archive(tmp_path / "big.tar", big, ["gcrace:1"])
+    loading = np.popen("load", "-i", path)
+    sweeps = 0
+    while loading.poll() is None:
+        np("image", "prune", "-f")  # sweeps every blob no image holds, under the exclusive gc.lock
+        sweeps += 1
+    out, err = loading.communicate(timeout=120)
+    assert loading.returncode == 0, err
+    assert sweeps >= 1
+    save = subprocess.run(np.argv("save", "gcrace:1"), env=np.env, capture_output=True, cwd="/tmp", timeout=120)
+    assert save.returncode == 0, save.stderr  # every blob the image needs is still there
+    assert len(_blobs(np)) == 6
