@@ -35,13 +35,16 @@ _SOFT_XATTR_ERRORS = (errno.ENOTSUP, errno.EPERM, errno.EINVAL, errno.EACCES)
 def apply_layer(src: BinaryIO, root: str, options: ApplyOptions = ApplyOptions()) -> ApplyResult:
     """Apply the layer read from `src` into directory `root`; return its DiffID and stats."""
     stream = LayerStream(src, options.max_size)
-    applier = _Applier(root, stream, options)
     old_umask = os.umask(0)  # modes come from the headers, exactly
     try:
-        entries = applier.run()
+        applier = _Applier(root, stream, options)
+        try:
+            entries = applier.run()
+        finally:
+            applier.root.close()
     finally:
         os.umask(old_umask)
-        applier.root.close()
+        stream.close()
     return ApplyResult(stream.digest(), stream.size, entries, tuple(applier.warnings))
 
 
@@ -66,24 +69,15 @@ class _Applier:
         self._current_parent = ""  # the cached parent fd in use; survives cache flushes
 
     def run(self) -> int:
-        try:
-            tf = tarfile.TarFile(fileobj=self.stream, mode="r", encoding="utf-8", errors="surrogateescape")
-        except tarfile.ReadError as exc:
-            raise DataCorrupted(f"layer is not a tar archive: {exc}") from None
+        from nerdpy.archive.tarstream import TarReader
+
         count = 0
         try:
-            while True:
-                try:
-                    ti = tf.next()
-                except tarfile.TarError as exc:
-                    raise DataCorrupted(f"corrupt tar in layer: {exc}") from None
-                if ti is None:
-                    break
+            for ti in TarReader(self.stream):
                 count += 1
                 if count > self.opts.max_entries:
                     raise DataCorrupted(f"layer has more than {self.opts.max_entries} entries")
-                self._entry(tf, ti)
-                tf.members.clear()  # tarfile keeps every header otherwise
+                self._entry(ti)
         except OSError as exc:
             raise entry_error("?", exc) from None
         self.stream.drain()
@@ -94,7 +88,7 @@ class _Applier:
         return count
 
     # -- dispatch ----------------------------------------------------------------
-    def _entry(self, tf: tarfile.TarFile, ti: tarfile.TarInfo) -> None:
+    def _entry(self, ti: tarfile.TarInfo) -> None:
         path = clean(ti.name)
         if not path:
             return  # the root itself keeps the snapshot's mode
@@ -108,7 +102,7 @@ class _Applier:
             if not (0 <= ti.devmajor <= 0xFFFFFFFF and 0 <= ti.devminor <= 0xFFFFFFFF):
                 raise DataCorrupted(f"layer entry {ti.name!r}: device number out of range")
         try:
-            self._create(tf, ti, path, parent, base)
+            self._create(ti, path, parent, base)
         except NerdpyError:
             raise
         except OSError as exc:
@@ -120,14 +114,14 @@ class _Applier:
             self.touched.add(path)
             path = posixpath.dirname(path)
 
-    def _create(self, tf: tarfile.TarFile, ti: tarfile.TarInfo, path: str, parent: str, base: str) -> None:
+    def _create(self, ti: tarfile.TarInfo, path: str, parent: str, base: str) -> None:
         pfd = self.root.parent(parent)
         assert pfd is not None
         self._current_parent = parent
         if ti.isdir():
             self._mkdir(ti, path, pfd, base)
         elif ti.isreg():
-            self._file(tf, ti, pfd, base)
+            self._file(ti, pfd, base)
         elif ti.islnk():
             self._hardlink(ti, pfd, base)
         elif ti.issym():
@@ -169,7 +163,7 @@ class _Applier:
             os.close(fd)
         self.dirs[path] = ti
 
-    def _file(self, tf: tarfile.TarFile, ti: tarfile.TarInfo, pfd: int, base: str) -> None:
+    def _file(self, ti: tarfile.TarInfo, pfd: int, base: str) -> None:
         mode = ti.mode & 0o7777
         try:
             fd = os.open(base, _FILE_FLAGS, mode & 0o777, dir_fd=pfd)
@@ -177,7 +171,7 @@ class _Applier:
             self._replace(pfd, base)
             fd = os.open(base, _FILE_FLAGS, mode & 0o777, dir_fd=pfd)
         try:
-            self._write_data(tf, ti, fd)
+            self._write_data(ti, fd)
             self._owner(ti, fd)
             if mode & 0o7000:
                 os.fchmod(fd, mode)  # after chown, which clears setuid/setgid
@@ -186,13 +180,7 @@ class _Applier:
         finally:
             os.close(fd)
 
-    def _write_data(self, tf: tarfile.TarFile, ti: tarfile.TarInfo, fd: int) -> None:
-        if ti.issparse():
-            src = tf.extractfile(ti)
-            assert src is not None
-            while chunk := src.read(1 << 20):
-                _write_all(fd, memoryview(chunk))
-            return
+    def _write_data(self, ti: tarfile.TarInfo, fd: int) -> None:
         written = 0
         for view in self.stream.chunks(ti.size):
             _write_all(fd, view)

@@ -94,34 +94,85 @@ def _plain_chunks(src: BinaryIO, first: bytes) -> Iterator[bytes]:
 
 
 class LayerStream:
-    """Uncompressed layer bytes with read/skip/tell, a running sha256 and a size cap."""
+    """Uncompressed layer bytes with read/skip/tell, a running sha256 and a size cap.
+
+    A producer thread reads, decompresses and hashes (zlib and hashlib release
+    the GIL) while the caller parses and writes: on two CPUs unpacking overlaps
+    with decompression. Call `close()` (apply_layer does) to stop it early.
+    """
 
     def __init__(self, src: BinaryIO, max_size: int) -> None:
+        import queue
+        import threading
+
         first = src.read(CHUNK)
         self.compression = detect(first)
         maker = {"gzip": _gzip_chunks, "zstd": _zstd_chunks, "none": _plain_chunks}[self.compression]
         self._chunks = maker(src, first)
         self._hash = hashlib.sha256()
         self._max = max_size
-        self._size = 0  # bytes produced so far
+        self._produced = 0
+        self._size = 0  # bytes handed to the reader so far (incl. the current chunk)
         self._buf = b""
         self._off = 0  # read position inside _buf
-        self.mode = "rb"
+        self._eof = False
+        self._stop = False
+        self._queue: "queue.Queue[object]" = queue.Queue(maxsize=8)
+        self._thread = threading.Thread(target=self._produce, name="layer-decompress", daemon=True)
+        self._thread.start()
+
+    def _produce(self) -> None:
+        try:
+            for chunk in self._chunks:
+                self._produced += len(chunk)
+                if self._produced > self._max:
+                    raise DataCorrupted(
+                        f"layer inflates beyond the limit of {self._max} bytes",
+                        hint="a decompression bomb, or raise the max_layer_size setting")
+                self._hash.update(chunk)
+                if not self._put(chunk):
+                    return
+            self._put(None)
+        except zlib.error as exc:
+            self._put(DataCorrupted(f"corrupt gzip stream in layer: {exc}"))
+        except BaseException as exc:  # handed to the reader, raised there
+            self._put(exc)
+
+    def _put(self, item: object) -> bool:
+        import queue
+
+        while not self._stop:
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def close(self) -> None:
+        import queue
+
+        self._stop = True
+        while self._thread.is_alive():
+            try:
+                self._queue.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        self._thread.join()
 
     def _fill(self) -> bool:
-        try:
-            chunk = next(self._chunks)
-        except StopIteration:
+        if self._eof:
             return False
-        except zlib.error as exc:
-            raise DataCorrupted(f"corrupt gzip stream in layer: {exc}") from None
-        self._size += len(chunk)
-        if self._size > self._max:
-            raise DataCorrupted(
-                f"layer inflates beyond the limit of {self._max} bytes",
-                hint="a decompression bomb, or raise the max_layer_size setting")
-        self._hash.update(chunk)
-        self._buf, self._off = chunk, 0
+        item = self._queue.get()
+        if item is None:
+            self._eof = True
+            return False
+        if isinstance(item, BaseException):
+            self._eof = True
+            raise item
+        assert isinstance(item, bytes)
+        self._size += len(item)
+        self._buf, self._off = item, 0
         return True
 
     def read(self, n: int = -1) -> bytes:
@@ -152,6 +203,14 @@ class LayerStream:
             self._off += take
             n -= take
 
+    def skip(self, n: int) -> None:
+        avail = len(self._buf) - self._off
+        if n <= avail:
+            self._off += n
+            return
+        for _ in self.chunks(n):
+            pass
+
     def tell(self) -> int:
         return self._size - (len(self._buf) - self._off)
 
@@ -159,8 +218,7 @@ class LayerStream:
         here = self.tell()
         if whence != 0 or pos < here:
             raise DataCorrupted("layer tar needs to seek backwards (unsupported archive layout)")
-        for _ in self.chunks(pos - here):
-            pass
+        self.skip(pos - here)
         return self.tell()
 
     def drain(self) -> None:
@@ -169,6 +227,7 @@ class LayerStream:
         while self._fill():
             pass
         self._buf = b""
+        self._thread.join()
 
     @property
     def size(self) -> int:

@@ -306,7 +306,7 @@ def test_unknown_type_and_garbage(box):
     raw[148:156] = b"%06o\x00 " % (sum(raw[:148]) + sum(raw[156:512]) + 8 * 32)
     with pytest.raises(DataCorrupted, match="unhandled tar header type"):
         apply(root, bytes(raw))
-    with pytest.raises(DataCorrupted, match="not a tar"):
+    with pytest.raises(DataCorrupted, match="corrupt tar header"):
         apply(root, b"\x00garbage" * 100)
 
 
