@@ -290,3 +290,25 @@ def test_gc_during_a_load_keeps_the_new_blobs(fresh_nerdpy, tmp_path):
     save = subprocess.run(np.argv("save", "gcrace:1"), env=np.env, capture_output=True, cwd="/tmp", timeout=120)
     assert save.returncode == 0, save.stderr  # every blob the image needs is still there
     assert len(_blobs(np)) == 6
+
+
+def test_load_killed_midway_then_again(fresh_nerdpy, tmp_path):
+    import signal
+    import time
+
+    np = fresh_nerdpy
+    big = fx.build_image([fx.LayerSpec().file(f"/k{i}", os.urandom(16 << 20)) for i in range(3)], compression=None)
+    path = fx.write_docker_archive(tmp_path / "k.tar", big, ["killed:1"])
+    loading = np.popen("load", "-i", path)
+    ingest = np.data_root / "content" / "ingest"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and loading.poll() is None and not (
+            ingest.exists() and any(p.is_dir() for p in ingest.iterdir())):
+        time.sleep(0.01)
+    loading.send_signal(signal.SIGKILL)
+    loading.communicate(timeout=30)
+    assert np("images", "-q").stdout == ""  # nothing half-made is visible
+    assert np("load", "-i", path).stdout == "Loaded image: killed:1\n"
+    assert np("images", "-q", "--no-trunc").stdout.split() == [big.id]
+    np("image", "prune", "-f")  # sweeps blobs the killed load left behind
+    assert len(_blobs(np)) == 5
