@@ -180,11 +180,12 @@ class ContentStore:
                 continue
             yield ref, st.st_size, st.st_mtime
 
-    def prune_ingests(self, older_than_s: float) -> int:
-        """Remove partial ingests nobody owns and nobody touched for a while."""
+    def prune_ingests(self, older_than_s: float, any_age: tuple[str, ...] = ()) -> int:
+        """Remove partial ingests nobody owns and nobody touched for a while; refs starting
+        with an `any_age` prefix (never resumed, e.g. random per-load refs) whatever their age."""
         removed = 0
         for ref, _, mtime in list(self.walk_ingests()):
-            if time.time() - mtime < older_than_s:
+            if time.time() - mtime < older_than_s and not ref.startswith(any_age or ("\0",)):
                 continue
             key = hashlib.sha256(ref.encode()).hexdigest()[:32]
             fd = self._lock(self.ingest / f"{key}.lock", wait=False)

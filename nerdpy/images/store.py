@@ -345,7 +345,8 @@ class ImageStore:
                     continue
                 removed.append(info.digest)
                 freed += info.size
-            self.content.prune_ingests(older_than_s=24 * 3600)
+            # Pulls resume their partial downloads; loads and imports use one-off refs.
+            self.content.prune_ingests(older_than_s=24 * 3600, any_age=("load-", "import-", "bytes-"))
             if also is not None:
                 also()
         return removed, freed

@@ -310,5 +310,6 @@ def test_load_killed_midway_then_again(fresh_nerdpy, tmp_path):
     assert np("images", "-q").stdout == ""  # nothing half-made is visible
     assert np("load", "-i", path).stdout == "Loaded image: killed:1\n"
     assert np("images", "-q", "--no-trunc").stdout.split() == [big.id]
-    np("image", "prune", "-f")  # sweeps blobs the killed load left behind
+    np("image", "prune", "-f")  # sweeps blobs and the partial ingest the killed load left behind
     assert len(_blobs(np)) == 5
+    assert [p for p in ingest.iterdir() if p.is_dir()] == []

@@ -142,3 +142,16 @@ def test_bad_digest_text_is_invalid(store):
 
     with pytest.raises(InvalidArgument):
         store.has("sha256:xyz")
+
+
+def test_prune_ingests_spares_owned_and_resumable_refs(store):
+    with store.writer("pull-abc") as w:
+        w.write(b"partial")
+    with store.writer("load-123") as w:
+        w.write(b"partial")
+    assert store.prune_ingests(older_than_s=3600, any_age=("load-",)) == 1
+    assert [ref for ref, _, _ in store.walk_ingests()] == ["pull-abc"]
+    with store.writer("pull-abc") as w:  # owned right now: never removed
+        assert store.prune_ingests(older_than_s=0) == 0
+        w.truncate(0)
+    assert store.prune_ingests(older_than_s=0) == 1
