@@ -243,3 +243,22 @@ def diff(ctx: typer.Context, container: str = typer.Argument(..., help="Containe
     record, _ = get(settings, container)
     for kind, path in do_diff(settings, record):
         typer.echo(f"{kind} {path}")
+
+
+@app.command("commit", help="Create a new image from a container's changes")
+def commit(
+    ctx: typer.Context,
+    container: str = typer.Argument(..., help="Container"),
+    repository: Optional[str] = typer.Argument(None, help="REPOSITORY[:TAG]"),
+    author: str = typer.Option("", "--author", "-a", help='Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")'),
+    change: List[str] = typer.Option([], "--change", "-c", help="Apply Dockerfile instruction to the created image"),
+    message: str = typer.Option("", "--message", "-m", help="Commit message"),
+    pause: bool = typer.Option(True, "--pause", "-p", help="Pause container during commit (accepted; not needed)"),
+) -> None:
+    from nerdpy.api.containers import get
+    from nerdpy.containers.commit import commit as do_commit
+
+    settings = state.entered(ctx)
+    record, _ = get(settings, container)
+    image = do_commit(settings, record, repository, list(change), message, author)
+    typer.echo(image.id)

@@ -46,6 +46,7 @@ GROUPS: dict[str, dict[str, Entry]] = {
         "cp": Entry(_C + "container_ops:cp", "Copy files/folders between a container and the local filesystem"),
         "export": Entry(_C + "container_ops:export", "Export a container's filesystem as a tar archive"),
         "diff": Entry(_C + "container_ops:diff", "Inspect changes to files or directories on a container's filesystem"),
+        "commit": Entry(_C + "container_ops:commit", "Create a new image from a container's changes"),
         "prune": Entry(_C + "container_ops:prune", "Remove all stopped containers"),
     },
     "image": {
@@ -110,6 +111,7 @@ TOP: dict[str, Entry] = {
     "cp": Entry(_C + "container_ops:cp", "Copy files/folders between a container and the local filesystem"),
     "export": Entry(_C + "container_ops:export", "Export a container's filesystem as a tar archive"),
     "diff": Entry(_C + "container_ops:diff", "Inspect changes to files or directories on a container's filesystem"),
+    "commit": Entry(_C + "container_ops:commit", "Create a new image from a container's changes"),
     "inspect": Entry(_C + "container_list:inspect-any", "Return low-level information on containers or images"),
     "image": Entry("@image", "Manage images"),
     "images": Entry(_C + "images:ls", "List images", fast=_C + "handlers.images:ls"),

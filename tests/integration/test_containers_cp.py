@@ -86,3 +86,15 @@ def test_diff_and_export(nerdpy, busybox_image, tmp_path):
         names = set(tar.getnames())
     assert "newfile" in names and "bin/busybox" in names and "etc/group" not in names
     nerdpy("rm", name)
+
+
+def test_commit_makes_a_runnable_image(nerdpy, busybox_image):
+    name = f"cm-{uuid.uuid4().hex[:8]}"
+    tag = f"committed-{uuid.uuid4().hex[:6]}:v1"
+    nerdpy("run", "--name", name, busybox_image, "sh", "-c", "echo committed > /newfile; rm /etc/group")
+    image_id = nerdpy("commit", "-c", 'CMD ["cat", "/newfile"]', "-m", "test", name, tag).stdout.strip()
+    assert image_id.startswith("sha256:")
+    assert nerdpy("run", "--rm", tag).stdout == "committed\n"
+    assert nerdpy("run", "--rm", tag, "ls", "/etc/group", check=False).returncode == 1
+    nerdpy("rm", name)
+    nerdpy("rmi", tag)
