@@ -107,6 +107,11 @@ def _matches(store: ImageStore, row: ImageRow, filters: list[tuple[str, str]]) -
                 k, eq, v = value.partition("=")
                 if k not in labels or (eq and labels[k] != v):
                     return False
+        elif key == "until":
+            import time
+
+            if row.image.created_ts > _until(values[-1], time.time()):
+                return False
         elif key in ("before", "since"):
             pivot = store.get(values[-1]).created_ts
             created = row.image.created_ts
@@ -117,7 +122,7 @@ def _matches(store: ImageStore, row: ImageRow, filters: list[tuple[str, str]]) -
 
 def list_images(settings: Settings, filters: Iterable[str] = ()) -> list[ImageRow]:
     store = open_store(settings)
-    parsed = _parse_filters(filters, ("dangling", "reference", "label", "before", "since"))
+    parsed = _parse_filters(filters, ("dangling", "reference", "label", "before", "since", "until"))
     rows = [row for image in store.list() for row in _rows(image)]
     rows = [row for row in rows if _matches(store, row, parsed)]
     rows.sort(key=lambda r: (-r.image.created_ts, r.repository, r.tag))
@@ -234,9 +239,23 @@ def _prune_filter(image: Image, filters: list[tuple[str, str]]) -> bool:
             if k not in labels or (eq and labels[k] != v):
                 return False
         elif key == "until":
-            if image.created_ts > time.time() - _duration(value):
+            if image.created_ts > _until(value, time.time()):
                 return False
     return True
+
+
+def _until(text: str, now: float) -> float:
+    """Docker's `until=`: a duration before now (`24h`), a unix time, or an RFC 3339 date."""
+    from nerdpy.images.store import parse_time
+
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return float(text)
+    if re.fullmatch(r"\d+(?:\.\d+)?[smh]", text):
+        return now - _duration(text)
+    ts = parse_time(text if "T" in text else text + "T00:00:00Z")
+    if not ts:
+        raise InvalidArgument(f"invalid until filter {text!r}", hint="use a duration (24h), a unix time or a date")
+    return ts
 
 
 def _duration(text: str) -> float:
