@@ -27,7 +27,7 @@ def ls(
     digests: bool = typer.Option(False, "--digests", help="Show digests"),
     no_trunc: bool = typer.Option(False, "--no-trunc", help="Don't truncate output"),
     filter: List[str] = typer.Option([], "--filter", "-f",
-                                     help="Filter output: dangling=, reference=, label=, before=, since="),
+                                     help="Filter output: dangling=, reference=, label=, before=, since=, until="),
     format: Optional[str] = typer.Option(None, "--format", help="Format output: table, json or a Go template"),
 ) -> None:
     body.ls(_cli(ctx), repository, all, quiet, digests, no_trunc, filter, format)
