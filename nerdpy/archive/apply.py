@@ -150,14 +150,16 @@ class _Applier:
         return False
 
     def _mkdir(self, ti: tarfile.TarInfo, path: str, pfd: int, base: str) -> None:
+        fresh = True
         try:
             os.mkdir(base, 0o700, dir_fd=pfd)
         except FileExistsError:
-            if not self._replace(pfd, base, keep_dir=True):
+            fresh = not self._replace(pfd, base, keep_dir=True)  # directory over directory: merge
+            if fresh:
                 os.mkdir(base, 0o700, dir_fd=pfd)
         fd = os.open(base, _DIR_FLAGS, dir_fd=pfd)
         try:
-            self._owner(ti, fd)
+            self._owner(ti, fd, fresh)
             self._xattrs(ti, fd)
         finally:
             os.close(fd)
@@ -205,6 +207,18 @@ class _Applier:
             raise DataCorrupted(f"layer entry {ti.name!r}: hardlink target {ti.linkname!r} does not exist") from None
         finally:
             os.close(tfd)
+        # As containerd and containers/storage: the link's header metadata applies to the
+        # shared inode -- unless that is a symlink (never chmod through one: CVE-2021-32760).
+        fd = os.open(base, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK | os.O_NOCTTY, dir_fd=pfd) \
+            if not stat.S_ISLNK(os.stat(base, dir_fd=pfd, follow_symlinks=False).st_mode) else None
+        if fd is None:
+            return
+        try:
+            self._owner(ti, fd, fresh=False)
+            os.fchmod(fd, ti.mode & 0o7777)
+            os.utime(fd, ns=(_ns(ti.mtime),) * 2)
+        finally:
+            os.close(fd)
 
     def _special(self, ti: tarfile.TarInfo, pfd: int, base: str) -> None:
         if (ti.ischr() or ti.isblk()) and self.userns:
@@ -270,8 +284,9 @@ class _Applier:
             os.close(fd)
 
     # -- metadata ----------------------------------------------------------------
-    def _owner(self, ti: tarfile.TarInfo, fd: int) -> bool:
-        if not self.opts.same_owner or (ti.uid, ti.gid) == (self.uid, self.gid):
+    def _owner(self, ti: tarfile.TarInfo, fd: int, fresh: bool = True) -> bool:
+        """chown unless pointless: a `fresh` inode we created is already ours."""
+        if not self.opts.same_owner or (fresh and (ti.uid, ti.gid) == (self.uid, self.gid)):
             return False
         try:
             os.fchown(fd, ti.uid, ti.gid)

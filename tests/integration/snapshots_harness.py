@@ -323,6 +323,29 @@ def unpack_concurrent(sn: Snapshotter) -> Any:
     return len(infos)
 
 
+def peer_image() -> Any:
+    """The image compared with podman: busybox + the tricky layers + more owners and links."""
+    from tests.fixtures import images
+
+    extra = (images.LayerSpec().dir("/srv", 0o2775, uid=33, gid=33)
+             .file("/srv/setgid", "g", 0o2755, uid=0, gid=50).file("/srv/www", "w", 0o640, uid=33, gid=33)
+             .hardlink("/srv/www-link", "/srv/www").symlink("/srv/abs", "/etc/passwd")
+             .symlink("/srv/dangling", "../nowhere").file("/srv/big", bytes(range(256)) * 4096, uid=4242)
+             .dir("/srv/sticky", 0o1777).whiteout("/data/sub"))
+    return images.build_image([images.busybox_rootfs(), *images.tricky_layers(), extra])
+
+
+@scenario
+def peer_tree(sn: Snapshotter) -> Any:
+    from nerdpy.images.unpack import unpack
+    from tests.unit.archive.tarbuild import snapshot_tree
+
+    settings = _settings()
+    top = unpack(settings, FakeImage(peer_image(), settings))
+    with Mounted(sn.prepare("peer", top)) as root:
+        return {k: list(v) for k, v in snapshot_tree(root).items()}
+
+
 def main(argv: list[str]) -> int:
     name, driver = argv[0], argv[1]
     os.environ["SNAP_DRIVER"] = driver
