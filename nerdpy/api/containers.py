@@ -293,15 +293,14 @@ def inspect_many(settings: Settings, refs: list[str]) -> tuple[list[dict[str, An
 
 def top(settings: Settings, ref: str) -> tuple[list[str], list[list[str]]]:
     """UID PID PPID C STIME TTY TIME CMD, like `docker top` (read from /proc)."""
-    from nerdpy.containers.lifecycle import runc
-    from nerdpy.containers.processes import describe
+    from nerdpy.containers.processes import container_pids, describe
 
     store = _store(settings)
     container = store.get(ref)
-    if not store.state(container.id).running:
+    state = store.state(container.id)
+    if not state.running or not state.pid:
         raise InvalidArgument(f"container {container.id[:12]} is not running")
-    pids = runc(settings).ps(container.id)
-    return describe(pids)
+    return describe(container_pids(state.pid))
 
 
 def ports(settings: Settings, ref: str, private: str) -> list[str]:

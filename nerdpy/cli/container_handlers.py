@@ -99,10 +99,13 @@ def write_cidfile(path: str, container_id: str) -> None:
 
 
 def run(cli: CliState, image: str, command: Optional[List[str]] = None, detach: bool = False,
-        cidfile: Optional[str] = None, sig_proxy: bool = True, quiet: bool = False, **flag_values: Any) -> int:
+        cidfile: Optional[str] = None, sig_proxy: Any = "true", quiet: bool = False, **flag_values: Any) -> int:
     from nerdpy.api.containers import run as api_run
     from nerdpy.errors import ContainerExit, InvalidArgument
 
+    if str(sig_proxy).lower() not in ("true", "false", "1", "0"):
+        raise InvalidArgument(f"invalid --sig-proxy {sig_proxy!r}", hint="use true or false")
+    proxy = str(sig_proxy).lower() in ("true", "1")
     settings = _settings(cli)
     opts = build_options(image, list(command or []), **normalize_flags(**flag_values))
     if cidfile and os.path.exists(cidfile):
@@ -110,7 +113,7 @@ def run(cli: CliState, image: str, command: Optional[List[str]] = None, detach: 
             f"container ID file found, make sure the other container isn't running or delete {cidfile}")
     stdin = sys.stdin.fileno() if opts.interactive else None
     sys.stdout.flush()
-    result = api_run(settings, opts, detach, stdin, sys.stdout.fileno(), sys.stderr.fileno(), sig_proxy,
+    result = api_run(settings, opts, detach, stdin, sys.stdout.fileno(), sys.stderr.fileno(), proxy,
                      on_created=(lambda c: write_cidfile(cidfile, c.id)) if cidfile else None)
     for warning in result.warnings:
         print(f"WARNING: {warning}", file=sys.stderr)

@@ -97,7 +97,7 @@ def run(
     command: Optional[List[str]] = typer.Argument(None, help="Command and arguments"),
     detach: bool = typer.Option(False, "--detach", "-d", help="Run container in background and print container ID"),
     cidfile: Optional[str] = typer.Option(None, "--cidfile", help="Write the container ID to the file"),
-    sig_proxy: bool = typer.Option(True, "--sig-proxy", help="Proxy received signals to the process"),
+    sig_proxy: str = typer.Option("true", "--sig-proxy", help="Proxy received signals to the process (true|false)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Suppress the pull output"),
     flags: dict = None,  # type: ignore[assignment]
 ) -> None:

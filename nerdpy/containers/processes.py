@@ -17,6 +17,24 @@ def _stat(pid: int) -> list[str] | None:
     return [text[: text.rindex(")") + 1]] + text[text.rindex(")") + 2 :].split()
 
 
+def container_pids(init_pid: int) -> list[int]:
+    """Every process in the container's pid namespace (no cgroups needed, so
+    rootless works too), init first."""
+    try:
+        target = os.readlink(f"/proc/{init_pid}/ns/pid")
+    except OSError:
+        return []
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.readlink(f"/proc/{entry}/ns/pid") == target:
+                    pids.append(int(entry))
+            except OSError:
+                continue
+    return sorted(pids, key=lambda p: (p != init_pid, p))
+
+
 def describe(pids: list[int]) -> tuple[list[str], list[list[str]]]:
     ticks = os.sysconf("SC_CLK_TCK")
     with open("/proc/uptime") as handle:

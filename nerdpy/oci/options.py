@@ -6,7 +6,7 @@ from typing import Any, Mapping, Sequence
 
 from nerdpy.errors import InvalidArgument
 from nerdpy.oci import Spec, SpecOption
-from nerdpy.oci.defaults import ALL_CAPS, DEFAULT_PATH, clamped_rlimits
+from nerdpy.oci.defaults import ALL_CAPS, DEFAULT_PATH, clamped_rlimits, held_caps
 from nerdpy.oci.user import ExecUser
 
 
@@ -110,7 +110,7 @@ def with_capabilities(add: Sequence[str], drop: Sequence[str]) -> SpecOption:
         if "ALL" in drops:
             caps = []
         if "ALL" in adds:
-            caps = list(ALL_CAPS)
+            caps = list(held_caps())
         caps += [c for c in adds if c != "ALL" and c not in caps]
         caps = [c for c in caps if c not in drops or c in adds]
         _set_caps(spec, caps)
@@ -131,7 +131,7 @@ def with_privileged() -> SpecOption:
 
     def apply(spec: Spec) -> None:
         spec["linux"]["seccomp"] = None
-        _set_caps(spec, list(ALL_CAPS))
+        _set_caps(spec, list(held_caps()))
         spec["linux"]["maskedPaths"] = []
         spec["linux"]["readonlyPaths"] = []
         for mount in spec["mounts"]:
