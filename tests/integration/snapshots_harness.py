@@ -346,6 +346,46 @@ def peer_tree(sn: Snapshotter) -> Any:
         return {k: list(v) for k, v in snapshot_tree(root).items()}
 
 
+@scenario
+def diff_roundtrip(sn: Snapshotter) -> Any:
+    """Changes made through a mount, exported as a layer and applied on the parent, give the same tree."""
+    import io
+
+    from nerdpy.images.unpack import unpack
+    from nerdpy.snapshots.apply import apply_to_snapshot
+    from nerdpy.snapshots.diff import write_diff
+    from tests.fixtures import images
+    from tests.unit.archive.tarbuild import snapshot_tree
+
+    settings = _settings()
+    base = images.LayerSpec().dir("/d").file("/d/a", "a").file("/d/b", "b").dir("/o").file("/o/x", "x") \
+        .file("/keep", "k").symlink("/lnk", "keep").dir("/gone").file("/gone/f", "f")
+    top = unpack(settings, FakeImage(images.build_image([base]), settings))
+    with Mounted(sn.prepare("work", top)) as root:
+        os.unlink(root / "d" / "a")
+        (root / "d" / "b").write_text("b2")
+        os.chmod(root / "keep", 0o600)
+        import shutil
+
+        shutil.rmtree(root / "gone")
+        shutil.rmtree(root / "o")
+        (root / "o").mkdir()
+        (root / "o" / "y").write_text("y")
+        (root / "new").write_text("n")
+        os.link(root / "new", root / "new-link")
+        os.chown(root / "new", 1000, 1000)
+        expected = snapshot_tree(root)
+    buf = io.BytesIO()
+    write_diff(sn, "work", buf)
+    sn.prepare("replay", top)
+    buf.seek(0)
+    apply_to_snapshot(sn, "replay", buf)
+    with Mounted(sn.mounts("replay")) as root:
+        got = snapshot_tree(root)
+    assert got == expected, {"got": got, "expected": expected}
+    return sorted(got)
+
+
 def main(argv: list[str]) -> int:
     name, driver = argv[0], argv[1]
     os.environ["SNAP_DRIVER"] = driver
