@@ -209,11 +209,16 @@ def _slirp_default(settings: "Settings", base: state.AttachmentRecord, request: 
     cid = base.container_id
     d = settings.layout.netns_dir
     sock, log = d / f"{cid[:16]}.sock", d / f"{cid[:16]}.log"
-    helper = slirp.start(Path(base.netns), sock, log)
+    udp = any(p.protocol == "udp" for p in ports)
+    helper = slirp.start(Path(base.netns), sock, log, disable_host_loopback=not udp)
     record = replace(base, mode="slirp", helper_pid=helper.pid,
                      helper_start=process_start_time(helper.pid) or 0, api_socket=str(sock))
     state.save_attachment(settings, record)
     try:
+        if udp:
+            from nerdpy.network.bridge import guard_host_loopback
+
+            guard_host_loopback(base.netns, slirp.GATEWAY_IP)
         published = []
         for mapping in ports:
             if mapping.host_port == 0 or mapping.host_port_max:

@@ -179,3 +179,20 @@ def delete_rules(netns: str | None, comment: str) -> None:
 def delete_table(netns: str | None) -> None:
     """Drop the whole nerdpy table (no bridge left)."""
     run(netns, ["nft", "delete", "table", "ip", TABLE], check=False)
+
+
+GUARD = """add table ip nerdpy_guard
+add chain ip nerdpy_guard output { type filter hook output priority 0; policy accept; }
+add chain ip nerdpy_guard forward { type filter hook forward priority 0; policy accept; }
+add rule ip nerdpy_guard output ip daddr %(host)s ct state new drop
+add rule ip nerdpy_guard forward ip daddr %(host)s ct state new drop
+"""
+
+
+def guard_host_loopback(netns: str, host_alias: str) -> None:
+    """Block new connections to slirp4netns's host-loopback alias from `netns`.
+
+    Used instead of `--disable-host-loopback`, which also drops the replies of
+    UDP port forwards (they go back to that alias): replies are "established".
+    """
+    run(netns, ["nft", "-f", "-"], input=GUARD % {"host": host_alias})

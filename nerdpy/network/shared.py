@@ -66,8 +66,18 @@ def ensure(settings: "Settings") -> Shared:
     _remove(settings)
     netns.create(path)
     try:
-        helper = slirp.start(path, sock, d / "shared.log", with_exit_fd=False)
+        # Not --disable-host-loopback: it drops UDP port-forward replies; a
+        # conntrack rule blocks new connections to the host alias instead.
+        helper = slirp.start(path, sock, d / "shared.log", with_exit_fd=False, disable_host_loopback=False)
     except BaseException:
+        netns.remove(path)
+        raise
+    try:
+        from nerdpy.network.bridge import guard_host_loopback
+
+        guard_host_loopback(str(path), slirp.GATEWAY_IP)
+    except BaseException:
+        slirp.stop(helper.pid, None)
         netns.remove(path)
         raise
     tmp = d / f".shared.pid.{os.getpid()}"

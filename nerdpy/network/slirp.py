@@ -173,8 +173,8 @@ def stop(pid: int, start_time: int | None) -> None:
         os.kill(pid, 9)
     except ProcessLookupError:
         return
-    # Our child only while this process started it; otherwise init reaps it.
+    # Reap it when it is our child (a foreground `run` started it); else init does.
     try:
-        os.waitpid(pid, os.WNOHANG)
+        os.waitpid(pid, 0)
     except ChildProcessError:
         pass

@@ -127,7 +127,10 @@ def up(argv: list[str]) -> None:
     except BaseException:
         teardown(settings, a.cid)
         raise
-    print(json.dumps({"ip": att.ip, "netns": att.netns_path, "ports": [m.describe() for m in att.ports],
+    from nerdpy.network import state
+
+    veths = [e.host_veth for e in state.endpoints_of(settings, a.cid)]
+    print(json.dumps({"veths": veths, "ip": att.ip, "netns": att.netns_path, "ports": [m.describe() for m in att.ports],
                       "hosts": att.hosts, "resolv": att.resolv_conf, "mode": att.mode}))
 
 

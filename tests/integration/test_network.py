@@ -42,7 +42,9 @@ def harness(np, *args: str, check: bool = True) -> subprocess.CompletedProcess[s
 def up(np, *args: str) -> tuple[str, dict]:
     cid = secrets.token_hex(32)
     out = harness(np, "up", cid, *args)
-    return cid, json.loads(out.stdout.strip().splitlines()[-1])
+    att = json.loads(out.stdout.strip().splitlines()[-1])
+    VETHS[cid] = att["veths"]
+    return cid, att
 
 
 def free_port() -> int:
@@ -69,6 +71,9 @@ def helpers_for(np) -> list[str]:
     return [line for line in out.splitlines() if str(np.runtime_root) in line]
 
 
+VETHS: dict[str, list[str]] = {}  # container id -> its host-side veths (from `up`)
+
+
 def assert_nothing_left(np, cids: list[str]) -> None:
     netns_dir = np.runtime_root / "netns"
     for cid in cids:
@@ -78,13 +83,16 @@ def assert_nothing_left(np, cids: list[str]) -> None:
     assert helpers_for(np) == []
     if IS_ROOT:
         # veths go with the container's netns, which the kernel destroys asynchronously.
+        # Other tests' containers may be on the same host bridge: look for ours only.
+        mine = [v for cid in cids for v in VETHS.get(cid, [])]
         deadline = time.monotonic() + 5
         while True:
             links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
-            if not re.search(r"\bnv[0-9a-f]{12}\b", links) or time.monotonic() > deadline:
+            left = [v for v in mine if re.search(rf"\b{v}\b", links)]
+            if not left or time.monotonic() > deadline:
                 break
             time.sleep(0.05)
-        assert not re.search(r"\bnv[0-9a-f]{12}\b", links), links
+        assert not left, links
 
 
 @pytest.fixture(scope="module")

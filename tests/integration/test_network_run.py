@@ -1,0 +1,245 @@
+"""Networking through `nerdpy run`: default network, ports, user networks, DNS flags.
+
+The image is Debian's dynamic busybox (name lookups work) with /www/index.html and
+ExposedPorts 80/tcp + 53/udp. Traffic stays on loopback and our own namespaces.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import requires
+
+pytestmark = [pytest.mark.integration, requires("runc", "slirp4netns", "tun", "nft", "userns")]
+IS_ROOT = os.geteuid() == 0
+HTTPD = ["httpd", "-f", "-p", "80", "-h", "/www"]
+
+
+@pytest.fixture(scope="module")
+def netbox(nerdpy, tmp_path_factory, images) -> str:
+    spec = images.dynamic_busybox_rootfs().dir("/www").file("/www/index.html", "hello from nerdpy\n")
+    image = images.build_image([spec], config={"ExposedPorts": {"80/tcp": {}, "53/udp": {}}})
+    tar = tmp_path_factory.mktemp("netbox") / "netbox.tar"
+    images.write_docker_archive(tar, image, repo_tags=("netbox:latest",))
+    tar.parent.chmod(0o755)
+    tar.chmod(0o644)
+    nerdpy("load", "-i", str(tar))
+    return "netbox:latest"
+
+
+def _name(prefix: str) -> str:
+    return f"{prefix}{secrets.token_hex(3)}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(url: str, timeout: float = 10) -> str:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as resp:
+                return resp.read().decode()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def netns_leftovers(nerdpy) -> list[str]:
+    netns_dir = nerdpy.runtime_root / "netns"
+    entries = [p.name for p in netns_dir.iterdir()] if netns_dir.exists() else []
+    return [e for e in entries if e != "net.lock"]
+
+
+def slirps(nerdpy) -> list[str]:
+    out = subprocess.run(["pgrep", "-a", "slirp4netns"], capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if str(nerdpy.runtime_root) in line]
+
+
+def test_published_port_port_command_and_cleanup(nerdpy, netbox) -> None:
+    name, port = _name("web"), free_port()
+    nerdpy("run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:80", netbox, *HTTPD)
+    try:
+        assert http_get(f"http://127.0.0.1:{port}/index.html") == "hello from nerdpy\n"
+        assert nerdpy("port", name).stdout.strip() == f"80/tcp -> 127.0.0.1:{port}"
+    finally:
+        nerdpy("rm", "-f", name)
+    deadline = time.monotonic() + 5
+    while (netns_leftovers(nerdpy) or slirps(nerdpy)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert netns_leftovers(nerdpy) == [] and slirps(nerdpy) == []
+
+
+def test_publish_all_uses_exposed_ports(nerdpy, netbox) -> None:
+    name = _name("pall")
+    nerdpy("run", "-d", "--name", name, "-P", netbox, *HTTPD)
+    try:
+        lines = sorted(nerdpy("port", name).stdout.split("\n"))
+        tcp = [line for line in lines if line.startswith("80/tcp -> ")]
+        assert tcp and any(line.startswith("53/udp -> ") for line in lines)
+        host_port = int(tcp[0].rsplit(":", 1)[1])
+        assert http_get(f"http://127.0.0.1:{host_port}/index.html") == "hello from nerdpy\n"
+    finally:
+        nerdpy("rm", "-f", name)
+
+
+def test_port_already_bound_fails_cleanly(nerdpy, netbox) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = nerdpy("run", "-d", "-p", f"127.0.0.1:{port}:80", netbox, *HTTPD, check=False)
+    assert proc.returncode == 125
+    assert "already allocated" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert netns_leftovers(nerdpy) == [] and slirps(nerdpy) == []
+
+
+UDP_ECHO = """
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 53))
+print("ready", flush=True)
+data, peer = s.recvfrom(100)
+s.sendto(b"pong:" + data, peer)
+"""
+
+
+@pytest.mark.parametrize("user_network", [False, True])
+def test_udp_port_both_ways(nerdpy, netbox, user_network) -> None:
+    # busybox here has no UDP server applet: a host python serves inside the container's netns.
+    name, port, net = _name("udp"), free_port(), _name("nu")
+    extra = ["--network", net] if user_network else []
+    if user_network:
+        nerdpy("network", "create", net)
+    nerdpy("run", "-d", "--name", name, *extra, "-p", f"127.0.0.1:{port}:53/udp", netbox, "sleep", "1000")
+    server = None
+    try:
+        pid = nerdpy("inspect", "--format", "{{.State.Pid}}", name).stdout.strip()
+        argv = ["nsenter", f"--net=/proc/{pid}/ns/net", sys.executable, "-c", UDP_ECHO]
+        if IS_ROOT:
+            server = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+        else:
+            server = nerdpy.popen("unshare", *argv)
+        assert server.stdout is not None and server.stdout.readline().strip() == "ready"
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(5)
+            s.sendto(b"ping", ("127.0.0.1", port))
+            assert s.recv(100) == b"pong:ping"
+    finally:
+        if server is not None:
+            server.kill()
+            server.wait()
+        nerdpy("rm", "-f", name)
+        if user_network:
+            nerdpy("network", "rm", net)
+
+
+@requires("rootless")
+@pytest.mark.parametrize("extra", [[], ["-p", "53/udp"], ["--network", "USERNET"]])
+def test_rootless_host_loopback_is_not_reachable(nerdpy, netbox, extra) -> None:
+    import http.server
+    import threading
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    net = _name("lo")
+    if "USERNET" in extra:
+        nerdpy("network", "create", net)
+        extra = ["--network", net]
+    try:
+        url = f"http://10.0.2.2:{server.server_port}/"
+        # Not `timeout` as PID 1: busybox's timeout execs the command, and PID 1 ignores SIGTERM.
+        proc = nerdpy("run", "--rm", *extra, netbox, "sh", "-c", f"timeout 3 wget -q -O- {url}; echo rc=$?")
+        assert "rc=0" not in proc.stdout and "rc=" in proc.stdout
+    finally:
+        server.shutdown()
+        if extra and extra[0] == "--network":
+            nerdpy("network", "rm", net)
+
+
+def test_dns_flags_and_add_host(nerdpy, netbox) -> None:
+    out = nerdpy("run", "--rm", "--dns", "192.0.2.53", "--dns-search", "example.test", "--dns-option", "ndots:3",
+                 "--add-host", "db:192.0.2.10", "--add-host", "gw:host-gateway", "--hostname", "myhost",
+                 netbox, "sh", "-c", "cat /etc/resolv.conf /etc/hosts; hostname").stdout
+    assert "nameserver 192.0.2.53\nsearch example.test\noptions ndots:3\n" in out
+    assert "192.0.2.10\tdb\n" in out and "\tgw\n" in out
+    assert out.strip().endswith("myhost")
+
+
+def test_network_none_and_container_mode(nerdpy, netbox) -> None:
+    links = nerdpy("run", "--rm", "--network", "none", netbox, "ip", "-o", "link").stdout
+    assert [line.split(":")[1].strip() for line in links.strip().splitlines()] == ["lo"]
+    name = _name("share")
+    nerdpy("run", "-d", "--name", name, netbox, *HTTPD)
+    try:
+        got = nerdpy("run", "--rm", "--network", f"container:{name}", netbox,
+                     "wget", "-q", "-O-", "http://127.0.0.1/index.html").stdout
+        assert got == "hello from nerdpy\n"
+    finally:
+        nerdpy("rm", "-f", name)
+
+
+def test_user_networks_by_name_alias_isolation_connect(nerdpy, netbox) -> None:
+    net_a, net_b = _name("na"), _name("nb")
+    web, other = _name("web"), _name("other")
+    nerdpy("network", "create", net_a)
+    nerdpy("network", "create", net_b)
+    port = free_port()
+    try:
+        nerdpy("run", "-d", "--name", web, "--network", net_a, "--network-alias", f"{web}-alias",
+               "-p", f"{port}:80", netbox, *HTTPD)
+        for host in (web, f"{web}-alias"):
+            got = nerdpy("run", "--rm", "--network", net_a, netbox, "wget", "-q", "-O-", f"http://{host}/index.html")
+            assert got.stdout == "hello from nerdpy\n"
+        assert http_get(f"http://127.0.0.1:{port}/index.html") == "hello from nerdpy\n"
+        ip = json.loads(nerdpy("network", "inspect", net_a).stdout)[0]["Containers"]
+        web_ip = next(v["IPv4Address"].split("/")[0] for v in ip.values() if v["Name"] == web)
+        nerdpy("run", "-d", "--name", other, "--network", net_b, netbox, "sleep", "1000")
+        blocked = nerdpy("exec", other, "timeout", "3", "wget", "-q", "-O-", f"http://{web_ip}/index.html",
+                         check=False)
+        assert blocked.returncode != 0
+        nerdpy("network", "connect", net_a, other)
+        got = nerdpy("exec", other, "wget", "-q", "-O-", f"http://{web}/index.html").stdout
+        assert got == "hello from nerdpy\n"
+        busy = nerdpy("network", "rm", net_a, check=False)
+        assert busy.returncode != 0 and "active endpoints" in busy.stderr
+    finally:
+        nerdpy("rm", "-f", web, other, check=False)
+    deadline = time.monotonic() + 5
+    while (netns_leftovers(nerdpy) or slirps(nerdpy)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert netns_leftovers(nerdpy) == [] and slirps(nerdpy) == []
+    assert nerdpy("network", "rm", net_a, net_b).stdout.split() == [net_a, net_b]
+
+
+def test_network_errors_are_one_line(nerdpy, netbox) -> None:
+    net = _name("ne")
+    nerdpy("network", "create", "--subnet", "10.99.0.0/24", net)
+    try:
+        for args, text in ((("network", "create", "--subnet", "10.99.0.128/25", _name("ov")), "overlaps"),
+                           (("network", "create", net), "already exists"),
+                           (("network", "rm", "nosuchnet"), "not found"),
+                           (("network", "rm", "bridge"), "pre-defined"),
+                           (("run", "--rm", "--network", "nosuchnet", netbox, "true"), "not found"),
+                           (("run", "--rm", "-p", "70000:80", netbox, "true"), "invalid")):
+            proc = nerdpy(*args, check=False)
+            assert proc.returncode != 0, args
+            assert text in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, (args, proc.stderr)
+        assert "Traceback" not in proc.stderr
+    finally:
+        nerdpy("network", "rm", net)
+    assert netns_leftovers(nerdpy) == []
