@@ -248,9 +248,8 @@ def _go(settings: Settings, store: ContainerStore, container: Container, shim: A
 
     try:
         shim.go(shim_config(settings, store, container, runtime, wait_attach), keep_fds)
-        if wait_attach:
-            event = shim.wait_for("created")
-            return Started(container, int(event.get("pid", 0)), shim=shim)
+        if wait_attach:  # the caller attaches, then waits for "started"
+            return Started(container, 0, shim=shim)
         event = shim.wait_for("started")
         shim.close()
         return Started(container, int(event.get("pid", 0)))

@@ -31,11 +31,12 @@ class Runc:
         console_socket: str | None = None,
         stdio: Sequence[int] = (-1, -1, -1),
         log_file: str | None = None,
+        command: str = "create",
     ) -> None:
-        """`runc create`. Without a console socket, `stdio` becomes the
+        """`runc create` (or `run --detach`). Without a console socket, `stdio` becomes the
         container's stdio; errors are read from `log_file` (the container's
         stderr may be the pipe we gave it)."""
-        args = ["create", "--bundle", bundle, "--pid-file", pid_file]
+        args = [command] + (["--detach"] if command == "run" else []) + ["--bundle", bundle, "--pid-file", pid_file]
         if console_socket:
             args += ["--console-socket", console_socket]
         argv = self.argv(*args, container_id)
@@ -44,6 +45,18 @@ class Runc:
         code, _, err = run(argv, stdin=stdio[0], stdout=stdio[1], stderr=stdio[2])
         if code != 0:
             raise RuntimeFailure(_log_error(log_file) or error_line(err), code)
+
+    def run_detached(
+        self,
+        container_id: str,
+        bundle: str,
+        pid_file: str,
+        console_socket: str | None = None,
+        stdio: Sequence[int] = (-1, -1, -1),
+        log_file: str | None = None,
+    ) -> None:
+        """`runc run --detach`: create and start in one runtime invocation."""
+        self.create(container_id, bundle, pid_file, console_socket, stdio, log_file, command="run")
 
     def start(self, container_id: str) -> None:
         self._check("start", container_id)

@@ -16,6 +16,22 @@ CONSOLE_NAME = "console.sock"
 READ_SIZE = 65536
 
 
+def listen(name: str) -> "_socket.socket":
+    """A unix socket in the cwd, born 0600 (no window where others could connect)."""
+    try:
+        os.unlink(name)
+    except FileNotFoundError:
+        pass
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    old = os.umask(0o177)
+    try:
+        sock.bind(name)
+    finally:
+        os.umask(old)
+    sock.listen(8)
+    return sock
+
+
 class Client:
     def __init__(self, sock: "_socket.socket") -> None:
         self.sock = sock
@@ -46,33 +62,8 @@ class AttachServer:
         self._console: "_socket.socket | None" = None
 
     # -- sockets ----------------------------------------------------------------
-    def listen(self) -> None:
-        try:
-            os.unlink(SOCKET_NAME)
-        except FileNotFoundError:
-            pass
-        sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
-        old = os.umask(0o177)  # born 0600: no window where others could connect
-        try:
-            sock.bind(SOCKET_NAME)
-        finally:
-            os.umask(old)
-        sock.listen(8)
-        self.listener = sock
-
     def console_listener(self) -> str:
-        try:
-            os.unlink(CONSOLE_NAME)
-        except FileNotFoundError:
-            pass
-        sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
-        old = os.umask(0o177)
-        try:
-            sock.bind(CONSOLE_NAME)
-        finally:
-            os.umask(old)
-        sock.listen(1)
-        self._console = sock
+        self._console = listen(CONSOLE_NAME)
         # runc chdirs into the bundle, so the path must be absolute; through our
         # cwd's magic link it also stays far below sun_path's 108 bytes.
         return f"/proc/{os.getpid()}/cwd/{CONSOLE_NAME}"

@@ -48,7 +48,7 @@ class ShimProcess:
                                  setsid=True)
         finally:
             theirs.close()
-        os.waitpid(pid, 0)  # the intermediate exits at once; the shim lives on detached
+        self._intermediate = pid  # exits at once (the shim lives on detached); reaped in go()
         self._fd = ours.fileno()
         self._buffer = b""
         self.shim_dir = shim_dir
@@ -60,6 +60,16 @@ class ShimProcess:
             self._sock.sendmsg([b"go"], ancillary)
         except OSError:
             raise ShimError("the shim exited before it could start the container", "shim") from None
+        finally:
+            self._reap()
+
+    def _reap(self) -> None:
+        if self._intermediate:
+            try:
+                os.waitpid(self._intermediate, 0)
+            except ChildProcessError:
+                pass
+            self._intermediate = 0
 
     def next_event(self, timeout: float = 60.0) -> dict[str, Any]:
         import select
@@ -90,14 +100,23 @@ class ShimProcess:
         if self._fd >= 0:
             self._sock.close()
             self._fd = -1
+        self._reap()
 
 
 def connect_attach(shim_dir: str, stdin: bool, stdout: bool, stderr: bool, cleanup: bool = False) -> "AttachConnection":
     """Connect to a shim's attach socket (via /proc/self/fd to stay under sun_path's limit)."""
     dir_fd = os.open(shim_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    deadline = time.monotonic() + 5.0
     try:
-        sock.connect(f"/proc/self/fd/{dir_fd}/attach")
+        while True:  # a shim that is still starting has not bound the socket yet
+            try:
+                sock.connect(f"/proc/self/fd/{dir_fd}/attach")
+                break
+            except (FileNotFoundError, ConnectionRefusedError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.002)
     except OSError:
         sock.close()
         raise

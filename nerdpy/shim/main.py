@@ -11,13 +11,13 @@ import time
 
 from nerdpy.runtime import RuntimeFailure
 from nerdpy.runtime.runc import Runc
-from nerdpy.shim.attach import AttachServer
+from nerdpy.shim.attach import SOCKET_NAME, AttachServer, listen
 from nerdpy.shim.record import StateFile, load_config, now_iso
 from nerdpy.shim.restart import Backoff, should_restart
 
 
 class Shim:
-    def __init__(self, shim_dir: str, sync_fd: int, kept: list[int]) -> None:
+    def __init__(self, shim_dir: str, sync_fd: int, kept: list[int], listener: object) -> None:
         self.dir = shim_dir
         self.cfg = load_config(os.path.join(shim_dir, "config.json"))
         self.sync_fd = sync_fd
@@ -28,6 +28,7 @@ class Shim:
         self.state = StateFile(self.cfg["state_file"])
         self.state.update(shim_pid=os.getpid(), shim_start=_start_time(os.getpid()))
         self.server = AttachServer(self.cfg.get("tty", False))
+        self.server.listener = listener
         self.writer = None
         if self.cfg.get("log_driver", "json-file") == "json-file":
             from nerdpy.logs.writer import JsonFileWriter
@@ -60,19 +61,15 @@ class Shim:
 
     # -- one run of the container ---------------------------------------------
     def create_and_start(self, first: bool) -> int | None:
-        """Container pid, or None after reporting the failure."""
+        """Container pid, or None after reporting the failure. A foreground
+        client connects before we start (its header says what it wants), so
+        no output is missed; then one `runc run --detach` creates and starts."""
+        if first and self.cfg.get("wait_attach"):
+            self.server.wait_first_client(float(self.cfg.get("attach_timeout", 30)))
         try:
             pid = self._create()
         except RuntimeFailure as exc:
             self.report("error", stage="create", message=exc.message)
-            return None
-        self.report("created", pid=pid)
-        if first and self.cfg.get("wait_attach"):
-            self.server.wait_first_client(float(self.cfg.get("attach_timeout", 30)))
-        try:
-            self.runc.start(self.id)
-        except RuntimeFailure as exc:
-            self.report("error", stage="start", message=exc.message)
             self.runc.delete(self.id, force=True)
             return None
         self.started_once = True
@@ -88,13 +85,13 @@ class Shim:
         try:
             if self.cfg.get("tty"):
                 console = self.server.console_listener()
-                self.runc.create(self.id, self.cfg["bundle"], pid_file, console_socket=console,
-                                 stdio=(null, null, null), log_file=log_file)
+                self.runc.run_detached(self.id, self.cfg["bundle"], pid_file, console_socket=console,
+                                       stdio=(null, null, null), log_file=log_file)
                 self.server.accept_console()
             else:
                 stdio = self.server.make_pipes(bool(self.cfg.get("stdin")), null)
                 try:
-                    self.runc.create(self.id, self.cfg["bundle"], pid_file, stdio=stdio, log_file=log_file)
+                    self.runc.run_detached(self.id, self.cfg["bundle"], pid_file, stdio=stdio, log_file=log_file)
                 finally:
                     self.server.close_child_ends()
         except RuntimeFailure:
@@ -134,8 +131,6 @@ class Shim:
 
     # -- lifecycle --------------------------------------------------------------
     def run(self) -> None:
-        os.chdir(self.dir)
-        self.server.listen()
         restarts = int(self.state.data.get("restart_count", 0))
         backoff = Backoff()
         pid = self.create_and_start(first=True)
@@ -249,10 +244,12 @@ def main(argv: list[str]) -> None:
     os.close(null)
     os.set_inheritable(sync_fd, False)
     try:
+        os.chdir(shim_dir)
+        listener = listen(SOCKET_NAME)  # at once: a foreground CLI connects as soon as it said go
         kept = wait_for_go(sync_fd)
         if kept is None:
             os._exit(0)
-        Shim(shim_dir, sync_fd, kept).run()
+        Shim(shim_dir, sync_fd, kept, listener).run()
     except BaseException as exc:  # last resort: tell the CLI if it still listens
         try:
             os.write(sync_fd, ('{"event":"error","stage":"shim","message":"shim failed: %s"}\n'
