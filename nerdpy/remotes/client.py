@@ -69,6 +69,7 @@ class RegistryClient:
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
         self.session.headers["User-Agent"] = "nerdpy"
+        self.session.max_redirects = 10
         self.auth = Authorizer(self.session, creds, endpoint.insecure)
         self._scheme = endpoint.scheme
         self._scheme_lock = threading.Lock()
