@@ -20,12 +20,13 @@ from nerdpy.linux import libc
 def run_isolated(fn: Callable[[], Any]) -> Any:
     """fn()'s JSON-able result; a NerdpyError in the child is raised here again."""
     read_fd, write_fd = os.pipe()
+    parent = os.getpid()
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - child
         os.close(read_fd)
-        _child(fn, write_fd)
+        _child(fn, write_fd, parent)
     os.close(write_fd)
     chunks = []
     with os.fdopen(read_fd, "rb") as pipe:
@@ -44,9 +45,15 @@ def run_isolated(fn: Callable[[], Any]) -> Any:
     return reply["result"]
 
 
-def _child(fn: Callable[[], Any], write_fd: int) -> None:  # pragma: no cover - child
+def _child(fn: Callable[[], Any], write_fd: int, parent: int) -> None:  # pragma: no cover - child
+    import signal
+
     code = 0
     try:
+        # If the command is killed, stop writing into a snapshot the next command will reap.
+        libc.set_parent_death_signal(signal.SIGKILL)
+        if os.getppid() != parent:
+            os._exit(1)
         libc.unshare(libc.CLONE_NEWNS)
         libc.mount(None, "/", None, libc.MS_REC | libc.MS_PRIVATE)
         reply: dict[str, Any] = {"result": fn()}

@@ -323,6 +323,47 @@ def unpack_concurrent(sn: Snapshotter) -> Any:
     return len(infos)
 
 
+@scenario
+def unpack_reaps_killed(sn: Snapshotter) -> Any:
+    """An unpack killed mid-layer leaves an extract snapshot; the next unpack removes it."""
+    import signal
+    import time
+
+    from nerdpy.images.unpack import unpack
+    from tests.fixtures import images
+
+    settings = _settings()
+    big = images.LayerSpec()
+    for i in range(3000):
+        big.file(f"/many/f{i}", os.urandom(2000))
+    # Two layers: with overlay the second is applied by a mounting helper process, which
+    # must die with the killed command.
+    image = FakeImage(images.build_image([images.LayerSpec().file("/base", "b"), big]), settings)
+    pid = os.fork()
+    if pid == 0:
+        from nerdpy.metadata import db
+
+        db._open.clear()
+        try:
+            unpack(settings, image)
+        finally:
+            os._exit(0)
+    deadline = time.time() + 30
+    while not any(i.key.startswith("extract-") and i.parent for i in sn.walk()) and time.time() < deadline:
+        time.sleep(0.005)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    left = [i.key for i in sn.walk()]
+    assert len(left) == 2 and left[1].startswith(f"extract-{pid}-"), left  # killed while extracting
+    assert unpack(settings, image) == image.chain_ids[-1]
+    keys = [i.key for i in sn.walk()]
+    assert keys == image.chain_ids, keys
+    root = settings.layout.snapshots_dir / sn.name
+    assert len(os.listdir(root / "snapshots")) == len(keys)  # the killed extract's dir is gone too
+    assert not [d for d in os.listdir(root) if d.startswith(("rm-", "tmp-"))]
+    return keys
+
+
 def peer_image() -> Any:
     """The image compared with podman: busybox + the tricky layers + more owners and links."""
     from tests.fixtures import images

@@ -20,7 +20,8 @@ from tests.conftest import IDENTITY_SKIP, IS_ROOT, REPO, requires
 
 DRIVERS = ("overlay", "fuse-overlayfs", "native")
 SNAPSHOT_SCENARIOS = ("basic", "stat", "chain", "remove", "walk", "many_layers", "usage")
-UNPACK_SCENARIOS = ("unpack_tricky", "unpack_hostile", "unpack_bad_diff_id", "unpack_concurrent", "diff_roundtrip")
+UNPACK_SCENARIOS = ("unpack_tricky", "unpack_hostile", "unpack_bad_diff_id", "unpack_concurrent", "diff_roundtrip",
+                    "unpack_reaps_killed")
 
 
 def run_scenario(nerdpy, scenario: str, driver: str, timeout: float = 240) -> dict:
