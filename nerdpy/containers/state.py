@@ -18,12 +18,17 @@ DEAD_SHIM_EXIT = 137
 
 
 def process_start_time(pid: int) -> int | None:
+    """Start time in clock ticks of a live process; None when it is gone or a
+    zombie (a killed shim whose parent has not reaped it is dead all the same)."""
     try:
         with open(f"/proc/{pid}/stat") as handle:
             stat = handle.read()
     except OSError:
         return None
-    return int(stat[stat.rindex(")") + 2 :].split()[19])
+    fields = stat[stat.rindex(")") + 2 :].split()
+    if fields[0] in ("Z", "X", "x"):
+        return None
+    return int(fields[19])
 
 
 def load_raw(path: Path) -> dict:

@@ -166,3 +166,25 @@ def test_attach_and_start_attach(nerdpy, busybox_image):
     result = nerdpy("start", "-a", name, check=False)
     assert result.returncode == 2 and result.stdout == "from-start\n"
     nerdpy("rm", name)
+
+
+def test_reboot_wipes_runtime_state_and_containers_recover(fresh_nerdpy, busybox_tar):
+    nerdpy = fresh_nerdpy
+    nerdpy("load", "-i", busybox_tar)
+    name = _name("reboot")
+    cid = nerdpy("run", "-d", "--name", name, "busybox:latest", "sleep", "300").stdout.strip()
+    state = json.loads((nerdpy.data_root / "containers" / cid / "state.json").read_text())
+    holder_file = nerdpy.runtime_root / "holder.pid"  # rootless only
+    holder = [int(holder_file.read_text().split()[0])] if holder_file.exists() else []
+    for pid in [state["shim_pid"], state["pid"], *holder]:  # what a reboot does to them
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    subprocess.run(["rm", "-rf", str(nerdpy.runtime_root)], check=False)
+    nerdpy.runtime_root.mkdir(mode=0o700)
+    _wait_for(lambda: "Exited (137)" in nerdpy("ps", "-a", "--filter", f"name={name}").stdout)
+    nerdpy("start", name)
+    assert nerdpy("exec", name, "echo", "back").stdout == "back\n"
+    nerdpy("rm", "-f", name)
+    assert not (nerdpy.data_root / "containers" / cid).exists()
