@@ -181,8 +181,13 @@ def test_reboot_wipes_runtime_state_and_containers_recover(fresh_nerdpy, busybox
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    subprocess.run(["rm", "-rf", str(nerdpy.runtime_root)], check=False)
-    nerdpy.runtime_root.mkdir(mode=0o700)
+    root = str(nerdpy.runtime_root)
+    with open("/proc/self/mountinfo") as handle:  # root mode: netns bind mounts live in our namespace
+        mounted = [line.split()[4] for line in handle if line.split()[4].startswith(root + "/")]
+    for path in sorted(mounted, reverse=True):
+        subprocess.run(["umount", "-l", path], check=False)
+    subprocess.run(["rm", "-rf", root], check=False)
+    nerdpy.runtime_root.mkdir(mode=0o700, exist_ok=True)
     _wait_for(lambda: "Exited (137)" in nerdpy("ps", "-a", "--filter", f"name={name}").stdout)
     nerdpy("start", name)
     assert nerdpy("exec", name, "echo", "back").stdout == "back\n"
