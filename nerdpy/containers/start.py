@@ -215,6 +215,9 @@ def _start_locked(settings: Settings, store: ContainerStore, container: Containe
         if cfg.get("WorkingDir"):
             makedirs(rootfs, cfg["WorkingDir"])
         mounts = _volume_mounts(container, rootfs, user.uid, user.gid)
+        if store.state(container.id).started_at:
+            # Ran before: a lost shim or a reboot may have left network state behind.
+            _quiet(network.teardown, settings, container.id)
         attachment = network.setup(settings, container.id, network_request(container))
         mounts = _network_files(cdir, attachment) + mounts
         from nerdpy.containers.spec import build_spec
