@@ -229,9 +229,32 @@ def list_rows(settings: Settings, show_all: bool, last: int, filters: tuple[str,
     if last > 0:
         rows = rows[:last]
     if size:
-        for entry, container in zip(rows, containers):
-            entry["Size"] = "0B"
+        by_id = {c.id: c for c in containers}
+        for entry in rows:
+            entry["Size"] = _size_text(settings, by_id[entry["ID"]] if no_trunc else
+                                       next(c for c in containers if c.id.startswith(entry["ID"])))
     return rows
+
+
+def _size_text(settings: Settings, container: Container) -> str:
+    """Docker's "2B (virtual 1.2MB)": the container's own layer, then with its image."""
+    from nerdpy.formatting.human import human_size
+
+    own = 0
+    if not container.config.get("Runtime", {}).get("rootfs"):
+        from nerdpy.snapshots import get_snapshotter
+
+        try:
+            own = get_snapshotter(settings).usage(container.id).size
+        except NerdpyError:
+            own = 0
+    image = 0
+    if container.image_id:
+        from nerdpy.images.store import ImageStore
+
+        found = ImageStore(settings).find(container.image_id)
+        image = found.size if found is not None else 0
+    return f"{human_size(own)} (virtual {human_size(own + image)})"
 
 
 def _ports_text(settings: Settings, container: Container, state: State) -> str:

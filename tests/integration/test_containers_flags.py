@@ -54,6 +54,8 @@ def test_labels_filters_and_formats(nerdpy, busybox_image):
     assert {r["State"] for r in rows} == {"created"}
     assert nerdpy("ps", "-a", "-n", "1", "-q", "--no-trunc").stdout.split() == [b]
     assert nerdpy("ps", "--filter", "bogus=1", check=False).returncode == 125
+    sized = nerdpy("ps", "-a", "-s", "--filter", f"label=suite={tag}").stdout.splitlines()
+    assert sized[0].split()[-1] == "SIZE" and all("(virtual " in line for line in sized[1:])
     nerdpy("rm", a, b)
 
 
