@@ -5,12 +5,12 @@ is finished by the next `rm -f`."""
 from __future__ import annotations
 
 import os
-import shutil
 from typing import Any
 
 from nerdpy.config import Settings
 from nerdpy.containers import Container
 from nerdpy.containers.start import container_lock, unmount_rootfs
+from nerdpy.containers.state import remove_tree
 from nerdpy.containers.store import ContainerStore
 from nerdpy.errors import Conflict
 
@@ -77,7 +77,7 @@ def remove_everything(settings: Settings, store: ContainerStore, container: Cont
         from nerdpy.volumes import release
 
         _quiet(release, settings, container.id, remove_anonymous=remove_volumes)
-    shutil.rmtree(store.shim_dir(container.id), ignore_errors=True)
+    remove_tree(store.shim_dir(container.id))
     _remove_dir(store.dir(container.id))
     store.remove(container.id)
     _quiet(os.unlink, settings.layout.locks_dir / f"container-{container.id}.lock")
@@ -99,7 +99,7 @@ def _remove_dir(path: Any) -> None:
         from nerdpy.errors import Unavailable
 
         raise Unavailable(f"{rootfs} is still mounted", hint="retry `rm -f`")
-    shutil.rmtree(path, ignore_errors=True)
+    remove_tree(path)
 
 
 def remove(settings: Settings, ref: str, force: bool, volumes: bool) -> str:

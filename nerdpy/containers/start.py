@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -174,7 +173,9 @@ def _policy(host: dict[str, Any]) -> str:
 def prepare_shim_dir(store: ContainerStore, container_id: str) -> Path:
     shim_dir = store.shim_dir(container_id)
     if shim_dir.exists():
-        shutil.rmtree(shim_dir, ignore_errors=True)
+        from nerdpy.containers.state import remove_tree
+
+        remove_tree(shim_dir)
     shim_dir.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     shim_dir.mkdir(mode=0o700)
     return shim_dir

@@ -10,7 +10,7 @@ libseccomp does not know, so one list serves every kernel.
 
 from __future__ import annotations
 
-import platform
+import os
 from typing import Any
 
 EPERM = 1
@@ -112,7 +112,7 @@ def _rule(names: list[str], action: str = "SCMP_ACT_ALLOW", **extra: Any) -> dic
 def default_profile(capabilities: list[str], machine: str | None = None) -> dict[str, Any]:
     """The profile for a container holding `capabilities` (Docker's template,
     rendered the way the daemon does for one container)."""
-    arch = machine or platform.machine()
+    arch = machine or os.uname().machine
     caps = set(capabilities)
     syscalls = [_rule(list(_ALLOWED))]
     if arch in _BY_ARCH:
