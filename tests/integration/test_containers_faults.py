@@ -193,3 +193,21 @@ def test_reboot_wipes_runtime_state_and_containers_recover(fresh_nerdpy, busybox
     assert nerdpy("exec", name, "echo", "back").stdout == "back\n"
     nerdpy("rm", "-f", name)
     assert not (nerdpy.data_root / "containers" / cid).exists()
+
+
+def test_killed_foreground_cli_leaves_cleanup_to_the_shim(nerdpy, busybox_image):
+    name = _name("fgkill")
+    proc = nerdpy.popen("run", "--rm", "--name", name, busybox_image, "sh", "-c", "echo up; sleep 2")
+    assert proc.stdout.readline() == "up\n"
+    proc.kill()
+    proc.wait()
+    # The container lives on, then the shim's exit command removes it (--rm).
+    _wait_for(lambda: name not in nerdpy("ps", "-a", "--format", "{{.Names}}").stdout.split(), timeout=30)
+
+
+def test_run_pulls_a_missing_image(nerdpy, registry_busybox):
+    out = nerdpy("run", "--rm", "--pull", "missing", registry_busybox, "echo", "pulled", timeout=120)
+    assert out.stdout.endswith("pulled\n")
+    never = nerdpy("run", "--rm", "--pull", "never", registry_busybox.rsplit(":", 1)[0] + ":nope", "true",
+                   check=False)
+    assert never.returncode == 125 and len(never.stderr.strip().splitlines()) == 1
