@@ -139,8 +139,14 @@ def test_kill_signal_and_wait(nerdpy, busybox_image):
 
 
 def test_tty_gives_a_real_terminal(nerdpy, busybox_image):
+    import fcntl
+    import struct
+    import termios
+
     master, slave = os.openpty()
-    proc = subprocess.Popen(nerdpy.argv("run", "--rm", "-it", busybox_image, "sh", "-c", "[ -t 0 ] && echo is-a-tty; exit 5"),
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 77, 0, 0))  # the size must follow us in
+    script = "[ -t 0 ] && echo is-a-tty; sleep 0.3; busybox stty size; exit 5"
+    proc = subprocess.Popen(nerdpy.argv("run", "--rm", "-it", busybox_image, "sh", "-c", script),
                             stdin=slave, stdout=slave, stderr=slave, env=nerdpy.env, cwd="/tmp")
     os.close(slave)
     output = b""
@@ -157,6 +163,7 @@ def test_tty_gives_a_real_terminal(nerdpy, busybox_image):
             output += chunk
         os.close(master)
     assert b"is-a-tty" in output
+    assert b"33 77" in output
     assert proc.returncode == 5
 
 
