@@ -1,10 +1,10 @@
-"""runc's command line: create, start, state, kill, delete, exec, pause, resume, ps."""
+"""runc's command line: create, start, state, kill, delete, exec, pause, resume, ps.
+
+No `typing` import: the shim loads this module and every import costs it memory."""
 
 from __future__ import annotations
 
 import os
-from typing import Any, Sequence
-
 from nerdpy.runtime import RuntimeFailure, error_line, run
 
 
@@ -17,7 +17,7 @@ class Runc:
     def argv(self, *args: str) -> list[str]:
         return [self.binary, "--root", self.root, *args]
 
-    def _check(self, *args: str, stdio: Sequence[int] = (-1, -1, -1)) -> bytes:
+    def _check(self, *args: str, stdio: tuple[int, int, int] = (-1, -1, -1)) -> bytes:
         code, out, err = run(self.argv(*args), stdin=stdio[0], stdout=stdio[1], stderr=stdio[2])
         if code != 0:
             raise RuntimeFailure(error_line(err), code)
@@ -29,7 +29,7 @@ class Runc:
         bundle: str,
         pid_file: str,
         console_socket: str | None = None,
-        stdio: Sequence[int] = (-1, -1, -1),
+        stdio: tuple[int, int, int] = (-1, -1, -1),
         log_file: str | None = None,
         command: str = "create",
     ) -> None:
@@ -52,7 +52,7 @@ class Runc:
         bundle: str,
         pid_file: str,
         console_socket: str | None = None,
-        stdio: Sequence[int] = (-1, -1, -1),
+        stdio: tuple[int, int, int] = (-1, -1, -1),
         log_file: str | None = None,
     ) -> None:
         """`runc run --detach`: create and start in one runtime invocation."""
@@ -61,7 +61,7 @@ class Runc:
     def start(self, container_id: str) -> None:
         self._check("start", container_id)
 
-    def state(self, container_id: str) -> dict[str, Any] | None:
+    def state(self, container_id: str) -> dict[str, object] | None:
         code, out, _ = run(self.argv("state", container_id))
         if code != 0:
             return None

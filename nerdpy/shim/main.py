@@ -6,7 +6,7 @@ took that over."""
 from __future__ import annotations
 
 import os
-import signal
+import _signal as signal  # not `signal`: its enums cost the shim memory
 import time
 
 from nerdpy.runtime import RuntimeFailure

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any
-
 import _json
 
 
@@ -23,12 +21,12 @@ class _ScanContext:
 _scan = _json.make_scanner(_ScanContext())
 
 
-def loads(text: str) -> Any:
+def loads(text: str) -> object:
     value, end = _scan(text, 0)
     return value
 
 
-def dumps(value: Any) -> str:
+def dumps(value: object) -> str:
     """Encode dicts/lists of str, int, float, bool and None."""
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -43,7 +41,7 @@ def dumps(value: Any) -> str:
     return "[" + ",".join(dumps(v) for v in value) + "]"
 
 
-def load_config(path: str) -> dict[str, Any]:
+def load_config(path: str) -> dict[str, object]:
     with open(path, encoding="utf-8") as handle:
         return loads(handle.read())
 
@@ -72,10 +70,10 @@ class StateFile:
         self.path = path
         try:
             with open(path, encoding="utf-8") as handle:
-                self.data: dict[str, Any] = loads(handle.read())
+                self.data: dict[str, object] = loads(handle.read())
         except (OSError, ValueError):
             self.data = {}
 
-    def update(self, **changes: Any) -> None:
+    def update(self, **changes: object) -> None:
         self.data.update(changes)
         write_atomic(self.path, dumps(self.data))
