@@ -214,13 +214,15 @@ def _slirp_default(settings: "Settings", base: state.AttachmentRecord, request: 
     record = replace(base, mode="slirp", helper_pid=helper.pid,
                      helper_start=process_start_time(helper.pid) or 0, api_socket=str(sock))
     state.save_attachment(settings, record)
+    keep = [helper.exit_fd]
     try:
         if udp:
             from nerdpy.network.bridge import guard_host_loopback
 
             guard_host_loopback(base.netns, slirp.GATEWAY_IP)
-        published = []
-        for mapping in ports:
+        fwd_fd, published = forward_tcp(settings, cid, base.netns, slirp.GUEST_IP, ports)
+        keep += [fwd_fd] if fwd_fd >= 0 else []
+        for mapping in [p for p in ports if p.protocol == "udp"]:
             if mapping.host_port == 0 or mapping.host_port_max:
                 mapping = resolve_host_port(mapping, set())
             slirp.add_hostfwd(helper.api_socket, mapping.protocol, mapping.host_ip, mapping.host_port,
@@ -230,17 +232,33 @@ def _slirp_default(settings: "Settings", base: state.AttachmentRecord, request: 
                                  host_address())
         state.save_attachment(settings, replace(record, ports=tuple(published), hosts_base=hosts))
     except BaseException:
-        os.close(helper.exit_fd)
+        for fd in keep:
+            os.close(fd)
         raise
     endpoint = Endpoint("bridge", state.builtin_id("bridge"), slirp.GUEST_IP, slirp.PREFIX_LEN, slirp.GATEWAY_IP)
-    return Attachment(base.netns, keep_fds=(helper.exit_fd,), hosts=hosts,
+    return Attachment(base.netns, keep_fds=tuple(keep), hosts=hosts,
                       resolv_conf=_resolv(settings, request, dns, True), hostname=f"{hostname}\n",
                       ports=tuple(published), ip=slirp.GUEST_IP, endpoints=(endpoint,), mode="bridge")
+
+
+def forward_tcp(settings: "Settings", container_id: str, netns_path: str, target_ip: str,
+                ports: list[PortMapping]) -> tuple[int, list[PortMapping]]:
+    """Rootless TCP ports through the splice forwarder; (exit fd or -1, published)."""
+    tcp = [p for p in ports if p.protocol == "tcp"]
+    if not tcp:
+        return -1, []
+    from nerdpy.network import tcpfwd
+
+    pidfile = settings.layout.netns_dir / f"{container_id[:16]}.fwd"
+    return tcpfwd.start(netns_path, target_ip, tcp, pidfile, reserved_ports(settings, container_id))
 
 
 def teardown(settings: "Settings", container_id: str) -> None:
     record = state.load_attachment(settings, container_id)
     path = settings.layout.netns_dir / container_id
+    from nerdpy.network import tcpfwd
+
+    tcpfwd.stop(settings.layout.netns_dir / f"{container_id[:16]}.fwd")
     if record is not None and record.mode == "slirp":
         slirp.stop(record.helper_pid, record.helper_start or None)
         d = settings.layout.netns_dir

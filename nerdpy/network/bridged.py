@@ -106,7 +106,20 @@ def attach_bridges(settings: "Settings", base: state.AttachmentRecord, request: 
             attach_one(settings, ns, base, net, i, request.ip if i == 0 else "", request.aliases, i == 0)
             for i, net in enumerate(networks)
         ]
-        published = publish(settings, ns, base.container_id, endpoints[0].ip, ports)
+        keep: list[int] = []
+        forwarded: list[PortMapping] = []
+        if settings.rootless:  # TCP through the splice forwarder; UDP through slirp4netns + DNAT
+            from nerdpy.network.attach import forward_tcp
+
+            fwd_fd, forwarded = forward_tcp(settings, base.container_id, base.netns, endpoints[0].ip, ports)
+            keep += [fwd_fd] if fwd_fd >= 0 else []
+            ports = [p for p in ports if p.protocol != "tcp"]
+        try:
+            published = forwarded + publish(settings, ns, base.container_id, endpoints[0].ip, ports)
+        except BaseException:
+            for fd in keep:
+                os.close(fd)
+            raise
         first = networks[0]
         hosts_base = files.hosts_base(hostname, [endpoints[0].ip], [request.name, *request.aliases], add_hosts,
                                       first.gateway)
@@ -114,7 +127,8 @@ def attach_bridges(settings: "Settings", base: state.AttachmentRecord, request: 
         state.save_attachment(settings, record)
         peers.refresh(settings, {n.id for n in networks}, skip=base.container_id)
         hosts = files.hosts_with_peers(hosts_base, peers.peers_of(settings, base.container_id))
-    return Attachment(base.netns, hosts=hosts, resolv_conf=_resolv(settings, request, dns, settings.rootless),
+    return Attachment(base.netns, keep_fds=tuple(keep), hosts=hosts,
+                      resolv_conf=_resolv(settings, request, dns, settings.rootless),
                       hostname=f"{hostname}\n", ports=tuple(published), ip=endpoints[0].ip,
                       endpoints=tuple(to_endpoint(net, ep) for net, ep in zip(networks, endpoints)), mode="bridge")
 
