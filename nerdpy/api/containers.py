@@ -209,66 +209,6 @@ def get(settings: Settings, ref: str) -> tuple[Container, State]:
     return container, store.state(container.id)
 
 
-def list_rows(settings: Settings, show_all: bool, last: int, filters: tuple[str, ...], no_trunc: bool,
-              size: bool = False) -> list[dict[str, Any]]:
-    from nerdpy.containers.listing import matches, parse_filters, row
-
-    wanted = parse_filters(filters)
-    store = _store(settings)
-    containers = store.list()
-    by_ref = {c.name: c for c in containers} | {c.id: c for c in containers}
-    now = time.time()
-    rows = []
-    for container in containers:
-        state = store.state(container.id)
-        if not (show_all or last > 0) and not state.running and not any(k in ("status", "exited") for k, _ in wanted):
-            continue
-        if wanted and not matches(container, state, wanted, by_ref):
-            continue
-        rows.append(row(container, state, _ports_text(settings, container, state), no_trunc, now))
-    if last > 0:
-        rows = rows[:last]
-    if size:
-        by_id = {c.id: c for c in containers}
-        for entry in rows:
-            entry["Size"] = _size_text(settings, by_id[entry["ID"]] if no_trunc else
-                                       next(c for c in containers if c.id.startswith(entry["ID"])))
-    return rows
-
-
-def _size_text(settings: Settings, container: Container) -> str:
-    """Docker's "2B (virtual 1.2MB)": the container's own layer, then with its image."""
-    from nerdpy.formatting.human import human_size
-
-    own = 0
-    if not container.config.get("Runtime", {}).get("rootfs"):
-        from nerdpy.snapshots import get_snapshotter
-
-        try:
-            own = get_snapshotter(settings).usage(container.id).size
-        except NerdpyError:
-            own = 0
-    image = 0
-    if container.image_id:
-        from nerdpy.images.store import ImageStore
-
-        found = ImageStore(settings).find(container.image_id)
-        image = found.size if found is not None else 0
-    return f"{human_size(own)} (virtual {human_size(own + image)})"
-
-
-def _ports_text(settings: Settings, container: Container, state: State) -> str:
-    if not state.running or not container.host_config.get("PortBindings") and not container.host_config.get("PublishAllPorts"):
-        return ""
-    from nerdpy.network import published_ports
-
-    return ", ".join(_port(p) for p in published_ports(settings, container.id))
-
-
-def _port(p: Any) -> str:
-    return f"{p.host_ip or '0.0.0.0'}:{p.host_port}->{p.container_port}/{p.protocol}"
-
-
 def log_path(settings: Settings, ref: str) -> tuple[Container, str]:
     store = _store(settings)
     container = store.get(ref)
@@ -282,28 +222,6 @@ def is_running(settings: Settings, container_id: str) -> bool:
     return _store(settings).state(container_id).running
 
 
-def inspect_one(settings: Settings, ref: str) -> dict[str, Any]:
-    from nerdpy.containers.inspect import inspect_data, network_settings
-
-    store = _store(settings)
-    container = store.get(ref)
-    state = store.state(container.id)
-    cdir = store.dir(container.id)
-    attachment = None
-    if state.running:
-        from nerdpy.network.state import load_attachment
-
-        attachment = load_attachment(settings, container.id)
-    paths = {
-        "log": str(store.log_path(container.id)), "rootfs": str(cdir / "rootfs"),
-        "hosts": str(cdir / "hosts") if (cdir / "hosts").exists() else "",
-        "hostname": str(cdir / "hostname") if (cdir / "hostname").exists() else "",
-        "resolv_conf": str(cdir / "resolv.conf") if (cdir / "resolv.conf").exists() else "",
-        "driver": settings.storage_driver or "overlay",
-    }
-    return inspect_data(container, state, paths, network_settings(container, attachment))
-
-
 def inspect_many(settings: Settings, refs: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
     found, errors = [], []
     for ref in refs:
@@ -312,18 +230,6 @@ def inspect_many(settings: Settings, refs: list[str]) -> tuple[list[dict[str, An
         except NotFound as exc:
             errors.append(exc.message)
     return found, errors
-
-
-def top(settings: Settings, ref: str) -> tuple[list[str], list[list[str]]]:
-    """UID PID PPID C STIME TTY TIME CMD, like `docker top` (read from /proc)."""
-    from nerdpy.containers.processes import container_pids, describe
-
-    store = _store(settings)
-    container = store.get(ref)
-    state = store.state(container.id)
-    if not state.running or not state.pid:
-        raise InvalidArgument(f"container {container.id[:12]} is not running")
-    return describe(container_pids(state.pid))
 
 
 def ports(settings: Settings, ref: str, private: str) -> list[str]:
@@ -343,58 +249,40 @@ def ports(settings: Settings, ref: str, private: str) -> list[str]:
     return lines
 
 
+def list_rows(settings: Settings, show_all: bool, last: int, filters: tuple[str, ...], no_trunc: bool,
+              size: bool = False) -> list[dict[str, Any]]:
+    from nerdpy.containers.listing import list_rows as rows
+
+    return rows(settings, _store(settings), show_all, last, filters, no_trunc, size)
+
+
+def inspect_one(settings: Settings, ref: str) -> dict[str, Any]:
+    from nerdpy.containers.inspect import inspect_container
+
+    return inspect_container(settings, _store(settings), ref)
+
+
+def top(settings: Settings, ref: str) -> tuple[list[str], list[list[str]]]:
+    """UID PID PPID C STIME TTY TIME CMD, like `docker top` (read from /proc)."""
+    from nerdpy.containers.processes import container_pids, describe
+
+    store = _store(settings)
+    container = store.get(ref)
+    state = store.state(container.id)
+    if not state.running or not state.pid:
+        raise InvalidArgument(f"container {container.id[:12]} is not running")
+    return describe(container_pids(state.pid))
+
+
 def exec_in(settings: Settings, ref: str, opts: Any, stdin_fd: int | None, stdout_fd: int, stderr_fd: int) -> int:
     """Run `opts.command` in the container; returns its exit code (0 with -d)."""
-    import os
+    from nerdpy.containers.execute import run_exec
 
-    from nerdpy.containers.execute import exec_argv
-    from nerdpy.runtime import run as run_process
-
-    container = _store(settings).get(ref)
-    argv, process_file = exec_argv(settings, container, opts)
-    try:
-        if opts.detach:
-            code, _, err = run_process(argv)
-            if code != 0:
-                from nerdpy.runtime import error_line
-
-                raise InvalidArgument(f"exec failed: {error_line(err)}")
-            return 0
-        code, _, _ = run_process(argv, stdin=stdin_fd if stdin_fd is not None else -1, stdout=stdout_fd,
-                                 stderr=stderr_fd)
-        return code
-    finally:
-        try:
-            os.unlink(process_file)
-        except OSError:
-            pass
+    return run_exec(settings, _store(settings).get(ref), opts, stdin_fd, stdout_fd, stderr_fd)
 
 
 def copy(settings: Settings, src: str, dest: str, stdin: Any = None, stdout: Any = None) -> None:
     """`cp`: exactly one of src/dest is CONTAINER:PATH; "-" is a tar stream."""
-    from nerdpy.containers import copy as cp
+    from nerdpy.containers.copy import copy as do_copy
 
-    src_ref, src_path = _split_ref(src)
-    dest_ref, dest_path = _split_ref(dest)
-    if (src_ref is None) == (dest_ref is None):
-        raise InvalidArgument("copying between containers or between host paths is not supported",
-                              hint="use CONTAINER:SRC_PATH DEST_PATH or SRC_PATH CONTAINER:DEST_PATH")
-    store = _store(settings)
-    container = store.get(src_ref or dest_ref)  # type: ignore[arg-type]
-    with cp.rootfs_view(settings, container) as rootfs:
-        if src_ref is not None:
-            if dest == "-":
-                cp.tar_out(rootfs, src_path, stdout)
-            else:
-                cp.copy_out(rootfs, src_path, dest)
-        elif src == "-":
-            cp.tar_in(rootfs, stdin, dest_path)
-        else:
-            cp.copy_in(rootfs, src, dest_path)
-
-
-def _split_ref(arg: str) -> tuple[str | None, str]:
-    if arg.startswith(("/", ".")) or ":" not in arg:
-        return None, arg
-    ref, _, path = arg.partition(":")
-    return ref, path or "/"
+    do_copy(settings, _store(settings), src, dest, stdin, stdout)

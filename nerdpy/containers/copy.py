@@ -232,3 +232,31 @@ def tar_in(rootfs: str, source: BinaryIO, path: str) -> None:
         apply_layer(source, f"/proc/self/fd/{fd}", ApplyOptions(same_owner=False))
     finally:
         os.close(fd)
+
+
+def copy(settings: Settings, store: ContainerStore, src: str, dest: str, stdin: BinaryIO | None,
+         stdout: BinaryIO | None) -> None:
+    """`cp`: exactly one of src/dest is CONTAINER:PATH; "-" is a tar stream."""
+    src_ref, src_path = _split_ref(src)
+    dest_ref, dest_path = _split_ref(dest)
+    if (src_ref is None) == (dest_ref is None):
+        raise InvalidArgument("copying between containers or between host paths is not supported",
+                              hint="use CONTAINER:SRC_PATH DEST_PATH or SRC_PATH CONTAINER:DEST_PATH")
+    container = store.get(src_ref or dest_ref)  # type: ignore[arg-type]
+    with rootfs_view(settings, container) as rootfs:
+        if src_ref is not None:
+            if dest == "-":
+                tar_out(rootfs, src_path, stdout)
+            else:
+                copy_out(rootfs, src_path, dest)
+        elif src == "-":
+            tar_in(rootfs, stdin, dest_path)
+        else:
+            copy_in(rootfs, src, dest_path)
+
+
+def _split_ref(arg: str) -> tuple[str | None, str]:
+    if arg.startswith(("/", ".")) or ":" not in arg:
+        return None, arg
+    ref, _, path = arg.partition(":")
+    return ref, path or "/"

@@ -111,3 +111,27 @@ def exec_argv(settings: Settings, container: Container, opts: ExecOptions) -> tu
         json.dump(process, handle)
     argv = runc(settings).exec_argv(container.id, str(path), opts.detach, tty=opts.tty)
     return argv, str(path)
+
+
+def run_exec(settings: Settings, container: Container, opts: ExecOptions, stdin_fd: int | None, stdout_fd: int,
+             stderr_fd: int) -> int:
+    """Run `opts.command` in the container with the caller's stdio; its exit code (0 with -d)."""
+    from nerdpy.runtime import run as run_process
+
+    argv, process_file = exec_argv(settings, container, opts)
+    try:
+        if opts.detach:
+            code, _, err = run_process(argv)
+            if code != 0:
+                from nerdpy.runtime import error_line
+
+                raise InvalidArgument(f"exec failed: {error_line(err)}")
+            return 0
+        code, _, _ = run_process(argv, stdin=stdin_fd if stdin_fd is not None else -1, stdout=stdout_fd,
+                                 stderr=stderr_fd)
+        return code
+    finally:
+        try:
+            os.unlink(process_file)
+        except OSError:
+            pass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from nerdpy.config import Settings
 from nerdpy.containers import ZERO_TIME, Container, State
 
 
@@ -90,3 +91,20 @@ def network_settings(container: Container, attachment: Any) -> dict[str, Any]:
             "SandboxKey": "", "Gateway": "", "MacAddress": ""}
 
 
+def inspect_container(settings: Settings, store: Any, ref: str) -> dict[str, Any]:
+    container = store.get(ref)
+    state = store.state(container.id)
+    cdir = store.dir(container.id)
+    attachment = None
+    if state.running:
+        from nerdpy.network.state import load_attachment
+
+        attachment = load_attachment(settings, container.id)
+    paths = {
+        "log": str(store.log_path(container.id)), "rootfs": str(cdir / "rootfs"),
+        "hosts": str(cdir / "hosts") if (cdir / "hosts").exists() else "",
+        "hostname": str(cdir / "hostname") if (cdir / "hostname").exists() else "",
+        "resolv_conf": str(cdir / "resolv.conf") if (cdir / "resolv.conf").exists() else "",
+        "driver": settings.storage_driver or "overlay",
+    }
+    return inspect_data(container, state, paths, network_settings(container, attachment))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from nerdpy.config import Settings
 from nerdpy.containers import Container, State
-from nerdpy.errors import InvalidArgument
+from nerdpy.errors import InvalidArgument, NerdpyError
 
 FILTER_KEYS = ("id", "name", "label", "status", "exited", "ancestor", "before", "since")
 STATUSES = ("created", "restarting", "running", "removing", "paused", "exited", "dead")
@@ -135,3 +136,60 @@ def row(container: Container, state: State, ports: str, no_trunc: bool, now: flo
         "Networks": ",".join(container.host_config.get("Networks") or []) or "bridge",
         "Size": "",
     }
+
+
+def list_rows(settings: Settings, store: Any, show_all: bool, last: int, filters: tuple[str, ...], no_trunc: bool,
+              size: bool = False) -> list[dict[str, Any]]:
+    wanted = parse_filters(filters)
+    containers = store.list()
+    by_ref = {c.name: c for c in containers} | {c.id: c for c in containers}
+    now = time.time()
+    rows = []
+    for container in containers:
+        state = store.state(container.id)
+        if not (show_all or last > 0) and not state.running and not any(k in ("status", "exited") for k, _ in wanted):
+            continue
+        if wanted and not matches(container, state, wanted, by_ref):
+            continue
+        rows.append(row(container, state, _ports_text(settings, container, state), no_trunc, now))
+    if last > 0:
+        rows = rows[:last]
+    if size:
+        by_id = {c.id: c for c in containers}
+        for entry in rows:
+            entry["Size"] = _size_text(settings, by_id[entry["ID"]] if no_trunc else
+                                       next(c for c in containers if c.id.startswith(entry["ID"])))
+    return rows
+
+
+def _size_text(settings: Settings, container: Container) -> str:
+    """Docker's "2B (virtual 1.2MB)": the container's own layer, then with its image."""
+    from nerdpy.formatting.human import human_size
+
+    own = 0
+    if not container.config.get("Runtime", {}).get("rootfs"):
+        from nerdpy.snapshots import get_snapshotter
+
+        try:
+            own = get_snapshotter(settings).usage(container.id).size
+        except NerdpyError:
+            own = 0
+    image = 0
+    if container.image_id:
+        from nerdpy.images.store import ImageStore
+
+        found = ImageStore(settings).find(container.image_id)
+        image = found.size if found is not None else 0
+    return f"{human_size(own)} (virtual {human_size(own + image)})"
+
+
+def _ports_text(settings: Settings, container: Container, state: State) -> str:
+    if not state.running or not container.host_config.get("PortBindings") and not container.host_config.get("PublishAllPorts"):
+        return ""
+    from nerdpy.network import published_ports
+
+    return ", ".join(_port(p) for p in published_ports(settings, container.id))
+
+
+def _port(p: Any) -> str:
+    return f"{p.host_ip or '0.0.0.0'}:{p.host_port}->{p.container_port}/{p.protocol}"
