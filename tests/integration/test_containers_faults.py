@@ -218,3 +218,17 @@ def test_run_pulls_a_missing_image(nerdpy, registry_busybox):
     never = nerdpy("run", "--rm", "--pull", "never", registry_busybox.rsplit(":", 1)[0] + ":nope", "true",
                    check=False)
     assert never.returncode == 125 and len(never.stderr.strip().splitlines()) == 1
+
+
+def test_port_in_use_fails_cleanly(nerdpy, busybox_image):
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen(1)
+        port = holder.getsockname()[1]
+        name = _name("busyport")
+        result = nerdpy("run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:80", busybox_image, "sleep", "30",
+                        check=False)
+    assert result.returncode == 125 and len(result.stderr.strip().splitlines()) == 1
+    assert name not in nerdpy("ps", "-a", "--format", "{{.Names}}").stdout.split()
