@@ -60,6 +60,10 @@ class AttachServer:
         self.master = -1
         self._child_ends: list[int] = []
         self._console: "_socket.socket | None" = None
+        # Client stdin waits here when the container does not read: the shim
+        # never blocks on a full pipe (it must keep moving output).
+        self.stdin_pending = bytearray()
+        self.stdin_close_pending = False
 
     # -- sockets ----------------------------------------------------------------
     def console_listener(self) -> str:
@@ -90,6 +94,7 @@ class AttachServer:
             raise OSError("runc sent no console")
         self.outputs = {self.master: "stdout"}
         self.stdin_fd = self.master
+        os.set_blocking(self.master, False)
 
     def make_pipes(self, stdin_open: bool, null: int) -> tuple[int, int, int]:
         out_r, out_w = os.pipe()
@@ -99,6 +104,7 @@ class AttachServer:
         stdin = null
         if stdin_open:
             in_r, in_w = os.pipe()
+            os.set_blocking(in_w, False)
             self.stdin_fd = in_w
             self._child_ends.append(in_r)
             stdin = in_r
@@ -124,10 +130,13 @@ class AttachServer:
         fds = list(self.outputs) + extra + [c.sock.fileno() for c in self.clients]
         if self.listener is not None:
             fds.append(self.listener.fileno())
+        writable = [self.stdin_fd] if self.stdin_pending and self.stdin_fd >= 0 else []
         try:
-            ready, _, _ = select.select(fds, [], [], timeout)
+            ready, can_write, _ = select.select(fds, writable, [], timeout)
         except InterruptedError:
             return []
+        if can_write:
+            self._flush_stdin()
         for fd in ready:
             if fd in self.outputs:
                 self._read_output(fd)
@@ -141,6 +150,8 @@ class AttachServer:
     def _read_output(self, fd: int) -> None:
         try:
             data = os.read(fd, READ_SIZE)
+        except BlockingIOError:
+            return
         except OSError:  # EIO: the pty's last slave closed
             data = b""
         stream = self.outputs[fd]
@@ -178,7 +189,9 @@ class AttachServer:
             fd, _ = self.listener._accept()
         except OSError:
             return
-        self.clients.append(Client(_socket.socket(fileno=fd)))
+        sock = _socket.socket(fileno=fd)
+        sock.settimeout(10.0)  # a client that stops reading is dropped, not waited for forever
+        self.clients.append(Client(sock))
 
     def _drop(self, client: Client) -> None:
         if client in self.clients:
@@ -219,15 +232,28 @@ class AttachServer:
             kind, payload = client.buffer[:1], client.buffer[5 : 5 + size]
             client.buffer = client.buffer[5 + size :]
             if kind == STDIN and self.stdin_fd >= 0:
-                try:
-                    os.write(self.stdin_fd, payload)
-                except OSError:
-                    pass
+                self.stdin_pending += payload
+                self._flush_stdin()
             elif kind == STDIN_CLOSE and self.stdin_fd >= 0 and self.master < 0:
-                os.close(self.stdin_fd)
-                self.stdin_fd = -1
+                self.stdin_close_pending = True
+                self._flush_stdin()
             elif kind == RESIZE and self.master >= 0:
                 self._resize(payload)
+
+    def _flush_stdin(self) -> None:
+        while self.stdin_pending and self.stdin_fd >= 0:
+            try:
+                written = os.write(self.stdin_fd, self.stdin_pending[:65536])
+            except BlockingIOError:
+                return
+            except OSError:  # the container closed its stdin: drop what is left
+                self.stdin_pending.clear()
+                break
+            del self.stdin_pending[:written]
+        if self.stdin_close_pending and not self.stdin_pending and self.stdin_fd >= 0 and self.master < 0:
+            os.close(self.stdin_fd)
+            self.stdin_fd = -1
+            self.stdin_close_pending = False
 
     def _resize(self, payload: bytes) -> None:
         import fcntl

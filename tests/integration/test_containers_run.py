@@ -186,3 +186,13 @@ def _wait_for(predicate, timeout: float = 10.0) -> None:
             return
         time.sleep(0.1)
     raise AssertionError("condition not met in time")
+
+
+def test_large_stdin_does_not_stall_output(nerdpy, busybox_image):
+    # The container writes a lot before it reads stdin: the shim must keep
+    # pumping output while our stdin waits in its buffer.
+    payload = "x" * 300_000 + "\n"
+    script = "i=0; while [ $i -lt 2000 ]; do echo out-$i; i=$((i+1)); done; wc -c"
+    result = nerdpy("run", "--rm", "-i", busybox_image, "sh", "-c", script, input=payload, timeout=60)
+    lines = result.stdout.split()
+    assert lines[-1] == str(len(payload)) and "out-1999" in lines
