@@ -154,6 +154,8 @@ def exit_env(settings: Settings) -> dict[str, str]:
         "NERDPY_DATA_ROOT": str(settings.layout.data_root),
         "NERDPY_RUNTIME_ROOT": str(settings.layout.runtime_root),
         "NERDPY_RUNTIME": settings.runtime,
+        # The same nerdpy that started the container, installed or not.
+        "PYTHONPATH": os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
     }
     if settings.rootless:
         env["NERDPY_ROOTLESS_UID"] = str(settings.host_uid)
