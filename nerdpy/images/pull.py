@@ -6,8 +6,11 @@ rootless namespace, so threads are allowed). Each blob goes through the content
 store's writer under the ref `pull-<digest>`, shared by every process: a second
 concurrent pull waits for the first and then finds the blob committed; a killed
 pull leaves its partial bytes there and the next pull resumes with an HTTP Range.
+A connection dropped mid-blob is resumed in the same pull (bounded attempts).
 Every byte is digest-verified before it becomes visible. Foreign-layer `urls`
-are never followed; such layers come from the registry or not at all.
+are never followed; such layers come from the registry or not at all. When the
+snapshots area provides `unpack`, layer k is unpacked as soon as layers 0..k are
+stored, while later layers still download.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from nerdpy.images.platform import Platform, host_platform
 _GENERIC_TYPES = ("", "application/json", "application/octet-stream", "text/plain")
 _ATTEMPTS = 3  # per blob: a dropped connection resumes from the bytes already written
 _NESTING = 4
+# Small reads: an interrupted read loses its partial chunk, so this bounds what a resume refetches.
+_READ_SIZE = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,10 @@ class Progress:
 
 
 ProgressFn = Callable[[Progress], None]
+
+
+class _Interrupted(Unavailable):
+    """The body stopped mid-way: worth resuming from the bytes already written."""
 
 
 def _silent(_: Progress) -> None:
@@ -146,46 +155,58 @@ class _Fetcher:
         if self.store.has(desc.digest):
             report(Progress(sid, "Already exists"))
             return
+        stopped: _Interrupted | None = None
         with self.store.writer(f"pull-{desc.digest}", desc) as w:
             if w.exists:  # another pull committed it while we waited for the ref
                 w.discard()
                 report(Progress(sid, "Already exists"))
                 return
-            for attempt in range(1, _ATTEMPTS + 1):
+            stopped = self._download_with_retries(w, desc, sid, report)
+            if stopped is None:
+                report(Progress(sid, "Verifying Checksum", w.offset, desc.size))
                 try:
-                    self._download(w, desc, sid, report)
-                    break
-                except Unavailable:
-                    if attempt == _ATTEMPTS or self.cancelled.is_set():
-                        raise
-            report(Progress(sid, "Verifying Checksum", w.offset, desc.size))
-            try:
-                w.commit()
-            except DataCorrupted:
-                raise DataCorrupted(
-                    f"blob {desc.digest} from {self.client.endpoint.name}/{self.repo} does not match its digest",
-                    hint="the registry served corrupt data; nothing was stored") from None
+                    w.commit()
+                except DataCorrupted:
+                    raise DataCorrupted(
+                        f"blob {desc.digest} from {self.client.endpoint.name}/{self.repo} does not match its digest",
+                        hint="the registry served corrupt data; nothing was stored") from None
+        if stopped is not None:  # raised outside the writer: the partial bytes stay for a resume
+            raise Unavailable(stopped.message, hint="pull again to resume")
         self.downloaded.add(desc.digest)
         report(Progress(sid, "Download complete", desc.size, desc.size))
+
+    def _download_with_retries(self, w: Any, desc: Descriptor, sid: str,
+                               report: ProgressFn) -> "_Interrupted | None":
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                self._download(w, desc, sid, report)
+                return None
+            except _Interrupted as exc:
+                if attempt == _ATTEMPTS or self.cancelled.is_set():
+                    return exc
+        return None
 
     def _download(self, w: Any, desc: Descriptor, sid: str, report: ProgressFn) -> None:
         import requests
 
-        resp, start = self.client.open_blob(self.repo, desc.digest, w.offset)
+        try:
+            resp, start = self.client.open_blob(self.repo, desc.digest, w.offset)
+        except Unavailable as exc:  # registry gone mid-pull: keep what we have
+            raise _Interrupted(exc.message) from None
         with resp:
             if start != w.offset:
                 w.truncate(start)
             report(Progress(sid, "Downloading", w.offset, desc.size))
             try:
-                for chunk in resp.iter_content(1 << 20):
+                for chunk in resp.iter_content(_READ_SIZE):
                     if self.cancelled.is_set():
-                        raise Unavailable("pull cancelled")
+                        raise _Interrupted("pull cancelled")
                     w.write(chunk)
                     report(Progress(sid, "Downloading", w.offset, desc.size))
             except requests.RequestException as exc:
-                raise Unavailable(f"download of {desc.digest} was interrupted: {type(exc).__name__}") from None
+                raise _Interrupted(f"download of {desc.digest} was interrupted: {type(exc).__name__}") from None
         if w.offset < desc.size:
-            raise Unavailable(f"download of {desc.digest} ended early at {w.offset} of {desc.size} bytes")
+            raise _Interrupted(f"download of {desc.digest} ended early at {w.offset} of {desc.size} bytes")
 
 
 def fetch_all(fetcher: _Fetcher, manifest: mf.Manifest, workers: int,

@@ -37,6 +37,7 @@ class FakeRegistry:
     throttle: float = 0.0  # blob bytes per second (0: unthrottled)
     redirect_blobs_to: str | None = None  # "http://host:port" of another FakeRegistry
     ignore_range: bool = False
+    drop_after: int = 0  # >0: a blob GET without Range sends this many bytes, then hangs up
     seen: list[Seen] = field(default_factory=list)
     host: str = "127.0.0.1"
 
@@ -186,6 +187,9 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command == "HEAD":
             return
         step = 32768
+        if reg.drop_after and not rng:
+            body = body[:reg.drop_after]
+            self.close_connection = True  # hang up short of Content-Length
         for i in range(0, len(body), step):
             try:
                 self.wfile.write(body[i:i + step])

@@ -325,3 +325,14 @@ def test_foreign_layer_urls_are_never_fetched(nerdpy, images, fake):
         assert "not found" in line and not elsewhere.seen
     finally:
         elsewhere.stop()
+
+
+def test_dropped_connection_resumes_with_range_in_the_same_pull(nerdpy, images, fake):
+    img = images.build_image([images.LayerSpec().file("/drop", os.urandom(512 * 1024))], compression=None)
+    layer = img.layers[0]
+    fake.add("drop/app", "v1", img)
+    fake.drop_after = 400_000  # past the first 256 KiB read: that much is kept
+    nerdpy("pull", "-q", f"{fake.address}/drop/app:v1")
+    ranges = [s.headers.get("Range") for s in fake.requests_for(f"/blobs/{layer.digest}")]
+    assert ranges[0] is None and any(r and int(r.split("=")[1].rstrip("-")) > 0 for r in ranges[1:])
+    assert hashlib.sha256(blob_path(nerdpy, layer.digest).read_bytes()).hexdigest() == layer.digest[7:]
