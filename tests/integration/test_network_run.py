@@ -70,6 +70,19 @@ def slirps(nerdpy) -> list[str]:
     return [line for line in out.splitlines() if str(nerdpy.runtime_root) in line]
 
 
+def forwarders(nerdpy) -> list[int]:
+    """Our TCP forwarder processes (found by the runtime root in their environment)."""
+    out = subprocess.run(["pgrep", "-f", "nerdpy.network.forwarder"], capture_output=True, text=True).stdout
+    mine = []
+    for pid in map(int, out.split()):
+        try:
+            if f"NERDPY_RUNTIME_ROOT={nerdpy.runtime_root}".encode() in Path(f"/proc/{pid}/environ").read_bytes():
+                mine.append(pid)
+        except OSError:
+            pass
+    return mine
+
+
 def test_published_port_port_command_and_cleanup(nerdpy, netbox) -> None:
     name, port = _name("web"), free_port()
     nerdpy("run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:80", netbox, *HTTPD)
@@ -79,9 +92,27 @@ def test_published_port_port_command_and_cleanup(nerdpy, netbox) -> None:
     finally:
         nerdpy("rm", "-f", name)
     deadline = time.monotonic() + 5
-    while (netns_leftovers(nerdpy) or slirps(nerdpy)) and time.monotonic() < deadline:
+    while (netns_leftovers(nerdpy) or slirps(nerdpy) or forwarders(nerdpy)) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert netns_leftovers(nerdpy) == [] and slirps(nerdpy) == []
+    assert netns_leftovers(nerdpy) == [] and slirps(nerdpy) == [] and forwarders(nerdpy) == []
+
+
+def test_helpers_die_with_the_shim(nerdpy, netbox) -> None:
+    name, port = _name("kill"), free_port()
+    cid = nerdpy("run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:80", netbox, *HTTPD).stdout.strip()
+    try:
+        assert http_get(f"http://127.0.0.1:{port}/index.html") == "hello from nerdpy\n"
+        assert IS_ROOT or (forwarders(nerdpy) and slirps(nerdpy))  # root: nftables DNAT, no helper
+        state = json.loads((nerdpy.data_root / "containers" / cid / "state.json").read_text())
+        shim = int(state["shim_pid"])
+        os.kill(shim, 9)
+        deadline = time.monotonic() + 10
+        while (forwarders(nerdpy) or slirps(nerdpy)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert forwarders(nerdpy) == [] and slirps(nerdpy) == []
+    finally:
+        nerdpy("rm", "-f", name)
+    assert netns_leftovers(nerdpy) == []
 
 
 def test_publish_all_uses_exposed_ports(nerdpy, netbox) -> None:
@@ -217,13 +248,41 @@ def test_user_networks_by_name_alias_isolation_connect(nerdpy, netbox) -> None:
         assert got == "hello from nerdpy\n"
         busy = nerdpy("network", "rm", net_a, check=False)
         assert busy.returncode != 0 and "active endpoints" in busy.stderr
+        nets = [json.loads(nerdpy("network", "inspect", n).stdout)[0] for n in (net_a, net_b)]
+        veths = [c["EndpointID"] for n in nets for c in n["Containers"].values()]
+        bridges = [n["Options"]["com.docker.network.bridge.name"] for n in nets]
+        assert len(veths) == 3
     finally:
         nerdpy("rm", "-f", web, other, check=False)
     deadline = time.monotonic() + 5
-    while (netns_leftovers(nerdpy) or slirps(nerdpy)) and time.monotonic() < deadline:
+    while (netns_leftovers(nerdpy) or slirps(nerdpy) or forwarders(nerdpy)) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert netns_leftovers(nerdpy) == [] and slirps(nerdpy) == []
+    assert netns_leftovers(nerdpy) == [] and slirps(nerdpy) == [] and forwarders(nerdpy) == []
+    if IS_ROOT:  # veths go with the netns (asynchronously), a user bridge with its last container
+        deadline = time.monotonic() + 5
+        while True:
+            links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
+            left = [name for name in veths + bridges if f" {name}:" in links or f" {name}@" in links]
+            if not left or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        assert left == []
     assert nerdpy("network", "rm", net_a, net_b).stdout.split() == [net_a, net_b]
+
+
+def test_static_ip_and_ip_range(nerdpy, netbox) -> None:
+    net, a, b = _name("nr"), _name("a"), _name("b")
+    nerdpy("network", "create", "--subnet", "10.77.0.0/24", "--ip-range", "10.77.0.64/26", net)
+    try:
+        nerdpy("run", "-d", "--name", a, "--network", net, "--ip", "10.77.0.9", netbox, "sleep", "1000")
+        nerdpy("run", "-d", "--name", b, "--network", net, netbox, "sleep", "1000")
+        assert "10.77.0.9/24" in nerdpy("exec", a, "ip", "-o", "addr").stdout
+        assert "10.77.0.64/24" in nerdpy("exec", b, "ip", "-o", "addr").stdout
+        clash = nerdpy("run", "--rm", "--network", net, "--ip", "10.77.0.9", netbox, "true", check=False)
+        assert clash.returncode == 125 and "already in use" in clash.stderr
+    finally:
+        nerdpy("rm", "-f", a, b, check=False)
+        nerdpy("network", "rm", net)
 
 
 def test_network_errors_are_one_line(nerdpy, netbox) -> None:
