@@ -17,7 +17,6 @@ slirp4netns network 10.0.2.0/24; root `bridge` is the host bridge `nerdpy0`).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -111,6 +110,8 @@ class AttachmentRecord:
 
 
 def builtin_id(name: str) -> str:
+    import hashlib  # ~3 ms; not needed on most runs
+
     return hashlib.sha256(f"nerdpy-builtin-network:{name}".encode()).hexdigest()
 
 
