@@ -17,7 +17,7 @@ import subprocess
 from pathlib import Path
 from typing import Any, Callable
 
-from nerdpy.errors import InvalidArgument, NotFound, Unavailable
+from nerdpy.errors import InvalidArgument, NotFound, PermissionDenied, Unavailable
 from nerdpy.remotes import DOCKER_HUB, DOCKER_HUB_AUTH_KEY, Credentials
 
 HelperRunner = Callable[[str, str, str], str]  # (helper, action, stdin) -> stdout
@@ -77,6 +77,13 @@ class CredentialStore:
         return data
 
     def _save(self, data: dict[str, Any]) -> None:
+        try:
+            self._write(data)
+        except OSError as exc:
+            raise PermissionDenied(f"cannot write {self.path}: {exc.strerror}",
+                                   hint="set DOCKER_CONFIG to a directory you own") from None
+
+    def _write(self, data: dict[str, Any]) -> None:
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)

@@ -89,7 +89,7 @@ def pull(cli: CliState, name: str, platform: Optional[str] = None, quiet: bool =
     if not quiet:
         if ref.tag == "latest" and ":latest" not in name and "@" not in name:
             out.write("Using default tag: latest\n")
-        out.write(f"{ref.tag or ref.digest}: Pulling from {ref.familiar_name if ref.domain == 'docker.io' else ref.path}\n")
+        out.write(f"{ref.tag or ref.digest}: Pulling from {ref.path}\n")
         out.flush()
         view = ProgressView(out, out.isatty())
     result = api.pull(settings, name, platform, view)

@@ -128,3 +128,15 @@ def test_real_helper_protocol(tmp_path):
             run_helper("missing-helper", "get", "x")
     finally:
         os.environ["PATH"] = old
+
+
+def test_unwritable_config_is_a_clean_error(tmp_path):
+    from nerdpy.errors import PermissionDenied
+
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(InvalidArgument):  # unreadable: reported before any write
+        CredentialStore(blocker / "config.json").store("r.example", Credentials("a", "b"))
+    store = CredentialStore(blocker / "config.json")
+    with pytest.raises(PermissionDenied, match="DOCKER_CONFIG|cannot write"):
+        store._save({"auths": {}})
