@@ -105,7 +105,7 @@ def test_pull_by_digest(nerdpy, registry, images):
     repo = repo_name("dig")
     images.push(registry, repo, "v1", img)
     ref = f"{registry}/{repo}@{img.digest}"
-    assert nerdpy("pull", "-q", ref).stdout.strip() == ref
+    assert nerdpy("image", "pull", "-q", ref).stdout.strip() == ref  # the typer path, not the fast one
 
 
 @pytest.mark.parametrize("ref", ["Upper:v1", "a:b:c", "x@sha256:123"])
