@@ -80,7 +80,7 @@ def ensure_bridge(netns: str | None, spec: BridgeSpec) -> None:
         f"link set {spec.name} up",
     ]
     if spec.gateway6:
-        batch.insert(2, f"-6 addr add {spec.gateway6}/{spec.prefix6} dev {spec.name} nodad")
+        batch.insert(2, f"addr add {spec.gateway6}/{spec.prefix6} dev {spec.name} nodad")
     run(netns, ["ip", "-batch", "-"], input="\n".join(batch) + "\n")
     _sysctls(netns, {"net/ipv4/ip_forward": "1", f"net/ipv4/conf/{spec.name}/route_localnet": "1"})
     tag = f'comment "net:{spec.network_id}"'
@@ -124,9 +124,9 @@ def add_veth(netns: str | None, bridge: str, host_veth: str, container_netns: st
     if gateway:
         batch.append(f"route add default via {gateway} dev {ifname}")
     if ip6:
-        batch.insert(1, f"-6 addr add {ip6}/{prefix6} dev {ifname} nodad")
+        batch.insert(1, f"addr add {ip6}/{prefix6} dev {ifname} nodad")
         if gateway6:
-            batch.append(f"-6 route add default via {gateway6} dev {ifname}")
+            batch.append(f"route add default via {gateway6} dev {ifname}")
     run(container_netns, ["ip", "-batch", "-"], input="\n".join(batch) + "\n")
 
 

@@ -302,3 +302,42 @@ def test_network_errors_are_one_line(nerdpy, netbox) -> None:
     finally:
         nerdpy("network", "rm", net)
     assert netns_leftovers(nerdpy) == []
+
+
+def test_ipv6_between_containers(nerdpy, netbox) -> None:
+    net, web = _name("n6"), _name("w6")
+    nerdpy("network", "create", "--ipv6", net)
+    try:
+        nerdpy("run", "-d", "--name", web, "--network", net, netbox, *HTTPD)
+        containers = json.loads(nerdpy("network", "inspect", net).stdout)[0]["Containers"]
+        ip6 = next(iter(containers.values()))["IPv6Address"].split("/")[0]
+        assert ip6.startswith("fd")
+        got = nerdpy("run", "--rm", "--network", net, netbox, "wget", "-q", "-O-", f"http://[{ip6}]/index.html")
+        assert got.stdout == "hello from nerdpy\n"
+    finally:
+        nerdpy("rm", "-f", web, check=False)
+        nerdpy("network", "rm", net)
+
+
+def test_network_ls_filters_format_and_prune(nerdpy) -> None:
+    tag = secrets.token_hex(3)
+    a, b = f"lsa{tag}", f"lsb{tag}"
+    id_a = nerdpy("network", "create", "--label", f"k{tag}=v", "--internal", a).stdout.strip()
+    nerdpy("network", "create", b)
+    names = nerdpy("network", "ls", "--format", "{{.Name}}").stdout.split()
+    assert {"bridge", "host", "none", a, b} <= set(names)
+    assert nerdpy("network", "ls", "-q", "--filter", f"label=k{tag}=v").stdout.split() == [id_a[:12]]
+    assert nerdpy("network", "ls", "--filter", f"name=lsb{tag}", "--format", "{{.Name}} {{.Driver}}").stdout \
+        == f"{b} bridge\n"
+    builtin = nerdpy("network", "ls", "--filter", "type=builtin", "--format", "{{.Name}}").stdout.split()
+    assert builtin == ["bridge", "host", "none"]
+    header = nerdpy("network", "ls").stdout.splitlines()[0].split()
+    assert header == ["NETWORK", "ID", "NAME", "DRIVER", "SCOPE"]
+    data = json.loads(nerdpy("network", "inspect", a).stdout)[0]
+    assert data["Internal"] is True and data["Labels"] == {f"k{tag}": "v"} and data["Id"] == id_a
+    assert nerdpy("network", "inspect", "--format", "{{.Name}}", a).stdout == f"{a}\n"
+    bad = nerdpy("network", "ls", "--filter", "bogus=1", check=False)
+    assert bad.returncode == 125 and len(bad.stderr.strip().splitlines()) == 1
+    pruned = nerdpy("network", "prune", "-f", "--filter", f"label=k{tag}").stdout
+    assert pruned == f"Deleted Networks:\n{a}\n"
+    nerdpy("network", "rm", b)
