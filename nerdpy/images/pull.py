@@ -39,7 +39,7 @@ class Progress:
     """One progress event; `id` is the short layer digest (12 hex) or "" for the image."""
 
     id: str
-    status: str  # Waiting, Downloading, Download complete, Already exists, Pull complete
+    status: str  # Pulling fs layer, Downloading, Verifying Checksum, Download complete, Already exists, Pull complete
     current: int = 0
     total: int = 0
 
@@ -218,7 +218,7 @@ def fetch_all(fetcher: _Fetcher, manifest: mf.Manifest, workers: int,
     """
     for layer in manifest.layers:
         if not fetcher.store.has(layer.digest):
-            fetcher.progress(Progress(short_id(layer.digest), "Waiting", 0, layer.size))
+            fetcher.progress(Progress(short_id(layer.digest), "Pulling fs layer", 0, layer.size))
     jobs = [(manifest.config, False)] + [(layer, True) for layer in manifest.layers]
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
         try:

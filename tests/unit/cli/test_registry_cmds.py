@@ -25,11 +25,12 @@ def test_progress_line_has_a_bar_while_downloading():
 def test_pipe_output_has_one_line_per_state_change_and_no_bars():
     out = io.StringIO()
     view = ProgressView(out, tty=False)
-    for event in [Progress("a", "Waiting"), Progress("a", "Downloading", 1, 10), Progress("a", "Downloading", 5, 10),
+    for event in [Progress("a", "Pulling fs layer"), Progress("a", "Downloading", 1, 10),
+                  Progress("a", "Downloading", 5, 10),
                   Progress("a", "Download complete", 10, 10), Progress("b", "Already exists"),
                   Progress("a", "Pull complete", 10, 10)]:
         view(event)
-    assert out.getvalue() == "a: Download complete\nb: Already exists\na: Pull complete\n"
+    assert out.getvalue() == "a: Pulling fs layer\na: Download complete\nb: Already exists\na: Pull complete\n"
 
 
 def test_terminal_output_redraws_lines_in_place():
