@@ -15,6 +15,8 @@ from typing import Iterator
 
 import pytest
 
+from tests.conftest import requires
+
 pytestmark = pytest.mark.integration
 
 HOST_ARCH = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
@@ -55,6 +57,19 @@ def test_pull_multi_layer_image_with_docker_media_types(nerdpy, registry, images
     assert inspect(nerdpy, f"{registry}/{repo}:v1", "{{.Id}}") == img.id
     again = nerdpy("pull", f"{registry}/{repo}:v1").stdout
     assert "Image is up to date" in again
+
+
+@requires("runc")
+def test_pulled_layers_run(nerdpy, registry, images):
+    """End to end: a pulled multi-layer zstd image unpacks in order (later layers win) and runs."""
+    layers = [images.busybox_rootfs(), images.LayerSpec().file("/etc/msg", "first\n"),
+              images.LayerSpec().file("/etc/msg", "second\n")]
+    img = images.build_image(layers, compression="zstd")
+    repo = repo_name("runs")
+    images.push(registry, repo, "v1", img)
+    nerdpy("pull", "-q", f"{registry}/{repo}:v1")
+    out = nerdpy("run", "--rm", "--network", "none", f"{registry}/{repo}:v1", "cat", "/etc/msg").stdout
+    assert out == "second\n"
 
 
 def test_pull_index_selects_the_host_platform_or_the_asked_one(nerdpy, registry, images):
