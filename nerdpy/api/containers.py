@@ -53,7 +53,8 @@ def run(settings: Settings, opts: CreateOptions, detach: bool, stdin_fd: int | N
     if on_created is not None:
         on_created(container)
     try:
-        started = _start(settings, container, wait_attach=not detach)
+        started = _start(settings, container, wait_attach=not detach,
+                         console_size=_terminal_size(stdin_fd) if opts.tty and not detach else None)
     except BaseException as exc:
         _undo_failed_start(settings, container, exc)
         raise
@@ -62,6 +63,18 @@ def run(settings: Settings, opts: CreateOptions, detach: bool, stdin_fd: int | N
     code = _foreground(settings, container, started, stdin_fd if opts.interactive else None, stdout_fd, stderr_fd,
                        sig_proxy and not opts.tty)
     return RunResult(container, code, started.warnings)
+
+
+def _terminal_size(fd: int | None) -> tuple[int, int] | None:
+    import os
+
+    if fd is None or not os.isatty(fd):
+        return None
+    try:
+        size = os.get_terminal_size(fd)
+    except OSError:
+        return None
+    return size.lines, size.columns
 
 
 def _foreground(settings: Settings, container: Container, started: Any, stdin_fd: int | None, stdout_fd: int,

@@ -183,19 +183,21 @@ def prepare_shim_dir(store: ContainerStore, container_id: str) -> Path:
     return shim_dir
 
 
-def start(settings: Settings, container: Container, wait_attach: bool = False) -> Started:
+def start(settings: Settings, container: Container, wait_attach: bool = False,
+          console_size: tuple[int, int] | None = None) -> Started:
     """Start a created or exited container. With `wait_attach` the shim holds
-    the container after `create` until a client attaches (returned in
-    `Started.shim`)."""
+    the container until a client attaches (returned in `Started.shim`).
+    `console_size` (rows, cols) is the caller's terminal, for `-t`."""
     store = ContainerStore(settings)
     with container_lock(settings, container.id):
         state = store.state(container.id)
         if state.running:
             return Started(container, state.pid)
-        return _start_locked(settings, store, container, wait_attach)
+        return _start_locked(settings, store, container, wait_attach, console_size)
 
 
-def _start_locked(settings: Settings, store: ContainerStore, container: Container, wait_attach: bool) -> Started:
+def _start_locked(settings: Settings, store: ContainerStore, container: Container, wait_attach: bool,
+                  console_size: tuple[int, int] | None = None) -> Started:
     from nerdpy import network
     from nerdpy.oci.confined import ensure_mountpoint, makedirs
     from nerdpy.oci.user import resolve_in_rootfs
@@ -228,6 +230,8 @@ def _start_locked(settings: Settings, store: ContainerStore, container: Containe
         root_path = "rootfs" if not container.config.get("Runtime", {}).get("rootfs") else rootfs
         spec, warnings = build_spec(settings, container, root_path, user, attachment.netns_path, mounts,
                                     cgroup_limits_available(settings))
+        if console_size and spec["process"]["terminal"]:  # no resize race at start-up
+            spec["process"]["consoleSize"] = {"height": console_size[0], "width": console_size[1]}
         tmp = cdir / ".config.json.tmp"
         tmp.write_text(json.dumps(spec))
         os.replace(tmp, cdir / "config.json")

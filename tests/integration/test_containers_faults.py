@@ -145,7 +145,7 @@ def test_tty_gives_a_real_terminal(nerdpy, busybox_image):
 
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 77, 0, 0))  # the size must follow us in
-    script = "[ -t 0 ] && echo is-a-tty; sleep 0.3; busybox stty size; exit 5"
+    script = "[ -t 0 ] && echo is-a-tty; busybox stty size; exit 5"
     proc = subprocess.Popen(nerdpy.argv("run", "--rm", "-it", busybox_image, "sh", "-c", script),
                             stdin=slave, stdout=slave, stderr=slave, env=nerdpy.env, cwd="/tmp")
     os.close(slave)
