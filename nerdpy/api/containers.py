@@ -25,10 +25,10 @@ def _store(settings: Settings) -> Any:
     return ContainerStore(settings)
 
 
-def create(settings: Settings, opts: CreateOptions) -> Container:
+def create(settings: Settings, opts: CreateOptions, notice: Callable[[str], None] | None = None) -> Container:
     from nerdpy.containers.create import create as _create
 
-    return _create(settings, opts)
+    return _create(settings, opts, notice)
 
 
 def _undo_failed_start(settings: Settings, container: Container, exc: BaseException) -> None:
@@ -49,7 +49,7 @@ def run(settings: Settings, opts: CreateOptions, detach: bool, stdin_fd: int | N
         stderr_fd: int, sig_proxy: bool = True, on_created: Callable[[Container], None] | None = None) -> RunResult:
     from nerdpy.containers.start import start as _start
 
-    container = create(settings, opts)
+    container = create(settings, opts, notice=lambda line: _write_line(stderr_fd, line))
     if on_created is not None:
         on_created(container)
     try:
@@ -63,6 +63,12 @@ def run(settings: Settings, opts: CreateOptions, detach: bool, stdin_fd: int | N
     code = _foreground(settings, container, started, stdin_fd if opts.interactive else None, stdout_fd, stderr_fd,
                        sig_proxy and not opts.tty)
     return RunResult(container, code, started.warnings)
+
+
+def _write_line(fd: int, line: str) -> None:
+    import os
+
+    os.write(fd, (line + "\n").encode())
 
 
 def _terminal_size(fd: int | None) -> tuple[int, int] | None:

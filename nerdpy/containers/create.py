@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any
+from typing import Any, Callable
 
 from nerdpy.config import Settings
 from nerdpy.containers import Container, CreateOptions
@@ -169,8 +169,9 @@ def _resources(opts: CreateOptions) -> dict[str, Any]:
     return out
 
 
-def find_image(settings: Settings, opts: CreateOptions) -> Any:
-    """The image (pulled per --pull), or None with --rootfs."""
+def find_image(settings: Settings, opts: CreateOptions, notice: Callable[[str], None] | None = None) -> Any:
+    """The image (pulled per --pull), or None with --rootfs. `notice` gets
+    Docker's "Unable to find image ... locally" line before a pull."""
     if opts.rootfs:
         if not os.path.isdir(opts.rootfs):
             raise NotFound(f"rootfs {opts.rootfs!r} is not a directory")
@@ -185,14 +186,16 @@ def find_image(settings: Settings, opts: CreateOptions) -> Any:
         from nerdpy.images.platform import parse_platform
         from nerdpy.images.pull import pull
 
+        if notice is not None and opts.pull == "missing":
+            notice(f"Unable to find image '{opts.image}' locally")
         image = pull(settings, opts.image, parse_platform(opts.platform) if opts.platform else None).image
     return image
 
 
-def create(settings: Settings, opts: CreateOptions) -> Container:
+def create(settings: Settings, opts: CreateOptions, notice: Callable[[str], None] | None = None) -> Container:
     from nerdpy.containers.names import random_name, validate_name
 
-    image = find_image(settings, opts)
+    image = find_image(settings, opts, notice)
     store = ContainerStore(settings)
     cid = new_id()
     if opts.name:

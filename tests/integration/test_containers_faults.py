@@ -215,6 +215,7 @@ def test_killed_foreground_cli_leaves_cleanup_to_the_shim(nerdpy, busybox_image)
 def test_run_pulls_a_missing_image(nerdpy, registry_busybox):
     out = nerdpy("run", "--rm", "--pull", "missing", registry_busybox, "echo", "pulled", timeout=120)
     assert out.stdout.endswith("pulled\n")
+    assert f"Unable to find image '{registry_busybox}' locally" in out.stderr
     never = nerdpy("run", "--rm", "--pull", "never", registry_busybox.rsplit(":", 1)[0] + ":nope", "true",
                    check=False)
     assert never.returncode == 125 and len(never.stderr.strip().splitlines()) == 1
