@@ -236,6 +236,8 @@ def test_kill_9_during_pull_then_pull_again_resumes(fresh_nerdpy, images, fake):
     assert not ingest_files(np)
     again = np("pull", f"{fake.address}/slow/app:v1").stdout
     assert "Image is up to date" in again
+    inspected = np("image", "inspect", "--format", "{{.Id}} {{json .RepoDigests}}", f"{fake.address}/slow/app:v1")
+    assert inspected.stdout.strip() == f'{img.id} ["{fake.address}/slow/app@{img.digest}"]'
 
 
 def test_resume_when_the_server_ignores_range(fresh_nerdpy, images, fake):
