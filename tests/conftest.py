@@ -13,6 +13,7 @@ Fixtures
 PREREQS). Skips are for missing host parts only: CI installs everything and fails
 on any skipped integration test, except skips whose reason starts with
 "identity:" (`requires("root")` / `requires("rootless")`), which the other pass runs.
+An xfail integration test counts as skipped (a known-missing feature is not green).
 """
 
 from __future__ import annotations
@@ -107,7 +108,10 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         return
     if "integration" not in report.keywords:
         return
-    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    if hasattr(report, "wasxfail"):  # an xfail is a known-missing feature: not green either
+        reason = f"xfail: {report.wasxfail}"
+    else:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
     if not reason.removeprefix("Skipped: ").startswith(IDENTITY_SKIP):
         _FORBIDDEN_SKIPS.append(f"{report.nodeid}: {reason}")
 
