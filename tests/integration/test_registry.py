@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import platform
@@ -213,4 +212,3 @@ def test_login_keeps_other_config_keys(nerdpy, auth_registry, tmp_path):
     nerdpy("login", "-u", user, "-p", password, address, env={"DOCKER_CONFIG": str(tmp_path)})
     data = json.loads(config.read_text())
     assert data["psFormat"] == "table" and set(data["auths"]) == {"other.example", address}
-    assert hashlib.sha256(b"x").hexdigest()  # keep imports honest

@@ -71,8 +71,6 @@ class FakeResp:
     status_code = 200
 
     def __init__(self, body):
-        import io
-
         self.raw = type("R", (), {"read": lambda s, n, decode_content=True: body[:n]})()
 
     def __enter__(self):
