@@ -79,15 +79,19 @@ def unmount_rootfs(settings: Settings, store: ContainerStore, container: Contain
         pass
 
 
-def network_request(container: Container) -> Any:
+def network_request(container: Container, store: ContainerStore | None = None) -> Any:
     from nerdpy.network import NetworkRequest, parse_publish
 
     cfg, host, rt = container.cfg, container.host_config, container.config.get("Runtime", {})
     ports: list = []
     for spec in host.get("PortBindings") or []:
         ports += parse_publish(spec)
+    networks = tuple(host.get("Networks") or ())
+    if store is not None:  # the network area wants `container:<full id>`
+        networks = tuple(f"container:{store.get(n.partition(':')[2]).id}" if n.startswith("container:") and
+                         n.partition(":")[2] else n for n in networks)
     return NetworkRequest(
-        networks=tuple(host.get("Networks") or ()), ports=tuple(ports), publish_all=bool(host.get("PublishAllPorts")),
+        networks=networks, ports=tuple(ports), publish_all=bool(host.get("PublishAllPorts")),
         exposed_ports=tuple(cfg.get("ExposedPorts") or {}), dns=tuple(host.get("Dns") or ()),
         dns_search=tuple(host.get("DnsSearch") or ()), dns_options=tuple(host.get("DnsOptions") or ()),
         add_hosts=tuple(host.get("ExtraHosts") or ()), hostname=cfg.get("Hostname") or "",
@@ -223,7 +227,7 @@ def _start_locked(settings: Settings, store: ContainerStore, container: Containe
         if store.state(container.id).started_at:
             # Ran before: a lost shim or a reboot may have left network state behind.
             _quiet(network.teardown, settings, container.id)
-        attachment = network.setup(settings, container.id, network_request(container))
+        attachment = network.setup(settings, container.id, network_request(container, store))
         mounts = _network_files(cdir, attachment) + mounts
         from nerdpy.containers.spec import build_spec
 

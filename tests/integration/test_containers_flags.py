@@ -115,3 +115,14 @@ def test_container_group_commands(nerdpy, busybox_image):
     started = time.monotonic()
     nerdpy("container", "prune", "-f")
     assert time.monotonic() - started < 30
+
+
+def test_network_of_another_container_by_name(nerdpy, busybox_image):
+    owner = _name("owner")
+    cid = nerdpy("run", "-d", "--name", owner, busybox_image, "sleep", "60").stdout.strip()
+    nerdpy("rename", owner, owner + "-2")
+    out = nerdpy("run", "--rm", "--network", f"container:{owner}-2", busybox_image, "hostname").stdout.strip()
+    assert out == cid[:12]
+    missing = nerdpy("run", "--rm", "--network", "container:no-such-box", busybox_image, "true", check=False)
+    assert missing.returncode == 125
+    nerdpy("rm", "-f", owner + "-2")
