@@ -52,6 +52,7 @@ def build_spec(
     netns_path: str | None,
     mounts: list[dict[str, Any]],
     cgroup_limits: bool,
+    hostname: str = "",
 ) -> tuple[Spec, list[str]]:
     cfg, host = container.cfg, container.host_config
     args = process_args(container)
@@ -64,7 +65,7 @@ def build_spec(
         mounts = mounts + [{"destination": INIT_PATH, "type": "bind", "source": init, "options": ["rbind", "ro"]}]
         args = [INIT_PATH, "--"] + args
     limits, warnings = resources(settings, host, cgroup_limits)
-    hostname = cfg.get("Hostname") or container.id[:12]
+    hostname = hostname or cfg.get("Hostname") or container.id[:12]
     options = [
         o.with_args(args),
         o.with_env([], cfg.get("Env") or [], hostname, user.home, bool(cfg.get("Tty"))),

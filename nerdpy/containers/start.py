@@ -232,8 +232,9 @@ def _start_locked(settings: Settings, store: ContainerStore, container: Containe
         from nerdpy.containers.spec import build_spec
 
         root_path = "rootfs" if not container.config.get("Runtime", {}).get("rootfs") else rootfs
+        joined = attachment.hostname.strip() if attachment.mode == "container" else ""  # Docker: the owner's name
         spec, warnings = build_spec(settings, container, root_path, user, attachment.netns_path, mounts,
-                                    cgroup_limits_available(settings))
+                                    cgroup_limits_available(settings), hostname=joined)
         if console_size and spec["process"]["terminal"]:  # no resize race at start-up
             spec["process"]["consoleSize"] = {"height": console_size[0], "width": console_size[1]}
         tmp = cdir / ".config.json.tmp"
