@@ -196,3 +196,11 @@ def test_large_stdin_does_not_stall_output(nerdpy, busybox_image):
     result = nerdpy("run", "--rm", "-i", busybox_image, "sh", "-c", script, input=payload, timeout=60)
     lines = result.stdout.split()
     assert lines[-1] == str(len(payload)) and "out-1999" in lines
+
+
+def test_detached_rm_is_removed_by_the_shim(nerdpy, busybox_image):
+    name = _name("drm")
+    cid = nerdpy("run", "-d", "--rm", "--name", name, busybox_image, "sleep", "1").stdout.strip()
+    assert name in nerdpy("ps", "--format", "{{.Names}}").stdout.split()
+    _wait_for(lambda: name not in nerdpy("ps", "-a", "--format", "{{.Names}}").stdout.split(), timeout=30)
+    _wait_for(lambda: not (nerdpy.data_root / "containers" / cid).exists(), timeout=10)
