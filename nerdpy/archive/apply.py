@@ -313,7 +313,9 @@ class _Applier:
             if not key.startswith("SCHILY.xattr."):
                 continue
             name = key[len("SCHILY.xattr."):]
-            if name.startswith("trusted.") or name.startswith("user.overlay."):
+            # trusted.* is privileged; user.overlay.* / user.fuseoverlayfs.* would steer the
+            # overlay driver itself (opaque, redirect) when mounted with userxattr.
+            if name.startswith(("trusted.", "user.overlay.", "user.fuseoverlayfs.")):
                 self.warnings.append(f"ignored xattr {name} on {ti.name!r}")
                 continue
             try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import os
-import subprocess
 from pathlib import Path
 from typing import Sequence
 
@@ -126,9 +125,10 @@ def compact_lowerdir(data: list[str]) -> tuple[str, list[str]]:
 
 
 def _mount_fuse(m: Mount, target: str) -> None:
-    helper = m.type.split(".", 1)[1]
+    import subprocess
     from shutil import which
 
+    helper = m.type.split(".", 1)[1]
     path = which(helper) or f"/usr/bin/{helper}"
     _, data = _split_options(m.options)
     argv = [path, "-o", ",".join(data), target]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 from nerdpy.config import STORAGE_DRIVERS, Settings
@@ -89,6 +88,8 @@ def probe(name: str, where: Path) -> str | None:
             return "fuse-overlayfs is not installed"
         if not os.access("/dev/fuse", os.R_OK | os.W_OK):
             return "/dev/fuse is not accessible"
+    import tempfile
+
     test = Path(tempfile.mkdtemp(prefix="probe-", dir=where))
     try:
         return run_isolated(lambda: _try_mount(name, test))  # type: ignore[no-any-return]
