@@ -111,7 +111,12 @@ def _foreground(settings: Settings, container: Container, started: Any, stdin_fd
     finally:
         conn.close()
     if code is not None:
-        cleanup_after_exit(settings, container.id)
+        if container.host_config.get("AutoRemove"):
+            from nerdpy.containers.remove import remove_soon
+
+            remove_soon(settings, store, container)
+        else:
+            cleanup_after_exit(settings, container.id)
     return code
 
 

@@ -5,6 +5,7 @@ is finished by the next `rm -f`."""
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 from nerdpy.config import Settings
@@ -68,19 +69,66 @@ def remove_everything(settings: Settings, store: ContainerStore, container: Cont
     if not locked:
         with container_lock(settings, container.id):
             return remove_everything(settings, store, container, remove_volumes, locked=True)
+    _release_volumes(settings, container, remove_volumes)
+    purge(settings, store, container)
+    store.remove(container.id)
+
+
+def _release_volumes(settings: Settings, container: Container, remove_volumes: bool) -> None:
+    if container.config.get("Runtime", {}).get("mounts"):  # no mounts: no volume use recorded
+        from nerdpy.volumes import release
+
+        _quiet(release, settings, container.id, remove_anonymous=remove_volumes)
+
+
+def purge(settings: Settings, store: ContainerStore, container: Container) -> None:
+    """Reclaim everything on disk, keyed by the container id (the record may be gone)."""
     release_runtime(settings, store, container)
     if not container.config.get("Runtime", {}).get("rootfs") and container.image_id:
         from nerdpy.snapshots import get_snapshotter
 
         _quiet(_remove_snapshot, get_snapshotter(settings), container.id)
-    if container.config.get("Runtime", {}).get("mounts"):  # no mounts: no volume use recorded
-        from nerdpy.volumes import release
-
-        _quiet(release, settings, container.id, remove_anonymous=remove_volumes)
     remove_tree(store.shim_dir(container.id))
     _remove_dir(store.dir(container.id))
-    store.remove(container.id)
     _quiet(os.unlink, settings.layout.locks_dir / f"container-{container.id}.lock")
+
+
+def remove_soon(settings: Settings, store: ContainerStore, container: Container) -> None:
+    """A foreground `run --rm` is over: the record and anonymous volumes go now
+    (`ps -a`, `volume ls` and the name are clean when we return); unmounting
+    and deleting the files, slow on some disks, happen in a detached child."""
+    with container_lock(settings, container.id):
+        if store.find(container.id) is None:
+            return
+        _release_volumes(settings, container, remove_volumes=True)
+        store.remove(container.id)
+    threading = sys.modules.get("threading")
+    if threading is not None and threading.active_count() > 1:
+        purge(settings, store, container)  # forking a threaded process is not safe
+        return
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the forked children
+        _purge_detached(settings, store, container)
+    os.waitpid(pid, 0)
+
+
+def _purge_detached(settings: Settings, store: ContainerStore, container: Container) -> None:
+    try:
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):  # nobody waits on our output pipes
+            os.dup2(null, fd)
+        if os.fork() != 0:
+            os._exit(0)
+        os.setsid()
+        # sqlite connections must not cross a fork: the children open their own.
+        from nerdpy.metadata import db as metadata_db
+
+        metadata_db._open.clear()
+        with container_lock(settings, container.id):
+            purge(settings, store, container)
+    except BaseException:  # noqa: BLE001 - a detached child reports to nobody; `rm -f` finishes the job
+        pass
+    os._exit(0)
 
 
 def _remove_snapshot(snapshotter: Any, key: str) -> None:

@@ -204,3 +204,13 @@ def test_detached_rm_is_removed_by_the_shim(nerdpy, busybox_image):
     assert name in nerdpy("ps", "--format", "{{.Names}}").stdout.split()
     _wait_for(lambda: name not in nerdpy("ps", "-a", "--format", "{{.Names}}").stdout.split(), timeout=30)
     _wait_for(lambda: not (nerdpy.data_root / "containers" / cid).exists(), timeout=10)
+
+
+def test_rm_reclaims_the_disk_soon_after(nerdpy, busybox_image):
+    cid_file = nerdpy.data_root.parent / f"cid-{uuid.uuid4().hex[:6]}"
+    nerdpy("run", "--rm", "--cidfile", cid_file, busybox_image, "true")
+    cid = cid_file.read_text()
+    assert cid not in nerdpy("ps", "-aq", "--no-trunc").stdout
+    _wait_for(lambda: not (nerdpy.data_root / "containers" / cid).exists(), timeout=15)
+    _wait_for(lambda: not (nerdpy.runtime_root / "shims" / cid).exists(), timeout=15)
+    assert cid not in nerdpy.unshare("cat", "/proc/self/mountinfo").stdout  # rootless: the holder's mounts
