@@ -126,3 +126,13 @@ def test_network_of_another_container_by_name(nerdpy, busybox_image):
     missing = nerdpy("run", "--rm", "--network", "container:no-such-box", busybox_image, "true", check=False)
     assert missing.returncode == 125
     nerdpy("rm", "-f", owner + "-2")
+
+
+def test_restart_command(nerdpy, busybox_image):
+    name = _name("rs")
+    nerdpy("run", "-d", "--name", name, busybox_image, "sleep", "60")
+    first = json.loads(nerdpy("inspect", name).stdout)[0]["State"]
+    nerdpy("restart", "-t", "0", name)
+    second = json.loads(nerdpy("inspect", name).stdout)[0]["State"]
+    assert second["Running"] and second["Pid"] != first["Pid"] and second["StartedAt"] > first["StartedAt"]
+    nerdpy("rm", "-f", name)
