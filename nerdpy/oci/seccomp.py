@@ -4,7 +4,7 @@ Default action: EPERM. An allow-list of ordinary syscalls; the ones that create
 namespaces, mount, load modules or trace other processes are allowed only when
 the matching capability is granted; `clone` is allowed without namespace flags;
 `clone3` answers ENOSYS so libc falls back to `clone`; `personality` is limited
-to the harmless personas; `socket` refuses AF_VSOCK. runc skips names the host's
+to the harmless personas; `socket` refuses AF_VSOCK and AF_ALG. runc skips names the host's
 libseccomp does not know, so one list serves every kernel.
 """
 
@@ -16,6 +16,7 @@ from typing import Any
 EPERM = 1
 ENOSYS = 38
 CLONE_NAMESPACE_FLAGS = 0x7E020000  # NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET
+AF_ALG = 38
 AF_VSOCK = 40
 
 _ALLOWED = """
@@ -119,7 +120,9 @@ def default_profile(capabilities: list[str], machine: str | None = None) -> dict
         syscalls.append(_rule(_BY_ARCH[arch].split()))
     for persona in _PERSONAS:
         syscalls.append(_rule(["personality"], args=[{"index": 0, "value": persona, "op": "SCMP_CMP_EQ"}]))
-    syscalls.append(_rule(["socket"], args=[{"index": 0, "value": AF_VSOCK, "op": "SCMP_CMP_NE"}]))
+    # Both comparisons must hold (libseccomp ANDs the arguments of one rule).
+    syscalls.append(_rule(["socket"], args=[{"index": 0, "value": AF_VSOCK, "op": "SCMP_CMP_NE"},
+                                            {"index": 0, "value": AF_ALG, "op": "SCMP_CMP_NE"}]))
     for names, cap in _BY_CAPABILITY:
         if cap in caps:
             syscalls.append(_rule(names.split()))
