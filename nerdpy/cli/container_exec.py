@@ -30,6 +30,10 @@ def exec_(
     from nerdpy.containers.execute import ExecOptions
     from nerdpy.errors import ContainerExit
 
+    if tty and not sys.stdin.isatty():
+        from nerdpy.errors import InvalidArgument
+
+        raise InvalidArgument("the input device is not a TTY", hint="drop -t when stdin is not a terminal")
     settings = state.entered(ctx)
     values: list[str] = []
     for path in env_file:

@@ -233,3 +233,30 @@ def test_port_in_use_fails_cleanly(nerdpy, busybox_image):
                         check=False)
     assert result.returncode == 125 and len(result.stderr.strip().splitlines()) == 1
     assert name not in nerdpy("ps", "-a", "--format", "{{.Names}}").stdout.split()
+
+
+def test_exec_with_a_terminal(nerdpy, busybox_image):
+    name = _name("exectty")
+    nerdpy("run", "-d", "--name", name, busybox_image, "sleep", "60")
+    master, slave = os.openpty()
+    proc = subprocess.Popen(nerdpy.argv("exec", "-it", name, "sh", "-c", "[ -t 0 ] && echo in-tty; exit 3"),
+                            stdin=slave, stdout=slave, stderr=slave, env=nerdpy.env, cwd="/tmp",
+                            start_new_session=True)
+    os.close(slave)
+    output = b""
+    try:
+        proc.wait(timeout=30)
+    finally:
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            output += chunk
+        os.close(master)
+    assert b"in-tty" in output and proc.returncode == 3
+    no_tty = nerdpy("exec", "-t", name, "true", check=False)
+    assert no_tty.returncode == 125 and "not a TTY" in no_tty.stderr
+    nerdpy("rm", "-f", name)
