@@ -140,6 +140,7 @@ def remove(settings: Settings, name_or_id: str, force: bool = False) -> str:
     net = state.find_network(settings, name_or_id)
     if net.builtin:
         raise Conflict(BUILTIN_ERROR.format(net.name))
+    reap_stale(settings)
     in_use = state.endpoints_on(settings, net.id)
     if in_use:
         raise Conflict(f"network {net.name} id {net.id} has active endpoints",
@@ -157,6 +158,20 @@ def remove(settings: Settings, name_or_id: str, force: bool = False) -> str:
         if not glob.glob("/sys/class/net/nerdpy*"):
             bridge.delete_table(None)
     return net.name
+
+
+def reap_stale(settings: Settings) -> list[str]:
+    """Tear down network records whose namespace is gone (a reboot wiped the
+    runtime dir, or a crash): they would hold addresses and block `network rm`."""
+    from pathlib import Path
+
+    from nerdpy.network import netns, teardown
+
+    stale = [r.container_id for r in state.all_attachments(settings)
+             if r.mode in ("bridge", "slirp", "none") and r.netns and not netns.is_mounted(Path(r.netns))]
+    for container_id in stale:
+        teardown(settings, container_id)
+    return stale
 
 
 def prune(settings: Settings, filters: list[str] = ()) -> list[str]:  # type: ignore[assignment]

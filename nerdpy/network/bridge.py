@@ -71,17 +71,22 @@ def table_exists(netns: str | None) -> bool:
     return run(netns, ["nft", "list", "table", "ip", TABLE], check=False).returncode == 0
 
 
-def ensure_bridge(netns: str | None, spec: BridgeSpec) -> None:
+def ensure_bridge(netns: str | None, spec: BridgeSpec, exists: bool = False) -> None:
     """Create the bridge with its gateway address and NAT/isolation rules. The
-    caller checks it is missing (cheaply: /sys rooted, a marker file rootless)."""
+    caller checks it is missing (cheaply: /sys rooted, a marker file rootless).
+    `exists`: repair a bridge someone else made (root: another store, an older
+    nerdpy): add what is missing, replace this network's rules."""
     batch = [
-        f"link add name {spec.name} mtu {MTU} type bridge",
-        f"addr add {spec.gateway}/{spec.prefix_len} dev {spec.name}",
+        f"addr replace {spec.gateway}/{spec.prefix_len} dev {spec.name}",
         f"link set {spec.name} up",
     ]
+    if not exists:
+        batch.insert(0, f"link add name {spec.name} mtu {MTU} type bridge")
     if spec.gateway6:
-        batch.insert(2, f"addr add {spec.gateway6}/{spec.prefix6} dev {spec.name} nodad")
+        batch.insert(2, f"addr replace {spec.gateway6}/{spec.prefix6} dev {spec.name} nodad")
     run(netns, ["ip", "-batch", "-"], input="\n".join(batch) + "\n")
+    if exists:
+        delete_rules(netns, f"net:{spec.network_id}")
     _sysctls(netns, {"net/ipv4/ip_forward": "1", f"net/ipv4/conf/{spec.name}/route_localnet": "1"})
     tag = f'comment "net:{spec.network_id}"'
     rules = [] if table_exists(netns) else [_BASE, _DNAT]

@@ -56,8 +56,16 @@ def _ensure_bridge(settings: "Settings", ns: str | None, net: state.NetworkRecor
     """Create the network's bridge unless present: /sys tells root; rootless a marker
     file (under the shared namespace's state, gone with it) saves an exec."""
     if ns == _HOST:
-        if not os.path.exists(f"/sys/class/net/{net.bridge}"):
-            bridge.ensure_bridge(None, spec_of(net))
+        # Root: /sys shows the host's links. The marker holds the ifindex this store
+        # checked, so a bridge made by another store (or recreated) is repaired once.
+        marker = shared.marker_dir(settings, "host.d") / net.bridge
+        try:
+            ifindex = open(f"/sys/class/net/{net.bridge}/ifindex").read().strip()
+        except OSError:
+            ifindex = ""
+        if not ifindex or not marker.exists() or marker.read_text() != ifindex:
+            bridge.ensure_bridge(None, spec_of(net), exists=bool(ifindex))
+            marker.write_text(open(f"/sys/class/net/{net.bridge}/ifindex").read().strip())
         return
     marker = shared.marker_dir(settings) / net.bridge
     if not marker.exists():

@@ -1,7 +1,7 @@
 """Address management: subnets for new networks, addresses for endpoints.
 
 Subnets come from 10.4.1.0/24 .. 10.4.255.0/24, then 10.5.0.0/24 onwards (the
-root default bridge holds 10.4.0.0/24, rootless slirp4netns 10.0.2.0/24); a
+root default bridge holds 10.210.0.0/16, rootless slirp4netns 10.0.2.0/24); a
 requested subnet must not overlap any other network's. Endpoint addresses are
 allocated inside one IMMEDIATE transaction (UNIQUE(network_id, ip) backs it).
 """
@@ -96,7 +96,8 @@ def allocate(conn, network: NetworkRecord, container_id: str, wanted: str, alias
             raise Conflict(f"address {ip} is already in use on network {network.name}", hint="pick another --ip")
     else:
         reserved = {subnet.network_address, getattr(subnet, "broadcast_address", None)}
-        ip = next((str(a) for a in pool if a not in reserved and str(a) not in taken), "")
+        ip = _random_free(pool, reserved, taken) if network.options.get("random_ipam") else ""
+        ip = ip or next((str(a) for a in pool if a not in reserved and str(a) not in taken), "")
         if not ip:
             raise Unavailable(f"no free address left on network {network.name}")
     ip6 = ""
@@ -109,6 +110,15 @@ def allocate(conn, network: NetworkRecord, container_id: str, wanted: str, alias
         (container_id, network.id, ip, ip6, mac, json.dumps(list(aliases)), ifname, host_veth),
     )
     return EndpointRecord(container_id, network.id, ip, ip6, mac, aliases, ifname, host_veth)
+
+
+def _random_free(pool: Net, reserved: set, taken: set[str]) -> str:
+    rng = random.SystemRandom()
+    for _ in range(64):
+        addr = pool[rng.randrange(pool.num_addresses)]
+        if addr not in reserved and str(addr) not in taken:
+            return str(addr)
+    return ""
 
 
 def random_id() -> str:

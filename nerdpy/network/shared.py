@@ -86,9 +86,9 @@ def ensure(settings: "Settings") -> Shared:
     return Shared(str(path), str(sock))
 
 
-def marker_dir(settings: "Settings") -> Path:
-    """Marker files for bridges that exist in the current shared namespace."""
-    d = _dir(settings) / "shared.d"
+def marker_dir(settings: "Settings", name: str = "shared.d") -> Path:
+    """Marker files for bridges known to exist (rootless: in the current shared namespace)."""
+    d = _dir(settings) / name
     d.mkdir(mode=0o700, exist_ok=True)
     return d
 

@@ -52,7 +52,9 @@ MIGRATIONS = [
 ]
 
 ROOT_BRIDGE = "nerdpy0"
-ROOT_BRIDGE_SUBNET = "10.4.0.0/24"
+# A /16 with random addresses: several root-mode stores (tests, CI) share the one
+# host bridge, and sequential allocation per store would hand out the same address.
+ROOT_BRIDGE_SUBNET = "10.210.0.0/16"  # podman (CNI) already takes 10.88.0.0/16
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,8 @@ def _insert_builtins(db: "Database", rootless: bool) -> None:
         NetworkRecord(builtin_id("bridge"), "bridge", "bridge", "10.0.2.0/24", "10.0.2.2",
                       options={"slirp4netns": True})
         if rootless
-        else NetworkRecord(builtin_id("bridge"), "bridge", "bridge", ROOT_BRIDGE_SUBNET, "10.4.0.1", bridge=ROOT_BRIDGE)
+        else NetworkRecord(builtin_id("bridge"), "bridge", "bridge", ROOT_BRIDGE_SUBNET, "10.210.0.1", bridge=ROOT_BRIDGE,
+                      options={"random_ipam": True})
     )
     records = [bridge, NetworkRecord(builtin_id("host"), "host", "host"), NetworkRecord(builtin_id("none"), "none", "null")]
     with db.transaction() as conn:

@@ -62,7 +62,7 @@ def http_get(url: str, timeout: float = 10) -> str:
 def netns_leftovers(nerdpy) -> list[str]:
     netns_dir = nerdpy.runtime_root / "netns"
     entries = [p.name for p in netns_dir.iterdir()] if netns_dir.exists() else []
-    return [e for e in entries if e != "net.lock"]
+    return [e for e in entries if e not in ("net.lock", "host.d")]  # host.d: root bridge checks
 
 
 def slirps(nerdpy) -> list[str]:

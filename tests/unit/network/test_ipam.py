@@ -75,3 +75,11 @@ def test_host_routes_are_avoided(tmp_path) -> None:
     routes = ipam.host_routes(str(route))
     assert [str(r) for r in routes] == ["10.4.1.0/24"]
     assert str(ipam.pick_subnet([], routes)) == "10.4.2.0/24"
+
+
+def test_random_ipam_for_the_shared_root_bridge(conn: sqlite3.Connection) -> None:
+    net = _net("b", "10.88.0.0/16", options={"random_ipam": True})
+    conn.execute("INSERT INTO networks(id, name, driver, created) VALUES (?, 'b', 'bridge', 'x')", (net.id,))
+    ips = {ipam.allocate(conn, net, f"c{i}", "", (), "eth0", f"v{i}").ip for i in range(20)}
+    assert len(ips) == 20 and "10.88.0.1" not in ips
+    assert sorted(ips) != [f"10.88.0.{i}" for i in range(2, 22)]  # not sequential
