@@ -68,13 +68,11 @@ class Relay:
 
 
 def _write_all(fd: int, data: bytes) -> None:
+    """Raises BrokenPipeError when our reader went away (`run ... | head -1`):
+    we stop relaying and exit, the container runs on (as with Docker)."""
     view = memoryview(data)
     while view:
-        try:
-            written = os.write(fd, view)
-        except BrokenPipeError:
-            return
-        view = view[written:]
+        view = view[os.write(fd, view):]
 
 
 class TerminalMode:

@@ -214,3 +214,15 @@ def test_rm_reclaims_the_disk_soon_after(nerdpy, busybox_image):
     _wait_for(lambda: not (nerdpy.data_root / "containers" / cid).exists(), timeout=15)
     _wait_for(lambda: not (nerdpy.runtime_root / "shims" / cid).exists(), timeout=15)
     assert cid not in nerdpy.unshare("cat", "/proc/self/mountinfo").stdout  # rootless: the holder's mounts
+
+
+def test_closed_stdout_ends_the_client_not_the_container(nerdpy, busybox_image):
+    import subprocess
+
+    name = _name("pipe")
+    argv = " ".join(nerdpy.argv("run", "--name", name, busybox_image, "yes"))
+    result = subprocess.run(f"{argv} | head -n 2", shell=True, capture_output=True, text=True, timeout=30,
+                            env=nerdpy.env, cwd="/tmp")
+    assert result.stdout == "y\ny\n" and "Traceback" not in result.stderr and "Error" not in result.stderr
+    assert nerdpy("inspect", "-f", "{{.State.Status}}", name).stdout.strip() == "running"
+    nerdpy("rm", "-f", name)
