@@ -220,7 +220,8 @@ def test_closed_stdout_ends_the_client_not_the_container(nerdpy, busybox_image):
     import subprocess
 
     name = _name("pipe")
-    argv = " ".join(nerdpy.argv("run", "--name", name, busybox_image, "yes"))
+    argv = " ".join(nerdpy.argv("run", "--name", name, busybox_image, "sh", "-c",
+                                "'while true; do echo y; usleep 20000; done'"))
     result = subprocess.run(f"{argv} | head -n 2", shell=True, capture_output=True, text=True, timeout=30,
                             env=nerdpy.env, cwd="/tmp")
     assert result.stdout == "y\ny\n" and "Traceback" not in result.stderr and "Error" not in result.stderr
