@@ -44,8 +44,8 @@ _nerdpy_flags() {
     'image load') printf '%s\n' '-i' '--input' '--platform' '-q' '--quiet' ;;
     'image ls') printf '%s\n' '-a' '--all' '--digests' '-f' '--filter' '--format' '--no-trunc' '-q' '--quiet' ;;
     'image prune') printf '%s\n' '-a' '--all' '--filter' '-f' '--force' ;;
-    'image pull') printf '%s\n' '-a' '--all-tags' '--platform' '-q' '--quiet' ;;
-    'image push') printf '%s\n' '-q' '--quiet' ;;
+    'image pull') printf '%s\n' '-a' '--all-tags' '--disable-content-trust' '--platform' '-q' '--quiet' ;;
+    'image push') printf '%s\n' '-a' '--all-tags' '--disable-content-trust' '-q' '--quiet' ;;
     'image rm') printf '%s\n' '-f' '--force' '--no-prune' ;;
     'image save') printf '%s\n' '--format' '-o' '--output' ;;
     'images') printf '%s\n' '-a' '--all' '--digests' '-f' '--filter' '--format' '--no-trunc' '-q' '--quiet' ;;
@@ -64,8 +64,8 @@ _nerdpy_flags() {
     'network prune') printf '%s\n' '--filter' '-f' '--force' ;;
     'network rm') printf '%s\n' '-f' '--force' ;;
     'ps') printf '%s\n' '-a' '--all' '-f' '--filter' '--format' '-n' '--last' '-l' '--latest' '--no-trunc' '-q' '--quiet' '-s' '--size' ;;
-    'pull') printf '%s\n' '-a' '--all-tags' '--platform' '-q' '--quiet' ;;
-    'push') printf '%s\n' '-q' '--quiet' ;;
+    'pull') printf '%s\n' '-a' '--all-tags' '--disable-content-trust' '--platform' '-q' '--quiet' ;;
+    'push') printf '%s\n' '-a' '--all-tags' '--disable-content-trust' '-q' '--quiet' ;;
     'restart') printf '%s\n' '-t' '--time' ;;
     'rm') printf '%s\n' '-f' '--force' '-v' '--volumes' ;;
     'rmi') printf '%s\n' '-f' '--force' '--no-prune' ;;

@@ -18,10 +18,13 @@ def pull(
     platform: Optional[str] = typer.Option(None, "--platform", help="Set platform if server is multi-platform capable"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Suppress verbose output"),
     all_tags: bool = typer.Option(False, "--all-tags", "-a", help="Download all tagged images (not supported)"),
+    disable_content_trust: bool = typer.Option(True, "--disable-content-trust",
+                                               help="Skip image verification (always: nerdpy has no content trust)"),
 ) -> None:
     from nerdpy.cli.handlers.registry import pull as body
 
-    return body(ctx.find_root().obj, name=name, platform=platform, quiet=quiet, all_tags=all_tags)
+    return body(ctx.find_root().obj, name=name, platform=platform, quiet=quiet, all_tags=all_tags,
+                disable_content_trust=disable_content_trust)
 
 
 @app.command("push", help="Upload an image to a registry")
@@ -29,10 +32,17 @@ def push(
     ctx: typer.Context,
     name: str = typer.Argument(..., metavar="NAME[:TAG]"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Suppress verbose output"),
+    all_tags: bool = typer.Option(False, "--all-tags", "-a", help="Push all tags of the repository (not supported)"),
+    disable_content_trust: bool = typer.Option(True, "--disable-content-trust",
+                                               help="Skip image signing (always: nerdpy has no content trust)"),
 ) -> None:
     from nerdpy import reference
     from nerdpy.api import registry as api
 
+    if all_tags:
+        from nerdpy.errors import NotImplementedYet
+
+        raise NotImplementedYet("push --all-tags is not implemented", hint="push each tag")
     settings = state.entered(ctx)
     ref = reference.parse(name)
     out = sys.stdout

@@ -72,7 +72,7 @@ class ProgressView:
 
 
 def pull(cli: CliState, name: str, platform: Optional[str] = None, quiet: bool = False,
-         all_tags: bool = False) -> None:
+         all_tags: bool = False, disable_content_trust: bool = True) -> None:
     from nerdpy import reference
     from nerdpy.api import registry as api
     from nerdpy.api.session import enter_namespace
