@@ -11,7 +11,9 @@ source address is not kept (the container sees its own address), as with
 Docker's userland proxy and rootlessport. It exits when the exit fd's other end
 (held by the shim) closes. UDP stays on slirp4netns's API forwarding.
 
-    python -m nerdpy.network.forwarder NETNS_FD EXIT_FD TARGET_IP LISTEN_FD:PORT...
+It runs as `nsenter --net=NETNS python -I -S forwarder.py EXIT_FD TARGET_IP
+LISTEN_FD:PORT...`: already inside the container's netns, importing nothing of
+nerdpy or site-packages (~5 MB private instead of ~8 MB).
 """
 
 from __future__ import annotations
@@ -69,17 +71,13 @@ def _serve(client: socket.socket, target: tuple[str, int]) -> None:
 
 
 def main(argv: list[str]) -> int:
-    from nerdpy.linux import libc
-
-    netns_fd, exit_fd, target_ip = int(argv[0]), int(argv[1]), argv[2]
+    exit_fd, target_ip = int(argv[0]), argv[1]
     listeners = []
-    for item in argv[3:]:
+    for item in argv[2:]:
         fd, _, port = item.partition(":")
-        sock = socket.socket(fileno=int(fd))
+        sock = socket.socket(fileno=int(fd))  # bound in the host netns by the CLI
         sock.setblocking(False)
         listeners.append((sock, int(port)))
-    libc.setns(netns_fd, libc.CLONE_NEWNET)  # new sockets now live in the container's netns
-    os.close(netns_fd)
     sel = selectors.DefaultSelector()
     sel.register(exit_fd, selectors.EVENT_READ, None)
     for sock, port in listeners:

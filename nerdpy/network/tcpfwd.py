@@ -12,6 +12,8 @@ from pathlib import Path
 from nerdpy.errors import Conflict, InvalidArgument
 from nerdpy.network.ports import PortMapping
 
+SCRIPT = str(Path(__file__).with_name("forwarder.py"))
+
 
 def _listen(mapping: PortMapping, reserved: set[tuple[str, int]]) -> tuple[socket.socket, PortMapping]:
     """Bind the host side now: a taken port fails here, before anything runs."""
@@ -48,19 +50,17 @@ def start(netns_path: str, target_ip: str, ports: list[PortMapping], pidfile: Pa
     try:
         for mapping in ports:
             bound.append(_listen(mapping, reserved))
-        netns_fd = os.open(netns_path, os.O_RDONLY | os.O_CLOEXEC)
         exit_r, exit_w = os.pipe()
         try:
-            argv = [sys.executable, "-m", "nerdpy.network.forwarder", str(netns_fd), str(exit_r), target_ip]
+            argv = ["nsenter", f"--net={netns_path}", sys.executable, "-I", "-S", SCRIPT, str(exit_r), target_ip]
             argv += [f"{sock.fileno()}:{m.container_port}" for sock, m in bound]
-            fds = [netns_fd, exit_r] + [sock.fileno() for sock, _ in bound]
+            fds = [exit_r] + [sock.fileno() for sock, _ in bound]
             proc = subprocess.Popen(argv, pass_fds=fds, start_new_session=True, stdin=subprocess.DEVNULL,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd="/")
         except BaseException:
             os.close(exit_w)
             raise
         finally:
-            os.close(netns_fd)
             os.close(exit_r)
         proc.returncode = 0  # it outlives us; init reaps it
         from nerdpy.userns.holder import process_start_time

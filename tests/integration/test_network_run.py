@@ -72,7 +72,7 @@ def slirps(nerdpy) -> list[str]:
 
 def forwarders(nerdpy) -> list[int]:
     """Our TCP forwarder processes (found by the runtime root in their environment)."""
-    out = subprocess.run(["pgrep", "-f", "nerdpy.network.forwarder"], capture_output=True, text=True).stdout
+    out = subprocess.run(["pgrep", "-f", "network/forwarder.py"], capture_output=True, text=True).stdout
     mine = []
     for pid in map(int, out.split()):
         try:
