@@ -260,3 +260,21 @@ def test_exec_with_a_terminal(nerdpy, busybox_image):
     no_tty = nerdpy("exec", "-t", name, "true", check=False)
     assert no_tty.returncode == 125 and "not a TTY" in no_tty.stderr
     nerdpy("rm", "-f", name)
+
+
+def test_detach_keys_leave_the_container_running(nerdpy, busybox_image):
+    name = _name("detach")
+    master, slave = os.openpty()
+    proc = subprocess.Popen(nerdpy.argv("run", "-it", "--name", name, busybox_image, "sh"),
+                            stdin=slave, stdout=slave, stderr=slave, env=nerdpy.env, cwd="/tmp",
+                            start_new_session=True)
+    os.close(slave)
+    try:
+        _wait_for(lambda: nerdpy("inspect", "-f", "{{.State.Status}}", name, check=False).stdout.strip() == "running")
+        time.sleep(0.3)
+        os.write(master, b"\x10\x11")  # Ctrl-P Ctrl-Q
+        proc.wait(timeout=20)
+    finally:
+        os.close(master)
+    assert nerdpy("inspect", "-f", "{{.State.Status}}", name).stdout.strip() == "running"
+    nerdpy("rm", "-f", name)
