@@ -21,6 +21,18 @@ _RESOLVE = libc.RESOLVE_IN_ROOT | libc.RESOLVE_NO_MAGICLINKS
 _DIR_PATH = os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC
 _MAX_CACHED = 256
 _MAX_LINK_HOPS = 40
+_EAGAIN_RETRIES = 128
+
+
+def _openat2(dirfd: int, path: str, flags: int, resolve: int = _RESOLVE) -> int:
+    """openat2, retried on EAGAIN: with RESOLVE_IN_ROOT the kernel refuses a `..` walk
+    that raced with any rename or mount on the system, and asks the caller to retry."""
+    for _ in range(_EAGAIN_RETRIES):
+        try:
+            return libc.openat2(dirfd, path, flags, 0, resolve)
+        except BlockingIOError:
+            continue
+    return libc.openat2(dirfd, path, flags, 0, resolve)
 
 
 def clean(name: str) -> str:
@@ -62,7 +74,7 @@ class Root:
         """A new fd for directory `path` resolved in the root (caller closes it)."""
         if not path:
             return os.open(".", flags, dir_fd=self.fd) if flags != _DIR_PATH else os.dup(self.fd)
-        return libc.openat2(self.fd, path, flags, 0, _RESOLVE)
+        return _openat2(self.fd, path, flags)
 
     def parent(self, path: str, create: bool = True) -> int | None:
         """O_PATH fd (cached, do not close) of directory `path`; missing dirs are
@@ -102,7 +114,7 @@ class Root:
             for comp in path.split("/"):
                 prefix = f"{prefix}/{comp}" if prefix else comp
                 try:
-                    nxt = libc.openat2(self.fd, prefix, _DIR_PATH, 0, _RESOLVE)
+                    nxt = _openat2(self.fd, prefix, _DIR_PATH)
                 except OSError as exc:
                     if exc.errno != errno.ENOENT:
                         raise _entry_error(prefix, exc) from None
@@ -131,7 +143,7 @@ class Root:
 
     def _reopen(self, parent_fd: int, comp: str) -> int:
         path = posixpath.join(self.path_of(parent_fd), comp)
-        return libc.openat2(self.fd, path, _DIR_PATH, 0, _RESOLVE)
+        return _openat2(self.fd, path, _DIR_PATH)
 
     def path_of(self, fd: int) -> str:
         """Where an fd below the root is, relative to the root (kernel's view)."""
