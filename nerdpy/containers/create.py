@@ -216,11 +216,15 @@ def _provision(settings: Settings, store: ContainerStore, record: Container, opt
     cdir.mkdir(mode=0o711, parents=True)
     (cdir / "rootfs").mkdir(mode=0o755)
     if image is not None:
-        from nerdpy.images.unpack import unpack
         from nerdpy.snapshots import get_snapshotter
 
-        top = unpack(settings, image)
-        get_snapshotter(settings).prepare(record.id, parent=top or None)
+        snapshotter = get_snapshotter(settings)
+        top = _unpacked_top(snapshotter, image)
+        if top is None:  # not (fully) unpacked yet: the images area does it
+            from nerdpy.images.unpack import unpack
+
+            top = unpack(settings, image)
+        snapshotter.prepare(record.id, parent=top or None)
     mounts = _volumes(settings, store, record, opts, image)
     if mounts:
         config = dict(record.config)
@@ -231,6 +235,21 @@ def _provision(settings: Settings, store: ContainerStore, record: Container, opt
 
     write_state(cdir / "state.json", status="created")
     return record
+
+
+def _unpacked_top(snapshotter: Any, image: Any) -> str | None:
+    """The image's top chain ID when it is already a committed snapshot (the
+    common case; spares `run` the unpack machinery), else None."""
+    from nerdpy.errors import NerdpyError
+    from nerdpy.snapshots import Kind
+
+    chains = list(image.chain_ids)
+    if not chains:
+        return None
+    try:
+        return chains[-1] if snapshotter.stat(chains[-1]).kind == Kind.COMMITTED else None
+    except NerdpyError:
+        return None
 
 
 def _volumes(settings: Settings, store: ContainerStore, record: Container, opts: CreateOptions, image: Any) -> list:
