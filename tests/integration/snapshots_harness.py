@@ -153,14 +153,17 @@ def walk(sn: Snapshotter) -> Any:
 
 @scenario
 def many_layers(sn: Snapshotter) -> Any:
-    count = int(os.environ.get("SNAP_LAYERS", "130"))  # > one page of absolute lowerdir paths
+    count = int(os.environ.get("SNAP_LAYERS", "70"))
     parent = None
     for i in range(count):
         with Mounted(sn.prepare(f"m{i}", parent)) as root:
             (root / f"f{i}").write_text(str(i))
         sn.commit(f"M{i}", f"m{i}")
         parent = f"M{i}"
-    with Mounted(sn.prepare("mtop", parent)) as root:
+    top = sn.prepare("mtop", parent)
+    if sn.name != "native":  # the lowerdir list must exceed one page: mount_all has to shorten it
+        assert len(",".join(top[0].options)) > os.sysconf("SC_PAGESIZE"), len(",".join(top[0].options))
+    with Mounted(top) as root:
         names = sorted(os.listdir(root))
     assert len(names) == count and (root / "x").exists() is False, names
     return len(names)
