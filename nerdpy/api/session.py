@@ -26,18 +26,24 @@ def enter_namespace(settings: Settings) -> None:
 
 
 def _live_shims(settings: Settings) -> list[int]:
-    """Pids from `<runtime_root>/shims/<id>/shim.pid` ("PID" or "PID STARTTIME")."""
+    """Shim pids recorded in `<data_root>/containers/<id>/state.json`: a shim
+    lives in the namespace the holder kept, so a new holder can start there.
+    (Read directly: this runs before any store is opened, and only when the
+    holder is gone.)"""
+    import json
+
     pids = []
     try:
-        entries = list(settings.layout.shims_dir.iterdir())
+        entries = list(settings.layout.containers_dir.iterdir())
     except OSError:
         return pids
     for entry in entries:
         try:
-            pid = int((entry / "shim.pid").read_text().split()[0])
-        except (OSError, ValueError, IndexError):
+            raw = json.loads((entry / "state.json").read_text())
+            pid = int(raw.get("shim_pid") or 0)
+        except (OSError, ValueError, AttributeError):
             continue
-        if pid > 0:
+        if pid > 0 and raw.get("status") in ("running", "restarting", "paused"):
             pids.append(pid)
     return pids
 

@@ -83,7 +83,8 @@ def join(runtime_root: Path, pidfile: Path, lockfile: Path, mapping_factory, sur
 
 def _same_owner(pid: int) -> bool:
     try:
-        return os.stat(f"/proc/{pid}/ns/user").st_uid == os.getuid()
+        # lstat: the link is owned by the process's user; stat() would show the nsfs inode.
+        return os.lstat(f"/proc/{pid}/ns/user").st_uid == os.getuid()
     except OSError:
         return False
 
