@@ -310,3 +310,16 @@ def copy(settings: Settings, src: str, dest: str, stdin: Any = None, stdout: Any
     from nerdpy.containers.copy import copy as do_copy
 
     do_copy(settings, _store(settings), src, dest, stdin, stdout)
+
+
+def prune(settings: Settings, filters: tuple[str, ...] = ()) -> list[str]:
+    """Remove every stopped container matching `filters`; the removed ids."""
+    removed = []
+    for row in list_rows(settings, True, 0, tuple(filters), True):
+        if row["State"] in ("exited", "created", "dead"):
+            try:
+                remove(settings, row["ID"], False, False)
+            except NotFound:
+                continue  # removed meanwhile by another command
+            removed.append(row["ID"])
+    return removed

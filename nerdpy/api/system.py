@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 
 from nerdpy.api.session import enter_namespace
 from nerdpy.config import Settings
@@ -28,3 +29,45 @@ def unshare_exec(settings: Settings, argv: list[str]) -> None:
         raise CannotInvoke(f"{argv[0]}: permission denied") from None
     except OSError as exc:
         raise InvalidArgument(f"{argv[0]}: {exc.strerror}") from None
+
+
+@dataclass
+class PruneReport:
+    containers: list[str] = field(default_factory=list)
+    networks: list[str] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)  # "untagged: ..." / "deleted: ..." lines
+    volumes: list[str] = field(default_factory=list)
+    reclaimed: int = 0
+
+
+def prune(settings: Settings, all_images: bool, volumes: bool, filters: list[str]) -> PruneReport:
+    """Docker's `system prune`: stopped containers, unused networks, dangling (or,
+    with `all_images`, unused) images, and with `volumes` unused anonymous volumes."""
+    from nerdpy.api import containers, images, networks
+    from nerdpy.api import volumes as volume_api
+
+    labels = validate_prune_filters(filters)
+    enter_namespace(settings)
+    report = PruneReport()
+    report.containers = containers.prune(settings, tuple(labels))
+    report.networks = networks.prune(settings, labels)
+    if volumes:
+        vol = volume_api.prune(settings, labels)
+        report.volumes, report.reclaimed = list(vol.deleted), vol.reclaimed
+    events, freed = images.prune(settings, all_images, filters)
+    report.images = list(events)
+    report.reclaimed += freed
+    return report
+
+
+def validate_prune_filters(filters: list[str]) -> list[str]:
+    """Docker's `system prune` takes `label`, `label!` and `until`; the label ones
+    apply to every kind (until only to images). Returns the label filters."""
+    labels = []
+    for item in filters:
+        key = item.split("=", 1)[0]
+        if "=" not in item or key not in ("label", "label!", "until"):
+            raise InvalidArgument(f"invalid filter {item!r}", hint="system prune takes label=, label!= and until=")
+        if key != "until":
+            labels.append(item)
+    return labels

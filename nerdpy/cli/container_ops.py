@@ -166,20 +166,16 @@ def prune(
     force: bool = typer.Option(False, "--force", "-f", help="Do not prompt for confirmation"),
     filter: List[str] = typer.Option([], "--filter", help="Provide filter values (e.g. 'label=<key>=<value>')"),
 ) -> None:
-    from nerdpy.api.containers import list_rows, remove
+    from nerdpy.api.containers import list_rows, prune as prune_containers
 
     settings = state.entered(ctx)
+    list_rows(settings, True, 0, tuple(filter), True)  # bad filters fail before the prompt
     if not force:
         typer.echo("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ",
                    nl=False)
         if sys.stdin.readline().strip().lower() not in ("y", "yes"):
             return
-    rows = list_rows(settings, True, 0, tuple(filter), True)
-    removed = []
-    for row in rows:
-        if row["State"] in ("exited", "created", "dead"):
-            remove(settings, row["ID"], False, False)
-            removed.append(row["ID"])
+    removed = prune_containers(settings, tuple(filter))
     if removed:
         typer.echo("Deleted Containers:")
         for cid in removed:

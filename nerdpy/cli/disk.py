@@ -16,6 +16,7 @@ import typer
 
 from nerdpy.cli import state
 from nerdpy.config import Settings
+from nerdpy.formatting.human import human_size as _human_size
 
 app = typer.Typer()
 
@@ -34,13 +35,8 @@ class Usage:
 
 
 def human_size(size: float) -> str:
-    """Docker's units.HumanSize: decimal units, 4 significant digits."""
-    units = ["B", "kB", "MB", "GB", "TB", "PB"]
-    i = 0
-    while size >= 1000 and i < len(units) - 1:
-        size /= 1000.0
-        i += 1
-    return f"{size:.4g}{units[i]}"
+    """Docker's units.HumanSize: 4 significant digits."""
+    return _human_size(size, 4)
 
 
 def _reclaimable(u: Usage) -> str:

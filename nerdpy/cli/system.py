@@ -89,3 +89,37 @@ def unshare(
     from nerdpy.api.system import unshare_exec
 
     unshare_exec(state.settings(ctx), list(command or []))
+
+
+@app.command("prune", help="Remove unused data")
+def prune(
+    ctx: typer.Context,
+    all: bool = typer.Option(False, "--all", "-a", help="Remove all unused images not just dangling ones"),
+    force: bool = typer.Option(False, "--force", "-f", help="Do not prompt for confirmation"),
+    volumes: bool = typer.Option(False, "--volumes", help="Prune anonymous volumes"),
+    filter: List[str] = typer.Option([], "--filter", help="Provide filter values (e.g. 'label=<key>=<value>')"),
+) -> None:
+    import sys
+
+    from nerdpy.api.system import prune as system_prune
+    from nerdpy.api.system import validate_prune_filters
+    from nerdpy.formatting.human import human_size
+
+    settings = state.entered(ctx)
+    validate_prune_filters(list(filter))  # before the prompt
+    if not force:
+        items = ["all stopped containers", "all networks not used by at least one container"]
+        if volumes:
+            items.append("all anonymous volumes not used by at least one container")
+        items.append("all images without at least one container associated to them" if all
+                     else "all dangling images")
+        typer.echo("WARNING! This will remove:\n" + "".join(f"  - {i}\n" for i in items))
+        typer.echo("Are you sure you want to continue? [y/N] ", nl=False)
+        if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+            return
+    report = system_prune(settings, all, volumes, list(filter))
+    for title, lines in (("Deleted Containers:", report.containers), ("Deleted Networks:", report.networks),
+                         ("Deleted Volumes:", report.volumes), ("Deleted Images:", report.images)):
+        if lines:
+            typer.echo(title + "\n" + "\n".join(lines) + "\n")
+    typer.echo(f"Total reclaimed space: {human_size(report.reclaimed, 4)}")

@@ -9,19 +9,15 @@ import time
 from typing import Any, Optional, TextIO
 
 from nerdpy.cli.state import CliState
+from nerdpy.formatting.human import human_size as _human_size
 
 _BAR = 50
 _QUIET_STATUSES = ("Downloading", "Pushing", "Waiting", "Preparing")
 
 
-def human_size(n: float) -> str:
-    """Docker's units.HumanSize: decimal units, 4 significant digits ("1.234MB", "771.7kB")."""
-    units = ["B", "kB", "MB", "GB", "TB"]
-    i = 0
-    while n >= 1000 and i < len(units) - 1:
-        n /= 1000.0
-        i += 1
-    return f"{n:.4g}{units[i]}"
+def human_size(size: float) -> str:
+    """Docker's units.HumanSize: 4 significant digits."""
+    return _human_size(size, 4)
 
 
 def progress_line(event: Any) -> str:
