@@ -70,7 +70,7 @@ def normalize_flags(
     stop_timeout: Optional[int], restart: str, pull: str, platform: Optional[str], cap_add: List[str],
     cap_drop: List[str], privileged: bool, security_opt: List[str], ulimit: List[str], shm_size: Optional[str],
     sysctl: List[str], log_driver: str, log_opt: List[str], memory: Optional[str], cpus: Optional[str],
-    pids_limit: int, entrypoint: Optional[str], rootfs: bool, annotation: List[str],
+    pids_limit: int, entrypoint: Optional[str], rootfs: bool, annotation: List[str], userns: Optional[str],
 ) -> dict:
     return dict(
         name=name or "", env=env, env_file=env_file, workdir=workdir or "", user=user or "", group_add=group_add,
@@ -82,7 +82,7 @@ def normalize_flags(
         pull=pull, platform=platform or "", cap_add=cap_add, cap_drop=cap_drop, privileged=privileged,
         security_opt=security_opt, ulimits=ulimit, shm_size=shm_size or "", sysctls=sysctl,
         log_driver=log_driver, log_opts=log_opt, memory=memory or "", cpus=cpus or "", pids_limit=pids_limit,
-        entrypoint=entrypoint, rootfs=rootfs, annotations=annotation,
+        entrypoint=entrypoint, rootfs=rootfs, annotations=annotation, userns=userns or "",
     )
 
 

@@ -75,6 +75,7 @@ class CreateOptions:
     pids_limit: int = 0
     rootfs: str = ""  # podman's --rootfs: run from a directory instead of an image
     annotations: tuple[str, ...] = ()
+    userns: str = ""  # "" or "host": nerdpy's namespace; "keep-id": the invoking uid inside (rootless)
 
 
 @dataclass(frozen=True)

@@ -144,7 +144,8 @@ def build_record(settings: Settings, opts: CreateOptions, image: Any, name: str,
         "CapAdd": list(opts.cap_add) or None, "CapDrop": list(opts.cap_drop) or None,
         "Dns": list(opts.dns), "DnsOptions": list(opts.dns_options), "DnsSearch": list(opts.dns_search),
         "ExtraHosts": list(opts.add_hosts) or None, "GroupAdd": list(opts.group_add) or None,
-        "Privileged": opts.privileged, "ReadonlyRootfs": opts.read_only, "SecurityOpt": list(opts.security_opt) or None,
+        "Privileged": opts.privileged, "UsernsMode": _userns_mode(settings, opts.userns),
+        "ReadonlyRootfs": opts.read_only, "SecurityOpt": list(opts.security_opt) or None,
         "Tmpfs": list(opts.tmpfs), "Binds": list(opts.volumes) or None, "Mounts": list(opts.mounts),
         "VolumesFrom": list(opts.volumes_from) or None, "Init": opts.init,
         "ShmSize": parse_size(opts.shm_size, "--shm-size") if opts.shm_size else 64 << 20,
@@ -260,3 +261,13 @@ def _volumes(settings: Settings, store: ContainerStore, record: Container, opts:
 
     return resolve_mounts(settings, record.id, opts.volumes, opts.mounts, opts.tmpfs, image_volumes,
                           opts.volumes_from, lookup_container=lambda ref: store.get(ref).id)
+
+
+def _userns_mode(settings: Settings, mode: str) -> str:
+    if mode in ("", "host"):
+        return ""
+    if mode != "keep-id":
+        raise InvalidArgument(f"unsupported --userns mode {mode!r}", hint="use host or keep-id")
+    if not settings.rootless:
+        raise InvalidArgument("--userns=keep-id is only for rootless use", hint="as root, use --user")
+    return mode

@@ -113,6 +113,14 @@ def _network_files(cdir: Path, attachment: Any) -> list[dict[str, Any]]:
     return mounts
 
 
+def _keep_id_owner(settings: Settings, container: Container, user: Any) -> tuple[int, int]:
+    """Owner for volume copy-up and :U under keep-id, as the holder namespace sees it."""
+    from nerdpy.volumes.keepid import keep_id_owner, keep_id_user
+
+    uid, gid = (user.uid, user.gid) if container.cfg.get("User") else keep_id_user(settings)
+    return keep_id_owner(settings, uid, gid)
+
+
 def _volume_mounts(container: Container, rootfs: str, uid: int, gid: int) -> list[dict[str, Any]]:
     saved = container.config.get("Runtime", {}).get("mounts") or []
     if not saved:
@@ -223,7 +231,9 @@ def _start_locked(settings: Settings, store: ContainerStore, container: Containe
         user = resolve_in_rootfs(rootfs, cfg.get("User") or "", tuple(container.host_config.get("GroupAdd") or ()))
         if cfg.get("WorkingDir"):
             makedirs(rootfs, cfg["WorkingDir"])
-        mounts = _volume_mounts(container, rootfs, user.uid, user.gid)
+        keep_id = container.host_config.get("UsernsMode") == "keep-id"
+        owner = _keep_id_owner(settings, container, user) if keep_id else (user.uid, user.gid)
+        mounts = _volume_mounts(container, rootfs, *owner)
         if store.state(container.id).started_at:
             # Ran before: a lost shim or a reboot may have left network state behind.
             _quiet(network.teardown, settings, container.id)
@@ -235,6 +245,10 @@ def _start_locked(settings: Settings, store: ContainerStore, container: Containe
         joined = attachment.hostname.strip() if attachment.mode == "container" else ""  # Docker: the owner's name
         spec, warnings = build_spec(settings, container, root_path, user, attachment.netns_path, mounts,
                                     cgroup_limits_available(settings), hostname=joined)
+        if keep_id:
+            from nerdpy.volumes.keepid import apply_keep_id
+
+            apply_keep_id(spec, settings, set_user=not cfg.get("User"))
         if console_size and spec["process"]["terminal"]:  # no resize race at start-up
             spec["process"]["consoleSize"] = {"height": console_size[0], "width": console_size[1]}
         tmp = cdir / ".config.json.tmp"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import NerdpyFailed, requires
+from tests.conftest import requires
 
 pytestmark = [pytest.mark.integration, requires("runc", "busybox", "userns")]
 
@@ -87,8 +87,6 @@ def test_mount_flag_errors_are_one_line(nerdpy, seeded_image: str, tmp_path: Pat
 
 
 @requires("rootless")
-@pytest.mark.xfail(reason="containers: `run --userns=keep-id` is not wired yet (call nerdpy.volumes.keepid.apply_keep_id); "
-                   "strict, so this fails once it works: then drop the mark", strict=True, raises=NerdpyFailed)
 def test_keep_id(nerdpy, seeded_image: str, tmp_path: Path) -> None:
     tmp_path.chmod(0o755)
     host = tmp_path / "ci"
@@ -139,3 +137,12 @@ def test_volumes_from_by_name(nerdpy, seeded_image: str) -> None:
     nerdpy("rm", "-v", src)
     # Its two anonymous volumes (/shared and the image's /var/seed) go with it.
     assert len(before - set(nerdpy("volume", "ls", "-q").stdout.split())) == 2
+
+
+@requires("root")
+def test_keep_id_is_refused_as_root(nerdpy, seeded_image: str) -> None:
+    result = nerdpy("run", "--rm", "--userns=keep-id", seeded_image, "true", check=False)
+    assert result.returncode == 125
+    assert result.stderr.strip() == ("Error: --userns=keep-id is only for rootless use; hint: as root, use --user")
+    bad = nerdpy("run", "--rm", "--userns=private", seeded_image, "true", check=False)
+    assert bad.returncode == 125 and "unsupported --userns mode 'private'" in bad.stderr
