@@ -105,8 +105,9 @@ def rootless_layout(uid: int, env: Mapping[str, str]) -> Layout:
     from platformdirs import unix
 
     dirs = unix.Unix(APP, appauthor=False)
-    data = Path(dirs.user_data_dir)
-    config = Path(dirs.user_config_dir)
+    # platformdirs reads os.environ itself; honour the mapping we were given first.
+    data = Path(env["XDG_DATA_HOME"], APP) if env.get("XDG_DATA_HOME") else Path(dirs.user_data_dir)
+    config = Path(env["XDG_CONFIG_HOME"], APP) if env.get("XDG_CONFIG_HOME") else Path(dirs.user_config_dir)
     xdg_runtime = env.get("XDG_RUNTIME_DIR", "")
     if xdg_runtime and _usable_private_dir(Path(xdg_runtime)):
         runtime = Path(xdg_runtime) / APP

@@ -82,3 +82,14 @@ def test_ensure_private_dir_refuses_a_planted_symlink(tmp_path):
 def test_ensure_private_dir_refuses_someone_elses_dir(tmp_path):
     with pytest.raises(PermissionDenied):
         ensure_private_dir(tmp_path, uid=os.getuid() + 1)
+
+
+def test_rootless_layout_reads_the_given_environment(tmp_path, monkeypatch):
+    from nerdpy.paths import rootless_layout
+
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    env = {"XDG_DATA_HOME": str(tmp_path / "d"), "XDG_CONFIG_HOME": str(tmp_path / "c")}
+    layout = rootless_layout(4242, env)
+    assert layout.data_root == tmp_path / "d" / "nerdpy"
+    assert layout.config_dir == tmp_path / "c" / "nerdpy"
