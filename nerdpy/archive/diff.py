@@ -39,7 +39,13 @@ def _xattrs(path: str) -> dict[str, str]:
     return out
 
 
-def _is_opaque(path: str) -> bool:
+def is_whiteout(st: os.stat_result) -> bool:
+    """An overlay whiteout: a 0/0 character device."""
+    return stat.S_ISCHR(st.st_mode) and st.st_rdev == 0
+
+
+def is_opaque(path: str) -> bool:
+    """An opaque directory, in any of the spellings overlay and fuse-overlayfs use."""
     for name in _OPAQUE_XATTRS:
         try:
             if os.getxattr(path, name, follow_symlinks=False) == b"y":
@@ -119,7 +125,7 @@ def write_overlay_diff(upper: str, out: BinaryIO) -> None:
             writer.whiteout(rel)
             continue
         writer.entry(upper, rel, st)
-        if stat.S_ISDIR(st.st_mode) and _is_opaque(os.path.join(upper, rel)):
+        if stat.S_ISDIR(st.st_mode) and is_opaque(os.path.join(upper, rel)):
             writer.opaque(rel)
     writer.close()
 

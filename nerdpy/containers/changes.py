@@ -8,11 +8,11 @@ import stat
 import tarfile
 from typing import Any, BinaryIO
 
+from nerdpy.archive.diff import is_opaque, is_whiteout
 from nerdpy.config import Settings
 from nerdpy.containers import Container
 from nerdpy.errors import NotImplementedYet
 
-OPAQUE_XATTRS = ("trusted.overlay.opaque", "user.overlay.opaque")
 
 
 def export(settings: Settings, container: Container, out: BinaryIO) -> None:
@@ -23,20 +23,6 @@ def export(settings: Settings, container: Container, out: BinaryIO) -> None:
             for name in sorted(os.listdir(rootfs)):
                 # tarfile.add never follows symlinks (lstat), so the walk stays in the rootfs.
                 tar.add(os.path.join(rootfs, name), arcname=name, recursive=True)
-
-
-def _is_whiteout(st: os.stat_result) -> bool:
-    return stat.S_ISCHR(st.st_mode) and st.st_rdev == 0
-
-
-def _opaque(path: str) -> bool:
-    for name in OPAQUE_XATTRS:
-        try:
-            if os.getxattr(path, name, follow_symlinks=False) == b"y":
-                return True
-        except OSError:
-            continue
-    return False
 
 
 def _lowers(mounts: list[Any]) -> list[str]:
@@ -59,9 +45,9 @@ def changes(upper: str, lowers: list[str]) -> list[tuple[str, str]]:
             full = os.path.join(dirpath, name)
             rel = os.path.relpath(full, upper)
             st = os.lstat(full)
-            if _is_whiteout(st):
+            if is_whiteout(st):
                 out["/" + rel] = "D"
-            elif stat.S_ISDIR(st.st_mode) and _opaque(full) and in_lower(rel):
+            elif stat.S_ISDIR(st.st_mode) and is_opaque(full) and in_lower(rel):
                 out["/" + rel] = "C"
             else:
                 out["/" + rel] = "C" if in_lower(rel) else "A"

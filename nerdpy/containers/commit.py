@@ -11,22 +11,9 @@ from typing import Any, BinaryIO
 
 from nerdpy.config import Settings
 from nerdpy.containers import Container
-from nerdpy.containers.changes import GENERATED, OPAQUE_XATTRS
+from nerdpy.archive.diff import is_opaque, is_whiteout
+from nerdpy.containers.changes import GENERATED
 from nerdpy.errors import InvalidArgument, NotImplementedYet
-
-
-def _whiteout(st: os.stat_result) -> bool:
-    return stat.S_ISCHR(st.st_mode) and st.st_rdev == 0
-
-
-def _opaque(path: str) -> bool:
-    for name in OPAQUE_XATTRS:
-        try:
-            if os.getxattr(path, name, follow_symlinks=False) == b"y":
-                return True
-        except OSError:
-            continue
-    return False
 
 
 def write_diff_tar(upper: str, out: BinaryIO) -> None:
@@ -41,12 +28,12 @@ def write_diff_tar(upper: str, out: BinaryIO) -> None:
                 if "/" + rel in GENERATED and (stat.S_ISDIR(st.st_mode) and not os.listdir(full) or
                                                stat.S_ISREG(st.st_mode) and st.st_size == 0):
                     continue
-                if _whiteout(st):
+                if is_whiteout(st):
                     info = tarfile.TarInfo(os.path.join(os.path.dirname(rel), ".wh." + name))
                     tar.addfile(info)
                     continue
                 tar.add(full, arcname=rel, recursive=False)
-                if stat.S_ISDIR(st.st_mode) and _opaque(full):
+                if stat.S_ISDIR(st.st_mode) and is_opaque(full):
                     tar.addfile(tarfile.TarInfo(os.path.join(rel, ".wh..wh..opq")))
 
 
