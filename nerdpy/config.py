@@ -8,6 +8,7 @@ Config file keys (all optional)::
     data_root = "/path"            storage_driver = "overlay" | "fuse-overlayfs" | "native"
     runtime_root = "/path"         insecure_registries = ["myreg:5000"]
     runtime = "runc"               log_level = "info"
+    max_layer_size = 68719476736   (bytes; a layer that unpacks larger is refused: decompression bombs)
 """
 
 from __future__ import annotations
@@ -139,7 +140,8 @@ def _read_file(path: Path) -> dict[str, Any]:
         data = tomllib.loads(raw.decode())
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InvalidArgument(f"invalid config file {path}: {exc}") from None
-    known = {"data_root", "runtime_root", "storage_driver", "insecure_registries", "runtime", "log_level", "debug"}
+    known = {"data_root", "runtime_root", "storage_driver", "insecure_registries", "runtime", "log_level", "debug",
+             "max_layer_size"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise InvalidArgument(f"invalid config file {path}: unknown key {unknown[0]!r}")
@@ -151,6 +153,8 @@ def _read_file(path: Path) -> dict[str, Any]:
             ok, kind = all(isinstance(item, str) for item in value), "a list of strings"
         elif key == "debug":
             ok, kind = isinstance(value, bool), "true or false"
+        elif key == "max_layer_size":
+            ok, kind = isinstance(value, int) and not isinstance(value, bool) and value > 0, "a positive number of bytes"
         else:
             ok, kind = isinstance(value, str), "a string"
         if not ok:
@@ -169,6 +173,11 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
         values["insecure_registries"] = [r for r in insecure.split(",") if r]
     if env.get("NERDPY_DEBUG", "") not in ("", "0", "false"):
         values["debug"] = True
+    limit = env.get("NERDPY_MAX_LAYER_SIZE")
+    if limit:
+        if not limit.isdigit() or int(limit) <= 0:
+            raise InvalidArgument(f"invalid NERDPY_MAX_LAYER_SIZE {limit!r}", hint="a positive number of bytes")
+        values["max_layer_size"] = int(limit)
     return values
 
 

@@ -105,3 +105,18 @@ def test_unreadable_config_path_is_an_invalid_argument(tmp_path):
 
 def test_missing_config_file_is_fine(tmp_path):
     assert load_settings(env=_env(tmp_path)).extra == {}
+
+
+def test_max_layer_size_from_file_and_environment(tmp_path):
+    from nerdpy.config import load_settings
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text("max_layer_size = 1024\n")
+    env = {"NERDPY_CONFIG": str(cfg), "HOME": str(tmp_path)}
+    assert load_settings(env=env).extra["max_layer_size"] == 1024
+    assert load_settings(env={**env, "NERDPY_MAX_LAYER_SIZE": "2048"}).extra["max_layer_size"] == 2048
+    cfg.write_text('max_layer_size = "big"\n')
+    with pytest.raises(InvalidArgument, match="positive number of bytes"):
+        load_settings(env=env)
+    with pytest.raises(InvalidArgument, match="NERDPY_MAX_LAYER_SIZE"):
+        load_settings(env={"HOME": str(tmp_path), "NERDPY_MAX_LAYER_SIZE": "-1"})
