@@ -116,6 +116,43 @@ def _configuration() -> list[str]:
     return lines + [".RE", ".fi"]
 
 
+# Hand-written sections (markdown kept beside the code they describe), by page.
+_MANUALS = {
+    page: "nerdpy/volumes/manual.md"
+    for page in ("nerdpy-run", "nerdpy-create", "nerdpy-container-run", "nerdpy-container-create", "nerdpy-volume")
+}
+
+
+def _manual(page: str) -> list[str]:
+    """A small markdown subset as roff: #/## headings, * bullets, paragraphs, `code`."""
+    import re
+    from pathlib import Path
+
+    source = _MANUALS.get(page)
+    if source is None:
+        return []
+    text = (Path(__file__).resolve().parents[2] / source).read_text()
+    lines: list[str] = []
+    for block in text.strip().split("\n\n"):
+        block = block.strip()
+        if block.startswith("# "):
+            lines += [f".SH {esc(block[2:].strip())}"]
+            continue
+        if block.startswith("## "):
+            head, _, block = block.partition("\n")
+            lines += [f".SS {esc(head[3:].strip())}"]
+            if not block.strip():
+                continue
+        items = re.split(r"(?m)^\* ", block) if block.lstrip().startswith("* ") else [block]
+        for item in items:
+            if not item.strip():
+                continue
+            body = esc(" ".join(item.split()))
+            body = re.sub(r"`([^`]+)`", lambda m: "\\fB" + m.group(1) + "\\fR", body)
+            lines += ([".IP \\(bu 2"] if len(items) > 1 else [".PP"]) + [body]
+    return lines
+
+
 def _see_also(cmd: "Cmd", parents: list[str]) -> list[str]:
     pages = [p for p in parents if p != cmd.page] + [s.page for s in cmd.subcommands]
     return [".SH SEE ALSO", ", ".join(f"\\fB{esc(p)}\\fR(1)" for p in pages)] if pages else []
@@ -136,6 +173,7 @@ def render_page(cmd: "Cmd", parents: list[str], root_options: tuple["Opt", ...])
     elif root_options:
         lines += [".SH GLOBAL OPTIONS", "See \\fBnerdpy\\fR(1): " + ", ".join(
             f"\\fB{esc(o.names[-1])}\\fR" for o in root_options) + "."]
+    lines += _manual(cmd.page)
     lines += _see_also(cmd, parents)
     return "\n".join(lines) + "\n"
 
