@@ -123,6 +123,13 @@ _MANUALS = {
 }
 
 
+def _ascii(text: str) -> str:
+    """groff reads ASCII only: other characters as \\[uXXXX] escapes."""
+    import re
+
+    return re.sub(r"[^\x00-\x7f]", lambda m: f"\\[u{ord(m.group()):04X}]", text)
+
+
 def _manual(page: str) -> list[str]:
     """A small markdown subset as roff: #/## headings, * bullets, paragraphs, `code`."""
     import re
@@ -136,11 +143,11 @@ def _manual(page: str) -> list[str]:
     for block in text.strip().split("\n\n"):
         block = block.strip()
         if block.startswith("# "):
-            lines += [f".SH {esc(block[2:].strip())}"]
+            lines += [f".SH {esc(block[2:].strip()).upper()}"]
             continue
         if block.startswith("## "):
             head, _, block = block.partition("\n")
-            lines += [f".SS {esc(head[3:].strip())}"]
+            lines += [".SS " + _ascii(esc(head[3:].strip()))]
             if not block.strip():
                 continue
         items = re.split(r"(?m)^\* ", block) if block.lstrip().startswith("* ") else [block]
@@ -149,6 +156,7 @@ def _manual(page: str) -> list[str]:
                 continue
             body = esc(" ".join(item.split()))
             body = re.sub(r"`([^`]+)`", lambda m: "\\fB" + m.group(1) + "\\fR", body)
+            body = _ascii(body)
             lines += ([".IP \\(bu 2"] if len(items) > 1 else [".PP"]) + [body]
     return lines
 
