@@ -31,16 +31,10 @@ class Started:
 
 @contextmanager
 def container_lock(settings: Settings, container_id: str) -> Iterator[None]:
-    import fcntl
+    from nerdpy.locks import file_lock
 
-    locks = settings.layout.locks_dir
-    locks.mkdir(parents=True, exist_ok=True)
-    fd = os.open(locks / f"container-{container_id}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with file_lock(settings.layout.locks_dir / f"container-{container_id}.lock"):
         yield
-    finally:
-        os.close(fd)
 
 
 def map_runtime_error(message: str) -> Exception:

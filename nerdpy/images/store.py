@@ -26,10 +26,8 @@ concurrent GC never removes blobs that are about to be referenced.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
-import os
 import re
 import time
 from contextlib import contextmanager
@@ -42,6 +40,7 @@ from nerdpy.config import Settings
 from nerdpy.content import Descriptor
 from nerdpy.content.store import ContentStore
 from nerdpy.errors import Conflict, DataCorrupted, InvalidArgument, NerdpyError, NotFound
+from nerdpy.locks import file_lock
 from nerdpy.images import manifest as mf
 from nerdpy.images.platform import Platform, format_platform, parse_platform
 from nerdpy.metadata import Database, open_database
@@ -322,7 +321,7 @@ class ImageStore:
     @contextmanager
     def ingest_guard(self) -> Iterator[None]:
         """Hold while writing blobs that a not-yet-committed image will reference."""
-        with self._gc_lock(fcntl.LOCK_SH):
+        with file_lock(self.locks_dir / "gc.lock", shared=True):
             yield
 
     def gc(self, also: Callable[[], None] | None = None, wait: bool = True) -> tuple[list[str], int]:
@@ -332,7 +331,7 @@ class ImageStore:
         `wait=False` gives up at once when another process holds the lock."""
         removed: list[str] = []
         freed = 0
-        with self._gc_lock(fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB)) as held:
+        with file_lock(self.locks_dir / "gc.lock", wait=wait) as held:
             if not held:
                 return [], 0
             marked = {row[0] for row in self.db.query("SELECT DISTINCT digest FROM image_blobs")}
@@ -350,21 +349,6 @@ class ImageStore:
             if also is not None:
                 also()
         return removed, freed
-
-    @contextmanager
-    def _gc_lock(self, mode: int) -> Iterator[bool]:
-        """Yields whether the lock is held (False only for a LOCK_NB attempt that lost)."""
-        self.locks_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.locks_dir / "gc.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        try:
-            try:
-                fcntl.flock(fd, mode)
-            except BlockingIOError:
-                yield False
-                return
-            yield True
-        finally:
-            os.close(fd)
 
     # -- rows -> Image ----------------------------------------------------------
     def _names_by_manifest(self) -> dict[str, tuple[str, ...]]:

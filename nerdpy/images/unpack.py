@@ -12,7 +12,6 @@ Extracts left by killed processes are reaped on the next unpack.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import secrets
 from contextlib import contextmanager
@@ -21,6 +20,7 @@ from typing import Any, Iterator
 from nerdpy.archive import DEFAULT_MAX_LAYER_SIZE, ApplyOptions
 from nerdpy.config import Settings
 from nerdpy.errors import DataCorrupted, NotFound
+from nerdpy.locks import file_lock
 from nerdpy.snapshots import Kind, Snapshotter, get_snapshotter
 
 EXTRACT_PREFIX = "extract-"
@@ -104,14 +104,8 @@ def reap_stale_extracts(snapshotter: Snapshotter) -> None:
 
 @contextmanager
 def _chain_lock(settings: Settings, chain_id: str) -> Iterator[None]:
-    locks = settings.layout.locks_dir
-    locks.mkdir(parents=True, exist_ok=True)
-    fd = os.open(locks / f"unpack-{chain_id.split(':')[-1]}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with file_lock(settings.layout.locks_dir / f"unpack-{chain_id.split(':')[-1]}.lock"):
         yield
-    finally:
-        os.close(fd)
 
 
 def _content_store(settings: Settings) -> Any:

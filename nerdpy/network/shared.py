@@ -9,7 +9,6 @@ removing it, and every bridge/veth change.
 
 from __future__ import annotations
 
-import fcntl
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,12 +35,10 @@ def _dir(settings: "Settings") -> Path:
 
 @contextmanager
 def locked(settings: "Settings") -> Iterator[None]:
-    fd = os.open(_dir(settings) / "net.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    from nerdpy.locks import file_lock
+
+    with file_lock(_dir(settings) / "net.lock"):
         yield
-    finally:
-        os.close(fd)
 
 
 def _helper(settings: "Settings") -> tuple[int, int] | None:

@@ -10,13 +10,13 @@ unpacked for one driver are unreadable by another.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 from pathlib import Path
 
 from nerdpy.config import STORAGE_DRIVERS, Settings
 from nerdpy.errors import Conflict, DataCorrupted, Unavailable
+from nerdpy.locks import file_lock
 from nerdpy.snapshots import Snapshotter
 from nerdpy.snapshots.isolated import run_isolated
 
@@ -48,12 +48,8 @@ def select_driver(settings: Settings) -> Snapshotter:
     os.chmod(snaps, 0o700)
     name = recorded_driver(snaps)
     if name is None:
-        fd = os.open(snaps / "driver.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        with file_lock(snaps / "driver.lock"):
             name = recorded_driver(snaps) or _choose(settings, snaps)
-        finally:
-            os.close(fd)
     if settings.storage_driver and settings.storage_driver != name:
         raise Conflict(
             f"the store in {settings.layout.data_root} uses storage driver {name}, not {settings.storage_driver}",

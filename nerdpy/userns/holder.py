@@ -8,12 +8,12 @@ so two concurrent commands end up in the same namespace.
 
 from __future__ import annotations
 
-import fcntl
 import os
 from pathlib import Path
 
 from nerdpy.errors import PermissionDenied, Unavailable
 from nerdpy.linux import libc
+from nerdpy.locks import file_lock
 from nerdpy.userns import IdMapping, IdRange
 
 ENV_ROOTLESS_UID = "NERDPY_ROOTLESS_UID"
@@ -60,9 +60,7 @@ def join(runtime_root: Path, pidfile: Path, lockfile: Path, mapping_factory, sur
     if pid is not None:
         _enter(pid)
         return pid
-    fd = os.open(lockfile, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with file_lock(lockfile):
         pid = read_holder(pidfile)
         if pid is not None:
             _enter(pid)
@@ -77,8 +75,6 @@ def join(runtime_root: Path, pidfile: Path, lockfile: Path, mapping_factory, sur
         pid = _create_holder(mapping_factory(), pidfile)
         _enter(pid)
         return pid
-    finally:
-        os.close(fd)
 
 
 def _same_owner(pid: int) -> bool:
