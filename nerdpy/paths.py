@@ -18,8 +18,10 @@ On-disk layout (rootless; root uses /var/lib/nerdpy, /run/nerdpy, /etc/nerdpy)::
         netns/                         network-namespace state
     <config_dir>/config.toml           settings (see nerdpy.config)
 
-Lock rules: a process holding a lock on a content ref, a chain ID or gc.lock never
-waits for another lock of a lower rank (gc > unpack > ingest); sqlite
+Lock rules: all locks are flock(2) on files in locks/ (nerdpy.locks.file_lock),
+taken in this order and never the other way round: gc.lock (shared by anything
+that writes new content, exclusive for garbage collection, which only try-locks
+what follows) -> ingest refs -> unpack-<chainid> -> container-<id>. sqlite
 transactions are short and never held across a lock wait.
 
 This module is pure: callers hand in identity and environment; it reads nothing.
