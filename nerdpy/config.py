@@ -14,7 +14,7 @@ Config file keys (all optional)::
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from nerdpy.records import field, record, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -31,7 +31,7 @@ STORAGE_DRIVERS = ("overlay", "fuse-overlayfs", "native")
 LOG_LEVELS = ("debug", "info", "warn", "warning", "error", "fatal", "panic")
 
 
-@dataclass(frozen=True)
+@record
 class Flags:
     """Global flags as given on the command line (None: not given)."""
 
@@ -42,7 +42,7 @@ class Flags:
     log_level: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Settings:
     layout: Layout
     rootless: bool

@@ -9,7 +9,7 @@ import os
 import shutil
 import stat
 import subprocess
-from dataclasses import asdict, dataclass, field
+from nerdpy.records import asdict, field, record
 from pathlib import Path
 
 from nerdpy.config import Settings
@@ -17,21 +17,21 @@ from nerdpy.userns import IdRange
 from nerdpy.userns.subids import SUBGID, SUBUID, lookup_ranges
 
 
-@dataclass(frozen=True)
+@record
 class Problem:
     severity: str  # "error": containers cannot run; "warning": a feature degrades
     message: str
     fix: str
 
 
-@dataclass(frozen=True)
+@record
 class Tool:
     name: str
     path: str | None
     version: str | None = None
 
 
-@dataclass
+@record(frozen=False)
 class HostReport:
     rootless: bool
     uid: int

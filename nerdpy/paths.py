@@ -30,7 +30,7 @@ This module is pure: callers hand in identity and environment; it reads nothing.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from nerdpy.records import record
 from pathlib import Path
 from typing import Mapping
 
@@ -40,7 +40,7 @@ ROOT_RUNTIME = Path("/run/nerdpy")
 ROOT_CONFIG = Path("/etc/nerdpy")
 
 
-@dataclass(frozen=True)
+@record
 class Layout:
     """The three roots and every well-known path below them."""
 

@@ -17,7 +17,7 @@ Normalisation: no domain -> docker.io; a docker.io name with one component gets
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from nerdpy.records import record
 
 from nerdpy.errors import InvalidArgument
 
@@ -37,7 +37,7 @@ _DIGEST = re.compile(r"sha256:[a-f0-9]{64}\Z")
 _HEX64 = re.compile(r"[a-f0-9]{64}\Z")
 
 
-@dataclass(frozen=True)
+@record
 class Reference:
     """A normalised reference; `tag` is None only when a digest is given."""
 

@@ -4,7 +4,7 @@ and write only to the fds they are given."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from nerdpy.records import field, record
 from typing import Any, Callable
 
 from nerdpy.config import Settings
@@ -12,7 +12,7 @@ from nerdpy.containers import Container, CreateOptions, State
 from nerdpy.errors import InvalidArgument, NerdpyError, NotFound
 
 
-@dataclass
+@record(frozen=False)
 class RunResult:
     container: Container
     exit_code: int | None = None  # None: detached (or the user detached)

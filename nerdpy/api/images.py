@@ -4,7 +4,7 @@ save, load, import, prune. Nothing here prints; results are values."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from nerdpy.records import record
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable
 
@@ -49,7 +49,7 @@ def image_users(settings: Settings) -> dict[str, list[str]]:
 
 
 # -- images / image ls ------------------------------------------------------------
-@dataclass(frozen=True)
+@record
 class ImageRow:
     repository: str
     tag: str
@@ -275,7 +275,9 @@ def inspect(settings: Settings, ref: str) -> dict[str, Any]:
 def history(settings: Settings, ref: str) -> list[dict[str, Any]]:
     from nerdpy.images.inspect import history_entries
 
-    return history_entries(open_store(settings).get(ref))
+    store = open_store(settings)
+    image = store.get(ref)
+    return history_entries(image, store.layer_sizes(image))
 
 
 # -- save / load / import -------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from nerdpy.records import record
 from typing import Any, Callable
 
 from nerdpy.config import Settings
@@ -27,7 +27,7 @@ def push(settings: Settings, ref: str, progress: Callable[[Any], None] | None = 
     return _push.push(settings, ref, progress or _silent)
 
 
-@dataclass(frozen=True)
+@record
 class LoginResult:
     registry: str
     config_file: str

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from nerdpy.records import field, record
 
 from nerdpy.api.session import enter_namespace
 from nerdpy.config import Settings
@@ -31,7 +31,7 @@ def unshare_exec(settings: Settings, argv: list[str]) -> None:
         raise InvalidArgument(f"{argv[0]}: {exc.strerror}") from None
 
 
-@dataclass
+@record(frozen=False)
 class PruneReport:
     containers: list[str] = field(default_factory=list)
     networks: list[str] = field(default_factory=list)

@@ -10,7 +10,7 @@ STALE_AFTER_S: `run` records the use before the container record exists).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from nerdpy.records import record
 from typing import Mapping, Sequence
 
 from nerdpy.config import Settings
@@ -22,7 +22,7 @@ FILTER_KEYS = ("dangling", "name", "label", "label!", "driver")
 PRUNE_FILTER_KEYS = ("label", "label!", "all")
 
 
-@dataclass(frozen=True)
+@record
 class PruneReport:
     deleted: tuple[str, ...]
     reclaimed: int

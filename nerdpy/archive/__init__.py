@@ -10,7 +10,7 @@ changes. Compression (gzip, zstd, none) is detected from magic bytes.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from nerdpy.records import record
 
 # Far above any real layer, far below what fills a disk by surprise.
 DEFAULT_MAX_LAYER_SIZE = 64 << 30
@@ -24,7 +24,7 @@ class Whiteouts(str, enum.Enum):
     OVERLAY = "overlay"  # kernel overlay format: 0:0 char device, opaque xattr (trusted.* or user.*)
 
 
-@dataclass(frozen=True)
+@record
 class ApplyOptions:
     max_size: int = DEFAULT_MAX_LAYER_SIZE  # uncompressed bytes, the decompression-bomb guard
     max_entries: int = DEFAULT_MAX_ENTRIES
@@ -34,7 +34,7 @@ class ApplyOptions:
     same_owner: bool = True  # apply the uid/gid from the tar headers
 
 
-@dataclass(frozen=True)
+@record
 class ApplyResult:
     diff_id: str  # sha256 of the whole uncompressed stream, trailing bytes included
     size: int  # uncompressed bytes read

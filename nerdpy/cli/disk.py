@@ -9,7 +9,7 @@ Snapshots are only read when a driver was ever recorded (df never probes one).
 """
 
 import json
-from dataclasses import dataclass, field
+from nerdpy.records import field, record
 from typing import Any, Optional
 
 import typer
@@ -24,7 +24,7 @@ COLUMNS = [("Type", "TYPE"), ("TotalCount", "TOTAL"), ("Active", "ACTIVE"), ("Si
            ("Reclaimable", "RECLAIMABLE")]
 
 
-@dataclass
+@record(frozen=False)
 class Usage:
     type: str
     total: int = 0

@@ -7,10 +7,10 @@ the top-level shortcuts (`ps`, `images`, `rmi`) and the management groups
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from nerdpy.records import record
 
 
-@dataclass(frozen=True)
+@record
 class Entry:
     target: str  # "module:command", or "@group" for a management group
     help: str

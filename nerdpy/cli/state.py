@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from nerdpy.records import record
 from typing import Any
 
 from nerdpy.config import Settings
 
 
-@dataclass
+@record(frozen=False)
 class CliState:
     settings: Settings
 

@@ -18,11 +18,11 @@ and removal of one container.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from nerdpy.records import field, record
 from typing import Any
 
 
-@dataclass(frozen=True)
+@record
 class CreateOptions:
     image: str = ""
     command: tuple[str, ...] = ()
@@ -78,7 +78,7 @@ class CreateOptions:
     userns: str = ""  # "" or "host": nerdpy's namespace; "keep-id": the invoking uid inside (rootless)
 
 
-@dataclass(frozen=True)
+@record
 class Container:
     id: str
     name: str
@@ -96,7 +96,7 @@ class Container:
         return self.config.get("Config", {})
 
 
-@dataclass(frozen=True)
+@record
 class State:
     status: str = "created"  # created | running | paused | restarting | exited | dead
     pid: int = 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import stat
-from dataclasses import dataclass
+from nerdpy.records import record
 from typing import Any
 
 from nerdpy.config import Settings
@@ -20,7 +20,7 @@ from nerdpy.containers.store import ContainerStore
 from nerdpy.errors import CannotInvoke, CommandNotFound, Conflict, InvalidArgument
 
 
-@dataclass(frozen=True)
+@record
 class ExecOptions:
     command: tuple[str, ...]
     interactive: bool = False

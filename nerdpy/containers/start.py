@@ -8,7 +8,7 @@ import json
 import os
 import sys
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from nerdpy.records import field, record
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -21,7 +21,7 @@ MOUNTPOINTS = (("/proc", True), ("/sys", True), ("/dev", True), ("/dev/pts", Tru
                ("/etc/hosts", False), ("/etc/hostname", False), ("/etc/resolv.conf", False))
 
 
-@dataclass
+@record(frozen=False)
 class Started:
     container: Container
     pid: int = 0

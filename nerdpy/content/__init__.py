@@ -6,13 +6,13 @@ digest and size verified (see `nerdpy.content.store` for layout and locking).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from nerdpy.records import field, record
 from typing import Any, Mapping
 
 DIGEST_ALGORITHM = "sha256"
 
 
-@dataclass(frozen=True)
+@record
 class Descriptor:
     """An OCI content descriptor: what a manifest says about a blob."""
 
@@ -54,7 +54,7 @@ class Descriptor:
         return cls(str(media_type or ""), digest, size, annotations, urls, platform)
 
 
-@dataclass(frozen=True)
+@record
 class Info:
     digest: str
     size: int

@@ -94,7 +94,8 @@ class StreamedTar:
                     writer.write(chunk)
                 digest = writer.digest()
                 # An uncompressed blob is its own diff ID (if it is a layer at all).
-                result = LayerDigests(digest, digest if kind == "" else "", writer.offset, kind)
+                result = LayerDigests(digest, digest if kind == "" else "", writer.offset, kind,
+                                      writer.offset if kind == "" else -1)
             else:
                 result = digest_layer(f, writer.write)
             writer.commit()

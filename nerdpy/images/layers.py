@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import zlib
-from dataclasses import dataclass
+from nerdpy.records import record
 from typing import BinaryIO, Callable, Iterator
 
 from nerdpy.errors import DataCorrupted, InvalidArgument
@@ -121,12 +121,13 @@ def decompressed_chunks(stream: BinaryIO, kind: str, on_raw: Callable[[bytes], N
             yield out
 
 
-@dataclass(frozen=True)
+@record
 class LayerDigests:
     digest: str  # of the bytes as stored
     diff_id: str  # of the uncompressed tar
     size: int
     compression: str
+    uncompressed: int = -1  # bytes after decompression; -1 when not measured
 
 
 def digest_layer(stream: BinaryIO, sink: Callable[[bytes], None] | None = None) -> LayerDigests:
@@ -147,11 +148,13 @@ def digest_layer(stream: BinaryIO, sink: Callable[[bytes], None] | None = None) 
         for chunk in decompressed_chunks(peek, "", on_raw):
             pass
         digest = "sha256:" + raw_hash.hexdigest()
-        return LayerDigests(digest, digest, size, "")
+        return LayerDigests(digest, digest, size, "", size)
     diff_hash = hashlib.sha256()
+    plain = 0
     for out in decompressed_chunks(peek, kind, on_raw):
         diff_hash.update(out)
-    return LayerDigests("sha256:" + raw_hash.hexdigest(), "sha256:" + diff_hash.hexdigest(), size, kind)
+        plain += len(out)
+    return LayerDigests("sha256:" + raw_hash.hexdigest(), "sha256:" + diff_hash.hexdigest(), size, kind, plain)
 
 
 def check_tar_header(block: bytes) -> None:

@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 import uuid
-from dataclasses import dataclass
+from nerdpy.records import record
 from pathlib import Path
 from typing import Any, BinaryIO, Callable
 
@@ -32,7 +32,7 @@ INDEX_MAX = mf.MANIFEST_MAX
 _HEX = re.compile(r"[a-f0-9]{64}")
 
 
-@dataclass(frozen=True)
+@record
 class Loaded:
     image: Image
     names: tuple[str, ...]
@@ -172,7 +172,8 @@ def _load_docker(store: ImageStore, source: Source, platform: Platform | None) -
         paths = entry.get("Layers") or []
         if len(paths) != len(diff_ids):
             raise DataCorrupted(f"archive lists {len(paths)} layers, its config {len(diff_ids)} diff_ids")
-        layers = [_docker_layer(store, source, str(p), str(d)) for p, d in zip(paths, diff_ids)]
+        sizes: dict[str, int] = {}
+        layers = [_docker_layer(store, source, str(p), str(d), sizes) for p, d in zip(paths, diff_ids)]
         store.content.add_bytes(config_bytes, config_digest)
         manifest = {
             "schemaVersion": 2,
@@ -182,12 +183,13 @@ def _load_docker(store: ImageStore, source: Source, platform: Platform | None) -
         }
         data = json.dumps(manifest, separators=(",", ":")).encode()
         digest = store.content.add_bytes(data)
-        image = store.put(None, Descriptor(mf.OCI_MANIFEST, digest, len(data)), platform)
+        image = store.put(None, Descriptor(mf.OCI_MANIFEST, digest, len(data)), platform, layer_sizes=sizes)
         loaded.append(_name(store, image, names))
     return _merge(loaded)
 
 
-def _docker_layer(store: ImageStore, source: Source, path: str, diff_id: str) -> Descriptor:
+def _docker_layer(store: ImageStore, source: Source, path: str, diff_id: str, sizes: dict[str, int]) -> Descriptor:
+    """Store one layer of a docker-archive; `sizes` gets its uncompressed size (measured while hashing)."""
     if not source.exists(path):
         raise DataCorrupted(f"archive lacks layer {path}")
     known = getattr(source, "digests", lambda _: None)(path)
@@ -199,6 +201,8 @@ def _docker_layer(store: ImageStore, source: Source, path: str, diff_id: str) ->
             writer.commit()
     if digests.diff_id != diff_id:
         raise DataCorrupted(f"layer {path} has diff ID {digests.diff_id}, its config says {diff_id}")
+    if digests.uncompressed >= 0:
+        sizes[diff_id] = digests.uncompressed
     return Descriptor(layer_media_type(digests.compression), digests.digest, digests.size)
 
 

@@ -4,7 +4,7 @@ size caps, parsing, and walking an index down to one platform's manifest."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from nerdpy.records import record
 from typing import Any, Protocol
 
 from nerdpy.content import Descriptor
@@ -45,7 +45,7 @@ class BlobReader(Protocol):
     def read_bytes(self, digest: str, max_size: int) -> bytes: ...
 
 
-@dataclass(frozen=True)
+@record
 class Manifest:
     media_type: str
     config: Descriptor
@@ -53,7 +53,7 @@ class Manifest:
     annotations: dict[str, str] | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Index:
     media_type: str
     manifests: tuple[Descriptor, ...]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from nerdpy.records import record
 from typing import Any, Mapping
 
 from nerdpy.errors import InvalidArgument
@@ -14,7 +14,7 @@ _ARCH_ALIASES = {"x86_64": "amd64", "x86-64": "amd64", "aarch64": "arm64", "armh
 _DEFAULT_VARIANT = {"arm64": "v8", "arm": "v7"}
 
 
-@dataclass(frozen=True)
+@record
 class Platform:
     os: str
     architecture: str

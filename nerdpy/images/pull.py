@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from nerdpy.records import record
 from typing import Any, Callable
 
 from nerdpy.config import Settings
@@ -34,7 +34,7 @@ _NESTING = 4
 _READ_SIZE = 256 * 1024
 
 
-@dataclass(frozen=True)
+@record
 class Progress:
     """One progress event; `id` is the short layer digest (12 hex) or "" for the image."""
 
@@ -55,7 +55,7 @@ def _silent(_: Progress) -> None:
     return None
 
 
-@dataclass(frozen=True)
+@record
 class Resolved:
     """What a reference points at in the registry."""
 
@@ -64,7 +64,7 @@ class Resolved:
     manifest: mf.Manifest
 
 
-@dataclass(frozen=True)
+@record
 class PullResult:
     reference: str  # normalised, e.g. docker.io/library/busybox:latest
     familiar: str  # as Docker shows it: busybox:latest
@@ -239,7 +239,7 @@ def fetch_all(fetcher: _Fetcher, manifest: mf.Manifest, workers: int,
             raise failed[0].exception()  # type: ignore[misc]
 
 
-@dataclass(frozen=True)
+@record
 class _Prefix:
     """The first layers of an image being pulled: what `unpack` needs to apply them early."""
 

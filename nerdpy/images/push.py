@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from nerdpy.records import record
 from typing import Any
 
 from nerdpy.config import Settings
@@ -25,7 +25,7 @@ CHUNKED_ABOVE = 16 << 20  # blobs larger than this are sent in chunks
 CHUNK_SIZE = 8 << 20
 
 
-@dataclass(frozen=True)
+@record
 class PushResult:
     reference: str
     tag: str

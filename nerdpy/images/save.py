@@ -23,7 +23,7 @@ import shutil
 import tarfile
 import tempfile
 import time
-from dataclasses import dataclass
+from nerdpy.records import record
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -36,7 +36,7 @@ from nerdpy.reference import parse
 OCI_LAYOUT = b'{"imageLayoutVersion":"1.0.0"}'
 
 
-@dataclass(frozen=True)
+@record
 class SaveItem:
     image: Image
     names: tuple[str, ...]  # full references to record; empty: save by ID
@@ -78,7 +78,7 @@ def _index_entries(item: SaveItem) -> list[dict[str, Any]]:
     return out
 
 
-@dataclass(frozen=True)
+@record
 class _Plan:
     blobs: tuple[Descriptor, ...]
     files: dict[str, bytes]  # index.json, manifest.json, oci-layout

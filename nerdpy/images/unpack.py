@@ -50,13 +50,14 @@ def unpack(settings: Settings, image: Any) -> str:
                     reap_stale_extracts(snapshotter)
                     reaped = True
                 if not _committed(snapshotter, chain_id):
-                    _apply_one(snapshotter, content, desc, diff_id, chain_id, parent, options)
+                    size = _apply_one(snapshotter, content, desc, diff_id, chain_id, parent, options)
+                    _record_size(settings, diff_id, size)
         parent = chain_id
     return parent or ""
 
 
 def _apply_one(snapshotter: Snapshotter, content: Any, desc: Any, diff_id: str, chain_id: str,
-               parent: str | None, options: ApplyOptions) -> None:
+               parent: str | None, options: ApplyOptions) -> int:
     from nerdpy.snapshots.apply import apply_to_snapshot
 
     key = f"{EXTRACT_PREFIX}{os.getpid()}-{secrets.token_hex(4)} {chain_id}"
@@ -73,12 +74,20 @@ def _apply_one(snapshotter: Snapshotter, content: Any, desc: Any, diff_id: str, 
             raise DataCorrupted(f"layer {desc.digest}: wrong diff id {result.diff_id} calculated on extraction, "
                                 f"the image config says {diff_id}", hint="the image is corrupt; pull it again")
         snapshotter.commit(chain_id, key)
+        return result.size
     except BaseException:
         try:
             snapshotter.remove(key)
         except Exception:
             pass  # reaped later by reap_stale_extracts
         raise
+
+
+def _record_size(settings: Settings, diff_id: str, size: int) -> None:
+    """The uncompressed size, measured here, is what `images` shows (images area's table)."""
+    from nerdpy.images.store import ImageStore
+
+    ImageStore(settings).record_layer_sizes({diff_id: size})
 
 
 def _committed(snapshotter: Snapshotter, key: str) -> bool:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass
+from nerdpy.records import record
 from typing import Callable, Iterator
 
 from nerdpy.logs import parse_time
 
 
-@dataclass(frozen=True)
+@record
 class LogEntry:
     stream: str
     data: bytes

@@ -19,7 +19,7 @@ hosts and resolv.conf are shared), or user network names / ids.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from nerdpy.records import field, record
 from typing import TYPE_CHECKING
 
 from nerdpy.network.ports import PortMapping, expand_exposed, parse_publish
@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@record
 class NetworkRequest:
     """What `run`/`create` asked for, already parsed (see parse_publish)."""
 
@@ -61,7 +61,7 @@ class NetworkRequest:
     mac_address: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class Endpoint:
     """The container's presence on one network (Docker's NetworkSettings.Networks[name])."""
 
@@ -74,7 +74,7 @@ class Endpoint:
     aliases: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class Attachment:
     netns_path: str | None  # None: share the host's network namespace
     keep_fds: tuple[int, ...] = ()

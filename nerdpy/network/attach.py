@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
-from dataclasses import replace
+from nerdpy.records import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from dataclasses import dataclass
+from nerdpy.records import record
 
 from nerdpy.errors import Unavailable
 
@@ -42,7 +42,7 @@ _DNAT = "".join(
 )
 
 
-@dataclass(frozen=True)
+@record
 class BridgeSpec:
     network_id: str
     name: str  # interface name

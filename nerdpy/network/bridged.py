@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import os
-from dataclasses import replace
+from nerdpy.records import replace
 from typing import TYPE_CHECKING
 
 from nerdpy.errors import Conflict

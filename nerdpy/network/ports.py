@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from nerdpy.records import record
 
 from nerdpy.errors import InvalidArgument
 
 PROTOCOLS = ("tcp", "udp")
 
 
-@dataclass(frozen=True)
+@record
 class PortMapping:
     """One host port -> container port. host_port 0: pick a free one; a range
     host_port..host_port_max: pick a free one within it (Docker's `8000-8010:80`)."""

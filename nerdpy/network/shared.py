@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from dataclasses import dataclass
+from nerdpy.records import record
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from nerdpy.config import Settings
 
 
-@dataclass(frozen=True)
+@record
 class Shared:
     path: str
     api_socket: str

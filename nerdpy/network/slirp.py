@@ -16,7 +16,7 @@ import select
 import shutil
 import socket
 import subprocess
-from dataclasses import dataclass
+from nerdpy.records import record
 from pathlib import Path
 
 from nerdpy.errors import Conflict, InvalidArgument, Unavailable
@@ -29,7 +29,7 @@ MTU = 65520
 READY_TIMEOUT_S = 10.0
 
 
-@dataclass(frozen=True)
+@record
 class Slirp:
     pid: int
     api_socket: str

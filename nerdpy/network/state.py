@@ -18,7 +18,7 @@ slirp4netns network 10.0.2.0/24; root `bridge` is the host bridge `nerdpy0`).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from nerdpy.records import field, record
 from typing import TYPE_CHECKING
 
 from nerdpy.errors import NotFound
@@ -57,7 +57,7 @@ ROOT_BRIDGE = "nerdpy0"
 ROOT_BRIDGE_SUBNET = "10.210.0.0/16"  # podman (CNI) already takes 10.88.0.0/16
 
 
-@dataclass(frozen=True)
+@record
 class NetworkRecord:
     id: str
     name: str
@@ -84,7 +84,7 @@ class NetworkRecord:
         return bool(self.options.get("slirp4netns"))
 
 
-@dataclass(frozen=True)
+@record
 class EndpointRecord:
     container_id: str
     network_id: str
@@ -96,7 +96,7 @@ class EndpointRecord:
     host_veth: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class AttachmentRecord:
     container_id: str
     mode: str

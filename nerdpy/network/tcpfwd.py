@@ -6,7 +6,7 @@ import os
 import socket
 import subprocess
 import sys
-from dataclasses import replace
+from nerdpy.records import replace
 from pathlib import Path
 
 from nerdpy.errors import Conflict, InvalidArgument

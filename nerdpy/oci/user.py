@@ -7,14 +7,14 @@ numeric-looking is an error, never a name lookup (CVE-2024-40635 family).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from nerdpy.records import record
 
 from nerdpy.errors import InvalidArgument
 
 MAX_ID = 0xFFFFFFFE  # (uid_t)-1 means "unchanged" to the kernel
 
 
-@dataclass(frozen=True)
+@record
 class ExecUser:
     uid: int
     gid: int
@@ -23,7 +23,7 @@ class ExecUser:
     name: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class PasswdEntry:
     name: str
     uid: int
@@ -31,7 +31,7 @@ class PasswdEntry:
     home: str
 
 
-@dataclass(frozen=True)
+@record
 class GroupEntry:
     name: str
     gid: int

@@ -11,7 +11,7 @@ Vocabulary first: media types nerdpy understands, where a registry lives
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from nerdpy.records import record
 
 MANIFEST_DOCKER_V2 = "application/vnd.docker.distribution.manifest.v2+json"
 MANIFEST_DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
@@ -31,7 +31,7 @@ DOCKER_HUB_API = "registry-1.docker.io"
 DOCKER_HUB_AUTH_KEY = "https://index.docker.io/v1/"
 
 
-@dataclass(frozen=True)
+@record
 class Endpoint:
     """Where a registry's v2 API is reached.
 
@@ -50,7 +50,7 @@ class Endpoint:
         return f"{self.scheme}://{self.host}"
 
 
-@dataclass(frozen=True)
+@record
 class Credentials:
     """A username and secret (or an identity token when username is "<token>")."""
 

@@ -13,7 +13,7 @@ import base64
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from nerdpy.records import field, record
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
@@ -27,7 +27,7 @@ MIN_TOKEN_LIFETIME = 60.0
 _PREFERENCE = {"bearer": 0, "basic": 1}
 
 
-@dataclass(frozen=True)
+@record
 class Challenge:
     scheme: str  # lower-case: "bearer", "basic", ...
     params: Mapping[str, str] = field(default_factory=dict)
@@ -62,7 +62,7 @@ def basic_header(creds: Credentials) -> str:
     return "Basic " + base64.b64encode(f"{creds.username}:{creds.secret}".encode()).decode()
 
 
-@dataclass
+@record(frozen=False)
 class _Token:
     value: str
     expires: float

@@ -21,14 +21,14 @@ Must be called inside the rootless namespace (the CLI joins it with `state.enter
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from nerdpy.records import field, record
 from typing import TYPE_CHECKING, Iterator, Mapping, Protocol
 
 if TYPE_CHECKING:
     from nerdpy.config import Settings
 
 
-@dataclass(frozen=True)
+@record
 class Mount:
     """One mount(2) call: `type` "overlay", "bind" or "fuse3.fuse-overlayfs"."""
 
@@ -43,7 +43,7 @@ class Kind(str, enum.Enum):
     COMMITTED = "committed"
 
 
-@dataclass(frozen=True)
+@record
 class Info:
     key: str
     kind: Kind
@@ -53,7 +53,7 @@ class Info:
     updated: float = 0.0
 
 
-@dataclass(frozen=True)
+@record
 class Usage:
     """Bytes and inodes used by the snapshot itself (not its parents)."""
 

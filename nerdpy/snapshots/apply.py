@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from dataclasses import asdict
+from nerdpy.records import asdict
 from pathlib import Path
 from typing import BinaryIO
 

@@ -9,10 +9,10 @@ CLI joins at start-up, before anything could start a thread.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from nerdpy.records import record
 
 
-@dataclass(frozen=True)
+@record
 class IdRange:
     """One line of a uid_map/gid_map: `inside` maps to `outside`, `count` ids."""
 
@@ -21,7 +21,7 @@ class IdRange:
     count: int
 
 
-@dataclass(frozen=True)
+@record
 class IdMapping:
     uids: tuple[IdRange, ...]
     gids: tuple[IdRange, ...]

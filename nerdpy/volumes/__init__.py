@@ -22,7 +22,7 @@ Implementations live beside this file and are imported only when called, so
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from nerdpy.records import record
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
@@ -34,7 +34,7 @@ MOUNT_VOLUME = "volume"
 MOUNT_TMPFS = "tmpfs"
 
 
-@dataclass(frozen=True)
+@record
 class RuntimeMount:
     """One mount of a container, ready for the OCI spec (see `to_oci`).
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
+from nerdpy.records import record
 
 from nerdpy.errors import InvalidArgument, NotImplementedYet
 
@@ -34,7 +34,7 @@ TMPFS_DATA_KEYS = ("size", "mode", "uid", "gid", "nr_inodes", "nr_blocks", "huge
 TMPFS_DEFAULTS = ("noexec", "nosuid", "nodev")
 
 
-@dataclass(frozen=True)
+@record
 class MountRequest:
     """One parsed mount flag, before volumes are created or paths checked."""
 

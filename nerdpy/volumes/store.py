@@ -20,7 +20,7 @@ import os
 import shutil
 import sqlite3
 import time
-from dataclasses import dataclass, field
+from nerdpy.records import field, record
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping
@@ -52,7 +52,7 @@ ANONYMOUS_LABEL = "com.docker.volume.anonymous"  # Docker >= 23 marks anonymous 
 LOCAL_OPTION_KEYS = ("type", "device", "o", "size")
 
 
-@dataclass(frozen=True)
+@record
 class Volume:
     name: str
     driver: str
