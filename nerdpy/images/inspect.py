@@ -46,6 +46,7 @@ def inspect_document(image: Image) -> dict[str, Any]:
     doc.update({
         "Os": config.get("os", image.platform.os),
         "Size": image.size,
+        "VirtualSize": image.size,  # Docker's API < 1.44 still shows it; the same sum
         "GraphDriver": {"Data": None, "Name": "nerdpy"},
         "RootFS": {"Type": "layers", "Layers": image.diff_ids},
         "Metadata": {"LastTagTime": ZERO_TIME},
@@ -54,17 +55,18 @@ def inspect_document(image: Image) -> dict[str, Any]:
     return doc
 
 
-def history_entries(image: Image) -> list[dict[str, Any]]:
-    """Newest first, as `docker history`; layer sizes come from the manifest's layers."""
+def history_entries(image: Image, layer_sizes: list[int] | None = None) -> list[dict[str, Any]]:
+    """Newest first, as `docker history`; `layer_sizes` (uncompressed, bottom first) default
+    to the manifest's blob sizes."""
     history = image.config.get("history") or []
-    layers = list(image.layers)
+    sizes = layer_sizes if layer_sizes is not None else [layer.size for layer in image.layers]
     entries = []
     layer_index = 0
     for item in history:
         empty = bool(item.get("empty_layer"))
         size = 0
-        if not empty and layer_index < len(layers):
-            size = layers[layer_index].size
+        if not empty and layer_index < len(sizes):
+            size = sizes[layer_index]
             layer_index += 1
         entries.append({
             "ID": "<missing>",
@@ -75,8 +77,8 @@ def history_entries(image: Image) -> list[dict[str, Any]]:
             "Comment": item.get("comment", ""),
         })
     if not entries:  # an image without history: one line per layer
-        entries = [{"ID": "<missing>", "Created": 0.0, "CreatedAt": "", "CreatedBy": "", "Size": layer.size,
-                    "Comment": ""} for layer in layers]
+        entries = [{"ID": "<missing>", "Created": 0.0, "CreatedAt": "", "CreatedBy": "", "Size": size,
+                    "Comment": ""} for size in sizes]
     entries.reverse()
     if entries:
         entries[0]["ID"] = image.id

@@ -8,7 +8,7 @@ Metadata domain "images" (sqlite, `<data_root>/meta.db`)::
       manifest_media_type, manifest_size
       config_digest    TEXT         the image ID (as Docker's: the config digest)
       platform         TEXT         os/arch[/variant]
-      size             INTEGER      sum of config and layer blob sizes
+      size             INTEGER      sum of config and layer blob sizes (compressed; a fallback only)
       labels           TEXT         JSON object (nerdpy's own labels, not the config's)
       created_at, updated_at REAL   when stored / last changed here
     image_names                     name -> image; an image without names is dangling (<none>)
@@ -17,6 +17,17 @@ Metadata domain "images" (sqlite, `<data_root>/meta.db`)::
       tagged_at        REAL
     image_blobs                     every blob an image holds (target, manifests, config, layers)
       manifest_digest, digest       PK together; GC marks exactly these
+    image_layers                    (v2) an image's layers in order
+      manifest_digest, position     PK together; -> images (ON DELETE CASCADE)
+      diff_id          TEXT         the uncompressed digest (config rootfs.diff_ids[position])
+      blob_size        INTEGER      the layer blob's size as stored (compressed)
+    layer_sizes                     (v2) uncompressed size per diff_id, recorded whenever a
+      diff_id          TEXT PK      layer is decompressed (load, import, unpack) or is stored
+      size             INTEGER      uncompressed; one value per diff_id, so shared by images
+
+An image's size, as Docker shows it, is the sum of its layers' uncompressed sizes:
+`layer_sizes.size`, falling back to `image_layers.blob_size` for a layer never
+decompressed here. Records from before v2 get their `image_layers` rows on first read.
 
 GC (`gc`): holds `locks/gc.lock` exclusively, marks image_blobs of every image,
 sweeps every other blob. Writers of new content hold gc.lock shared
@@ -31,7 +42,7 @@ import json
 import re
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from nerdpy.records import field, record
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -66,7 +77,21 @@ MIGRATIONS = [
         digest TEXT NOT NULL, PRIMARY KEY (manifest_digest, digest));
     CREATE INDEX image_blobs_digest ON image_blobs(digest);
     """,
+    """
+    CREATE TABLE image_layers (
+        manifest_digest TEXT NOT NULL REFERENCES images(manifest_digest) ON DELETE CASCADE,
+        position INTEGER NOT NULL, diff_id TEXT NOT NULL, blob_size INTEGER NOT NULL,
+        PRIMARY KEY (manifest_digest, position));
+    CREATE INDEX image_layers_diff ON image_layers(diff_id);
+    CREATE TABLE layer_sizes (diff_id TEXT PRIMARY KEY, size INTEGER NOT NULL);
+    """,
 ]
+# Every image query selects this too: the uncompressed size, NULL for a record without layer rows.
+_SELECT = (
+    "SELECT images.*, (SELECT SUM(COALESCE(layer_sizes.size, image_layers.blob_size)) FROM image_layers "
+    "LEFT JOIN layer_sizes USING (diff_id) WHERE image_layers.manifest_digest = images.manifest_digest) "
+    "AS layers_size"
+)
 
 _HEX_PREFIX = re.compile(r"(?:sha256:)?([a-f0-9]{1,64})\Z")
 
@@ -94,7 +119,7 @@ def chain_ids(diff_ids: Iterable[str]) -> list[str]:
     return out
 
 
-@dataclass(frozen=True)
+@record
 class Image:
     """One stored image. Manifest and config are read from the content store on first use."""
 
@@ -174,7 +199,7 @@ class ImageStore:
 
     # -- reading -------------------------------------------------------------
     def list(self) -> list[Image]:
-        rows = self.db.query("SELECT * FROM images ORDER BY created_at DESC")
+        rows = self.db.query(f"{_SELECT} FROM images ORDER BY created_at DESC")
         names = self._names_by_manifest()
         return [self._image(row, names.get(row["manifest_digest"], ())) for row in rows]
 
@@ -202,13 +227,13 @@ class ImageStore:
 
     def _by_name(self, name: str) -> Image | None:
         rows = self.db.query(
-            "SELECT images.* FROM image_names JOIN images USING (manifest_digest) WHERE name = ?", (name,)
+            f"{_SELECT} FROM image_names JOIN images USING (manifest_digest) WHERE name = ?", (name,)
         )
         return self._with_names(rows[0]) if rows else None
 
     def _by_digest_ref(self, repo: str, digest: str) -> Image | None:
         rows = self.db.query(
-            "SELECT DISTINCT images.* FROM images JOIN image_names USING (manifest_digest) "
+            f"{_SELECT} FROM images JOIN image_names USING (manifest_digest) "
             "WHERE (target_digest = ? OR manifest_digest = ?) AND (name LIKE ? OR name LIKE ?)",
             (digest, digest, repo + ":%", repo + "@%"),
         )
@@ -221,7 +246,7 @@ class ImageStore:
                 raise InvalidArgument(f"invalid image ID {text!r}")
             return None
         rows = self.db.query(
-            "SELECT * FROM images WHERE config_digest LIKE ? OR manifest_digest = ? ORDER BY updated_at DESC",
+            f"{_SELECT} FROM images WHERE config_digest LIKE ? OR manifest_digest = ? ORDER BY updated_at DESC",
             ("sha256:" + match.group(1) + "%", "sha256:" + match.group(1)),
         )
         ids = {row["config_digest"] for row in rows}
@@ -231,7 +256,7 @@ class ImageStore:
 
     def records_with_id(self, image_id: str) -> list[Image]:
         """Every record with this config digest (one image can be stored via several manifests)."""
-        rows = self.db.query("SELECT * FROM images WHERE config_digest = ?", (image_id,))
+        rows = self.db.query(f"{_SELECT} FROM images WHERE config_digest = ?", (image_id,))
         return [self._with_names(row) for row in rows]
 
     # -- writing -------------------------------------------------------------
@@ -241,12 +266,14 @@ class ImageStore:
         target: Descriptor,
         platform: Platform | str | None = None,
         labels: dict[str, str] | None = None,
+        layer_sizes: dict[str, int] | None = None,
     ) -> Image:
         """Record an image whose blobs are already in the content store; point `name` at it.
 
         `target` is an index or a manifest; an index is resolved for `platform`
         (default: the host). A name that pointed elsewhere moves; the old image
-        stays, dangling, as in Docker.
+        stays, dangling, as in Docker. `layer_sizes` maps diff IDs to uncompressed
+        sizes the caller measured.
         """
         want = parse_platform(platform) if isinstance(platform, str) else platform
         manifest_desc, manifest = mf.resolve(self.content, target, want)
@@ -276,12 +303,40 @@ class ImageStore:
             conn.executemany(
                 "INSERT INTO image_blobs VALUES (?, ?)", [(manifest_desc.digest, b) for b in sorted(blobs)]
             )
+            self._set_layers(conn, manifest_desc.digest, config["rootfs"]["diff_ids"], manifest.layers)
+            self._record_sizes(conn, layer_sizes or {})
             if full_name:
                 self._set_name(conn, full_name, manifest_desc.digest, now)
         return self.get_record(manifest_desc.digest)
 
+    def record_layer_sizes(self, sizes: dict[str, int]) -> None:
+        """Uncompressed sizes measured while decompressing layers (unpack calls this)."""
+        if sizes:
+            with self.db.transaction() as conn:
+                self._record_sizes(conn, sizes)
+
+    def layer_sizes(self, image: Image) -> list[int]:
+        """Per layer, bottom first: the uncompressed size, or the blob size when unknown."""
+        rows = self.db.query(
+            "SELECT COALESCE(layer_sizes.size, blob_size) AS size FROM image_layers LEFT JOIN layer_sizes "
+            "USING (diff_id) WHERE manifest_digest = ? ORDER BY position", (image.manifest_descriptor.digest,))
+        return [row["size"] for row in rows] or [layer.size for layer in image.layers]
+
+    @staticmethod
+    def _set_layers(conn: Any, manifest_digest: str, diff_ids: list[Any], layers: Iterable[Descriptor]) -> None:
+        conn.execute("DELETE FROM image_layers WHERE manifest_digest = ?", (manifest_digest,))
+        conn.executemany("INSERT INTO image_layers VALUES (?, ?, ?, ?)",
+                         [(manifest_digest, i, str(d), layer.size)
+                          for i, (d, layer) in enumerate(zip(diff_ids, layers))])
+
+    @staticmethod
+    def _record_sizes(conn: Any, sizes: dict[str, int]) -> None:
+        # A measurement is authoritative: it replaces whatever was recorded for that diff ID.
+        conn.executemany("INSERT OR REPLACE INTO layer_sizes VALUES (?, ?)",
+                         [(d, int(n)) for d, n in sizes.items()])
+
     def get_record(self, manifest_digest: str) -> Image:
-        rows = self.db.query("SELECT * FROM images WHERE manifest_digest = ?", (manifest_digest,))
+        rows = self.db.query(f"{_SELECT} FROM images WHERE manifest_digest = ?", (manifest_digest,))
         if not rows:
             raise NotFound(f"No such image: {manifest_digest}")
         return self._with_names(rows[0])
@@ -335,6 +390,8 @@ class ImageStore:
             if not held:
                 return [], 0
             marked = {row[0] for row in self.db.query("SELECT DISTINCT digest FROM image_blobs")}
+            with self.db.transaction() as conn:  # sizes of layers no image has any more
+                conn.execute("DELETE FROM layer_sizes WHERE diff_id NOT IN (SELECT diff_id FROM image_layers)")
             for info in list(self.content.walk()):
                 if info.digest in marked:
                     continue
@@ -363,6 +420,20 @@ class ImageStore:
         )
         return self._image(row, tuple(r["name"] for r in names))
 
+    def _size(self, row: Any) -> int:
+        """Uncompressed size; a record from before schema v2 gets its layer rows now."""
+        if row["layers_size"] is not None:
+            return int(row["layers_size"])
+        digest = row["manifest_digest"]
+        try:
+            manifest = mf.parse_manifest(self.content.read_bytes(digest, mf.MANIFEST_MAX), row["manifest_media_type"])
+            config = mf.parse_config(self.content.read_bytes(row["config_digest"], mf.CONFIG_MAX))
+            with self.db.transaction() as conn:
+                self._set_layers(conn, digest, config["rootfs"]["diff_ids"], manifest.layers)
+        except (NerdpyError, KeyError, TypeError):  # damaged content: show what was recorded
+            return int(row["size"])
+        return sum(layer.size for layer in manifest.layers)
+
     def _image(self, row: Any, names: tuple[str, ...]) -> Image:
         plat = row["platform"].split("/")
         return Image(
@@ -371,7 +442,7 @@ class ImageStore:
             manifest_descriptor=Descriptor(row["manifest_media_type"], row["manifest_digest"], row["manifest_size"]),
             id=row["config_digest"],
             platform=Platform(plat[0], plat[1] if len(plat) > 1 else "", plat[2] if len(plat) > 2 else ""),
-            size=row["size"],
+            size=self._size(row),
             labels=json.loads(row["labels"] or "{}"),
             stored_at=row["created_at"],
             updated_at=row["updated_at"],
