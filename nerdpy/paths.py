@@ -102,14 +102,10 @@ def root_layout() -> Layout:
 
 
 def rootless_layout(uid: int, env: Mapping[str, str]) -> Layout:
-    """XDG locations for an unprivileged user (platformdirs), with a private
-    fallback when XDG_RUNTIME_DIR is missing, as under `su` or in CI."""
-    from platformdirs import unix
-
-    dirs = unix.Unix(APP, appauthor=False)
-    # platformdirs reads os.environ itself; honour the mapping we were given first.
-    data = Path(env["XDG_DATA_HOME"], APP) if env.get("XDG_DATA_HOME") else Path(dirs.user_data_dir)
-    config = Path(env["XDG_CONFIG_HOME"], APP) if env.get("XDG_CONFIG_HOME") else Path(dirs.user_config_dir)
+    """XDG locations for an unprivileged user, with a private fallback when
+    XDG_RUNTIME_DIR is missing, as under `su` or in CI."""
+    data = _xdg_dir(env, "XDG_DATA_HOME", uid, ".local/share") / APP
+    config = _xdg_dir(env, "XDG_CONFIG_HOME", uid, ".config") / APP
     xdg_runtime = env.get("XDG_RUNTIME_DIR", "")
     if xdg_runtime and _usable_private_dir(Path(xdg_runtime)):
         runtime = Path(xdg_runtime) / APP
@@ -117,6 +113,24 @@ def rootless_layout(uid: int, env: Mapping[str, str]) -> Layout:
         # As podman does: a per-user directory under the temp dir, 0700 and ours.
         runtime = Path(env.get("TMPDIR", "/tmp")) / f"{APP}-run-{uid}" / APP
     return Layout(data, runtime, config)
+
+
+def _xdg_dir(env: Mapping[str, str], variable: str, uid: int, default: str) -> Path:
+    """The XDG Base Directory rule: the variable when it is an absolute path,
+    else ~/<default>. (What platformdirs answers, without its ~6 ms import on
+    every command: tests/unit/test_paths.py checks the two agree.)"""
+    value = env.get(variable, "")
+    if os.path.isabs(value):
+        return Path(value)
+    home = env.get("HOME", "")
+    if not os.path.isabs(home):
+        import pwd
+
+        try:
+            home = pwd.getpwuid(uid).pw_dir
+        except KeyError:  # a uid without a passwd entry (some CI containers)
+            home = os.path.expanduser("~")
+    return Path(home, default)
 
 
 def _usable_private_dir(path: Path) -> bool:

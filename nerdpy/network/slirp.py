@@ -13,13 +13,15 @@ from __future__ import annotations
 import json
 import os
 import select
-import shutil
 import socket
-import subprocess
-from nerdpy.records import record
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nerdpy.errors import Conflict, InvalidArgument, Unavailable
+from nerdpy.records import record
+
+if TYPE_CHECKING:  # subprocess and shutil only load when slirp4netns starts (not for --network none)
+    import subprocess
 
 GUEST_IP = "10.0.2.100"
 GATEWAY_IP = "10.0.2.2"
@@ -37,6 +39,8 @@ class Slirp:
 
 
 def binary() -> str:
+    import shutil
+
     path = shutil.which("slirp4netns")
     if path is None:
         raise Unavailable(
@@ -61,6 +65,8 @@ def start(netns_path: Path, api_socket: Path, log_path: Path, *, with_exit_fd: b
         argv.append(f"--exit-fd={exit_r}")
     argv += [str(netns_path), "tap0"]
     _unlink(api_socket)
+    import subprocess
+
     try:
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
@@ -99,6 +105,8 @@ def _wait_ready(proc: subprocess.Popen, ready_r: int, log_path: Path) -> None:
 
 
 def _kill(proc: subprocess.Popen) -> None:
+    import subprocess
+
     try:
         proc.kill()
         proc.wait(timeout=5)

@@ -231,9 +231,14 @@ def disk_usage(root: Path) -> Usage:
 
 
 def _mkdtemp(parent: Path, prefix: str) -> str:
-    import tempfile
-
-    return tempfile.mkdtemp(prefix=prefix, dir=parent)
+    """tempfile.mkdtemp without importing tempfile (random, weakref...) on `run`."""
+    while True:
+        path = os.path.join(parent, prefix + os.urandom(6).hex())
+        try:
+            os.mkdir(path, 0o700)
+            return path
+        except FileExistsError:
+            continue
 
 
 def _rmtree(path: Path) -> None:

@@ -93,3 +93,25 @@ def test_rootless_layout_reads_the_given_environment(tmp_path, monkeypatch):
     layout = rootless_layout(4242, env)
     assert layout.data_root == tmp_path / "d" / "nerdpy"
     assert layout.config_dir == tmp_path / "c" / "nerdpy"
+
+
+@pytest.mark.parametrize("env", [
+    {},
+    {"XDG_DATA_HOME": "/srv/d", "XDG_CONFIG_HOME": "/srv/c"},
+    {"XDG_DATA_HOME": "relative/ignored", "XDG_CONFIG_HOME": ""},
+    {"HOME": "/home/someone"},
+])
+def test_rootless_xdg_dirs_match_platformdirs(env, monkeypatch, tmp_path):
+    """paths computes the XDG rule itself (platformdirs costs ~6 ms per command);
+    it must give platformdirs' answer for every environment."""
+    from platformdirs import unix
+
+    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "HOME"):
+        monkeypatch.delenv(name, raising=False)
+    env = {"HOME": str(tmp_path), **env}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    dirs = unix.Unix("nerdpy", appauthor=False)
+    layout = rootless_layout(os.getuid(), env)
+    assert layout.data_root == Path(dirs.user_data_dir)
+    assert layout.config_dir == Path(dirs.user_config_dir)
