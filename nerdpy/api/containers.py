@@ -322,4 +322,7 @@ def prune(settings: Settings, filters: tuple[str, ...] = ()) -> list[str]:
             except NotFound:
                 continue  # removed meanwhile by another command
             removed.append(row["ID"])
+    from nerdpy.containers.initlayer import remove_orphans
+
+    remove_orphans(settings)  # layers of containers whose cleanup was cut short
     return removed

@@ -216,26 +216,34 @@ def _provision(settings: Settings, store: ContainerStore, record: Container, opt
     cdir = store.dir(record.id)
     cdir.mkdir(mode=0o711, parents=True)
     (cdir / "rootfs").mkdir(mode=0o755)
-    if image is not None:
-        from nerdpy.snapshots import get_snapshotter
-
-        snapshotter = get_snapshotter(settings)
-        top = _unpacked_top(snapshotter, image)
-        if top is None:  # not (fully) unpacked yet: the images area does it
-            from nerdpy.images.unpack import unpack
-
-            top = unpack(settings, image)
-        snapshotter.prepare(record.id, parent=top or None)
     mounts = _volumes(settings, store, record, opts, image)
     if mounts:
         config = dict(record.config)
         config["Runtime"] = dict(config["Runtime"], mounts=[m.to_dict() for m in mounts])
         store.update_config(record.id, config)
         record = Container(record.id, record.name, record.image, record.image_id, record.created, config)
+    if image is not None:
+        _rootfs_snapshots(settings, record, image, str(cdir / "rootfs"))
     from nerdpy.containers.state import write_state
 
     write_state(cdir / "state.json", status="created")
     return record
+
+
+def _rootfs_snapshots(settings: Settings, record: Container, image: Any, scratch: str) -> None:
+    """The image unpacked, the read-only init layer on it, the writable layer on that."""
+    from nerdpy.containers import initlayer
+    from nerdpy.snapshots import get_snapshotter
+
+    snapshotter = get_snapshotter(settings)
+    top = _unpacked_top(snapshotter, image)
+    if top is None:  # not (fully) unpacked yet: the images area does it
+        from nerdpy.images.unpack import unpack
+
+        top = unpack(settings, image)
+    points = initlayer.container_mountpoints(record)
+    init = initlayer.create_layer(snapshotter, record.id, top or None, scratch, points)
+    snapshotter.prepare(record.id, parent=init)
 
 
 def _unpacked_top(snapshotter: Any, image: Any) -> str | None:

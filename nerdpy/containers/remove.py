@@ -85,9 +85,12 @@ def purge(settings: Settings, store: ContainerStore, container: Container) -> No
     """Reclaim everything on disk, keyed by the container id (the record may be gone)."""
     release_runtime(settings, store, container)
     if not container.config.get("Runtime", {}).get("rootfs") and container.image_id:
+        from nerdpy.containers.initlayer import snapshot_keys
         from nerdpy.snapshots import get_snapshotter
 
-        _quiet(_remove_snapshot, get_snapshotter(settings), container.id)
+        snapshotter = get_snapshotter(settings)
+        for key in snapshot_keys(container.id):  # writable layer, then the init layer under it
+            _quiet(_remove_snapshot, snapshotter, key)
     remove_tree(store.shim_dir(container.id))
     _remove_dir(store.dir(container.id))
     _quiet(os.unlink, settings.layout.locks_dir / f"container-{container.id}.lock")

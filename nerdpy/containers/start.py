@@ -17,10 +17,6 @@ from nerdpy.containers import Container
 from nerdpy.containers.store import ContainerStore
 from nerdpy.errors import CannotInvoke, CommandNotFound, Unavailable
 
-MOUNTPOINTS = (("/proc", True), ("/sys", True), ("/dev", True), ("/dev/pts", True), ("/dev/shm", True),
-               ("/etc/hosts", False), ("/etc/hostname", False), ("/etc/resolv.conf", False))
-
-
 @record(frozen=False)
 class Started:
     container: Container
@@ -51,15 +47,22 @@ def rootfs_path(store: ContainerStore, container: Container) -> str:
 
 
 def mount_rootfs(settings: Settings, store: ContainerStore, container: Container) -> str:
+    return _mount_rootfs(settings, store, container)[0]
+
+
+def _mount_rootfs(settings: Settings, store: ContainerStore, container: Container) -> tuple[str, bool]:
+    """(mounted rootfs, whether it has its mount points from an init layer)."""
     path = rootfs_path(store, container)
     if container.config.get("Runtime", {}).get("rootfs"):
-        return path
+        return path, False
+    from nerdpy.containers.initlayer import has_init_layer
     from nerdpy.snapshots import get_snapshotter
     from nerdpy.snapshots.mount import mount_all, unmount_all
 
+    snapshotter = get_snapshotter(settings)
     unmount_all(path)
-    mount_all(get_snapshotter(settings).mounts(container.id), path)
-    return path
+    mount_all(snapshotter.mounts(container.id), path)
+    return path, has_init_layer(snapshotter, container.id)
 
 
 def unmount_rootfs(settings: Settings, store: ContainerStore, container: Container) -> None:
@@ -205,7 +208,7 @@ def start(settings: Settings, container: Container, wait_attach: bool = False,
 def _start_locked(settings: Settings, store: ContainerStore, container: Container, wait_attach: bool,
                   console_size: tuple[int, int] | None = None) -> Started:
     from nerdpy import network
-    from nerdpy.oci.confined import ensure_mountpoint, makedirs
+    from nerdpy.oci.confined import makedirs
     from nerdpy.oci.user import resolve_in_rootfs
     from nerdpy.runtime import find_runtime
 
@@ -218,9 +221,11 @@ def _start_locked(settings: Settings, store: ContainerStore, container: Containe
     shim = ShimProcess(str(prepare_shim_dir(store, container.id)))  # starts while we prepare
     attachment = None
     try:
-        rootfs = mount_rootfs(settings, store, container)
-        for path, is_dir in MOUNTPOINTS:
-            ensure_mountpoint(rootfs, path, is_dir)
+        rootfs, layered = _mount_rootfs(settings, store, container)
+        if not layered:  # --rootfs, or created before init layers: make them in the rootfs itself
+            from nerdpy.containers.initlayer import container_mountpoints, make_mountpoints
+
+            make_mountpoints(rootfs, container_mountpoints(container))
         cfg = container.cfg
         user = resolve_in_rootfs(rootfs, cfg.get("User") or "", tuple(container.host_config.get("GroupAdd") or ()))
         if cfg.get("WorkingDir"):

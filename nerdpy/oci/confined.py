@@ -102,11 +102,13 @@ def _step_dir(root: int, parent: int, walked: str, part: str, mode: int, uid: in
     return fd
 
 
-def ensure_mountpoint(rootfs: str, path: str, directory: bool) -> None:
+def ensure_mountpoint(rootfs: str, path: str, directory: bool, replace_mismatch: bool = True) -> None:
     """Make `path` a real directory or empty file inside the rootfs, as Docker's
     init layer does: parents are resolved in root, and anything at the final
     component that is not of the right type (a planted symlink above all) is
-    removed first, so runc's mounts cannot be redirected."""
+    removed first, so runc's mounts cannot be redirected. With
+    `replace_mismatch=False` only a symlink (or other special file) is replaced:
+    an existing directory or regular file of the other kind is left alone."""
     rel = _rel(path)
     parent, _, name = rel.rpartition("/")
     makedirs(rootfs, "/" + parent if parent else "/", what="mount point")
@@ -114,14 +116,14 @@ def ensure_mountpoint(rootfs: str, path: str, directory: bool) -> None:
     try:
         pfd = open_in_root(root, parent or ".", os.O_RDONLY | os.O_DIRECTORY)
         try:
-            _replace_entry(pfd, name, directory)
+            _replace_entry(pfd, name, directory, replace_mismatch)
         finally:
             os.close(pfd)
     finally:
         os.close(root)
 
 
-def _replace_entry(dirfd: int, name: str, directory: bool) -> None:
+def _replace_entry(dirfd: int, name: str, directory: bool, replace_mismatch: bool = True) -> None:
     try:
         st = os.stat(name, dir_fd=dirfd, follow_symlinks=False)
     except FileNotFoundError:
@@ -130,6 +132,8 @@ def _replace_entry(dirfd: int, name: str, directory: bool) -> None:
         if directory and stat.S_ISDIR(st.st_mode):
             return
         if not directory and stat.S_ISREG(st.st_mode):
+            return
+        if not replace_mismatch and (stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode)):
             return
         if stat.S_ISDIR(st.st_mode):
             _remove_tree(dirfd, name)

@@ -66,3 +66,15 @@ def test_mountpoints_replace_planted_symlinks(rootfs, tmp_path):
     (rootfs / "sys").write_text("a file where a dir belongs")
     ensure_mountpoint(str(rootfs), "/sys", directory=True)
     assert (rootfs / "sys").is_dir()
+
+
+def test_mountpoints_for_user_mounts_replace_only_symlinks(rootfs, tmp_path):
+    (rootfs / "adir").mkdir()
+    (rootfs / "afile").write_text("keep")
+    os.symlink(str(tmp_path / "host"), rootfs / "link")
+    ensure_mountpoint(str(rootfs), "/adir", directory=False, replace_mismatch=False)
+    ensure_mountpoint(str(rootfs), "/afile", directory=True, replace_mismatch=False)
+    ensure_mountpoint(str(rootfs), "/link", directory=True, replace_mismatch=False)
+    assert (rootfs / "adir").is_dir() and (rootfs / "afile").read_text() == "keep"
+    assert (rootfs / "link").is_dir() and not (rootfs / "link").is_symlink()
+    assert os.listdir(tmp_path / "host") == ["secret"]

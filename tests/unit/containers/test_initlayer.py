@@ -1,0 +1,84 @@
+"""The init layer with a real (native) snapshotter on a temp dir: what it
+holds, that it never writes outside its tree, and that failures leave nothing."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from nerdpy.containers import initlayer
+from nerdpy.errors import InvalidArgument
+from nerdpy.snapshots import Kind
+from nerdpy.snapshots.native import NativeSnapshotter
+
+
+@pytest.fixture
+def canary(tmp_path: Path) -> Path:
+    path = tmp_path / "canary"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def image(tmp_path: Path, canary: Path) -> tuple[NativeSnapshotter, str]:
+    """A committed "image" snapshot whose mount points are symlinks out of it."""
+    snap = NativeSnapshotter(tmp_path / "store")
+    snap.prepare("img-active")
+    fs = Path(snap.upper_dir("img-active"))
+    (fs / "etc").mkdir()
+    os.symlink(f"{canary}/hosts", fs / "etc" / "hosts")
+    os.symlink("../" * 10 + str(canary).lstrip("/") + "/resolv.conf", fs / "etc" / "resolv.conf")
+    os.symlink(f"/proc/self/root{canary}/hostname", fs / "etc" / "hostname")
+    os.symlink(str(canary), fs / "proc")
+    os.symlink("/", fs / "data")
+    (fs / "file-here").write_text("image file")
+    snap.commit("img", "img-active")
+    return snap, "img"
+
+
+def test_init_layer_replaces_symlinks_and_stays_inside(image, canary, tmp_path):
+    snap, top = image
+    points = [("/data", True), ("/file-here", True), ("/etc/motd", False)]
+    assert initlayer.create_layer(snap, "c1", top, str(tmp_path / "unused"), points) == "c1-init"
+    info = snap.stat("c1-init")
+    assert info.kind == Kind.COMMITTED and info.parent == top and info.labels == {initlayer.LABEL: "c1"}
+    assert [i.key for i in snap.walk()] == ["img", "c1-init"]  # the .active key is gone
+    fs = Path(snap.upper_dir("c1-init"))
+    for name in ("etc/hosts", "etc/hostname", "etc/resolv.conf", "etc/motd"):
+        assert (fs / name).is_file() and not (fs / name).is_symlink() and (fs / name).stat().st_size == 0
+    for name in ("proc", "sys", "dev/pts", "dev/shm", "data"):
+        assert (fs / name).is_dir() and not (fs / name).is_symlink()
+    assert (fs / "file-here").read_text() == "image file"  # a user point only replaces symlinks
+    assert os.listdir(canary) == []
+    snap.prepare("c1", parent="c1-init")
+    assert initlayer.has_init_layer(snap, "c1")
+    snap.prepare("old", parent=top)  # a container from before init layers
+    assert not initlayer.has_init_layer(snap, "old")
+
+
+def test_failed_fill_leaves_no_snapshot(image, tmp_path):
+    snap, top = image
+    with pytest.raises(InvalidArgument):  # /file-here is a file: nothing can be made below it
+        initlayer.create_layer(snap, "c2", top, str(tmp_path / "unused"), [("/file-here/x", True)])
+    assert [i.key for i in snap.walk()] == ["img"]
+
+
+def test_user_mountpoints(tmp_path):
+    (tmp_path / "f").write_text("x")
+    mounts = [
+        {"destination": "/a/b/c", "type": "bind", "source": str(tmp_path)},
+        {"destination": "/etc/conf", "type": "bind", "source": str(tmp_path / "f")},
+        {"destination": "/run", "type": "tmpfs", "source": "tmpfs"},
+        {"destination": "/dev/fuse", "type": "bind", "source": "/dev/null"},  # runc's own /dev
+        {"destination": "/proc/x", "type": "tmpfs", "source": "tmpfs"},
+        {"destination": "/", "type": "tmpfs", "source": "tmpfs"},
+        {"destination": "/sysfoo//", "type": "tmpfs", "source": "tmpfs"},  # not under /sys
+    ]
+    assert initlayer.user_mountpoints(mounts, "/sbin/docker-init") == [
+        ("/run", True), ("/sysfoo", True), ("/etc/conf", False), ("/sbin/docker-init", False), ("/a/b/c", True)]
+
+
+def test_snapshot_keys_children_first():
+    assert initlayer.snapshot_keys("abc") == ("abc", "abc-init", "abc-init.active")
