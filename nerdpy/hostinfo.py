@@ -9,10 +9,10 @@ import os
 import shutil
 import stat
 import subprocess
-from nerdpy.records import asdict, field, record
 from pathlib import Path
 
 from nerdpy.config import Settings
+from nerdpy.records import asdict, field, record
 from nerdpy.userns import IdRange
 from nerdpy.userns.subids import SUBGID, SUBUID, lookup_ranges
 

@@ -30,9 +30,10 @@ This module is pure: callers hand in identity and environment; it reads nothing.
 from __future__ import annotations
 
 import os
-from nerdpy.records import record
 from pathlib import Path
 from typing import Mapping
+
+from nerdpy.records import record
 
 APP = "nerdpy"
 ROOT_DATA = Path("/var/lib/nerdpy")

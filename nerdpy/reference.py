@@ -17,9 +17,9 @@ Normalisation: no domain -> docker.io; a docker.io name with one component gets
 from __future__ import annotations
 
 import re
-from nerdpy.records import record
 
 from nerdpy.errors import InvalidArgument
+from nerdpy.records import record
 
 DEFAULT_DOMAIN = "docker.io"
 LEGACY_DOMAIN = "index.docker.io"

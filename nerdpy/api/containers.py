@@ -4,12 +4,12 @@ and write only to the fds they are given."""
 from __future__ import annotations
 
 import time
-from nerdpy.records import field, record
 from typing import Any, Callable
 
 from nerdpy.config import Settings
 from nerdpy.containers import Container, CreateOptions, State
 from nerdpy.errors import InvalidArgument, NerdpyError, NotFound
+from nerdpy.records import field, record
 
 
 @record(frozen=False)

@@ -4,13 +4,13 @@ save, load, import, prune. Nothing here prints; results are values."""
 from __future__ import annotations
 
 import re
-from nerdpy.records import record
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable
 
 from nerdpy.config import Settings
 from nerdpy.errors import Conflict, InvalidArgument, NotFound
 from nerdpy.images.store import Image, ImageStore
+from nerdpy.records import record
 from nerdpy.reference import familiar, parse
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-from nerdpy.records import field, record
 
 from nerdpy.api.session import enter_namespace
 from nerdpy.config import Settings
 from nerdpy.errors import CannotInvoke, CommandNotFound, InvalidArgument
 from nerdpy.hostinfo import HostReport, host_report
+from nerdpy.records import field, record
 
 
 def info(settings: Settings) -> HostReport:

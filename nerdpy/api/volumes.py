@@ -10,11 +10,11 @@ STALE_AFTER_S: `run` records the use before the container record exists).
 
 from __future__ import annotations
 
-from nerdpy.records import record
 from typing import Mapping, Sequence
 
 from nerdpy.config import Settings
 from nerdpy.errors import Conflict, InvalidArgument, NotFound
+from nerdpy.records import record
 from nerdpy.volumes.spec import check_volume_name
 from nerdpy.volumes.store import ANONYMOUS_LABEL, STALE_AFTER_S, Volume, VolumeStore, directory_size
 

@@ -9,7 +9,6 @@ Snapshots are only read when a driver was ever recorded (df never probes one).
 """
 
 import json
-from nerdpy.records import field, record
 from typing import Any, Optional
 
 import typer
@@ -17,6 +16,7 @@ import typer
 from nerdpy.cli import state
 from nerdpy.config import Settings
 from nerdpy.formatting.human import human_size as _human_size
+from nerdpy.records import field, record
 
 app = typer.Typer()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from nerdpy.records import record
 
 
+
 @record
 class Entry:
     target: str  # "module:command", or "@group" for a management group

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from nerdpy.records import record
 from typing import Any
 
 from nerdpy.config import Settings
+from nerdpy.records import record
 
 
 @record(frozen=False)

@@ -18,8 +18,9 @@ and removal of one container.
 
 from __future__ import annotations
 
-from nerdpy.records import field, record
 from typing import Any
+
+from nerdpy.records import field, record
 
 
 @record

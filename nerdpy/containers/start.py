@@ -8,7 +8,6 @@ import json
 import os
 import sys
 from contextlib import contextmanager
-from nerdpy.records import field, record
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -16,6 +15,7 @@ from nerdpy.config import Settings
 from nerdpy.containers import Container
 from nerdpy.containers.store import ContainerStore
 from nerdpy.errors import CannotInvoke, CommandNotFound, Unavailable
+from nerdpy.records import field, record
 
 @record(frozen=False)
 class Started:

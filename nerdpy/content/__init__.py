@@ -6,8 +6,9 @@ digest and size verified (see `nerdpy.content.store` for layout and locking).
 
 from __future__ import annotations
 
-from nerdpy.records import field, record
 from typing import Any, Mapping
+
+from nerdpy.records import field, record
 
 DIGEST_ALGORITHM = "sha256"
 

@@ -20,15 +20,14 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import hashlib
 import os
-import shutil
 import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
 from nerdpy.content import Descriptor, Info
+from nerdpy.digest import sha256_digest, sha256_hex
 from nerdpy.errors import DataCorrupted, InvalidArgument, NotFound, Unavailable
 from nerdpy.reference import check_digest
 
@@ -82,7 +81,7 @@ class ContentStore:
             if size > max_size:
                 raise DataCorrupted(f"content {digest} is {size} bytes, over the {max_size}-byte limit")
             data = f.read()
-        if "sha256:" + hashlib.sha256(data).hexdigest() != digest:
+        if sha256_digest(data) != digest:
             raise DataCorrupted(f"content {digest} does not match its digest", hint="remove the image and pull/load it again")
         return data
 
@@ -118,7 +117,7 @@ class ContentStore:
         if expected is not None:
             check_digest(expected.digest)
         self.ingest.mkdir(parents=True, exist_ok=True)
-        key = hashlib.sha256(ref.encode()).hexdigest()[:32]
+        key = sha256_hex(ref.encode())[:32]
         lock_fd = self._lock(self.ingest / f"{key}.lock")
         w = None
         try:
@@ -135,7 +134,7 @@ class ContentStore:
 
     def add_bytes(self, data: bytes, digest: str | None = None) -> str:
         """Store `data` (verified against `digest` when given); return its digest."""
-        actual = "sha256:" + hashlib.sha256(data).hexdigest()
+        actual = sha256_digest(data)
         if digest is not None and digest != actual:
             raise DataCorrupted(f"content does not match its digest: expected {digest}, got {actual}")
         if self.has(actual):
@@ -183,11 +182,13 @@ class ContentStore:
     def prune_ingests(self, older_than_s: float, any_age: tuple[str, ...] = ()) -> int:
         """Remove partial ingests nobody owns and nobody touched for a while; refs starting
         with an `any_age` prefix (never resumed, e.g. random per-load refs) whatever their age."""
+        import shutil
+
         removed = 0
         for ref, _, mtime in list(self.walk_ingests()):
             if time.time() - mtime < older_than_s and not ref.startswith(any_age or ("\0",)):
                 continue
-            key = hashlib.sha256(ref.encode()).hexdigest()[:32]
+            key = sha256_hex(ref.encode())[:32]
             fd = self._lock(self.ingest / f"{key}.lock", wait=False)
             if fd is None:
                 continue
@@ -234,12 +235,16 @@ class Writer:
         if not ref_file.exists():
             ref_file.write_text(ref)
         self._fd = os.open(directory / "data", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        import hashlib  # streams: OpenSSL's speed matters more than its load time
+
         self._hash = hashlib.sha256()
         self.offset = 0
         self._rehash(os.fstat(self._fd).st_size)
 
     def _rehash(self, size: int) -> None:
         """Hash the first `size` bytes already received (a resumed ingest)."""
+        import hashlib  # streams: OpenSSL's speed matters more than its load time
+
         self._hash = hashlib.sha256()
         self.offset = 0
         os.lseek(self._fd, 0, os.SEEK_SET)
@@ -305,6 +310,8 @@ class Writer:
         return actual
 
     def discard(self) -> None:
+        import shutil
+
         shutil.rmtree(self.directory, ignore_errors=True)
 
     def close(self) -> None:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import hashlib
 import io
 import zlib
-from nerdpy.records import record
 from typing import BinaryIO, Callable, Iterator
 
 from nerdpy.errors import DataCorrupted, InvalidArgument
 from nerdpy.images import manifest as mf
+from nerdpy.records import record
 
 CHUNK = 1 << 20
 _GZIP = b"\x1f\x8b"

@@ -12,7 +12,6 @@ import hashlib
 import json
 import re
 import uuid
-from nerdpy.records import record
 from pathlib import Path
 from typing import Any, BinaryIO, Callable
 
@@ -24,6 +23,7 @@ from nerdpy.images.archive_stream import StreamedTar
 from nerdpy.images.layers import digest_layer, layer_media_type
 from nerdpy.images.platform import Platform
 from nerdpy.images.store import Image, ImageStore
+from nerdpy.records import record
 from nerdpy.reference import parse
 
 NAME_ANNOTATION = "io.containerd.image.name"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-from nerdpy.records import record
 from typing import Any, Mapping
 
 from nerdpy.errors import InvalidArgument
+from nerdpy.records import record
 
 _ARCH_ALIASES = {"x86_64": "amd64", "x86-64": "amd64", "aarch64": "arm64", "armhf": "arm", "armel": "arm",
                  "i386": "386", "i686": "386"}

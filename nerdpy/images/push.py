@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-from nerdpy.records import record
 from typing import Any
 
 from nerdpy.config import Settings
@@ -20,6 +19,7 @@ from nerdpy.content.store import ContentStore
 from nerdpy.errors import Unavailable
 from nerdpy.images import manifest as mf
 from nerdpy.images.pull import Progress, ProgressFn, _silent, make_client, short_id
+from nerdpy.records import record
 
 CHUNKED_ABOVE = 16 << 20  # blobs larger than this are sent in chunks
 CHUNK_SIZE = 8 << 20

@@ -23,7 +23,6 @@ import shutil
 import tarfile
 import tempfile
 import time
-from nerdpy.records import record
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -31,6 +30,7 @@ from nerdpy.content import Descriptor
 from nerdpy.errors import AlreadyExists, InvalidArgument
 from nerdpy.images import manifest as mf
 from nerdpy.images.store import Image, ImageStore
+from nerdpy.records import record
 from nerdpy.reference import parse
 
 OCI_LAYOUT = b'{"imageLayoutVersion":"1.0.0"}'

@@ -37,7 +37,6 @@ concurrent GC never removes blobs that are about to be referenced.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import time
@@ -50,6 +49,7 @@ from typing import Any, Callable, Iterable, Iterator
 from nerdpy.config import Settings
 from nerdpy.content import Descriptor
 from nerdpy.content.store import ContentStore
+from nerdpy.digest import sha256_digest
 from nerdpy.errors import Conflict, DataCorrupted, InvalidArgument, NerdpyError, NotFound
 from nerdpy.locks import file_lock
 from nerdpy.images import manifest as mf
@@ -114,7 +114,7 @@ def chain_ids(diff_ids: Iterable[str]) -> list[str]:
     out: list[str] = []
     for diff_id in diff_ids:
         if out:
-            diff_id = "sha256:" + hashlib.sha256(f"{out[-1]} {diff_id}".encode()).hexdigest()
+            diff_id = sha256_digest(f"{out[-1]} {diff_id}".encode())
         out.append(diff_id)
     return out
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import os
 import time
-from nerdpy.records import record
 from typing import Callable, Iterator
 
 from nerdpy.logs import parse_time
+from nerdpy.records import record
 
 
 @record

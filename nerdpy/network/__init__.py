@@ -19,10 +19,10 @@ hosts and resolv.conf are shared), or user network names / ids.
 
 from __future__ import annotations
 
-from nerdpy.records import field, record
 from typing import TYPE_CHECKING
 
 from nerdpy.network.ports import PortMapping, expand_exposed, parse_publish
+from nerdpy.records import field, record
 
 if TYPE_CHECKING:  # pragma: no cover
     from nerdpy.config import Settings

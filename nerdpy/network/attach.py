@@ -10,13 +10,13 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
-from nerdpy.records import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nerdpy.errors import Conflict, InvalidArgument, NotFound
 from nerdpy.network import Attachment, Endpoint, NetworkRequest, files, netns, slirp, state
 from nerdpy.network.ports import PortMapping, merge_ports
+from nerdpy.records import replace
 
 if TYPE_CHECKING:  # pragma: no cover
     from nerdpy.config import Settings

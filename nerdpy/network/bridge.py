@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import json
 import subprocess
-from nerdpy.records import record
 
 from nerdpy.errors import Unavailable
+from nerdpy.records import record
 
 TABLE = "nerdpy"
 BRIDGE_PREFIX = "nerdpy"  # every bridge name starts with it (isolation rules match "nerdpy*")

@@ -14,12 +14,12 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import os
-from nerdpy.records import replace
 from typing import TYPE_CHECKING
 
 from nerdpy.errors import Conflict
 from nerdpy.network import Attachment, Endpoint, NetworkRequest, bridge, files, ipam, peers, shared, slirp, state
 from nerdpy.network.ports import PortMapping
+from nerdpy.records import replace
 
 if TYPE_CHECKING:  # pragma: no cover
     from nerdpy.config import Settings

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
-from nerdpy.records import record
 
 from nerdpy.errors import InvalidArgument
+from nerdpy.records import record
 
 PROTOCOLS = ("tcp", "udp")
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from nerdpy.records import record
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from nerdpy.network import netns, slirp
+from nerdpy.records import record
 
 if TYPE_CHECKING:  # pragma: no cover
     from nerdpy.config import Settings

@@ -6,11 +6,11 @@ import os
 import socket
 import subprocess
 import sys
-from nerdpy.records import replace
 from pathlib import Path
 
 from nerdpy.errors import Conflict, InvalidArgument
 from nerdpy.network.ports import PortMapping
+from nerdpy.records import replace
 
 SCRIPT = str(Path(__file__).with_name("forwarder.py"))
 

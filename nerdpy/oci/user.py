@@ -7,9 +7,9 @@ numeric-looking is an error, never a name lookup (CVE-2024-40635 family).
 
 from __future__ import annotations
 
-from nerdpy.records import record
 
 from nerdpy.errors import InvalidArgument
+from nerdpy.records import record
 
 MAX_ID = 0xFFFFFFFE  # (uid_t)-1 means "unchanged" to the kernel
 

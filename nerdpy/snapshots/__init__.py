@@ -21,8 +21,9 @@ Must be called inside the rootless namespace (the CLI joins it with `state.enter
 from __future__ import annotations
 
 import enum
-from nerdpy.records import field, record
 from typing import TYPE_CHECKING, Iterator, Mapping, Protocol
+
+from nerdpy.records import field, record
 
 if TYPE_CHECKING:
     from nerdpy.config import Settings

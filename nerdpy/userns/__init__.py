@@ -12,6 +12,7 @@ from __future__ import annotations
 from nerdpy.records import record
 
 
+
 @record
 class IdRange:
     """One line of a uid_map/gid_map: `inside` maps to `outside`, `count` ids."""

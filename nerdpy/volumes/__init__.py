@@ -22,9 +22,10 @@ Implementations live beside this file and are imported only when called, so
 
 from __future__ import annotations
 
-from nerdpy.records import record
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+
+from nerdpy.records import record
 
 if TYPE_CHECKING:
     from nerdpy.config import Settings

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import posixpath
 import re
-from nerdpy.records import record
 
 from nerdpy.errors import InvalidArgument, NotImplementedYet
+from nerdpy.records import record
 
 KIND_BIND = "bind"
 KIND_VOLUME = "volume"

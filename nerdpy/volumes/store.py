@@ -20,13 +20,13 @@ import os
 import shutil
 import sqlite3
 import time
-from nerdpy.records import field, record
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from nerdpy.errors import AlreadyExists, Conflict, InvalidArgument, NotFound, NotImplementedYet
 from nerdpy.metadata.db import Database, open_database
+from nerdpy.records import field, record
 
 if TYPE_CHECKING:
     from nerdpy.config import Settings
