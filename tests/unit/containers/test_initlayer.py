@@ -82,3 +82,30 @@ def test_user_mountpoints(tmp_path):
 
 def test_snapshot_keys_children_first():
     assert initlayer.snapshot_keys("abc") == ("abc", "abc-init", "abc-init.active")
+
+
+def test_create_survives_gc_taking_the_fresh_init_layer(image, tmp_path, monkeypatch):
+    """Image gc removes committed snapshots without children: the window between
+    the init layer's commit and the writable layer's prepare is retried once."""
+    import types
+
+    from nerdpy import snapshots
+    from nerdpy.containers import Container
+    from nerdpy.containers.create import _rootfs_snapshots
+
+    snap, top = image
+    real_prepare = snap.prepare
+    raced = []
+
+    def prepare(key, parent=None, labels=None):
+        if key == "c3" and not raced:  # gc ran just before us
+            raced.append(parent)
+            snap.remove(parent)
+        return real_prepare(key, parent, labels)
+
+    monkeypatch.setattr(snap, "prepare", prepare)
+    monkeypatch.setattr(snapshots, "get_snapshotter", lambda settings: snap)
+    record = Container("c3", "n", "img", "sha256:x", 0.0, {"Config": {}, "HostConfig": {}, "Runtime": {}})
+    _rootfs_snapshots(None, record, types.SimpleNamespace(chain_ids=[top]), str(tmp_path))
+    assert raced == ["c3-init"] and snap.stat("c3").parent == "c3-init"
+    assert snap.stat("c3-init").kind == Kind.COMMITTED
