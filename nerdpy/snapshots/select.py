@@ -11,7 +11,6 @@ unpacked for one driver are unreadable by another.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 from nerdpy.config import STORAGE_DRIVERS, Settings
@@ -79,6 +78,8 @@ def probe(name: str, where: Path) -> str | None:
     """None if driver `name` works on the filesystem of `where`, else why not."""
     if name == "native":
         return None
+    import shutil  # probing is rare (once per store); `run` does not pay for shutil
+
     if name == "fuse-overlayfs":
         if not shutil.which("fuse-overlayfs"):
             return "fuse-overlayfs is not installed"

@@ -91,7 +91,10 @@ def test_required_after_default_is_refused():
 def test_run_path_modules_do_not_import_dataclasses():
     """The point of records: the run hot path never pays for dataclasses/inspect."""
     code = ("import sys, nerdpy.cli.container_handlers, nerdpy.api.containers, nerdpy.containers.create, "
-            "nerdpy.containers.start, nerdpy.network.attach, nerdpy.images.store, nerdpy.shim.client;"
-            "print(sorted(m for m in ('dataclasses', 'inspect', 'platformdirs', 'hashlib') if m in sys.modules))")
+            "nerdpy.containers.start, nerdpy.network.attach, nerdpy.images.store, nerdpy.shim.client, "
+            "nerdpy.snapshots.select, nerdpy.snapshots.overlay, nerdpy.containers.spec, nerdpy.containers.remove, "
+            "nerdpy.containers.attach, nerdpy.containers.initlayer, nerdpy.oci.options, nerdpy.api.session;"
+            "print(sorted(m for m in ('dataclasses', 'inspect', 'platformdirs', 'hashlib', 'shutil', 'subprocess', "
+            "'tempfile') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
