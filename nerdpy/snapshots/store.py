@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 from pathlib import Path
 from typing import Iterator, Mapping
@@ -256,4 +255,6 @@ def _rmtree(path: Path) -> None:
             pass
 
     if os.path.lexists(path):
+        import shutil  # removal runs in `run --rm`'s detached child, not before the container starts
+
         shutil.rmtree(path, onerror=onerror)
