@@ -7,22 +7,13 @@ from typing import List, Optional
 import typer
 
 from nerdpy.cli import state
-from nerdpy.errors import InvalidArgument, NerdpyError, NotFound
+from nerdpy.errors import NerdpyError, NotFound
+from nerdpy.keyvalue import parse_key_values
 
 app = typer.Typer()
 
 LS_COLUMNS = [("ID", "NETWORK ID"), ("Name", "NAME"), ("Driver", "DRIVER"), ("Scope", "SCOPE"),
               ("IPv6", "IPV6"), ("Internal", "INTERNAL"), ("Labels", "LABELS"), ("CreatedAt", "CREATED AT")]
-
-
-def _pairs(items: List[str], flag: str) -> dict:
-    out = {}
-    for item in items:
-        key, _, value = item.partition("=")
-        if not key:
-            raise InvalidArgument(f"invalid {flag} '{item}': expected key=value")
-        out[key] = value
-    return out
 
 
 def _error(exc: NerdpyError) -> None:
@@ -55,7 +46,7 @@ def create(
 
     settings = state.entered(ctx)
     record = networks.create(settings, name, driver, tuple(subnet), tuple(gateway), tuple(ip_range), internal,
-                             ipv6, _pairs(label, "label"), _pairs(opt, "option"))
+                             ipv6, parse_key_values(label, "label"), parse_key_values(opt, "option"))
     print(record.id)
 
 

@@ -8,22 +8,13 @@ import typer
 
 from nerdpy.cli import state
 from nerdpy.errors import InvalidArgument, NerdpyError, NotFound
+from nerdpy.keyvalue import parse_key_values
 from nerdpy.formatting.human import human_size as _human_size
 
 app = typer.Typer()
 
 LS_COLUMNS = [("Driver", "DRIVER"), ("Name", "VOLUME NAME"), ("Scope", "SCOPE"), ("Mountpoint", "MOUNTPOINT"),
               ("Labels", "LABELS"), ("Links", "LINKS"), ("Size", "SIZE")]
-
-
-def _pairs(items: List[str], flag: str, need_value: bool) -> dict:
-    out = {}
-    for item in items:
-        key, eq, value = item.partition("=")
-        if not key or (need_value and not eq):
-            raise InvalidArgument(f"invalid {flag} '{item}': expected key=value")
-        out[key] = value
-    return out
 
 
 def human_size(size: float) -> str:
@@ -43,9 +34,10 @@ def create(
     from nerdpy.api import volumes
 
     if name and name_opt and name != name_opt:
-        raise InvalidArgument(f"conflicting options: either specify --name or provide positional arg, not both")
+        raise InvalidArgument("conflicting options: either specify --name or provide positional arg, not both")
     settings = state.entered(ctx)
-    volume = volumes.create(settings, name or name_opt, driver, _pairs(label, "label", False), _pairs(opt, "option", True))
+    labels, options = parse_key_values(label, "label"), parse_key_values(opt, "option", need_value=True)
+    volume = volumes.create(settings, name or name_opt, driver, labels, options)
     print(volume.name)
 
 

@@ -1,0 +1,19 @@
+"""`KEY=VALUE` option lists (--label, --opt, --sysctl, --annotation), parsed one way."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from nerdpy.errors import InvalidArgument
+
+
+def parse_key_values(items: Iterable[str], what: str, need_value: bool = False) -> dict[str, str]:
+    """`["a=1", "b"]` -> `{"a": "1", "b": ""}`; the last of a repeated key wins,
+    as in Docker. `need_value`: a bare `KEY` is an error (driver options)."""
+    out: dict[str, str] = {}
+    for item in items:
+        key, eq, value = item.partition("=")
+        if not key or (need_value and not eq):
+            raise InvalidArgument(f"invalid {what} {item!r}: expected key=value")
+        out[key] = value
+    return out
