@@ -5,7 +5,7 @@ and pulling an image that is already present. Runs alternate between the tools;
 before every timed run of the first three cases both stores are emptied (nerdpy:
 its data root removed; podman: `rmi -af`). Prints medians and nerdpy/podman ratios.
 
-    python -m bench.pull [--user tester] [-n 5] [--python /tmp/v/bin/python]
+    python -m bench.pull [--user tester] [-n 5] [--python /tmp/v/bin/python] [--present-only]
 """
 
 from __future__ import annotations
@@ -50,10 +50,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--user", help="run both tools as this unprivileged user")
     parser.add_argument("-n", type=int, default=5, help="timed runs per tool and case (default 5)")
     parser.add_argument("--python", default=sys.executable, help="python that runs nerdpy")
+    parser.add_argument("--present-only", action="store_true",
+                        help="only the already-present case (skips pushing the large fixtures)")
     opts = parser.parse_args(argv)
     results: list[Result] = []
     with BenchEnv(user=opts.user, python=opts.python) as env:
-        cases = push_fixtures(env)
+        cases = {} if opts.present_only else push_fixtures(env)
         reset = _reset(env)
         for name, ref in cases.items():
             results.append(compare(name, env.nerdpy("pull", "-q", ref), env.podman("pull", "-q", ref),

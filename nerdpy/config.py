@@ -162,6 +162,9 @@ def _read_file(path: Path) -> dict[str, Any]:
     return data
 
 
+_PROXY_VARS = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "no_proxy", "NO_PROXY")
+
+
 def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key in ("data_root", "runtime_root", "storage_driver", "runtime", "log_level"):
@@ -173,6 +176,10 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
         values["insecure_registries"] = [r for r in insecure.split(",") if r]
     if env.get("NERDPY_DEBUG", "") not in ("", "0", "false"):
         values["debug"] = True
+    # Registry proxies, as Docker honours them (nerdpy.remotes.transport applies NO_PROXY).
+    proxies = {k: v for k in _PROXY_VARS if (v := env.get(k))}
+    if proxies:
+        values["proxy_env"] = proxies
     limit = env.get("NERDPY_MAX_LAYER_SIZE")
     if limit:
         if not limit.isdigit() or int(limit) <= 0:

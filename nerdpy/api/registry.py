@@ -52,15 +52,22 @@ def login(settings: Settings, server: str | None, username: str, password: str) 
         raise InvalidArgument("username is empty")
     if not password:
         raise InvalidArgument("password is empty")
+    from nerdpy.records import replace
+    from nerdpy.remotes.transport import token_cache, transport_for
+
     registry = registry_from_server(server) if server else DOCKER_HUB
     creds = Credentials(username, password)
-    client = RegistryClient(endpoint_for(registry, settings.insecure_registries), creds, attempts=2)
+    endpoint = endpoint_for(registry, settings.insecure_registries)
+    # No cached token: login must prove these credentials, not reuse an earlier identity's token.
+    transport = replace(transport_for(settings, endpoint), tokens=None)
+    client = RegistryClient(endpoint, creds, attempts=2, transport=transport)
     try:
         client.ping()
     finally:
         client.close()
     store = _store(settings)
     helper = store.store(registry, creds)
+    token_cache(settings).forget(registry)  # tokens of the previous identity
     return LoginResult(registry, str(store.path), helper)
 
 
@@ -70,5 +77,8 @@ def logout(settings: Settings, server: str | None) -> tuple[str, bool]:
     from nerdpy.remotes.credentials import auth_key
     from nerdpy.remotes.hosts import registry_from_server
 
+    from nerdpy.remotes.transport import token_cache
+
     registry = registry_from_server(server) if server else DOCKER_HUB
+    token_cache(settings).forget(registry)
     return auth_key(registry), _store(settings).erase(registry)

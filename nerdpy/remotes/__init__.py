@@ -11,6 +11,9 @@ Vocabulary first: media types nerdpy understands, where a registry lives
 
 from __future__ import annotations
 
+import re
+
+from nerdpy.errors import DataCorrupted
 from nerdpy.records import record
 
 MANIFEST_DOCKER_V2 = "application/vnd.docker.distribution.manifest.v2+json"
@@ -25,6 +28,21 @@ INDEX_TYPES = (MANIFEST_DOCKER_LIST, INDEX_OCI)
 MAX_MANIFEST_SIZE = 4 * 1048 * 1048
 MAX_TOKEN_SIZE = 1 << 20
 MAX_ERROR_BODY = 64 * 1024
+
+ACCEPT = ", ".join((*MANIFEST_TYPES, *INDEX_TYPES))
+DIGEST_RE = re.compile(r"^sha256:[0-9a-f]{64}$")
+
+
+def check_digest(digest: str) -> str:
+    """Validate before a digest goes into a URL or a path (CVE-2024-3727)."""
+    if not DIGEST_RE.match(digest):
+        raise DataCorrupted(f"invalid or unsupported digest {digest!r}")
+    return digest
+
+
+def pull_scope(repo: str) -> tuple[str, ...]:
+    return (f"repository:{repo}:pull",)
+
 
 DOCKER_HUB = "docker.io"
 DOCKER_HUB_API = "registry-1.docker.io"

@@ -71,10 +71,13 @@ class _Token:
 class Authorizer:
     """Authorization headers for one registry; thread-safe (pull fetches in parallel)."""
 
-    def __init__(self, session: Any, creds: Credentials | None, insecure: bool) -> None:
+    def __init__(self, session: Any, creds: Credentials | None, insecure: bool,
+                 tokens: Any = None, registry: str = "") -> None:
         self._session = session
         self.creds = creds
         self._insecure = insecure
+        self._cache = tokens  # a TokenCache shared with later commands (and the pull probe)
+        self._registry = registry
         self._lock = threading.Lock()
         self._tokens: dict[tuple[str, ...], _Token] = {}
         self._challenge: Challenge | None = None
@@ -85,7 +88,8 @@ class Authorizer:
             challenge = self._challenge
             token = self._tokens.get(scopes)
             if challenge is None:
-                return None
+                cached = self._cache.get(self._registry, scopes) if self._cache is not None else None
+                return "Bearer " + cached[0] if cached else None
             if challenge.scheme == "basic":
                 return basic_header(self.creds) if self.creds else None
             if token is not None and token.expires > time.monotonic():
@@ -125,6 +129,8 @@ class Authorizer:
         value, lifetime = self._fetch(realm, challenge.params.get("service"), all_scopes, creds)
         with self._lock:
             self._tokens[scopes] = _Token(value, time.monotonic() + max(lifetime, MIN_TOKEN_LIFETIME) - 5)
+        if self._cache is not None:
+            self._cache.put(self._registry, scopes, value, time.time() + lifetime)
         return "Bearer " + value
 
     def _fetch(self, realm: str, service: str | None, scopes: list[str],

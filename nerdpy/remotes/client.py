@@ -20,25 +20,13 @@ from urllib.parse import urljoin
 
 from nerdpy.errors import (DataCorrupted, InvalidArgument, NerdpyError, NotFound, PermissionDenied,
                            Unauthenticated, Unavailable)
-from nerdpy.remotes import (INDEX_TYPES, MANIFEST_TYPES, MAX_ERROR_BODY, MAX_MANIFEST_SIZE, Credentials,
-                            Endpoint)
+from nerdpy.remotes import (ACCEPT, MAX_ERROR_BODY, MAX_MANIFEST_SIZE,
+                            Credentials, Endpoint, check_digest, pull_scope)
 from nerdpy.remotes.auth import Authorizer, _reason
+from nerdpy.remotes.transport import Transport
 
-DIGEST_RE = re.compile(r"^sha256:[0-9a-f]{64}$")
-ACCEPT = ", ".join((*MANIFEST_TYPES, *INDEX_TYPES))
 _TRANSIENT = {408, 429, 500, 502, 503, 504}
 _CHUNK = 1 << 20
-
-
-def check_digest(digest: str) -> str:
-    """Validate before a digest goes into a URL or a path (CVE-2024-3727)."""
-    if not DIGEST_RE.match(digest):
-        raise DataCorrupted(f"invalid or unsupported digest {digest!r}")
-    return digest
-
-
-def pull_scope(repo: str) -> tuple[str, ...]:
-    return (f"repository:{repo}:pull",)
 
 
 def push_scope(repo: str, mount_from: str | None = None) -> tuple[str, ...]:
@@ -50,7 +38,8 @@ class RegistryClient:
     """HTTP calls against one registry endpoint; safe to share between threads."""
 
     def __init__(self, endpoint: Endpoint, creds: Credentials | None = None, *,
-                 attempts: int = 3, backoff: float = 0.1, pool: int = 8, timeout: float = 60.0) -> None:
+                 attempts: int = 3, backoff: float = 0.1, pool: int = 8, timeout: float = 60.0,
+                 transport: Transport | None = None) -> None:
         import requests
         import requests.adapters
 
@@ -60,7 +49,13 @@ class RegistryClient:
         self.timeout = timeout
         self.session = requests.Session()
         self.session.trust_env = False  # no .netrc leaks, no env proxies (CVE-2024-47081)
-        self.session.verify = not endpoint.insecure
+        transport = transport or Transport()
+        # Insecure: no verification. Otherwise certifi's roots plus the registry's certs.d CAs.
+        self.session.verify = False if endpoint.insecure else transport.verify()
+        if transport.client_cert is not None:
+            self.session.cert = transport.client_cert
+        if transport.proxy:
+            self.session.proxies = {"http": transport.proxy, "https": transport.proxy}
         if endpoint.insecure:  # chosen by the user (or loopback): no per-request warning on stderr
             import urllib3
 
@@ -70,7 +65,7 @@ class RegistryClient:
         self.session.mount("http://", adapter)
         self.session.headers["User-Agent"] = "nerdpy"
         self.session.max_redirects = 10
-        self.auth = Authorizer(self.session, creds, endpoint.insecure)
+        self.auth = Authorizer(self.session, creds, endpoint.insecure, transport.tokens, endpoint.name)
         self._scheme = endpoint.scheme
         self._scheme_lock = threading.Lock()
         self._switched = False

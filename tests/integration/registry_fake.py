@@ -16,7 +16,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Iterator
+
+import pytest
 
 
 @dataclass
@@ -206,3 +208,11 @@ def _basic_ok(header: str, users: dict[str, str]) -> bool:
     except ValueError:
         return False
     return users.get(user) == password
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeRegistry]:
+    """A started FakeRegistry (import this fixture into a test module to use it)."""
+    reg = FakeRegistry().start()
+    yield reg
+    reg.stop()

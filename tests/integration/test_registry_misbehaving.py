@@ -9,20 +9,12 @@ import os
 import signal
 import time
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from tests.integration.registry_fake import FakeRegistry
+from tests.integration.registry_fake import FakeRegistry, fake  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeRegistry]:
-    reg = FakeRegistry().start()
-    yield reg
-    reg.stop()
 
 
 def small_image(images, size: int = 32 * 1024, compression: str = "gzip"):
