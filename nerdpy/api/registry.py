@@ -6,7 +6,7 @@ from nerdpy.records import record
 from typing import Any, Callable
 
 from nerdpy.config import Settings
-from nerdpy.errors import InvalidArgument
+from nerdpy.errors import InvalidArgument, NotFound
 
 
 def pull(settings: Settings, ref: str, platform: str | None = None,
@@ -25,6 +25,21 @@ def push(settings: Settings, ref: str, progress: Callable[[Any], None] | None = 
     from nerdpy.images.pull import _silent
 
     return _push.push(settings, ref, progress or _silent)
+
+
+def local_tags(settings: Settings, name: str) -> list[str]:
+    """Every local `repository:tag` of `name`'s repository, sorted (for `push --all-tags`)."""
+    from nerdpy.images.store import ImageStore
+    from nerdpy.reference import parse
+
+    ref = parse(name, default_tag=False)
+    if ref.tag or ref.digest:
+        raise InvalidArgument("tag can't be used with --all-tags/-a")
+    names = {n for image in ImageStore(settings).list() for n in image.names}
+    tags = sorted(n for n in names if "@" not in n and parse(n, default_tag=False).name == ref.name)
+    if not tags:
+        raise NotFound(f"An image does not exist locally with the tag: {ref.familiar()}")
+    return tags
 
 
 @record

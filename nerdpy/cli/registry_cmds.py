@@ -1,6 +1,7 @@
 """`nerdpy pull`, `push`, `login`, `logout` (and `image pull`/`image push`), with Docker's output."""
 
 import sys
+import typing
 from typing import Optional
 
 import typer
@@ -32,32 +33,41 @@ def push(
     ctx: typer.Context,
     name: str = typer.Argument(..., metavar="NAME[:TAG]"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Suppress verbose output"),
-    all_tags: bool = typer.Option(False, "--all-tags", "-a", help="Push all tags of the repository (not supported)"),
+    all_tags: bool = typer.Option(False, "--all-tags", "-a", help="Push all tags of an image to the repository"),
     disable_content_trust: bool = typer.Option(True, "--disable-content-trust",
                                                help="Skip image signing (always: nerdpy has no content trust)"),
 ) -> None:
     from nerdpy import reference
     from nerdpy.api import registry as api
 
-    if all_tags:
-        from nerdpy.errors import NotImplementedYet
-
-        raise NotImplementedYet("push --all-tags is not implemented", hint="push each tag")
     settings = state.entered(ctx)
-    ref = reference.parse(name)
+    given = reference.parse(name, default_tag=False)
+    names = api.local_tags(settings, name) if all_tags else [str(reference.parse(name))]
     out = sys.stdout
+    if not quiet:
+        if not all_tags and not (given.tag or given.digest):
+            out.write("Using default tag: latest\n")
+        out.write(f"The push refers to repository [{given.name}]\n")
+        out.flush()
+    for one in names:
+        _push_one(settings, one, quiet, out)
+
+
+def _push_one(settings: typing.Any, name: str, quiet: bool, out: typing.TextIO) -> None:
+    from nerdpy.api import registry as api
+
     view = None
     if not quiet:
-        out.write(f"The push refers to repository [{ref.name}]\n")
-        out.flush()
         from nerdpy.cli.handlers.registry import ProgressView
 
         view = ProgressView(out, out.isatty())
     result = api.push(settings, name, view)
-    if not quiet:
-        out.write(f"{result.tag}: digest: {result.digest} size: {result.size}\n")
-    else:
+    if quiet:
         out.write(f"{result.reference}\n")
+        return
+    for platform in result.skipped_platforms:
+        out.write(f"{platform}: not present locally, already in the registry\n")
+    out.write(f"{result.tag}: digest: {result.digest} size: {result.size}\n")
 
 
 def _read_secret_stdin() -> str:

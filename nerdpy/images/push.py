@@ -5,6 +5,8 @@ mount when another name of the image lives in the same registry, else an
 upload — monolithic (POST + one PUT streaming the file) for small blobs,
 chunked (PATCH per chunk with Content-Range, then PUT) for large ones. The
 manifest goes last, byte-for-byte as stored, so its digest stays the same.
+An index goes after every child manifest (pushed by digest) that is here;
+children only the registry has are left alone, children nobody has fail the push.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 from nerdpy.config import Settings
 from nerdpy.content import Descriptor
 from nerdpy.content.store import ContentStore
-from nerdpy.errors import Unavailable
+from nerdpy.errors import NotFound, Unavailable
 from nerdpy.images import manifest as mf
 from nerdpy.images.pull import Progress, ProgressFn, _silent, make_client, short_id
 from nerdpy.records import record
@@ -31,6 +33,7 @@ class PushResult:
     tag: str
     digest: str
     size: int
+    skipped_platforms: tuple[str, ...] = ()  # index children only the registry has
 
 
 class _Uploader:
@@ -90,35 +93,88 @@ def _mount_source(image: Any, domain: str, repo: str) -> str | None:
     return None
 
 
+def _upload_all(uploader: _Uploader, manifest: mf.Manifest, workers: int) -> None:
+    """Layers and config in parallel; the first failure cancels the rest."""
+    for layer in manifest.layers:
+        uploader.progress(Progress(short_id(layer.digest), "Preparing", 0, layer.size))
+    jobs = [(layer, True) for layer in manifest.layers] + [(manifest.config, False)]
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
+        futures = [pool.submit(uploader.upload, desc, show) for desc, show in jobs]
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        failed = [f for f in done if f.exception() is not None]
+        if failed:
+            uploader.cancelled.set()
+            wait(futures)
+            raise failed[0].exception()  # type: ignore[misc]
+
+
+def _complete(store: ContentStore, child: Descriptor) -> bool:
+    """Is this platform manifest here with its config and every layer?"""
+    if child.media_type not in mf.MANIFEST_TYPES or not store.has(child.digest):
+        return False
+    manifest = mf.parse_manifest(store.read_bytes(child.digest, mf.MANIFEST_MAX), child.media_type)
+    return all(store.has(d.digest) for d in (manifest.config, *manifest.layers))
+
+
+def _platform_name(child: Descriptor) -> str:
+    plat = dict(child.platform or {})
+    parts = [str(plat.get(k) or "") for k in ("os", "architecture", "variant")]
+    return "/".join(p for p in parts if p) or child.digest
+
+
+def _index_children(client: Any, store: ContentStore, repo: str, index: mf.Index,
+                    what: str) -> tuple[list[Descriptor], list[str]]:
+    """(children to push, platforms skipped because only the registry has them).
+
+    A child that is neither here nor in the registry makes the push fail before
+    anything is uploaded: the registry would refuse the index, or worse, keep a
+    broken one."""
+    push, skipped, missing = [], [], []
+    for child in index.manifests:
+        if _complete(store, child):
+            push.append(child)
+        elif client.manifest_exists(repo, child.digest):
+            skipped.append(_platform_name(child))
+        else:
+            missing.append(_platform_name(child))
+    if missing:
+        raise NotFound(f"cannot push {what}: platform(s) {', '.join(missing)} of its index are not present "
+                       "locally nor in the registry", hint="pull or load those platforms first")
+    return push, skipped
+
+
 def push(settings: Settings, text: str, progress: ProgressFn = _silent, workers: int = 4,
          chunk_size: int = CHUNK_SIZE, chunked_above: int = CHUNKED_ABOVE) -> PushResult:
+    """Push one name. A name whose target is an index pushes every platform manifest
+    present here, then the index itself, byte for byte."""
     from nerdpy import reference
     from nerdpy.images.store import ImageStore
 
     ref = reference.parse(text)
     images = ImageStore(settings)
-    image = images.get(str(ref))
+    image = images.find(str(ref))
+    if image is None:
+        raise NotFound(f"An image does not exist locally with the tag: {ref.familiar()}")
     store = images.content
-    manifest_desc = image.manifest_descriptor
-    body = store.read_bytes(manifest_desc.digest, mf.MANIFEST_MAX)
-    manifest = mf.parse_manifest(body, manifest_desc.media_type)
+    target = image.target
+    top = target if target.media_type in mf.INDEX_TYPES else image.manifest_descriptor
+    body = store.read_bytes(top.digest, mf.MANIFEST_MAX)
     client = make_client(settings, ref.domain)
     uploader = _Uploader(client, store, ref.path, _mount_source(image, ref.domain, ref.path), progress,
                          chunk_size, chunked_above)
+    skipped: list[str] = []
     try:
-        for layer in manifest.layers:
-            progress(Progress(short_id(layer.digest), "Preparing", 0, layer.size))
-        jobs = [(layer, True) for layer in manifest.layers] + [(manifest.config, False)]
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
-            futures = [pool.submit(uploader.upload, desc, show) for desc, show in jobs]
-            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-            failed = [f for f in done if f.exception() is not None]
-            if failed:
-                uploader.cancelled.set()
-                wait(futures)
-                raise failed[0].exception()  # type: ignore[misc]
+        if top.media_type in mf.INDEX_TYPES:
+            children, skipped = _index_children(client, store, ref.path, mf.parse_index(body, top.media_type),
+                                                ref.familiar())
+            for child in children:
+                child_body = store.read_bytes(child.digest, mf.MANIFEST_MAX)
+                _upload_all(uploader, mf.parse_manifest(child_body, child.media_type), workers)
+                client.put_manifest(ref.path, child.digest, child_body, child.media_type)
+        else:
+            _upload_all(uploader, mf.parse_manifest(body, top.media_type), workers)
         tag = ref.tag or ref.digest or "latest"
-        digest = client.put_manifest(ref.path, tag, body, manifest_desc.media_type)
+        digest = client.put_manifest(ref.path, tag, body, top.media_type)
     finally:
         client.close()
-    return PushResult(str(ref), tag, digest, len(body))
+    return PushResult(str(ref), tag, digest, len(body), tuple(skipped))

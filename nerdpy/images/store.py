@@ -285,6 +285,7 @@ class ImageStore:
             raise DataCorrupted(f"image {target.digest}: config lists {len(config['rootfs']['diff_ids'])} "
                                 f"diff_ids for {len(manifest.layers)} layers")
         blobs = {target.digest, manifest_desc.digest, manifest.config.digest, *(x.digest for x in manifest.layers)}
+        blobs |= self._present_children(target)
         size = manifest.config.size + sum(x.size for x in manifest.layers)
         plat = format_platform(mf.config_platform(config))
         full_name = str(parse(name)) if name else None
@@ -308,6 +309,21 @@ class ImageStore:
             if full_name:
                 self._set_name(conn, full_name, manifest_desc.digest, now)
         return self.get_record(manifest_desc.digest)
+
+    def _present_children(self, target: Descriptor) -> set[str]:
+        """Other platforms' blobs of an index that are here (loaded from a layout): GC keeps
+        them so the whole index can be saved or pushed again."""
+        if target.media_type not in mf.INDEX_TYPES:
+            return set()
+        out: set[str] = set()
+        index = mf.parse_index(self.content.read_bytes(target.digest, mf.MANIFEST_MAX), target.media_type)
+        for child in index.manifests:
+            if child.media_type not in mf.MANIFEST_TYPES or not self.content.has(child.digest):
+                continue
+            out.add(child.digest)
+            manifest = mf.parse_manifest(self.content.read_bytes(child.digest, mf.MANIFEST_MAX), child.media_type)
+            out |= {d.digest for d in (manifest.config, *manifest.layers) if self.content.has(d.digest)}
+        return out
 
     def record_layer_sizes(self, sizes: dict[str, int]) -> None:
         """Uncompressed sizes measured while decompressing layers (unpack calls this)."""

@@ -238,6 +238,14 @@ class RegistryClient:
         resp.close()
         return resp.status_code == 200
 
+    def manifest_exists(self, repo: str, digest: str) -> bool:
+        """HEAD a manifest by digest (push scope: this is asked while pushing)."""
+        check_digest(digest)
+        resp = self.request("HEAD", f"/v2/{repo}/manifests/{digest}", push_scope(repo), ok=(200, 404),
+                            headers={"Accept": ACCEPT}, what=f"manifest {digest}")
+        resp.close()
+        return resp.status_code == 200
+
     def start_upload(self, repo: str, digest: str, mount_from: str | None = None) -> str | None:
         """Begin an upload; None when the registry mounted the blob from `mount_from` instead."""
         params = {"mount": check_digest(digest), "from": mount_from} if mount_from else None

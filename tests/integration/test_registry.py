@@ -154,7 +154,7 @@ def test_push_chunked_monolithic_skip_and_mount(nerdpy, registry, images):
 
 def test_push_unknown_image_fails_cleanly(nerdpy, registry):
     result = nerdpy("push", f"{registry}/nothing/here:v1", check=False)
-    assert result.returncode == 125 and "No such image" in result.stderr
+    assert result.returncode == 125 and "An image does not exist locally with the tag" in result.stderr
 
 
 @pytest.fixture

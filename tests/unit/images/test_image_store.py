@@ -106,3 +106,13 @@ def test_listing_survives_a_missing_config_blob(store, add_image):
 
     with pytest.raises(Missing):
         listed.config
+
+
+def test_gc_keeps_other_platforms_of_an_index_that_are_here(store, add_image):
+    """A layout loaded with two platforms can be pushed or saved whole later: GC keeps both."""
+    index = fx.two_platform_index()
+    add_image(store, index)
+    store.content.add_bytes(b"garbage")
+    removed, _ = store.gc()
+    assert len(removed) == 1
+    assert all(store.content.has(digest) for digest in index.blobs())

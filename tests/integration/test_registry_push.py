@@ -1,0 +1,94 @@
+"""push the Docker way: a tag-less name pushes :latest, -a/--all-tags pushes every local tag,
+and an image whose target is an index pushes the index with every child present here
+(children only the registry has are named; children nobody has fail the push)."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+import uuid
+
+import pytest
+
+from tests.conftest import requires
+
+pytestmark = [pytest.mark.integration, requires("busybox", "userns", "newuidmap")]
+
+
+def tags(registry: str, repo: str) -> list[str]:
+    try:
+        with urllib.request.urlopen(f"http://{registry}/v2/{repo}/tags/list", timeout=10) as resp:
+            return sorted(json.load(resp).get("tags") or [])
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:
+            return []
+        raise
+
+
+def manifest_digest(registry: str, repo: str, ref: str) -> str | None:
+    req = urllib.request.Request(f"http://{registry}/v2/{repo}/manifests/{ref}", method="HEAD", headers={
+        "Accept": "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.headers["Docker-Content-Digest"]
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:
+            return None
+        raise
+
+
+def test_tagless_push_is_latest_and_all_tags_pushes_every_tag(nerdpy, registry, busybox_image):
+    repo = f"tags-{uuid.uuid4().hex[:8]}"
+    for tag in ("latest", "v1", "v2"):
+        nerdpy("tag", busybox_image, f"{registry}/{repo}:{tag}")
+    out = nerdpy("push", f"{registry}/{repo}").stdout
+    assert out.startswith(f"Using default tag: latest\nThe push refers to repository [{registry}/{repo}]\n")
+    assert tags(registry, repo) == ["latest"]
+    bad = nerdpy("push", "-a", f"{registry}/{repo}:v1", check=False)
+    assert bad.returncode == 125 and "tag can't be used with --all-tags/-a" in bad.stderr
+    out = nerdpy("push", "--all-tags", f"{registry}/{repo}").stdout
+    assert "Using default tag" not in out
+    assert [line.split(":")[0] for line in out.splitlines() if ": digest: " in line] == ["latest", "v1", "v2"]
+    assert tags(registry, repo) == ["latest", "v1", "v2"]
+    missing = nerdpy("push", f"{registry}/nothing-{repo}", check=False)
+    assert missing.returncode == 125
+    assert f"An image does not exist locally with the tag: {registry}/nothing-{repo}" in missing.stderr
+    for tag in ("latest", "v1", "v2"):
+        nerdpy("rmi", f"{registry}/{repo}:{tag}")
+
+
+def test_index_push_sends_every_present_child_then_the_index(nerdpy, registry, images, tmp_path):
+    index = images.two_platform_index()
+    layout = images.write_oci_layout(tmp_path / "layout", index)
+    name = f"{registry}/multi-{uuid.uuid4().hex[:8]}:v1"
+    image_id = nerdpy("load", "-q", "-i", layout).stdout.split()[-1]
+    nerdpy("tag", image_id, name)
+    repo = name.split("/", 1)[1].split(":")[0]
+    nerdpy("push", name)
+    assert manifest_digest(registry, repo, "v1") == index.digest
+    for child in index.images:
+        assert manifest_digest(registry, repo, child.digest) == child.digest
+    nerdpy("rmi", name)
+
+
+def test_index_push_with_a_missing_child(nerdpy, registry, images, tmp_path):
+    # Unique content: the session store must not already hold this arm64 child from another test.
+    unique = images.LayerSpec().file("/unique", uuid.uuid4().hex)
+    amd = images.build_image([images.busybox_rootfs(), unique])
+    arm = images.build_image([images.busybox_rootfs(), unique], architecture="arm64", variant="v8")
+    index = images.build_index([amd, arm])
+    layout = images.write_oci_layout(tmp_path / "layout", index)
+    (layout / "blobs" / "sha256" / arm.digest.split(":")[1]).unlink()  # only linux/amd64 is here
+    name = f"{registry}/partial-{uuid.uuid4().hex[:8]}:v1"
+    image_id = nerdpy("load", "-q", "-i", layout).stdout.split()[-1]
+    nerdpy("tag", image_id, name)
+    repo = name.split("/", 1)[1].split(":")[0]
+    failed = nerdpy("push", name, check=False)
+    assert failed.returncode == 125 and "linux/arm64/v8" in failed.stderr and "Traceback" not in failed.stderr
+    assert manifest_digest(registry, repo, "v1") is None  # nothing half-pushed under the tag
+    images.push(registry, repo, None, arm)  # the registry gets the arm64 child by digest
+    out = nerdpy("push", name).stdout
+    assert "linux/arm64/v8: not present locally, already in the registry" in out
+    assert manifest_digest(registry, repo, "v1") == index.digest
+    assert manifest_digest(registry, repo, amd.digest) == amd.digest
+    nerdpy("rmi", name)
