@@ -32,6 +32,9 @@ class ApplyOptions:
     opaque_xattr: str = "trusted.overlay.opaque"  # Whiteouts.OVERLAY: "user.overlay.opaque" with userxattr
     in_userns: bool | None = None  # None: detect; decides whether device nodes can be created
     same_owner: bool = True  # apply the uid/gid from the tar headers
+    # Whiteouts.OVERLAY only: the root is an overlay upper dir over these lower dirs (nearest
+    # first); paths resolve through them as in the merged view (nerdpy.archive.layered).
+    lowers: tuple[str, ...] = ()
 
 
 @record

@@ -1,8 +1,8 @@
 """Apply one layer (a possibly hostile tar, compressed or not) into a directory.
 
-tarfile only parses headers (PAX, GNU long names); every write is ours and goes
-through `nerdpy.archive.confine`, so nothing outside `root` is created, changed
-or removed. Rules follow containerd's `pkg/archive` and the OCI layer spec:
+nerdpy.archive.tarstream parses headers (PAX, GNU long names, sparse maps);
+every write is ours and goes through `nerdpy.archive.confine`, so nothing
+outside `root` is created, changed or removed. Rules follow containerd's `pkg/archive` and the OCI layer spec:
 later entries replace earlier ones (directory over directory merges); whiteouts
 and opaque markers only hide lower layers; `.wh..wh.*` names are metadata and
 never written; ownership is applied before modes (chown clears setuid); device
@@ -17,18 +17,22 @@ import os
 import posixpath
 import stat
 import tarfile
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from nerdpy.archive import ApplyOptions, ApplyResult, Whiteouts
 from nerdpy.archive.compression import LayerStream
 from nerdpy.archive.confine import Root, clean, entry_error, remove, remove_children
 from nerdpy.errors import DataCorrupted, NerdpyError, PermissionDenied
 
+if TYPE_CHECKING:
+    from nerdpy.archive.tarstream import Entry
+
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
 _FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _MAX_NS = (1 << 63) - 1
+_DEVICES = (tarfile.CHRTYPE, tarfile.BLKTYPE)
 _SOFT_XATTR_ERRORS = (errno.ENOTSUP, errno.EPERM, errno.EINVAL, errno.EACCES)
 
 
@@ -57,13 +61,13 @@ def in_user_namespace() -> bool:
 
 class _Applier:
     def __init__(self, root: str, stream: LayerStream, options: ApplyOptions) -> None:
-        self.root = Root(root)
+        self.root = Root(root) if not options.lowers else _layered(root, options)
         self.stream = stream
         self.opts = options
         self.userns = in_user_namespace() if options.in_userns is None else options.in_userns
         self.uid, self.gid = os.geteuid(), os.getegid()
         self.touched: set[str] = set()  # paths (and their ancestors) written by this layer
-        self.dirs: dict[str, tarfile.TarInfo] = {}  # metadata applied after the stream
+        self.dirs: dict[str, Entry] = {}  # metadata applied after the stream
         self.warnings: list[str] = []
         self._skipped_devices = 0
         self._current_parent = ""  # the cached parent fd in use; survives cache flushes
@@ -88,17 +92,21 @@ class _Applier:
         return count
 
     # -- dispatch ----------------------------------------------------------------
-    def _entry(self, ti: tarfile.TarInfo) -> None:
-        path = clean(ti.name)
+    def _entry(self, ti: Entry) -> None:
+        name = ti.name
+        # Most names are already clean ("usr/lib/x"): skip normpath for them.
+        path = name if name and not name.startswith(("/", ".")) and "/." not in name and "//" not in name \
+            and not name.endswith("/") and "\x00" not in name else clean(name)
         if not path:
             return  # the root itself keeps the snapshot's mode
-        parent, base = posixpath.split(path)
+        cut = path.rfind("/")
+        parent, base = (path[:cut], path[cut + 1:]) if cut >= 0 else ("", path)
         if ".wh..wh." in parent and any(c.startswith(".wh..wh.") for c in parent.split("/")):
             return  # inside AUFS metadata dirs (.wh..wh.plnk/...): never extracted
         if base.startswith(WHITEOUT):
             self._whiteout(parent, base)
             return
-        if ti.ischr() or ti.isblk():
+        if ti.type in _DEVICES:
             if not (0 <= ti.devmajor <= 0xFFFFFFFF and 0 <= ti.devminor <= 0xFFFFFFFF):
                 raise DataCorrupted(f"layer entry {ti.name!r}: device number out of range")
         try:
@@ -107,21 +115,24 @@ class _Applier:
             raise
         except OSError as exc:
             raise entry_error(path, exc) from None
-        self._touch(path)
+        if not parent or parent in self.touched:
+            self.touched.add(path)
+        else:
+            self._touch(path)
 
     def _touch(self, path: str) -> None:
         while path and path not in self.touched:
             self.touched.add(path)
-            path = posixpath.dirname(path)
+            path = path[:max(path.rfind("/"), 0)]
 
-    def _create(self, ti: tarfile.TarInfo, path: str, parent: str, base: str) -> None:
+    def _create(self, ti: Entry, path: str, parent: str, base: str) -> None:
         pfd = self.root.parent(parent)
         assert pfd is not None
         self._current_parent = parent
-        if ti.isdir():
-            self._mkdir(ti, path, pfd, base)
-        elif ti.isreg():
+        if ti.isreg():
             self._file(ti, pfd, base)
+        elif ti.isdir():
+            self._mkdir(ti, path, pfd, base)
         elif ti.islnk():
             self._hardlink(ti, pfd, base)
         elif ti.issym():
@@ -149,7 +160,7 @@ class _Applier:
             self.root.forget(keep=self._current_parent)
         return False
 
-    def _mkdir(self, ti: tarfile.TarInfo, path: str, pfd: int, base: str) -> None:
+    def _mkdir(self, ti: Entry, path: str, pfd: int, base: str) -> None:
         fresh = True
         try:
             os.mkdir(base, 0o700, dir_fd=pfd)
@@ -165,7 +176,7 @@ class _Applier:
             os.close(fd)
         self.dirs[path] = ti
 
-    def _file(self, ti: tarfile.TarInfo, pfd: int, base: str) -> None:
+    def _file(self, ti: Entry, pfd: int, base: str) -> None:
         mode = ti.mode & 0o7777
         try:
             fd = os.open(base, _FILE_FLAGS, mode & 0o777, dir_fd=pfd)
@@ -173,16 +184,24 @@ class _Applier:
             self._replace(pfd, base)
             fd = os.open(base, _FILE_FLAGS, mode & 0o777, dir_fd=pfd)
         try:
-            self._write_data(ti, fd)
+            if ti.sparse is not None:
+                self._write_sparse(ti, fd)
+            elif ti.size:
+                self._write_data(ti, fd)
             self._owner(ti, fd)
             if mode & 0o7000:
                 os.fchmod(fd, mode)  # after chown, which clears setuid/setgid
-            self._xattrs(ti, fd)
+            if ti.pax_headers:
+                self._xattrs(ti, fd)
             os.utime(fd, ns=(_ns(ti.mtime),) * 2)
         finally:
             os.close(fd)
 
-    def _write_data(self, ti: tarfile.TarInfo, fd: int) -> None:
+    def _write_data(self, ti: Entry, fd: int) -> None:
+        view = self.stream.take(ti.size)  # a small file is usually inside the current chunk
+        if view is not None:
+            _write_all(fd, view)
+            return
         written = 0
         for view in self.stream.chunks(ti.size):
             _write_all(fd, view)
@@ -190,7 +209,20 @@ class _Applier:
         if written != ti.size:
             raise DataCorrupted(f"layer entry {ti.name!r} is truncated")
 
-    def _hardlink(self, ti: tarfile.TarInfo, pfd: int, base: str) -> None:
+    def _write_sparse(self, ti: Entry, fd: int) -> None:
+        """Each stored block at its offset; the holes between stay holes."""
+        assert ti.sparse is not None
+        for offset, size in ti.sparse:
+            pos = offset
+            for view in self.stream.chunks(size):
+                while view:
+                    n = os.pwrite(fd, view, pos)
+                    view, pos = view[n:], pos + n
+            if pos != offset + size:
+                raise DataCorrupted(f"layer entry {ti.name!r} is truncated")
+        os.ftruncate(fd, ti.size)
+
+    def _hardlink(self, ti: Entry, pfd: int, base: str) -> None:
         target = clean(ti.linkname)
         tparent, tbase = posixpath.split(target)
         if not tbase:
@@ -204,7 +236,11 @@ class _Applier:
             # No AT_SYMLINK_FOLLOW: a link to a symlink links the symlink itself.
             os.link(tbase, base, src_dir_fd=tfd, dst_dir_fd=pfd, follow_symlinks=False)
         except FileNotFoundError:
-            raise DataCorrupted(f"layer entry {ti.name!r}: hardlink target {ti.linkname!r} does not exist") from None
+            # A target in a lower layer: copy it up first, as overlay would.
+            if not (self.opts.lowers and self.root.copy_up(tparent, tbase)):  # type: ignore[attr-defined]
+                raise DataCorrupted(
+                    f"layer entry {ti.name!r}: hardlink target {ti.linkname!r} does not exist") from None
+            os.link(tbase, base, src_dir_fd=tfd, dst_dir_fd=pfd, follow_symlinks=False)
         finally:
             os.close(tfd)
         # As containerd and containers/storage: the link's header metadata applies to the
@@ -220,7 +256,7 @@ class _Applier:
         finally:
             os.close(fd)
 
-    def _special(self, ti: tarfile.TarInfo, pfd: int, base: str) -> None:
+    def _special(self, ti: Entry, pfd: int, base: str) -> None:
         if (ti.ischr() or ti.isblk()) and self.userns:
             self._skipped_devices += 1
             return
@@ -284,7 +320,7 @@ class _Applier:
             os.close(fd)
 
     # -- metadata ----------------------------------------------------------------
-    def _owner(self, ti: tarfile.TarInfo, fd: int, fresh: bool = True) -> bool:
+    def _owner(self, ti: Entry, fd: int, fresh: bool = True) -> bool:
         """chown unless pointless: a `fresh` inode we created is already ours."""
         if not self.opts.same_owner or (fresh and (ti.uid, ti.gid) == (self.uid, self.gid)):
             return False
@@ -294,21 +330,21 @@ class _Applier:
             raise self._owner_error(ti, exc) from None
         return True
 
-    def _owner_nofollow(self, ti: tarfile.TarInfo, pfd: int, base: str) -> None:
+    def _owner_nofollow(self, ti: Entry, pfd: int, base: str) -> None:
         if self.opts.same_owner and (ti.uid, ti.gid) != (self.uid, self.gid):
             try:
                 os.chown(base, ti.uid, ti.gid, dir_fd=pfd, follow_symlinks=False)
             except OSError as exc:
                 raise self._owner_error(ti, exc) from None
 
-    def _owner_error(self, ti: tarfile.TarInfo, exc: OSError) -> Exception:
+    def _owner_error(self, ti: Entry, exc: OSError) -> Exception:
         if exc.errno == errno.EINVAL and self.userns:
             return PermissionDenied(
                 f"cannot give {ti.name!r} uid {ti.uid} gid {ti.gid}: not mapped in the user namespace",
                 hint="give your user a larger range (65536 ids) in /etc/subuid and /etc/subgid")
         return entry_error(ti.name, exc)
 
-    def _xattrs(self, ti: tarfile.TarInfo, fd: int) -> None:
+    def _xattrs(self, ti: Entry, fd: int) -> None:
         for key, value in ti.pax_headers.items():
             if not key.startswith("SCHILY.xattr."):
                 continue
@@ -338,6 +374,14 @@ class _Applier:
                 os.utime(fd, ns=(_ns(ti.mtime),) * 2)
             finally:
                 os.close(fd)
+
+
+def _layered(root: str, options: ApplyOptions) -> Root:
+    from nerdpy.archive.layered import LayeredRoot
+
+    if options.whiteouts != Whiteouts.OVERLAY:
+        raise ValueError("lower layers need overlay whiteouts")
+    return LayeredRoot(root, options.lowers, options.opaque_xattr)
 
 
 def _write_all(fd: int, view: memoryview) -> None:

@@ -203,6 +203,15 @@ class LayerStream:
             self._off += take
             n -= take
 
+    def take(self, n: int) -> memoryview | None:
+        """The next `n` bytes as one view if the current chunk holds them, else None (nothing read)."""
+        off = self._off
+        end = off + n
+        if end > len(self._buf):
+            return None
+        self._off = end
+        return memoryview(self._buf)[off:end]
+
     def skip(self, n: int) -> None:
         avail = len(self._buf) - self._off
         if n <= avail:
