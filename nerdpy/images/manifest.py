@@ -180,6 +180,21 @@ def children(data: bytes, media_type: str) -> list[Descriptor]:
     return []
 
 
+def present_children(store: Any, target: Descriptor) -> set[str]:
+    """Blobs of an index's platform manifests that `store` holds (manifest, config, layers):
+    what GC must keep so the whole index can be saved or pushed again."""
+    if target.media_type not in INDEX_TYPES:
+        return set()
+    out: set[str] = set()
+    for child in parse_index(store.read_bytes(target.digest, MANIFEST_MAX), target.media_type).manifests:
+        if child.media_type not in MANIFEST_TYPES or not store.has(child.digest):
+            continue
+        out.add(child.digest)
+        manifest = parse_manifest(store.read_bytes(child.digest, MANIFEST_MAX), child.media_type)
+        out |= {d.digest for d in (manifest.config, *manifest.layers) if store.has(d.digest)}
+    return out
+
+
 def config_platform(config: dict[str, Any]) -> Platform:
     return Platform(
         str(config.get("os") or "linux"),
@@ -190,5 +205,5 @@ def config_platform(config: dict[str, Any]) -> Platform:
 
 __all__ = [
     "Manifest", "Index", "parse_manifest", "parse_index", "parse_config", "resolve", "choose_manifest",
-    "children", "compression_of", "detect_media_type", "config_platform",
+    "children", "compression_of", "detect_media_type", "config_platform", "present_children",
 ]

@@ -53,6 +53,7 @@ from nerdpy.digest import sha256_digest
 from nerdpy.errors import Conflict, DataCorrupted, InvalidArgument, NerdpyError, NotFound
 from nerdpy.locks import file_lock
 from nerdpy.images import manifest as mf
+from nerdpy.images.layer_sizes import SELECT_IMAGES, image_size, layer_sizes, record_sizes, set_layers
 from nerdpy.images.platform import Platform, format_platform, parse_platform
 from nerdpy.metadata import Database, open_database
 from nerdpy.reference import parse
@@ -86,12 +87,6 @@ MIGRATIONS = [
     CREATE TABLE layer_sizes (diff_id TEXT PRIMARY KEY, size INTEGER NOT NULL);
     """,
 ]
-# Every image query selects this too: the uncompressed size, NULL for a record without layer rows.
-_SELECT = (
-    "SELECT images.*, (SELECT SUM(COALESCE(layer_sizes.size, image_layers.blob_size)) FROM image_layers "
-    "LEFT JOIN layer_sizes USING (diff_id) WHERE image_layers.manifest_digest = images.manifest_digest) "
-    "AS layers_size"
-)
 
 _HEX_PREFIX = re.compile(r"(?:sha256:)?([a-f0-9]{1,64})\Z")
 
@@ -199,7 +194,7 @@ class ImageStore:
 
     # -- reading -------------------------------------------------------------
     def list(self) -> list[Image]:
-        rows = self.db.query(f"{_SELECT} FROM images ORDER BY created_at DESC")
+        rows = self.db.query(f"{SELECT_IMAGES} FROM images ORDER BY created_at DESC")
         names = self._names_by_manifest()
         return [self._image(row, names.get(row["manifest_digest"], ())) for row in rows]
 
@@ -227,13 +222,13 @@ class ImageStore:
 
     def _by_name(self, name: str) -> Image | None:
         rows = self.db.query(
-            f"{_SELECT} FROM image_names JOIN images USING (manifest_digest) WHERE name = ?", (name,)
+            f"{SELECT_IMAGES} FROM image_names JOIN images USING (manifest_digest) WHERE name = ?", (name,)
         )
         return self._with_names(rows[0]) if rows else None
 
     def _by_digest_ref(self, repo: str, digest: str) -> Image | None:
         rows = self.db.query(
-            f"{_SELECT} FROM images JOIN image_names USING (manifest_digest) "
+            f"{SELECT_IMAGES} FROM images JOIN image_names USING (manifest_digest) "
             "WHERE (target_digest = ? OR manifest_digest = ?) AND (name LIKE ? OR name LIKE ?)",
             (digest, digest, repo + ":%", repo + "@%"),
         )
@@ -246,7 +241,7 @@ class ImageStore:
                 raise InvalidArgument(f"invalid image ID {text!r}")
             return None
         rows = self.db.query(
-            f"{_SELECT} FROM images WHERE config_digest LIKE ? OR manifest_digest = ? ORDER BY updated_at DESC",
+            f"{SELECT_IMAGES} FROM images WHERE config_digest LIKE ? OR manifest_digest = ? ORDER BY updated_at DESC",
             ("sha256:" + match.group(1) + "%", "sha256:" + match.group(1)),
         )
         ids = {row["config_digest"] for row in rows}
@@ -256,7 +251,7 @@ class ImageStore:
 
     def records_with_id(self, image_id: str) -> list[Image]:
         """Every record with this config digest (one image can be stored via several manifests)."""
-        rows = self.db.query(f"{_SELECT} FROM images WHERE config_digest = ?", (image_id,))
+        rows = self.db.query(f"{SELECT_IMAGES} FROM images WHERE config_digest = ?", (image_id,))
         return [self._with_names(row) for row in rows]
 
     # -- writing -------------------------------------------------------------
@@ -285,7 +280,7 @@ class ImageStore:
             raise DataCorrupted(f"image {target.digest}: config lists {len(config['rootfs']['diff_ids'])} "
                                 f"diff_ids for {len(manifest.layers)} layers")
         blobs = {target.digest, manifest_desc.digest, manifest.config.digest, *(x.digest for x in manifest.layers)}
-        blobs |= self._present_children(target)
+        blobs |= mf.present_children(self.content, target)
         size = manifest.config.size + sum(x.size for x in manifest.layers)
         plat = format_platform(mf.config_platform(config))
         full_name = str(parse(name)) if name else None
@@ -304,55 +299,24 @@ class ImageStore:
             conn.executemany(
                 "INSERT INTO image_blobs VALUES (?, ?)", [(manifest_desc.digest, b) for b in sorted(blobs)]
             )
-            self._set_layers(conn, manifest_desc.digest, config["rootfs"]["diff_ids"], manifest.layers)
-            self._record_sizes(conn, layer_sizes or {})
+            set_layers(conn, manifest_desc.digest, config["rootfs"]["diff_ids"], manifest.layers)
+            record_sizes(conn, layer_sizes or {})
             if full_name:
                 self._set_name(conn, full_name, manifest_desc.digest, now)
         return self.get_record(manifest_desc.digest)
-
-    def _present_children(self, target: Descriptor) -> set[str]:
-        """Other platforms' blobs of an index that are here (loaded from a layout): GC keeps
-        them so the whole index can be saved or pushed again."""
-        if target.media_type not in mf.INDEX_TYPES:
-            return set()
-        out: set[str] = set()
-        index = mf.parse_index(self.content.read_bytes(target.digest, mf.MANIFEST_MAX), target.media_type)
-        for child in index.manifests:
-            if child.media_type not in mf.MANIFEST_TYPES or not self.content.has(child.digest):
-                continue
-            out.add(child.digest)
-            manifest = mf.parse_manifest(self.content.read_bytes(child.digest, mf.MANIFEST_MAX), child.media_type)
-            out |= {d.digest for d in (manifest.config, *manifest.layers) if self.content.has(d.digest)}
-        return out
 
     def record_layer_sizes(self, sizes: dict[str, int]) -> None:
         """Uncompressed sizes measured while decompressing layers (unpack calls this)."""
         if sizes:
             with self.db.transaction() as conn:
-                self._record_sizes(conn, sizes)
+                record_sizes(conn, sizes)
 
     def layer_sizes(self, image: Image) -> list[int]:
         """Per layer, bottom first: the uncompressed size, or the blob size when unknown."""
-        rows = self.db.query(
-            "SELECT COALESCE(layer_sizes.size, blob_size) AS size FROM image_layers LEFT JOIN layer_sizes "
-            "USING (diff_id) WHERE manifest_digest = ? ORDER BY position", (image.manifest_descriptor.digest,))
-        return [row["size"] for row in rows] or [layer.size for layer in image.layers]
-
-    @staticmethod
-    def _set_layers(conn: Any, manifest_digest: str, diff_ids: list[Any], layers: Iterable[Descriptor]) -> None:
-        conn.execute("DELETE FROM image_layers WHERE manifest_digest = ?", (manifest_digest,))
-        conn.executemany("INSERT INTO image_layers VALUES (?, ?, ?, ?)",
-                         [(manifest_digest, i, str(d), layer.size)
-                          for i, (d, layer) in enumerate(zip(diff_ids, layers))])
-
-    @staticmethod
-    def _record_sizes(conn: Any, sizes: dict[str, int]) -> None:
-        # A measurement is authoritative: it replaces whatever was recorded for that diff ID.
-        conn.executemany("INSERT OR REPLACE INTO layer_sizes VALUES (?, ?)",
-                         [(d, int(n)) for d, n in sizes.items()])
+        return layer_sizes(self.db, image.manifest_descriptor.digest) or [layer.size for layer in image.layers]
 
     def get_record(self, manifest_digest: str) -> Image:
-        rows = self.db.query(f"{_SELECT} FROM images WHERE manifest_digest = ?", (manifest_digest,))
+        rows = self.db.query(f"{SELECT_IMAGES} FROM images WHERE manifest_digest = ?", (manifest_digest,))
         if not rows:
             raise NotFound(f"No such image: {manifest_digest}")
         return self._with_names(rows[0])
@@ -436,20 +400,6 @@ class ImageStore:
         )
         return self._image(row, tuple(r["name"] for r in names))
 
-    def _size(self, row: Any) -> int:
-        """Uncompressed size; a record from before schema v2 gets its layer rows now."""
-        if row["layers_size"] is not None:
-            return int(row["layers_size"])
-        digest = row["manifest_digest"]
-        try:
-            manifest = mf.parse_manifest(self.content.read_bytes(digest, mf.MANIFEST_MAX), row["manifest_media_type"])
-            config = mf.parse_config(self.content.read_bytes(row["config_digest"], mf.CONFIG_MAX))
-            with self.db.transaction() as conn:
-                self._set_layers(conn, digest, config["rootfs"]["diff_ids"], manifest.layers)
-        except (NerdpyError, KeyError, TypeError):  # damaged content: show what was recorded
-            return int(row["size"])
-        return sum(layer.size for layer in manifest.layers)
-
     def _image(self, row: Any, names: tuple[str, ...]) -> Image:
         plat = row["platform"].split("/")
         return Image(
@@ -458,7 +408,7 @@ class ImageStore:
             manifest_descriptor=Descriptor(row["manifest_media_type"], row["manifest_digest"], row["manifest_size"]),
             id=row["config_digest"],
             platform=Platform(plat[0], plat[1] if len(plat) > 1 else "", plat[2] if len(plat) > 2 else ""),
-            size=self._size(row),
+            size=image_size(self.db, self.content, row),
             labels=json.loads(row["labels"] or "{}"),
             stored_at=row["created_at"],
             updated_at=row["updated_at"],
