@@ -121,6 +121,8 @@ _MANUALS = {
     page: "nerdpy/volumes/manual.md"
     for page in ("nerdpy-run", "nerdpy-create", "nerdpy-container-run", "nerdpy-container-create", "nerdpy-volume")
 }
+_MANUALS.update({page: "nerdpy/remotes/manual.md" for page in (
+    "nerdpy-pull", "nerdpy-push", "nerdpy-login", "nerdpy-logout", "nerdpy-image-pull", "nerdpy-image-push")})
 
 
 def _ascii(text: str) -> str:
