@@ -177,7 +177,6 @@ def remove_orphans(settings: Any) -> list[str]:
             for key in snapshot_keys(cid):
                 _remove_quietly(snapshotter, key)
             remove_tree(store.dir(cid))
-        (settings.layout.locks_dir / f"container-{cid}.lock").unlink(missing_ok=True)  # as purge does
     return orphans
 
 
