@@ -7,11 +7,14 @@ rootless."""
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import socket
 import subprocess
+import threading
 import time
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterator
 
@@ -169,4 +172,74 @@ def test_certs_d_client_certificate_for_mutual_tls(nerdpy, busybox_image, pki, c
         assert "Image is up to date" in again.stdout and "| requests\n" not in again.stderr
         nerdpy("rmi", ref)
     finally:
+        reg.stop()
+
+
+class ConnectProxy:
+    """An HTTPS proxy (CONNECT tunnels only) on 127.0.0.1 that records the targets it was asked for."""
+
+    def __init__(self) -> None:
+        proxy = self
+        self.targets: list[str] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_CONNECT(self) -> None:
+                proxy.targets.append(self.path)
+                host, port = self.path.rsplit(":", 1)
+                upstream = socket.create_connection((host, int(port)), timeout=10)
+                self.send_response(200)
+                self.end_headers()
+                _pipe(self.connection, upstream)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _pipe(a: socket.socket, b: socket.socket) -> None:
+    with b:
+        while True:
+            ready, _, _ = select.select([a, b], [], [], 10)
+            if not ready:
+                return
+            for src in ready:
+                data = src.recv(65536)
+                if not data:
+                    return
+                (b if src is a else a).sendall(data)
+
+
+def test_https_proxy_carries_registry_traffic_unless_no_proxy(nerdpy, busybox_image, pki, certs_d):
+    d, ip = pki
+    reg = TlsRegistry(d, ip, client_auth=False)
+    proxy = ConnectProxy()
+    try:
+        certs_d.install(reg.address, d, {"ca.crt": "ca.crt"})
+        ref = f"{reg.address}/proxied/bb:v1"
+        nerdpy("tag", busybox_image, ref)
+        env = dict(certs_d.env, HTTPS_PROXY=proxy.url, NO_PROXY="example.com")
+        nerdpy("push", ref, env=env)
+        assert proxy.targets and set(proxy.targets) == {reg.address}
+        proxy.targets.clear()
+        # Present locally, but a proxy applies: the full client (through the proxy), not the probe.
+        assert "Image is up to date" in nerdpy("pull", ref, env=env).stdout
+        assert set(proxy.targets) == {reg.address}
+        proxy.targets.clear()
+        direct = dict(env, NO_PROXY=ip)
+        assert "Image is up to date" in nerdpy("pull", ref, env=direct).stdout
+        assert proxy.targets == []
+        nerdpy("rmi", ref)
+    finally:
+        proxy.stop()
         reg.stop()
