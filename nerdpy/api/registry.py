@@ -19,12 +19,15 @@ def pull(settings: Settings, ref: str, platform: str | None = None,
     return _pull.pull(settings, ref, want, progress or _pull._silent)
 
 
-def push(settings: Settings, ref: str, progress: Callable[[Any], None] | None = None) -> Any:
-    """Push a local image; returns nerdpy.images.push.PushResult."""
+def push(settings: Settings, ref: str, progress: Callable[[Any], None] | None = None,
+         platform: str | None = None) -> Any:
+    """Push a local image (one platform of it with `platform`); returns nerdpy.images.push.PushResult."""
     from nerdpy.images import push as _push
+    from nerdpy.images.platform import parse_platform
     from nerdpy.images.pull import _silent
 
-    return _push.push(settings, ref, progress or _silent)
+    want = parse_platform(platform) if platform else None
+    return _push.push(settings, ref, progress or _silent, platform=want)
 
 
 def local_tags(settings: Settings, name: str) -> list[str]:

@@ -34,6 +34,8 @@ def push(
     name: str = typer.Argument(..., metavar="NAME[:TAG]"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Suppress verbose output"),
     all_tags: bool = typer.Option(False, "--all-tags", "-a", help="Push all tags of an image to the repository"),
+    platform: Optional[str] = typer.Option(
+        None, "--platform", help="Push a platform-specific manifest as a single-platform image to the registry"),
     disable_content_trust: bool = typer.Option(True, "--disable-content-trust",
                                                help="Skip image signing (always: nerdpy has no content trust)"),
 ) -> None:
@@ -50,10 +52,10 @@ def push(
         out.write(f"The push refers to repository [{given.name}]\n")
         out.flush()
     for one in names:
-        _push_one(settings, one, quiet, out)
+        _push_one(settings, one, quiet, out, platform)
 
 
-def _push_one(settings: typing.Any, name: str, quiet: bool, out: typing.TextIO) -> None:
+def _push_one(settings: typing.Any, name: str, quiet: bool, out: typing.TextIO, platform: Optional[str]) -> None:
     from nerdpy.api import registry as api
 
     view = None
@@ -61,7 +63,7 @@ def _push_one(settings: typing.Any, name: str, quiet: bool, out: typing.TextIO) 
         from nerdpy.cli.handlers.registry import ProgressView
 
         view = ProgressView(out, out.isatty())
-    result = api.push(settings, name, view)
+    result = api.push(settings, name, view, platform)
     if quiet:
         out.write(f"{result.reference}\n")
         return

@@ -20,6 +20,7 @@ from nerdpy.content import Descriptor
 from nerdpy.content.store import ContentStore
 from nerdpy.errors import NotFound, Unavailable
 from nerdpy.images import manifest as mf
+from nerdpy.images.platform import Platform, format_platform, matches
 from nerdpy.images.pull import Progress, ProgressFn, _silent, make_client, short_id
 from nerdpy.records import record
 
@@ -139,14 +140,34 @@ def _index_children(client: Any, store: ContentStore, repo: str, index: mf.Index
             missing.append(_platform_name(child))
     if missing:
         raise NotFound(f"cannot push {what}: platform(s) {', '.join(missing)} of its index are not present "
-                       "locally nor in the registry", hint="pull or load those platforms first")
+                       "locally nor in the registry",
+                       hint="pull or load those platforms first, or push one platform with --platform")
     return push, skipped
 
 
+def _top(store: ContentStore, image: Any, platform: Platform | None) -> Descriptor:
+    """What goes under the tag: the index, or with `platform` that platform's manifest only."""
+    target = image.target
+    if platform is None:
+        return target if target.media_type in mf.INDEX_TYPES else image.manifest_descriptor
+    if target.media_type in mf.INDEX_TYPES:
+        index = mf.parse_index(store.read_bytes(target.digest, mf.MANIFEST_MAX), target.media_type)
+        child = mf.choose_manifest(index, platform)
+        if not _complete(store, child):
+            raise NotFound(f"platform {format_platform(platform)} of {image.name} is not present locally",
+                           hint=f"pull it first: nerdpy pull --platform {format_platform(platform)} ...")
+        return Descriptor(child.media_type, child.digest, child.size)
+    if not matches(platform, image.platform):
+        raise NotFound(f"{image.name} is {format_platform(image.platform)}, not {format_platform(platform)}")
+    return image.manifest_descriptor
+
+
 def push(settings: Settings, text: str, progress: ProgressFn = _silent, workers: int = 4,
-         chunk_size: int = CHUNK_SIZE, chunked_above: int = CHUNKED_ABOVE) -> PushResult:
+         chunk_size: int = CHUNK_SIZE, chunked_above: int = CHUNKED_ABOVE,
+         platform: Platform | None = None) -> PushResult:
     """Push one name. A name whose target is an index pushes every platform manifest
-    present here, then the index itself, byte for byte."""
+    present here, then the index itself, byte for byte; with `platform`, only that
+    platform's manifest goes under the tag (Docker's `push --platform`)."""
     from nerdpy import reference
     from nerdpy.images.store import ImageStore
 
@@ -156,8 +177,7 @@ def push(settings: Settings, text: str, progress: ProgressFn = _silent, workers:
     if image is None:
         raise NotFound(f"An image does not exist locally with the tag: {ref.familiar()}")
     store = images.content
-    target = image.target
-    top = target if target.media_type in mf.INDEX_TYPES else image.manifest_descriptor
+    top = _top(store, image, platform)
     body = store.read_bytes(top.digest, mf.MANIFEST_MAX)
     client = make_client(settings, ref.domain)
     uploader = _Uploader(client, store, ref.path, _mount_source(image, ref.domain, ref.path), progress,

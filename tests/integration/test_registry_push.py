@@ -86,6 +86,12 @@ def test_index_push_with_a_missing_child(nerdpy, registry, images, tmp_path):
     failed = nerdpy("push", name, check=False)
     assert failed.returncode == 125 and "linux/arm64/v8" in failed.stderr and "Traceback" not in failed.stderr
     assert manifest_digest(registry, repo, "v1") is None  # nothing half-pushed under the tag
+    assert "--platform" in failed.stderr  # the hint names the way out
+    single = nerdpy("push", "--platform", "linux/amd64", name).stdout  # Docker's escape hatch
+    assert f"v1: digest: {amd.digest}" in single
+    assert manifest_digest(registry, repo, "v1") == amd.digest
+    wrong = nerdpy("push", "--platform", "linux/arm64", name, check=False)
+    assert wrong.returncode == 125 and "not present locally" in wrong.stderr
     images.push(registry, repo, None, arm)  # the registry gets the arm64 child by digest
     out = nerdpy("push", name).stdout
     assert "linux/arm64/v8: not present locally, already in the registry" in out
