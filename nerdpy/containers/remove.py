@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from typing import Any
 
 from nerdpy.config import Settings
@@ -150,7 +151,13 @@ def _remove_dir(path: Any) -> None:
         from nerdpy.errors import Unavailable
 
         raise Unavailable(f"{rootfs} is still mounted", hint="retry `rm -f`")
-    remove_tree(path)
+    # A shim that is finishing writes state.json once or twice more (exit, runtime
+    # deleted) by tmp + rename; one landing during the walk makes the rmdir fail.
+    for delay in (0.0, 0.05, 0.2, 0.5):
+        time.sleep(delay)
+        remove_tree(path)
+        if not os.path.lexists(path):
+            return
 
 
 def remove(settings: Settings, ref: str, force: bool, volumes: bool) -> str:
