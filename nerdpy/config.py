@@ -9,6 +9,9 @@ Config file keys (all optional)::
     runtime_root = "/path"         insecure_registries = ["myreg:5000"]
     runtime = "runc"               log_level = "info"
     max_layer_size = 68719476736   (bytes; a layer that unpacks larger is refused: decompression bombs)
+    storage_opts = ["overlay.mountopt=nodev"]   (storage driver options, as --storage-opt; see
+                                                 nerdpy.snapshots.options; NERDPY_STORAGE_OPT holds
+                                                 them one per line; flags replace env replace file)
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ ENV_ROOTLESS_UID = "NERDPY_ROOTLESS_UID"
 ENV_ROOTLESS_GID = "NERDPY_ROOTLESS_GID"
 
 STORAGE_DRIVERS = ("overlay", "fuse-overlayfs", "native")
+# Storage driver option keys (checked per driver in nerdpy.snapshots.options).
+STORAGE_OPT_KEYS = ("overlay.mount_program", "overlay.mountopt", "size")
 LOG_LEVELS = ("debug", "info", "warn", "warning", "error", "fatal", "panic")
 
 
@@ -40,6 +45,7 @@ class Flags:
     storage_driver: str | None = None
     insecure_registries: tuple[str, ...] = ()
     log_level: str | None = None
+    storage_opts: tuple[str, ...] = ()  # --storage-opt KEY=VALUE, repeatable
 
 
 @record
@@ -53,6 +59,7 @@ class Settings:
     storage_driver: str | None = None  # None: probe
     insecure_registries: tuple[str, ...] = ()
     runtime: str = "runc"
+    storage_opts: tuple[str, ...] = ()  # validated KEY=VALUE entries (nerdpy.snapshots.options reads them)
     extra: Mapping[str, Any] = field(default_factory=dict)
     # Docker's client config dir (registry credentials): $DOCKER_CONFIG or ~/.docker.
     docker_config_dir: Path | None = None
@@ -93,6 +100,7 @@ def load_settings(flags: Flags = Flags(), env: Mapping[str, str] | None = None) 
     if level not in LOG_LEVELS:
         raise InvalidArgument(f"unknown log level {level!r}", hint=f"use one of: {', '.join(LOG_LEVELS)}")
     insecure = tuple(values.pop("insecure_registries", ()))
+    storage_opts = _storage_opts(values.pop("storage_opts", ()))
     return Settings(
         layout=layout,
         rootless=rootless,
@@ -103,9 +111,26 @@ def load_settings(flags: Flags = Flags(), env: Mapping[str, str] | None = None) 
         storage_driver=driver,
         insecure_registries=insecure,
         runtime=str(values.pop("runtime", "runc")),
+        storage_opts=storage_opts,
         extra=values,
         docker_config_dir=docker_config_dir(env, uid),
     )
+
+
+def _storage_opts(entries: Any) -> tuple[str, ...]:
+    """KEY=VALUE entries with known keys; an empty entry clears the ones before it (as podman)."""
+    out: list[str] = []
+    for entry in entries:
+        if not entry:
+            out.clear()
+            continue
+        key, eq, _ = entry.partition("=")
+        if not eq:
+            raise InvalidArgument(f"invalid storage option {entry!r}", hint="use KEY=VALUE")
+        if key not in STORAGE_OPT_KEYS:
+            raise InvalidArgument(f"unknown storage option {key!r}", hint=f"use one of: {', '.join(STORAGE_OPT_KEYS)}")
+        out.append(entry)
+    return tuple(out)
 
 
 def docker_config_dir(env: Mapping[str, str], uid: int) -> Path:
@@ -141,15 +166,16 @@ def _read_file(path: Path) -> dict[str, Any]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InvalidArgument(f"invalid config file {path}: {exc}") from None
     known = {"data_root", "runtime_root", "storage_driver", "insecure_registries", "runtime", "log_level", "debug",
-             "max_layer_size"}
+             "max_layer_size", "storage_opts"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise InvalidArgument(f"invalid config file {path}: unknown key {unknown[0]!r}")
-    if "insecure_registries" in data and not isinstance(data["insecure_registries"], list):
-        raise InvalidArgument(f"invalid config file {path}: insecure_registries must be a list")
+    for key in ("insecure_registries", "storage_opts"):
+        if key in data and not isinstance(data[key], list):
+            raise InvalidArgument(f"invalid config file {path}: {key} must be a list")
     # Wrong types would surface later as internal errors (Path(5)) or odd behaviour.
     for key, value in data.items():
-        if key == "insecure_registries":
+        if key in ("insecure_registries", "storage_opts"):
             ok, kind = all(isinstance(item, str) for item in value), "a list of strings"
         elif key == "debug":
             ok, kind = isinstance(value, bool), "true or false"
@@ -180,6 +206,8 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
     proxies = {k: v for k in _PROXY_VARS if (v := env.get(k))}
     if proxies:
         values["proxy_env"] = proxies
+    if "NERDPY_STORAGE_OPT" in env:
+        values["storage_opts"] = env["NERDPY_STORAGE_OPT"].split("\n")
     limit = env.get("NERDPY_MAX_LAYER_SIZE")
     if limit:
         if not limit.isdigit() or int(limit) <= 0:
@@ -200,6 +228,8 @@ def _from_flags(flags: Flags) -> dict[str, Any]:
         values["insecure_registries"] = list(flags.insecure_registries)
     if flags.log_level:
         values["log_level"] = flags.log_level
+    if flags.storage_opts:
+        values["storage_opts"] = list(flags.storage_opts)
     return values
 
 

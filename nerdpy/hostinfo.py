@@ -40,6 +40,7 @@ class HostReport:
     runtime: Tool | None = None
     storage_driver: str = "native"
     storage_driver_reason: str = ""
+    storage_opts: list[str] = field(default_factory=list)  # --storage-opt / storage_opts in use
     cgroup_version: str = "unknown"
     cgroup_limits: bool = False
     network_backends: list[Tool] = field(default_factory=list)
@@ -188,6 +189,7 @@ def host_report(settings: Settings) -> HostReport:
     if report.runtime is None:
         report.problems.append(Problem("error", "no OCI runtime (runc or crun) found", "sudo apt-get install runc"))
     _storage_driver(report, settings)
+    report.storage_opts = list(settings.storage_opts)
     report.cgroup_version = cgroup_version()
     if report.cgroup_version == "2":
         report.cgroup_limits = not settings.rootless or _delegated_controllers()

@@ -71,6 +71,7 @@ def normalize_flags(
     cap_drop: List[str], privileged: bool, security_opt: List[str], ulimit: List[str], shm_size: Optional[str],
     sysctl: List[str], log_driver: str, log_opt: List[str], memory: Optional[str], cpus: Optional[str],
     pids_limit: int, entrypoint: Optional[str], rootfs: bool, annotation: List[str], userns: Optional[str],
+    storage_opt: Optional[List[str]] = None,  # checked by check_storage_opts (needs the store's driver)
 ) -> dict:
     return dict(
         name=name or "", env=env, env_file=env_file, workdir=workdir or "", user=user or "", group_add=group_add,
@@ -84,6 +85,13 @@ def normalize_flags(
         log_driver=log_driver, log_opts=log_opt, memory=memory or "", cpus=cpus or "", pids_limit=pids_limit,
         entrypoint=entrypoint, rootfs=rootfs, annotations=annotation, userns=userns or "",
     )
+
+
+def check_storage_opts(settings: Any, flag_values: dict) -> None:
+    if flag_values.get("storage_opt"):
+        from nerdpy.api.storage import check_container_storage_opts
+
+        check_container_storage_opts(settings, flag_values["storage_opt"])
 
 
 def write_cidfile(path: str, container_id: str) -> None:
@@ -107,6 +115,7 @@ def run(cli: CliState, image: str, command: Optional[List[str]] = None, detach: 
         raise InvalidArgument(f"invalid --sig-proxy {sig_proxy!r}", hint="use true or false")
     proxy = str(sig_proxy).lower() in ("true", "1")
     settings = _settings(cli)
+    check_storage_opts(settings, flag_values)
     opts = build_options(image, list(command or []), **normalize_flags(**flag_values))
     if cidfile and os.path.exists(cidfile):
         raise InvalidArgument(
@@ -130,6 +139,7 @@ def create(cli: CliState, image: str, command: Optional[List[str]] = None, cidfi
     from nerdpy.api.containers import create as api_create
 
     settings = _settings(cli)
+    check_storage_opts(settings, flag_values)
     opts = build_options(image, list(command or []), **normalize_flags(**flag_values))
     container = api_create(settings, opts)
     if cidfile:

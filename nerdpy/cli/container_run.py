@@ -64,6 +64,7 @@ FLAG_SPECS = dict(
     rootfs=O(False, "--rootfs", help="The first argument is a root filesystem directory, not an image (podman)"),
     annotation=O([], "--annotation", help="Add an annotation to the container (passed through to the OCI runtime)"),
     userns=O(None, "--userns", help="User namespace to use: host (default) or keep-id (rootless: your uid inside)"),
+    storage_opt=O([], "--storage-opt", help="Storage driver options for the container (size: not supported)"),
 )
 
 

@@ -179,6 +179,7 @@ def try_run(argv: Sequence[str]) -> int | None:
         global_values.get("storage_driver"),
         tuple(global_values.get("insecure_registry", ())),
         global_values.get("log_level"),
+        tuple(global_values.get("storage_opt", ())),
     )
     result = impl(CliState(load_settings(flags)), **kwargs)
     return result if isinstance(result, int) else 0

@@ -41,6 +41,9 @@ def build_app():  # -> typer.Typer
                                                      help="overlay, fuse-overlayfs or native"),
         insecure_registry: list[str] = typer.Option([], "--insecure-registry", metavar="list",
                                                     help="Registry reachable over plain HTTP"),
+        storage_opt: list[str] = typer.Option([], "--storage-opt", metavar="list",
+                                              help="Storage driver option KEY=VALUE (overlay.mount_program, "
+                                                   "overlay.mountopt)"),
         log_level: Optional[str] = typer.Option(None, "--log-level", "-l", metavar="string",
                                                 help="debug, info, warn, error, fatal"),
         version: bool = typer.Option(False, "--version", "-v", help="Print version information and quit", is_eager=True),
@@ -52,7 +55,7 @@ def build_app():  # -> typer.Typer
 
             typer.echo(f"nerdpy version {__version__}")
             raise typer.Exit(0)
-        flags = Flags(debug, data_root, storage_driver, tuple(insecure_registry), log_level)
+        flags = Flags(debug, data_root, storage_driver, tuple(insecure_registry), log_level, tuple(storage_opt))
         ctx.obj = CliState(load_settings(flags))
 
     return app

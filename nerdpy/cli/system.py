@@ -64,6 +64,7 @@ def _render_info(d: dict) -> str:
         f" OCI runtime:      {runtime['name'] + ' (' + runtime['path'] + ')' if runtime else '-'}",
         f" Runtime version:  {(runtime or {}).get('version') or '-'}",
         f" Storage driver:   {d['storage_driver']} ({d['storage_driver_reason']})",
+        f" Storage options:  {', '.join(d.get('storage_opts') or []) or '-'}",
         f" Cgroup version:   {d['cgroup_version']}",
         f" Cgroup limits:    {'yes' if d['cgroup_limits'] else 'no'}",
         f" Network backends: {', '.join(t['name'] for t in d['network_backends']) or '-'}",

@@ -62,8 +62,8 @@ def _split_options(options: Sequence[str]) -> tuple[int, list[str]]:
     for opt in options:
         if opt in _FLAG_OPTIONS:
             flags |= _FLAG_OPTIONS[opt]
-        elif opt in ("rw", "bind", "rbind"):
-            continue
+        elif opt in ("rw", "bind", "rbind") or opt.startswith("x-"):
+            continue  # x-*: userspace-only options (mount(8)), e.g. x-nerdpy.helper
         else:
             data.append(opt)
     return flags, data
@@ -129,7 +129,8 @@ def _mount_fuse(m: Mount, target: str) -> None:
     from shutil import which
 
     helper = m.type.split(".", 1)[1]
-    path = which(helper) or f"/usr/bin/{helper}"
+    given = [o.partition("=")[2] for o in m.options if o.startswith("x-nerdpy.helper=")]
+    path = given[-1] if given else which(helper) or f"/usr/bin/{helper}"
     _, data = _split_options(m.options)
     argv = [path, "-o", ",".join(data), target]
     proc = subprocess.run(argv, capture_output=True, text=True, close_fds=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from nerdpy.snapshots import Kind, Mount
 from nerdpy.snapshots.store import SnapshotStore
@@ -28,13 +29,18 @@ def in_user_namespace() -> bool:
 class OverlaySnapshotter(SnapshotStore):
     name = "overlay"
     mount_type = "overlay"
+    extra_options: tuple[str, ...] = ()  # overlay.mountopt (nerdpy.snapshots.options)
+
+    def configure(self, storage: Any) -> None:
+        self.extra_options = tuple(storage.mountopt)
 
     def _populate(self, staging: Path, parents: list[Path], kind: Kind) -> None:
         super()._populate(staging, parents, kind)
         (staging / "work").mkdir(mode=0o700)
 
     def _options(self) -> tuple[str, ...]:
-        return ("index=off", "userxattr") if in_user_namespace() else ("index=off",)
+        base = ("index=off", "userxattr") if in_user_namespace() else ("index=off",)
+        return base + self.extra_options
 
     def _mounts(self, snap_dir: Path, kind: Kind, parents: list[Path]) -> list[Mount]:
         fs = os.fspath(snap_dir / "fs")
@@ -58,6 +64,13 @@ class OverlaySnapshotter(SnapshotStore):
 class FuseOverlaySnapshotter(OverlaySnapshotter):
     name = "fuse-overlayfs"
     mount_type = "fuse3.fuse-overlayfs"
+    helper: str | None = None  # overlay.mount_program
+
+    def configure(self, storage: Any) -> None:
+        super().configure(storage)
+        self.helper = storage.mount_program
 
     def _options(self) -> tuple[str, ...]:
-        return ()
+        from nerdpy.snapshots.options import HELPER_OPTION
+
+        return ((HELPER_OPTION + self.helper,) if self.helper else ()) + self.extra_options

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from nerdpy.config import STORAGE_DRIVERS, Settings
 from nerdpy.errors import Conflict, DataCorrupted, Unavailable
@@ -45,23 +46,32 @@ def select_driver(settings: Settings) -> Snapshotter:
     snaps.mkdir(parents=True, exist_ok=True)
     # Unpacked trees hold setuid binaries: keep other host users out (CVE-2021-41091).
     os.chmod(snaps, 0o700)
+    storage, forced = None, settings.storage_driver
+    if settings.storage_opts:  # parsed only when given: `run` does not import the options module
+        from nerdpy.snapshots import options
+
+        storage = options.parse(settings.storage_opts)
+        forced = options.effective_driver(forced, storage)
     name = recorded_driver(snaps)
     if name is None:
         with file_lock(snaps / "driver.lock"):
-            name = recorded_driver(snaps) or _choose(settings, snaps)
-    if settings.storage_driver and settings.storage_driver != name:
+            name = recorded_driver(snaps) or _choose(forced, snaps, storage)
+    if forced and forced != name:
         raise Conflict(
-            f"the store in {settings.layout.data_root} uses storage driver {name}, not {settings.storage_driver}",
-            hint=f"drop --storage-driver, or use another --data-root for {settings.storage_driver}")
-    return driver_class(name)(settings.layout.data_root)  # type: ignore[no-any-return]
+            f"the store in {settings.layout.data_root} uses storage driver {name}, not {forced}",
+            hint=f"drop --storage-driver (or overlay.mount_program), or use another --data-root for {forced}")
+    snapshotter = driver_class(name)(settings.layout.data_root)
+    if storage is not None:
+        options.check(name, storage)
+        snapshotter.configure(storage)
+    return snapshotter  # type: ignore[no-any-return]
 
 
-def _choose(settings: Settings, snaps: Path) -> str:
-    forced = settings.storage_driver
+def _choose(forced: str | None, snaps: Path, storage: Any = None) -> str:
     candidates = [forced] if forced else list(STORAGE_DRIVERS)
     reasons = []
     for name in candidates:
-        problem = probe(name, snaps)
+        problem = probe(name, snaps, storage)
         if problem is None:
             tmp = snaps / f".driver.{os.getpid()}"
             tmp.write_text(name + "\n")
@@ -74,14 +84,14 @@ def _choose(settings: Settings, snaps: Path) -> str:
                       hint="run `nerdpy info`, or choose --storage-driver native")
 
 
-def probe(name: str, where: Path) -> str | None:
+def probe(name: str, where: Path, storage: Any = None) -> str | None:
     """None if driver `name` works on the filesystem of `where`, else why not."""
     if name == "native":
         return None
     import shutil  # probing is rare (once per store); `run` does not pay for shutil
 
     if name == "fuse-overlayfs":
-        if not shutil.which("fuse-overlayfs"):
+        if not (storage is not None and storage.mount_program) and not shutil.which("fuse-overlayfs"):
             return "fuse-overlayfs is not installed"
         if not os.access("/dev/fuse", os.R_OK | os.W_OK):
             return "/dev/fuse is not accessible"
@@ -89,14 +99,14 @@ def probe(name: str, where: Path) -> str | None:
 
     test = Path(tempfile.mkdtemp(prefix="probe-", dir=where))
     try:
-        return run_isolated(lambda: _try_mount(name, test))  # type: ignore[no-any-return]
+        return run_isolated(lambda: _try_mount(name, test, storage))  # type: ignore[no-any-return]
     except Unavailable as exc:
         return str(exc)
     finally:
         shutil.rmtree(test, ignore_errors=True)
 
 
-def _try_mount(name: str, test: Path) -> str | None:
+def _try_mount(name: str, test: Path, storage: Any = None) -> str | None:
     from nerdpy.snapshots import Kind
     from nerdpy.snapshots.mount import mount_all, unmount_all
 
@@ -105,7 +115,10 @@ def _try_mount(name: str, test: Path) -> str | None:
         (test / sub).mkdir()
     (test / "lower" / "gone").write_text("x")
     cls = driver_class(name)
-    mounts = cls.__new__(cls)._mounts(test, Kind.ACTIVE, [test / "lower"])
+    snapshotter = cls.__new__(cls)
+    if storage is not None:
+        snapshotter.configure(storage)
+    mounts = snapshotter._mounts(test, Kind.ACTIVE, [test / "lower"])
     try:
         mount_all(mounts, test / "merged")
     except Unavailable as exc:

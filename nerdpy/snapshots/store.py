@@ -27,7 +27,7 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Any, Iterator, Mapping
 
 from nerdpy.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
 from nerdpy.metadata import open_database
@@ -135,6 +135,9 @@ class SnapshotStore:
         except BaseException:
             _rmtree(staging)
             raise
+
+    def configure(self, storage: Any) -> None:
+        """Apply storage options (nerdpy.snapshots.options; already checked for this driver)."""
 
     def _populate(self, staging: Path, parents: list[Path], kind: Kind) -> None:
         (staging / "fs").mkdir(mode=0o755)
