@@ -3,7 +3,6 @@ and write only to the fds they are given."""
 
 from __future__ import annotations
 
-import time
 from typing import Any, Callable
 
 from nerdpy.config import Settings
@@ -25,10 +24,11 @@ def _store(settings: Settings) -> Any:
     return ContainerStore(settings)
 
 
-def create(settings: Settings, opts: CreateOptions, notice: Callable[[str], None] | None = None) -> Container:
+def create(settings: Settings, opts: CreateOptions, notice: Callable[[str], None] | None = None,
+           container_id: str = "") -> Container:
     from nerdpy.containers.create import create as _create
 
-    return _create(settings, opts, notice)
+    return _create(settings, opts, notice, container_id)
 
 
 def _undo_failed_start(settings: Settings, container: Container, exc: BaseException) -> None:
@@ -47,14 +47,23 @@ def _undo_failed_start(settings: Settings, container: Container, exc: BaseExcept
 
 def run(settings: Settings, opts: CreateOptions, detach: bool, stdin_fd: int | None, stdout_fd: int,
         stderr_fd: int, sig_proxy: bool = True, on_created: Callable[[Container], None] | None = None) -> RunResult:
+    from nerdpy.containers.start import spawn_shim
     from nerdpy.containers.start import start as _start
+    from nerdpy.containers.store import new_id
 
-    container = create(settings, opts, notice=lambda line: _write_line(stderr_fd, line))
-    if on_created is not None:
-        on_created(container)
+    # The shim's interpreter boots (~20 ms) while we find the image and build the bundle.
+    cid = new_id()
+    shim = spawn_shim(_store(settings), cid)
+    try:
+        container = create(settings, opts, notice=lambda line: _write_line(stderr_fd, line), container_id=cid)
+        if on_created is not None:
+            on_created(container)
+    except BaseException:
+        _discard_shim(settings, shim, cid)
+        raise
     try:
         started = _start(settings, container, wait_attach=not detach,
-                         console_size=_terminal_size(stdin_fd) if opts.tty and not detach else None)
+                         console_size=_terminal_size(stdin_fd) if opts.tty and not detach else None, shim=shim)
     except BaseException as exc:
         _undo_failed_start(settings, container, exc)
         raise
@@ -63,6 +72,14 @@ def run(settings: Settings, opts: CreateOptions, detach: bool, stdin_fd: int | N
     code = _foreground(settings, container, started, stdin_fd if opts.interactive else None, stdout_fd, stderr_fd,
                        sig_proxy and not opts.tty)
     return RunResult(container, code, started.warnings)
+
+
+def _discard_shim(settings: Settings, shim: Any, container_id: str) -> None:
+    """The container was never made: the waiting shim exits, its directory goes."""
+    from nerdpy.containers.state import remove_tree
+
+    shim.close()
+    remove_tree(_store(settings).shim_dir(container_id))
 
 
 def _write_line(fd: int, line: str) -> None:

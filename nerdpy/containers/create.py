@@ -193,12 +193,15 @@ def find_image(settings: Settings, opts: CreateOptions, notice: Callable[[str], 
     return image
 
 
-def create(settings: Settings, opts: CreateOptions, notice: Callable[[str], None] | None = None) -> Container:
+def create(settings: Settings, opts: CreateOptions, notice: Callable[[str], None] | None = None,
+           container_id: str = "") -> Container:
+    """`container_id`: an ID the caller drew with `new_id()` (run spawns the shim
+    under it before the container exists); a fresh one by default."""
     from nerdpy.containers.names import random_name, validate_name
 
     image = find_image(settings, opts, notice)
     store = ContainerStore(settings)
-    cid = new_id()
+    cid = container_id or new_id()
     if opts.name:
         validate_name(opts.name)
     record = build_record(settings, opts, image, opts.name or random_name(), cid)

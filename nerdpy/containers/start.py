@@ -192,21 +192,37 @@ def prepare_shim_dir(store: ContainerStore, container_id: str) -> Path:
     return shim_dir
 
 
+def spawn_shim(store: ContainerStore, container_id: str) -> Any:
+    """Start the container's shim now, to be handed to `start` (its interpreter
+    boots while the caller prepares the container)."""
+    from nerdpy.shim.client import ShimProcess
+
+    return ShimProcess(str(prepare_shim_dir(store, container_id)))
+
+
 def start(settings: Settings, container: Container, wait_attach: bool = False,
-          console_size: tuple[int, int] | None = None) -> Started:
+          console_size: tuple[int, int] | None = None, shim: Any = None) -> Started:
     """Start a created or exited container. With `wait_attach` the shim holds
     the container until a client attaches (returned in `Started.shim`).
-    `console_size` (rows, cols) is the caller's terminal, for `-t`."""
+    `console_size` (rows, cols) is the caller's terminal, for `-t`. `shim`: one
+    from `spawn_shim` (else one is spawned here); closed if it goes unused."""
     store = ContainerStore(settings)
-    with container_lock(settings, container.id):
-        state = store.state(container.id)
-        if state.running:
-            return Started(container, state.pid)
-        return _start_locked(settings, store, container, wait_attach, console_size)
+    try:
+        with container_lock(settings, container.id):
+            state = store.state(container.id)
+            if state.running:
+                if shim is not None:
+                    shim.close()
+                return Started(container, state.pid)
+            return _start_locked(settings, store, container, wait_attach, console_size, shim)
+    except BaseException:
+        if shim is not None:
+            shim.close()  # a shim still waiting for "go" exits
+        raise
 
 
 def _start_locked(settings: Settings, store: ContainerStore, container: Container, wait_attach: bool,
-                  console_size: tuple[int, int] | None = None) -> Started:
+                  console_size: tuple[int, int] | None = None, shim: Any = None) -> Started:
     from nerdpy import network
     from nerdpy.oci.confined import makedirs
     from nerdpy.oci.user import resolve_in_rootfs
@@ -216,9 +232,8 @@ def _start_locked(settings: Settings, store: ContainerStore, container: Containe
     if runtime is None:
         raise Unavailable(f"OCI runtime {settings.runtime!r} not found", hint="apt-get install runc")
     cdir = store.dir(container.id)
-    from nerdpy.shim.client import ShimProcess
-
-    shim = ShimProcess(str(prepare_shim_dir(store, container.id)))  # starts while we prepare
+    if shim is None:
+        shim = spawn_shim(store, container.id)  # starts while we prepare
     attachment = None
     try:
         rootfs, layered = _mount_rootfs(settings, store, container)
