@@ -156,7 +156,7 @@ class LayeredRoot(Root):
                 opaque = _opaque(f"/proc/self/fd/{child}")
                 return None, (child, [] if opaque else self._merging(lowers, comp))
             if not _whiteout(st):
-                raise entry_error(comp, OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR)))
+                raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), comp)
             # A whiteout made by this layer: a new directory hides everything below it.
             os.unlink(comp, dir_fd=fd)
             return None, (self._mkdir(fd, comp, None, opaque=True), [])
@@ -167,7 +167,7 @@ class LayeredRoot(Root):
         if stat.S_ISLNK(lst.st_mode):
             return os.readlink(lpath), None
         if not stat.S_ISDIR(lst.st_mode):
-            raise entry_error(comp, OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR)))
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), comp)
         return None, (self._mkdir(fd, comp, lst), self._merging(lowers, comp))
 
     def _mkdir(self, fd: int, comp: str, like: os.stat_result | None, opaque: bool = False) -> int:

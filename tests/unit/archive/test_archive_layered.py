@@ -90,3 +90,9 @@ def test_symlink_loop_in_a_lower_layer_is_an_error(tmp_path: Path) -> None:
 def test_file_in_the_path_is_not_a_directory(tmp_path: Path) -> None:
     with pytest.raises(DataCorrupted, match="Not a directory"):
         _stack(tmp_path, tar(("f", "f", "x")), tar(("f/child", "f", "y")))
+
+
+def test_later_entries_replace_earlier_ones_of_another_type(tmp_path: Path) -> None:
+    _, l1 = _stack(tmp_path, tar(("base", "d")), tar(("x", "d", None, {"mode": 0o700}), ("x", "f", "now a file"),
+                                                   ("y", "f", "file"), ("y", "d", None, {"mode": 0o711})))
+    assert (l1 / "x").read_text() == "now a file" and (l1 / "y").stat().st_mode & 0o777 == 0o711
