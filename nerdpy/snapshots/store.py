@@ -7,7 +7,7 @@ and `system df` can read usage without walking trees. Table::
 
     snapshots(id INTEGER PRIMARY KEY AUTOINCREMENT,   -- names the directory; never reused
               driver, key, kind, parent, labels JSON, created, updated,
-              size, inodes,                            -- usage, recorded at commit (-1: unknown)
+              size, inodes,                            -- usage, recorded on first use (-1: unknown)
               UNIQUE(driver, key))
 
 Directories (`<data_root>/snapshots/<driver>/`)::
@@ -147,16 +147,14 @@ class SnapshotStore:
         row = self._row(key)
         if row["kind"] != Kind.ACTIVE.value:
             raise InvalidArgument(f"snapshot {key} is not active", hint="only prepared snapshots can be committed")
-        usage = disk_usage(self._dir(row["id"]) / "fs")
         merged = {**json.loads(row["labels"]), **dict(labels or {})}
         with self.db.transaction() as conn:
             if conn.execute("SELECT 1 FROM snapshots WHERE driver = ? AND key = ?", (self.name, name)).fetchone():
                 raise AlreadyExists(f"snapshot {name} already exists")
             done = conn.execute(
-                "UPDATE snapshots SET key = ?, kind = ?, labels = ?, updated = ?, size = ?, inodes = ? "
+                "UPDATE snapshots SET key = ?, kind = ?, labels = ?, updated = ?, size = -1, inodes = -1 "
                 "WHERE id = ? AND kind = ?",
-                (name, Kind.COMMITTED.value, json.dumps(merged), time.time(), usage.size, usage.inodes,
-                 row["id"], Kind.ACTIVE.value)).rowcount
+                (name, Kind.COMMITTED.value, json.dumps(merged), time.time(), row["id"], Kind.ACTIVE.value)).rowcount
             if not done:
                 raise NotFound(f"snapshot {key} not found")
 
@@ -178,9 +176,17 @@ class SnapshotStore:
 
     def usage(self, key: str) -> Usage:
         row = self._row(key)
-        if row["kind"] == Kind.COMMITTED.value and row["size"] >= 0:
+        if row["kind"] != Kind.COMMITTED.value:
+            return disk_usage(self._dir(row["id"]) / "fs")
+        if row["size"] >= 0:
             return Usage(row["size"], row["inodes"])
-        return disk_usage(self._dir(row["id"]) / "fs")
+        # Walked once, on first use, not at commit: a pull of 20,000 files skips a 50-100 ms walk.
+        # A committed tree never changes, so the figure stays true.
+        usage = disk_usage(self._dir(row["id"]) / "fs")
+        with self.db.transaction() as conn:
+            conn.execute("UPDATE snapshots SET size = ?, inodes = ? WHERE id = ? AND kind = ?",
+                         (usage.size, usage.inodes, row["id"], Kind.COMMITTED.value))
+        return usage
 
     def mounts(self, key: str) -> list[Mount]:
         row = self._row(key)

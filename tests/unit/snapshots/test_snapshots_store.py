@@ -54,11 +54,12 @@ def test_lifecycle_and_errors(native: NativeSnapshotter) -> None:
         native.remove("A")
 
 
-def test_commit_records_usage_once_per_inode(native: NativeSnapshotter) -> None:
+def test_usage_is_recorded_on_first_use_once_per_inode(native: NativeSnapshotter) -> None:
     (mount,) = native.prepare("u")
     Path(mount.source, "big").write_bytes(b"x" * 100_000)
     os.link(Path(mount.source, "big"), Path(mount.source, "link"))
     native.commit("U", "u")
+    assert native.db.query("SELECT size FROM snapshots WHERE key = 'U'")[0]["size"] == -1  # commit skips the walk
     usage = native.usage("U")
     assert usage.inodes == 1 and 100_000 <= usage.size < 200_000
     Path(native.upper_dir("U"), "late").write_bytes(b"y" * 100_000)
