@@ -9,9 +9,7 @@ Config file keys (all optional)::
     runtime_root = "/path"         insecure_registries = ["myreg:5000"]
     runtime = "runc"               log_level = "info"
     max_layer_size = 68719476736   (bytes; a layer that unpacks larger is refused: decompression bombs)
-    storage_opts = ["overlay.mountopt=nodev"]   (storage driver options, as --storage-opt; see
-                                                 nerdpy.snapshots.options; NERDPY_STORAGE_OPT holds
-                                                 them one per line; flags replace env replace file)
+    storage_opts = ["overlay.mountopt=nodev"]   (driver options, as --storage-opt KEY=VALUE)
 """
 
 from __future__ import annotations

@@ -12,6 +12,9 @@ ENVIRONMENT = (
     ("NERDPY_RUNTIME_ROOT", "Root directory of runtime state (holder, runc, shims)."),
     ("NERDPY_CONFIG", "Path of the TOML configuration file."),
     ("NERDPY_STORAGE_DRIVER", "overlay, fuse-overlayfs or native (as --storage-driver)."),
+    ("NERDPY_STORAGE_OPT", "Storage driver options, one KEY=VALUE per line (as --storage-opt: "
+                           "overlay.mount_program=PATH, overlay.mountopt=OPTS; flags replace it, it replaces "
+                           "storage_opts of the config file)."),
     ("NERDPY_RUNTIME", "The OCI runtime binary (default runc)."),
     ("NERDPY_LOG_LEVEL", "debug, info, warn, error, fatal (as --log-level)."),
     ("NERDPY_INSECURE_REGISTRY", "Comma-separated registries reachable over plain HTTP."),
