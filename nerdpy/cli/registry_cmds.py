@@ -70,6 +70,8 @@ def _push_one(settings: typing.Any, name: str, quiet: bool, out: typing.TextIO, 
     for platform in result.skipped_platforms:
         out.write(f"{platform}: not present locally, already in the registry\n")
     out.write(f"{result.tag}: digest: {result.digest} size: {result.size}\n")
+    if result.note:
+        out.write(f"{result.note}\n")
 
 
 def _read_secret_stdin() -> str:

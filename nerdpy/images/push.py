@@ -35,6 +35,7 @@ class PushResult:
     digest: str
     size: int
     skipped_platforms: tuple[str, ...] = ()  # index children only the registry has
+    note: str = ""  # set when only the one platform present was pushed, as Docker does
 
 
 class _Uploader:
@@ -123,13 +124,9 @@ def _platform_name(child: Descriptor) -> str:
     return "/".join(p for p in parts if p) or child.digest
 
 
-def _index_children(client: Any, store: ContentStore, repo: str, index: mf.Index,
-                    what: str) -> tuple[list[Descriptor], list[str]]:
-    """(children to push, platforms skipped because only the registry has them).
-
-    A child that is neither here nor in the registry makes the push fail before
-    anything is uploaded: the registry would refuse the index, or worse, keep a
-    broken one."""
+def _index_children(client: Any, store: ContentStore, repo: str,
+                    index: mf.Index) -> tuple[list[Descriptor], list[str], list[str]]:
+    """(children to push, platforms only the registry has, platforms nobody has)."""
     push, skipped, missing = [], [], []
     for child in index.manifests:
         if _complete(store, child):
@@ -138,11 +135,18 @@ def _index_children(client: Any, store: ContentStore, repo: str, index: mf.Index
             skipped.append(_platform_name(child))
         else:
             missing.append(_platform_name(child))
-    if missing:
-        raise NotFound(f"cannot push {what}: platform(s) {', '.join(missing)} of its index are not present "
-                       "locally nor in the registry",
-                       hint="pull or load those platforms first, or push one platform with --platform")
-    return push, skipped
+    return push, skipped, missing
+
+
+def _incomplete(what: str, present: list[Descriptor], missing: list[str]) -> Descriptor:
+    """An index with platforms neither here nor in the registry can't go as it is
+    (the registry would refuse it, or keep a broken one). As Docker: with exactly
+    one platform here, that platform is pushed alone; with several, the user picks."""
+    if len(present) == 1:
+        return present[0]
+    raise NotFound(f"cannot push {what}: platform(s) {', '.join(missing)} of its index are not present "
+                   "locally nor in the registry",
+                   hint="pull or load those platforms first, or push one platform with --platform")
 
 
 def _top(store: ContentStore, image: Any, platform: Platform | None) -> Descriptor:
@@ -183,10 +187,17 @@ def push(settings: Settings, text: str, progress: ProgressFn = _silent, workers:
     uploader = _Uploader(client, store, ref.path, _mount_source(image, ref.domain, ref.path), progress,
                          chunk_size, chunked_above)
     skipped: list[str] = []
+    note = ""
     try:
         if top.media_type in mf.INDEX_TYPES:
-            children, skipped = _index_children(client, store, ref.path, mf.parse_index(body, top.media_type),
-                                                ref.familiar())
+            children, skipped, missing = _index_children(client, store, ref.path, mf.parse_index(body, top.media_type))
+            if missing:
+                single = _incomplete(ref.familiar(), children, missing)
+                note = ("Not all multiplatform-content is present and only the available single-platform image "
+                        f"was pushed\n{top.digest} -> {single.digest}")
+                top, children, skipped = Descriptor(single.media_type, single.digest, single.size), [], []
+                body = store.read_bytes(top.digest, mf.MANIFEST_MAX)
+        if top.media_type in mf.INDEX_TYPES:
             for child in children:
                 child_body = store.read_bytes(child.digest, mf.MANIFEST_MAX)
                 _upload_all(uploader, mf.parse_manifest(child_body, child.media_type), workers)
@@ -197,4 +208,4 @@ def push(settings: Settings, text: str, progress: ProgressFn = _silent, workers:
         digest = client.put_manifest(ref.path, tag, body, top.media_type)
     finally:
         client.close()
-    return PushResult(str(ref), tag, digest, len(body), tuple(skipped))
+    return PushResult(str(ref), tag, digest, len(body), tuple(skipped), note)

@@ -72,7 +72,7 @@ def test_index_push_sends_every_present_child_then_the_index(nerdpy, registry, i
 
 
 def test_index_push_with_a_missing_child(nerdpy, registry, images, tmp_path):
-    # Unique content: the session store must not already hold this arm64 child from another test.
+    # Unique content: the session store must not already hold these children from another test.
     unique = images.LayerSpec().file("/unique", uuid.uuid4().hex)
     amd = images.build_image([images.busybox_rootfs(), unique])
     arm = images.build_image([images.busybox_rootfs(), unique], architecture="arm64", variant="v8")
@@ -83,13 +83,12 @@ def test_index_push_with_a_missing_child(nerdpy, registry, images, tmp_path):
     image_id = nerdpy("load", "-q", "-i", layout).stdout.split()[-1]
     nerdpy("tag", image_id, name)
     repo = name.split("/", 1)[1].split(":")[0]
-    failed = nerdpy("push", name, check=False)
-    assert failed.returncode == 125 and "linux/arm64/v8" in failed.stderr and "Traceback" not in failed.stderr
-    assert manifest_digest(registry, repo, "v1") is None  # nothing half-pushed under the tag
-    assert "--platform" in failed.stderr  # the hint names the way out
-    single = nerdpy("push", "--platform", "linux/amd64", name).stdout  # Docker's escape hatch
-    assert f"v1: digest: {amd.digest}" in single
+    # As Docker: the one platform that is here goes alone, and the output says so.
+    single = nerdpy("push", name).stdout
+    assert "only the available single-platform image was pushed" in single
+    assert f"{index.digest} -> {amd.digest}" in single
     assert manifest_digest(registry, repo, "v1") == amd.digest
+    assert f"v1: digest: {amd.digest}" in nerdpy("push", "--platform", "linux/amd64", name).stdout
     wrong = nerdpy("push", "--platform", "linux/arm64", name, check=False)
     assert wrong.returncode == 125 and "not present locally" in wrong.stderr
     images.push(registry, repo, None, arm)  # the registry gets the arm64 child by digest
@@ -97,4 +96,20 @@ def test_index_push_with_a_missing_child(nerdpy, registry, images, tmp_path):
     assert "linux/arm64/v8: not present locally, already in the registry" in out
     assert manifest_digest(registry, repo, "v1") == index.digest
     assert manifest_digest(registry, repo, amd.digest) == amd.digest
+    nerdpy("rmi", name)
+
+
+def test_index_push_with_several_platforms_here_and_one_missing_fails(nerdpy, registry, images, tmp_path):
+    unique = images.LayerSpec().file("/unique", uuid.uuid4().hex)
+    amd = images.build_image([images.busybox_rootfs(), unique])
+    arm = images.build_image([images.busybox_rootfs(), unique], architecture="arm64", variant="v8")
+    s390 = images.build_image([images.busybox_rootfs(), unique], architecture="s390x")
+    layout = images.write_oci_layout(tmp_path / "layout", images.build_index([amd, arm, s390]))
+    (layout / "blobs" / "sha256" / s390.digest.split(":")[1]).unlink()
+    name = f"{registry}/partial3-{uuid.uuid4().hex[:8]}:v1"
+    nerdpy("tag", nerdpy("load", "-q", "-i", layout).stdout.split()[-1], name)
+    failed = nerdpy("push", name, check=False)
+    assert failed.returncode == 125 and "linux/s390x" in failed.stderr and "Traceback" not in failed.stderr
+    assert "--platform" in failed.stderr  # the hint names the way out
+    assert manifest_digest(registry, name.split("/", 1)[1].split(":")[0], "v1") is None  # nothing under the tag
     nerdpy("rmi", name)
