@@ -71,6 +71,8 @@ class _Applier:
         self.warnings: list[str] = []
         self._skipped_devices = 0
         self._current_parent = ""  # the cached parent fd in use; survives cache flushes
+        self._setgid: dict[str, bool] = {}  # parent path -> setgid dir (new entries inherit its gid)
+        self._inherits_gid = False  # the current entry's parent is setgid
 
     def run(self) -> int:
         from nerdpy.archive.tarstream import TarReader
@@ -129,6 +131,10 @@ class _Applier:
         pfd = self.root.parent(parent)
         assert pfd is not None
         self._current_parent = parent
+        inherits = self._setgid.get(parent)
+        if inherits is None:
+            inherits = self._setgid[parent] = bool(os.fstat(pfd).st_mode & stat.S_ISGID)
+        self._inherits_gid = inherits
         if ti.isreg():
             self._file(ti, pfd, base)
         elif ti.isdir():
@@ -157,7 +163,7 @@ class _Applier:
         remove(pfd, base)
         if stat.S_ISDIR(st.st_mode) or stat.S_ISLNK(st.st_mode):
             # Cached paths may have resolved through what just went away.
-            self.root.forget(keep=self._current_parent)
+            self._forget(keep=self._current_parent)
         return False
 
     def _mkdir(self, ti: Entry, path: str, pfd: int, base: str) -> None:
@@ -184,9 +190,7 @@ class _Applier:
             self._replace(pfd, base)
             fd = os.open(base, _FILE_FLAGS, mode & 0o777, dir_fd=pfd)
         try:
-            if ti.sparse is not None:
-                self._write_sparse(ti, fd)
-            elif ti.size:
+            if ti.size or ti.sparse is not None:
                 self._write_data(ti, fd)
             self._owner(ti, fd)
             if mode & 0o7000:
@@ -198,29 +202,13 @@ class _Applier:
             os.close(fd)
 
     def _write_data(self, ti: Entry, fd: int) -> None:
-        view = self.stream.take(ti.size)  # a small file is usually inside the current chunk
-        if view is not None:
-            _write_all(fd, view)
-            return
-        written = 0
-        for view in self.stream.chunks(ti.size):
-            _write_all(fd, view)
-            written += len(view)
-        if written != ti.size:
+        if ti.sparse is not None:  # each stored block at its offset; the holes stay holes
+            complete = self.stream.write_sparse_to(fd, ti.sparse)
+            os.ftruncate(fd, ti.size)
+        else:
+            complete = self.stream.write_to(fd, ti.size) == ti.size
+        if not complete:
             raise DataCorrupted(f"layer entry {ti.name!r} is truncated")
-
-    def _write_sparse(self, ti: Entry, fd: int) -> None:
-        """Each stored block at its offset; the holes between stay holes."""
-        assert ti.sparse is not None
-        for offset, size in ti.sparse:
-            pos = offset
-            for view in self.stream.chunks(size):
-                while view:
-                    n = os.pwrite(fd, view, pos)
-                    view, pos = view[n:], pos + n
-            if pos != offset + size:
-                raise DataCorrupted(f"layer entry {ti.name!r} is truncated")
-        os.ftruncate(fd, ti.size)
 
     def _hardlink(self, ti: Entry, pfd: int, base: str) -> None:
         target = clean(ti.linkname)
@@ -293,7 +281,7 @@ class _Applier:
             return  # nothing below to hide
         try:
             if remove(pfd, name):
-                self.root.forget(keep=parent)
+                self._forget(keep=parent)
             if overlay:
                 os.mknod(name, stat.S_IFCHR, os.makedev(0, 0), dir_fd=pfd)
         except OSError as exc:
@@ -313,16 +301,23 @@ class _Applier:
             else:
                 prefix = parent + "/" if parent else ""
                 remove_children(fd, lambda child: prefix + child not in self.touched)
-                self.root.forget()
+                self._forget()
         except OSError as exc:
             raise entry_error(parent, exc) from None
         finally:
             os.close(fd)
 
     # -- metadata ----------------------------------------------------------------
+    def _forget(self, keep: str | None = None) -> None:
+        """Cached parent fds (and what we know of them) may name other dirs now."""
+        self.root.forget(keep=keep)
+        self._setgid.clear()
+
     def _owner(self, ti: Entry, fd: int, fresh: bool = True) -> bool:
-        """chown unless pointless: a `fresh` inode we created is already ours."""
-        if not self.opts.same_owner or (fresh and (ti.uid, ti.gid) == (self.uid, self.gid)):
+        """chown unless pointless: a `fresh` inode we created is already ours (unless its
+        parent is setgid: then it took the parent's group)."""
+        if not self.opts.same_owner or (fresh and (ti.uid, ti.gid) == (self.uid, self.gid)
+                                        and not self._inherits_gid):
             return False
         try:
             os.fchown(fd, ti.uid, ti.gid)
@@ -331,7 +326,7 @@ class _Applier:
         return True
 
     def _owner_nofollow(self, ti: Entry, pfd: int, base: str) -> None:
-        if self.opts.same_owner and (ti.uid, ti.gid) != (self.uid, self.gid):
+        if self.opts.same_owner and ((ti.uid, ti.gid) != (self.uid, self.gid) or self._inherits_gid):
             try:
                 os.chown(base, ti.uid, ti.gid, dir_fd=pfd, follow_symlinks=False)
             except OSError as exc:
@@ -382,12 +377,6 @@ def _layered(root: str, options: ApplyOptions) -> Root:
     if options.whiteouts != Whiteouts.OVERLAY:
         raise ValueError("lower layers need overlay whiteouts")
     return LayeredRoot(root, options.lowers, options.opaque_xattr)
-
-
-def _write_all(fd: int, view: memoryview) -> None:
-    while view:
-        n = os.write(fd, view)
-        view = view[n:]
 
 
 def _ns(mtime: float) -> int:

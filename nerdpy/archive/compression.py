@@ -7,6 +7,7 @@ the uncompressed bytes (the DiffID) and refusing to inflate beyond a size limit.
 from __future__ import annotations
 
 import hashlib
+import os
 import zlib
 from typing import BinaryIO, Iterator
 
@@ -212,6 +213,30 @@ class LayerStream:
         self._off = end
         return memoryview(self._buf)[off:end]
 
+    def write_to(self, fd: int, n: int) -> int:
+        """Write the next `n` bytes to `fd`; returns how many there were (short at end of stream)."""
+        view = self.take(n)  # a small file is usually inside the current chunk: one write
+        if view is not None:
+            _write_all(fd, view)
+            return n
+        written = 0
+        for view in self.chunks(n):
+            _write_all(fd, view)
+            written += len(view)
+        return written
+
+    def write_sparse_to(self, fd: int, blocks: list[tuple[int, int]]) -> bool:
+        """Write the next bytes as the (offset, size) blocks of a sparse file; False if short."""
+        for offset, size in blocks:
+            pos = offset
+            for view in self.chunks(size):
+                while view:
+                    n = os.pwrite(fd, view, pos)
+                    view, pos = view[n:], pos + n
+            if pos != offset + size:
+                return False
+        return True
+
     def skip(self, n: int) -> None:
         avail = len(self._buf) - self._off
         if n <= avail:
@@ -244,3 +269,9 @@ class LayerStream:
 
     def digest(self) -> str:
         return "sha256:" + self._hash.hexdigest()
+
+
+def _write_all(fd: int, view: memoryview) -> None:
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]

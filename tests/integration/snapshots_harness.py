@@ -367,8 +367,31 @@ def unpack_reaps_killed(sn: Snapshotter) -> Any:
     return keys
 
 
+def sparse_layer(flags: tuple[str, ...] = ("--format=gnu",)) -> bytes:
+    """A layer made by GNU tar --sparse: /sparse/file.bin, 3 MiB with 30 data blocks and holes.
+    The directory is in the layer too: podman creates a missing parent 0755 root, where
+    nerdpy (like containerd) keeps a lower layer's directory as it was."""
+    import subprocess
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp, "sparse", "file.bin")
+        path.parent.mkdir(mode=0o755)
+        with open(path, "wb") as f:
+            f.truncate(3 << 20)
+            for i in range(30):  # more blocks than an old-GNU header holds: extension headers too
+                f.seek(4096 + i * 65536)
+                f.write(b"block %d\n" % i)
+        os.utime(path, (1_700_000_000, 1_700_000_000))
+        os.chmod(path.parent, 0o755)
+        out = Path(tmp, "layer.tar")
+        subprocess.run(["tar", "--sparse", *flags, "--owner=0", "--group=0", "--numeric-owner",
+                        "-cf", str(out), "-C", tmp, "sparse"], check=True)
+        return out.read_bytes()
+
+
 def peer_image() -> Any:
-    """The image compared with podman: busybox + the tricky layers + more owners and links."""
+    """The image compared with podman: busybox + the tricky layers + more owners and links,
+    and a GNU sparse file (PAX 1.0: podman 4.3 refuses old-GNU type S, nerdpy reads both)."""
     from tests.fixtures import images
 
     extra = (images.LayerSpec().dir("/srv", 0o2775, uid=33, gid=33)
@@ -376,7 +399,8 @@ def peer_image() -> Any:
              .hardlink("/srv/www-link", "/srv/www").symlink("/srv/abs", "/etc/passwd")
              .symlink("/srv/dangling", "../nowhere").file("/srv/big", bytes(range(256)) * 4096, uid=4242)
              .dir("/srv/sticky", 0o1777).whiteout("/data/sub"))
-    return images.build_image([images.busybox_rootfs(), *images.tricky_layers(), extra])
+    return images.build_image([images.busybox_rootfs(), *images.tricky_layers(), extra,
+                               images.make_layer(sparse_layer(("--format=pax", "--sparse-version=1.0")))])
 
 
 @scenario

@@ -35,16 +35,17 @@ def _podman_tree(tmp_path) -> dict:
         assert proc.returncode == 0, f"podman {' '.join(args)}: {proc.stderr}"
         return proc.stdout.strip()
 
-    podman("load", "-q", "-i", str(archive))
-    podman("create", "--name", "peer", "localhost/peer:latest", "true")
-    path = podman("mount", "peer")
-    try:
-        tree = {k: list(v) for k, v in snapshot_tree(path).items()}
+    try:  # reset even when load fails: podman's overlay home stays bind-mounted on itself otherwise
+        podman("load", "-q", "-i", str(archive))
+        podman("create", "--name", "peer", "localhost/peer:latest", "true")
+        path = podman("mount", "peer")
+        try:
+            return {k: list(v) for k, v in snapshot_tree(path).items()}
+        finally:
+            podman("umount", "peer")
+            podman("rm", "-f", "peer")
     finally:
-        podman("umount", "peer")
-        podman("rm", "-f", "peer")
         subprocess.run([*base, "system", "reset", "-f"], capture_output=True, timeout=180)
-    return tree
 
 
 @requires("root", "podman", "busybox")
@@ -55,6 +56,7 @@ def test_tree_equals_podman(nerdpy, tmp_path_factory, driver):
     # A sanity floor, so that two empty trees could never pass.
     assert len(ours) > 40 and ours["srv/big"][2] == 4242 and ours["bin/su-copy"][1] == 0o4755
     assert ours["srv/setgid"][1:4] == [0o2755, 0, 50] and ours["srv"][1:4] == [0o2775, 33, 33]
+    assert ours["sparse/file.bin"][4] == 3 << 20  # the GNU sparse layer, holes and all
     missing = sorted(set(theirs) - set(ours))
     extra = sorted(set(ours) - set(theirs))
     differ = {k: (ours[k], theirs[k]) for k in set(ours) & set(theirs) if ours[k] != theirs[k]}

@@ -82,3 +82,14 @@ def test_merged_directory_and_hardlink_take_the_header_owner(tmp_path: Path) -> 
     assert os.lstat(tmp_path / "d")[4:6] == (0, 0) and os.lstat(tmp_path / "d").st_mode & 0o777 == 0o711
     st = os.lstat(tmp_path / "f")
     assert (st.st_uid, st.st_gid, st.st_mode & 0o777, st.st_nlink) == (8, 9, 0o600, 2)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="identity: chown to other gids needs root")
+def test_entries_in_a_setgid_dir_keep_the_header_group(tmp_path: Path) -> None:
+    apply_layer(io.BytesIO(tar(("g", "d", None, {"mode": 0o2775, "gid": 50}))), str(tmp_path))
+    apply_layer(io.BytesIO(tar(("g/f", "f", "x", {"uid": 0, "gid": 0}), ("g/sub", "d", None, {"uid": 0, "gid": 0}),
+                               ("g/sub/f2", "f", "y", {"uid": 0, "gid": 0}), ("g/l", "s", "f", {"uid": 0, "gid": 0}),
+                               ("g/f50", "f", "z", {"uid": 0, "gid": 50}))), str(tmp_path))
+    for name in ("f", "sub", "sub/f2", "l"):
+        assert os.lstat(tmp_path / "g" / name).st_gid == 0, name  # not inherited from the setgid dir
+    assert os.lstat(tmp_path / "g/f50").st_gid == 50 and os.lstat(tmp_path / "g").st_mode & 0o2000
