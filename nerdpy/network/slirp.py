@@ -15,13 +15,10 @@ import os
 import select
 import socket
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from nerdpy.errors import Conflict, InvalidArgument, Unavailable
 from nerdpy.records import record
 
-if TYPE_CHECKING:  # subprocess and shutil only load when slirp4netns starts (not for --network none)
-    import subprocess
 
 GUEST_IP = "10.0.2.100"
 GATEWAY_IP = "10.0.2.2"
@@ -39,9 +36,9 @@ class Slirp:
 
 
 def binary() -> str:
-    import shutil
+    from nerdpy.linux.which import which
 
-    path = shutil.which("slirp4netns")
+    path = which("slirp4netns")
     if path is None:
         raise Unavailable(
             "slirp4netns is not installed: rootless containers cannot have a network",
@@ -59,18 +56,13 @@ def start(netns_path: Path, api_socket: Path, log_path: Path, *, with_exit_fd: b
         argv.append("--disable-host-loopback")
     ready_r, ready_w = os.pipe()
     exit_r, exit_w = os.pipe() if with_exit_fd else (-1, -1)
-    pass_fds = [ready_w] + ([exit_r] if with_exit_fd else [])
     argv.append(f"--ready-fd={ready_w}")
     if with_exit_fd:
         argv.append(f"--exit-fd={exit_r}")
     argv += [str(netns_path), "tap0"]
     _unlink(api_socket)
-    import subprocess
-
     try:
-        with open(log_path, "wb") as log:
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                    pass_fds=pass_fds, start_new_session=True, close_fds=True)
+        pid = _spawn(argv, log_path, [ready_w] + ([exit_r] if with_exit_fd else []))
     except OSError as exc:
         for fd in (ready_r, ready_w, exit_r, exit_w):
             if fd >= 0:
@@ -79,22 +71,38 @@ def start(netns_path: Path, api_socket: Path, log_path: Path, *, with_exit_fd: b
     os.close(ready_w)
     if with_exit_fd:
         os.close(exit_r)
-        os.set_inheritable(exit_w, False)
     try:
-        _wait_ready(proc, ready_r, log_path)
+        _wait_ready(pid, ready_r, log_path)
     except BaseException:
-        _kill(proc)
+        _kill(pid)
         if exit_w >= 0:
             os.close(exit_w)
         raise
     finally:
         os.close(ready_r)
-    # Popen would reap it on garbage collection only; the process must outlive us.
-    proc.returncode = 0
-    return Slirp(proc.pid, str(api_socket), exit_w)
+    return Slirp(pid, str(api_socket), exit_w)
 
 
-def _wait_ready(proc: subprocess.Popen, ready_r: int, log_path: Path) -> None:
+def _spawn(argv: list[str], log_path: Path, pass_fds: list[int]) -> int:
+    """posix_spawn (vfork speed, no `subprocess` import) in a new session, with
+    stdin on /dev/null, output to the log and only `pass_fds` inherited (every
+    other fd of ours is close-on-exec, Python's default)."""
+    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    try:
+        for fd in pass_fds:
+            os.set_inheritable(fd, True)
+        actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                   (os.POSIX_SPAWN_DUP2, log, 1), (os.POSIX_SPAWN_DUP2, log, 2)]
+        return os.posix_spawn(argv[0], argv, _child_env(), file_actions=actions, setsid=True)
+    finally:
+        os.close(log)
+
+
+def _child_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")}
+
+
+def _wait_ready(pid: int, ready_r: int, log_path: Path) -> None:
     ready, _, _ = select.select([ready_r], [], [], READY_TIMEOUT_S)
     data = os.read(ready_r, 1) if ready else b""
     if data == b"1":
@@ -104,13 +112,11 @@ def _wait_ready(proc: subprocess.Popen, ready_r: int, log_path: Path) -> None:
                       hint="check that /dev/net/tun is usable (chmod 0666 /dev/net/tun)")
 
 
-def _kill(proc: subprocess.Popen) -> None:
-    import subprocess
-
+def _kill(pid: int) -> None:
     try:
-        proc.kill()
-        proc.wait(timeout=5)
-    except (OSError, subprocess.TimeoutExpired):
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    except OSError:
         pass
 
 

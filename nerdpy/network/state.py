@@ -112,9 +112,9 @@ class AttachmentRecord:
 
 
 def builtin_id(name: str) -> str:
-    import hashlib  # ~3 ms; not needed on most runs
+    from nerdpy.digest import sha256_hex  # not hashlib: OpenSSL's load is ~2 ms of `run`
 
-    return hashlib.sha256(f"nerdpy-builtin-network:{name}".encode()).hexdigest()
+    return sha256_hex(f"nerdpy-builtin-network:{name}".encode())
 
 
 def database(settings: "Settings") -> "Database":
