@@ -69,7 +69,7 @@ class TmpfsBenchEnv(BenchEnv):
         self.base.chmod(0o755)
 
 
-def _aside(env: BenchEnv, nerdpy_store: bool = True) -> Cmd:
+def move_stores_aside(env: BenchEnv, nerdpy_store: bool = True) -> Cmd:
     """Move podman's store (and nerdpy's data root entries) into a fresh trash dir."""
     base = env.base
     script = f"t={base}/trash/$(date +%s%N) && mkdir -p $t/p {base}/nd && "
@@ -80,7 +80,7 @@ def _aside(env: BenchEnv, nerdpy_store: bool = True) -> Cmd:
 
 
 def _reset(env: BenchEnv) -> list[Cmd]:
-    return [_aside(env)]
+    return [move_stores_aside(env)]
 
 
 def _helper(env: BenchEnv, *args: str) -> Cmd:
@@ -118,7 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         timed(env.nerdpy("pull", "-q", ref))
         results.append(compare("unpack only (nerdpy)", _helper(env, "--unpack", ref),
                                env.podman("pull", "-q", ref), n=opts.n, warmup=1,
-                               setup=[_helper(env, "--wipe-snapshots", ref), _aside(env, nerdpy_store=False)]))
+                               setup=[_helper(env, "--wipe-snapshots", ref),
+                                      move_stores_aside(env, nerdpy_store=False)]))
     print()
     for r in results:
         print(r.line())
