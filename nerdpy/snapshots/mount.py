@@ -131,7 +131,8 @@ def _mount_fuse(m: Mount, target: str) -> None:
     helper = m.type.split(".", 1)[1]
     given = [o.partition("=")[2] for o in m.options if o.startswith("x-nerdpy.helper=")]
     path = given[-1] if given else which(helper) or f"/usr/bin/{helper}"
-    _, data = _split_options(m.options)
+    # The helper takes the flag options too (libfuse turns nodev/nosuid/noexec/ro into flags).
+    data = [o for o in m.options if o not in ("rw", "bind", "rbind") and not o.startswith("x-")]
     argv = [path, "-o", ",".join(data), target]
     proc = subprocess.run(argv, capture_output=True, text=True, close_fds=True)
     if proc.returncode != 0:

@@ -55,6 +55,9 @@ def test_mount_program_selects_fuse_overlayfs_with_that_binary(fresh_nerdpy, bus
                        timeout=120).stdout
     assert "fuse-overlayfs" in out, out
     assert "rootfs" in log.read_text()  # our binary mounted the container's root
+    noexec = fresh_nerdpy(*opt, "--storage-opt", "overlay.mountopt=noexec", "run", "--rm", "busybox:latest",
+                          "true", check=False)
+    assert noexec.returncode == 126, noexec  # the option reached the fuse helper
     info = fresh_nerdpy(*opt, "info").stdout
     assert "Storage driver:   fuse-overlayfs" in info and f"overlay.mount_program={program}" in info
     _one_line_error(fresh_nerdpy("--storage-opt", "overlay.mount_program=/nonexistent", "run", "--rm",
