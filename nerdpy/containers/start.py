@@ -236,6 +236,11 @@ def _start_locked(settings: Settings, store: ContainerStore, container: Containe
         shim = spawn_shim(store, container.id)  # starts while we prepare
     attachment = None
     try:
+        if store.state(container.id).started_at:
+            # Ran before: a lost shim or a reboot may have left network state behind.
+            _quiet(network.teardown, settings, container.id)
+        # First, so the network helper comes up while the rootfs and spec are prepared.
+        attachment = network.setup(settings, container.id, network_request(container, store))
         rootfs, layered = _mount_rootfs(settings, store, container)
         if not layered:  # --rootfs, or created before init layers: make them in the rootfs itself
             from nerdpy.containers.initlayer import container_mountpoints, make_mountpoints
@@ -247,12 +252,7 @@ def _start_locked(settings: Settings, store: ContainerStore, container: Containe
             makedirs(rootfs, cfg["WorkingDir"])
         keep_id = container.host_config.get("UsernsMode") == "keep-id"
         owner = _keep_id_owner(settings, container, user) if keep_id else (user.uid, user.gid)
-        mounts = _volume_mounts(container, rootfs, *owner)
-        if store.state(container.id).started_at:
-            # Ran before: a lost shim or a reboot may have left network state behind.
-            _quiet(network.teardown, settings, container.id)
-        attachment = network.setup(settings, container.id, network_request(container, store))
-        mounts = _network_files(cdir, attachment) + mounts
+        mounts = _network_files(cdir, attachment) + _volume_mounts(container, rootfs, *owner)
         from nerdpy.containers.spec import build_spec
 
         root_path = "rootfs" if not container.config.get("Runtime", {}).get("rootfs") else rootfs
@@ -268,6 +268,7 @@ def _start_locked(settings: Settings, store: ContainerStore, container: Containe
         tmp = cdir / ".config.json.tmp"
         tmp.write_text(json.dumps(spec))
         os.replace(tmp, cdir / "config.json")
+        attachment.wait_ready()
         started = _go(settings, store, container, shim, runtime, wait_attach, attachment.keep_fds)
         started.warnings = warnings
         attachment.release()

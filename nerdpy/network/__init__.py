@@ -19,7 +19,7 @@ hosts and resolv.conf are shared), or user network names / ids.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from nerdpy.network.ports import PortMapping, expand_exposed, parse_publish
 from nerdpy.records import field, record
@@ -85,10 +85,20 @@ class Attachment:
     ip: str = ""  # primary address ("" for none/host)
     endpoints: tuple[Endpoint, ...] = field(default_factory=tuple)
     mode: str = "bridge"  # "bridge" (default), "none", "host", "container", or "user"
+    # A network helper still coming up (`.wait()`, `.abandon()`), or None. The caller
+    # prepares the bundle meanwhile and calls `wait_ready()` before the container starts.
+    pending: Any = field(default=None, compare=False, repr=False)
+
+    def wait_ready(self) -> None:
+        if self.pending is not None:
+            self.pending.wait()
 
     def release(self) -> None:
         """Close this process's copies of keep_fds (after the shim inherited them)."""
         import os
+
+        if self.pending is not None:
+            self.pending.abandon()
 
         for fd in self.keep_fds:
             try:

@@ -210,13 +210,15 @@ def _slirp_default(settings: "Settings", base: state.AttachmentRecord, request: 
     d = settings.layout.netns_dir
     sock, log = d / f"{cid[:16]}.sock", d / f"{cid[:16]}.log"
     udp = any(p.protocol == "udp" for p in ports)
-    helper = slirp.start(Path(base.netns), sock, log, disable_host_loopback=not udp)
-    record = replace(base, mode="slirp", helper_pid=helper.pid,
-                     helper_start=process_start_time(helper.pid) or 0, api_socket=str(sock))
-    state.save_attachment(settings, record)
+    # Spawned, not awaited: the caller prepares the bundle while slirp4netns comes up.
+    helper = slirp.spawn(Path(base.netns), sock, log, disable_host_loopback=not udp)
     keep = [helper.exit_fd]
     try:
-        if udp:
+        record = replace(base, mode="slirp", helper_pid=helper.pid,
+                         helper_start=process_start_time(helper.pid) or 0, api_socket=str(sock))
+        state.save_attachment(settings, record)
+        if udp:  # UDP ports go through slirp4netns's API: it must be up now
+            helper.wait()
             from nerdpy.network.bridge import guard_host_loopback
 
             guard_host_loopback(base.netns, slirp.GATEWAY_IP)
@@ -232,13 +234,15 @@ def _slirp_default(settings: "Settings", base: state.AttachmentRecord, request: 
                                  host_address())
         state.save_attachment(settings, replace(record, ports=tuple(published), hosts_base=hosts))
     except BaseException:
+        helper.abandon()
         for fd in keep:
             os.close(fd)
         raise
     endpoint = Endpoint("bridge", state.builtin_id("bridge"), slirp.GUEST_IP, slirp.PREFIX_LEN, slirp.GATEWAY_IP)
     return Attachment(base.netns, keep_fds=tuple(keep), hosts=hosts,
                       resolv_conf=_resolv(settings, request, dns, True), hostname=f"{hostname}\n",
-                      ports=tuple(published), ip=slirp.GUEST_IP, endpoints=(endpoint,), mode="bridge")
+                      ports=tuple(published), ip=slirp.GUEST_IP, endpoints=(endpoint,), mode="bridge",
+                      pending=None if udp else helper)
 
 
 def forward_tcp(settings: "Settings", container_id: str, netns_path: str, target_ip: str,

@@ -47,9 +47,50 @@ def binary() -> str:
     return path
 
 
+class Starting:
+    """A slirp4netns that was spawned but may not be ready yet: `wait()` blocks until
+    it is (so a caller can do other work meanwhile) and kills it if it fails."""
+
+    def __init__(self, pid: int, api_socket: str, exit_fd: int, ready_fd: int, log_path: Path) -> None:
+        self.pid, self.api_socket, self.exit_fd = pid, api_socket, exit_fd
+        self._ready_fd, self._log_path = ready_fd, log_path
+
+    def wait(self) -> Slirp:
+        """Ready, or killed and an error. `exit_fd` stays the caller's to close."""
+        if self._ready_fd < 0:
+            return Slirp(self.pid, self.api_socket, self.exit_fd)
+        try:
+            _wait_ready(self.pid, self._ready_fd, self._log_path)
+        except BaseException:
+            _kill(self.pid)
+            raise
+        finally:
+            self.abandon()
+        return Slirp(self.pid, self.api_socket, self.exit_fd)
+
+    def abandon(self) -> None:
+        """Stop listening for readiness (the caller gave up on this helper)."""
+        if self._ready_fd >= 0:
+            os.close(self._ready_fd)
+            self._ready_fd = -1
+
+
 def start(netns_path: Path, api_socket: Path, log_path: Path, *, with_exit_fd: bool = True,
           disable_host_loopback: bool = True) -> Slirp:
     """Start slirp4netns for the namespace at `netns_path`; return once it is ready."""
+    starting = spawn(netns_path, api_socket, log_path, with_exit_fd=with_exit_fd,
+                     disable_host_loopback=disable_host_loopback)
+    try:
+        return starting.wait()
+    except BaseException:
+        if starting.exit_fd >= 0:
+            os.close(starting.exit_fd)
+        raise
+
+
+def spawn(netns_path: Path, api_socket: Path, log_path: Path, *, with_exit_fd: bool = True,
+          disable_host_loopback: bool = True) -> Starting:
+    """Start slirp4netns for the namespace at `netns_path`, without waiting for it."""
     argv = [binary(), "--configure", f"--mtu={MTU}", "--enable-sandbox", "--enable-seccomp",
             "--netns-type=path", f"--api-socket={api_socket}"]
     if disable_host_loopback:
@@ -71,16 +112,7 @@ def start(netns_path: Path, api_socket: Path, log_path: Path, *, with_exit_fd: b
     os.close(ready_w)
     if with_exit_fd:
         os.close(exit_r)
-    try:
-        _wait_ready(pid, ready_r, log_path)
-    except BaseException:
-        _kill(pid)
-        if exit_w >= 0:
-            os.close(exit_w)
-        raise
-    finally:
-        os.close(ready_r)
-    return Slirp(pid, str(api_socket), exit_w)
+    return Starting(pid, str(api_socket), exit_w, ready_r, log_path)
 
 
 def _spawn(argv: list[str], log_path: Path, pass_fds: list[int]) -> int:

@@ -180,6 +180,16 @@ def test_udp_port_both_ways(nerdpy, netbox, user_network) -> None:
 
 
 @requires("rootless")
+@pytest.mark.parametrize("extra", [[], ["-p", "53/udp"]])
+def test_default_network_is_up_when_the_command_starts(nerdpy, netbox, extra) -> None:
+    """slirp4netns comes up while the bundle is prepared; the container must still
+    never start before it: the first thing the command sees is a configured tap0."""
+    for _ in range(3):
+        out = nerdpy("run", "--rm", *extra, netbox, "sh", "-c", "ip -4 addr show tap0; ip route").stdout
+        assert "inet 10.0.2.100/24" in out and "default via 10.0.2.2" in out
+
+
+@requires("rootless")
 @pytest.mark.parametrize("extra", [[], ["-p", "53/udp"], ["--network", "USERNET"]])
 def test_rootless_host_loopback_is_not_reachable(nerdpy, netbox, extra) -> None:
     import http.server
