@@ -1,6 +1,5 @@
 """ps, logs, inspect, top, port."""
 
-import json
 import sys
 from typing import List, Optional
 
@@ -72,15 +71,12 @@ def inspect(
     size: bool = typer.Option(False, "--size", "-s", help="Display total file sizes"),
 ) -> None:
     from nerdpy.api.containers import inspect_many
-    from nerdpy.cli.output import render_template
+    from nerdpy.cli.each import inspect_lines
 
     settings = state.entered(ctx)
     found, errors = inspect_many(settings, containers)
-    if format and format != "json":
-        for item in found:
-            typer.echo(render_template(format, item))
-    else:
-        typer.echo(json.dumps(found, indent=4))
+    for line in inspect_lines(found, format):
+        typer.echo(line)
     for message in errors:
         typer.echo(f"Error: {message}", err=True)
     if errors:
@@ -119,7 +115,7 @@ def inspect_any(
 ) -> None:
     """Docker's top-level `inspect`: a container by that name first, then an image."""
     from nerdpy.api.containers import inspect_one
-    from nerdpy.cli.output import render_template
+    from nerdpy.cli.each import inspect_lines
     from nerdpy.errors import InvalidArgument, NotFound
 
     if type not in (None, "container", "image"):
@@ -145,10 +141,7 @@ def inspect_any(
             failed = True
             continue
         found.append(doc)
-    if format and format != "json":
-        for item in found:
-            typer.echo(render_template(format, item))
-    else:
-        typer.echo(json.dumps(found, indent=4))
+    for line in inspect_lines(found, format):
+        typer.echo(line)
     if failed:
         raise typer.Exit(1)

@@ -109,10 +109,9 @@ def run(args: Sequence[str]) -> int:
             import traceback
 
             traceback.print_exc()
-        message = f"Error: {exc.message}"
-        if exc.hint:
-            message += f"; hint: {exc.hint}"
-        print(message, file=sys.stderr)
+        from nerdpy.cli.each import error_line
+
+        print(error_line(exc), file=sys.stderr)
         return exc.exit_code
     except ContainerExit as exc:
         return exc.code

@@ -1,23 +1,19 @@
 """`nerdpy network create|ls|inspect|rm|prune|connect|disconnect` (Docker's flags and output)."""
 
-import json
 import sys
 from typing import List, Optional
 
 import typer
 
 from nerdpy.cli import state
-from nerdpy.errors import NerdpyError, NotFound
+from nerdpy.cli.each import for_each, inspect_lines
+from nerdpy.errors import NotFound
 from nerdpy.keyvalue import parse_key_values
 
 app = typer.Typer()
 
 LS_COLUMNS = [("ID", "NETWORK ID"), ("Name", "NAME"), ("Driver", "DRIVER"), ("Scope", "SCOPE"),
               ("IPv6", "IPV6"), ("Internal", "INTERNAL"), ("Labels", "LABELS"), ("CreatedAt", "CREATED AT")]
-
-
-def _error(exc: NerdpyError) -> None:
-    print(f"Error: {exc.message}" + (f"; hint: {exc.hint}" if exc.hint else ""), file=sys.stderr)
 
 
 CREATE_HELP = """Create a network
@@ -90,20 +86,11 @@ def inspect(
     from nerdpy.api import networks
 
     settings = state.entered(ctx)
-    data, failed = [], 0
-    for name in names:
-        try:
-            data.append(networks.inspect(settings, name))
-        except NotFound as exc:
-            _error(exc)
-            failed += 1
-    if format and format != "json":
-        from nerdpy.cli.output import render_template
-
-        for item in data:
-            print(render_template(format, item))
-    elif data or not failed:
-        print(json.dumps(data, indent=4))
+    data: list = []
+    failed = for_each(names, lambda name: data.append(networks.inspect(settings, name)), catch=NotFound)
+    if data or not failed:
+        for line in inspect_lines(data, format):
+            print(line)
     if failed:
         raise typer.Exit(1)
 
@@ -117,20 +104,12 @@ def rm(
     from nerdpy.api import networks
 
     settings = state.entered(ctx)
-    failed = 0
-    for name in names:
-        try:
-            networks.remove(settings, name)
-        except NotFound as exc:
-            if not force:
-                _error(exc)
-                failed += 1
-        except NerdpyError as exc:
-            _error(exc)
-            failed += 1
-        else:
-            print(name)
-    if failed:
+
+    def remove(name: str) -> None:
+        networks.remove(settings, name)
+        print(name)
+
+    if for_each(names, remove, missing_ok=force):
         raise typer.Exit(1)
 
 

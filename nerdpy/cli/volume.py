@@ -1,13 +1,13 @@
 """`nerdpy volume create|ls|inspect|rm|prune` (Docker's flags and output)."""
 
-import json
 import sys
 from typing import List, Optional
 
 import typer
 
 from nerdpy.cli import state
-from nerdpy.errors import InvalidArgument, NerdpyError, NotFound
+from nerdpy.cli.each import for_each, inspect_lines
+from nerdpy.errors import InvalidArgument, NotFound
 from nerdpy.keyvalue import parse_key_values
 from nerdpy.formatting.human import human_size as _human_size
 
@@ -84,21 +84,11 @@ def inspect(
     from nerdpy.api import volumes
 
     settings = state.entered(ctx)
-    found, failed = [], 0
-    for name in names:
-        try:
-            found.extend(volumes.inspect(settings, [name]))
-        except NotFound as exc:
-            print(f"Error: {exc.message}", file=sys.stderr)
-            failed += 1
-    data = [v.inspect() for v in found]
-    if format and format != "json":
-        from nerdpy.cli.output import render_template
-
-        for item in data:
-            print(render_template(format, item))
-    else:  # Docker prints the list (even "[]") and the errors
-        print(json.dumps(data, indent=4))
+    found: list = []
+    failed = for_each(names, lambda name: found.extend(volumes.inspect(settings, [name])), catch=NotFound)
+    # Docker prints the list (even "[]") and the errors
+    for line in inspect_lines([v.inspect() for v in found], format):
+        print(line)
     if failed:
         raise typer.Exit(1)
 
@@ -112,21 +102,12 @@ def rm(
     from nerdpy.api import volumes
 
     settings = state.entered(ctx)
-    failed = 0
-    for name in names:
-        try:
-            volumes.remove(settings, name)
-        except NotFound as exc:
-            if force:
-                continue
-            print(f"Error: {exc.message}", file=sys.stderr)
-            failed += 1
-        except NerdpyError as exc:  # in use: Docker reports it and goes on with the others
-            print(f"Error: {exc.message}" + (f"; hint: {exc.hint}" if exc.hint else ""), file=sys.stderr)
-            failed += 1
-        else:
-            print(name)
-    if failed:
+
+    def remove(name: str) -> None:  # in use: Docker reports it and goes on with the others
+        volumes.remove(settings, name)
+        print(name)
+
+    if for_each(names, remove, missing_ok=force):
         raise typer.Exit(1)
 
 

@@ -3,7 +3,6 @@ images/image ls, tag, rmi, image inspect, history, save, load, import, image pru
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from datetime import datetime, timezone
@@ -11,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from nerdpy.cli.state import CliState
-from nerdpy.errors import InvalidArgument, NerdpyError, NotFound
+from nerdpy.errors import InvalidArgument, NotFound
 from nerdpy.formatting.human import human_size, since
 
 
@@ -79,14 +78,9 @@ def tag(cli: CliState, source: str, target: str) -> None:
 
 def _each(refs: list[str], action: Any) -> int:
     """Run `action` per argument, as Docker does: report each failure, exit non-zero at the end."""
-    failed: NerdpyError | None = None
-    for ref in refs:
-        try:
-            action(ref)
-        except NerdpyError as exc:
-            failed = exc
-            hint = f"; hint: {exc.hint}" if exc.hint else ""
-            print(f"Error: {exc.message}{hint}", file=sys.stderr)
+    from nerdpy.cli.each import for_each
+
+    failed = for_each(refs, action)
     return failed.exit_code if failed else 0
 
 
@@ -109,13 +103,10 @@ def inspect(cli: CliState, images_: list[str], format: str | None = None) -> int
     settings = _settings(cli)
     docs: list[dict[str, Any]] = []
     code = _each(images_, lambda ref: docs.append(images.inspect(settings, ref)))
-    if format and format != "json":
-        from nerdpy.cli.output import render_template
+    from nerdpy.cli.each import inspect_lines
 
-        for doc in docs:
-            print(render_template(format, doc))
-    else:
-        print(json.dumps(docs, indent=4))
+    for line in inspect_lines(docs, format):
+        print(line)
     return code
 
 

@@ -1,0 +1,42 @@
+"""Docker's multi-object commands (`rm a b c`, `inspect a b`): act on each name,
+report each failure as one line and go on; the caller decides the exit code.
+No typer here: the typer-free fast-path handlers use it too."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Callable, Iterable
+
+from nerdpy.errors import NerdpyError, NotFound
+
+
+def error_line(exc: NerdpyError) -> str:
+    return f"Error: {exc.message}" + (f"; hint: {exc.hint}" if exc.hint else "")
+
+
+def for_each(names: Iterable[str], action: Callable[[str], Any], missing_ok: bool = False,
+             catch: type[NerdpyError] = NerdpyError) -> NerdpyError | None:
+    """Run `action(name)` for each name; the last failure, or None when all worked.
+    `missing_ok` (`rm -f`): a NotFound is no failure. Errors other than `catch` propagate."""
+    failed = None
+    for name in names:
+        try:
+            action(name)
+        except NerdpyError as exc:
+            if missing_ok and isinstance(exc, NotFound):
+                continue
+            if not isinstance(exc, catch):
+                raise
+            print(error_line(exc), file=sys.stderr)
+            failed = exc
+    return failed
+
+
+def inspect_lines(items: list[Any], format: str | None) -> list[str]:
+    """`inspect` output: each item through the --format template, else one JSON array."""
+    if format and format != "json":
+        from nerdpy.cli.output import render_template
+
+        return [render_template(format, item) for item in items]
+    return [json.dumps(items, indent=4)]
