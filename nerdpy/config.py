@@ -17,10 +17,13 @@ from __future__ import annotations
 import os
 from nerdpy.records import field, record, replace
 from pathlib import Path
-from typing import Any, Mapping
 
 from nerdpy.errors import InvalidArgument
 from nerdpy.paths import Layout, ensure_private_dir, root_layout, rootless_layout
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Mapping
 
 # Set when a process already runs inside the rootless namespace (where getuid()
 # says 0): the uid/gid of the user who invoked nerdpy, like podman's

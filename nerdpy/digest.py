@@ -8,7 +8,9 @@ using hashlib: OpenSSL is much faster per byte.
 
 from __future__ import annotations
 
-from typing import Callable
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable
 
 LARGE = 256 << 10  # above this, OpenSSL's speed outweighs its load time
 _impl: Callable[[bytes], object] | None = None

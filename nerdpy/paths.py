@@ -31,9 +31,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Mapping
 
 from nerdpy.records import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Mapping
 
 APP = "nerdpy"
 ROOT_DATA = Path("/var/lib/nerdpy")

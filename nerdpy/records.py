@@ -11,9 +11,12 @@ treat `@record` as a dataclass (PEP 681 `dataclass_transform`).
 
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar, dataclass_transform, overload
+TYPE_CHECKING = False  # `typing` costs the run path ~3 ms; checkers see the real signatures
+if TYPE_CHECKING:
+    from typing import Any, Callable, TypeVar, dataclass_transform, overload
 
-T = TypeVar("T")
+    T = TypeVar("T")
+
 _MISSING: Any = object()
 
 
@@ -48,20 +51,21 @@ def field(*, default: Any = _MISSING, default_factory: Callable[[], Any] = _MISS
     return Field(default, default_factory, compare, hash, repr)
 
 
-@overload
-def record(cls: type[T], /) -> type[T]: ...
-@overload
-def record(*, frozen: bool = True) -> Callable[[type[T]], type[T]]: ...
+if TYPE_CHECKING:  # what type checkers see: a dataclass-like decorator (PEP 681)
+    @overload
+    def record(cls: type[T], /) -> type[T]: ...
+    @overload
+    def record(*, frozen: bool = True) -> Callable[[type[T]], type[T]]: ...
+    @dataclass_transform(frozen_default=True, field_specifiers=(field,))
+    def record(cls: Any = None, /, *, frozen: bool = True) -> Any: ...
+else:
+    def record(cls: Any = None, /, *, frozen: bool = True) -> Any:
+        """Make `cls` a record: its annotated class attributes are its fields, in order."""
 
+        def wrap(target: type[T]) -> type[T]:
+            return _build(target, frozen)
 
-@dataclass_transform(frozen_default=True, field_specifiers=(field,))
-def record(cls: Any = None, /, *, frozen: bool = True) -> Any:
-    """Make `cls` a record: its annotated class attributes are its fields, in order."""
-
-    def wrap(target: type[T]) -> type[T]:
-        return _build(target, frozen)
-
-    return wrap if cls is None else wrap(cls)
+        return wrap if cls is None else wrap(cls)
 
 
 def _own_fields(cls: type) -> list[Field]:

@@ -3,12 +3,14 @@ and write only to the fds they are given."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
-
 from nerdpy.config import Settings
 from nerdpy.containers import Container, CreateOptions, State
 from nerdpy.errors import InvalidArgument, NerdpyError, NotFound
 from nerdpy.records import field, record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 
 @record(frozen=False)

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, BinaryIO, Iterable
 
 from nerdpy.config import Settings
 from nerdpy.errors import Conflict, InvalidArgument, NotFound
 from nerdpy.images.store import Image, ImageStore
 from nerdpy.records import record
 from nerdpy.reference import familiar, parse
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO, Iterable
 
 
 def open_store(settings: Settings) -> ImageStore:

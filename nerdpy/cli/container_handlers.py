@@ -1,12 +1,16 @@
 """Bodies of `run`, `create` and `ps` without typer (the fast path calls them;
 the typer commands in container_run/container_list call them too)."""
 
+from __future__ import annotations
 
 import os
 import sys
-from typing import Any, List, Optional
 
 from nerdpy.cli.state import CliState
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, List, Optional
 
 
 def _settings(cli: CliState) -> Any:

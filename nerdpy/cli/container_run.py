@@ -1,5 +1,6 @@
 """`run` and `create`: Docker's flags -> CreateOptions -> the containers API."""
 
+import typing
 from typing import List, Optional
 
 import typer
@@ -76,7 +77,8 @@ def _with_flags(fn):
     params = [p for p in sig.parameters.values() if p.name != "flags"]
     from nerdpy.cli.container_handlers import normalize_flags
 
-    hints = normalize_flags.__annotations__
+    # The handlers module keeps `typing` off the fast path, so its annotations are strings.
+    hints = typing.get_type_hints(normalize_flags, localns={"Any": typing.Any, "List": List, "Optional": Optional})
     extra = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=spec, annotation=hints[n])
              for n, spec in FLAG_SPECS.items()]
     positional = [p for p in params if p.kind != inspect.Parameter.VAR_KEYWORD]

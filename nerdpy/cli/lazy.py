@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any
 
 import typer
 import typer.main
 from typer.core import TyperGroup
 
 from nerdpy.cli.registry import GROUPS, Entry
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def load_command(target: str, name: str) -> Any:

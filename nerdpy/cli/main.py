@@ -1,16 +1,19 @@
 """Entry point: global flags, lazy command loading, and the one place where
 errors become a one-line message and an exit code."""
 
-
-
 import os
 import sys
-from typing import Optional, Sequence
 
 from nerdpy.errors import EXIT_TOOL_ERROR, ContainerExit, NerdpyError
 
+TYPE_CHECKING = False  # no `from __future__ import annotations` here: typer evaluates `root`'s
+if TYPE_CHECKING:
+    from typing import Sequence
+
 
 def build_app():  # -> typer.Typer
+    from typing import Optional
+
     import typer
 
     from nerdpy.cli.lazy import LazyGroup
@@ -61,7 +64,7 @@ def build_app():  # -> typer.Typer
     return app
 
 
-def _debug_requested(args: Sequence[str]) -> bool:
+def _debug_requested(args: "Sequence[str]") -> bool:
     return "--debug" in args or "-D" in args or os.environ.get("NERDPY_DEBUG", "") not in ("", "0", "false")
 
 
@@ -71,7 +74,7 @@ def _usage_hint(exc: BaseException) -> str:
     return f"See '{path} --help'."
 
 
-def _dispatch(args: Sequence[str]) -> int:
+def _dispatch(args: "Sequence[str]") -> int:
     from nerdpy.cli.fastpath import try_run
 
     code = try_run(args)
@@ -99,7 +102,7 @@ def _typer_exit_code(exc: BaseException) -> int | None:
     return None
 
 
-def run(args: Sequence[str]) -> int:
+def run(args: "Sequence[str]") -> int:
     """Run the CLI on `args`; return the exit code. Never raises for user errors."""
     debug = _debug_requested(args)
     try:
@@ -131,7 +134,7 @@ def run(args: Sequence[str]) -> int:
         return EXIT_TOOL_ERROR
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def main(argv: "Sequence[str] | None" = None) -> None:
     code = run(sys.argv[1:] if argv is None else argv)
     try:
         sys.stdout.flush()

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Iterable, Sequence
 
 from nerdpy.formatting.gotemplate import render, table_header
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterable, Sequence
 
 
 def render_template(template: str, data: Any) -> str:

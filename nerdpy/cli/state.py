@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from nerdpy.config import Settings
 from nerdpy.records import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @record(frozen=False)

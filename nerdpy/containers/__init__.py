@@ -18,9 +18,11 @@ and removal of one container.
 
 from __future__ import annotations
 
-from typing import Any
-
 from nerdpy.records import field, record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @record

@@ -4,12 +4,15 @@
 
 from __future__ import annotations
 
+import _signal as signal  # not `signal`: its enums cost a foreground `run` ~0.5 ms
 import os
 import select
-import signal
-from typing import Any, Callable
 
 from nerdpy.shim import EXIT, STDERR, STDOUT
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 DETACH_KEYS = b"\x10\x11"  # Ctrl-P Ctrl-Q, Docker's default
 
@@ -114,11 +117,11 @@ class TerminalMode:
         signal.signal(signal.SIGWINCH, self._old_handler or signal.SIG_DFL)
 
 
-PROXIED = tuple(
-    s for s in signal.Signals
+PROXIED = tuple(sorted(
+    s for s in {getattr(signal, name) for name in dir(signal) if name.startswith("SIG") and not name.startswith("SIG_")}
     if s not in (signal.SIGCHLD, signal.SIGPIPE, signal.SIGKILL, signal.SIGSTOP, signal.SIGURG, signal.SIGWINCH,
                  signal.SIGTTIN, signal.SIGTTOU, signal.SIGTSTP, signal.SIGCONT)
-)
+))
 
 
 class SignalProxy:

@@ -11,13 +11,16 @@ from __future__ import annotations
 import json
 import os
 import stat
-from typing import Any
 
 from nerdpy.config import Settings
 from nerdpy.containers import Container
 from nerdpy.containers.store import ContainerStore
 from nerdpy.errors import CannotInvoke, CommandNotFound, Conflict, InvalidArgument
 from nerdpy.records import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @record

@@ -23,7 +23,9 @@ in the writable layer before each start, as before.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterable, Sequence
 
 # (path, is a directory): what every container's runtime spec mounts over.
 MOUNTPOINTS = (("/proc", True), ("/sys", True), ("/dev", True), ("/dev/pts", True), ("/dev/shm", True),

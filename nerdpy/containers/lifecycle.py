@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any
 
 from nerdpy.config import Settings
 from nerdpy.containers import Container, State
 from nerdpy.containers.store import ContainerStore
 from nerdpy.errors import Conflict, Unavailable
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 POLL = 0.01
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from nerdpy.config import Settings
 from nerdpy.containers import Container, State
 from nerdpy.errors import InvalidArgument, NerdpyError
 from nerdpy.formatting.human import human_duration
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 FILTER_KEYS = ("id", "name", "label", "status", "exited", "ancestor", "before", "since")
 STATUSES = ("created", "restarting", "running", "removing", "paused", "exited", "dead")

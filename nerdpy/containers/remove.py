@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import Any
 
 from nerdpy.config import Settings
 from nerdpy.containers import Container
@@ -15,6 +14,10 @@ from nerdpy.containers.start import container_lock, unmount_rootfs
 from nerdpy.containers.state import remove_tree
 from nerdpy.containers.store import ContainerStore
 from nerdpy.errors import Conflict
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _quiet(fn: Any, *args: Any, **kwargs: Any) -> None:

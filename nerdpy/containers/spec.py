@@ -4,13 +4,18 @@ into `nerdpy.oci` options, plus the mounts this start prepared."""
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from nerdpy.config import Settings
 from nerdpy.containers import Container
-from nerdpy.oci import Spec, build
+from nerdpy.oci import build
 from nerdpy.oci import options as o
 from nerdpy.oci.user import ExecUser
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from nerdpy.oci import Spec
 
 INIT_PATH = "/sbin/docker-init"
 INIT_CANDIDATES = ("/usr/bin/catatonit", "/usr/libexec/podman/catatonit", "/usr/bin/tini", "/usr/bin/docker-init")

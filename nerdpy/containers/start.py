@@ -9,13 +9,17 @@ import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
 
 from nerdpy.config import Settings
 from nerdpy.containers import Container
 from nerdpy.containers.store import ContainerStore
 from nerdpy.errors import CannotInvoke, CommandNotFound, Unavailable
 from nerdpy.records import field, record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator
+
 
 @record(frozen=False)
 class Started:

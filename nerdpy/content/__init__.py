@@ -6,9 +6,11 @@ digest and size verified (see `nerdpy.content.store` for layout and locking).
 
 from __future__ import annotations
 
-from typing import Any, Mapping
-
 from nerdpy.records import field, record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Mapping
 
 DIGEST_ALGORITHM = "sha256"
 

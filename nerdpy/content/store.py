@@ -24,12 +24,15 @@ import os
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, Iterator
 
 from nerdpy.content import Descriptor, Info
 from nerdpy.digest import sha256_digest, sha256_hex
 from nerdpy.errors import DataCorrupted, InvalidArgument, NotFound, Unavailable
 from nerdpy.reference import check_digest
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import BinaryIO, Iterator
 
 CHUNK = 1 << 20
 _SPACE_ERRORS = (errno.ENOSPC, errno.EDQUOT)

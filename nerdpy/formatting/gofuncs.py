@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Callable
 
 from nerdpy.errors import InvalidArgument
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 
 def _err(message: str) -> InvalidArgument:

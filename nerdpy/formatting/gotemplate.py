@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
 from nerdpy.errors import InvalidArgument
 from nerdpy.formatting.gofuncs import FUNCS, NO_VALUE, _err, _lookup, to_text, truth
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["render", "compile_template", "table_header", "FUNCS", "to_text"]
 

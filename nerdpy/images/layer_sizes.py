@@ -9,11 +9,13 @@ decompressed here counts with its blob size; a record from before v2 gets its
 
 from __future__ import annotations
 
-from typing import Any, Iterable
-
 from nerdpy.content import Descriptor
 from nerdpy.errors import NerdpyError
 from nerdpy.images import manifest as mf
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterable
 
 # Every image query selects this too: the uncompressed size, NULL for a record without layer rows.
 SELECT_IMAGES = (

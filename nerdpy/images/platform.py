@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping
 
 from nerdpy.errors import InvalidArgument
 from nerdpy.records import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Mapping
 
 _ARCH_ALIASES = {"x86_64": "amd64", "x86-64": "amd64", "aarch64": "arm64", "armhf": "arm", "armel": "arm",
                  "i386": "386", "i686": "386"}

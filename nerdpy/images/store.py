@@ -44,7 +44,6 @@ from contextlib import contextmanager
 from nerdpy.records import field, record
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
 
 from nerdpy.config import Settings
 from nerdpy.content import Descriptor
@@ -57,6 +56,10 @@ from nerdpy.images.layer_sizes import SELECT_IMAGES, image_size, layer_sizes, re
 from nerdpy.images.platform import Platform, format_platform, parse_platform
 from nerdpy.metadata import Database, open_database
 from nerdpy.reference import parse
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterable, Iterator
 
 DOMAIN = "images"
 MIGRATIONS = [

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import os
 import time
-from typing import Callable, Iterator
 
 from nerdpy.logs import parse_time
 from nerdpy.records import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable, Iterator
 
 
 @record

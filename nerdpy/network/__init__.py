@@ -19,12 +19,12 @@ hosts and resolv.conf are shared), or user network names / ids.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from nerdpy.network.ports import PortMapping, expand_exposed, parse_publish
 from nerdpy.records import field, record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any
     from nerdpy.config import Settings
 
 __all__ = [

@@ -18,12 +18,12 @@ slirp4netns network 10.0.2.0/24; root `bridge` is the host bridge `nerdpy0`).
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
 from nerdpy.errors import NotFound
 from nerdpy.network.ports import PortMapping
 from nerdpy.records import field, record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
     from nerdpy.config import Settings
     from nerdpy.metadata.db import Database

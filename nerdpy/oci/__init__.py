@@ -9,10 +9,12 @@ A `SpecOption` takes the spec dict and changes it in place. Each lives in
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterable
 
-Spec = dict[str, Any]
-SpecOption = Callable[[Spec], None]
+    Spec = dict[str, Any]
+    SpecOption = Callable[[Spec], None]
 
 
 def build(rootless: bool, options: Iterable[SpecOption]) -> Spec:

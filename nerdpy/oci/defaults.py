@@ -4,7 +4,10 @@ containerd `pkg/oci/mounts.go`), adjusted for rootless mode."""
 from __future__ import annotations
 
 import resource
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
-
 from nerdpy.errors import InvalidArgument
-from nerdpy.oci import Spec, SpecOption
 from nerdpy.oci.defaults import ALL_CAPS, DEFAULT_PATH, clamped_rlimits, held_caps
 from nerdpy.oci.user import ExecUser
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Mapping, Sequence
+
+    from nerdpy.oci import Spec, SpecOption
 
 
 def with_args(args: Sequence[str]) -> SpecOption:

@@ -11,7 +11,10 @@ libseccomp does not know, so one list serves every kernel.
 from __future__ import annotations
 
 import os
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 EPERM = 1
 ENOSYS = 38

@@ -3,14 +3,17 @@ and talk to its attach socket."""
 
 from __future__ import annotations
 
+import _socket  # not `socket`: its enums and selectors cost `run` ~2 ms
 import json
 import os
-import socket
 import sys
 import time
-from typing import Any, Iterator
 
 from nerdpy.shim import EXIT, RESIZE, STDIN, STDIN_CLOSE
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator
 
 # Fork before importing anything: the CLI waits only for this first process.
 BOOT = ("import os,sys\nif os.fork(): os._exit(0)\nsys.path.insert(0,sys.argv[1])\n"
@@ -38,7 +41,7 @@ class ShimProcess:
     reports `created`/`started` (or an error) on the same socketpair."""
 
     def __init__(self, shim_dir: str, env: dict[str, str] | None = None) -> None:
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        ours, theirs = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM)
         self._sock = ours
         os.set_inheritable(theirs.fileno(), True)
         argv = [sys.executable, "-I", "-S", "-c", BOOT, PACKAGE_ROOT, shim_dir, str(theirs.fileno())]
@@ -57,7 +60,7 @@ class ShimProcess:
         import struct  # not `array` (~1 ms to import on `run`)
 
         fds = struct.pack(f"{len(keep_fds)}i", *keep_fds)
-        ancillary = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)] if keep_fds else []
+        ancillary = [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, fds)] if keep_fds else []
         try:
             self._sock.sendmsg([b"go"], ancillary)
         except OSError:
@@ -108,7 +111,7 @@ class ShimProcess:
 def connect_attach(shim_dir: str, stdin: bool, stdout: bool, stderr: bool, cleanup: bool = False) -> "AttachConnection":
     """Connect to a shim's attach socket (via /proc/self/fd to stay under sun_path's limit)."""
     dir_fd = os.open(shim_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     deadline = time.monotonic() + 5.0
     try:
         while True:  # a shim that is still starting has not bound the socket yet
@@ -130,7 +133,7 @@ def connect_attach(shim_dir: str, stdin: bool, stdout: bool, stderr: bool, clean
 
 
 class AttachConnection:
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: _socket.socket) -> None:
         self.sock = sock
         self._buffer = b""
 

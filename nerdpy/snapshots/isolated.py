@@ -11,10 +11,13 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any, Callable
 
 from nerdpy import errors
 from nerdpy.linux import libc
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 
 def run_isolated(fn: Callable[[], Any]) -> Any:

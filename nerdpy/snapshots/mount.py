@@ -11,11 +11,14 @@ from __future__ import annotations
 import errno
 import os
 from pathlib import Path
-from typing import Sequence
 
 from nerdpy.errors import InvalidArgument, Unavailable
 from nerdpy.linux import libc
 from nerdpy.snapshots import Mount
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Sequence
 
 # mount(2) copies at most one page of option data.
 _MAX_DATA = os.sysconf("SC_PAGESIZE") - 1

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 from nerdpy.snapshots import Kind, Mount
 from nerdpy.snapshots.store import SnapshotStore
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def in_user_namespace() -> bool:

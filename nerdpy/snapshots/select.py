@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 from nerdpy.config import STORAGE_DRIVERS, Settings
 from nerdpy.errors import Conflict, DataCorrupted, Unavailable
 from nerdpy.locks import file_lock
 from nerdpy.snapshots import Snapshotter
 from nerdpy.snapshots.isolated import run_isolated
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def driver_class(name: str) -> type:

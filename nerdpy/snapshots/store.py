@@ -27,11 +27,14 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any, Iterator, Mapping
 
 from nerdpy.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
 from nerdpy.metadata import open_database
 from nerdpy.snapshots import Info, Kind, Mount, Usage
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator, Mapping
 
 MIGRATIONS = (
     """
