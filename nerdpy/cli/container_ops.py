@@ -20,7 +20,8 @@ def _each(refs: List[str], action) -> None:
             out = action(ref)
         except NerdpyError as exc:
             failed = True
-            typer.echo(f"Error response from daemon: {exc.message}", err=True)
+            hint = f"; hint: {exc.hint}" if exc.hint else ""
+            typer.echo(f"Error response from daemon: {exc.message}{hint}", err=True)
             continue
         if out is not None:
             typer.echo(out)

@@ -39,6 +39,25 @@ def rootfs_view(settings: Settings, container: Container) -> Iterator[str]:
             unmount_rootfs(settings, store, container)
 
 
+@contextmanager
+def copy_view(settings: Settings, container: Container) -> Iterator[str]:
+    """The tree `cp` works in. A running container's own root (/proc/PID/root),
+    so its volumes, binds and /etc/hosts, hostname and resolv.conf are the ones
+    the container sees, as with Docker; otherwise the rootfs."""
+    state = ContainerStore(settings).state(container.id)
+    if state.running and state.pid:
+        live = f"/proc/{state.pid}/root"
+        try:
+            os.close(os.open(live, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC))
+        except OSError:
+            pass  # exited meanwhile, or not ours to enter: fall back to the rootfs
+        else:
+            yield live
+            return
+    with rootfs_view(settings, container) as rootfs:
+        yield rootfs
+
+
 def _split(path: str) -> tuple[str, str]:
     clean = os.path.normpath("/" + path)
     parent, name = os.path.split(clean)
@@ -243,7 +262,7 @@ def copy(settings: Settings, store: ContainerStore, src: str, dest: str, stdin: 
         raise InvalidArgument("copying between containers or between host paths is not supported",
                               hint="use CONTAINER:SRC_PATH DEST_PATH or SRC_PATH CONTAINER:DEST_PATH")
     container = store.get(src_ref or dest_ref)  # type: ignore[arg-type]
-    with rootfs_view(settings, container) as rootfs:
+    with copy_view(settings, container) as rootfs:
         if src_ref is not None:
             if dest == "-":
                 tar_out(rootfs, src_path, stdout)

@@ -98,3 +98,27 @@ def test_commit_makes_a_runnable_image(nerdpy, busybox_image):
     assert nerdpy("run", "--rm", tag, "ls", "/etc/group", check=False).returncode == 1
     nerdpy("rm", name)
     nerdpy("rmi", tag)
+
+
+def test_running_container_copies_see_its_mounts(nerdpy, busybox_image, tmp_path):
+    """A running container is copied to and from as it sees itself: its volume and
+    its generated /etc/hostname, not the layer underneath them (Docker's cp)."""
+    name = f"cpm-{uuid.uuid4().hex[:8]}"
+    volume = f"cpvol-{uuid.uuid4().hex[:8]}"
+    nerdpy("run", "-d", "--name", name, "--hostname", "copyhost", "-v", f"{volume}:/data", busybox_image,
+           "sh", "-c", "ln -s / /data/up; sleep 120")
+    try:
+        nerdpy("cp", f"{name}:/etc/hostname", tmp_path / "hostname")
+        assert (tmp_path / "hostname").read_text() == "copyhost\n"
+        (tmp_path / "f").write_text("into the volume")
+        nerdpy("cp", tmp_path / "f", f"{name}:/data/")
+        assert nerdpy("exec", name, "cat", "/data/f").stdout == "into the volume"
+        # The volume's symlink to / still resolves inside the container.
+        nerdpy("cp", tmp_path / "f", f"{name}:/data/up/tmp/")
+        assert nerdpy("exec", name, "cat", "/tmp/f").stdout == "into the volume"
+        nerdpy("rm", "-f", name)
+        # The copy went into the volume itself: another container sees it.
+        assert nerdpy("run", "--rm", "-v", f"{volume}:/v", busybox_image, "cat", "/v/f").stdout == "into the volume"
+    finally:
+        nerdpy("rm", "-f", name, check=False)
+        nerdpy("volume", "rm", volume, check=False)
