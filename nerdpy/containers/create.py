@@ -184,15 +184,24 @@ def find_image(settings: Settings, opts: CreateOptions, notice: Callable[[str], 
 
     store = ImageStore(settings)
     image = store.find(opts.image) if opts.pull != "always" else None
+    want = None
+    if opts.platform:
+        from nerdpy.images.platform import format_platform, matches, parse_platform
+
+        want = parse_platform(opts.platform)
+        if image is not None and not matches(want, image.platform):
+            if opts.pull == "never":  # Docker's wording
+                raise NotFound(f"image with reference {opts.image} was found but does not match the specified "
+                               f"platform: wanted {format_platform(want)}, actual: {format_platform(image.platform)}")
+            image = None  # the local image is another platform's: pull the one asked for
     if image is None:
         if opts.pull == "never":
             raise NotFound(f"no such image: {opts.image}", hint="pull it first or use --pull missing")
-        from nerdpy.images.platform import parse_platform
         from nerdpy.images.pull import pull
 
         if notice is not None and opts.pull == "missing":
             notice(f"Unable to find image '{opts.image}' locally")
-        image = pull(settings, opts.image, parse_platform(opts.platform) if opts.platform else None).image
+        image = pull(settings, opts.image, want).image
     return image
 
 

@@ -136,3 +136,14 @@ def test_restart_command(nerdpy, busybox_image):
     second = json.loads(nerdpy("inspect", name).stdout)[0]["State"]
     assert second["Running"] and second["Pid"] != first["Pid"] and second["StartedAt"] > first["StartedAt"]
     nerdpy("rm", "-f", name)
+
+
+def test_platform_must_match_the_local_image(nerdpy, busybox_image):
+    """--platform names the image's platform: a local image of another one is not used."""
+    host = "amd64" if os.uname().machine == "x86_64" else "arm64"
+    other = "arm64" if host == "amd64" else "amd64"
+    refused = nerdpy("run", "--rm", "--pull", "never", "--platform", f"linux/{other}", busybox_image, "true",
+                     check=False)
+    assert refused.returncode == 125
+    assert f"does not match the specified platform: wanted linux/{other}, actual: linux/{host}" in refused.stderr
+    assert nerdpy("run", "--rm", "--pull", "never", "--platform", f"linux/{host}", busybox_image, "true").returncode == 0
