@@ -95,8 +95,19 @@ def _match_one(c: Container, state: State, key: str, value: str, by_ref: dict[st
     return c.created < other.created if key == "before" else c.created > other.created
 
 
+class Row(dict):
+    """One `ps` row (its JSON is the dict); templates may also call `.Label "key"`, as with Docker."""
+
+    def __init__(self, data: dict[str, Any], labels: dict[str, str]) -> None:
+        super().__init__(data)
+        self._labels = labels
+
+    def Label(self, key: str) -> str:  # noqa: N802 - Docker's template name
+        return str(self._labels.get(key, ""))
+
+
 def row(container: Container, state: State, ports: str, no_trunc: bool, now: float) -> dict[str, Any]:
-    return {
+    return Row({
         "ID": container.id if no_trunc else container.id[:12],
         "Image": container.image,
         "Command": command_text(container, not no_trunc),
@@ -111,7 +122,7 @@ def row(container: Container, state: State, ports: str, no_trunc: bool, now: flo
                            container.config.get("Runtime", {}).get("mounts") or []),
         "Networks": ",".join(container.host_config.get("Networks") or []) or "bridge",
         "Size": "",
-    }
+    }, container.cfg.get("Labels") or {})
 
 
 def list_rows(settings: Settings, store: Any, show_all: bool, last: int, filters: tuple[str, ...], no_trunc: bool,

@@ -34,6 +34,8 @@ def _lookup(value: Any, name: str) -> Any:
         for key in value:
             if isinstance(key, str) and key.lower() == name.lower():
                 return value[key]
+        if type(value) is not dict and not name.startswith("_") and hasattr(value, name):
+            return getattr(value, name)  # a method of a row type, e.g. `.Label "key"`
         return NO_VALUE
     if value is None or value is NO_VALUE:
         return NO_VALUE

@@ -273,7 +273,14 @@ class _Template:
             except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
                 raise _err(f"error calling {head[1]}: {exc}") from None
         if len(command) > 1 or has_piped:
-            raise _err(f"can't give argument to non-function {head[1] if len(head) > 1 else head}")
+            method = self._operand(head, dot, scope) if head[0] != "lit" else None
+            if not callable(method):  # `.Label "key"`: a method of the value, as in Go
+                raise _err(f"can't give argument to non-function {head[1] if len(head) > 1 else head}")
+            args = [self._operand(op, dot, scope) for op in command[1:]] + ([piped] if has_piped else [])
+            try:
+                return method(*args)
+            except TypeError as exc:
+                raise _err(f"error calling {head[1]}: {exc}") from None
         return self._operand(head, dot, scope)
 
     def _operand(self, op: tuple, dot: Any, scope: dict[str, Any]) -> Any:

@@ -59,3 +59,14 @@ def test_dead_shim_reads_as_137(tmp_path):
     (tmp_path / "paused").touch()
     assert read_state(path, tmp_path).status == "paused"
     assert read_state(tmp_path / "missing.json", tmp_path).status == "created"
+
+
+def test_ps_row_label_method_and_json():
+    """`{{.Label "key"}}` as in Docker's ps formatter; the JSON output stays the plain row."""
+    from nerdpy.cli.output import print_rows
+    from nerdpy.containers.listing import row
+
+    c = Container("b" * 64, "web", "img", "", 0, {"Config": {"Cmd": ["true"], "Labels": {"tier": "front end"}}})
+    r = row(c, State(status="created"), "", False, 0.0)
+    assert print_rows([r], [], '{{.Names}} {{.Label "tier"}}|{{.Label "none"}}|') == ["web front end||"]
+    assert json.loads(print_rows([r], [], "json")[0])["Labels"] == "tier=front end"
