@@ -9,6 +9,7 @@ is mounted for the copy and unmounted after.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tarfile
@@ -18,7 +19,7 @@ from typing import BinaryIO, Iterator
 from nerdpy.config import Settings
 from nerdpy.containers import Container
 from nerdpy.containers.store import ContainerStore
-from nerdpy.errors import InvalidArgument, NotFound
+from nerdpy.errors import InvalidArgument, NotFound, Unavailable
 
 _NOFOLLOW = os.O_NOFOLLOW | os.O_CLOEXEC
 
@@ -55,7 +56,64 @@ def copy_view(settings: Settings, container: Container) -> Iterator[str]:
             yield live
             return
     with rootfs_view(settings, container) as rootfs:
+        if not state.running and not container.config.get("Runtime", {}).get("rootfs"):
+            _mount_container_mounts(settings, rootfs, container)  # undone with the rootfs
         yield rootfs
+
+
+# The files a started container has bind-mounted from its own directory.
+_NETWORK_FILES = (("hosts", "/etc/hosts"), ("hostname", "/etc/hostname"), ("resolv.conf", "/etc/resolv.conf"))
+
+
+def _mount_container_mounts(settings: Settings, rootfs: str, container: Container) -> None:
+    """Bind the container's volumes, binds and network files over the mounted
+    rootfs of a stopped container, as Docker mounts them for `cp`, so a copy
+    into a volume path reaches the volume (an empty volume is first filled from
+    the image, as at start). Each target is opened inside the root (a symlink
+    cannot redirect the mount); targets that do not exist are left out.
+    Unmounting the rootfs (lazily, with its submounts) undoes them."""
+    from nerdpy.containers.start import user_and_volume_owner, volume_mounts
+    from nerdpy.errors import NerdpyError
+    from nerdpy.linux import libc
+    from nerdpy.oci.confined import open_in_root, open_root
+
+    cdir = ContainerStore(settings).dir(container.id)
+    binds = [(str(cdir / name), dest, False) for name, dest in _NETWORK_FILES if (cdir / name).is_file()]
+    try:
+        mounts = volume_mounts(container, rootfs, *user_and_volume_owner(settings, container, rootfs)[1])
+    except NerdpyError:  # a user the image lacks: the container cannot start either; copy without copy-up
+        mounts = container.config.get("Runtime", {}).get("mounts") or []
+    for mount in mounts:
+        if mount.get("type") == "bind" and mount.get("source"):
+            binds.append((mount["source"], mount["destination"], "ro" in (mount.get("options") or ())))
+    root = open_root(rootfs)
+    try:
+        for source, dest, read_only in sorted(binds, key=lambda b: b[1].count("/")):
+            try:
+                fd = open_in_root(root, dest, os.O_PATH | os.O_NOFOLLOW)
+            except OSError:
+                continue  # no mount point: nothing mounts there
+            try:
+                libc.mount(source, f"/proc/self/fd/{fd}", None, libc.MS_BIND | libc.MS_REC)
+                if read_only:  # on the new mount: reopened, the fd above names what lies under it
+                    os.close(fd)
+                    fd = open_in_root(root, dest, os.O_PATH | os.O_NOFOLLOW)
+                    target = f"/proc/self/fd/{fd}"
+                    libc.mount(None, target, None, libc.MS_BIND | libc.MS_REMOUNT | libc.MS_RDONLY | _locked(target))
+            except OSError as exc:
+                raise Unavailable(f"cannot mount {dest} of container {container.name} for the copy: "
+                                  f"{exc.strerror}") from None
+            finally:
+                os.close(fd)
+    finally:
+        os.close(root)
+
+
+def _locked(path: str) -> int:
+    """The flags of the mount at `path` that a user namespace may not drop on remount."""
+    flags = os.statvfs(path).f_flag
+    out = flags & (os.ST_NOSUID | os.ST_NODEV | os.ST_NOEXEC | os.ST_NOATIME | os.ST_NODIRATIME)  # = MS_*
+    return out | (1 << 21 if flags & os.ST_RELATIME else 0)  # MS_RELATIME
 
 
 def _split(path: str) -> tuple[str, str]:
@@ -263,15 +321,22 @@ def copy(settings: Settings, store: ContainerStore, src: str, dest: str, stdin: 
                               hint="use CONTAINER:SRC_PATH DEST_PATH or SRC_PATH CONTAINER:DEST_PATH")
     container = store.get(src_ref or dest_ref)  # type: ignore[arg-type]
     with copy_view(settings, container) as rootfs:
-        if src_ref is not None:
-            if dest == "-":
-                tar_out(rootfs, src_path, stdout)
+        try:
+            if src_ref is not None:
+                if dest == "-":
+                    tar_out(rootfs, src_path, stdout)
+                else:
+                    copy_out(rootfs, src_path, dest)
+            elif src == "-":
+                tar_in(rootfs, stdin, dest_path)
             else:
-                copy_out(rootfs, src_path, dest)
-        elif src == "-":
-            tar_in(rootfs, stdin, dest_path)
-        else:
-            copy_in(rootfs, src, dest_path)
+                copy_in(rootfs, src, dest_path)
+        except OSError as exc:
+            where = dest_path if dest_ref is not None else dest
+            if exc.errno == errno.EROFS:  # a read-only volume or bind, or --read-only
+                raise InvalidArgument(f"cannot copy to {where}: it is on a read-only mount") from None
+            raise Unavailable(f"cannot copy {src} to {dest}: {exc.strerror}"
+                              + (f": {exc.filename}" if exc.filename else "")) from None
 
 
 def _split_ref(arg: str) -> tuple[str | None, str]:

@@ -122,7 +122,21 @@ def _keep_id_owner(settings: Settings, container: Container, user: Any) -> tuple
     return keep_id_owner(settings, uid, gid)
 
 
-def _volume_mounts(container: Container, rootfs: str, uid: int, gid: int) -> list[dict[str, Any]]:
+def user_and_volume_owner(settings: Settings, container: Container, rootfs: str) -> tuple[Any, tuple[int, int]]:
+    """The container's user resolved in its rootfs, and the owner that volume
+    copy-up and `:U` give files (the user, or under keep-id the host user)."""
+    from nerdpy.oci.user import resolve_in_rootfs
+
+    user = resolve_in_rootfs(rootfs, container.cfg.get("User") or "",
+                             tuple(container.host_config.get("GroupAdd") or ()))
+    if container.host_config.get("UsernsMode") == "keep-id":
+        return user, _keep_id_owner(settings, container, user)
+    return user, (user.uid, user.gid)
+
+
+def volume_mounts(container: Container, rootfs: str, uid: int, gid: int) -> list[dict[str, Any]]:
+    """The container's volume, bind and tmpfs mounts for the spec; empty volumes
+    are filled from the image first (Docker's copy-up)."""
     saved = container.config.get("Runtime", {}).get("mounts") or []
     if not saved:
         return []
@@ -229,7 +243,6 @@ def _start_locked(settings: Settings, store: ContainerStore, container: Containe
                   console_size: tuple[int, int] | None = None, shim: Any = None) -> Started:
     from nerdpy import network
     from nerdpy.oci.confined import makedirs
-    from nerdpy.oci.user import resolve_in_rootfs
     from nerdpy.runtime import find_runtime
 
     runtime = find_runtime(settings.runtime, settings.rootless)
@@ -251,12 +264,11 @@ def _start_locked(settings: Settings, store: ContainerStore, container: Containe
 
             make_mountpoints(rootfs, container_mountpoints(container))
         cfg = container.cfg
-        user = resolve_in_rootfs(rootfs, cfg.get("User") or "", tuple(container.host_config.get("GroupAdd") or ()))
+        user, owner = user_and_volume_owner(settings, container, rootfs)
         if cfg.get("WorkingDir"):
             makedirs(rootfs, cfg["WorkingDir"])
         keep_id = container.host_config.get("UsernsMode") == "keep-id"
-        owner = _keep_id_owner(settings, container, user) if keep_id else (user.uid, user.gid)
-        mounts = _network_files(cdir, attachment) + _volume_mounts(container, rootfs, *owner)
+        mounts = _network_files(cdir, attachment) + volume_mounts(container, rootfs, *owner)
         from nerdpy.containers.spec import build_spec
 
         root_path = "rootfs" if not container.config.get("Runtime", {}).get("rootfs") else rootfs

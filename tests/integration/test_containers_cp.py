@@ -122,3 +122,29 @@ def test_running_container_copies_see_its_mounts(nerdpy, busybox_image, tmp_path
     finally:
         nerdpy("rm", "-f", name, check=False)
         nerdpy("volume", "rm", volume, check=False)
+
+
+def test_stopped_container_copies_see_its_mounts(nerdpy, busybox_image, tmp_path):
+    """Like Docker, cp mounts a stopped container's volumes, binds and network
+    files: `create`, `cp` a config into a volume, `start` finds it there."""
+    name = f"cpc-{uuid.uuid4().hex[:8]}"
+    volume = f"cpvol-{uuid.uuid4().hex[:8]}"
+    bound = tmp_path / "bound"
+    bound.mkdir()
+    bound.chmod(0o777)
+    nerdpy("create", "--name", name, "--hostname", "stoppedhost", "-v", f"{volume}:/conf",
+           "-v", f"{bound}:/ro:ro", busybox_image, "cat", "/conf/app.conf")
+    try:
+        (tmp_path / "app.conf").write_text("seeded")
+        nerdpy("cp", tmp_path / "app.conf", f"{name}:/conf/")
+        refused = nerdpy("cp", tmp_path / "app.conf", f"{name}:/ro/", check=False)
+        assert refused.returncode == 125 and "read-only" in refused.stderr
+        assert not (bound / "app.conf").exists()
+        assert nerdpy("start", "-a", name).stdout == "seeded"
+        nerdpy("cp", f"{name}:/etc/hostname", tmp_path / "hostname")
+        assert (tmp_path / "hostname").read_text() == "stoppedhost\n"
+        # Mounted only for the copy: the container's layer never got the file.
+        assert "A /conf/app.conf" not in nerdpy("diff", name).stdout.splitlines()
+    finally:
+        nerdpy("rm", "-f", name, check=False)
+        nerdpy("volume", "rm", volume, check=False)
