@@ -3,8 +3,10 @@
 Paths inside the container are resolved with openat2(RESOLVE_IN_ROOT) and every
 entry below is opened relative to its parent's fd with O_NOFOLLOW, so a symlink
 in the container (even one swapped in while we copy) cannot make us read or
-write host files. Symlinks are copied as symlinks. A stopped container's rootfs
-is mounted for the copy and unmounted after.
+write host files. Symlinks are copied as symlinks. A running container is
+reached through /proc/PID/root, so its mounts are the ones it sees; a stopped
+container's rootfs is mounted for the copy, with its volumes, binds and network
+files over it as Docker does, and unmounted after.
 """
 
 from __future__ import annotations
