@@ -241,9 +241,10 @@ def pause(settings: Settings, ref: str, resume: bool) -> Container:
 def rename(settings: Settings, ref: str, new_name: str) -> None:
     from nerdpy.containers.names import validate_name
 
-    validate_name(new_name)
     store = _store(settings)
-    store.rename(store.get(ref).id, new_name.lstrip("/"))
+    container = store.get(ref)  # Docker names a missing container before a bad new name
+    validate_name(new_name)
+    store.rename(container.id, new_name.lstrip("/"))
 
 
 def get(settings: Settings, ref: str) -> tuple[Container, State]:
