@@ -6,7 +6,7 @@ import typer
 
 from nerdpy.errors import NotImplementedYet
 
-app = typer.Typer()
+app = typer.Typer(add_completion=False)  # one command: no completion flags of its own
 
 
 @app.command(

@@ -7,7 +7,7 @@ import typer
 
 from nerdpy.cli import state
 
-app = typer.Typer()
+app = typer.Typer(add_completion=False)  # one command: no completion flags of its own
 
 
 @app.command("exec", context_settings={"allow_interspersed_args": False},
@@ -24,24 +24,8 @@ def exec_(
     workdir: str = typer.Option("", "--workdir", "-w", help="Working directory inside the container"),
     user: str = typer.Option("", "--user", "-u", help="Username or UID (format: <name|uid>[:<group|gid>])"),
     privileged: bool = typer.Option(False, "--privileged", help="Give extended privileges to the command"),
-) -> None:
-    from nerdpy.api.containers import exec_in
-    from nerdpy.cli.container_handlers import expand_env, read_env_file
-    from nerdpy.containers.execute import ExecOptions
-    from nerdpy.errors import ContainerExit
+) -> int:
+    from nerdpy.cli.handlers import containers as body
 
-    if tty and not sys.stdin.isatty():
-        from nerdpy.errors import InvalidArgument
-
-        raise InvalidArgument("the input device is not a TTY", hint="drop -t when stdin is not a terminal")
-    settings = state.entered(ctx)
-    values: list[str] = []
-    for path in env_file:
-        values += read_env_file(path)
-    values += expand_env(list(env))
-    opts = ExecOptions(tuple(command), interactive, tty, detach, tuple(values), workdir, user, privileged)
-    sys.stdout.flush()
-    code = exec_in(settings, container, opts, sys.stdin.fileno() if interactive else None, sys.stdout.fileno(),
-                   sys.stderr.fileno())
-    if code:
-        raise ContainerExit(code)
+    return body.exec_(ctx.find_root().obj, container, command, interactive, tty, detach, env, env_file, workdir, user,
+                      privileged)

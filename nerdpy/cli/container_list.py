@@ -35,32 +35,10 @@ def logs(
     timestamps: bool = typer.Option(False, "--timestamps", "-t", help="Show timestamps"),
     since: Optional[str] = typer.Option(None, "--since", help="Show logs since timestamp or relative (e.g. 42m)"),
     until: Optional[str] = typer.Option(None, "--until", help="Show logs before a timestamp or relative"),
-) -> None:
-    from nerdpy.api.containers import is_running, log_path
-    from nerdpy.errors import InvalidArgument
-    from nerdpy.logs.reader import end_offset, follow as follow_log, parse_since, read_entries
+) -> int:
+    from nerdpy.cli.handlers import containers as body
 
-    settings = state.entered(ctx)
-    record, path = log_path(settings, container)
-    if tail != "all" and not tail.lstrip("-").isdigit():
-        raise InvalidArgument(f"invalid --tail {tail!r}", hint="use a number or all")
-    count = -1 if tail == "all" or int(tail) < 0 else int(tail)
-    since_ns, until_ns = parse_since(since or ""), parse_since(until or "")
-    offset = end_offset(path)
-    out, err = sys.stdout.buffer, sys.stderr.buffer
-
-    def emit(entry) -> None:
-        stream = err if entry.stream == "stderr" else out
-        if timestamps:
-            stream.write(entry.time.encode() + b" ")
-        stream.write(entry.data)
-        stream.flush()
-
-    for entry in read_entries(path, since_ns, until_ns, count):
-        emit(entry)
-    if follow and not until_ns:
-        for entry in follow_log(path, offset, lambda: is_running(settings, record.id)):
-            emit(entry)
+    return body.logs(ctx.find_root().obj, container, follow, tail, timestamps, since, until)
 
 
 @app.command("inspect", help="Display detailed information on one or more containers")
@@ -69,18 +47,10 @@ def inspect(
     containers: List[str] = typer.Argument(..., help="Containers"),
     format: Optional[str] = typer.Option(None, "--format", "-f", help="Format output using a Go template"),
     size: bool = typer.Option(False, "--size", "-s", help="Display total file sizes"),
-) -> None:
-    from nerdpy.api.containers import inspect_many
-    from nerdpy.cli.each import inspect_lines
+) -> int:
+    from nerdpy.cli.handlers import containers as body
 
-    settings = state.entered(ctx)
-    found, errors = inspect_many(settings, containers)
-    for line in inspect_lines(found, format):
-        typer.echo(line)
-    for message in errors:
-        typer.echo(f"Error: {message}", err=True)
-    if errors:
-        raise typer.Exit(1)
+    return body.inspect(ctx.find_root().obj, containers, format, size)
 
 
 @app.command("top", help="Display the running processes of a container")
@@ -112,36 +82,7 @@ def inspect_any(
     format: Optional[str] = typer.Option(None, "--format", "-f", help="Format output using a Go template"),
     type: Optional[str] = typer.Option(None, "--type", help="Only inspect objects of this type: container or image"),
     size: bool = typer.Option(False, "--size", "-s", help="Display total file sizes"),
-) -> None:
-    """Docker's top-level `inspect`: a container by that name first, then an image."""
-    from nerdpy.api.containers import inspect_one
-    from nerdpy.cli.each import inspect_lines
-    from nerdpy.errors import InvalidArgument, NotFound
+) -> int:
+    from nerdpy.cli.handlers import containers as body
 
-    if type not in (None, "container", "image"):
-        raise InvalidArgument(f"unsupported --type {type!r}", hint="use container or image")
-    settings = state.entered(ctx)
-    found, failed = [], False
-    for name in names:
-        doc = None
-        if type != "image":
-            try:
-                doc = inspect_one(settings, name)
-            except NotFound:
-                doc = None
-        if doc is None and type != "container":
-            from nerdpy.api import images
-
-            try:
-                doc = images.inspect(settings, name)
-            except NotFound:
-                doc = None
-        if doc is None:
-            typer.echo(f"Error: no such object: {name}", err=True)
-            failed = True
-            continue
-        found.append(doc)
-    for line in inspect_lines(found, format):
-        typer.echo(line)
-    if failed:
-        raise typer.Exit(1)
+    return body.inspect_any(ctx.find_root().obj, names, format, type, size)

@@ -10,45 +10,16 @@ from nerdpy.cli import state
 app = typer.Typer()
 
 
-def _each(refs: List[str], action) -> None:
-    """Docker's multi-container commands: go on after a failure, report each, exit 1."""
-    from nerdpy.errors import NerdpyError
-
-    failed = False
-    for ref in refs:
-        try:
-            out = action(ref)
-        except NerdpyError as exc:
-            failed = True
-            hint = f"; hint: {exc.hint}" if exc.hint else ""
-            typer.echo(f"Error response from daemon: {exc.message}{hint}", err=True)
-            continue
-        if out is not None:
-            typer.echo(out)
-    if failed:
-        raise typer.Exit(1)
-
-
 @app.command("start", help="Start one or more stopped containers")
 def start(
     ctx: typer.Context,
     containers: List[str] = typer.Argument(..., help="Containers"),
     attach: bool = typer.Option(False, "--attach", "-a", help="Attach STDOUT/STDERR and forward signals"),
     interactive: bool = typer.Option(False, "--interactive", "-i", help="Attach container's STDIN"),
-) -> None:
-    from nerdpy.api.containers import start as api_start
-    from nerdpy.errors import ContainerExit, InvalidArgument
+) -> int:
+    from nerdpy.cli.handlers import containers as body
 
-    settings = state.entered(ctx)
-    if (attach or interactive) and len(containers) > 1:
-        raise InvalidArgument("you cannot start and attach multiple containers at once")
-    if attach or interactive:
-        _, code = api_start(settings, containers[0], True, interactive, sys.stdin.fileno(), sys.stdout.fileno(),
-                            sys.stderr.fileno())
-        if code is not None:
-            raise ContainerExit(code)
-        return
-    _each(containers, lambda ref: (api_start(settings, ref, False, False, None, 1, 2), ref)[1])
+    return body.start(ctx.find_root().obj, containers, attach, interactive)
 
 
 @app.command("stop", help="Stop one or more running containers")
@@ -57,11 +28,10 @@ def stop(
     containers: List[str] = typer.Argument(..., help="Containers"),
     time: Optional[int] = typer.Option(None, "--time", "-t", help="Seconds to wait before killing the container"),
     signal: Optional[str] = typer.Option(None, "--signal", "-s", help="Signal to send to the container"),
-) -> None:
-    from nerdpy.api.containers import stop as api_stop
+) -> int:
+    from nerdpy.cli.handlers import containers as body
 
-    settings = state.entered(ctx)
-    _each(containers, lambda ref: (api_stop(settings, ref, time, signal or ""), ref)[1])
+    return body.stop(ctx.find_root().obj, containers, time, signal)
 
 
 @app.command("restart", help="Restart one or more containers")
@@ -69,11 +39,10 @@ def restart(
     ctx: typer.Context,
     containers: List[str] = typer.Argument(..., help="Containers"),
     time: Optional[int] = typer.Option(None, "--time", "-t", help="Seconds to wait before killing the container"),
-) -> None:
-    from nerdpy.api.containers import restart as api_restart
+) -> int:
+    from nerdpy.cli.handlers import containers as body
 
-    settings = state.entered(ctx)
-    _each(containers, lambda ref: (api_restart(settings, ref, time), ref)[1])
+    return body.restart(ctx.find_root().obj, containers, time)
 
 
 @app.command("kill", help="Kill one or more running containers")
@@ -81,11 +50,10 @@ def kill(
     ctx: typer.Context,
     containers: List[str] = typer.Argument(..., help="Containers"),
     signal: str = typer.Option("KILL", "--signal", "-s", help="Signal to send to the container"),
-) -> None:
-    from nerdpy.api.containers import kill as api_kill
+) -> int:
+    from nerdpy.cli.handlers import containers as body
 
-    settings = state.entered(ctx)
-    _each(containers, lambda ref: (api_kill(settings, ref, signal), ref)[1])
+    return body.kill(ctx.find_root().obj, containers, signal)
 
 
 @app.command("rm", help="Remove one or more containers")
@@ -94,30 +62,17 @@ def rm(
     containers: List[str] = typer.Argument(..., help="Containers"),
     force: bool = typer.Option(False, "--force", "-f", help="Force the removal of a running container (uses SIGKILL)"),
     volumes: bool = typer.Option(False, "--volumes", "-v", help="Remove anonymous volumes associated with the container"),
-) -> None:
-    from nerdpy.api.containers import remove
-    from nerdpy.errors import NotFound
+) -> int:
+    from nerdpy.cli.handlers import containers as body
 
-    settings = state.entered(ctx)
-
-    def one(ref: str) -> str:
-        try:
-            remove(settings, ref, force, volumes)
-        except NotFound:
-            if force:  # Docker: rm -f of a missing container is not an error
-                return None  # type: ignore[return-value]
-            raise
-        return ref
-
-    _each(containers, one)
+    return body.rm(ctx.find_root().obj, containers, force, volumes)
 
 
 @app.command("wait", help="Block until one or more containers stop, then print their exit codes")
-def wait(ctx: typer.Context, containers: List[str] = typer.Argument(..., help="Containers")) -> None:
-    from nerdpy.api.containers import wait as api_wait
+def wait(ctx: typer.Context, containers: List[str] = typer.Argument(..., help="Containers")) -> int:
+    from nerdpy.cli.handlers import containers as body
 
-    settings = state.entered(ctx)
-    _each(containers, lambda ref: str(api_wait(settings, ref)))
+    return body.wait(ctx.find_root().obj, containers)
 
 
 @app.command("attach", help="Attach local standard input, output, and error streams to a running container")
@@ -139,19 +94,17 @@ def attach(
 
 
 @app.command("pause", help="Pause all processes within one or more containers")
-def pause(ctx: typer.Context, containers: List[str] = typer.Argument(..., help="Containers")) -> None:
-    from nerdpy.api.containers import pause as api_pause
+def pause(ctx: typer.Context, containers: List[str] = typer.Argument(..., help="Containers")) -> int:
+    from nerdpy.cli.handlers import containers as body
 
-    settings = state.entered(ctx)
-    _each(containers, lambda ref: (api_pause(settings, ref, False), ref)[1])
+    return body.pause(ctx.find_root().obj, containers)
 
 
 @app.command("unpause", help="Unpause all processes within one or more containers")
-def unpause(ctx: typer.Context, containers: List[str] = typer.Argument(..., help="Containers")) -> None:
-    from nerdpy.api.containers import pause as api_pause
+def unpause(ctx: typer.Context, containers: List[str] = typer.Argument(..., help="Containers")) -> int:
+    from nerdpy.cli.handlers import containers as body
 
-    settings = state.entered(ctx)
-    _each(containers, lambda ref: (api_pause(settings, ref, True), ref)[1])
+    return body.unpause(ctx.find_root().obj, containers)
 
 
 @app.command("rename", help="Rename a container")

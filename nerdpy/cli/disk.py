@@ -18,7 +18,7 @@ from nerdpy.config import Settings
 from nerdpy.formatting.human import human_size as _human_size
 from nerdpy.records import field, record
 
-app = typer.Typer()
+app = typer.Typer(add_completion=False)  # one command: no completion flags of its own
 
 COLUMNS = [("Type", "TYPE"), ("TotalCount", "TOTAL"), ("Active", "ACTIVE"), ("Size", "SIZE"),
            ("Reclaimable", "RECLAIMABLE")]

@@ -83,3 +83,17 @@ def test_fast_and_typer_paths_print_the_same(capsys):
     fast = capsys.readouterr().out
     build_app()(args=["version", "--format", "{{.Client.Os}}"], prog_name="nerdpy", standalone_mode=False)
     assert capsys.readouterr().out == fast == "linux\n"
+
+
+def test_every_fast_body_takes_its_commands_parameters():
+    """The fast path calls a body with every parameter typer declares: a flag the
+    body lacks (or one typer adds, like --install-completion) is a TypeError at run time."""
+    import inspect
+    import json
+
+    spec = json.loads(fastpath.SPEC_PATH.read_text())
+    for name, command in spec["commands"].items():
+        body = inspect.signature(fastpath._resolve(command["impl"]))
+        accepts_any = any(p.kind is p.VAR_KEYWORD for p in body.parameters.values())
+        missing = [p["name"] for p in command["params"] if p["name"] not in body.parameters and not accepts_any]
+        assert not missing, f"{name}: {command['impl']} lacks {missing}"

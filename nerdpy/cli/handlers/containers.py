@@ -1,0 +1,225 @@
+"""Bodies of the container commands scripts call most (typer-free, so they take
+the fast path): start, stop, restart, kill, rm, wait, pause, unpause, logs,
+inspect, the top-level inspect, and exec. The typer commands in container_ops,
+container_list and container_exec declare the flags and call these."""
+
+from __future__ import annotations
+
+import sys
+
+from nerdpy.cli.state import CliState
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable
+
+    from nerdpy.config import Settings
+
+
+def _settings(cli: CliState) -> Settings:  # inside the rootless namespace
+    from nerdpy.api.session import enter_namespace
+
+    enter_namespace(cli.settings)
+    return cli.settings
+
+
+def each(refs: list[str], action: Callable[[str], str | None]) -> int:
+    """Docker's multi-container commands: go on after a failure, report each
+    ("Error response from daemon: ..."), exit 1. `action` returns the line to print."""
+    from nerdpy.errors import NerdpyError
+
+    failed = False
+    for ref in refs:
+        try:
+            out = action(ref)
+        except NerdpyError as exc:
+            failed = True
+            hint = f"; hint: {exc.hint}" if exc.hint else ""
+            sys.stdout.flush()
+            print(f"Error response from daemon: {exc.message}{hint}", file=sys.stderr)
+            continue
+        if out is not None:
+            print(out, flush=True)
+    return 1 if failed else 0
+
+
+def start(cli: CliState, containers: list[str], attach: bool = False, interactive: bool = False) -> int:
+    from nerdpy.api.containers import start as api_start
+    from nerdpy.errors import ContainerExit, InvalidArgument
+
+    settings = _settings(cli)
+    if (attach or interactive) and len(containers) > 1:
+        raise InvalidArgument("you cannot start and attach multiple containers at once")
+    if attach or interactive:
+        _, code = api_start(settings, containers[0], True, interactive, sys.stdin.fileno(), sys.stdout.fileno(),
+                            sys.stderr.fileno())
+        if code is not None:
+            raise ContainerExit(code)
+        return 0
+    return each(containers, lambda ref: (api_start(settings, ref, False, False, None, 1, 2), ref)[1])
+
+
+def stop(cli: CliState, containers: list[str], time: int | None = None, signal: str | None = None) -> int:
+    from nerdpy.api.containers import stop as api_stop
+
+    settings = _settings(cli)
+    return each(containers, lambda ref: (api_stop(settings, ref, time, signal or ""), ref)[1])
+
+
+def restart(cli: CliState, containers: list[str], time: int | None = None) -> int:
+    from nerdpy.api.containers import restart as api_restart
+
+    settings = _settings(cli)
+    return each(containers, lambda ref: (api_restart(settings, ref, time), ref)[1])
+
+
+def kill(cli: CliState, containers: list[str], signal: str = "KILL") -> int:
+    from nerdpy.api.containers import kill as api_kill
+
+    settings = _settings(cli)
+    return each(containers, lambda ref: (api_kill(settings, ref, signal), ref)[1])
+
+
+def rm(cli: CliState, containers: list[str], force: bool = False, volumes: bool = False) -> int:
+    from nerdpy.api.containers import remove
+    from nerdpy.errors import NotFound
+
+    settings = _settings(cli)
+
+    def one(ref: str) -> str | None:
+        try:
+            remove(settings, ref, force, volumes)
+        except NotFound:
+            if force:  # Docker: rm -f of a missing container is not an error
+                return None
+            raise
+        return ref
+
+    return each(containers, one)
+
+
+def wait(cli: CliState, containers: list[str]) -> int:
+    from nerdpy.api.containers import wait as api_wait
+
+    settings = _settings(cli)
+    return each(containers, lambda ref: str(api_wait(settings, ref)))
+
+
+def pause(cli: CliState, containers: list[str]) -> int:
+    from nerdpy.api.containers import pause as api_pause
+
+    settings = _settings(cli)
+    return each(containers, lambda ref: (api_pause(settings, ref, False), ref)[1])
+
+
+def unpause(cli: CliState, containers: list[str]) -> int:
+    from nerdpy.api.containers import pause as api_pause
+
+    settings = _settings(cli)
+    return each(containers, lambda ref: (api_pause(settings, ref, True), ref)[1])
+
+
+def logs(cli: CliState, container: str, follow: bool = False, tail: str = "all", timestamps: bool = False,
+         since: str | None = None, until: str | None = None) -> int:
+    from nerdpy.api.containers import is_running, log_path
+    from nerdpy.errors import InvalidArgument
+    from nerdpy.logs.reader import end_offset, follow as follow_log, parse_since, read_entries
+
+    settings = _settings(cli)
+    record, path = log_path(settings, container)
+    if tail != "all" and not tail.lstrip("-").isdigit():
+        raise InvalidArgument(f"invalid --tail {tail!r}", hint="use a number or all")
+    count = -1 if tail == "all" or int(tail) < 0 else int(tail)
+    since_ns, until_ns = parse_since(since or ""), parse_since(until or "")
+    offset = end_offset(path)
+    out, err = sys.stdout.buffer, sys.stderr.buffer
+
+    def emit(entry: Any) -> None:
+        stream = err if entry.stream == "stderr" else out
+        if timestamps:
+            stream.write(entry.time.encode() + b" ")
+        stream.write(entry.data)
+        stream.flush()
+
+    for entry in read_entries(path, since_ns, until_ns, count):
+        emit(entry)
+    if follow and not until_ns:
+        for entry in follow_log(path, offset, lambda: is_running(settings, record.id)):
+            emit(entry)
+    return 0
+
+
+def inspect(cli: CliState, containers: list[str], format: str | None = None, size: bool = False) -> int:
+    from nerdpy.api.containers import inspect_many
+    from nerdpy.cli.each import inspect_lines
+
+    settings = _settings(cli)
+    found, errors = inspect_many(settings, containers)
+    _print_lines(inspect_lines(found, format))
+    for message in errors:
+        print(f"Error: {message}", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def inspect_any(cli: CliState, names: list[str], format: str | None = None, type: str | None = None,
+                size: bool = False) -> int:
+    """Docker's top-level `inspect`: a container by that name first, then an image."""
+    from nerdpy.api.containers import inspect_one
+    from nerdpy.cli.each import inspect_lines
+    from nerdpy.errors import InvalidArgument, NotFound
+
+    if type not in (None, "container", "image"):
+        raise InvalidArgument(f"unsupported --type {type!r}", hint="use container or image")
+    settings = _settings(cli)
+    found, failed = [], False
+    for name in names:
+        doc = None
+        if type != "image":
+            try:
+                doc = inspect_one(settings, name)
+            except NotFound:
+                doc = None
+        if doc is None and type != "container":
+            from nerdpy.api import images
+
+            try:
+                doc = images.inspect(settings, name)
+            except NotFound:
+                doc = None
+        if doc is None:
+            print(f"Error: no such object: {name}", file=sys.stderr)
+            failed = True
+            continue
+        found.append(doc)
+    _print_lines(inspect_lines(found, format))
+    return 1 if failed else 0
+
+
+def exec_(cli: CliState, container: str, command: list[str], interactive: bool = False, tty: bool = False,
+          detach: bool = False, env: list[str] | None = None, env_file: list[str] | None = None, workdir: str = "",
+          user: str = "", privileged: bool = False) -> int:
+    from nerdpy.api.containers import exec_in
+    from nerdpy.cli.container_handlers import expand_env, read_env_file
+    from nerdpy.containers.execute import ExecOptions
+    from nerdpy.errors import ContainerExit, InvalidArgument
+
+    if tty and not sys.stdin.isatty():
+        raise InvalidArgument("the input device is not a TTY", hint="drop -t when stdin is not a terminal")
+    settings = _settings(cli)
+    values: list[str] = []
+    for path in env_file or ():
+        values += read_env_file(path)
+    values += expand_env(list(env or ()))
+    opts = ExecOptions(tuple(command), interactive, tty, detach, tuple(values), workdir, user, privileged)
+    sys.stdout.flush()
+    code = exec_in(settings, container, opts, sys.stdin.fileno() if interactive else None, sys.stdout.fileno(),
+                   sys.stderr.fileno())
+    if code:
+        raise ContainerExit(code)
+    return 0
+
+
+def _print_lines(lines: list[str]) -> None:
+    if lines:
+        sys.stdout.write("\n".join(lines) + "\n")
+        sys.stdout.flush()
