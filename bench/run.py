@@ -3,6 +3,8 @@
 * "run --rm --network none true"   the bare container round trip
 * "run --rm true"                  with the default network (slirp4netns rootless)
 * "run -d sleep 1000"              detached start (containers removed afterwards)
+* "exec true" / "logs" / "stop"    day-to-day commands on a running container (stop -t 0
+                                   of a fresh `run -d` each time)
 * "ps -a (100 containers)"         listing cost with 100 created containers
 * helper USS                       private memory (Private_Clean + Private_Dirty of
                                    /proc/PID/smaps_rollup) of the per-container helper
@@ -123,6 +125,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 env.podman("run", *limits, "-d", image, "sleep", "1000"), n=opts.n)
         _run(env.nerdpy("rm", "-f", *_run(env.nerdpy("ps", "-aq")).split()))
         _run(env.podman("rm", "-f", "-t", "0", "--all"))
+        mine = _run(env.nerdpy("run", "-d", image, "sleep", "1000")).strip()
+        theirs = _run(env.podman("run", *limits, "-d", image, "sleep", "1000")).strip()
+        compare("exec true", env.nerdpy("exec", mine, "true"), env.podman("exec", theirs, "true"), n=opts.n)
+        compare("logs", env.nerdpy("logs", mine), env.podman("logs", theirs), n=opts.n)
+        compare("stop -t 0", env.nerdpy("stop", "-t", "0", mine), env.podman("stop", "-t", "0", theirs), n=opts.n,
+                setup=(env.nerdpy("start", mine), env.podman("start", theirs)))
+        _run(env.nerdpy("rm", "-f", mine))
+        _run(env.podman("rm", "-f", "-t", "0", theirs))
         for _ in range(many):
             _run(env.nerdpy("create", image, "true"))
             _run(env.podman("create", *limits, image, "true"))
