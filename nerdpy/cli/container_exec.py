@@ -1,11 +1,8 @@
 """`exec`: run a command in a running container."""
 
-import sys
 from typing import List
 
 import typer
-
-from nerdpy.cli import state
 
 app = typer.Typer(add_completion=False)  # one command: no completion flags of its own
 

@@ -1,6 +1,5 @@
 """ps, logs, inspect, top, port."""
 
-import sys
 from typing import List, Optional
 
 import typer
