@@ -37,6 +37,14 @@ def manifest_digest(registry: str, repo: str, ref: str) -> str | None:
         raise
 
 
+def load_tagged(nerdpy, layout, registry: str, prefix: str) -> tuple[str, str]:
+    """Load an OCI layout and tag it `<registry>/<prefix>-<unique>:v1`; (that name, its repository)."""
+    repo = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    name = f"{registry}/{repo}:v1"
+    nerdpy("tag", nerdpy("load", "-q", "-i", layout).stdout.split()[-1], name)
+    return name, repo
+
+
 def test_tagless_push_is_latest_and_all_tags_pushes_every_tag(nerdpy, registry, busybox_image):
     repo = f"tags-{uuid.uuid4().hex[:8]}"
     for tag in ("latest", "v1", "v2"):
@@ -60,10 +68,7 @@ def test_tagless_push_is_latest_and_all_tags_pushes_every_tag(nerdpy, registry, 
 def test_index_push_sends_every_present_child_then_the_index(nerdpy, registry, images, tmp_path):
     index = images.two_platform_index()
     layout = images.write_oci_layout(tmp_path / "layout", index)
-    name = f"{registry}/multi-{uuid.uuid4().hex[:8]}:v1"
-    image_id = nerdpy("load", "-q", "-i", layout).stdout.split()[-1]
-    nerdpy("tag", image_id, name)
-    repo = name.split("/", 1)[1].split(":")[0]
+    name, repo = load_tagged(nerdpy, layout, registry, "multi")
     nerdpy("push", name)
     assert manifest_digest(registry, repo, "v1") == index.digest
     for child in index.images:
@@ -79,10 +84,7 @@ def test_index_push_with_a_missing_child(nerdpy, registry, images, tmp_path):
     index = images.build_index([amd, arm])
     layout = images.write_oci_layout(tmp_path / "layout", index)
     (layout / "blobs" / "sha256" / arm.digest.split(":")[1]).unlink()  # only linux/amd64 is here
-    name = f"{registry}/partial-{uuid.uuid4().hex[:8]}:v1"
-    image_id = nerdpy("load", "-q", "-i", layout).stdout.split()[-1]
-    nerdpy("tag", image_id, name)
-    repo = name.split("/", 1)[1].split(":")[0]
+    name, repo = load_tagged(nerdpy, layout, registry, "partial")
     # As Docker: the one platform that is here goes alone, and the output says so.
     single = nerdpy("push", name).stdout
     assert "only the available single-platform image was pushed" in single
@@ -106,10 +108,9 @@ def test_index_push_with_several_platforms_here_and_one_missing_fails(nerdpy, re
     s390 = images.build_image([images.busybox_rootfs(), unique], architecture="s390x")
     layout = images.write_oci_layout(tmp_path / "layout", images.build_index([amd, arm, s390]))
     (layout / "blobs" / "sha256" / s390.digest.split(":")[1]).unlink()
-    name = f"{registry}/partial3-{uuid.uuid4().hex[:8]}:v1"
-    nerdpy("tag", nerdpy("load", "-q", "-i", layout).stdout.split()[-1], name)
+    name, repo = load_tagged(nerdpy, layout, registry, "partial3")
     failed = nerdpy("push", name, check=False)
     assert failed.returncode == 125 and "linux/s390x" in failed.stderr and "Traceback" not in failed.stderr
     assert "--platform" in failed.stderr  # the hint names the way out
-    assert manifest_digest(registry, name.split("/", 1)[1].split(":")[0], "v1") is None  # nothing under the tag
+    assert manifest_digest(registry, repo, "v1") is None  # nothing under the tag
     nerdpy("rmi", name)
