@@ -23,23 +23,12 @@ def _settings(cli: CliState) -> Settings:  # inside the rootless namespace
     return cli.settings
 
 
-def each(refs: list[str], action: Callable[[str], str | None]) -> int:
-    """Docker's multi-container commands: go on after a failure, report each
-    ("Error response from daemon: ..."), exit 1. `action` returns the line to print."""
-    from nerdpy.errors import NerdpyError
+def each(refs: list[str], action: Callable[[str], str], missing_ok: bool = False) -> int:
+    """Docker's multi-container commands: print what `action` returns for each
+    container, report each failure in the daemon's words and go on; exit 1."""
+    from nerdpy.cli.each import for_each
 
-    failed = False
-    for ref in refs:
-        try:
-            out = action(ref)
-        except NerdpyError as exc:
-            failed = True
-            hint = f"; hint: {exc.hint}" if exc.hint else ""
-            sys.stdout.flush()
-            print(f"Error response from daemon: {exc.message}{hint}", file=sys.stderr)
-            continue
-        if out is not None:
-            print(out, flush=True)
+    failed = for_each(refs, lambda ref: print(action(ref)), missing_ok, prefix="Error response from daemon: ")
     return 1 if failed else 0
 
 
@@ -82,20 +71,10 @@ def kill(cli: CliState, containers: list[str], signal: str = "KILL") -> int:
 
 def rm(cli: CliState, containers: list[str], force: bool = False, volumes: bool = False) -> int:
     from nerdpy.api.containers import remove
-    from nerdpy.errors import NotFound
 
     settings = _settings(cli)
-
-    def one(ref: str) -> str | None:
-        try:
-            remove(settings, ref, force, volumes)
-        except NotFound:
-            if force:  # Docker: rm -f of a missing container is not an error
-                return None
-            raise
-        return ref
-
-    return each(containers, one)
+    # Docker: rm -f of a missing container is not an error.
+    return each(containers, lambda ref: (remove(settings, ref, force, volumes), ref)[1], missing_ok=force)
 
 
 def wait(cli: CliState, containers: list[str]) -> int:
