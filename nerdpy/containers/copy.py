@@ -63,10 +63,6 @@ def copy_view(settings: Settings, container: Container) -> Iterator[str]:
         yield rootfs
 
 
-# The files a started container has bind-mounted from its own directory.
-_NETWORK_FILES = (("hosts", "/etc/hosts"), ("hostname", "/etc/hostname"), ("resolv.conf", "/etc/resolv.conf"))
-
-
 def _mount_container_mounts(settings: Settings, rootfs: str, container: Container) -> None:
     """Bind the container's volumes, binds and network files over the mounted
     rootfs of a stopped container, as Docker mounts them for `cp`, so a copy
@@ -74,13 +70,13 @@ def _mount_container_mounts(settings: Settings, rootfs: str, container: Containe
     the image, as at start). Each target is opened inside the root (a symlink
     cannot redirect the mount); targets that do not exist are left out.
     Unmounting the rootfs (lazily, with its submounts) undoes them."""
-    from nerdpy.containers.start import user_and_volume_owner, volume_mounts
+    from nerdpy.containers.start import NETWORK_FILES, user_and_volume_owner, volume_mounts
     from nerdpy.errors import NerdpyError
     from nerdpy.linux import libc
     from nerdpy.oci.confined import open_in_root, open_root
 
     cdir = ContainerStore(settings).dir(container.id)
-    binds = [(str(cdir / name), dest, False) for name, dest in _NETWORK_FILES if (cdir / name).is_file()]
+    binds = [(str(cdir / name), dest, False) for name, _, dest in NETWORK_FILES if (cdir / name).is_file()]
     try:
         mounts = volume_mounts(container, rootfs, *user_and_volume_owner(settings, container, rootfs)[1])
     except NerdpyError:  # a user the image lacks: the container cannot start either; copy without copy-up

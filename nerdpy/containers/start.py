@@ -101,10 +101,15 @@ def network_request(container: Container, store: ContainerStore | None = None) -
     )
 
 
+# (file in the container's directory, the attachment's text for it, where it is bind-mounted)
+NETWORK_FILES = (("hosts", "hosts", "/etc/hosts"), ("hostname", "hostname", "/etc/hostname"),
+                 ("resolv.conf", "resolv_conf", "/etc/resolv.conf"))
+
+
 def _network_files(cdir: Path, attachment: Any) -> list[dict[str, Any]]:
     mounts = []
-    for name, text, dest in (("hosts", attachment.hosts, "/etc/hosts"), ("hostname", attachment.hostname, "/etc/hostname"),
-                             ("resolv.conf", attachment.resolv_conf, "/etc/resolv.conf")):
+    for name, field_name, dest in NETWORK_FILES:
+        text = getattr(attachment, field_name)
         if not text:
             continue
         tmp = cdir / f".{name}.tmp"
