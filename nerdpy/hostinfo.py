@@ -174,6 +174,15 @@ def _storage_driver(report: HostReport, settings: Settings) -> None:
         report.storage_driver, report.storage_driver_reason = "native", "no overlay available: copying driver"
 
 
+def _check_fuse(report: HostReport, settings: Settings) -> None:
+    """The fuse-overlayfs fallback (for kernels or filesystems where overlayfs cannot
+    be mounted rootless) needs /dev/fuse, which Debian ships 0600."""
+    if settings.rootless and find_tool("fuse-overlayfs") and not os.access("/dev/fuse", os.R_OK | os.W_OK):
+        report.problems.append(Problem(
+            "warning", "/dev/fuse is not accessible: the fuse-overlayfs fallback is unavailable",
+            "sudo chmod 0666 /dev/fuse (persist with a udev rule: KERNEL==\"fuse\", MODE=\"0666\")"))
+
+
 def host_report(settings: Settings) -> HostReport:
     report = HostReport(rootless=settings.rootless, uid=settings.host_uid,
                         data_root=str(settings.layout.data_root), runtime_root=str(settings.layout.runtime_root),
@@ -189,6 +198,7 @@ def host_report(settings: Settings) -> HostReport:
     if report.runtime is None:
         report.problems.append(Problem("error", "no OCI runtime (runc or crun) found", "sudo apt-get install runc"))
     _storage_driver(report, settings)
+    _check_fuse(report, settings)
     report.storage_opts = list(settings.storage_opts)
     report.cgroup_version = cgroup_version()
     if report.cgroup_version == "2":

@@ -62,6 +62,8 @@ PREREQS: dict[str, tuple[Callable[[], bool], str]] = {
     "slirp4netns": (lambda: _has("slirp4netns"), "slirp4netns is not installed"),
     "pasta": (lambda: _has("pasta"), "passt (pasta) is not installed"),
     "fuse-overlayfs": (lambda: _has("fuse-overlayfs"), "fuse-overlayfs is not installed"),
+    "fuse": (lambda: os.access("/dev/fuse", os.R_OK | os.W_OK),
+             "/dev/fuse is not usable by this user (Debian ships it 0600; .ci/run opens it)"),
     "docker-registry": (lambda: _has("docker-registry"), "docker-registry is not installed"),
     "busybox": (lambda: _images.BUSYBOX.exists(), "busybox-static is not installed"),
     "podman": (lambda: _has("podman"), "podman is not installed"),

@@ -9,7 +9,7 @@ import time
 from nerdpy.config import Settings
 from nerdpy.containers import Container, CreateOptions
 from nerdpy.containers.store import ContainerStore, new_id
-from nerdpy.errors import InvalidArgument, NotFound
+from nerdpy.errors import AlreadyExists, InvalidArgument, NotFound
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -209,15 +209,17 @@ def create(settings: Settings, opts: CreateOptions, notice: Callable[[str], None
            container_id: str = "") -> Container:
     """`container_id`: an ID the caller drew with `new_id()` (run spawns the shim
     under it before the container exists); a fresh one by default."""
-    from nerdpy.containers.names import random_name, validate_name
+    from nerdpy.containers.names import validate_name
 
     image = find_image(settings, opts, notice)
     store = ContainerStore(settings)
     cid = container_id or new_id()
     if opts.name:
         validate_name(opts.name)
-    record = build_record(settings, opts, image, opts.name or random_name(), cid)
-    store.add(record)
+        record = build_record(settings, opts, image, opts.name, cid)
+        store.add(record)
+    else:
+        record = _add_with_random_name(settings, store, opts, image, cid)
     try:
         return _provision(settings, store, record, opts, image)
     except BaseException:
@@ -225,6 +227,23 @@ def create(settings: Settings, opts: CreateOptions, notice: Callable[[str], None
 
         remove_everything(settings, store, record, remove_volumes=True)
         raise
+
+
+def _add_with_random_name(settings: Settings, store: ContainerStore, opts: CreateOptions, image: Any,
+                          cid: str) -> Container:
+    """Concurrent creates can draw the same generated name (about 1 in 2,600 pairs);
+    Docker draws again on a conflict, so does this."""
+    from nerdpy.containers.names import random_name
+
+    for attempt in range(10):
+        record = build_record(settings, opts, image, random_name(), cid)
+        try:
+            store.add(record)
+            return record
+        except AlreadyExists:
+            if attempt == 9:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _provision(settings: Settings, store: ContainerStore, record: Container, opts: CreateOptions, image: Any) -> Container:

@@ -43,7 +43,7 @@ def test_run_and_create_storage_opt_size_is_refused(nerdpy, busybox_image):
     assert name not in nerdpy("ps", "-a", "--format", "{{.Names}}").stdout.split()
 
 
-@requires("userns", "busybox", "runc", "fuse-overlayfs")
+@requires("userns", "busybox", "runc", "fuse-overlayfs", "fuse")
 def test_mount_program_selects_fuse_overlayfs_with_that_binary(fresh_nerdpy, busybox_tar, tmp_path: Path):
     log = tmp_path / "calls"
     program = tmp_path / "my-fuse-overlayfs"

@@ -52,3 +52,19 @@ def test_recorded_driver_wins_over_probing(tmp_path, subid_files):
 
 def test_cgroup_version_reads_the_mount_table():
     assert hostinfo.cgroup_version() in ("1", "1 (hybrid)", "2")
+
+
+def test_inaccessible_dev_fuse_says_how_to_enable_the_fallback(tmp_path, subid_files, monkeypatch):
+    for path in subid_files:
+        path.write_text("4242:100000:65536\n")
+    monkeypatch.setattr(hostinfo, "find_tool", lambda name: f"/usr/bin/{name}")
+    real_access = hostinfo.os.access
+    for fuse_usable in (False, True):
+        monkeypatch.setattr(hostinfo.os, "access",
+                            lambda p, m, u=fuse_usable: u if p == "/dev/fuse" else real_access(p, m))
+        report = hostinfo.host_report(_settings(tmp_path))
+        fuse = [p for p in report.problems if "/dev/fuse" in p.message]
+        if fuse_usable:
+            assert not fuse
+        else:
+            assert fuse and fuse[0].severity == "warning" and "chmod 0666 /dev/fuse" in fuse[0].fix
