@@ -48,6 +48,9 @@ class HostReport:
     runtime_root: str = ""
     kernel: str = ""
     problems: list[Problem] = field(default_factory=list)
+    container: str | None = None  # the engine whose container we run in, if any
+    container_evidence: str = ""
+    in_user_namespace: bool = False  # uid 0 here is not root on the host
 
     @property
     def usable(self) -> bool:
@@ -79,13 +82,6 @@ def _version(path: str, args: tuple[str, ...] = ("--version",)) -> str | None:
     return text[0] if text else None
 
 
-def _read_int(path: str) -> int | None:
-    try:
-        return int(Path(path).read_text().strip())
-    except (OSError, ValueError):
-        return None
-
-
 def cgroup_version() -> str:
     """'2' (unified), '1 (hybrid)' or '1', as mounted on /sys/fs/cgroup."""
     try:
@@ -110,16 +106,22 @@ def _setuid_or_caps(path: str) -> bool:
         return False
 
 
-def _check_userns(problems: list[Problem]) -> None:
-    if _read_int("/proc/sys/user/max_user_namespaces") == 0:
-        problems.append(Problem("error", "user namespaces are disabled (user.max_user_namespaces = 0)",
-                                "sudo sysctl -w user.max_user_namespaces=28633"))
-    if _read_int("/proc/sys/kernel/unprivileged_userns_clone") == 0:
-        problems.append(Problem("error", "unprivileged user namespaces are disabled (kernel.unprivileged_userns_clone = 0)",
-                                "sudo sysctl -w kernel.unprivileged_userns_clone=1"))
-    if _read_int("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == 1:
-        problems.append(Problem("error", "AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns = 1)",
-                                "sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0"))
+def _check_confinement(report: HostReport, settings: Settings) -> None:
+    """Inside another engine's container, or where user namespaces are refused:
+    name the blocker and the fix for the engine that runs us."""
+    from nerdpy.linux import confinement
+
+    conf = confinement.detect()
+    report.container = conf.engine
+    report.container_evidence = conf.evidence
+    report.in_user_namespace = conf.in_user_namespace
+    if conf.in_user_namespace:
+        report.rootless = True  # root in a user namespace owns nothing on the host
+        if not settings.rootless:
+            report.uid_map = [IdRange(*row) for row in conf.uid_map]
+    errno = confinement.probe_userns() if settings.rootless else 0
+    for severity, message, fix in confinement.problems(conf, settings.rootless, errno):
+        report.problems.append(Problem(severity, message, fix))
 
 
 def _check_id_maps(report: HostReport, settings: Settings) -> None:
@@ -187,8 +189,8 @@ def host_report(settings: Settings) -> HostReport:
     report = HostReport(rootless=settings.rootless, uid=settings.host_uid,
                         data_root=str(settings.layout.data_root), runtime_root=str(settings.layout.runtime_root),
                         kernel=os.uname().release)
+    _check_confinement(report, settings)
     if settings.rootless:
-        _check_userns(report.problems)
         _check_id_maps(report, settings)
     for name in (settings.runtime, "runc", "crun"):
         path = find_tool(name)
@@ -197,14 +199,16 @@ def host_report(settings: Settings) -> HostReport:
             break
     if report.runtime is None:
         report.problems.append(Problem("error", "no OCI runtime (runc or crun) found", "sudo apt-get install runc"))
+    elif not settings.rootless:
+        _check_runtime_owner(report, report.runtime.path)
     _storage_driver(report, settings)
     _check_fuse(report, settings)
     report.storage_opts = list(settings.storage_opts)
     report.cgroup_version = cgroup_version()
     if report.cgroup_version == "2":
-        report.cgroup_limits = not settings.rootless or _delegated_controllers()
+        report.cgroup_limits = not report.rootless or _delegated_controllers()
     else:
-        report.cgroup_limits = not settings.rootless
+        report.cgroup_limits = not report.rootless
     if not report.cgroup_limits:
         report.problems.append(Problem(
             "warning", f"cgroup v{report.cgroup_version}: --memory, --cpus and --pids-limit are ignored rootless",
@@ -218,9 +222,35 @@ def host_report(settings: Settings) -> HostReport:
             report.problems.append(Problem("warning", "no slirp4netns or pasta: only --network none and host work",
                                            "sudo apt-get install slirp4netns"))
         if not os.access("/dev/net/tun", os.R_OK | os.W_OK):
-            report.problems.append(Problem("warning", "/dev/net/tun is not accessible: container networking fails",
-                                           "sudo chmod 0666 /dev/net/tun"))
+            report.problems.append(Problem(
+                "warning", "/dev/net/tun is not accessible: container networking fails",
+                _in_container_fix(report) or "sudo chmod 0666 /dev/net/tun"))
     return report
+
+
+def _check_runtime_owner(report: HostReport, path: str) -> None:
+    """nerdpy runs only a runtime binary nobody but the host's root can replace."""
+    from nerdpy.linux.confinement import trusted_owner
+
+    st = os.stat(path)
+    if trusted_owner(st) and not st.st_mode & 0o022:
+        return
+    if report.container:
+        message = (f"{path} is owned by uid {st.st_uid}, which root in this container does not map to the "
+                   "host's root: nerdpy refuses a runtime binary the container could replace (CVE-2019-5736)")
+        fix = "install runc in the job's image (apt-get install runc) instead of mounting the host's"
+    else:
+        message = f"{path} is writable by others than root: nerdpy refuses it (CVE-2019-5736)"
+        fix = f"sudo chown root:root {path} && sudo chmod go-w {path}"
+    report.problems.append(Problem("error", message, fix))
+
+
+def _in_container_fix(report: HostReport) -> str:
+    if not report.container:
+        return ""
+    from nerdpy.linux import confinement
+
+    return confinement.engine_fix(confinement.detect())
 
 
 def _delegated_controllers() -> bool:

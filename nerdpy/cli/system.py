@@ -58,8 +58,12 @@ def _render_info(d: dict) -> str:
         "Server:",
         f" Rootless:         {str(d['rootless']).lower()}",
     ]
+    if d.get("container"):
+        lines.append(f" Container:        inside a {d['container']} container ({d['container_evidence']})")
     if d["rootless"]:
-        lines += [f" UID mapping:      {_maps(d['uid_map'])}", f" GID mapping:      {_maps(d['gid_map'])}"]
+        lines.append(f" UID mapping:      {_maps(d['uid_map'])}")
+        if d["gid_map"]:
+            lines.append(f" GID mapping:      {_maps(d['gid_map'])}")
     lines += [
         f" OCI runtime:      {runtime['name'] + ' (' + runtime['path'] + ')' if runtime else '-'}",
         f" Runtime version:  {(runtime or {}).get('version') or '-'}",

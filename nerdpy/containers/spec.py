@@ -7,6 +7,7 @@ import os
 
 from nerdpy.config import Settings
 from nerdpy.containers import Container
+from nerdpy.linux.confinement import in_user_namespace
 from nerdpy.oci import build
 from nerdpy.oci import options as o
 from nerdpy.oci.user import ExecUser
@@ -94,6 +95,6 @@ def build_spec(
         o.with_mounts(mounts),
         o.with_sysctls(host.get("Sysctls") or {}),
         o.with_annotations(container.config.get("Runtime", {}).get("annotations") or {}),
-        o.with_cgroups(None if settings.rootless else f"/nerdpy/{container.id}", limits),
+        o.with_cgroups(None if settings.rootless or in_user_namespace() else f"/nerdpy/{container.id}", limits),
     ]
     return build(settings.rootless, options), warnings

@@ -14,6 +14,7 @@ from nerdpy.config import Settings
 from nerdpy.containers import Container
 from nerdpy.containers.store import ContainerStore
 from nerdpy.errors import CannotInvoke, CommandNotFound, Unavailable
+from nerdpy.linux.confinement import in_user_namespace
 from nerdpy.records import field, record
 
 TYPE_CHECKING = False
@@ -153,7 +154,7 @@ def volume_mounts(container: Container, rootfs: str, uid: int, gid: int) -> list
 
 
 def cgroup_limits_available(settings: Settings) -> bool:
-    if not settings.rootless:
+    if not settings.rootless and not in_user_namespace():
         return True
     return os.path.exists("/sys/fs/cgroup/cgroup.controllers")  # delegated v2 only; hybrid v1 never
 

@@ -34,11 +34,16 @@ def find_runtime(name: str = "runc", rootless: bool = False) -> str | None:
             continue
         if not os.access(path, os.X_OK):
             continue
-        owners = (65534,) if rootless else (0,)
-        if st.st_uid not in owners or st.st_mode & 0o022:
+        if st.st_mode & 0o022 or not (st.st_uid == 65534 if rootless else _trusted_owner(st)):
             continue  # writable by someone other than the host's root: refuse
         return path
     return None
+
+
+def _trusted_owner(st: os.stat_result) -> bool:
+    from nerdpy.linux.confinement import trusted_owner
+
+    return trusted_owner(st)
 
 
 def run(argv: list[str], stdin: int = -1, stdout: int = -1, stderr: int = -1, env: dict | None = None) -> tuple[int, bytes, bytes]:

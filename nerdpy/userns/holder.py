@@ -192,10 +192,7 @@ def _create_holder(mapping: IdMapping, pidfile: Path) -> int:
     try:
         data = os.read(to_parent_r, 32)
         if not data:
-            raise Unavailable(
-                "cannot create a user namespace",
-                hint="unprivileged user namespaces look disabled: see `nerdpy info` for the fix",
-            )
+            _refused_userns()
         pid = int(data)
         _write_map(newuidmap, pid, mapping.uids)
         _write_map(newgidmap, pid, mapping.gids)
@@ -229,6 +226,16 @@ def _holder_child(to_parent_w: int, to_child_r: int, unused: tuple[int, int], ar
     except BaseException:
         pass
     os._exit(code)
+
+
+def _refused_userns() -> None:
+    """The holder could not unshare: say which setting of the host or of the
+    container we run in refuses it, and the fix for that engine."""
+    from nerdpy.linux import confinement
+
+    errno = confinement.probe_userns()
+    message, fix = confinement.userns_blocker(confinement.detect(), errno or 1)
+    raise Unavailable(f"cannot create a user namespace: {message}", hint=fix)
 
 
 def _map_tools() -> tuple[str, str]:

@@ -1,0 +1,71 @@
+"""nerdpy inside a container (a CI job with a Docker executor, a pod, a devcontainer):
+it knows where it runs and names the blocker and the fix in one line.
+
+The inner nerdpy is this checkout and this interpreter, mounted read-only into a
+busybox container; nothing is installed in the image."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import IS_ROOT, REPO, requires
+
+pytestmark = pytest.mark.integration
+
+
+def _mounts() -> list[str]:
+    """The host's /usr and libraries, the venv and the checkout, read-only."""
+    args = []
+    for path in ("/usr", "/lib", "/lib64", sys.prefix, str(REPO)):
+        if Path(path).exists():
+            args += ["-v", f"{os.path.realpath(path)}:{path}:ro"]
+    return args
+
+
+def _inner(nerdpy, image: str, *args: str, privileged: bool = False):
+    flags = ["--privileged"] if privileged else []
+    return nerdpy("run", "--rm", *flags, *_mounts(), "-e", f"PYTHONPATH={REPO}", "-e", "PATH=/usr/sbin:/usr/bin:/bin",
+                  "--tmpfs", "/var/lib/nerdpy", "--tmpfs", "/run",
+                  image, sys.executable, "-I", "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
+                  "from nerdpy.cli.main import main; sys.argv = ['nerdpy'] + sys.argv[2:]; main()", str(REPO), *args,
+                  check=False, timeout=120)
+
+
+@requires("runc", "userns", "busybox")
+def test_unprivileged_container_names_the_blocker_and_fix(nerdpy, busybox_image):
+    info = _inner(nerdpy, busybox_image, "info")
+    assert info.returncode == 1, info
+    errors = [line for line in info.stdout.splitlines() if line.startswith("ERROR: ")]
+    assert len(errors) == 1, info.stdout
+    assert "without CAP_SYS_ADMIN: nerdpy cannot mount container filesystems" in errors[0]
+    assert "privileged" in errors[0]
+    # Root in there is not root on the host when the outer nerdpy is rootless.
+    assert ("Rootless:         true" in info.stdout) == (not IS_ROOT), info.stdout
+    assert "not found" not in info.stdout and "Traceback" not in info.stdout + info.stderr
+
+
+@requires("runc", "userns", "busybox")
+def test_privileged_container_has_no_blocker(nerdpy, busybox_image):
+    info = _inner(nerdpy, busybox_image, "info", privileged=True)
+    assert "ERROR" not in info.stdout, info
+    assert f"OCI runtime:      runc" in info.stdout
+
+
+@requires("runc", "userns", "busybox")
+def test_privileged_nested_run(nerdpy, busybox_image, busybox_tar):
+    """The docker-in-docker case: nerdpy inside a privileged nerdpy container loads
+    an image and runs a container (rootful outer: root inside; rootless outer: root
+    in the outer user namespace)."""
+    tar = f"{busybox_tar.parent}:/images:ro"
+    script = ("set -e; nerdpy() { python -I -c \"import sys; sys.path.insert(0, '$REPO'); "
+              "from nerdpy.cli.main import main; sys.argv[0] = 'nerdpy'; main()\" \"$@\"; }; "
+              "nerdpy load -i /images/busybox.tar >/dev/null; nerdpy run --rm --network none busybox:latest echo nested-ok")
+    result = nerdpy("run", "--rm", "--privileged", *_mounts(), "-v", tar, "-e", f"REPO={REPO}",
+                    "-e", f"PATH={Path(sys.executable).parent}:/usr/sbin:/usr/bin:/bin",
+                    "--tmpfs", "/var/lib/nerdpy", "--tmpfs", "/run", "--tmpfs", "/tmp",
+                    busybox_image, "sh", "-c", script, check=False, timeout=120)
+    assert result.returncode == 0 and result.stdout.strip() == "nested-ok", result
