@@ -219,3 +219,13 @@ def problems(conf: Confinement, rootless: bool, userns_errno: int) -> list[tuple
         found.append(("error", f"root {where} without CAP_SYS_ADMIN: nerdpy cannot mount container filesystems",
                       engine_fix(conf)))
     return found
+
+
+def privilege_hint() -> str | None:
+    """For an EPERM from mount or unshare: when root here lacks CAP_SYS_ADMIN (a CI job
+    in an unprivileged container), the hint that names it and the engine's fix."""
+    conf = detect()
+    if os.getuid() != 0 or conf.has_cap(CAP_SYS_ADMIN):
+        return None
+    where = f"inside a {conf.engine} container" if conf.engine else "here"
+    return f"root {where} lacks CAP_SYS_ADMIN: {engine_fix(conf)}"

@@ -68,7 +68,10 @@ def create(path: Path) -> Path:
     _, status = os.waitpid(pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         _unlink(path)
-        raise Unavailable(f"cannot create a network namespace: {message or 'helper failed'}")
+        from nerdpy.linux.confinement import privilege_hint
+
+        raise Unavailable(f"cannot create a network namespace: {message or 'helper failed'}",
+                          hint=privilege_hint())
     return path
 
 

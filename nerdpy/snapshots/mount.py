@@ -38,9 +38,12 @@ def mount_all(mounts: Sequence[Mount], target: str | Path) -> None:
         try:
             _mount_one(m, target)
         except OSError as exc:
+            from nerdpy.linux.confinement import privilege_hint
+
             raise Unavailable(
                 f"cannot mount {m.type} {m.source} on {target}: {exc.strerror}",
-                hint="run `nerdpy info` to see which storage driver works here",
+                hint=(exc.errno == errno.EPERM and privilege_hint())
+                or "run `nerdpy info` to see which storage driver works here",
             ) from None
 
 

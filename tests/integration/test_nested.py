@@ -26,18 +26,9 @@ def _mounts() -> list[str]:
     return args
 
 
-def _inner(nerdpy, image: str, *args: str, privileged: bool = False):
-    flags = ["--privileged"] if privileged else []
-    return nerdpy("run", "--rm", *flags, *_mounts(), "-e", f"PYTHONPATH={REPO}", "-e", "PATH=/usr/sbin:/usr/bin:/bin",
-                  "--tmpfs", "/var/lib/nerdpy", "--tmpfs", "/run",
-                  image, sys.executable, "-I", "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
-                  "from nerdpy.cli.main import main; sys.argv = ['nerdpy'] + sys.argv[2:]; main()", str(REPO), *args,
-                  check=False, timeout=120)
-
-
 @requires("runc", "userns", "busybox")
-def test_unprivileged_container_names_the_blocker_and_fix(nerdpy, busybox_image):
-    info = _inner(nerdpy, busybox_image, "info")
+def test_unprivileged_container_names_the_blocker_and_fix(nerdpy, busybox_image, busybox_tar):
+    info = _in_container(nerdpy, busybox_image, busybox_tar, f"{_INNER} info")
     assert info.returncode == 1, info
     errors = [line for line in info.stdout.splitlines() if line.startswith("ERROR: ")]
     assert len(errors) == 1, info.stdout
@@ -49,10 +40,20 @@ def test_unprivileged_container_names_the_blocker_and_fix(nerdpy, busybox_image)
 
 
 @requires("runc", "userns", "busybox")
-def test_privileged_container_has_no_blocker(nerdpy, busybox_image):
-    info = _inner(nerdpy, busybox_image, "info", privileged=True)
+def test_unprivileged_container_run_fails_in_one_line_naming_the_blocker(nerdpy, busybox_image, busybox_tar):
+    script = (f"{_INNER} load -i /images/busybox.tar >/dev/null || exit 99; "
+              f"{_INNER} run --rm --network none busybox:latest true")
+    result = _in_container(nerdpy, busybox_image, busybox_tar, script)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 125 and len(lines) == 1, result
+    assert lines[0].startswith("Error: ") and "lacks CAP_SYS_ADMIN" in lines[0] and "privileged" in lines[0]
+
+
+@requires("runc", "userns", "busybox")
+def test_privileged_container_has_no_blocker(nerdpy, busybox_image, busybox_tar):
+    info = _in_container(nerdpy, busybox_image, busybox_tar, f"{_INNER} info", privileged=True)
     assert "ERROR" not in info.stdout, info
-    assert f"OCI runtime:      runc" in info.stdout
+    assert "OCI runtime:      runc" in info.stdout
 
 
 @requires("runc", "userns", "busybox")
@@ -60,12 +61,20 @@ def test_privileged_nested_run(nerdpy, busybox_image, busybox_tar):
     """The docker-in-docker case: nerdpy inside a privileged nerdpy container loads
     an image and runs a container (rootful outer: root inside; rootless outer: root
     in the outer user namespace)."""
-    tar = f"{busybox_tar.parent}:/images:ro"
-    script = ("set -e; nerdpy() { python -I -c \"import sys; sys.path.insert(0, '$REPO'); "
-              "from nerdpy.cli.main import main; sys.argv[0] = 'nerdpy'; main()\" \"$@\"; }; "
-              "nerdpy load -i /images/busybox.tar >/dev/null; nerdpy run --rm --network none busybox:latest echo nested-ok")
-    result = nerdpy("run", "--rm", "--privileged", *_mounts(), "-v", tar, "-e", f"REPO={REPO}",
-                    "-e", f"PATH={Path(sys.executable).parent}:/usr/sbin:/usr/bin:/bin",
-                    "--tmpfs", "/var/lib/nerdpy", "--tmpfs", "/run", "--tmpfs", "/tmp",
-                    busybox_image, "sh", "-c", script, check=False, timeout=120)
+    script = (f"set -e; {_INNER} load -i /images/busybox.tar >/dev/null; "
+              f"{_INNER} run --rm --network none busybox:latest echo nested-ok")
+    result = _in_container(nerdpy, busybox_image, busybox_tar, script, privileged=True)
     assert result.returncode == 0 and result.stdout.strip() == "nested-ok", result
+
+
+# The inner nerdpy: this checkout's CLI run by this interpreter, as `nerdpy ARGS`.
+_INNER = ("python -I -c \"import sys; sys.path.insert(0, '$REPO'); from nerdpy.cli.main import main; "
+          "sys.argv[0] = 'nerdpy'; main()\"")
+
+
+def _in_container(nerdpy, image: str, busybox_tar: Path, script: str, privileged: bool = False):
+    flags = ["--privileged"] if privileged else []
+    return nerdpy("run", "--rm", *flags, *_mounts(), "-v", f"{busybox_tar.parent}:/images:ro", "-e", f"REPO={REPO}",
+                  "-e", f"PATH={Path(sys.executable).parent}:/usr/sbin:/usr/bin:/bin",
+                  "--tmpfs", "/var/lib/nerdpy", "--tmpfs", "/run", "--tmpfs", "/tmp",
+                  image, "sh", "-c", script, check=False, timeout=120)
