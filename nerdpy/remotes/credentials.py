@@ -40,8 +40,10 @@ def run_helper(helper: str, action: str, data: str) -> str:
     program = f"docker-credential-{helper}"
     try:
         proc = subprocess.run([program, action], input=data, capture_output=True, text=True, timeout=60)
-    except FileNotFoundError:
-        raise Unavailable(f"credential helper {program} not found",
+    except (FileNotFoundError, PermissionError):
+        # PermissionError: the search met a PATH directory this user cannot read
+        # (sudo or runuser keeps root's PATH) before failing to find the program.
+        raise Unavailable(f"credential helper {program} not found (or not executable)",
                           hint="install it or remove it from the Docker config.json") from None
     except subprocess.TimeoutExpired:
         raise Unavailable(f"credential helper {program} timed out") from None
