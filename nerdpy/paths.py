@@ -105,13 +105,20 @@ def root_layout() -> Layout:
     return Layout(ROOT_DATA, ROOT_RUNTIME, ROOT_CONFIG)
 
 
-def rootless_layout(uid: int, env: Mapping[str, str]) -> Layout:
-    """XDG locations for an unprivileged user, with a private fallback when
-    XDG_RUNTIME_DIR is missing, as under `su` or in CI."""
+def rootless_layout(uid: int, env: Mapping[str, str], run_user: Path = Path("/run/user")) -> Layout:
+    """XDG locations for an unprivileged user.
+
+    The runtime root must be the same for every command of one user, whether
+    its session has XDG_RUNTIME_DIR or not (`su`, `sudo -u`, cron, CI jobs):
+    two roots would mean two user namespaces and containers `exec` cannot reach.
+    So logind's /run/user/UID comes first whenever it exists and is ours, then
+    XDG_RUNTIME_DIR, then a private directory under the temp dir."""
     data = _xdg_dir(env, "XDG_DATA_HOME", uid, ".local/share") / APP
     config = _xdg_dir(env, "XDG_CONFIG_HOME", uid, ".config") / APP
     xdg_runtime = env.get("XDG_RUNTIME_DIR", "")
-    if xdg_runtime and _usable_private_dir(Path(xdg_runtime)):
+    if _usable_private_dir(run_user / str(uid)):
+        runtime = run_user / str(uid) / APP
+    elif xdg_runtime and _usable_private_dir(Path(xdg_runtime)):
         runtime = Path(xdg_runtime) / APP
     else:
         # As podman does: a per-user directory under the temp dir, 0700 and ours.

@@ -15,7 +15,7 @@ import stat
 from nerdpy.config import Settings
 from nerdpy.containers import Container
 from nerdpy.containers.store import ContainerStore
-from nerdpy.errors import CannotInvoke, CommandNotFound, Conflict, InvalidArgument
+from nerdpy.errors import CannotInvoke, CommandNotFound, Conflict, InvalidArgument, Unavailable
 from nerdpy.records import record
 
 TYPE_CHECKING = False
@@ -109,7 +109,11 @@ def exec_argv(settings: Settings, container: Container, opts: ExecOptions) -> tu
     process = process_spec(store, container, opts, rootfs_path(store, container))
     shim_dir = store.shim_dir(container.id)
     path = shim_dir / f"exec-{os.getpid()}-{os.urandom(4).hex()}.json"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    except FileNotFoundError:  # recorded as running, but its shim is not in this runtime root
+        raise Unavailable(f"container {container.id[:12]} runs under another runtime root than {settings.layout.runtime_root}",
+                          hint="run nerdpy from the session that started it, or set NERDPY_RUNTIME_ROOT to that root") from None
     with os.fdopen(fd, "w") as handle:
         json.dump(process, handle)
     argv = runc(settings).exec_argv(container.id, str(path), opts.detach, tty=opts.tty)

@@ -35,7 +35,7 @@ def test_well_known_paths_hang_off_the_roots():
 def test_rootless_uses_a_private_xdg_runtime_dir(tmp_path):
     xdg = tmp_path / "run"
     xdg.mkdir(mode=0o700)
-    layout = rootless_layout(os.getuid(), {"XDG_RUNTIME_DIR": str(xdg)})
+    layout = rootless_layout(os.getuid(), {"XDG_RUNTIME_DIR": str(xdg)}, run_user=tmp_path / "no-logind")
     assert layout.runtime_root == xdg / "nerdpy"
     assert layout.data_root.name == "nerdpy" and layout.config_dir.name == "nerdpy"
 
@@ -115,3 +115,16 @@ def test_rootless_xdg_dirs_match_platformdirs(env, monkeypatch, tmp_path):
     layout = rootless_layout(os.getuid(), env)
     assert layout.data_root == Path(dirs.user_data_dir)
     assert layout.config_dir == Path(dirs.user_config_dir)
+
+
+def test_run_user_dir_wins_so_sessions_with_and_without_xdg_runtime_dir_agree(tmp_path):
+    """`su`, cron and CI sessions lack XDG_RUNTIME_DIR: they must still reach the
+    containers a login session started (one runtime root, one user namespace)."""
+    run_user = tmp_path / "run-user"
+    (run_user / str(os.getuid())).mkdir(parents=True, mode=0o700)
+    other = tmp_path / "elsewhere"
+    other.mkdir(mode=0o700)
+    roots = {rootless_layout(os.getuid(), env, run_user=run_user).runtime_root
+             for env in ({}, {"XDG_RUNTIME_DIR": str(run_user / str(os.getuid()))}, {"XDG_RUNTIME_DIR": str(other)},
+                         {"TMPDIR": str(tmp_path)})}
+    assert roots == {run_user / str(os.getuid()) / "nerdpy"}
