@@ -20,8 +20,10 @@ ENVIRONMENT = (
     ("NERDPY_INSECURE_REGISTRY", "Comma-separated registries reachable over plain HTTP."),
     ("NERDPY_DEBUG", "Any value but 0/false: as --debug (tracebacks on errors)."),
     ("XDG_DATA_HOME, XDG_RUNTIME_DIR, XDG_CONFIG_HOME",
-     "Rootless defaults for the three roots; without XDG_RUNTIME_DIR (su, sudo -u, CI) "
-     "nerdpy uses a private 0700 directory under /tmp."),
+     "Rootless defaults for the three roots. The runtime root is the same for every session of a user: "
+     "/run/user/UID/nerdpy whenever logind made that directory, else $XDG_RUNTIME_DIR/nerdpy, else a private "
+     "0700 directory under /tmp (su, sudo -u, cron and CI sessions without XDG_RUNTIME_DIR still reach the "
+     "containers a login session started)."),
 )
 
 EXIT_STATUS = (
