@@ -101,6 +101,17 @@ def parse_labels(values: tuple[str, ...]) -> dict[str, str]:
     return labels
 
 
+def exposed_ports(image_ports: dict, expose: tuple[str, ...] | list[str], publish: tuple[str, ...] | list[str]) -> dict:
+    """Config.ExposedPorts as Docker keeps it: the image's, `--expose` (ranges
+    expanded) and every published container port, each "PORT/PROTO"."""
+    from nerdpy.network import expand_exposed, parse_publish
+
+    ports = dict.fromkeys(image_ports, None)
+    for m in expand_exposed(list(expose)) + [m for spec in publish for m in parse_publish(spec)]:
+        ports.setdefault(f"{m.container_port}/{m.protocol}", None)
+    return {p: {} for p in ports}
+
+
 def build_record(settings: Settings, opts: CreateOptions, image: Any, name: str, cid: str) -> Container:
     """The Docker-shaped record, validated; nothing is written yet."""
     from nerdpy.oci.options import merge_env, normalize_cap, parse_ulimit
@@ -130,7 +141,7 @@ def build_record(settings: Settings, opts: CreateOptions, image: Any, name: str,
         "Domainname": opts.domainname,
         "User": opts.user or image_cfg.get("User") or "",
         "AttachStdin": opts.interactive, "AttachStdout": True, "AttachStderr": True,
-        "ExposedPorts": {p: {} for p in list(image_cfg.get("ExposedPorts") or {}) + list(opts.expose)},
+        "ExposedPorts": exposed_ports(image_cfg.get("ExposedPorts") or {}, opts.expose, opts.publish),
         "Tty": opts.tty, "OpenStdin": opts.interactive, "StdinOnce": opts.interactive,
         "Env": merge_env(list(image_cfg.get("Env") or []), list(opts.env)),
         "Cmd": cmd, "Image": opts.image or opts.rootfs, "Volumes": image_cfg.get("Volumes") or None,

@@ -17,7 +17,8 @@ def _iso(ts: float) -> str:
 def inspect_data(container: Container, state: State, paths: dict[str, str], network: dict[str, Any]) -> dict[str, Any]:
     cfg, host, rt = container.cfg, container.host_config, container.config.get("Runtime", {})
     args = list(cfg.get("Entrypoint") or []) + list(cfg.get("Cmd") or [])
-    restart = host.get("RestartPolicy") or {"Name": "", "MaximumRetryCount": 0}
+    restart = dict(host.get("RestartPolicy") or {"MaximumRetryCount": 0})
+    restart["Name"] = restart.get("Name") or "no"
     return {
         "Id": container.id,
         "Created": _iso(container.created),
@@ -50,6 +51,8 @@ def inspect_data(container: Container, state: State, paths: dict[str, str], netw
         "AppArmorProfile": "",
         "HostConfig": {
             **{k: v for k, v in host.items() if k not in ("Networks", "Mounts")},
+            "PortBindings": port_bindings(host.get("PortBindings") or []),
+            "Tmpfs": tmpfs_map(host.get("Tmpfs") or []),
             "RestartPolicy": restart,
             "NetworkMode": host.get("NetworkMode") or "bridge",
         },
@@ -68,38 +71,44 @@ def _mounts(saved: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [inspect_mount(RuntimeMount.from_dict(m)) for m in saved]
 
 
-def network_settings(container: Container, attachment: Any) -> dict[str, Any]:
-    ports: dict[str, Any] = {}
+def port_bindings(published: list[str]) -> dict[str, list[dict[str, str]]] | None:
+    """The `-p` values in Docker's shape: {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}."""
+    if not published:
+        return None
+    from nerdpy.network import parse_publish
+
+    bindings: dict[str, list[dict[str, str]]] = {}
+    for spec in published:
+        for m in parse_publish(spec):
+            host_port = str(m.host_port or "") + (f"-{m.host_port_max}" if m.host_port_max else "")
+            bindings.setdefault(f"{m.container_port}/{m.protocol}", []).append(
+                {"HostIp": m.host_ip, "HostPort": host_port})
+    return bindings
+
+
+def tmpfs_map(mounts: list[str]) -> dict[str, str] | None:
+    """`--tmpfs /run:size=64m` values as Docker's {"/run": "size=64m"}."""
+    return {path: options for path, _, options in (m.partition(":") for m in mounts)} or None
+
+
+def network_settings(settings: Settings, container: Container, running: bool) -> dict[str, Any]:
+    """Docker's NetworkSettings: live addresses while running; the networks the
+    container is configured for, keyed by network name, when it is not."""
+    from nerdpy import network
+
+    ns = network.inspect_settings(settings, container.id) if running else network.inspect_settings(settings, "")
+    if not ns["Networks"]:
+        ns["Networks"] = network.configured_networks(settings, container.host_config.get("Networks") or
+                                                     [container.host_config.get("NetworkMode") or "bridge"])
     for key in container.cfg.get("ExposedPorts") or {}:
-        ports[key] = None
-    networks: dict[str, Any] = {}
-    ip = ""
-    if attachment is not None:
-        for p in getattr(attachment, "ports", ()) or ():
-            key = f"{p.container_port}/{p.protocol}"
-            ports.setdefault(key, None)
-            ports[key] = (ports[key] or []) + [{"HostIp": p.host_ip or "0.0.0.0", "HostPort": str(p.host_port)}]
-        ip = getattr(attachment, "ip", "") or ""
-        for ep in getattr(attachment, "endpoints", ()) or ():
-            networks[ep.network] = {"NetworkID": ep.network_id, "IPAddress": ep.ip, "IPPrefixLen": ep.prefix_len,
-                                    "Gateway": ep.gateway, "MacAddress": ep.mac, "Aliases": list(ep.aliases)}
-    if not networks:
-        mode = container.host_config.get("NetworkMode") or "bridge"
-        networks[mode] = {"NetworkID": "", "IPAddress": ip, "IPPrefixLen": 0, "Gateway": "", "MacAddress": "",
-                          "Aliases": None}
-    return {"Bridge": "", "SandboxID": container.id, "Ports": ports, "IPAddress": ip, "Networks": networks,
-            "SandboxKey": "", "Gateway": "", "MacAddress": ""}
+        ns["Ports"].setdefault(key, None)
+    return ns
 
 
 def inspect_container(settings: Settings, store: Any, ref: str) -> dict[str, Any]:
     container = store.get(ref)
     state = store.state(container.id)
     cdir = store.dir(container.id)
-    attachment = None
-    if state.running:
-        from nerdpy.network.state import load_attachment
-
-        attachment = load_attachment(settings, container.id)
     paths = {
         "log": str(store.log_path(container.id)), "rootfs": str(cdir / "rootfs"),
         "hosts": str(cdir / "hosts") if (cdir / "hosts").exists() else "",
@@ -107,4 +116,4 @@ def inspect_container(settings: Settings, store: Any, ref: str) -> dict[str, Any
         "resolv_conf": str(cdir / "resolv.conf") if (cdir / "resolv.conf").exists() else "",
         "driver": settings.storage_driver or "overlay",
     }
-    return inspect_data(container, state, paths, network_settings(container, attachment))
+    return inspect_data(container, state, paths, network_settings(settings, container, state.running))

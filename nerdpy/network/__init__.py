@@ -34,6 +34,7 @@ __all__ = [
     "PortMapping",
     "expand_exposed",
     "parse_publish",
+    "configured_networks",
     "inspect_settings",
     "published_ports",
     "setup",
@@ -130,6 +131,13 @@ def published_ports(settings: "Settings", container_id: str) -> tuple[PortMappin
 
     record = load_attachment(settings, container_id)
     return record.ports if record else ()
+
+
+def configured_networks(settings: "Settings", names: list[str]) -> dict:
+    """Docker's `.NetworkSettings.Networks` for a container that is not running."""
+    from nerdpy.network.inspect import configured_networks as entries
+
+    return entries(settings, names)
 
 
 def inspect_settings(settings: "Settings", container_id: str) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING
 
+from nerdpy.errors import NerdpyError
 from nerdpy.network import slirp, state
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -50,3 +51,22 @@ def network_settings(settings: "Settings", container_id: str) -> dict:
         "GlobalIPv6PrefixLen": 0, "IPAddress": primary["IPAddress"], "IPPrefixLen": primary["IPPrefixLen"],
         "IPv6Gateway": "", "MacAddress": primary["MacAddress"], "Networks": networks,
     }
+
+
+def configured_networks(settings: "Settings", names: list[str]) -> dict:
+    """NetworkSettings.Networks of a container that is not running: each network it
+    is configured for, keyed by the network's name (a `--network` given by ID too),
+    without addresses."""
+    networks: dict = {}
+    for name in names:
+        if name in ("host", "none", "bridge", "default") or name.startswith("container:"):
+            key = "bridge" if name == "default" else name
+            networks[key] = _entry("", 0, "", "", state.builtin_id(key) if ":" not in key else "", [])
+            continue
+        try:
+            net = state.find_network(settings, name)
+        except NerdpyError:  # removed since: keep what the container was given
+            networks[name] = _entry("", 0, "", "", "", [])
+            continue
+        networks[net.name] = _entry("", 0, "", "", net.id, [])
+    return networks
