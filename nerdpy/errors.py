@@ -2,7 +2,8 @@
 
 Code below the CLI raises these; `nerdpy.cli.main` is the single place that
 turns them into a one-line message and an exit code (125 for nerdpy's own
-errors, as Docker; 126/127 when a container's command cannot be invoked).
+errors, as Docker; 1 for a missing object outside `run`/`create`; 126/127 when a
+container's command cannot be invoked).
 """
 
 from __future__ import annotations
@@ -28,7 +29,11 @@ class NerdpyError(Exception):
 
 
 class NotFound(NerdpyError):
+    """A missing container, image, network or volume: Docker's CLI exits 1 for it in
+    every command but `run` and `create`, whose own failures all exit 125."""
+
     kind = "not found"
+    exit_code = 1
 
 
 class AlreadyExists(NerdpyError):

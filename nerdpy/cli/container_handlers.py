@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 
 from nerdpy.cli.state import CliState
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, List, Optional
+    from typing import Any, Iterator, List, Optional
 
 
 def _settings(cli: CliState) -> Any:
@@ -110,6 +111,20 @@ def write_cidfile(path: str, container_id: str) -> None:
         handle.write(container_id)
 
 
+@contextmanager
+def tool_errors_exit_125() -> Iterator[None]:
+    """`docker run`/`create`: every failure of the tool itself exits 125, a missing
+    image or network included (elsewhere a missing object exits 1)."""
+    from nerdpy.errors import NerdpyError
+
+    try:
+        yield
+    except NerdpyError as exc:
+        if exc.exit_code == 1:
+            exc.exit_code = 125
+        raise
+
+
 def run(cli: CliState, image: str, command: Optional[List[str]] = None, detach: bool = False,
         cidfile: Optional[str] = None, sig_proxy: Any = "true", quiet: bool = False, **flag_values: Any) -> int:
     from nerdpy.api.containers import run as api_run
@@ -126,8 +141,9 @@ def run(cli: CliState, image: str, command: Optional[List[str]] = None, detach: 
             f"container ID file found, make sure the other container isn't running or delete {cidfile}")
     stdin = sys.stdin.fileno() if opts.interactive else None
     sys.stdout.flush()
-    result = api_run(settings, opts, detach, stdin, sys.stdout.fileno(), sys.stderr.fileno(), proxy,
-                     on_created=(lambda c: write_cidfile(cidfile, c.id)) if cidfile else None)
+    with tool_errors_exit_125():
+        result = api_run(settings, opts, detach, stdin, sys.stdout.fileno(), sys.stderr.fileno(), proxy,
+                         on_created=(lambda c: write_cidfile(cidfile, c.id)) if cidfile else None)
     for warning in result.warnings:
         print(f"WARNING: {warning}", file=sys.stderr)
     if detach:
@@ -145,7 +161,8 @@ def create(cli: CliState, image: str, command: Optional[List[str]] = None, cidfi
     settings = _settings(cli)
     check_storage_opts(settings, flag_values)
     opts = build_options(image, list(command or []), **normalize_flags(**flag_values))
-    container = api_create(settings, opts)
+    with tool_errors_exit_125():
+        container = api_create(settings, opts)
     if cidfile:
         write_cidfile(cidfile, container.id)
     print(container.id)

@@ -27,7 +27,11 @@ ENVIRONMENT = (
 )
 
 EXIT_STATUS = (
-    ("125", "nerdpy itself failed (bad arguments, missing image, ...): one line on stderr."),
+    ("1", "A container, image, network or volume named on the command line does not exist "
+          "(\"Error: No such container: NAME\"), in every command but run and create; one line on stderr. "
+          "Commands given several names act on the others and exit 1 if any failed."),
+    ("125", "nerdpy itself failed (bad arguments, an unusable host, any failure of run or create, "
+            "a missing image or network included): one line on stderr."),
     ("126", "The container command cannot be invoked."),
     ("127", "The container command was not found."),
     ("other", "The exit status of the container command (run, start -a, exec)."),

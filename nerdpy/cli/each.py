@@ -11,15 +11,14 @@ from typing import Any, Callable, Iterable
 from nerdpy.errors import NerdpyError, NotFound
 
 
-def error_line(exc: NerdpyError, prefix: str = "Error: ") -> str:
-    return prefix + exc.message + (f"; hint: {exc.hint}" if exc.hint else "")
+def error_line(exc: NerdpyError) -> str:
+    return "Error: " + exc.message + (f"; hint: {exc.hint}" if exc.hint else "")
 
 
 def for_each(names: Iterable[str], action: Callable[[str], Any], missing_ok: bool = False,
-             catch: type[NerdpyError] = NerdpyError, prefix: str = "Error: ") -> NerdpyError | None:
+             catch: type[NerdpyError] = NerdpyError) -> NerdpyError | None:
     """Run `action(name)` for each name; the last failure, or None when all worked.
-    `missing_ok` (`rm -f`): a NotFound is no failure. Errors other than `catch` propagate.
-    `prefix` starts each error line (container commands: Docker's "Error response from daemon: ")."""
+    `missing_ok` (`rm -f`): a NotFound is no failure. Errors other than `catch` propagate."""
     failed = None
     for name in names:
         try:
@@ -30,7 +29,7 @@ def for_each(names: Iterable[str], action: Callable[[str], Any], missing_ok: boo
             if not isinstance(exc, catch):
                 raise
             sys.stdout.flush()  # the lines printed for earlier names come first
-            print(error_line(exc, prefix), file=sys.stderr)
+            print(error_line(exc), file=sys.stderr)
             failed = exc
     return failed
 

@@ -207,7 +207,7 @@ def find_image(settings: Settings, opts: CreateOptions, notice: Callable[[str], 
             image = None  # the local image is another platform's: pull the one asked for
     if image is None:
         if opts.pull == "never":
-            raise NotFound(f"no such image: {opts.image}", hint="pull it first or use --pull missing")
+            raise NotFound(f"No such image: {opts.image}", hint="pull it first or use --pull missing")
         from nerdpy.images.pull import pull
 
         if notice is not None and opts.pull == "missing":
@@ -224,6 +224,10 @@ def create(settings: Settings, opts: CreateOptions, notice: Callable[[str], None
 
     image = find_image(settings, opts, notice)
     store = ContainerStore(settings)
+    if opts.networks:
+        from nerdpy.network import check_networks
+
+        check_networks(settings, tuple(opts.networks))
     cid = container_id or new_id()
     if opts.name:
         validate_name(opts.name)

@@ -105,7 +105,7 @@ class ContainerStore:
     def get(self, ref: str) -> Container:
         container = self.find(ref)
         if container is None:
-            raise NotFound(f"no such container: {ref}")
+            raise NotFound(f"No such container: {ref}")
         return container
 
     # -- state -------------------------------------------------------------------

@@ -34,6 +34,7 @@ __all__ = [
     "PortMapping",
     "expand_exposed",
     "parse_publish",
+    "check_networks",
     "configured_networks",
     "inspect_settings",
     "published_ports",
@@ -106,6 +107,17 @@ class Attachment:
                 os.close(fd)
             except OSError:
                 pass
+
+
+def check_networks(settings: "Settings", networks: tuple[str, ...]) -> None:
+    """At create, before anything exists: the `--network` values combine and each
+    named network exists (Docker refuses a missing network at create, not at start)."""
+    from nerdpy.network.attach import classify
+    from nerdpy.network.state import find_network
+
+    mode, names = classify(networks)
+    for name in names if mode == "bridge" else ():
+        find_network(settings, name)
 
 
 def setup(settings: "Settings", container_id: str, request: NetworkRequest) -> Attachment:

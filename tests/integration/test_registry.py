@@ -83,7 +83,7 @@ def test_pull_index_selects_the_host_platform_or_the_asked_one(nerdpy, registry,
     nerdpy("pull", "-q", "--platform", "linux/arm64", ref)
     assert inspect(nerdpy, ref, "{{.Id}} {{.Architecture}}") == f"{arm.id} arm64"
     bad = nerdpy("pull", "--platform", "linux/ppc64le", ref, check=False)
-    assert bad.returncode == 125 and "linux/amd64" in bad.stderr and "linux/arm64" in bad.stderr
+    assert bad.returncode == 1 and "linux/amd64" in bad.stderr and "linux/arm64" in bad.stderr
 
 
 @pytest.mark.parametrize("compression", ["zstd", None])
@@ -154,7 +154,7 @@ def test_push_chunked_monolithic_skip_and_mount(nerdpy, registry, images):
 
 def test_push_unknown_image_fails_cleanly(nerdpy, registry):
     result = nerdpy("push", f"{registry}/nothing/here:v1", check=False)
-    assert result.returncode == 125 and "An image does not exist locally with the tag" in result.stderr
+    assert result.returncode == 1 and "An image does not exist locally with the tag" in result.stderr
 
 
 @pytest.fixture

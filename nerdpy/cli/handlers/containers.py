@@ -25,10 +25,10 @@ def _settings(cli: CliState) -> Settings:  # inside the rootless namespace
 
 def each(refs: list[str], action: Callable[[str], str], missing_ok: bool = False) -> int:
     """Docker's multi-container commands: print what `action` returns for each
-    container, report each failure in the daemon's words and go on; exit 1."""
+    container, report each failure and go on; exit 1."""
     from nerdpy.cli.each import for_each
 
-    failed = for_each(refs, lambda ref: print(action(ref)), missing_ok, prefix="Error response from daemon: ")
+    failed = for_each(refs, lambda ref: print(action(ref)), missing_ok)
     return 1 if failed else 0
 
 
@@ -166,7 +166,7 @@ def inspect_any(cli: CliState, names: list[str], format: str | None = None, type
             except NotFound:
                 doc = None
         if doc is None:
-            print(f"Error: no such object: {name}", file=sys.stderr)
+            print(f"Error: No such object: {name}", file=sys.stderr)
             failed = True
             continue
         found.append(doc)
