@@ -96,6 +96,13 @@ def stop(settings: Settings, container: Container, timeout: int | None = None, s
         state = wait_exit(store, container.id, None if timeout < 0 else float(timeout))
     if state.running:
         kill_and_wait(settings, store, container)
+    if container.host_config.get("AutoRemove"):
+        # As podman: `stop` of a --rm container returns once it is gone, so
+        # `stop x; run --name x` works. Whichever of us and the shim's exit
+        # command takes the container lock first removes it.
+        from nerdpy.containers.remove import cleanup_after_exit
+
+        cleanup_after_exit(settings, container.id)
 
 
 def kill(settings: Settings, container: Container, signal: str = "SIGKILL") -> None:

@@ -206,6 +206,15 @@ def test_detached_rm_is_removed_by_the_shim(nerdpy, busybox_image):
     _wait_for(lambda: not (nerdpy.data_root / "containers" / cid).exists(), timeout=10)
 
 
+def test_stop_of_an_rm_container_returns_once_it_is_gone(nerdpy, busybox_image):
+    name = _name("stoprm")
+    nerdpy("run", "-d", "--rm", "--name", name, busybox_image, "sleep", "60")
+    assert nerdpy("stop", "-t", "1", name).stdout == f"{name}\n"
+    assert nerdpy("ps", "-a", "-q", "--filter", f"name={name}").stdout == ""
+    # The name is free at once, as with podman (Docker removes --rm containers asynchronously).
+    assert nerdpy("run", "--rm", "--name", name, busybox_image, "echo", "again").stdout == "again\n"
+
+
 def test_rm_reclaims_the_disk_soon_after(nerdpy, busybox_image):
     cid_file = nerdpy.data_root.parent / f"cid-{uuid.uuid4().hex[:6]}"
     nerdpy("run", "--rm", "--cidfile", cid_file, busybox_image, "true")
