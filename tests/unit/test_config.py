@@ -120,3 +120,18 @@ def test_max_layer_size_from_file_and_environment(tmp_path):
         load_settings(env=env)
     with pytest.raises(InvalidArgument, match="NERDPY_MAX_LAYER_SIZE"):
         load_settings(env={"HOME": str(tmp_path), "NERDPY_MAX_LAYER_SIZE": "-1"})
+
+
+def test_max_layer_ratio_from_file_and_environment(tmp_path):
+    from nerdpy.config import load_settings
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text("max_layer_ratio = 0\n")
+    env = {"NERDPY_CONFIG": str(cfg), "HOME": str(tmp_path)}
+    assert load_settings(env=env).extra["max_layer_ratio"] == 0
+    assert load_settings(env={**env, "NERDPY_MAX_LAYER_RATIO": "500"}).extra["max_layer_ratio"] == 500
+    with pytest.raises(InvalidArgument, match="NERDPY_MAX_LAYER_RATIO"):
+        load_settings(env={"HOME": str(tmp_path), "NERDPY_MAX_LAYER_RATIO": "lots"})
+    cfg.write_text("max_layer_ratio = -1\n")
+    with pytest.raises(InvalidArgument, match="max_layer_ratio"):
+        load_settings(env=env)
