@@ -118,7 +118,9 @@ class _Udp:
         return flow
 
     def from_container(self, client: object) -> None:
-        flow = self.flows[client]
+        flow = self.flows.get(client)
+        if flow is None:  # evicted by an earlier event of the same select() round
+            return
         try:
             data = flow[0].recv(65535)
             self.listener.sendto(data, client)  # type: ignore[arg-type]
