@@ -6,8 +6,9 @@ NERDPY_RUNTIME_PACKAGES="runc uidmap slirp4netns passt fuse-overlayfs catatonit 
     iproute2 nftables procps util-linux python3 python3-venv python3-pip ca-certificates"
 
 # What the test suite adds: a real registry, independent image tools and podman to compare
-# against, crun, shells for the completion tests, groff for the man-page test.
-NERDPY_TEST_PACKAGES="docker-registry skopeo umoci podman crun psmisc git groff-base zsh fish"
+# against, crun, shells for the completion tests, groff for the man-page test, a C compiler
+# for the static probes of the security tests (tests/integration/security_probe.c).
+NERDPY_TEST_PACKAGES="docker-registry skopeo umoci podman crun psmisc git groff-base zsh fish gcc libc6-dev"
 
 # Debian's dynamic busybox for test images that resolve names (tests/fixtures/images.py).
 # Only downloaded into apt's cache, never installed: it conflicts with busybox-static.

@@ -9,6 +9,7 @@ Config file keys (all optional)::
     runtime_root = "/path"         insecure_registries = ["myreg:5000"]
     runtime = "runc"               log_level = "info"
     max_layer_size = 68719476736   (bytes; a layer that unpacks larger is refused: decompression bombs)
+    max_layer_ratio = 100          (past max_layer_size/64, a layer unpacks to at most this many times its size; 0: any)
     storage_opts = ["overlay.mountopt=nodev"]   (driver options, as --storage-opt KEY=VALUE)
 """
 
@@ -167,7 +168,7 @@ def _read_file(path: Path) -> dict[str, Any]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InvalidArgument(f"invalid config file {path}: {exc}") from None
     known = {"data_root", "runtime_root", "storage_driver", "insecure_registries", "runtime", "log_level", "debug",
-             "max_layer_size", "storage_opts"}
+             "max_layer_size", "max_layer_ratio", "storage_opts"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise InvalidArgument(f"invalid config file {path}: unknown key {unknown[0]!r}")
@@ -182,6 +183,8 @@ def _read_file(path: Path) -> dict[str, Any]:
             ok, kind = isinstance(value, bool), "true or false"
         elif key == "max_layer_size":
             ok, kind = isinstance(value, int) and not isinstance(value, bool) and value > 0, "a positive number of bytes"
+        elif key == "max_layer_ratio":
+            ok, kind = isinstance(value, int) and not isinstance(value, bool) and value >= 0, "a number (0: no limit)"
         else:
             ok, kind = isinstance(value, str), "a string"
         if not ok:
@@ -214,6 +217,11 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
         if not limit.isdigit() or int(limit) <= 0:
             raise InvalidArgument(f"invalid NERDPY_MAX_LAYER_SIZE {limit!r}", hint="a positive number of bytes")
         values["max_layer_size"] = int(limit)
+    ratio = env.get("NERDPY_MAX_LAYER_RATIO")
+    if ratio:
+        if not ratio.isdigit():
+            raise InvalidArgument(f"invalid NERDPY_MAX_LAYER_RATIO {ratio!r}", hint="a number (0: no limit)")
+        values["max_layer_ratio"] = int(ratio)
     return values
 
 

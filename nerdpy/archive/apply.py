@@ -19,7 +19,7 @@ import stat
 import tarfile
 from typing import TYPE_CHECKING, BinaryIO
 
-from nerdpy.archive import ApplyOptions, ApplyResult, Whiteouts
+from nerdpy.archive import ApplyOptions, ApplyResult, Whiteouts, inflate_limit
 from nerdpy.archive.compression import LayerStream
 from nerdpy.archive.confine import Root, clean, entry_error, remove, remove_children
 from nerdpy.errors import DataCorrupted, NerdpyError, PermissionDenied
@@ -36,9 +36,18 @@ _DEVICES = (tarfile.CHRTYPE, tarfile.BLKTYPE)
 _SOFT_XATTR_ERRORS = (errno.ENOTSUP, errno.EPERM, errno.EINVAL, errno.EACCES)
 
 
+def _file_size(src: BinaryIO) -> int:
+    """The compressed size when `src` is a regular file (a content-store blob), else -1."""
+    try:
+        st = os.fstat(src.fileno())
+    except (AttributeError, OSError, ValueError):
+        return -1
+    return st.st_size if stat.S_ISREG(st.st_mode) else -1
+
+
 def apply_layer(src: BinaryIO, root: str, options: ApplyOptions = ApplyOptions()) -> ApplyResult:
     """Apply the layer read from `src` into directory `root`; return its DiffID and stats."""
-    stream = LayerStream(src, options.max_size)
+    stream = LayerStream(src, options.max_size, inflate_limit(options, _file_size(src)))
     old_umask = os.umask(0)  # modes come from the headers, exactly
     try:
         applier = _Applier(root, stream, options)

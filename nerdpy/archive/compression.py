@@ -13,6 +13,10 @@ from typing import BinaryIO, Iterator
 
 from nerdpy.errors import DataCorrupted
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from nerdpy.archive import InflateLimit
+
 CHUNK = 1 << 20
 
 
@@ -102,7 +106,7 @@ class LayerStream:
     with decompression. Call `close()` (apply_layer does) to stop it early.
     """
 
-    def __init__(self, src: BinaryIO, max_size: int) -> None:
+    def __init__(self, src: BinaryIO, max_size: int, limit: "InflateLimit | None" = None) -> None:
         import queue
         import threading
 
@@ -111,7 +115,8 @@ class LayerStream:
         maker = {"gzip": _gzip_chunks, "zstd": _zstd_chunks, "none": _plain_chunks}[self.compression]
         self._chunks = maker(src, first)
         self._hash = hashlib.sha256()
-        self._max = max_size
+        self._max = limit.size if limit is not None else max_size
+        self._limit_text = (limit.what, limit.setting) if limit is not None else (f"{max_size} bytes", "max_layer_size")
         self._produced = 0
         self._size = 0  # bytes handed to the reader so far (incl. the current chunk)
         self._buf = b""
@@ -127,9 +132,9 @@ class LayerStream:
             for chunk in self._chunks:
                 self._produced += len(chunk)
                 if self._produced > self._max:
-                    raise DataCorrupted(
-                        f"layer inflates beyond the limit of {self._max} bytes",
-                        hint="a decompression bomb, or raise the max_layer_size setting")
+                    what, setting = self._limit_text
+                    raise DataCorrupted(f"layer inflates beyond the limit of {what}",
+                                        hint=f"a decompression bomb, or raise the {setting} setting")
                 self._hash.update(chunk)
                 if not self._put(chunk):
                     return

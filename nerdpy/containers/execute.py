@@ -2,8 +2,10 @@
 
 The process spec starts from the container's own (capabilities, rlimits,
 seccomp stay as they were), then takes -e/-w/-u/-t. The command is looked up
-in the container's PATH first, confined to its rootfs, so a missing command is
-Docker's 127 and a non-executable one 126, before runc is even started.
+in the container's PATH first, confined to the running container's own root
+(/proc/PID/root: its volumes, binds and tmpfs mounts included, as runc will see
+them), so a missing command is Docker's 127 and a non-executable one 126,
+before runc is even started.
 """
 
 from __future__ import annotations
@@ -35,15 +37,29 @@ class ExecOptions:
     privileged: bool = False
 
 
-def _lookup(rootfs: str, command: str, env: list[str]) -> None:
-    from nerdpy.oci.confined import open_in_root, open_root
+def _open_lookup_root(rootfs: str, pid: int) -> int:
+    """The running container's root as its process sees it (mounts included); the
+    rootfs when that is gone or not ours to enter (the lookup is only advisory:
+    runc resolves the command again inside the container)."""
+    from nerdpy.oci.confined import open_root
+
+    if pid > 0:
+        try:
+            return os.open(f"/proc/{pid}/root", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError:
+            pass
+    return open_root(rootfs)
+
+
+def _lookup(rootfs: str, command: str, env: list[str], pid: int = 0) -> None:
+    from nerdpy.oci.confined import open_in_root
 
     if "/" in command:
         candidates = [command if command.startswith("/") else "/" + command]
     else:
         path = next((e[5:] for e in env if e.startswith("PATH=")), "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
         candidates = [f"{d.rstrip('/')}/{command}" for d in path.split(":") if d.startswith("/")]
-    root = open_root(rootfs)
+    root = _open_lookup_root(rootfs, pid)
     try:
         denied = False
         for candidate in candidates:
@@ -65,7 +81,8 @@ def _lookup(rootfs: str, command: str, env: list[str]) -> None:
         os.close(root)
 
 
-def process_spec(store: ContainerStore, container: Container, opts: ExecOptions, rootfs: str) -> dict[str, Any]:
+def process_spec(store: ContainerStore, container: Container, opts: ExecOptions, rootfs: str,
+                 pid: int = 0) -> dict[str, Any]:
     from nerdpy.oci.options import merge_env
 
     with open(store.dir(container.id) / "config.json", encoding="utf-8") as handle:
@@ -92,7 +109,7 @@ def process_spec(store: ContainerStore, container: Container, opts: ExecOptions,
         caps = list(ALL_CAPS)
         process["capabilities"] = {"bounding": caps, "effective": caps, "permitted": caps}
     process.pop("consoleSize", None)
-    _lookup(rootfs, opts.command[0], process["env"])
+    _lookup(rootfs, opts.command[0], process["env"], pid)
     return process
 
 
@@ -106,7 +123,7 @@ def exec_argv(settings: Settings, container: Container, opts: ExecOptions) -> tu
     state = store.state(container.id)
     if state.status != "running":
         raise Conflict(f"container {container.id[:12]} is not running")
-    process = process_spec(store, container, opts, rootfs_path(store, container))
+    process = process_spec(store, container, opts, rootfs_path(store, container), state.pid or 0)
     shim_dir = store.shim_dir(container.id)
     path = shim_dir / f"exec-{os.getpid()}-{os.urandom(4).hex()}.json"
     try:

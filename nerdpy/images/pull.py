@@ -11,6 +11,12 @@ Every byte is digest-verified before it becomes visible. Foreign-layer `urls`
 are never followed; such layers come from the registry or not at all. When the
 snapshots area provides `unpack`, layer k is unpacked as soon as layers 0..k are
 stored, while later layers still download.
+
+Limits, as containerd's: a manifest or index is at most 4 MiB (MANIFEST_MAX), an
+image config 8 MiB (CONFIG_MAX). A descriptor declaring more is refused before
+any byte is fetched, and no body is read past its declared size (the content
+store's writer refuses the excess), so a hostile registry cannot make a pull
+download more than the descriptors announce.
 """
 
 from __future__ import annotations
@@ -107,10 +113,14 @@ def _media_type(body: bytes, declared: str, what: str) -> str:
 
 def _fetch_manifest(client: Any, store: ContentStore, repo: str, reference: str,
                     expected: Descriptor | None, what: str) -> tuple[Descriptor, bytes]:
+    if expected is not None and expected.size > mf.MANIFEST_MAX:
+        raise DataCorrupted(f"manifest {expected.digest} of {what} declares {expected.size} bytes, "
+                            f"over the {mf.MANIFEST_MAX}-byte limit", hint="the registry serves a hostile index")
     if expected is not None and store.has(expected.digest):
         body = store.read_bytes(expected.digest, mf.MANIFEST_MAX)
         return expected, body
-    body, declared, digest = client.get_manifest(repo, reference, what)
+    limit = expected.size if expected is not None else mf.MANIFEST_MAX
+    body, declared, digest = client.get_manifest(repo, reference, what, max_size=limit)
     if expected is not None:
         if digest != expected.digest or len(body) != expected.size:
             raise DataCorrupted(f"manifest {expected.digest} of {what} does not match its descriptor")
@@ -135,6 +145,9 @@ def resolve(client: Any, store: ContentStore, repo: str, reference: str, want: P
         manifest = mf.parse_manifest(body, desc.media_type)
         if len(manifest.layers) == 0:
             raise DataCorrupted(f"malformed manifest for {what}: no layers")
+        if manifest.config.size > mf.CONFIG_MAX:
+            raise DataCorrupted(f"image config of {what} declares {manifest.config.size} bytes, "
+                                f"over the {mf.CONFIG_MAX}-byte limit", hint="the registry serves a hostile manifest")
         return Resolved(target, desc, manifest)
     raise DataCorrupted(f"indexes of {what} are nested too deeply")
 

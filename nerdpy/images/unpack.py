@@ -17,7 +17,7 @@ import secrets
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from nerdpy.archive import DEFAULT_MAX_LAYER_SIZE, ApplyOptions
+from nerdpy.archive import DEFAULT_MAX_LAYER_RATIO, DEFAULT_MAX_LAYER_SIZE, ApplyOptions
 from nerdpy.config import Settings
 from nerdpy.errors import DataCorrupted, NotFound
 from nerdpy.locks import file_lock
@@ -27,9 +27,10 @@ EXTRACT_PREFIX = "extract-"
 
 
 def layer_options(settings: Settings) -> ApplyOptions:
-    """Apply options from settings (`max_layer_size`: the decompression-bomb limit in bytes)."""
+    """Apply options from settings: the decompression-bomb limits (`max_layer_size` in bytes,
+    `max_layer_ratio` uncompressed per compressed byte)."""
     limit = int(settings.extra.get("max_layer_size", DEFAULT_MAX_LAYER_SIZE))
-    return ApplyOptions(max_size=limit)
+    return ApplyOptions(max_size=limit, max_ratio=int(settings.extra.get("max_layer_ratio", DEFAULT_MAX_LAYER_RATIO)))
 
 
 def unpack(settings: Settings, image: Any) -> str:

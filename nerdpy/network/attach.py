@@ -214,27 +214,16 @@ def _slirp_default(settings: "Settings", base: state.AttachmentRecord, request: 
     cid = base.container_id
     d = settings.layout.netns_dir
     sock, log = d / f"{cid[:16]}.sock", d / f"{cid[:16]}.log"
-    udp = any(p.protocol == "udp" for p in ports)
     # Spawned, not awaited: the caller prepares the bundle while slirp4netns comes up.
-    helper = slirp.spawn(Path(base.netns), sock, log, disable_host_loopback=not udp)
+    # Host loopback stays off whatever is published: UDP goes through the forwarder too.
+    helper = slirp.spawn(Path(base.netns), sock, log)
     keep = [helper.exit_fd]
     try:
         record = replace(base, mode="slirp", helper_pid=helper.pid,
                          helper_start=process_start_time(helper.pid) or 0, api_socket=str(sock))
         state.save_attachment(settings, record)
-        if udp:  # UDP ports go through slirp4netns's API: it must be up now
-            helper.wait()
-            from nerdpy.network.bridge import guard_host_loopback
-
-            guard_host_loopback(base.netns, slirp.GATEWAY_IP)
-        fwd_fd, published = forward_tcp(settings, cid, base.netns, slirp.GUEST_IP, ports)
+        fwd_fd, published = forward_ports(settings, cid, base.netns, slirp.GUEST_IP, ports)
         keep += [fwd_fd] if fwd_fd >= 0 else []
-        for mapping in [p for p in ports if p.protocol == "udp"]:
-            if mapping.host_port == 0 or mapping.host_port_max:
-                mapping = resolve_host_port(mapping, set())
-            slirp.add_hostfwd(helper.api_socket, mapping.protocol, mapping.host_ip, mapping.host_port,
-                              mapping.container_port, slirp.GUEST_IP)
-            published.append(mapping)
         hosts = files.hosts_base(hostname, [slirp.GUEST_IP], [request.name, *request.aliases], add_hosts,
                                  host_address())
         state.save_attachment(settings, replace(record, ports=tuple(published), hosts_base=hosts))
@@ -247,19 +236,18 @@ def _slirp_default(settings: "Settings", base: state.AttachmentRecord, request: 
     return Attachment(base.netns, keep_fds=tuple(keep), hosts=hosts,
                       resolv_conf=_resolv(settings, request, dns, True), hostname=f"{hostname}\n",
                       ports=tuple(published), ip=slirp.GUEST_IP, endpoints=(endpoint,), mode="bridge",
-                      pending=None if udp else helper)
+                      pending=helper)
 
 
-def forward_tcp(settings: "Settings", container_id: str, netns_path: str, target_ip: str,
-                ports: list[PortMapping]) -> tuple[int, list[PortMapping]]:
-    """Rootless TCP ports through the splice forwarder; (exit fd or -1, published)."""
-    tcp = [p for p in ports if p.protocol == "tcp"]
-    if not tcp:
+def forward_ports(settings: "Settings", container_id: str, netns_path: str, target_ip: str,
+                  ports: list[PortMapping]) -> tuple[int, list[PortMapping]]:
+    """Rootless ports through the forwarder; (exit fd or -1, published)."""
+    if not ports:
         return -1, []
     from nerdpy.network import tcpfwd
 
     pidfile = settings.layout.netns_dir / f"{container_id[:16]}.fwd"
-    return tcpfwd.start(netns_path, target_ip, tcp, pidfile, reserved_ports(settings, container_id))
+    return tcpfwd.start(netns_path, target_ip, ports, pidfile, reserved_ports(settings, container_id))
 
 
 def teardown(settings: "Settings", container_id: str) -> None:

@@ -6,7 +6,7 @@ measured here, `import pyroute2` alone costs 170-210 ms, an `ip -batch` exec ~3 
 and `run` latency is the budget that matters.
 
 nftables: one table `ip nerdpy` with nat (prerouting/output/postrouting) and
-filter (forward) chains. Rules carry a comment `net:<id>` (per network: masquerade,
+filter (forward, and loopback_guard at raw priority) chains. Rules carry a comment `net:<id>` (per network: masquerade,
 isolation) or `ctr:<id>` (per container: port DNAT) so they can be deleted by handle.
 """
 
@@ -34,6 +34,18 @@ add map ip {TABLE} tcp_any {{ type inet_service : ipv4_addr . inet_service; }}
 add map ip {TABLE} udp_any {{ type inet_service : ipv4_addr . inet_service; }}
 add map ip {TABLE} tcp_ip {{ type ipv4_addr . inet_service : ipv4_addr . inet_service; }}
 add map ip {TABLE} udp_ip {{ type ipv4_addr . inet_service : ipv4_addr . inet_service; }}
+"""
+# route_localnet (set on every bridge) lets the host's own connections to a port
+# published on 127.0.0.1 leave through the bridge after DNAT; it also makes the
+# host accept 127.x packets arriving on the bridge, which a container can forge
+# with raw frames (default CAP_NET_RAW) to reach host services bound to loopback,
+# or a neighbour's loopback-published port. Drop them before any DNAT (raw
+# priority): loopback addresses only ever come in on `lo`. Flushed and re-added
+# with every bridge, so an older table gets the rule too.
+_LOOPBACK_GUARD = f"""add table ip {TABLE}
+add chain ip {TABLE} loopback_guard {{ type filter hook prerouting priority raw; policy accept; }}
+flush chain ip {TABLE} loopback_guard
+add rule ip {TABLE} loopback_guard iifname != "lo" ip daddr 127.0.0.0/8 drop
 """
 _DNAT = "".join(
     f"add rule ip {TABLE} {chain} fib daddr type local dnat ip to ip daddr . {proto} dport map @{proto}_ip\n"
@@ -89,7 +101,7 @@ def ensure_bridge(netns: str | None, spec: BridgeSpec, exists: bool = False) -> 
         delete_rules(netns, f"net:{spec.network_id}")
     _sysctls(netns, {"net/ipv4/ip_forward": "1", f"net/ipv4/conf/{spec.name}/route_localnet": "1"})
     tag = f'comment "net:{spec.network_id}"'
-    rules = [] if table_exists(netns) else [_BASE, _DNAT]
+    rules = ([] if table_exists(netns) else [_BASE, _DNAT]) + [_LOOPBACK_GUARD]
     if spec.internal:
         rules.append(f'add rule ip {TABLE} forward iifname "{spec.name}" oifname != "{spec.name}" drop {tag}\n')
         rules.append(f'add rule ip {TABLE} forward oifname "{spec.name}" iifname != "{spec.name}" drop {tag}\n')

@@ -117,9 +117,10 @@ def attach_bridges(settings: "Settings", base: state.AttachmentRecord, request: 
         keep: list[int] = []
         forwarded: list[PortMapping] = []
         if settings.rootless:  # TCP through the splice forwarder; UDP through slirp4netns + DNAT
-            from nerdpy.network.attach import forward_tcp
+            from nerdpy.network.attach import forward_ports
 
-            fwd_fd, forwarded = forward_tcp(settings, base.container_id, base.netns, endpoints[0].ip, ports)
+            tcp = [p for p in ports if p.protocol == "tcp"]
+            fwd_fd, forwarded = forward_ports(settings, base.container_id, base.netns, endpoints[0].ip, tcp)
             keep += [fwd_fd] if fwd_fd >= 0 else []
             ports = [p for p in ports if p.protocol != "tcp"]
         try:

@@ -1,4 +1,4 @@
-"""Starting and stopping the rootless TCP forwarder (see forwarder.py)."""
+"""Starting and stopping the rootless port forwarder (TCP and UDP; see forwarder.py)."""
 
 from __future__ import annotations
 
@@ -25,11 +25,14 @@ def _listen(mapping: PortMapping, reserved: set[tuple[str, int]]) -> tuple[socke
         if port and (mapping.protocol, port) in reserved:
             error = "already published by another container"
             continue
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        tcp = mapping.protocol == "tcp"
+        sock = socket.socket(family, socket.SOCK_STREAM if tcp else socket.SOCK_DGRAM)
         try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if tcp:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((mapping.host_ip or ("::" if family == socket.AF_INET6 else "0.0.0.0"), port))
-            sock.listen(128)
+            if tcp:
+                sock.listen(128)
         except OSError as exc:
             sock.close()
             error = exc.strerror or str(exc)
@@ -38,14 +41,14 @@ def _listen(mapping: PortMapping, reserved: set[tuple[str, int]]) -> tuple[socke
     where = f"{mapping.host_ip or '0.0.0.0'}:{mapping.host_port}"
     if mapping.host_port_max:
         where += f"-{mapping.host_port_max}"
-    raise Conflict(f"cannot publish {where}/tcp: port is already allocated ({error})", hint="choose another host port")
+    raise Conflict(f"cannot publish {where}/{mapping.protocol}: port is already allocated ({error})", hint="choose another host port")
 
 
 def start(netns_path: str, target_ip: str, ports: list[PortMapping], pidfile: Path,
           reserved: set[tuple[str, int]]) -> tuple[int, list[PortMapping]]:
-    """Start the forwarder for `ports` (all TCP); returns (exit fd for the shim, published)."""
-    if any(p.protocol != "tcp" for p in ports):
-        raise InvalidArgument("the TCP forwarder only takes TCP ports")
+    """Start the forwarder for `ports` (TCP and UDP); returns (exit fd for the shim, published)."""
+    if any(p.protocol not in ("tcp", "udp") for p in ports):
+        raise InvalidArgument("the port forwarder only takes TCP and UDP ports")
     bound: list[tuple[socket.socket, PortMapping]] = []
     try:
         for mapping in ports:

@@ -113,6 +113,20 @@ def _rule(names: list[str], action: str = "SCMP_ACT_ALLOW", **extra: Any) -> dic
     return rule
 
 
+def _allow_except(name: str, refused: tuple[int, ...]) -> list[dict[str, Any]]:
+    """Rules allowing `name` unless its first argument is one of `refused`.
+
+    One rule per range: runc ORs the conditions a rule puts on the same argument
+    (two NE conditions in one rule let everything through), so "not A and not B"
+    becomes "< A", "== each value between", "> B", as Docker's profile does for AF_VSOCK.
+    """
+    low, high = min(refused), max(refused)
+    ranges = [("SCMP_CMP_LT", low)]
+    ranges += [("SCMP_CMP_EQ", v) for v in range(low + 1, high) if v not in refused]
+    ranges.append(("SCMP_CMP_GT", high))
+    return [_rule([name], args=[{"index": 0, "value": value, "op": op}]) for op, value in ranges]
+
+
 def default_profile(capabilities: list[str], machine: str | None = None) -> dict[str, Any]:
     """The profile for a container holding `capabilities` (Docker's template,
     rendered the way the daemon does for one container)."""
@@ -123,9 +137,7 @@ def default_profile(capabilities: list[str], machine: str | None = None) -> dict
         syscalls.append(_rule(_BY_ARCH[arch].split()))
     for persona in _PERSONAS:
         syscalls.append(_rule(["personality"], args=[{"index": 0, "value": persona, "op": "SCMP_CMP_EQ"}]))
-    # Both comparisons must hold (libseccomp ANDs the arguments of one rule).
-    syscalls.append(_rule(["socket"], args=[{"index": 0, "value": AF_VSOCK, "op": "SCMP_CMP_NE"},
-                                            {"index": 0, "value": AF_ALG, "op": "SCMP_CMP_NE"}]))
+    syscalls.extend(_allow_except("socket", (AF_ALG, AF_VSOCK)))
     for names, cap in _BY_CAPABILITY:
         if cap in caps:
             syscalls.append(_rule(names.split()))

@@ -114,7 +114,7 @@ class RegistryClient:
 
         url = path if "://" in path else self.base_url + path
         hdrs = dict(headers or {})
-        if auth and url.startswith(self.base_url):
+        if auth and same_origin(url, self.base_url):
             hdrs["Authorization"] = auth
         try:
             return self.session.request(method, url, headers=hdrs, data=data, stream=stream, params=params,
@@ -193,17 +193,20 @@ class RegistryClient:
         """GET /v2/ (with credentials if it asks): raises unless the registry accepts us."""
         self.request("GET", "/v2/", (), what=f"registry {self.endpoint.name}").close()
 
-    def get_manifest(self, repo: str, reference: str, what: str = "") -> tuple[bytes, str, str]:
-        """(body, media type, digest) of a manifest or index, size-capped and digest-checked."""
+    def get_manifest(self, repo: str, reference: str, what: str = "",
+                     max_size: int = MAX_MANIFEST_SIZE) -> tuple[bytes, str, str]:
+        """(body, media type, digest) of a manifest or index, size-capped (`max_size`, at
+        most MAX_MANIFEST_SIZE: a descriptor's size when one is known) and digest-checked."""
+        max_size = min(max_size, MAX_MANIFEST_SIZE)
         if reference.startswith("sha256:") or ":" in reference:
             check_digest(reference)
         resp = self.request("GET", f"/v2/{repo}/manifests/{reference}", pull_scope(repo),
                             headers={"Accept": ACCEPT}, what=what or f"{repo}:{reference}")
         with resp:
             declared = resp.headers.get("Content-Length")
-            if declared and declared.isdigit() and int(declared) > MAX_MANIFEST_SIZE:
+            if declared and declared.isdigit() and int(declared) > max_size:
                 raise DataCorrupted(f"manifest of {what or reference} is too large ({declared} bytes)")
-            body = _read_capped(resp, MAX_MANIFEST_SIZE, f"manifest of {what or reference}")
+            body = _read_capped(resp, max_size, f"manifest of {what or reference}")
             media_type = resp.headers.get("Content-Type", "").split(";")[0].strip()
             header_digest = resp.headers.get("Docker-Content-Digest")
         digest = "sha256:" + hashlib.sha256(body).hexdigest()
@@ -260,7 +263,8 @@ class RegistryClient:
         location = resp.headers.get("Location")
         if not location:
             raise Unavailable(f"registry {self.endpoint.name} gave no upload location")
-        return urljoin(self.base_url + "/", location)
+        # Relative to the answer's URL (an upload may continue at another server), per RFC 7231.
+        return urljoin(resp.url, location)
 
     def upload_chunk(self, repo: str, location: str, chunk: bytes, start: int) -> str:
         end = start + len(chunk) - 1
@@ -282,6 +286,27 @@ class RegistryClient:
                             data=body, headers={"Content-Type": media_type}, what=f"{repo}:{reference}")
         resp.close()
         return resp.headers.get("Docker-Content-Digest") or "sha256:" + hashlib.sha256(body).hexdigest()
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def same_origin(url: str, base: str) -> bool:
+    """Scheme, host and port equal (RFC 6454): credentials go nowhere else.
+
+    Not a string prefix: `http://127.0.0.1:50570/` starts with `http://127.0.0.1:5057`,
+    and `http://host@evil/` with `http://host`. requests strips Authorization on
+    redirects that change host, port or scheme itself.
+    """
+    from urllib.parse import urlsplit
+
+    try:
+        a, b = urlsplit(url), urlsplit(base)
+        ports = (a.port or _DEFAULT_PORTS.get(a.scheme), b.port or _DEFAULT_PORTS.get(b.scheme))
+    except ValueError:  # a port that is not a number
+        return False
+    return (a.scheme == b.scheme and a.username is None and a.password is None and a.hostname is not None
+            and a.hostname == b.hostname and ports[0] == ports[1])
 
 
 def _read_capped(resp: Any, limit: int, what: str) -> bytes:

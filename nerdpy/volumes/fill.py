@@ -104,19 +104,42 @@ def _copy_dir(src_fd: int, dst_fd: int, dst_path: str, links: dict[tuple[int, in
 def _copy_file(name: str, src_fd: int, dst_fd: int) -> None:
     fin = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=src_fd)
     try:
+        size = os.fstat(fin).st_size
         fout = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600, dir_fd=dst_fd)
         try:
-            size = os.fstat(fin).st_size
-            copied = 0
-            while copied < size:
-                n = os.sendfile(fout, fin, copied, min(size - copied, 1 << 30))
-                if n == 0:
-                    break
-                copied += n
+            for start, end in _data_extents(fin, size):
+                os.lseek(fout, start, os.SEEK_SET)  # sendfile writes at the output's position
+                while start < end:
+                    n = os.sendfile(fout, fin, start, min(end - start, 1 << 30))
+                    if n == 0:
+                        break
+                    start += n
+            os.ftruncate(fout, size)  # a trailing hole
         finally:
             os.close(fout)
     finally:
         os.close(fin)
+
+
+def _data_extents(fd: int, size: int) -> list[tuple[int, int]]:
+    """(start, end) of the parts of `fd` holding data: holes stay holes in the copy
+    (a sparse file in an image VOLUME must not become gigabytes of zeros)."""
+    extents: list[tuple[int, int]] = []
+    pos = 0
+    while pos < size:
+        try:
+            start = os.lseek(fd, pos, os.SEEK_DATA)
+        except OSError as exc:
+            if exc.errno == errno.ENXIO:  # nothing but a hole from here
+                break
+            if exc.errno in (errno.EINVAL, errno.EOPNOTSUPP):  # no SEEK_DATA here: all data
+                return [(pos, size)]
+            raise
+        end = min(os.lseek(fd, start, os.SEEK_HOLE), size)
+        if end > start:
+            extents.append((start, end))
+        pos = max(end, start + 1)
+    return extents
 
 
 def _copy_meta(name: str, dst_fd: int, st: os.stat_result) -> None:

@@ -2,8 +2,9 @@
 
 It serves manifests and blobs from dicts and can be told to: corrupt a blob,
 serve any manifest body/content type, require Basic or Bearer auth (with its
-own token endpoint), throttle blob bodies, or redirect blob GETs to another
-server. Every request is recorded (method, path, headers) for assertions.
+own token endpoint), throttle blob bodies, redirect blob GETs to another
+server, or send blob uploads elsewhere (`upload_location`; uploads are
+accepted and dropped). Every request is recorded (method, path, headers) for assertions.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ class FakeRegistry:
     drop_after: int = 0  # >0: a blob GET without Range sends this many bytes, then hangs up
     seen: list[Seen] = field(default_factory=list)
     host: str = "127.0.0.1"
+    port_wanted: int = 0  # 0: any free port
+    upload_location: str | None = None  # Location of an upload (default: this server)
 
     def start(self) -> "FakeRegistry":
         registry = self
@@ -49,7 +52,7 @@ class FakeRegistry:
         class Handler(_Handler):
             reg = registry
 
-        self.server = ThreadingHTTPServer((self.host, 0), Handler)
+        self.server = ThreadingHTTPServer((self.host, self.port_wanted), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
@@ -152,6 +155,26 @@ class _Handler(BaseHTTPRequestHandler):
         if reg.redirect_blobs_to:
             return self._send(307, b"", {"Location": f"{reg.redirect_blobs_to}/blob/{ref}"})
         return self._blob(ref)
+
+    def do_POST(self) -> None:
+        reg = self.reg
+        reg.seen.append(Seen(self.command, self.path, dict(self.headers.items())))
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        m = re.match(r"^/v2/(.+)/blobs/uploads/", self.path)
+        if m is None:
+            return self._error(404, "NOT_FOUND")
+        if self._authorized(m.group(1)):
+            location = reg.upload_location or f"/v2/{m.group(1)}/blobs/uploads/u1"
+            self._send(202, b"", {"Location": location, "Range": "0-0"})
+        return None
+
+    def do_PATCH(self) -> None:  # and PUT: every upload step lands here, accepted, nothing kept
+        reg = self.reg
+        reg.seen.append(Seen(self.command, self.path, dict(self.headers.items())))
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self._send(202 if self.command == "PATCH" else 201, b"", {"Location": self.path.split("?")[0]})
+
+    do_PUT = do_PATCH
 
     def _token(self) -> None:
         reg = self.reg

@@ -107,16 +107,21 @@ def test_missing_config_file_is_fine(tmp_path):
     assert load_settings(env=_env(tmp_path)).extra == {}
 
 
-def test_max_layer_size_from_file_and_environment(tmp_path):
+@pytest.mark.parametrize("key, good, bad_file, bad_env, message", [
+    ("max_layer_size", 1024, '"big"', "-1", "positive number of bytes"),
+    ("max_layer_ratio", 0, "-1", "lots", "0: no limit"),
+])
+def test_layer_limits_from_file_and_environment(tmp_path, key, good, bad_file, bad_env, message):
     from nerdpy.config import load_settings
 
     cfg = tmp_path / "config.toml"
-    cfg.write_text("max_layer_size = 1024\n")
+    cfg.write_text(f"{key} = {good}\n")
     env = {"NERDPY_CONFIG": str(cfg), "HOME": str(tmp_path)}
-    assert load_settings(env=env).extra["max_layer_size"] == 1024
-    assert load_settings(env={**env, "NERDPY_MAX_LAYER_SIZE": "2048"}).extra["max_layer_size"] == 2048
-    cfg.write_text('max_layer_size = "big"\n')
-    with pytest.raises(InvalidArgument, match="positive number of bytes"):
+    variable = f"NERDPY_{key.upper()}"
+    assert load_settings(env=env).extra[key] == good
+    assert load_settings(env={**env, variable: "2048"}).extra[key] == 2048
+    cfg.write_text(f"{key} = {bad_file}\n")
+    with pytest.raises(InvalidArgument, match=message):
         load_settings(env=env)
-    with pytest.raises(InvalidArgument, match="NERDPY_MAX_LAYER_SIZE"):
-        load_settings(env={"HOME": str(tmp_path), "NERDPY_MAX_LAYER_SIZE": "-1"})
+    with pytest.raises(InvalidArgument, match=variable):
+        load_settings(env={"HOME": str(tmp_path), variable: bad_env})

@@ -164,3 +164,16 @@ def test_loopback_registry_that_only_speaks_tls(tmp_path):
         assert client.base_url.startswith("https://")
     finally:
         reg.stop()
+
+
+@pytest.mark.parametrize("url, same", [
+    ("http://127.0.0.1:5057/v2/x", True), ("http://127.0.0.1:5057", True),
+    ("http://127.0.0.1:50570/v2/x", False),  # a string prefix, another port
+    ("http://127.0.0.1:5057@evil.example/v2/", False), ("https://127.0.0.1:5057/v2/", False),
+    ("http://127.0.0.1:port/", False), ("http://localhost:5057/", False),
+])
+def test_same_origin_compares_scheme_host_port(url, same):
+    from nerdpy.remotes.client import same_origin
+
+    assert same_origin(url, "http://127.0.0.1:5057") is same
+    assert same_origin("https://reg.example:443/v2/", "https://reg.example") and same_origin("https://REG.example/", "https://reg.example")
