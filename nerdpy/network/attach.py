@@ -14,7 +14,7 @@ from pathlib import Path
 
 from nerdpy.errors import Conflict, InvalidArgument, NotFound
 from nerdpy.network import Attachment, Endpoint, NetworkRequest, files, netns, slirp, state
-from nerdpy.network.ports import PortMapping, merge_ports
+from nerdpy.network.ports import PortMapping, merge_ports, publish_failure
 from nerdpy.records import replace
 
 TYPE_CHECKING = False
@@ -171,22 +171,18 @@ def _find_running(settings: "Settings", ref: str) -> state.AttachmentRecord:
 def resolve_host_port(mapping: PortMapping, reserved: set[tuple[str, int]]) -> PortMapping:
     """Choose a free host port for 0 or a range; check a fixed one is free (root: DNAT binds nothing)."""
     candidates = range(mapping.host_port, (mapping.host_port_max or mapping.host_port) + 1) if mapping.host_port else [0]
-    last_error = ""
+    last_error: OSError | None = None
     for port in candidates:
         if (mapping.protocol, port) in reserved:
-            last_error = "already published by another container"
+            last_error = None
             continue
         try:
             chosen = _probe_bind(mapping.protocol, mapping.host_ip, port)
         except OSError as exc:
-            last_error = exc.strerror or str(exc)
+            last_error = exc
             continue
         return replace(mapping, host_port=chosen, host_port_max=0)
-    where = f"{mapping.host_ip or '0.0.0.0'}:{mapping.host_port}"
-    if mapping.host_port_max:
-        where += f"-{mapping.host_port_max}"
-    raise Conflict(f"cannot publish {where}/{mapping.protocol}: port is already allocated ({last_error})",
-                   hint="choose another host port")
+    raise publish_failure(mapping, last_error)
 
 
 def _probe_bind(proto: str, host_ip: str, port: int) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from nerdpy.errors import InvalidArgument
+from nerdpy.errors import Conflict, InvalidArgument, NerdpyError, PermissionDenied
 from nerdpy.records import record
 
 PROTOCOLS = ("tcp", "udp")
@@ -73,6 +73,32 @@ def _split_ip(spec: str) -> tuple[str, str]:
     if len(parts) > 3:
         raise InvalidArgument(f"invalid publish spec {spec!r}", hint="use [ip:][hostPort:]containerPort[/protocol]")
     return "", spec
+
+
+def publish_failure(mapping: PortMapping, error: OSError | None) -> NerdpyError:
+    """Why a host port could not be taken, in words that say what happened:
+    taken (or already published: `error` None), privileged for a rootless user,
+    or an address this host does not have."""
+    where = f"{mapping.host_ip or '0.0.0.0'}:{mapping.host_port}"
+    if mapping.host_port_max:
+        where += f"-{mapping.host_port_max}"
+    what = f"cannot publish {where}/{mapping.protocol}"
+    errno_ = error.errno if error is not None else None
+    if errno_ == 13:  # EACCES: below ip_unprivileged_port_start, without privileges
+        try:
+            with open("/proc/sys/net/ipv4/ip_unprivileged_port_start") as f:
+                start = f.read().strip()
+        except OSError:
+            start = "1024"
+        return PermissionDenied(
+            f"{what}: ports below {start} are privileged (net.ipv4.ip_unprivileged_port_start)",
+            hint=f"publish a port >= {start}, or: sudo sysctl net.ipv4.ip_unprivileged_port_start={mapping.host_port}")
+    if errno_ == 99:  # EADDRNOTAVAIL
+        return InvalidArgument(f"{what}: {mapping.host_ip} is not an address of this host",
+                               hint="publish on one of this host's addresses, or on all (no address)")
+    if errno_ in (None, 98):  # EADDRINUSE, or published by another container
+        return Conflict(f"{what}: port is already allocated", hint="choose another host port")
+    return Conflict(f"{what}: {error.strerror if error else 'failed'}", hint="choose another host port")
 
 
 def parse_publish(spec: str) -> list[PortMapping]:

@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from nerdpy.errors import Conflict, InvalidArgument
-from nerdpy.network.ports import PortMapping
+from nerdpy.errors import InvalidArgument
+from nerdpy.network.ports import PortMapping, publish_failure
 from nerdpy.records import replace
 
 SCRIPT = str(Path(__file__).with_name("forwarder.py"))
@@ -20,10 +20,10 @@ def _listen(mapping: PortMapping, reserved: set[tuple[str, int]]) -> tuple[socke
     family = socket.AF_INET6 if ":" in mapping.host_ip else socket.AF_INET
     candidates = (range(mapping.host_port, (mapping.host_port_max or mapping.host_port) + 1)
                   if mapping.host_port else [0])
-    error = ""
+    error: OSError | None = None
     for port in candidates:
         if port and (mapping.protocol, port) in reserved:
-            error = "already published by another container"
+            error = None
             continue
         tcp = mapping.protocol == "tcp"
         sock = socket.socket(family, socket.SOCK_STREAM if tcp else socket.SOCK_DGRAM)
@@ -35,13 +35,10 @@ def _listen(mapping: PortMapping, reserved: set[tuple[str, int]]) -> tuple[socke
                 sock.listen(128)
         except OSError as exc:
             sock.close()
-            error = exc.strerror or str(exc)
+            error = exc
             continue
         return sock, replace(mapping, host_port=sock.getsockname()[1], host_port_max=0)
-    where = f"{mapping.host_ip or '0.0.0.0'}:{mapping.host_port}"
-    if mapping.host_port_max:
-        where += f"-{mapping.host_port_max}"
-    raise Conflict(f"cannot publish {where}/{mapping.protocol}: port is already allocated ({error})", hint="choose another host port")
+    raise publish_failure(mapping, error)
 
 
 def start(netns_path: str, target_ip: str, ports: list[PortMapping], pidfile: Path,
