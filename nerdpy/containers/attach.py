@@ -15,18 +15,69 @@ if TYPE_CHECKING:
     from typing import Any, Callable
 
 DETACH_KEYS = b"\x10\x11"  # Ctrl-P Ctrl-Q, Docker's default
+_CTRL_SPECIALS = {"@": 0, "[": 27, "\\": 28, "]": 29, "^": 30, "_": 31}
+
+
+def parse_detach_keys(text: str) -> bytes:
+    """Docker's `--detach-keys` / config.json `detachKeys`: comma-separated keys,
+    each one character or `ctrl-<a-z@[\\]^_>`; empty means the default."""
+    from nerdpy.errors import InvalidArgument
+
+    if not text:
+        return DETACH_KEYS
+    out = bytearray()
+    for key in text.split(","):
+        lower = key.lower()
+        if len(key) == 1:
+            out.append(ord(key))
+        elif lower.startswith("ctrl-") and len(key) == 6 and "a" <= lower[5] <= "z":
+            out.append(ord(lower[5]) - ord("a") + 1)
+        elif lower.startswith("ctrl-") and len(key) == 6 and key[5] in _CTRL_SPECIALS:
+            out.append(_CTRL_SPECIALS[key[5]])
+        else:
+            raise InvalidArgument(f"Invalid detach keys ({text}) provided",
+                                  hint="use comma-separated keys like ctrl-p,ctrl-q (a letter or ctrl-<a-z@[\\]^_>)")
+    return bytes(out)
+
+
+class DetachMatcher:
+    """Holds back input that may start the detach sequence until the next key
+    decides: a complete sequence detaches and is never sent; a broken one is sent
+    as typed (Docker's escape proxy). So a lone Ctrl-P never reaches the
+    container before Ctrl-Q, and a recalled command is not left one Enter away."""
+
+    def __init__(self, keys: bytes) -> None:
+        self.keys = keys
+        self.held = 0  # how many bytes of `keys` are held back
+
+    def feed(self, data: bytes) -> tuple[bytes, bool]:
+        """(bytes to send now, detach)."""
+        out = bytearray()
+        for byte in data:
+            if byte == self.keys[self.held]:
+                self.held += 1
+                if self.held == len(self.keys):
+                    return bytes(out), True
+                continue
+            out += self.keys[:self.held]
+            self.held = 0
+            if byte == self.keys[0]:
+                self.held = 1
+            else:
+                out.append(byte)
+        return bytes(out), False
 
 
 class Relay:
     def __init__(self, conn: Any, stdin_fd: int | None, stdout_fd: int, stderr_fd: int, tty: bool,
-                 stdin_once: bool = True) -> None:
+                 stdin_once: bool = True, detach_keys: bytes = DETACH_KEYS) -> None:
         self.conn = conn
         self.stdin_fd = stdin_fd
         self.stdout_fd = stdout_fd
         self.stderr_fd = stderr_fd
         self.tty = tty
         self.stdin_once = stdin_once
-        self._last = b""
+        self._detach = DetachMatcher(detach_keys) if tty else None
 
     def run(self) -> int | None:
         watch = [self.conn.fileno()] + ([self.stdin_fd] if self.stdin_fd is not None else [])
@@ -60,12 +111,11 @@ class Relay:
             if self.stdin_once:
                 self.conn.close_stdin()
             return False
-        if self.tty:
-            joined = self._last + data
-            if DETACH_KEYS in joined:
-                self._detached = True
-                return False
-            self._last = data[-1:]
+        if self._detach is not None:
+            data, self._detached = self._detach.feed(data)
+            if data:
+                self.conn.send_stdin(data)
+            return not self._detached
         self.conn.send_stdin(data)
         return True
 

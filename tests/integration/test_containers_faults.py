@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import subprocess
 import time
@@ -272,9 +273,32 @@ def test_detach_keys_leave_the_container_running(nerdpy, busybox_image):
     try:
         _wait_for(lambda: nerdpy("inspect", "-f", "{{.State.Status}}", name, check=False).stdout.strip() == "running")
         time.sleep(0.3)
-        os.write(master, b"\x10\x11")  # Ctrl-P Ctrl-Q
+        os.write(master, b"echo typed-once\r")
+        time.sleep(0.5)
+        # Ctrl-P alone is held back until the next key decides: had the shell got it, it
+        # would have recalled (redrawn) the last command, one Enter away from running again.
+        os.write(master, b"\x10")
+        time.sleep(0.5)
+        os.write(master, b"\x11")  # Ctrl-Q: detach
         proc.wait(timeout=20)
+        output = _drain(master)
     finally:
         os.close(master)
+    assert output.count(b"echo typed-once") == 1, output
     assert nerdpy("inspect", "-f", "{{.State.Status}}", name).stdout.strip() == "running"
     nerdpy("rm", "-f", name)
+
+
+def _drain(fd: int) -> bytes:
+    out = b""
+    while True:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if not ready:
+            return out
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            return out
+        if not chunk:
+            return out
+        out += chunk
