@@ -118,7 +118,7 @@ class Expander:
         specs = ins.flag("mount", [])
         for spec in specs if isinstance(specs, list) else []:
             fields = []
-            for part in _csv(str(spec)):
+            for part in split_csv(str(spec)):
                 key, eq, value = part.partition("=")
                 if key.lower() == "from" and "$" in value:
                     raise DockerfileSyntaxError(
@@ -129,7 +129,7 @@ class Expander:
         return out
 
 
-def _csv(text: str) -> list[str]:
+def split_csv(text: str) -> list[str]:
     import csv
 
     rows = list(csv.reader([text]))
