@@ -230,4 +230,7 @@ class Engine:
 
 
 def _text(ins: Instruction) -> str:
-    return f"{ins.kind.upper()} {ins.node.args}" if ins.node.args else ins.kind.upper()
+    """The step as written (keyword upper-cased, flags kept), as BuildKit names its vertices."""
+    parts = ins.node.original.strip().split(None, 1)
+    prefix = "ONBUILD " if ins.node.original.strip().lower().startswith("onbuild") and ins.kind != "onbuild" else ""
+    return prefix + ins.kind.upper() + (" " + parts[1] if len(parts) > 1 else "")

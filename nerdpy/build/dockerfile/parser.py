@@ -60,7 +60,9 @@ class Dockerfile:
 
 
 class DockerfileSyntaxError(InvalidArgument):
-    """A parse or build error located in a Dockerfile (file, line, instruction)."""
+    """A parse or build error located in a Dockerfile (file, line, instruction); exit 1 as docker build."""
+
+    exit_code = 1
 
     def __init__(self, path: str, line: int, message: str, instruction: str = "") -> None:
         where = f"{path}:{line}" if line else path
