@@ -57,11 +57,14 @@ def _scratch(settings: Settings) -> str:
 
 
 def _extract(stream: BinaryIO, target: str) -> None:
+    """The context tar through the confined layer applier (no entry lands outside `target`)."""
+    from nerdpy.archive.apply import apply_layer
+    from nerdpy.errors import NerdpyError
+
     try:
-        with tarfile.open(fileobj=stream, mode="r|*") as tar:
-            tar.extractall(target, filter="data")
-    except (tarfile.TarError, OSError) as e:
-        raise InvalidArgument(f"the build context on stdin is not a tar archive: {e}") from None
+        apply_layer(stream, target)
+    except (NerdpyError, tarfile.TarError, OSError) as e:
+        raise InvalidArgument(f"the build context on stdin is not a usable tar archive: {e}") from None
 
 
 def _read_secret(secret: Secret) -> Secret:

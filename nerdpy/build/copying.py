@@ -104,7 +104,7 @@ def _source(plan: CopyPlan, src: str) -> Iterator[tuple[tarfile.TarInfo, Data | 
             if not is_dir:
                 if plan.extract:
                     data = item.read()
-                    extracted = list(_extracted(plan, base if plan.dest_dir else plan.dest, data))
+                    extracted = list(_extracted(plan, plan.dest, data))
                     if extracted:
                         yield from extracted
                         return

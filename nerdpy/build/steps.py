@@ -166,7 +166,10 @@ class Steps:
         rel = clean_source(spec.source or ".", tree.what)
         if tree.stat(rel) is None:
             raise DockerfileSyntaxError(self.x.path, ins.line, f"mount source {spec.source!r} not found", "run")
-        return m.bind_mount(spec, _host_path(tree, rel), scratch)
+        source = _host_path(tree, rel)
+        if tree is self.context and tree.matcher:  # ignored files stay invisible to RUN as to COPY
+            source = _filtered_copy(tree, rel, source, scratch)
+        return m.bind_mount(spec, source, scratch)
 
     # -- COPY / ADD ---------------------------------------------------------------
     def copy(self, st: StageState, ins: Instruction, name: str, index: int) -> None:
@@ -267,6 +270,23 @@ def _dirs_tar(plan: CopyPlan, path: str, out: Any) -> None:
             info = tarfile.TarInfo("/".join(parts[:i]))
             info.type, info.mode, info.mtime = tarfile.DIRTYPE, 0o755, when
             tar.addfile(info)
+
+
+def _filtered_copy(tree: Tree, rel: str, source: str, scratch: Path) -> str:
+    import os
+    import shutil
+
+    if not os.path.isdir(source):
+        return source
+    target = scratch / f"ctx-{len(list(scratch.iterdir()))}"
+
+    def ignored(directory: str, names: list[str]) -> list[str]:
+        below = os.path.relpath(directory, source)
+        prefix = posixpath.normpath(posixpath.join(rel, below)) if below != "." else rel
+        return [n for n in names if tree.matcher.excluded(posixpath.join(prefix, n) if prefix else n)]
+
+    shutil.copytree(source, target, symlinks=True, ignore=ignored)
+    return str(target)
 
 
 def _host_path(tree: Tree, rel: str) -> str:
