@@ -72,7 +72,9 @@ def entries(plan: CopyPlan) -> Iterator[tuple[tarfile.TarInfo, Data | None]]:
             if parent not in made:
                 made.add(parent)
                 if plan.exists is None or not plan.exists("/" + parent):
-                    yield _info(parent, tarfile.DIRTYPE, 0o755, (0, 0), when), None
+                    # the destination directory itself takes --chown (as buildah and BuildKit); parents above do not
+                    owner = plan.owner if plan.owner and "/" + parent == plan.dest.rstrip("/") else (0, 0)
+                    yield _info(parent, tarfile.DIRTYPE, 0o755, owner, when), None
         if info.isdir():
             made.add(info.name)
         yield info, read
