@@ -131,26 +131,27 @@ class Engine:
                 self.stages[stage.index] = self._build_stage(stage)
             return self._output(self.stages[target.index])
 
-    def _count(self, stage: Stage) -> int:
-        return sum(1 for i in stage.instructions if i.kind in LAYER_KINDS) + 1
-
-    def _name(self, stage: Stage, n: int, text: str) -> str:
-        total = self._count(stage)
+    def _name(self, stage: Stage, n: int, total: int, text: str) -> str:
         where = f"{stage.name} " if stage.name else ""
         return f"[{where}{n:>{len(str(total))}}/{total}] {text}"
 
     def _build_stage(self, stage: Stage) -> StageState:
         base = self.base_name(stage)
         st = self._from(stage, base)
+        triggers = self._triggers(st, stage)
+        steps = [(True, i) for i in triggers] + [(False, i) for i in stage.instructions]
+        total = 1 + sum(1 for _, i in steps if i.kind in LAYER_KINDS)
         n = 1
-        for ins in self._triggers(st, stage) + list(stage.instructions):
+        for trigger, ins in steps:
             if ins.kind in LAYER_KINDS:
                 n += 1
-            self._dispatch(st, stage, ins, self._name(stage, n, _text(ins)))
+            text = ("ONBUILD " if trigger else "") + _text(ins)
+            self._dispatch(st, stage, ins, self._name(stage, n, total, text))
         return st
 
     def _from(self, stage: Stage, base: str) -> StageState:
-        vertex_name = self._name(stage, 1, f"FROM {base}")
+        total = 1 + sum(1 for i in stage.instructions if i.kind in LAYER_KINDS)
+        vertex_name = self._name(stage, 1, total, f"FROM {base}")
         earlier = self.program.stage(base)
         if earlier is not None and earlier.index < stage.index and earlier.index in self.stages:
             return self.stages[earlier.index].fork(stage.name)
@@ -232,5 +233,4 @@ class Engine:
 def _text(ins: Instruction) -> str:
     """The step as written (keyword upper-cased, flags kept), as BuildKit names its vertices."""
     parts = ins.node.original.strip().split(None, 1)
-    prefix = "ONBUILD " if ins.node.original.strip().lower().startswith("onbuild") and ins.kind != "onbuild" else ""
-    return prefix + ins.kind.upper() + (" " + parts[1] if len(parts) > 1 else "")
+    return ins.kind.upper() + (" " + parts[1] if len(parts) > 1 else "")
