@@ -58,7 +58,7 @@ class Base:
         return cls(dict(image.config), tuple(image.layers))
 
 
-class _Sink:
+class WriterSink:
     """A file-like front for a content writer (tarfile and shutil write through it)."""
 
     def __init__(self, writer: Any) -> None:
@@ -75,7 +75,7 @@ class _Sink:
 def store_layer(store: ImageStore, produce: Callable[[BinaryIO], None]) -> Layer:
     """Ingest the uncompressed tar `produce` writes; call inside `store.ingest_guard()`."""
     with store.content.writer(f"layer-{os.getpid()}-{os.urandom(6).hex()}") as writer:
-        produce(_Sink(writer))  # type: ignore[arg-type]
+        produce(WriterSink(writer))  # type: ignore[arg-type]
         size = writer.offset
         digest = writer.commit()
     return Layer(Descriptor(OCI_LAYER_TAR, digest, size), digest)
