@@ -86,12 +86,12 @@ def _entries(plan: CopyPlan, when: int) -> Iterator[tuple[tarfile.TarInfo, Data 
         target = posixpath.join(plan.dest, name) if plan.dest_dir else plan.dest
         info = _info(target, tarfile.REGTYPE, plan.chmod if plan.chmod is not None else 0o644,
                      plan.owner or (0, 0), when, len(data))
-        yield info, (lambda d=data: d)
+        yield info, _const(data)
     for name, body in plan.downloads:
         target = posixpath.join(plan.dest, name) if plan.dest_dir else plan.dest
         info = _info(target, tarfile.REGTYPE, plan.chmod if plan.chmod is not None else 0o600,
                      plan.owner or (0, 0), when, len(body))
-        yield info, (lambda b=body: b)
+        yield info, _const(body)
     for src in plan.sources:
         assert plan.tree is not None
         yield from _source(plan, src)
@@ -110,7 +110,7 @@ def _source(plan: CopyPlan, src: str) -> Iterator[tuple[tarfile.TarInfo, Data | 
                     if extracted:
                         yield from extracted
                         return
-                    yield _entry(plan, item, base, lambda d=data: d)
+                    yield _entry(plan, item, base, _const(data))
                     return
                 yield _entry(plan, item, base, item.read)
                 return
@@ -154,7 +154,11 @@ def _extracted(plan: CopyPlan, dest: str, data: bytes) -> Iterator[tuple[tarfile
         if member.islnk():
             info.linkname = posixpath.join(dest, member.linkname).lstrip("/")
         reader = archive.extractfile(member) if member.isreg() else None
-        yield info, ((lambda r=reader: r.read()) if reader is not None else None)
+        yield info, (_const(reader.read()) if reader is not None else None)
+
+
+def _const(data: bytes) -> Data:
+    return lambda: data
 
 
 def digest(plan: CopyPlan) -> str:

@@ -36,7 +36,8 @@ class Item:
         fd = self.fd if self.fd >= 0 else os.open(self.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC,
                                                   dir_fd=self.dir_fd)
         try:
-            chunks, offset = [], 0
+            chunks: list[bytes] = []
+            offset = 0
             while True:
                 chunk = os.pread(fd, 1 << 20, offset)
                 if not chunk:

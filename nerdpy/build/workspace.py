@@ -171,7 +171,3 @@ def _clamped(produce: Callable[[BinaryIO], None], epoch: int) -> Callable[[Binar
                     dst.addfile(info, src.extractfile(info) if info.isreg() else None)
 
     return rewrite
-
-
-def layer_from_bytes(images: ImageStore, data: bytes) -> Layer:
-    return store_layer(images, lambda out: out.write(data))
