@@ -44,7 +44,7 @@ class BuildOptions:
     platform: str = ""
     outputs: tuple[Output, ...] = ()
     source_date_epoch: int | None = None
-    progress: str = "plain"  # plain | quiet (the CLI resolves auto/tty)
+    progress: str = "plain"  # plain | tty | quiet (the CLI resolves auto)
 
 
 @record

@@ -23,12 +23,15 @@ def build(settings: Settings, options: BuildOptions, emit: Callable[[str], None]
     prog, _name = load_program(options)
     tree = context_tree(options)
     secrets = {s.id: s.value or b"" for s in options.secrets}
-    progress = Progress(emit)
+    progress = Progress(emit, options.progress)
     for warning in prog.warnings:
         progress.warn(0, warning)
     if "syntax" in prog.directives:
         progress.warn(0, f"# syntax={prog.directives['syntax']}: nerdpy uses its own Dockerfile frontend")
-    return Engine(settings, options, prog, tree, progress, secrets).run()
+    try:
+        return Engine(settings, options, prog, tree, progress, secrets).run()
+    finally:
+        progress.close()
 
 
 def _check_platform(platform: str) -> None:

@@ -102,7 +102,7 @@ def build(cli: CliState, context: str, tag: list[str] | None = None, file: str |
                                         ("--builder", builder)) if value]
     if ignored:
         _warn(f"{', '.join(ignored)} ignored: nerdpy builds in-process with its local build cache")
-    if progress not in ("auto", "plain", "tty", "quiet", "rawjson", "none"):
+    if progress not in ("auto", "plain", "tty", "quiet", "none"):
         raise InvalidArgument(f"invalid progress mode {progress!r}", hint="use auto, plain, tty or quiet")
     if network not in ("default", "none", "host"):
         raise InvalidArgument(f"network mode {network!r} not supported by build", hint="use default, none or host")
@@ -118,7 +118,7 @@ def build(cli: CliState, context: str, tag: list[str] | None = None, file: str |
         target=target or "", no_cache=no_cache, no_cache_filter=tuple(no_cache_filter or ()), pull=pull,
         network=network, secrets=_secrets(list(secret or [])), platform=platform or "",
         outputs=_outputs(list(output or []), load), source_date_epoch=_epoch(build_arg or []),
-        progress="quiet" if quiet or progress in ("quiet", "none") else "plain")
+        progress=_progress_mode(quiet, progress))
     emit = None if options.progress == "quiet" else (lambda line: print(line, file=sys.stderr, flush=True))
     result = api_build(cli.settings, options, emit, sys.stdin.buffer if stdin_context else None)
     for warning in result.warnings:
@@ -132,6 +132,14 @@ def build(cli: CliState, context: str, tag: list[str] | None = None, file: str |
         for name in result.names:
             emit(f"naming to {name} done")
         emit(f"writing image {result.image_id} done")
+
+
+def _progress_mode(quiet: bool, progress: str) -> str:
+    if quiet or progress in ("quiet", "none"):
+        return "quiet"
+    if progress == "tty" or (progress == "auto" and sys.stderr.isatty()):
+        return "tty"
+    return "plain"
 
 
 def _epoch(build_args: list[str]) -> int | None:
