@@ -14,6 +14,7 @@ import io
 import posixpath
 import stat
 import tarfile
+import time
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
@@ -63,7 +64,7 @@ def _info(name: str, kind: bytes, mode: int, owner: tuple[int, int], mtime: floa
 
 def entries(plan: CopyPlan) -> Iterator[tuple[tarfile.TarInfo, Data | None]]:
     """Every tar entry the step writes, in order, missing parent directories first."""
-    when = plan.mtime if plan.mtime is not None else 0
+    when = plan.mtime if plan.mtime is not None else int(time.time())
     made: set[str] = set()
     for info, read in _entries(plan, when):
         parts = info.name.split("/")[:-1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import stat
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -224,9 +225,14 @@ class Steps:
         if spec.checksum and not downloads:
             raise DockerfileSyntaxError(self.x.path, ins.line, "checksum can't be specified for non-HTTP(S) sources",
                                         ins.kind)
-        exists = lambda path: bool(is_directory(target, path))
+        def exists(path: str) -> bool:
+            return bool(is_directory(target, path))
+
         several = len(spec.sources) + len(spec.inline) > 1
         dest_dir = dest.endswith("/") or several or exists(dest)
+        if is_directory(target, dest) is False and (several or any(_is_dir(tree, s) for s in sources)):
+            raise DockerfileSyntaxError(self.x.path, ins.line, f"cannot copy to non-directory: {dest.rstrip('/')}",
+                                        ins.kind)
         exclude = [str(p) for p in (ins.flag("exclude") or [])]  # type: ignore[union-attr]
         return CopyPlan(tree, tuple(sources), dest.rstrip("/") or "/", dest_dir, tuple(spec.inline),
                         tuple(downloads), _owner(spec.chown, target, self.x.path, ins), _chmod(spec.chmod, ins, self.x),
@@ -258,6 +264,11 @@ class Steps:
         chain = self.ws.apply(st.chain, layer)
         self.progress.done(vertex)
         self._done(st, key, layer, chain, text)
+
+
+def _is_dir(tree: Tree, rel: str) -> bool:
+    st = tree.stat(rel)
+    return st is not None and stat.S_ISDIR(st.st_mode)
 
 
 def _dirs_tar(plan: CopyPlan, path: str, out: Any) -> None:

@@ -107,6 +107,8 @@ class Tree:
             if not (_MAGIC & set(part)):
                 found = [posixpath.join(f, part) for f in found]
                 continue
+            if len(found) == 1 and self.stat(found[0]) is None:  # BuildKit: the wildcard's parent must exist
+                raise NotFound(f"{self.what}: {pattern}: lstat {found[0] or '.'}: no such file or directory")
             found = [posixpath.join(f, name) for f in found for name in sorted(self._list(f))
                      if fnmatch.fnmatchcase(name, part)]
         return [f for f in found if self.stat(f) is not None and not self.matcher.excluded(f)]

@@ -166,6 +166,7 @@ def test_reproducible_outputs_and_stdin(nerdpy, busybox_image, tmp_path):
     ("# only a comment\n", 0, "file with no instructions"),
     ("ARG X\n", 0, "no stages to build"),
     ("FROM busybox\nCOPY ../outside /x\n", 2, "forbidden path outside the build context"),
+    ("FROM busybox\nCOPY missingdir/* /y/\n", 2, "lstat missingdir: no such file or directory"),
     ("FROM busybox\nCOPY --from=nosuchstage:1 /x /x\n", 2, "nosuchstage"),
     ("FROM busybox\nRUN echo step-output-here; exit 3\n", 2, "exit code: 3"),
 ])
