@@ -21,7 +21,16 @@ from tests.conftest import requires
 pytestmark = [pytest.mark.integration, requires("root", "podman", "runc", "busybox")]
 
 DOCKERFILE = """\
+ARG BASE=busybox
+FROM $BASE AS first
+ARG WHO=peer
+RUN mkdir -p /made && echo "made by $WHO" > /made/file && chmod 600 /made/file
+
+FROM busybox AS unused
+RUN exit 1
+
 FROM busybox
+COPY --from=first /made /from-first/
 ENV A=1 B="two words"
 ARG V=3
 RUN mkdir -p /opt/x && echo "$A $V $B" > /opt/x/f && ln -s /opt/x/f /link && chmod 750 /opt/x
@@ -50,6 +59,8 @@ def _context(root: Path) -> Path:
     (root / "sub" / "deep").mkdir(parents=True)
     (root / "sub" / "a.txt").write_text("a\n")
     (root / "sub" / "deep" / "b.txt").write_text("b\n")
+    (root / "sub" / "noise.log").write_text("ignored\n")
+    (root / ".dockerignore").write_text("**/*.log\n")
     (root / "Dockerfile").write_text(DOCKERFILE)
     with tarfile.open(root / "arch.tar.gz", "w:gz") as tar:
         for name, data in (("x/y.txt", b"from tar\n"), ("top", b"t\n")):
@@ -93,7 +104,8 @@ def _podman(tmp: Path, busybox_tar: Path, ctx: Path) -> tuple[dict, dict]:
 
     try:
         podman("load", "-q", "-i", str(busybox_tar))
-        podman("build", "--pull=never", "--format", "docker", "--network", "none", "-t", "peer:built", str(ctx))
+        podman("build", "--pull=never", "--format", "docker", "--network", "none", "--skip-unused-stages",
+               "-t", "peer:built", str(ctx))
         inspect = json.loads(podman("image", "inspect", "peer:built"))[0]
         podman("create", "--name", "peerc", "peer:built")
         tree = _tree(podman("export", "peerc", text=False))
@@ -117,6 +129,7 @@ def test_tree_and_config_equal_podman(nerdpy, busybox_image, busybox_tar, tmp_pa
     theirs, theirs_cfg = _podman(tmp_path / "podman", busybox_tar, ctx)
     assert ours["opt/x/f"][1] == 0o644 and ours["owned/b.txt"][2:4] == [1, 2] and ours["link"][6] == "/opt/x/f"
     assert ours["unpacked/top"][1:3] == [0o640, 7] and ours["bin/tool"][1] == 0o755
+    assert ours["from-first/file"][1] == 0o600 and "work/sub/noise.log" not in ours
     missing, extra = sorted(set(theirs) - set(ours)), sorted(set(ours) - set(theirs))
     differ = {k: (ours[k], theirs[k]) for k in set(ours) & set(theirs) if ours[k] != theirs[k]}
     assert not missing and not extra and not differ, json.dumps(
