@@ -4,6 +4,10 @@ the build cache (`builder prune`, `system df`).
 `build(settings, BuildOptions(context=..., dockerfile=..., dockerfile_text=...,
 tags=..., build_args=..., labels=..., target=..., secrets=(Secret(id, value=b"..."),)),
 emit=print_line)` -> BuildResult(image_id, manifest_digest, names, warnings).
+A relative `dockerfile` is looked up in the working directory, then in the context
+(compose's rule); `dockerfile_text` is an inline Dockerfile (compose's
+dockerfile_inline, `build -f -`). Errors: DockerfileSyntaxError / BuildError (exit 1),
+InvalidArgument / NotFound for bad options.
 """
 
 from __future__ import annotations
@@ -33,8 +37,11 @@ def build(settings: Settings, options: BuildOptions, emit: Callable[[str], None]
     from nerdpy.build.run import build as run_build
 
     options = replace(options, secrets=tuple(_read_secret(s) for s in options.secrets))
-    if options.dockerfile and options.dockerfile_text is None and os.path.isfile(options.dockerfile):
-        options = replace(options, dockerfile=os.path.abspath(options.dockerfile))
+    if options.dockerfile and options.dockerfile_text is None and not os.path.isabs(options.dockerfile):
+        # relative to the working directory (docker build -f), else to the context (compose's `dockerfile:`)
+        beside = os.path.join(options.context or ".", options.dockerfile)
+        chosen = options.dockerfile if os.path.isfile(options.dockerfile) or not os.path.isfile(beside) else beside
+        options = replace(options, dockerfile=os.path.abspath(chosen))
     options = replace(options, context=os.path.abspath(options.context) if options.context else "")
     enter_namespace(settings)
     if context_stream is None:
