@@ -31,6 +31,8 @@ from nerdpy.images.assemble import Base, Step, assemble
 from nerdpy.records import replace
 
 LAYER_KINDS = ("run", "copy", "add", "workdir")
+# predefined: usable by RUN without an ARG line, left out of history and the cache key
+PROXY_ARGS = ("HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY")
 
 
 def timestamp(epoch: int | None) -> str:
@@ -213,8 +215,10 @@ class Engine:
                 from nerdpy.build.export import export
 
                 export(self.settings, image, out, out.stream)
-        unused = sorted(set(self.options.build_args) - self.used - set(self.meta))
-        warnings = (f"one or more build-args {unused} were not consumed",) if unused else ()
+        builtin = {k for k in self.options.build_args if k.upper() in PROXY_ARGS or k == "SOURCE_DATE_EPOCH"
+                   or k.startswith("BUILDKIT_")}
+        unused = sorted(set(self.options.build_args) - self.used - set(self.meta) - builtin)
+        warnings = (f"One or more build-args [{' '.join(unused)}] were not consumed",) if unused else ()
         return BuildResult(image.id, image.manifest_descriptor.digest, image.names, warnings)
 
 

@@ -116,7 +116,7 @@ class Steps:
             scratch = Path(stack.enter_context(self.ws.empty_dir()))
             mounts = [self._oci_mount(s, ins, index, scratch, stack) for s in specs]
             env_list = st.run_env() + [f"{s.env}={self._secret(s, ins).decode()}" for s in specs
-                                       if s.type == "secret" and s.env]
+                                       if s.type == "secret" and s.env] + self._proxy_env(st)
             mounts = [m for m in mounts if m is not None]
             from nerdpy.build.runstep import RunRequest, run_in
 
@@ -132,6 +132,11 @@ class Steps:
         layer, chain = self.ws.finish(snap, st.chain, epoch=self.options.source_date_epoch)
         self.progress.done(vertex)
         self._done(st, key, layer, chain, text)
+
+    def _proxy_env(self, st: StageState) -> list[str]:
+        from nerdpy.build.engine import PROXY_ARGS
+
+        return [f"{k}={v}" for k, v in self.options.build_args.items() if k.upper() in PROXY_ARGS and k not in st.args]
 
     def _mount_digest(self, spec: Any, ins: Instruction, index: int) -> str:
         """Bind mounts from the context count by content in the cache key."""
