@@ -8,6 +8,7 @@ belong to subuids.
 from __future__ import annotations
 
 import copy
+import threading
 import time
 from typing import Any
 
@@ -58,11 +59,24 @@ class Engine:
                  progress: Progress, secrets: dict[str, bytes]) -> None:
         self.settings, self.options, self.program, self.progress = settings, options, program, progress
         self.x = Expander(program.path, program.escape)
-        self.ws = Workspace(settings)
+        self.context, self.secrets = context, secrets
+        self._local = threading.local()  # stages build in threads: one set of store connections each
         self.stages: dict[int, StageState] = {}
         self.used: set[str] = set()
         self.meta = self._meta_args()
-        self.steps = Steps(self.ws, options, progress, self.x, context, self.stages, self._stage_index, secrets)
+
+    @property
+    def ws(self) -> Workspace:
+        if not hasattr(self._local, "ws"):
+            self._local.ws = Workspace(self.settings)
+        return self._local.ws
+
+    @property
+    def steps(self) -> Steps:
+        if not hasattr(self._local, "steps"):
+            self._local.steps = Steps(self.ws, self.options, self.progress, self.x, self.context, self.stages,
+                                      self._stage_index, self.secrets)
+        return self._local.steps
 
     def _meta_args(self) -> dict[str, str]:
         meta: dict[str, str] = dict(platform_args(self.options.platform))
@@ -102,35 +116,39 @@ class Engine:
                                         "blank", "from")
         return name
 
-    def needed(self, target: Stage) -> list[Stage]:
-        """The stages `target` depends on (base chain, COPY --from, RUN --mount from=), in file order."""
-        want: set[int] = set()
+    def needed(self, target: Stage) -> dict[int, set[int]]:
+        """The stages `target` depends on (base chain, COPY --from, RUN --mount from=): index -> deps."""
+        deps: dict[int, set[int]] = {}
         todo = [target]
         while todo:
             stage = todo.pop()
-            if stage.index in want:
+            if stage.index in deps:
                 continue
-            want.add(stage.index)
             refs = [self.base_name(stage)]
             for ins in stage.instructions:
                 if ins.kind in ("copy", "add") and ins.flag("from"):
                     refs.append(str(ins.flag("from")))
                 for mount in ins.flag("mount", []) if ins.kind == "run" else []:  # type: ignore[union-attr]
                     refs += [f.partition("=")[2] for f in str(mount).split(",") if f.startswith("from=")]
-            for ref in refs:
-                dep = self.program.stage(ref)
-                if dep is not None and dep.index < stage.index:
-                    todo.append(dep)
-        return [s for s in self.program.stages if s.index in want]
+            found = [self.program.stage(ref) for ref in refs]
+            deps[stage.index] = {d.index for d in found if d is not None and d.index < stage.index}
+            todo += [d for d in found if d is not None and d.index < stage.index]
+        return deps
 
     # -- building ---------------------------------------------------------------
     def run(self) -> BuildResult:
+        from nerdpy.build.schedule import run_stages
+
         self.ws.reap()
         target = self.target()
-        plan = self.needed(target)
+        deps = self.needed(target)
+
+        def build(index: int) -> StageState:
+            self.stages[index] = self._build_stage(self.program.stages[index])
+            return self.stages[index]
+
         with self.ws.images.ingest_guard():
-            for stage in plan:
-                self.stages[stage.index] = self._build_stage(stage)
+            run_stages(sorted(deps), deps, build, workers=2)
             return self._output(self.stages[target.index])
 
     def _name(self, stage: Stage, n: int, total: int, text: str) -> str:

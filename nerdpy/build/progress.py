@@ -9,10 +9,18 @@ log lines of the running step shown below it; the final frame stays on screen.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 
 _LOG_TAIL = 6
+
+
+def _locked(method):  # type: ignore[no-untyped-def]
+    def call(self, *args):  # type: ignore[no-untyped-def]
+        with self.lock:
+            return method(self, *args)
+    return call
 
 
 class Progress:
@@ -26,11 +34,13 @@ class Progress:
         self.states: dict[int, str] = {}  # "" running, "DONE 0.3s", "CACHED", "ERROR"
         self.logs: dict[int, list[str]] = {}
         self.drawn = 0
+        self.lock = threading.RLock()  # stages report from their threads
 
     def _out(self, text: str) -> None:
         if self.emit is not None and not self.tty:
             self.emit(text)
 
+    @_locked
     def start(self, name: str) -> int:
         self.count += 1
         self.started[self.count] = time.monotonic()
@@ -42,6 +52,7 @@ class Progress:
     def _elapsed(self, vertex: int) -> float:
         return time.monotonic() - self.started.get(vertex, time.monotonic())
 
+    @_locked
     def log(self, vertex: int, line: str) -> None:
         elapsed = self._elapsed(vertex)
         stamp = f"{elapsed:.3f}" if elapsed < 10 else f"{elapsed:.2f}" if elapsed < 100 else f"{elapsed:.1f}"
@@ -49,6 +60,7 @@ class Progress:
         self.logs.setdefault(vertex, []).append(line)
         self._draw()
 
+    @_locked
     def _finish(self, vertex: int, state: str, plain: str) -> None:
         self.states[vertex] = state
         self._out(plain)
@@ -64,11 +76,13 @@ class Progress:
     def error(self, vertex: int, message: str) -> None:
         self._finish(vertex, "ERROR", f"#{vertex} ERROR: {message}\n")
 
+    @_locked
     def warn(self, vertex: int, message: str) -> None:
         if self.tty and self.emit is not None:
             self.emit(f"WARN: {message}")
         self._out(f"#{vertex} WARN: {message}")
 
+    @_locked
     def close(self) -> None:
         """The last frame says FINISHED (tty)."""
         self._draw(final=True)

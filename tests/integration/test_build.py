@@ -183,6 +183,20 @@ def test_bad_dockerfiles(nerdpy, busybox_image, tmp_path, dockerfile, line, mess
     assert _build_snapshots(nerdpy) == []
 
 
+def test_independent_stages_build_side_by_side(nerdpy, busybox_image, tmp_path):
+    (tmp_path / "Dockerfile").write_text(
+        "FROM busybox AS a\nRUN sleep 1 && echo a > /a\nFROM busybox AS b\nRUN sleep 1 && echo b > /b\n"
+        "FROM busybox\nCOPY --from=a /a /\nCOPY --from=b /b /\nRUN cat /a /b\n")
+    tmp_path.chmod(0o755)
+    out = nerdpy("build", "--no-cache", "--progress", "plain", "-t", "par:1", tmp_path, timeout=120).stderr
+    lines = [ln for ln in out.splitlines() if ln.startswith("#")]
+    starts = [i for i, ln in enumerate(lines) if "] RUN sleep 1" in ln]
+    vertices = [lines[i].split()[0] for i in starts]
+    first_done = min(i for i, ln in enumerate(lines) if any(ln.startswith(f"{v} DONE") for v in vertices))
+    assert len(starts) == 2 and max(starts) < first_done, out  # both RUNs started before either finished
+    assert nerdpy("run", "--rm", "--network", "none", "par:1", "cat", "/a", "/b").stdout == "a\nb\n"
+
+
 def test_builder_prune_and_buildx(nerdpy, busybox_image, tmp_path):
     (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN --mount=type=cache,target=/c touch /c/x\n")
     tmp_path.chmod(0o755)
