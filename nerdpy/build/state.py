@@ -162,7 +162,19 @@ def _healthcheck(st: StageState, ins: Instruction) -> None:
         if ins.flag("retries"):
             hc["Retries"] = int(str(ins.flag("retries")))
         st.config["Healthcheck"] = hc
-    st.history(f"HEALTHCHECK {st.config['Healthcheck']}")
+    st.history(f"HEALTHCHECK {_go_healthcheck(st.config['Healthcheck'])}")
+
+
+def _go_healthcheck(hc: dict[str, Any]) -> str:
+    """BuildKit's `%q` of the HealthConfig struct: `&{["CMD" "true"] "10s" "0s" "0s" "0s" '\\x02'}`."""
+    from nerdpy.build.dockerfile.durations import format_duration
+
+    durations = " ".join(f'"{format_duration(int(hc.get(k) or 0))}"'
+                         for k in ("Interval", "Timeout", "StartPeriod", "StartInterval"))
+    retries = int(hc.get("Retries") or 0)
+    char = chr(retries)
+    quoted = char if char.isprintable() and char not in "'\\" else f"\\x{retries:02x}"
+    return f"&{{{go_quoted_list(hc['Test'])} {durations} '{quoted}'}}"
 
 
 def workdir_path(st: StageState, ins: Instruction, x: Expander) -> str:

@@ -25,3 +25,22 @@ def parse_duration(text: str) -> int:
     if not body:
         raise ValueError(f"time: invalid duration {text!r}")
     return sign * round(total)
+
+
+def format_duration(ns: int) -> str:
+    """Go's Duration.String(): `1m30s`, `500ms`, `0s`."""
+    if ns == 0:
+        return "0s"
+    sign, ns = ("-", -ns) if ns < 0 else ("", ns)
+    if ns < 1_000_000_000:
+        for unit, size in (("ms", 1_000_000), ("µs", 1_000), ("ns", 1)):
+            if ns >= size:
+                return sign + _trim(ns / size) + unit
+    hours, rest = divmod(ns, 3_600_000_000_000)
+    minutes, rest = divmod(rest, 60_000_000_000)
+    text = (f"{hours}h" if hours else "") + (f"{minutes}m" if hours or minutes else "")
+    return sign + text + _trim(rest / 1_000_000_000) + "s"
+
+
+def _trim(value: float) -> str:
+    return f"{value:.9f}".rstrip("0").rstrip(".")

@@ -73,3 +73,12 @@ def test_entrypoint_resets_an_inherited_cmd_only():
 def test_bad_stopsignal():
     with pytest.raises(DockerfileSyntaxError, match="Invalid signal"):
         stage("STOPSIGNAL NOPE\n")
+
+
+def test_healthcheck_history_as_buildkit_writes_it():
+    st, _ = stage('HEALTHCHECK --interval=10s --retries=2 CMD ["true"]\n')
+    assert st.steps[-1].created_by == 'HEALTHCHECK &{["CMD" "true"] "10s" "0s" "0s" "0s" \'\\x02\'}'
+    from nerdpy.build.dockerfile.durations import format_duration
+
+    assert [format_duration(n) for n in (0, 90_000_000_000, 500_000_000, 3_601_500_000_000)] == [
+        "0s", "1m30s", "500ms", "1h0m1.5s"]
