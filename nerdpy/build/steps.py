@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import posixpath
-import stat
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-from nerdpy.build import cache
+from nerdpy.build import cache, inputs
 from nerdpy.build.copying import CopyPlan, digest, write_tar
 from nerdpy.build.dockerfile.expand import Expander, command, created_by, run_created_by
 from nerdpy.build.dockerfile.instructions import Instruction
@@ -172,9 +171,9 @@ class Steps:
         rel = clean_source(spec.source or ".", tree.what)
         if tree.stat(rel) is None:
             raise DockerfileSyntaxError(self.x.path, ins.line, f"mount source {spec.source!r} not found", "run")
-        source = _host_path(tree, rel)
+        source = inputs.host_path(tree, rel)
         if tree is self.context and tree.matcher:  # ignored files stay invisible to RUN as to COPY
-            source = _filtered_copy(tree, rel, source, scratch)
+            source = inputs.filtered_copy(tree, rel, source, scratch)
         return m.bind_mount(spec, source, scratch)
 
     # -- COPY / ADD ---------------------------------------------------------------
@@ -221,7 +220,7 @@ class Steps:
             if src.startswith(("http://", "https://")):
                 if ins.kind == "copy":
                     raise DockerfileSyntaxError(self.x.path, ins.line, "source can't be a URL for COPY", "copy")
-                downloads.append(_download(src, spec.checksum, self.x.path, ins))
+                downloads.append(inputs.download(src, spec.checksum, self.x.path, ins))
                 continue
             try:
                 sources += tree.expand(src)
@@ -235,12 +234,12 @@ class Steps:
 
         several = len(spec.sources) + len(spec.inline) > 1
         dest_dir = dest.endswith("/") or several or exists(dest)
-        if is_directory(target, dest) is False and (several or any(_is_dir(tree, s) for s in sources)):
+        if is_directory(target, dest) is False and (several or any(inputs.is_dir(tree, s) for s in sources)):
             raise DockerfileSyntaxError(self.x.path, ins.line, f"cannot copy to non-directory: {dest.rstrip('/')}",
                                         ins.kind)
         exclude = [str(p) for p in (ins.flag("exclude") or [])]  # type: ignore[union-attr]
         return CopyPlan(tree, tuple(sources), dest.rstrip("/") or "/", dest_dir, tuple(spec.inline),
-                        tuple(downloads), _owner(spec.chown, target, self.x.path, ins), _chmod(spec.chmod, ins, self.x),
+                        tuple(downloads), inputs.owner(spec.chown, target, self.x.path, ins), inputs.chmod(spec.chmod, ins, self.x),
                         bool(ins.flag("parents")), Matcher(exclude) if exclude else None,
                         ins.kind == "add" and ins.flag("unpack", True) is not False,
                         self.options.source_date_epoch, exists)
@@ -271,11 +270,6 @@ class Steps:
         self._done(st, key, layer, chain, text)
 
 
-def _is_dir(tree: Tree, rel: str) -> bool:
-    st = tree.stat(rel)
-    return st is not None and stat.S_ISDIR(st.st_mode)
-
-
 def _dirs_tar(plan: CopyPlan, path: str, out: Any) -> None:
     import tarfile
 
@@ -286,107 +280,3 @@ def _dirs_tar(plan: CopyPlan, path: str, out: Any) -> None:
             info = tarfile.TarInfo("/".join(parts[:i]))
             info.type, info.mode, info.mtime = tarfile.DIRTYPE, 0o755, when
             tar.addfile(info)
-
-
-def _filtered_copy(tree: Tree, rel: str, source: str, scratch: Path) -> str:
-    import os
-    import shutil
-
-    if not os.path.isdir(source):
-        return source
-    target = scratch / f"ctx-{len(list(scratch.iterdir()))}"
-
-    def ignored(directory: str, names: list[str]) -> list[str]:
-        below = os.path.relpath(directory, source)
-        prefix = posixpath.normpath(posixpath.join(rel, below)) if below != "." else rel
-        return [n for n in names if tree.matcher.excluded(posixpath.join(prefix, n) if prefix else n)]
-
-    shutil.copytree(source, target, symlinks=True, ignore=ignored)
-    return str(target)
-
-
-def _host_path(tree: Tree, rel: str) -> str:
-    """A host path for a source that stays inside its tree (symlinks resolved inside it)."""
-    import os
-
-    from nerdpy.oci.confined import open_in_root, open_root
-
-    root = open_root(tree.path)
-    try:
-        fd = open_in_root(root, rel or ".", os.O_PATH)
-    finally:
-        os.close(root)
-    try:
-        real = os.readlink(f"/proc/self/fd/{fd}")
-    finally:
-        os.close(fd)
-    base = os.path.realpath(tree.path)
-    if real != base and not real.startswith(base + "/"):
-        raise InvalidArgument(f"forbidden path outside the {tree.what}: {rel}")
-    return real
-
-
-def _owner(chown: str, rootfs: str, path: str, ins: Instruction) -> tuple[int, int] | None:
-    if not chown:
-        return None
-    from nerdpy.oci.confined import read_file
-    from nerdpy.oci.user import parse_group, parse_id, parse_passwd
-
-    user, _, group = chown.partition(":")
-    passwd = parse_passwd(read_file(rootfs, "/etc/passwd") or b"")
-    uid = parse_id(user)
-    gid = uid
-    if uid is None:
-        entry = next((e for e in passwd if e.name == user), None)
-        if entry is None:
-            raise DockerfileSyntaxError(path, ins.line, f"unable to find user {user}: no matching entries in "
-                                        "passwd file", ins.kind)
-        uid, gid = entry.uid, entry.gid
-    if group:
-        number = parse_id(group)
-        if number is None:
-            groups = parse_group(read_file(rootfs, "/etc/group") or b"")
-            found = next((g for g in groups if g.name == group), None)
-            if found is None:
-                raise DockerfileSyntaxError(path, ins.line, f"unable to find group {group}: no matching entries "
-                                            "in group file", ins.kind)
-            number = found.gid
-        gid = number
-    return uid, gid if gid is not None else 0
-
-
-def _chmod(text: str, ins: Instruction, x: Expander) -> int | None:
-    if not text:
-        return None
-    try:
-        value = int(text, 8)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= 0o7777:
-        raise DockerfileSyntaxError(x.path, ins.line, f"invalid chmod parameter {text!r}. it should be octal string "
-                                    "and between 0 and 07777", ins.kind)
-    return value
-
-
-def _download(url: str, checksum: str, path: str, ins: Instruction) -> tuple[str, bytes]:
-    import hashlib
-
-    import requests
-
-    try:
-        response = requests.get(url, timeout=60)
-        response.raise_for_status()
-    except requests.RequestException as e:
-        raise DockerfileSyntaxError(path, ins.line, f"failed to fetch {url}: {e}", "add") from None
-    body = response.content
-    if checksum:
-        algo, _, want = checksum.partition(":")
-        if algo != "sha256":
-            raise DockerfileSyntaxError(path, ins.line, f"unsupported checksum algorithm {algo!r}", "add")
-        got = hashlib.sha256(body).hexdigest()
-        if got != want:
-            raise DockerfileSyntaxError(path, ins.line, f"digest mismatch sha256:{got}: {checksum}", "add")
-    name = posixpath.basename(url.split("?", 1)[0].split("#", 1)[0].rstrip("/")) or "__unnamed__"
-    if "://" in name or not name:
-        name = "__unnamed__"
-    return name, body

@@ -8,7 +8,7 @@ import pytest
 
 from nerdpy.build.dockerfile.instructions import program
 from nerdpy.build.dockerfile.parser import DockerfileSyntaxError, parse
-from nerdpy.build.steps import _download
+from nerdpy.build.inputs import download as _download
 
 BODY = b"downloaded\n"
 
