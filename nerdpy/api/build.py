@@ -46,7 +46,7 @@ def build(settings: Settings, options: BuildOptions, emit: Callable[[str], None]
     enter_namespace(settings)
     if context_stream is None:
         return run_build(settings, options, emit)
-    staging = tempfile.mkdtemp(prefix="context-", dir=_scratch(settings))
+    staging = tempfile.mkdtemp(prefix=f"context-{os.getpid()}-", dir=_scratch(settings))
     try:
         _extract(context_stream, staging)
         dockerfile = options.dockerfile or os.path.join(staging, "Dockerfile")

@@ -72,7 +72,7 @@ class Workspace:
 
         key = self._key()
         mounts = (self.snapshotter.view(key, parent) if readonly else self.snapshotter.prepare(key, parent))
-        target = tempfile.mkdtemp(prefix="root-", dir=self.scratch_dir)
+        target = tempfile.mkdtemp(prefix=f"root-{os.getpid()}-", dir=self.scratch_dir)
         try:
             mount_all(mounts, target)
             try:
@@ -136,21 +136,53 @@ class Workspace:
         return chain
 
     def reap(self) -> None:
-        """Remove build snapshots of builds that died (their pid is gone)."""
-        for info in list(self.snapshotter.walk()):
-            if not info.key.startswith(PREFIX):
-                continue
-            pid = info.key[len(PREFIX):].split("-", 1)[0]
-            if pid.isdigit() and int(pid) != os.getpid() and not Path(f"/proc/{pid}").exists():
-                self.remove(info.key)
+        """Clean up after builds that died (killed, host crash), found by the pid in the
+        names: RUN containers and networks first, then mounts and scratch dirs, then the
+        snapshots (removed only once nothing runs on or mounts them)."""
+        stale = [i.key for i in self.snapshotter.walk() if i.key.startswith(PREFIX) and _dead(i.key[len(PREFIX):])]
+        for key in stale:
+            self._stop_step(key)
+        for entry in os.listdir(self.scratch_dir):
+            kind, _, rest = entry.partition("-")
+            if kind in ("root", "empty", "context") and _dead(rest):
+                from nerdpy.snapshots.mount import unmount_all
+
+                try:
+                    unmount_all(self.scratch_dir / entry)
+                except Exception:  # noqa: BLE001 - not mounted
+                    pass
+                shutil.rmtree(self.scratch_dir / entry, ignore_errors=True)
+        for key in stale:
+            self.remove(key)
+
+    def _stop_step(self, key: str) -> None:
+        import subprocess
+
+        from nerdpy.network import teardown
+        from nerdpy.runtime import find_runtime
+
+        binary = find_runtime(self.settings.runtime, self.settings.rootless) or self.settings.runtime
+        subprocess.run([binary, "--root", str(self.settings.layout.runc_root), "delete", "--force", key],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        try:
+            teardown(self.settings, key.removeprefix(PREFIX))
+        except Exception:  # noqa: BLE001 - a step without a network
+            pass
+        shutil.rmtree(self.scratch_dir / key.removeprefix(PREFIX), ignore_errors=True)
 
     @contextmanager
     def empty_dir(self) -> Iterator[str]:
-        path = tempfile.mkdtemp(prefix="empty-", dir=self.scratch_dir)
+        path = tempfile.mkdtemp(prefix=f"empty-{os.getpid()}-", dir=self.scratch_dir)
         try:
             yield path
         finally:
             shutil.rmtree(path, ignore_errors=True)
+
+
+def _dead(name: str) -> bool:
+    """Whether the build whose pid starts `name` (`<pid>-<random>`) is gone."""
+    pid = name.split("-", 1)[0]
+    return pid.isdigit() and int(pid) != os.getpid() and not Path(f"/proc/{pid}").exists()
 
 
 def _clamped(produce: Callable[[BinaryIO], None], epoch: int) -> Callable[[BinaryIO], None]:

@@ -197,6 +197,21 @@ def test_independent_stages_build_side_by_side(nerdpy, busybox_image, tmp_path):
     assert nerdpy("run", "--rm", "--network", "none", "par:1", "cat", "/a", "/b").stdout == "a\nb\n"
 
 
+def test_a_killed_build_is_cleaned_up_by_the_next(nerdpy, busybox_image, tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN echo started && sleep 60\n")
+    tmp_path.chmod(0o755)
+    proc = nerdpy.popen("build", "--no-cache", "--progress", "plain", tmp_path)
+    for line in proc.stderr:
+        if line.endswith("started\n"):
+            break
+    proc.kill()
+    proc.wait(timeout=30)
+    assert _build_snapshots(nerdpy)  # the dead build's step is still there...
+    nerdpy("build", "-q", "-f", "-", tmp_path, input="FROM busybox\n")
+    assert _build_snapshots(nerdpy) == []  # ...until the next build reaps it, container and all
+    assert not list((nerdpy.runtime_root / "build").iterdir())
+
+
 def test_builder_prune_and_buildx(nerdpy, busybox_image, tmp_path):
     (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN --mount=type=cache,target=/c touch /c/x\n")
     tmp_path.chmod(0o755)
