@@ -8,11 +8,11 @@ import json
 import sqlite3
 import subprocess
 import tarfile
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import requires
+from tests.integration.build_harness import make_context
 
 pytestmark = [pytest.mark.integration, requires("runc", "busybox", "userns")]
 
@@ -54,22 +54,6 @@ CMD ["ls", "/data"]
 """
 
 
-def _context(root: Path, dockerfile: str = FEATURES) -> Path:
-    (root / "sub" / "deep").mkdir(parents=True)
-    (root / "sub" / "a.txt").write_text("a\n")
-    (root / "sub" / "deep" / "b.txt").write_text("b\n")
-    (root / "sub" / "skip.log").write_text("ignored\n")
-    (root / ".dockerignore").write_text("**/*.log\n")
-    (root / "Dockerfile").write_text(dockerfile)
-    with tarfile.open(root / "arch.tar.gz", "w:gz") as tar:
-        data = b"from tar\n"
-        info = tarfile.TarInfo("x/y.txt")
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
-    root.chmod(0o755)
-    return root
-
-
 def _build_snapshots(nerdpy) -> list[str]:
     with sqlite3.connect(nerdpy.data_root / "meta.db") as db:
         return [r[0] for r in db.execute("SELECT key FROM snapshots WHERE key LIKE 'build-%'")]
@@ -80,7 +64,7 @@ def _run(nerdpy, image, *cmd):
 
 
 def test_every_feature_and_the_cache(nerdpy, busybox_image, tmp_path):
-    ctx = _context(tmp_path / "ctx")
+    ctx = make_context(tmp_path / "ctx", FEATURES)
     secret = tmp_path / "tok"
     secret.write_text("s3cret\n")
     iid = tmp_path / "iid"

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import requires
+from tests.integration.build_harness import make_context
 
 pytestmark = [pytest.mark.integration, requires("root", "podman", "runc", "busybox")]
 
@@ -52,22 +53,8 @@ CMD ["echo hi"]
 # made by the runtime or by `create` (the VOLUME's mount point), not by the build
 _RUNTIME = {"etc/hosts", "etc/hostname", "etc/resolv.conf", "run/.containerenv", "proc", "sys", "dev", "run",
             "etc/mtab", "data"}
+_MEMBERS = (("x/y.txt", b"from tar\n", 0o640, 7), ("top", b"t\n", 0o640, 7))
 FIELDS = ("Env", "Cmd", "Entrypoint", "WorkingDir", "User", "ExposedPorts", "Labels", "Volumes", "StopSignal")
-
-
-def _context(root: Path) -> Path:
-    (root / "sub" / "deep").mkdir(parents=True)
-    (root / "sub" / "a.txt").write_text("a\n")
-    (root / "sub" / "deep" / "b.txt").write_text("b\n")
-    (root / "sub" / "noise.log").write_text("ignored\n")
-    (root / ".dockerignore").write_text("**/*.log\n")
-    (root / "Dockerfile").write_text(DOCKERFILE)
-    with tarfile.open(root / "arch.tar.gz", "w:gz") as tar:
-        for name, data in (("x/y.txt", b"from tar\n"), ("top", b"t\n")):
-            info = tarfile.TarInfo(name)
-            info.size, info.mode, info.uid = len(data), 0o640, 7
-            tar.addfile(info, io.BytesIO(data))
-    return root
 
 
 def _tree(data: bytes) -> dict[str, list]:
@@ -116,7 +103,7 @@ def _podman(tmp: Path, busybox_tar: Path, ctx: Path) -> tuple[dict, dict]:
 
 
 def test_tree_and_config_equal_podman(nerdpy, busybox_image, busybox_tar, tmp_path):
-    ctx = _context(tmp_path / "ctx")
+    ctx = make_context(tmp_path / "ctx", DOCKERFILE, _MEMBERS, ignored="noise.log")
     nerdpy("build", "-q", "-t", "peer:built", ctx, timeout=180)
     ours_cfg = _config(json.loads(nerdpy("image", "inspect", "peer:built").stdout)[0])
     cid = nerdpy("create", "peer:built").stdout.strip()
