@@ -196,6 +196,24 @@ def test_a_killed_build_is_cleaned_up_by_the_next(nerdpy, busybox_image, tmp_pat
     assert not list((nerdpy.runtime_root / "build").iterdir())
 
 
+@requires("docker-registry")
+def test_dockerfile_outside_the_context_its_ignore_file_and_pull(nerdpy, registry_busybox, tmp_path):
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "keep").write_text("k")
+    (ctx / "drop").write_text("d")
+    (ctx / ".dockerignore").write_text("keep\n")  # not used: the Dockerfile has its own ignore file
+    dockerfile = tmp_path / "elsewhere" / "App.Dockerfile"
+    dockerfile.parent.mkdir()
+    dockerfile.write_text(f"FROM {registry_busybox}\nCOPY . /c/\n")
+    (dockerfile.parent / "App.Dockerfile.dockerignore").write_text("drop\n")
+    for path in (tmp_path, ctx, dockerfile.parent):
+        path.chmod(0o755)
+    nerdpy("build", "--pull", "-q", "-f", dockerfile, "-t", "outside:1", ctx, timeout=120)
+    listing = nerdpy("run", "--rm", "--network", "none", "outside:1", "ls", "-A", "/c").stdout.split()
+    assert listing == [".dockerignore", "keep"]
+
+
 def test_builder_prune_and_buildx(nerdpy, busybox_image, tmp_path):
     (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN --mount=type=cache,target=/c touch /c/x\n")
     tmp_path.chmod(0o755)
