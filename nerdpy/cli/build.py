@@ -41,9 +41,15 @@ def build(
     cache_from: list[str] = typer.Option([], "--cache-from", help="Ignored: nerdpy uses its local build cache"),
     cache_to: list[str] = typer.Option([], "--cache-to", help="Ignored: nerdpy uses its local build cache"),
     builder: str | None = typer.Option(None, "--builder", help="Ignored: nerdpy builds in-process"),
+    provenance: str | None = typer.Option(None, "--provenance", help="Ignored: no attestations are made"),
+    sbom: str | None = typer.Option(None, "--sbom", help="Ignored: no attestations are made"),
+    attest: list[str] = typer.Option([], "--attest", help="Ignored: no attestations are made"),
+    allow: list[str] = typer.Option([], "--allow", help="Ignored: RUN --network=host and cache mounts need no "
+                                    "entitlement here"),
 ) -> None:
     body.build(_cli(ctx), context, tag, file, build_arg, label, target, no_cache, no_cache_filter, pull, quiet,
-               iidfile, progress, secret, output, platform, network, load, push, cache_from, cache_to, builder)
+               iidfile, progress, secret, output, platform, network, load, push, cache_from, cache_to, builder,
+               provenance, sbom, attest, allow)
 
 
 @app.command("prune", help="Remove build cache")

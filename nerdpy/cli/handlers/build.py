@@ -14,13 +14,15 @@ def _warn(text: str) -> None:
     print(f"WARNING: {text}", file=sys.stderr)
 
 
-def _kv(items: list[str], what: str, from_env: bool = False) -> dict[str, str]:
+def _kv(items: list[str], what: str, from_env: bool = False, empty: bool = False) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in items:
         key, eq, value = item.partition("=")
         if not key:
             raise InvalidArgument(f"invalid {what}: {item!r}")
-        if not eq:
+        if not eq and empty:  # `--label KEY`: an empty value, as docker
+            value = ""
+        elif not eq:
             if not from_env:
                 raise InvalidArgument(f"invalid {what}: {item!r}: expected KEY=VALUE")
             if key not in os.environ:
@@ -91,7 +93,8 @@ def build(cli: CliState, context: str, tag: list[str] | None = None, file: str |
           iidfile: str | None = None, progress: str = "auto", secret: list[str] | None = None,
           output: list[str] | None = None, platform: str | None = None, network: str = "default",
           load: bool = False, push: bool = False, cache_from: list[str] | None = None,
-          cache_to: list[str] | None = None, builder: str | None = None) -> None:
+          cache_to: list[str] | None = None, builder: str | None = None, provenance: str | None = None,
+          sbom: str | None = None, attest: list[str] | None = None, allow: list[str] | None = None) -> None:
     from nerdpy.api.build import BuildOptions
     from nerdpy.api.build import build as api_build
     from nerdpy.reference import parse
@@ -99,9 +102,10 @@ def build(cli: CliState, context: str, tag: list[str] | None = None, file: str |
     if push:
         raise InvalidArgument("--push is not supported", hint="build with -t NAME, then `nerdpy push NAME`")
     ignored = [flag for flag, value in (("--cache-from", cache_from), ("--cache-to", cache_to),
-                                        ("--builder", builder)) if value]
+                                        ("--builder", builder), ("--provenance", provenance), ("--sbom", sbom),
+                                        ("--attest", attest), ("--allow", allow)) if value]
     if ignored:
-        _warn(f"{', '.join(ignored)} ignored: nerdpy builds in-process with its local build cache")
+        _warn(f"{', '.join(ignored)} ignored: nerdpy builds in-process, with its local cache and no attestations")
     if progress not in ("auto", "plain", "tty", "quiet", "none"):
         raise InvalidArgument(f"invalid progress mode {progress!r}", hint="use auto, plain, tty or quiet")
     if network not in ("default", "none", "host"):
@@ -114,7 +118,7 @@ def build(cli: CliState, context: str, tag: list[str] | None = None, file: str |
     options = BuildOptions(
         context="" if stdin_context else context, dockerfile="" if file in (None, "-") else file,
         dockerfile_text=sys.stdin.read() if file == "-" else None, tags=tuple(tag or ()),
-        build_args=_kv(list(build_arg or []), "build-arg", from_env=True), labels=_kv(list(label or []), "label"),
+        build_args=_kv(list(build_arg or []), "build-arg", from_env=True), labels=_kv(list(label or []), "label", empty=True),
         target=target or "", no_cache=no_cache, no_cache_filter=tuple(no_cache_filter or ()), pull=pull,
         network=network, secrets=_secrets(list(secret or [])), platform=platform or "",
         outputs=_outputs(list(output or []), load), source_date_epoch=_epoch(build_arg or []),
