@@ -4,7 +4,7 @@ Images: content blobs plus their unpacked layer snapshots, each blob and chain I
 counted once; reclaimable is what no container's image holds. Containers: their
 writable snapshot layers; reclaimable is that of containers not running. Volumes:
 the bytes below `_data`; reclaimable is that of volumes no container uses. Build
-cache: nerdpy has no builder cache yet, so the type is listed with 0.
+cache: the build's cache records (count) and its cache mounts (bytes, all reclaimable).
 Snapshots are only read when a driver was ever recorded (df never probes one).
 """
 
@@ -135,7 +135,14 @@ def _volumes(settings: Settings) -> Usage:
 def collect(settings: Settings) -> list[Usage]:
     snapshotter = _snapshotter(settings)
     containers, used = _containers(settings, snapshotter)
-    return [_images(settings, snapshotter, used), containers, _volumes(settings), Usage("Build Cache")]
+    return [_images(settings, snapshotter, used), containers, _volumes(settings), _build_cache(settings)]
+
+
+def _build_cache(settings: Settings) -> Usage:
+    from nerdpy.api.build import cache_usage
+
+    records, size = cache_usage(settings)
+    return Usage("Build Cache", total=records, size=size, reclaimable=size)
 
 
 def _row(u: Usage) -> dict[str, Any]:

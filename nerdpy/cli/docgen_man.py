@@ -132,6 +132,8 @@ _MANUALS = {
 }
 _MANUALS.update({page: "nerdpy/remotes/manual.md" for page in (
     "nerdpy-pull", "nerdpy-push", "nerdpy-login", "nerdpy-logout", "nerdpy-image-pull", "nerdpy-image-push")})
+_MANUALS.update({page: "nerdpy/build/manual.md" for page in (
+    "nerdpy-build", "nerdpy-image-build", "nerdpy-builder-build", "nerdpy-buildx-build", "nerdpy-builder-prune")})
 
 
 def _ascii(text: str) -> str:

@@ -75,6 +75,17 @@ GROUPS: dict[str, dict[str, Entry]] = {
         "pull": Entry(_C + "registry_cmds:pull", "Download an image from a registry",
                       fast=_C + "handlers.registry:pull"),
         "push": Entry(_C + "registry_cmds:push", "Upload an image to a registry"),
+        "build": Entry(_C + "build:build", "Build an image from a Dockerfile"),
+    },
+    "builder": {
+        "build": Entry(_C + "build:build", "Build an image from a Dockerfile"),
+        "prune": Entry(_C + "build:prune", "Remove build cache"),
+    },
+    "buildx": {
+        "build": Entry(_C + "build:build", "Start a build"),
+        "prune": Entry(_C + "build:prune", "Remove build cache"),
+        "version": Entry(_C + "build:version", "Show buildx version information"),
+        "ls": Entry(_C + "build:ls", "List builder instances"),
     },
     "network": {
         "create": Entry(_C + "network:create", "Create a network"),
@@ -127,6 +138,9 @@ TOP: dict[str, Entry] = {
     "compose": Entry(_C + "compose:compose", "Define and run multi-container applications (not implemented yet)"),
     "pull": Entry(_C + "registry_cmds:pull", "Download an image from a registry", fast=_C + "handlers.registry:pull"),
     "push": Entry(_C + "registry_cmds:push", "Upload an image to a registry"),
+    "build": Entry(_C + "build:build", "Build an image from a Dockerfile"),
+    "builder": Entry("@builder", "Manage builds"),
+    "buildx": Entry("@buildx", "Docker Buildx (nerdpy's built-in builder)"),
     "login": Entry(_C + "registry_cmds:login", "Log in to a registry"),
     "logout": Entry(_C + "registry_cmds:logout", "Log out from a registry"),
 }

@@ -28,25 +28,16 @@ def now_rfc3339() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-class _WriterFile:
-    """tarfile's stream mode writes to anything with write(); this feeds the content writer."""
-
-    def __init__(self, writer: Writer) -> None:
-        self.writer = writer
-
-    def write(self, data: bytes) -> int:
-        self.writer.write(bytes(data))
-        return len(data)
-
-
 def _tar_directory(directory: Path, writer: Writer) -> None:
+    from nerdpy.images.assemble import WriterSink
+
     def clean(info: tarfile.TarInfo) -> tarfile.TarInfo:
         # Numeric owners only: names from this host's passwd mean nothing in the image.
         info.uname = info.gname = ""
         return info
 
     try:
-        with tarfile.open(fileobj=_WriterFile(writer), mode="w|", format=tarfile.PAX_FORMAT) as tar:  # type: ignore[call-overload]
+        with tarfile.open(fileobj=WriterSink(writer), mode="w|", format=tarfile.PAX_FORMAT) as tar:  # type: ignore[call-overload]
             for child in sorted(os.listdir(directory)):
                 tar.add(directory / child, arcname=child, recursive=True, filter=clean)
     except PermissionError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import _sqlite3 as sqlite3  # the C module: the `sqlite3` package adds only datetime adapters (~1.5 ms)
 import os
+from _thread import get_ident  # the C module: no `threading` import on the run path
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -101,12 +102,13 @@ def _translate(exc: sqlite3.DatabaseError, path: Path) -> Exception:
     return DataCorrupted(f"metadata database {path}: {text}")
 
 
-_open: dict[str, Database] = {}
+_open: dict[tuple[str, int], Database] = {}
 
 
 def open_database(path: Path) -> Database:
-    """One connection per process and path (commands open it many times)."""
-    key = os.fspath(path)
+    """One connection per process, thread and path (commands open it many times;
+    sqlite objects may not cross threads, and compose converges services in threads)."""
+    key = (os.fspath(path), get_ident())
     db = _open.get(key)
     if db is None:
         db = _open[key] = Database(path)

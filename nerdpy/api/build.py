@@ -1,0 +1,121 @@
+"""Build use cases: `build` (the CLI's `build`/`buildx build`, compose's `build:`),
+the build cache (`builder prune`, `system df`).
+
+`build(settings, BuildOptions(context=..., dockerfile=..., dockerfile_text=...,
+tags=..., build_args=..., labels=..., target=..., secrets=(Secret(id, value=b"..."),)),
+emit=print_line)` -> BuildResult(image_id, manifest_digest, names, warnings).
+A relative `dockerfile` is looked up in the working directory, then in the context
+(compose's rule); `dockerfile_text` is an inline Dockerfile (compose's
+dockerfile_inline, `build -f -`). Errors: DockerfileSyntaxError / BuildError (exit 1),
+InvalidArgument / NotFound for bad options.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tarfile
+import tempfile
+from collections.abc import Callable
+from typing import BinaryIO
+
+from nerdpy.build.options import BuildOptions, BuildResult, Output, Secret
+from nerdpy.config import Settings
+from nerdpy.errors import InvalidArgument, NotFound
+from nerdpy.records import replace
+
+__all__ = ["BuildOptions", "BuildResult", "Output", "Secret", "build", "cache_usage", "prune_cache"]
+
+
+def build(settings: Settings, options: BuildOptions, emit: Callable[[str], None] | None = None,
+          context_stream: BinaryIO | None = None) -> BuildResult:
+    """Build an image. `context_stream`: a tar of the context (`build -`) instead of a directory.
+
+    Secrets given by `source` are read here (before the rootless namespace is joined).
+    """
+    from nerdpy.api.session import enter_namespace
+    from nerdpy.build.run import build as run_build
+
+    options = replace(options, secrets=tuple(_read_secret(s) for s in options.secrets))
+    if options.dockerfile and options.dockerfile_text is None and not os.path.isabs(options.dockerfile):
+        # relative to the working directory (docker build -f), else to the context (compose's `dockerfile:`)
+        beside = os.path.join(options.context or ".", options.dockerfile)
+        chosen = options.dockerfile if os.path.isfile(options.dockerfile) or not os.path.isfile(beside) else beside
+        options = replace(options, dockerfile=os.path.abspath(chosen))
+    options = replace(options, context=os.path.abspath(options.context) if options.context else "")
+    enter_namespace(settings)
+    if context_stream is None:
+        return run_build(settings, options, emit)
+    staging = tempfile.mkdtemp(prefix=f"context-{os.getpid()}-", dir=_scratch(settings))
+    try:
+        _extract(context_stream, staging)
+        dockerfile = options.dockerfile or os.path.join(staging, "Dockerfile")
+        if options.dockerfile and not os.path.isabs(options.dockerfile):
+            dockerfile = os.path.join(staging, options.dockerfile)
+        return run_build(settings, replace(options, context=staging, dockerfile=dockerfile), emit)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _scratch(settings: Settings) -> str:
+    path = os.path.join(str(settings.layout.runtime_root), "build")
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    return path
+
+
+def _extract(stream: BinaryIO, target: str) -> None:
+    """The context tar through the confined layer applier (no entry lands outside `target`)."""
+    from nerdpy.archive.apply import apply_layer
+    from nerdpy.errors import NerdpyError
+
+    try:
+        apply_layer(stream, target)
+    except (NerdpyError, tarfile.TarError, OSError) as e:
+        raise InvalidArgument(f"the build context on stdin is not a usable tar archive: {e}") from None
+
+
+def _read_secret(secret: Secret) -> Secret:
+    if secret.value is not None:
+        return secret
+    if secret.env:  # the CLI (which may read the environment) fills `value` for env= secrets
+        raise NotFound(f"secret {secret.id}: environment variable {secret.env} is not set")
+    path = secret.source or secret.id
+    try:
+        with open(path, "rb") as f:
+            return replace(secret, value=f.read())
+    except OSError as e:
+        raise NotFound(f"secret {secret.id}: cannot read {path}: {e.strerror}") from None
+
+
+def prune_cache(settings: Settings, everything: bool, until: str | None = None) -> tuple[int, int]:
+    """`builder prune`: (cache records removed, bytes of cache mounts freed).
+
+    `until`: a Go duration (`24h`); only records older than that go.
+    """
+    import time
+
+    from nerdpy.api.session import enter_namespace
+    from nerdpy.build.cache import prune
+    from nerdpy.build.dockerfile.durations import parse_duration
+
+    cutoff = None
+    if until:
+        try:
+            cutoff = time.time() - parse_duration(until) / 1e9
+        except ValueError:
+            raise InvalidArgument(f"invalid filter until={until!r}: expected a duration such as 24h") from None
+    enter_namespace(settings)
+    return prune(settings, everything, cutoff)
+
+
+def host_platform_name() -> str:
+    from nerdpy.images.platform import format_platform, host_platform
+
+    return format_platform(host_platform())
+
+
+def cache_usage(settings: Settings) -> tuple[int, int]:
+    """(cache records, bytes in cache mounts) for `system df`."""
+    from nerdpy.build.cache import usage
+
+    return usage(settings)

@@ -1,0 +1,1 @@
+"""The Dockerfile builder: parse (`dockerfile`), plan stages, run steps, write the image."""
