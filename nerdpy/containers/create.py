@@ -10,6 +10,7 @@ from nerdpy.config import Settings
 from nerdpy.containers import Container, CreateOptions
 from nerdpy.containers.store import ContainerStore, new_id
 from nerdpy.errors import AlreadyExists, InvalidArgument, NotFound
+from nerdpy.paths import private_dirs
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -263,8 +264,9 @@ def _add_with_random_name(settings: Settings, store: ContainerStore, opts: Creat
 
 def _provision(settings: Settings, store: ContainerStore, record: Container, opts: CreateOptions, image: Any) -> Container:
     cdir = store.dir(record.id)
-    cdir.mkdir(mode=0o711, parents=True)
-    (cdir / "rootfs").mkdir(mode=0o755)
+    private_dirs(cdir.parent)
+    cdir.mkdir(mode=0o700)
+    (cdir / "rootfs").mkdir(mode=0o700)  # the mount point: a mounted rootfs shows its own root's mode
     mounts = _volumes(settings, store, record, opts, image)
     if mounts:
         config = dict(record.config)
