@@ -100,8 +100,10 @@ def _matches(settings: Settings, net: state.NetworkRecord, key: str, value: str)
         k, eq, v = value.partition("=")
         return k in net.labels and (not eq or net.labels[k] == v)
     if key == "dangling":
+        from nerdpy.booleans import parse_bool
+
         dangling = not net.builtin and not state.endpoints_on(settings, net.id)
-        return dangling == (value.lower() in ("1", "true"))
+        return dangling == parse_bool(value, "filter 'dangling'")
     raise InvalidArgument(f"invalid filter {key!r}", hint="use name, id, driver, type, label or dangling")
 
 

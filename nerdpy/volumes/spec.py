@@ -156,15 +156,6 @@ def _is_mode(text: str) -> bool:
     return True
 
 
-def parse_bool(value: str, what: str) -> bool:
-    lowered = value.lower()
-    if lowered in ("1", "t", "true", "yes"):
-        return True
-    if lowered in ("0", "f", "false", "no"):
-        return False
-    raise InvalidArgument(f"invalid value for {what}: {value}")
-
-
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?) ?([kKmMgGtTpP])?[iI]?[bB]?$")
 
 
@@ -201,6 +192,8 @@ def parse_mount_flag(raw: str) -> MountRequest:
 
 
 def _mount_field(raw: str, key: str, value: str, values: dict, vol_opts: list, vol_labels: list, tmpfs: list) -> None:
+    from nerdpy.booleans import parse_bool  # Docker's ParseBool for readonly=, volume-nocopy=...
+
     def bad(message: str) -> InvalidArgument:
         return InvalidArgument(f"invalid argument \"{raw}\" for \"--mount\" flag: {message}")
 
