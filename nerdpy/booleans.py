@@ -20,6 +20,6 @@ def parse_bool(value: str, what: str) -> bool:
     if value in FALSE:
         return False
     raise InvalidArgument(
-        f"invalid boolean value {value!r} for {what}",
+        f"invalid {what}: {value!r} is not a boolean",
         hint="use one of 1, t, T, TRUE, true, True, 0, f, F, FALSE, false, False",
     )

@@ -151,7 +151,7 @@ def with_security_opts(opts: Sequence[str]) -> SpecOption:
             if key == "no-new-privileges":
                 from nerdpy.booleans import parse_bool  # off the run path unless asked for
 
-                spec["process"]["noNewPrivileges"] = not sep or parse_bool(value, "no-new-privileges")
+                spec["process"]["noNewPrivileges"] = not sep or parse_bool(value, "--security-opt no-new-privileges")
             elif key == "seccomp" and value == "unconfined":
                 spec["linux"]["seccomp"] = None
             elif key == "seccomp" and value:
