@@ -137,6 +137,10 @@ def build_record(settings: Settings, opts: CreateOptions, image: Any, name: str,
     labels = dict(image_cfg.get("Labels") or {})
     labels.update(parse_labels(opts.labels))
     resources = _resources(opts)
+    if opts.hostname:  # at create, as Docker checks it (start would be too late for `create`)
+        from nerdpy.network.files import check_hostname
+
+        check_hostname(opts.hostname)
     config = {
         "Hostname": opts.hostname or cid[:12],
         "Domainname": opts.domainname,
@@ -231,8 +235,7 @@ def create(settings: Settings, opts: CreateOptions, notice: Callable[[str], None
         check_networks(settings, tuple(opts.networks))
     cid = container_id or new_id()
     if opts.name:
-        validate_name(opts.name)
-        record = build_record(settings, opts, image, opts.name, cid)
+        record = build_record(settings, opts, image, validate_name(opts.name), cid)
         store.add(record)
     else:
         record = _add_with_random_name(settings, store, opts, image, cid)

@@ -194,7 +194,7 @@ class VolumeStore:
         unmount_all(str(target))
         if mounts_under(str(target)):
             raise Conflict(f"remove {name}: {target} still has mounts")
-        trash = self.root / f".trash-{name}-{os.getpid()}"
+        trash = self.root / f".trash-{os.getpid()}-{os.urandom(4).hex()}"  # a 255-byte name has no room to grow
         try:
             os.rename(target, trash)
         except FileNotFoundError:
