@@ -30,6 +30,7 @@ This module is pure: callers hand in identity and environment; it reads nothing.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from nerdpy.records import record
@@ -156,10 +157,13 @@ def _usable_private_dir(path: Path) -> bool:
 def ensure_private_dir(path: Path, uid: int | None = None) -> Path:
     """Create `path` (and parents) 0700, refusing a directory someone else owns
     or a symlink planted in its place (the runtime fallback lives in /tmp)."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    st = os.lstat(path)
     owner = os.getuid() if uid is None else uid
-    if not os.path.isdir(path) or os.path.islink(path) or st.st_uid != owner:
+    try:
+        private_dirs(path)
+        st: os.stat_result | None = os.lstat(path)
+    except OSError:  # e.g. a dangling symlink planted in /tmp: mkdir says EEXIST, lstat...
+        st = None
+    if st is None or not stat.S_ISDIR(st.st_mode) or st.st_uid != owner:
         from nerdpy.errors import PermissionDenied
 
         raise PermissionDenied(

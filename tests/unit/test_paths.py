@@ -144,3 +144,17 @@ def test_private_dirs_and_files(tmp_path):
         assert stat.S_IMODE(os.stat(tmp_path / d).st_mode) == 0o700, d
     assert stat.S_IMODE(os.stat(tmp_path / "a" / "f").st_mode) == 0o600
     assert (tmp_path / "a" / "f").read_text() == "secret"
+
+
+def test_ensure_private_dir_refuses_a_dangling_symlink(tmp_path):
+    import pytest
+
+    from nerdpy.errors import PermissionDenied
+    from nerdpy.paths import ensure_private_dir
+
+    planted = tmp_path / "nerdpy-run-1000"
+    planted.symlink_to(tmp_path / "nowhere")
+    for path in (planted, planted / "nerdpy"):
+        with pytest.raises(PermissionDenied, match="not a private directory"):
+            ensure_private_dir(path)
+    assert not (tmp_path / "nowhere").exists()
