@@ -39,7 +39,7 @@ _RIGHT = (
 def validate_name(name: str) -> str:
     """Docker's container-name rule; the name as stored: Docker accepts one
     leading '/' (its own names carry it) and drops it. No length limit, as in Docker."""
-    bare = name[1:] if name.startswith("/") else name
+    bare = name.removeprefix("/")
     if not _VALID.fullmatch(bare):
         raise InvalidArgument(
             f"invalid container name {name!r}", hint="only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"

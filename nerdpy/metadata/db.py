@@ -114,7 +114,8 @@ def open_database(path: Path) -> Database:
     if db is None:
         db = _open[key] = Database(path)
         if not db.query("SELECT 1 FROM schema_versions WHERE domain = 'private-store' AND version >= 1"):
-            from nerdpy.metadata.privacy import make_store_private  # once per store, ever
+            # Once per store, ever: stores before it were made under the umask (issue 12).
+            from nerdpy.metadata.privacy import make_store_private
 
             make_store_private(db)
     return db

@@ -199,7 +199,8 @@ def parse_mount_flag(raw: str) -> MountRequest:
 
 
 def _mount_field(raw: str, key: str, value: str, values: dict, vol_opts: list, vol_labels: list, tmpfs: list) -> None:
-    from nerdpy.booleans import parse_bool  # Docker's ParseBool for readonly=, volume-nocopy=...
+    # Docker's ParseBool for readonly=, volume-nocopy=... (imported here: off the run path)
+    from nerdpy.booleans import parse_bool
 
     def bad(message: str) -> InvalidArgument:
         return InvalidArgument(f"invalid argument \"{raw}\" for \"--mount\" flag: {message}")

@@ -85,7 +85,7 @@ def test_no_directory_or_record_file_is_open_to_others(exposed):
 
 def _as_other(*cmd: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["runuser", "-u", OTHER, "--", *cmd], capture_output=True, text=True, timeout=30,
-                          cwd="/tmp")
+                          cwd="/tmp", check=False)
 
 
 @pytest.requires("root")  # switching user needs root; unprivileged, the stat test above holds the promise

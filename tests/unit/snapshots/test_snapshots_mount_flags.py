@@ -12,10 +12,12 @@ from nerdpy.snapshots.mount import mount_all, unmount_all
 
 
 def _flags(target: str) -> set[str]:
-    for line in open("/proc/self/mountinfo"):
-        fields = line.split()
-        if fields[4] == target:
-            found = set(fields[5].split(","))
+    found: set[str] = set()
+    with open("/proc/self/mountinfo") as mountinfo:
+        for line in mountinfo:
+            fields = line.split()
+            if fields[4] == target:
+                found = set(fields[5].split(","))
     return found
 
 
