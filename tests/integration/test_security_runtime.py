@@ -43,7 +43,9 @@ def test_planted_runtime_dir_symlink_is_refused(nerdpy):
         planted = base / "runtime"
         planted.symlink_to(base / "nowhere")  # dangling
         _refused(_run({**nerdpy.env, "NERDPY_RUNTIME_ROOT": str(planted)}, "ps"), planted)
-        if not IS_ROOT:  # the rootless fallback when XDG_RUNTIME_DIR is unset: $TMPDIR/nerdpy-run-UID
+        run_user = Path(f"/run/user/{os.getuid()}")  # logind's dir wins over the fallback when it is ours
+        if not IS_ROOT and not (run_user.is_dir() and run_user.stat().st_uid == os.getuid()):
+            # The rootless fallback without XDG_RUNTIME_DIR: $TMPDIR/nerdpy-run-UID.
             fallback = base / f"nerdpy-run-{os.getuid()}"
             fallback.symlink_to(base / "nowhere")
             env = {k: v for k, v in nerdpy.env.items() if k not in ("NERDPY_RUNTIME_ROOT", "XDG_RUNTIME_DIR")}
