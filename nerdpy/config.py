@@ -243,7 +243,8 @@ def _from_flags(flags: Flags) -> dict[str, Any]:
 
 
 def prepare_runtime_root(settings: Settings) -> Path:
-    """Create the runtime root privately; the /tmp fallback's parent too."""
+    """Create the runtime root privately (tightened when an older version left it
+    open); the /tmp fallback's parent too."""
     root = settings.layout.runtime_root
     if settings.rootless and root.parent.name.startswith("nerdpy-run-"):
         ensure_private_dir(root.parent)

@@ -11,6 +11,8 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
+from nerdpy.paths import private_dirs
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Iterator
@@ -23,7 +25,7 @@ def file_lock(path: Path, shared: bool = False, wait: bool = True) -> Iterator[b
     Yields True when held; False only when `wait` is false and another process
     holds it (the block then runs without the lock and should step aside).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dirs(path.parent)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
         mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX

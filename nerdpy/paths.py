@@ -30,6 +30,7 @@ This module is pure: callers hand in identity and environment; it reads nothing.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from nerdpy.records import record
@@ -156,10 +157,13 @@ def _usable_private_dir(path: Path) -> bool:
 def ensure_private_dir(path: Path, uid: int | None = None) -> Path:
     """Create `path` (and parents) 0700, refusing a directory someone else owns
     or a symlink planted in its place (the runtime fallback lives in /tmp)."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    st = os.lstat(path)
     owner = os.getuid() if uid is None else uid
-    if not os.path.isdir(path) or os.path.islink(path) or st.st_uid != owner:
+    try:
+        private_dirs(path)
+        st: os.stat_result | None = os.lstat(path)
+    except OSError:  # e.g. a dangling symlink planted in /tmp: mkdir says EEXIST, lstat...
+        st = None
+    if st is None or not stat.S_ISDIR(st.st_mode) or st.st_uid != owner:
         from nerdpy.errors import PermissionDenied
 
         raise PermissionDenied(
@@ -169,3 +173,32 @@ def ensure_private_dir(path: Path, uid: int | None = None) -> Path:
     if st.st_mode & 0o077:
         os.chmod(path, 0o700)
     return path
+
+
+def private_dirs(path: Path) -> Path:
+    """`mkdir -p` where every directory it creates is 0700 (Path.mkdir's
+    `parents=True` makes the parents 0777 & ~umask: world-readable under 022).
+    One failing mkdir when `path` exists, as cheap as `exist_ok=True`."""
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        return path
+    except FileNotFoundError:
+        private_dirs(path.parent)
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            pass
+    return path
+
+
+def write_private(path: str | Path, data: str | bytes) -> None:
+    """Write a record file 0600 (Path.write_text creates 0666 & ~umask).
+    O_NOFOLLOW: the temp names callers pass are never meant to be links."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+    try:
+        view = data.encode() if isinstance(data, str) else data
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)

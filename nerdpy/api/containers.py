@@ -243,8 +243,7 @@ def rename(settings: Settings, ref: str, new_name: str) -> None:
 
     store = _store(settings)
     container = store.get(ref)  # Docker names a missing container before a bad new name
-    validate_name(new_name)
-    store.rename(container.id, new_name.lstrip("/"))
+    store.rename(container.id, validate_name(new_name))
 
 
 def get(settings: Settings, ref: str) -> tuple[Container, State]:

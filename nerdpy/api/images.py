@@ -95,9 +95,9 @@ def _matches(store: ImageStore, row: ImageRow, filters: list[tuple[str, str]]) -
         by_key.setdefault(key, []).append(value)
     for key, values in by_key.items():
         if key == "dangling":
-            want = values[-1].lower() in ("true", "1")
-            if values[-1].lower() not in ("true", "false", "1", "0"):
-                raise InvalidArgument(f"invalid filter 'dangling={values[-1]}'", hint="use true or false")
+            from nerdpy.booleans import parse_bool
+
+            want = parse_bool(values[-1], "filter 'dangling'")
             if row.image.dangling != want:
                 return False
         elif key == "reference":

@@ -10,15 +10,21 @@ from nerdpy.config import Settings
 from nerdpy.errors import Conflict, InvalidArgument, NerdpyError, NotFound, NotImplementedYet
 from nerdpy.network import ipam, state
 
-_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
+_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")  # fullmatch: no trailing newline
 BUILTIN_ERROR = "{} is a pre-defined network and cannot be removed"
+
+
+def check_network_name(name: str) -> str:
+    """No length limit, as in Docker: the name is only a record (bridges are named by ID)."""
+    if not _NAME.fullmatch(name):
+        raise InvalidArgument(f"invalid network name {name!r}", hint="use letters, digits, '_', '.' and '-'")
+    return name
 
 
 def create(settings: Settings, name: str, driver: str = "bridge", subnets: tuple[str, ...] = (),
            gateways: tuple[str, ...] = (), ip_ranges: tuple[str, ...] = (), internal: bool = False,
            ipv6: bool = False, labels: dict | None = None, options: dict | None = None) -> state.NetworkRecord:
-    if not _NAME.match(name):
-        raise InvalidArgument(f"invalid network name {name!r}", hint="use letters, digits, '_', '.' and '-'")
+    check_network_name(name)
     if driver in ("macvlan", "ipvlan", "overlay"):
         raise NotImplementedYet(f"network driver {driver} is not implemented", hint="use --driver bridge")
     if driver != "bridge":
@@ -100,8 +106,10 @@ def _matches(settings: Settings, net: state.NetworkRecord, key: str, value: str)
         k, eq, v = value.partition("=")
         return k in net.labels and (not eq or net.labels[k] == v)
     if key == "dangling":
+        from nerdpy.booleans import parse_bool
+
         dangling = not net.builtin and not state.endpoints_on(settings, net.id)
-        return dangling == (value.lower() in ("1", "true"))
+        return dangling == parse_bool(value, "filter 'dangling'")
     raise InvalidArgument(f"invalid filter {key!r}", hint="use name, id, driver, type, label or dangling")
 
 

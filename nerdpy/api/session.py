@@ -10,7 +10,10 @@ def enter_namespace(settings: Settings) -> None:
 
     Call while single-threaded, before the first store access. Root: nothing to do.
     """
-    if not settings.rootless or settings.in_userns:
+    if not settings.rootless:
+        prepare_runtime_root(settings)  # 0700, also when an older nerdpy left /run/nerdpy 0755
+        return
+    if settings.in_userns:
         return
     from nerdpy.userns import holder
     from nerdpy.userns.subids import rootless_mapping

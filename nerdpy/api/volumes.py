@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
+from nerdpy.booleans import parse_bool
 from nerdpy.config import Settings
 from nerdpy.errors import Conflict, InvalidArgument, NotFound
 from nerdpy.records import record
@@ -69,8 +70,8 @@ def parse_filters(filters: Sequence[str], allowed: Sequence[str] = FILTER_KEYS) 
             raise InvalidArgument(f"bad format of filter (expected name=value): {item}")
         if key not in allowed:
             raise InvalidArgument(f"invalid filter '{key}'", hint=f"filters here: {', '.join(allowed)}")
-        if key in ("dangling", "all") and value.lower() not in ("true", "false", "1", "0"):
-            raise InvalidArgument(f"invalid filter '{key}={value}'", hint=f"use {key}=true or {key}=false")
+        if key in ("dangling", "all"):
+            parse_bool(value, f"filter {key!r}")
         out.setdefault(key, []).append(value)
     return out
 
@@ -93,7 +94,7 @@ def matches(volume: Volume, filters: Mapping[str, list[str]]) -> bool:
     if "label!" in filters and any(_label_match(volume, w) for w in filters["label!"]):
         return False
     if "dangling" in filters:
-        want = {v.lower() in ("true", "1") for v in filters["dangling"]}
+        want = {parse_bool(v, "filter 'dangling'") for v in filters["dangling"]}
         if (not volume.users) not in want:
             return False
     return True
@@ -117,7 +118,7 @@ def remove(settings: Settings, name: str) -> None:
 def prune(settings: Settings, filters: Sequence[str] = (), all_volumes: bool = False) -> PruneReport:
     """Remove unused volumes: anonymous ones only (Docker >= 23) unless `all_volumes`."""
     parsed = parse_filters(filters, PRUNE_FILTER_KEYS)
-    if any(v.lower() in ("true", "1") for v in parsed.pop("all", [])):
+    if any(parse_bool(v, "filter 'all'") for v in parsed.pop("all", [])):
         all_volumes = True
     store = _store(settings, sweep=True)
     deleted: list[str] = []

@@ -125,14 +125,20 @@ def tool_errors_exit_125() -> Iterator[None]:
         raise
 
 
+def _sig_proxy(value: str) -> bool:
+    if value == "true":  # the default: `run` does not import the parser
+        return True
+    from nerdpy.booleans import parse_bool
+
+    return parse_bool(value, "--sig-proxy")
+
+
 def run(cli: CliState, image: str, command: Optional[List[str]] = None, detach: bool = False,
         cidfile: Optional[str] = None, sig_proxy: Any = "true", quiet: bool = False, **flag_values: Any) -> int:
     from nerdpy.api.containers import run as api_run
     from nerdpy.errors import ContainerExit, InvalidArgument
 
-    if str(sig_proxy).lower() not in ("true", "false", "1", "0"):
-        raise InvalidArgument(f"invalid --sig-proxy {sig_proxy!r}", hint="use true or false")
-    proxy = str(sig_proxy).lower() in ("true", "1")
+    proxy = sig_proxy if isinstance(sig_proxy, bool) else _sig_proxy(str(sig_proxy))
     settings = _settings(cli)
     check_storage_opts(settings, flag_values)
     opts = build_options(image, list(command or []), **normalize_flags(**flag_values))

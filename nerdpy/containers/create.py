@@ -10,6 +10,7 @@ from nerdpy.config import Settings
 from nerdpy.containers import Container, CreateOptions
 from nerdpy.containers.store import ContainerStore, new_id
 from nerdpy.errors import AlreadyExists, InvalidArgument, NotFound
+from nerdpy.paths import private_dirs
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -136,6 +137,10 @@ def build_record(settings: Settings, opts: CreateOptions, image: Any, name: str,
     labels = dict(image_cfg.get("Labels") or {})
     labels.update(parse_labels(opts.labels))
     resources = _resources(opts)
+    if opts.hostname:  # at create, as Docker checks it (start would be too late for `create`)
+        from nerdpy.network.files import check_hostname
+
+        check_hostname(opts.hostname)
     config = {
         "Hostname": opts.hostname or cid[:12],
         "Domainname": opts.domainname,
@@ -230,8 +235,7 @@ def create(settings: Settings, opts: CreateOptions, notice: Callable[[str], None
         check_networks(settings, tuple(opts.networks))
     cid = container_id or new_id()
     if opts.name:
-        validate_name(opts.name)
-        record = build_record(settings, opts, image, opts.name, cid)
+        record = build_record(settings, opts, image, validate_name(opts.name), cid)
         store.add(record)
     else:
         record = _add_with_random_name(settings, store, opts, image, cid)
@@ -263,8 +267,9 @@ def _add_with_random_name(settings: Settings, store: ContainerStore, opts: Creat
 
 def _provision(settings: Settings, store: ContainerStore, record: Container, opts: CreateOptions, image: Any) -> Container:
     cdir = store.dir(record.id)
-    cdir.mkdir(mode=0o711, parents=True)
-    (cdir / "rootfs").mkdir(mode=0o755)
+    private_dirs(cdir.parent)
+    cdir.mkdir(mode=0o700)
+    (cdir / "rootfs").mkdir(mode=0o700)  # the mount point: a mounted rootfs shows its own root's mode
     mounts = _volumes(settings, store, record, opts, image)
     if mounts:
         config = dict(record.config)

@@ -59,10 +59,15 @@ def container_mountpoints(container: Any) -> list[tuple[str, bool]]:
     return user_mountpoints(container.config.get("Runtime", {}).get("mounts") or (), init_binary)
 
 
-def user_mountpoints(mounts: Iterable[dict[str, Any]], init_binary: str | None) -> list[tuple[str, bool]]:
-    """(destination, is a directory) for the user's mounts, parents first.
+def user_mountpoints(mounts: Iterable[dict[str, Any]], init_binary: str | None) -> list[tuple[Any, ...]]:
+    """(destination, is a directory[, mode]) for the user's mounts, parents first.
 
     A bind of a file needs a file to mount on; volumes and tmpfs need a directory.
+    A tmpfs carries the mode its mount point must have (None: keep what the
+    image has): runc (1.1) chmods a tmpfs to the mode of a directory that
+    existed before it mounted, so without this `mode=` was lost (issue 12,
+    finding 13) and a new mount point made a 0755 tmpfs where Docker, whose
+    runc makes the directory itself, has tmpfs's own 1777.
     """
     import os
 
@@ -72,13 +77,17 @@ def user_mountpoints(mounts: Iterable[dict[str, Any]], init_binary: str | None) 
         if dest == "/" or any(dest == fs or dest.startswith(fs + "/") for fs in _RUNTIME_FILESYSTEMS):
             continue
         is_dir = mount.get("type") != "bind" or os.path.isdir(str(mount.get("source") or ""))
-        points.append((dest, is_dir))
+        if mount.get("type") == "tmpfs":
+            modes = [o[5:] for o in mount.get("options") or () if o.startswith("mode=")]
+            points.append((dest, is_dir, int(modes[-1], 8) if modes else None))
+        else:
+            points.append((dest, is_dir))
     if init_binary:
         points.append((init_binary, False))
     return sorted(points, key=lambda p: p[0].count("/"))
 
 
-def ensure_all(rootfs: str, points: Sequence[tuple[str, bool]], replace: bool = True) -> None:
+def ensure_all(rootfs: str, points: Sequence[tuple[Any, ...]], replace: bool = True) -> None:
     """Each point a real directory or empty file inside `rootfs`, confined.
 
     `replace=False` (the user's mounts) only replaces symlinks: a directory
@@ -86,12 +95,40 @@ def ensure_all(rootfs: str, points: Sequence[tuple[str, bool]], replace: bool = 
     """
     from nerdpy.oci.confined import ensure_mountpoint
 
-    for path, is_dir in points:
+    for path, is_dir, *tmpfs in points:
+        fresh = bool(tmpfs) and tmpfs[0] is None and not _dir_in_root(rootfs, path, None)
         ensure_mountpoint(rootfs, path, is_dir, replace_mismatch=replace)
+        if tmpfs and (tmpfs[0] is not None or fresh):
+            _dir_in_root(rootfs, path, 0o1777 if tmpfs[0] is None else tmpfs[0])
+
+
+def _dir_in_root(rootfs: str, path: str, mode: int | None) -> bool:
+    """Whether `path` is a directory inside the root; with `mode`, fchmod it
+    through an fd opened inside the root (never a path a symlink redirects)."""
+    import os
+
+    from nerdpy.oci.confined import open_in_root, open_root
+
+    root = open_root(rootfs)
+    try:
+        try:
+            fd = open_in_root(root, path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except OSError:
+            if mode is not None:
+                raise
+            return False
+        try:
+            if mode is not None:
+                os.fchmod(fd, mode)
+        finally:
+            os.close(fd)
+        return True
+    finally:
+        os.close(root)
 
 
 def create_layer(snapshotter: Any, container_id: str, parent: str | None, scratch: str,
-                 user_points: Sequence[tuple[str, bool]]) -> str:
+                 user_points: Sequence[tuple[Any, ...]]) -> str:
     """Make and commit `<id>-init` on `parent`; returns its key.
 
     `scratch` is an empty directory to mount the layer on while it is filled
@@ -109,7 +146,7 @@ def create_layer(snapshotter: Any, container_id: str, parent: str | None, scratc
     return init_key(container_id)
 
 
-def _fill(mounts: list[Any], scratch: str, user_points: Sequence[tuple[str, bool]]) -> None:
+def _fill(mounts: list[Any], scratch: str, user_points: Sequence[tuple[Any, ...]]) -> None:
     if len(mounts) == 1 and mounts[0].type == "bind":
         make_mountpoints(mounts[0].source, user_points)  # the snapshot's own directory: no mount needed
         return
@@ -138,7 +175,7 @@ def _volatile(mounts: list[Any]) -> list[Any]:
     return [Mount(m.type, m.source, (*m.options, "volatile")) if m.type == "overlay" else m for m in mounts]
 
 
-def make_mountpoints(root: str, user_points: Sequence[tuple[str, bool]]) -> None:
+def make_mountpoints(root: str, user_points: Sequence[tuple[Any, ...]]) -> None:
     """Every mount point runc needs in `root`: the generated ones replace
     anything in their way, the user's replace only symlinks."""
     ensure_all(root, MOUNTPOINTS)

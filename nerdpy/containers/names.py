@@ -7,7 +7,8 @@ import re
 
 from nerdpy.errors import InvalidArgument
 
-_VALID = re.compile(r"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
+# fullmatch: `$` would also match before a trailing newline (a name that breaks `ps`).
+_VALID = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]+")
 
 _LEFT = (
     "admiring adoring agitated amazing angry awesome blissful bold boring brave busy charming clever "
@@ -35,11 +36,15 @@ _RIGHT = (
 ).split()
 
 
-def validate_name(name: str) -> None:
-    if not _VALID.match(name):
+def validate_name(name: str) -> str:
+    """Docker's container-name rule; the name as stored: Docker accepts one
+    leading '/' (its own names carry it) and drops it. No length limit, as in Docker."""
+    bare = name.removeprefix("/")
+    if not _VALID.fullmatch(bare):
         raise InvalidArgument(
             f"invalid container name {name!r}", hint="only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"
         )
+    return bare
 
 
 def random_name() -> str:

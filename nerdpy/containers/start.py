@@ -15,6 +15,7 @@ from nerdpy.containers import Container
 from nerdpy.containers.store import ContainerStore
 from nerdpy.errors import CannotInvoke, CommandNotFound, Unavailable
 from nerdpy.linux.confinement import in_user_namespace
+from nerdpy.paths import private_dirs, write_private
 from nerdpy.records import field, record
 
 TYPE_CHECKING = False
@@ -52,10 +53,12 @@ def rootfs_path(store: ContainerStore, container: Container) -> str:
 
 
 def mount_rootfs(settings: Settings, store: ContainerStore, container: Container) -> str:
-    return _mount_rootfs(settings, store, container)[0]
+    """A host-side view (cp, export of a stopped container): nosuid."""
+    return _mount_rootfs(settings, store, container, setuid=False)[0]
 
 
-def _mount_rootfs(settings: Settings, store: ContainerStore, container: Container) -> tuple[str, bool]:
+def _mount_rootfs(settings: Settings, store: ContainerStore, container: Container,
+                  setuid: bool = True) -> tuple[str, bool]:
     """(mounted rootfs, whether it has its mount points from an init layer)."""
     path = rootfs_path(store, container)
     if container.config.get("Runtime", {}).get("rootfs"):
@@ -66,7 +69,7 @@ def _mount_rootfs(settings: Settings, store: ContainerStore, container: Containe
 
     snapshotter = get_snapshotter(settings)
     unmount_all(path)
-    mount_all(snapshotter.mounts(container.id), path)
+    mount_all(snapshotter.mounts(container.id), path, setuid=setuid)
     return path, has_init_layer(snapshotter, container.id)
 
 
@@ -114,7 +117,7 @@ def _network_files(cdir: Path, attachment: Any) -> list[dict[str, Any]]:
         if not text:
             continue
         tmp = cdir / f".{name}.tmp"
-        tmp.write_text(text)
+        tmp.write_text(text)  # 0644 like Docker's: bind-mounted, read by non-root users in the container
         os.replace(tmp, cdir / name)
         mounts.append({"destination": dest, "type": "bind", "source": str(cdir / name), "options": ["rbind", "rprivate"]})
     return mounts
@@ -211,7 +214,7 @@ def prepare_shim_dir(store: ContainerStore, container_id: str) -> Path:
         from nerdpy.containers.state import remove_tree
 
         remove_tree(shim_dir)
-    shim_dir.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_dirs(shim_dir.parent)
     shim_dir.mkdir(mode=0o700)
     return shim_dir
 
@@ -288,7 +291,7 @@ def _start_locked(settings: Settings, store: ContainerStore, container: Containe
         if console_size and spec["process"]["terminal"]:  # no resize race at start-up
             spec["process"]["consoleSize"] = {"height": console_size[0], "width": console_size[1]}
         tmp = cdir / ".config.json.tmp"
-        tmp.write_text(json.dumps(spec))
+        write_private(tmp, json.dumps(spec))  # holds -e secrets
         os.replace(tmp, cdir / "config.json")
         attachment.wait_ready()
         started = _go(settings, store, container, shim, runtime, wait_attach, attachment.keep_fds)

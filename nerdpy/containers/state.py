@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from nerdpy.containers import State
+from nerdpy.paths import write_private
 
 DEAD_SHIM_EXIT = 137
 
@@ -99,5 +100,5 @@ def write_state(path: Path, **fields: object) -> None:
     raw = load_raw(path)
     raw.update(fields)
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    tmp.write_text(json.dumps(raw))
+    write_private(tmp, json.dumps(raw))
     os.replace(tmp, path)

@@ -28,6 +28,7 @@ from pathlib import Path
 from nerdpy.content import Descriptor, Info
 from nerdpy.digest import sha256_digest, sha256_hex
 from nerdpy.errors import DataCorrupted, InvalidArgument, NotFound, Unavailable
+from nerdpy.paths import private_dirs, write_private
 from nerdpy.reference import check_digest
 
 TYPE_CHECKING = False
@@ -119,7 +120,7 @@ class ContentStore:
             raise InvalidArgument("content ref must not be empty")
         if expected is not None:
             check_digest(expected.digest)
-        self.ingest.mkdir(parents=True, exist_ok=True)
+        private_dirs(self.ingest)
         key = sha256_hex(ref.encode())[:32]
         lock_fd = self._lock(self.ingest / f"{key}.lock")
         w = None
@@ -233,11 +234,11 @@ class Writer:
         self.expected = expected
         self.exists = expected is not None and store.has(expected.digest)
         self._committed = False
-        directory.mkdir(exist_ok=True)
+        directory.mkdir(mode=0o700, exist_ok=True)
         ref_file = directory / "ref"
         if not ref_file.exists():
-            ref_file.write_text(ref)
-        self._fd = os.open(directory / "data", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            write_private(ref_file, ref)
+        self._fd = os.open(directory / "data", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         import hashlib  # streams: OpenSSL's speed matters more than its load time
 
         self._hash = hashlib.sha256()
@@ -302,8 +303,8 @@ class Writer:
         if not target.exists():
             try:
                 os.fsync(self._fd)
-                os.fchmod(self._fd, 0o444)
-                self.store.blobs.mkdir(parents=True, exist_ok=True)
+                os.fchmod(self._fd, 0o400)  # immutable, and private like every record
+                private_dirs(self.store.blobs)
                 os.rename(self.directory / "data", target)
                 _fsync_dir(self.store.blobs)
             except OSError as exc:

@@ -27,7 +27,7 @@ class JsonFileWriter:
         self.max_size = max_size
         self.max_file = max(1, max_file)
         self._buffers: dict[str, bytes] = {"stdout": b"", "stderr": b""}
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o640)
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
         self._size = os.fstat(self._fd).st_size
 
     def write(self, stream: str, data: bytes) -> None:
@@ -73,7 +73,7 @@ class JsonFileWriter:
             flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
         else:
             flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
-        self._fd = os.open(self.path, flags, 0o640)
+        self._fd = os.open(self.path, flags, 0o600)
         self._size = 0
 
     def close(self) -> None:

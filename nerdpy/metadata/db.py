@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from nerdpy.errors import DataCorrupted, Unavailable
+from nerdpy.paths import private_dirs
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -20,7 +21,9 @@ BUSY_TIMEOUT_S = 30.0
 class Database:
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dirs(path.parent)
+        # sqlite creates the file 0644 and gives -wal/-shm the file's mode: make it 0600 first.
+        os.close(os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o600))
         try:
             # isolation_level=None: we issue BEGIN ourselves, so transactions are explicit.
             self.conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
@@ -112,4 +115,9 @@ def open_database(path: Path) -> Database:
     db = _open.get(key)
     if db is None:
         db = _open[key] = Database(path)
+        if not db.query("SELECT 1 FROM schema_versions WHERE domain = 'private-store' AND version >= 1"):
+            # Once per store, ever: stores before it were made under the umask (issue 12).
+            from nerdpy.metadata.privacy import make_store_private
+
+            make_store_private(db)
     return db

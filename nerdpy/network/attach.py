@@ -15,6 +15,7 @@ from pathlib import Path
 from nerdpy.errors import Conflict, InvalidArgument, NotFound
 from nerdpy.network import Attachment, Endpoint, NetworkRequest, files, netns, slirp, state
 from nerdpy.network.ports import PortMapping, merge_ports, publish_failure
+from nerdpy.paths import private_dirs
 from nerdpy.records import replace
 
 TYPE_CHECKING = False
@@ -67,7 +68,7 @@ def setup(settings: "Settings", container_id: str, request: NetworkRequest) -> A
     ports = merge_ports(request.ports, request.publish_all, request.exposed_ports) if mode == "bridge" else []
     _check_duplicate_ports(ports)
     path = settings.layout.netns_dir / container_id
-    settings.layout.netns_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_dirs(settings.layout.netns_dir)
     if netns.is_mounted(path):
         raise Conflict(f"container {container_id[:12]} already has a network namespace",
                        hint="stop the container first")

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from nerdpy.errors import Conflict
 from nerdpy.network import Attachment, Endpoint, NetworkRequest, bridge, files, ipam, peers, shared, slirp, state
 from nerdpy.network.ports import PortMapping
+from nerdpy.paths import write_private
 from nerdpy.records import replace
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -65,7 +66,7 @@ def _ensure_bridge(settings: "Settings", ns: str | None, net: state.NetworkRecor
             ifindex = ""
         if not ifindex or not marker.exists() or marker.read_text() != ifindex:
             bridge.ensure_bridge(None, spec_of(net), exists=bool(ifindex))
-            marker.write_text(open(f"/sys/class/net/{net.bridge}/ifindex").read().strip())
+            write_private(marker, open(f"/sys/class/net/{net.bridge}/ifindex").read().strip())
         return
     marker = shared.marker_dir(settings) / net.bridge
     if not marker.exists():

@@ -44,7 +44,7 @@ def parse_add_host(spec: str) -> tuple[str, str]:
 
 
 def check_hostname(name: str) -> str:
-    if not _HOSTNAME.match(name):
+    if not _HOSTNAME.fullmatch(name):  # `$` alone lets "name\n" into /etc/hosts
         raise InvalidArgument(f"invalid hostname {name!r}", hint="use letters, digits, '-' and '.'")
     return name
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from nerdpy.errors import Unavailable
 from nerdpy.linux import libc
+from nerdpy.paths import private_dirs
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def set_loopback_up() -> None:
 
 def create(path: Path) -> Path:
     """Create a new network namespace bound at `path` (which must not exist yet)."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_dirs(path.parent)
     fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
     os.close(fd)
     read_end, write_end = os.pipe()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from nerdpy.network import netns, slirp
+from nerdpy.paths import private_dirs, write_private
 from nerdpy.records import record
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -29,8 +30,7 @@ class Shared:
 
 def _dir(settings: "Settings") -> Path:
     d = settings.layout.netns_dir
-    d.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return d
+    return private_dirs(d)
 
 
 @contextmanager
@@ -78,7 +78,7 @@ def ensure(settings: "Settings") -> Shared:
         netns.remove(path)
         raise
     tmp = d / f".shared.pid.{os.getpid()}"
-    tmp.write_text(f"{helper.pid} {process_start_time(helper.pid)}\n")
+    write_private(tmp, f"{helper.pid} {process_start_time(helper.pid)}\n")
     os.replace(tmp, d / "shared.pid")
     return Shared(str(path), str(sock))
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from nerdpy.errors import InvalidArgument
 from nerdpy.network.ports import PortMapping, publish_failure
+from nerdpy.paths import write_private
 from nerdpy.records import replace
 
 SCRIPT = str(Path(__file__).with_name("forwarder.py"))
@@ -66,7 +67,7 @@ def start(netns_path: str, target_ip: str, ports: list[PortMapping], pidfile: Pa
         from nerdpy.userns.holder import process_start_time
 
         tmp = pidfile.with_name(f".{pidfile.name}.{os.getpid()}")
-        tmp.write_text(f"{proc.pid} {process_start_time(proc.pid) or 0}\n")
+        write_private(tmp, f"{proc.pid} {process_start_time(proc.pid) or 0}\n")
         os.replace(tmp, pidfile)
         return exit_w, [m for _, m in bound]
     finally:

@@ -149,7 +149,10 @@ def with_security_opts(opts: Sequence[str]) -> SpecOption:
         for opt in opts:
             key, sep, value = opt.replace("=", ":", 1).partition(":") if "=" in opt else opt.partition(":")
             if key == "no-new-privileges":
-                spec["process"]["noNewPrivileges"] = value in ("", "true", "1")
+                # Imported here: off the run path unless asked for.
+                from nerdpy.booleans import parse_bool
+
+                spec["process"]["noNewPrivileges"] = not sep or parse_bool(value, "--security-opt no-new-privileges")
             elif key == "seccomp" and value == "unconfined":
                 spec["linux"]["seccomp"] = None
             elif key == "seccomp" and value:

@@ -35,7 +35,7 @@ DIGEST_RE = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 def check_digest(digest: str) -> str:
     """Validate before a digest goes into a URL or a path (CVE-2024-3727)."""
-    if not DIGEST_RE.match(digest):
+    if not DIGEST_RE.fullmatch(digest):
         raise DataCorrupted(f"invalid or unsupported digest {digest!r}")
     return digest
 

@@ -24,6 +24,7 @@ from typing import Mapping
 
 from nerdpy.config import Settings
 from nerdpy.errors import InvalidArgument
+from nerdpy.paths import private_dirs, write_private
 from nerdpy.records import record
 from nerdpy.remotes import Endpoint
 from nerdpy.remotes.hosts import is_loopback, split_host
@@ -129,8 +130,8 @@ def _combined_bundle(public: Path, ca_files: tuple[str, ...], directory: Path | 
         raise InvalidArgument("no directory for the combined CA bundle")
     target = directory / (hashlib.sha256(data).hexdigest()[:32] + ".pem")
     if not target.exists():
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_dirs(directory)
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
+        write_private(tmp, data)
         os.replace(tmp, target)
     return str(target)

@@ -42,9 +42,12 @@ class Runc:
         argv = self.argv(*args, container_id)
         if log_file:
             argv[1:1] = ["--log", log_file, "--log-format", "json"]
+            # runc creates its files 0644 under our umask; an existing log keeps its mode.
+            os.close(os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600))
         code, _, err = run(argv, stdin=stdio[0], stdout=stdio[1], stderr=stdio[2])
         if code != 0:
             raise RuntimeFailure(_log_error(log_file) or error_line(err), code)
+        os.chmod(pid_file, 0o600)  # runc writes it by rename: no way to create it private
 
     def run_detached(
         self,

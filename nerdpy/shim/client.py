@@ -9,6 +9,7 @@ import os
 import sys
 import time
 
+from nerdpy.paths import write_private
 from nerdpy.shim import EXIT, RESIZE, STDIN, STDIN_CLOSE
 
 TYPE_CHECKING = False
@@ -30,8 +31,7 @@ class ShimError(Exception):
 
 def write_config(shim_dir: str, config: dict[str, Any]) -> None:
     tmp = os.path.join(shim_dir, ".config.json.tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(config, handle)
+    write_private(tmp, json.dumps(config))
     os.replace(tmp, os.path.join(shim_dir, "config.json"))
 
 

@@ -31,10 +31,17 @@ _FLAG_OPTIONS = {
 }
 
 
-def mount_all(mounts: Sequence[Mount], target: str | Path) -> None:
-    """Mount each of `mounts` on `target`, in order."""
+def mount_all(mounts: Sequence[Mount], target: str | Path, setuid: bool = False) -> None:
+    """Mount each of `mounts` on `target`, in order: nodev, and nosuid unless
+    `setuid` (only the rootfs runc starts a container in: runc's bind of it
+    inherits nosuid, and Docker's containers run setuid programs).
+
+    A host-side view of a rootful container's tree must not let a setuid file
+    or a device node planted there work for whoever reaches the path (issue 12)."""
     target = os.fspath(target)
+    extra = ("nodev",) if setuid else ("nosuid", "nodev")
     for m in mounts:
+        m = Mount(m.type, m.source, tuple(m.options) + tuple(o for o in extra if o not in m.options))
         try:
             _mount_one(m, target)
         except OSError as exc:

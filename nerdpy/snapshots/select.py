@@ -16,6 +16,7 @@ from pathlib import Path
 from nerdpy.config import STORAGE_DRIVERS, Settings
 from nerdpy.errors import Conflict, DataCorrupted, Unavailable
 from nerdpy.locks import file_lock
+from nerdpy.paths import private_dirs, write_private
 from nerdpy.snapshots import Snapshotter
 from nerdpy.snapshots.isolated import run_isolated
 
@@ -46,9 +47,8 @@ def recorded_driver(snapshots_dir: Path) -> str | None:
 
 def select_driver(settings: Settings) -> Snapshotter:
     snaps = settings.layout.snapshots_dir
-    snaps.mkdir(parents=True, exist_ok=True)
     # Unpacked trees hold setuid binaries: keep other host users out (CVE-2021-41091).
-    os.chmod(snaps, 0o700)
+    private_dirs(snaps)
     storage, forced = None, settings.storage_driver
     if settings.storage_opts:  # parsed only when given: `run` does not import the options module
         from nerdpy.snapshots import options
@@ -77,7 +77,7 @@ def _choose(forced: str | None, snaps: Path, storage: Any = None) -> str:
         problem = probe(name, snaps, storage)
         if problem is None:
             tmp = snaps / f".driver.{os.getpid()}"
-            tmp.write_text(name + "\n")
+            write_private(tmp, name + "\n")
             with open(tmp, "rb") as f:
                 os.fsync(f.fileno())
             os.replace(tmp, snaps / "driver")

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from nerdpy.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
 from nerdpy.metadata import open_database
+from nerdpy.paths import private_dirs
 from nerdpy.snapshots import Info, Kind, Mount, Usage
 
 TYPE_CHECKING = False
@@ -66,7 +67,7 @@ class SnapshotStore:
     def __init__(self, data_root: Path) -> None:
         self.root = data_root / "snapshots" / self.name
         self._dirs = self.root / "snapshots"
-        self._dirs.mkdir(parents=True, exist_ok=True)
+        private_dirs(self._dirs)
         self.db = open_database(data_root / "meta.db")
         self.db.ensure_schema("snapshots", MIGRATIONS)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from nerdpy.errors import PermissionDenied, Unavailable
 from nerdpy.linux import libc
 from nerdpy.locks import file_lock
+from nerdpy.paths import write_private
 from nerdpy.userns import IdMapping, IdRange
 
 ENV_ROOTLESS_UID = "NERDPY_ROOTLESS_UID"
@@ -127,7 +128,7 @@ def _write_pidfile(pidfile: Path, pid: int) -> None:
     if start is None:
         raise Unavailable("the rootless namespace holder died while starting")
     tmp = pidfile.with_name(f".{pidfile.name}.{os.getpid()}")
-    tmp.write_text(f"{pid} {start}\n")
+    write_private(tmp, f"{pid} {start}\n")
     os.replace(tmp, pidfile)
 
 

@@ -17,7 +17,10 @@ KIND_BIND = "bind"
 KIND_VOLUME = "volume"
 KIND_TMPFS = "tmpfs"
 
-VOLUME_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
+VOLUME_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]+")  # fullmatch: no trailing newline
+# The name is a directory (volumes/<name>): NAME_MAX. Docker's local driver fails
+# the mkdir there ("file name too long"); nerdpy says so before touching anything.
+VOLUME_NAME_MAX = 255
 PROPAGATIONS = ("shared", "rshared", "slave", "rslave", "private", "rprivate")
 _RW_MODES = ("rw", "ro")
 _LABEL_MODES = ("z", "Z")
@@ -65,9 +68,13 @@ def clean_target(target: str, kind: str = KIND_VOLUME) -> str:
 
 
 def check_volume_name(name: str) -> str:
-    if not VOLUME_NAME.match(name):
+    if len(name) > VOLUME_NAME_MAX:
+        raise InvalidArgument(f"create {name[:32]}...: volume name is {len(name)} characters long",
+                              hint=f"a local volume name has at most {VOLUME_NAME_MAX}")
+    if not VOLUME_NAME.fullmatch(name):
+        shown = name if name.isprintable() else repr(name)[1:-1]  # one line, whatever was typed
         raise InvalidArgument(
-            f"create {name}: \"{name}\" includes invalid characters for a local volume name, only "
+            f"create {shown}: \"{shown}\" includes invalid characters for a local volume name, only "
             "\"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host directory, use absolute path"
         )
     return name
@@ -156,21 +163,12 @@ def _is_mode(text: str) -> bool:
     return True
 
 
-def parse_bool(value: str, what: str) -> bool:
-    lowered = value.lower()
-    if lowered in ("1", "t", "true", "yes"):
-        return True
-    if lowered in ("0", "f", "false", "no"):
-        return False
-    raise InvalidArgument(f"invalid value for {what}: {value}")
-
-
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?) ?([kKmMgGtTpP])?[iI]?[bB]?$")
 
 
 def parse_size(text: str) -> int:
     """Docker's RAMInBytes: "64m", "1g", "512k", "100" (binary multiples)."""
-    match = _SIZE.match(text.strip())
+    match = _SIZE.fullmatch(text.strip())
     if not match:
         raise InvalidArgument(f"invalid size: '{text}'")
     power = " kmgtp".index((match.group(2) or " ").lower())
@@ -201,6 +199,9 @@ def parse_mount_flag(raw: str) -> MountRequest:
 
 
 def _mount_field(raw: str, key: str, value: str, values: dict, vol_opts: list, vol_labels: list, tmpfs: list) -> None:
+    # Docker's ParseBool for readonly=, volume-nocopy=... (imported here: off the run path)
+    from nerdpy.booleans import parse_bool
+
     def bad(message: str) -> InvalidArgument:
         return InvalidArgument(f"invalid argument \"{raw}\" for \"--mount\" flag: {message}")
 
@@ -213,9 +214,9 @@ def _mount_field(raw: str, key: str, value: str, values: dict, vol_opts: list, v
     elif key in ("target", "destination", "dst"):
         values["target"] = value
     elif key in ("readonly", "ro"):
-        values["read_only"] = parse_bool(value, key)
+        values["read_only"] = parse_bool(value, f"--mount {key}")
     elif key in ("u", "chown"):
-        values["chown"] = parse_bool(value, key)
+        values["chown"] = parse_bool(value, f"--mount {key}")
     elif key == "consistency":
         if value not in (*_CONSISTENCY, "default"):
             raise bad(f"invalid consistency: '{value}'")
@@ -224,7 +225,7 @@ def _mount_field(raw: str, key: str, value: str, values: dict, vol_opts: list, v
             raise bad(f"invalid propagation mode: '{value}'")
         values["propagation"] = value
     elif key == "bind-nonrecursive":
-        values["recursive"] = not parse_bool(value, key)
+        values["recursive"] = not parse_bool(value, f"--mount {key}")
     elif key == "volume-driver":
         if value != "local":
             raise NotImplementedYet(f"volume driver {value!r} is not supported", hint="only the local driver exists")
@@ -234,7 +235,7 @@ def _mount_field(raw: str, key: str, value: str, values: dict, vol_opts: list, v
             raise bad(f"invalid {key} '{value}': must be key=value")
         (vol_opts if key == "volume-opt" else vol_labels).append((name, val))
     elif key == "volume-nocopy":
-        values["copy_up"] = not parse_bool(value, key)
+        values["copy_up"] = not parse_bool(value, f"--mount {key}")
     elif key == "tmpfs-size":
         tmpfs.append(f"size={parse_size(value)}")
     elif key == "tmpfs-mode":

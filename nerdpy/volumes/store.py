@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping
 
 from nerdpy.errors import AlreadyExists, Conflict, InvalidArgument, NotFound, NotImplementedYet
 from nerdpy.metadata.db import Database, open_database
+from nerdpy.paths import private_dirs
 from nerdpy.records import field, record
 
 if TYPE_CHECKING:
@@ -117,9 +118,9 @@ class VolumeStore:
         )
 
     def _prepare_dir(self, name: str) -> None:
-        self.root.mkdir(mode=0o701, parents=True, exist_ok=True)
-        (self.root / name).mkdir(mode=0o755, exist_ok=True)
-        self.path(name).mkdir(mode=0o755, exist_ok=True)
+        private_dirs(self.root)
+        (self.root / name).mkdir(mode=0o700, exist_ok=True)  # a setuid file in a volume stays out of reach
+        self.path(name).mkdir(mode=0o755, exist_ok=True)  # the volume's root as containers see it
 
     def create(
         self,
@@ -193,7 +194,7 @@ class VolumeStore:
         unmount_all(str(target))
         if mounts_under(str(target)):
             raise Conflict(f"remove {name}: {target} still has mounts")
-        trash = self.root / f".trash-{name}-{os.getpid()}"
+        trash = self.root / f".trash-{os.getpid()}-{os.urandom(4).hex()}"  # a 255-byte name has no room to grow
         try:
             os.rename(target, trash)
         except FileNotFoundError:

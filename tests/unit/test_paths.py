@@ -128,3 +128,33 @@ def test_run_user_dir_wins_so_sessions_with_and_without_xdg_runtime_dir_agree(tm
              for env in ({}, {"XDG_RUNTIME_DIR": str(run_user / str(os.getuid()))}, {"XDG_RUNTIME_DIR": str(other)},
                          {"TMPDIR": str(tmp_path)})}
     assert roots == {run_user / str(os.getuid()) / "nerdpy"}
+def test_private_dirs_and_files(tmp_path):
+    import stat
+
+    from nerdpy.paths import private_dirs, write_private
+
+    old = os.umask(0o022)
+    try:
+        private_dirs(tmp_path / "a" / "b" / "c")
+        private_dirs(tmp_path / "a" / "b" / "c")  # exists: fine
+        write_private(tmp_path / "a" / "f", "secret")
+    finally:
+        os.umask(old)
+    for d in ("a", "a/b", "a/b/c"):
+        assert stat.S_IMODE(os.stat(tmp_path / d).st_mode) == 0o700, d
+    assert stat.S_IMODE(os.stat(tmp_path / "a" / "f").st_mode) == 0o600
+    assert (tmp_path / "a" / "f").read_text() == "secret"
+
+
+def test_ensure_private_dir_refuses_a_dangling_symlink(tmp_path):
+    import pytest
+
+    from nerdpy.errors import PermissionDenied
+    from nerdpy.paths import ensure_private_dir
+
+    planted = tmp_path / "nerdpy-run-1000"
+    planted.symlink_to(tmp_path / "nowhere")
+    for path in (planted, planted / "nerdpy"):
+        with pytest.raises(PermissionDenied, match="not a private directory"):
+            ensure_private_dir(path)
+    assert not (tmp_path / "nowhere").exists()

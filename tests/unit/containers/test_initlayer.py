@@ -75,9 +75,23 @@ def test_user_mountpoints(tmp_path):
         {"destination": "/proc/x", "type": "tmpfs", "source": "tmpfs"},
         {"destination": "/", "type": "tmpfs", "source": "tmpfs"},
         {"destination": "/sysfoo//", "type": "tmpfs", "source": "tmpfs"},  # not under /sys
+        {"destination": "/t", "type": "tmpfs", "source": "tmpfs", "options": ["noexec", "mode=1770", "mode=700"]},
     ]
     assert initlayer.user_mountpoints(mounts, "/sbin/docker-init") == [
-        ("/run", True), ("/sysfoo", True), ("/etc/conf", False), ("/sbin/docker-init", False), ("/a/b/c", True)]
+        ("/run", True, None), ("/sysfoo", True, None), ("/t", True, 0o700), ("/etc/conf", False),
+        ("/sbin/docker-init", False), ("/a/b/c", True)]
+
+
+def test_tmpfs_mount_points_get_their_mode(image, tmp_path):
+    """runc 1.1 chmods a tmpfs to its mount point's mode: the init layer gives it
+    the mode asked for, and a new one tmpfs's own 1777 (issue 12, finding 13)."""
+    snap, top = image
+    os.chmod(Path(snap.upper_dir(top)) / "etc", 0o755)  # whatever the umask was
+    points = [("/etc", True, None), ("/new", True, None), ("/set", True, 0o750), ("/etc/sub", True, 0o1700)]
+    initlayer.create_layer(snap, "c3", top, str(tmp_path / "unused"), points)
+    fs = Path(snap.upper_dir("c3-init"))
+    modes = {name: oct(os.stat(fs / name).st_mode & 0o7777) for name in ("etc", "new", "set", "etc/sub")}
+    assert modes == {"etc": oct(0o755), "new": oct(0o1777), "set": oct(0o750), "etc/sub": oct(0o1700)}
 
 
 def test_snapshot_keys_children_first():

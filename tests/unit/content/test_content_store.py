@@ -29,7 +29,7 @@ def test_add_read_walk_delete(store):
     assert store.has(d) and store.read_bytes(d, 10) == b"hello"
     assert store.info(d).size == 5
     assert [i.digest for i in store.walk()] == [d]
-    assert oct(os.stat(store.path(d)).st_mode & 0o777) == "0o444"
+    assert oct(os.stat(store.path(d)).st_mode & 0o777) == "0o400"  # immutable and private
     store.delete(d)
     assert not store.has(d)
     with pytest.raises(NotFound):

@@ -116,7 +116,7 @@ def test_mount_flag_tmpfs() -> None:
         ("type=tmpfs,target=/c,tmpfs-mode=9z", "must be octal"),
         ("type=tmpfs,target=/c,tmpfs-size=lots", "invalid size"),
         ("type=bind,source=/h,target=/c,bind-propagation=odd", "invalid propagation mode"),
-        ("type=bind,source=/h,target=/c,readonly=maybe", "invalid value for readonly"),
+        ("type=bind,source=/h,target=/c,readonly=maybe", "invalid --mount readonly: 'maybe' is not a boolean"),
     ],
 )
 def test_mount_flag_errors(raw: str, message: str) -> None:
