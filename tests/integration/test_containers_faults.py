@@ -213,7 +213,8 @@ def test_killed_foreground_cli_leaves_cleanup_to_the_shim(nerdpy, busybox_image)
     _wait_for(lambda: name not in nerdpy("ps", "-a", "--format", "{{.Names}}").stdout.split(), timeout=30)
 
 
-def test_run_pulls_a_missing_image(nerdpy, registry_busybox):
+def test_run_pulls_a_missing_image(fresh_nerdpy, registry_busybox):
+    nerdpy = fresh_nerdpy  # its own store: another test (build) may have pulled this image already
     out = nerdpy("run", "--rm", "--pull", "missing", registry_busybox, "echo", "pulled", timeout=120)
     assert out.stdout.endswith("pulled\n")
     assert f"Unable to find image '{registry_busybox}' locally" in out.stderr
