@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import _sqlite3 as sqlite3  # the C module: the `sqlite3` package adds only datetime adapters (~1.5 ms)
 import os
+import time  # built in: no import cost
 from _thread import get_ident  # the C module: no `threading` import on the run path
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,7 +13,7 @@ from nerdpy.errors import DataCorrupted, Unavailable
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Iterator, Sequence
+    from typing import Callable, Iterator, Sequence
 
 BUSY_TIMEOUT_S = 30.0
 
@@ -24,36 +25,71 @@ class Database:
         try:
             # isolation_level=None: we issue BEGIN ourselves, so transactions are explicit.
             self.conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
-            self.conn.row_factory = sqlite3.Row
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=NORMAL")
-            self.conn.execute("PRAGMA foreign_keys=ON")
-            self.conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_versions (domain TEXT PRIMARY KEY, version INTEGER NOT NULL)"
-            )
         except sqlite3.DatabaseError as exc:
             raise _translate(exc, path) from None
+        self.conn.row_factory = sqlite3.Row
+        self._retrying(self._setup)
         self._known: dict[str, int] = {}
+
+    def _setup(self) -> None:
+        mode = self.conn.execute("PRAGMA journal_mode").fetchall()[0][0]
+        if mode != "wal":  # a new database: switching takes the write lock, so only then
+            self.conn.execute("PRAGMA journal_mode=WAL").fetchall()
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        if not self.conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_versions'").fetchall():
+            # Only a new database is written to here: read-only commands must work on a full disk.
+            self.conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_versions (domain TEXT PRIMARY KEY, version INTEGER NOT NULL)")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, taken up front (BEGIN IMMEDIATE) so it never
-        has to upgrade a read lock and deadlock with another writer."""
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.DatabaseError as exc:
-            raise _translate(exc, self.path) from None
+        has to upgrade a read lock and deadlock with another writer. Keep it
+        short: no network or heavy disk work inside."""
+        self._retrying(lambda: self.conn.execute("BEGIN IMMEDIATE"))
         try:
             yield self.conn
+        except sqlite3.DatabaseError as exc:
+            self._rollback()
+            raise _translate(exc, self.path) from None
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise
-        else:
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            self._rollback()
+            raise _translate(exc, self.path) from None
+
+    def _retrying(self, step: Callable[[], object]) -> None:
+        """Run `step`, retried with backoff while the database is busy: the busy handler
+        covers most waits, but SQLite answers BUSY at once where waiting could deadlock
+        (a new database switching to WAL, WAL recovery, a stale read snapshot), and
+        those clear within milliseconds once the other process moves on."""
+        delay = 0.005
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
             try:
-                self.conn.execute("COMMIT")
+                step()
+                return
             except sqlite3.DatabaseError as exc:
-                self.conn.execute("ROLLBACK")
-                raise _translate(exc, self.path) from None
+                if not _is_busy(exc) or time.monotonic() >= deadline:
+                    raise _translate(exc, self.path) from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.25)
+
+    def _rollback(self) -> None:
+        """Roll back what is still open. SQLite already rolled back by itself after
+        some errors (SQLITE_FULL, SQLITE_IOERR): a second ROLLBACK would fail with
+        "no transaction is active" and hide the real error, so it is not sent."""
+        if not self.conn.in_transaction:
+            return
+        try:
+            self.conn.execute("ROLLBACK")
+        except sqlite3.DatabaseError:  # the error being raised already says what went wrong
+            pass
 
     def query(self, sql: str, params: Sequence = ()) -> list[sqlite3.Row]:
         try:
@@ -65,7 +101,8 @@ class Database:
         """Apply `migrations[version:]` for `domain`; each entry is one SQL script."""
         if self._known.get(domain) == len(migrations):
             return
-        row = self.conn.execute("SELECT version FROM schema_versions WHERE domain = ?", (domain,)).fetchone()
+        rows = self.query("SELECT version FROM schema_versions WHERE domain = ?", (domain,))
+        row = rows[0] if rows else None
         if row is None or row[0] < len(migrations):
             with self.transaction() as conn:
                 row = conn.execute("SELECT version FROM schema_versions WHERE domain = ?", (domain,)).fetchone()
@@ -93,10 +130,18 @@ def _statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
 
 
+def _is_busy(exc: sqlite3.DatabaseError) -> bool:
+    text = str(exc)
+    return "locked" in text or "busy" in text
+
+
 def _translate(exc: sqlite3.DatabaseError, path: Path) -> Exception:
     text = str(exc)
-    if "locked" in text or "busy" in text:
+    if _is_busy(exc):
         return Unavailable(f"metadata database {path} is busy: {text}", hint="another nerdpy command holds it; retry")
+    if "disk is full" in text:  # SQLITE_FULL: say it the way the rest of nerdpy does
+        return Unavailable(f"metadata database {path}: no space left on device",
+                           hint="free disk space (`nerdpy system prune`, `nerdpy rmi`) and retry")
     if isinstance(exc, sqlite3.OperationalError) and ("disk" in text or "readonly" in text):
         return Unavailable(f"metadata database {path}: {text}")
     return DataCorrupted(f"metadata database {path}: {text}")
