@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from typing import Callable, Iterator, Sequence
 
 BUSY_TIMEOUT_S = 30.0
+RESERVE_BYTES = 1 << 20  # kept free for the database (see Database._keep_reserve)
+LOW_SPACE = 512 << 10
 
 
 class Database:
@@ -30,6 +32,7 @@ class Database:
         self.conn.row_factory = sqlite3.Row
         self._retrying(self._setup)
         self._known: dict[str, int] = {}
+        self._full = False  # a schema could not be created: no space left
 
     def _setup(self) -> None:
         mode = self.conn.execute("PRAGMA journal_mode").fetchall()[0][0]
@@ -48,6 +51,7 @@ class Database:
         """One write transaction, taken up front (BEGIN IMMEDIATE) so it never
         has to upgrade a read lock and deadlock with another writer. Keep it
         short: no network or heavy disk work inside."""
+        self._keep_reserve()
         self._retrying(lambda: self.conn.execute("BEGIN IMMEDIATE"))
         try:
             yield self.conn
@@ -62,6 +66,33 @@ class Database:
         except sqlite3.DatabaseError as exc:
             self._rollback()
             raise _translate(exc, self.path) from None
+
+    def _keep_reserve(self) -> None:
+        """A reserve file beside the database, given up when the disk is (nearly) full, so
+        the writes that free space (`rm`, `rmi`, `prune`: a few WAL pages each) still work;
+        made again once there is room. statvfs costs microseconds per transaction."""
+        try:
+            st = os.statvfs(self.path.parent)
+        except OSError:
+            return
+        free = st.f_bavail * st.f_frsize
+        reserve = self.path.with_name(self.path.name + ".reserve")
+        if free < LOW_SPACE:
+            try:
+                os.unlink(reserve)
+            except FileNotFoundError:
+                pass
+        elif free > 16 * RESERVE_BYTES and not os.path.exists(reserve):
+            try:
+                fd = os.open(reserve, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+            except OSError:
+                return  # another process is making it
+            try:
+                os.write(fd, bytes(RESERVE_BYTES))
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
 
     def _retrying(self, step: Callable[[], object]) -> None:
         """Run `step`, retried with backoff while the database is busy: the busy handler
@@ -103,18 +134,16 @@ class Database:
             return
         rows = self.query("SELECT version FROM schema_versions WHERE domain = ?", (domain,))
         row = rows[0] if rows else None
-        if row is None or row[0] < len(migrations):
-            with self.transaction() as conn:
-                row = conn.execute("SELECT version FROM schema_versions WHERE domain = ?", (domain,)).fetchone()
-                current = row[0] if row else 0
-                for script in migrations[current:]:
-                    for statement in _statements(script):
-                        conn.execute(statement)
-                conn.execute(
-                    "INSERT INTO schema_versions(domain, version) VALUES(?, ?) "
-                    "ON CONFLICT(domain) DO UPDATE SET version = excluded.version",
-                    (domain, len(migrations)),
-                )
+        if row is None and self._full:
+            self._empty_domain(migrations)
+        elif row is None or row[0] < len(migrations):
+            try:
+                self._migrate(domain, migrations)
+            except Unavailable as exc:
+                if row is not None or not _is_full(exc.message):
+                    raise
+                self._full = True
+                self._empty_domain(migrations)
         elif row[0] > len(migrations):
             raise DataCorrupted(
                 f"{self.path}: {domain} schema version {row[0]} is newer than this nerdpy understands",
@@ -122,12 +151,54 @@ class Database:
             )
         self._known[domain] = len(migrations)
 
+    def _migrate(self, domain: str, migrations: Sequence[str]) -> None:
+        with self.transaction() as conn:
+            row = conn.execute("SELECT version FROM schema_versions WHERE domain = ?", (domain,)).fetchone()
+            current = row[0] if row else 0
+            for script in migrations[current:]:
+                for statement in _statements(script):
+                    conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_versions(domain, version) VALUES(?, ?) "
+                "ON CONFLICT(domain) DO UPDATE SET version = excluded.version",
+                (domain, len(migrations)),
+            )
+
+    def _empty_domain(self, migrations: Sequence[str]) -> None:
+        """A domain never used before, on a full disk: it is empty, so its tables are made
+        in this connection's in-memory temp schema, where reads (`ps`, `volume ls`, `system
+        df`) find nothing and writes are refused (they could not be stored anyway)."""
+        self.conn.execute("PRAGMA temp_store=MEMORY")
+        self.conn.set_authorizer(None)
+        for script in migrations:
+            for statement in _statements(script):
+                if statement.upper().startswith("CREATE TABLE"):
+                    self.conn.execute("CREATE TEMP TABLE" + statement[len("CREATE TABLE"):])
+                elif not statement.upper().startswith("CREATE INDEX"):  # ALTER TABLE ... ADD COLUMN
+                    self.conn.execute(statement)
+        self.conn.set_authorizer(_no_temp_writes)
+
     def close(self) -> None:
         self.conn.close()
 
 
 def _statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
+
+
+_SQLITE_DENY, _SQLITE_OK = 1, 0
+_WRITES = (9, 18, 23)  # SQLITE_DELETE, SQLITE_INSERT, SQLITE_UPDATE
+
+
+def _no_temp_writes(action: int, table: str | None, _arg: str | None, database: str | None,
+                    _trigger: str | None) -> int:
+    if action in _WRITES and database == "temp" and not (table or "").startswith("sqlite_"):
+        return _SQLITE_DENY
+    return _SQLITE_OK
+
+
+def _is_full(text: str) -> bool:
+    return "no space left" in text
 
 
 def _is_busy(exc: sqlite3.DatabaseError) -> bool:
@@ -139,7 +210,7 @@ def _translate(exc: sqlite3.DatabaseError, path: Path) -> Exception:
     text = str(exc)
     if _is_busy(exc):
         return Unavailable(f"metadata database {path} is busy: {text}", hint="another nerdpy command holds it; retry")
-    if "disk is full" in text:  # SQLITE_FULL: say it the way the rest of nerdpy does
+    if "disk is full" in text or "not authorized" in text:  # SQLITE_FULL, or an _empty_domain write
         return Unavailable(f"metadata database {path}: no space left on device",
                            hint="free disk space (`nerdpy system prune`, `nerdpy rmi`) and retry")
     if isinstance(exc, sqlite3.OperationalError) and ("disk" in text or "readonly" in text):
