@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 BUSY_TIMEOUT_S = 30.0
 RESERVE_BYTES = 1 << 20  # kept free for the database (see Database._keep_reserve)
 LOW_SPACE = 512 << 10
+_statvfs = os.statvfs  # bound once: tests that fake os.statvfs for mount flags must not reach here
 
 
 class Database:
@@ -72,7 +73,7 @@ class Database:
         the writes that free space (`rm`, `rmi`, `prune`: a few WAL pages each) still work;
         made again once there is room. statvfs costs microseconds per transaction."""
         try:
-            st = os.statvfs(self.path.parent)
+            st = _statvfs(self.path.parent)
         except OSError:
             return
         free = st.f_bavail * st.f_frsize
