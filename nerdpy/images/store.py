@@ -339,13 +339,13 @@ class ImageStore:
         image = self._by_name(full)
         if image is None:
             raise NotFound(f"No such image: {name}")
-        with self.db.transaction() as conn:
+        with self.db.transaction(freeing=True) as conn:
             conn.execute("DELETE FROM image_names WHERE name = ?", (full,))
         return self.get_record(image.manifest_descriptor.digest)
 
     def delete(self, image: Image) -> None:
         """Drop the record and its names; blobs go at the next `gc`."""
-        with self.db.transaction() as conn:
+        with self.db.transaction(freeing=True) as conn:
             conn.execute("DELETE FROM images WHERE manifest_digest = ?", (image.manifest_descriptor.digest,))
 
     @staticmethod
@@ -376,7 +376,7 @@ class ImageStore:
             if not held:
                 return [], 0
             marked = {row[0] for row in self.db.query("SELECT DISTINCT digest FROM image_blobs")}
-            with self.db.transaction() as conn:  # sizes of layers no image has any more
+            with self.db.transaction(freeing=True) as conn:  # sizes of layers no image has any more
                 conn.execute("DELETE FROM layer_sizes WHERE diff_id NOT IN (SELECT diff_id FROM image_layers)")
             for info in list(self.content.walk()):
                 if info.digest in marked:

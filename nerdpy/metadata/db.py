@@ -48,11 +48,12 @@ class Database:
                 "CREATE TABLE IF NOT EXISTS schema_versions (domain TEXT PRIMARY KEY, version INTEGER NOT NULL)")
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self, freeing: bool = False) -> Iterator[sqlite3.Connection]:
         """One write transaction, taken up front (BEGIN IMMEDIATE) so it never
         has to upgrade a read lock and deadlock with another writer. Keep it
-        short: no network or heavy disk work inside."""
-        self._keep_reserve()
+        short: no network or heavy disk work inside. `freeing`: a removal (rm,
+        rmi, prune), which may use the reserve on a full disk."""
+        self._keep_reserve(freeing)
         self._retrying(lambda: self.conn.execute("BEGIN IMMEDIATE"))
         try:
             yield self.conn
@@ -68,17 +69,18 @@ class Database:
             self._rollback()
             raise _translate(exc, self.path) from None
 
-    def _keep_reserve(self) -> None:
-        """A reserve file beside the database, given up when the disk is (nearly) full, so
-        the writes that free space (`rm`, `rmi`, `prune`: a few WAL pages each) still work;
-        made again once there is room. statvfs costs microseconds per transaction."""
+    def _keep_reserve(self, freeing: bool) -> None:
+        """A reserve file beside the database, given up on a (nearly) full disk to the
+        writes that free space (`rm`, `rmi`, `prune`: a few WAL pages each), so users can
+        free space with nerdpy itself; made again once there is room. Other writes fail
+        with the real error and leave it. statvfs costs microseconds per transaction."""
         try:
             st = _statvfs(self.path.parent)
         except OSError:
             return
         free = st.f_bavail * st.f_frsize
         reserve = self.path.with_name(self.path.name + ".reserve")
-        if free < LOW_SPACE:
+        if free < LOW_SPACE and freeing:
             try:
                 os.unlink(reserve)
             except FileNotFoundError:

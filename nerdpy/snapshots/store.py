@@ -174,7 +174,7 @@ class SnapshotStore:
                 raise NotFound(f"snapshot {key} not found")
 
     def remove(self, key: str) -> None:
-        with self.db.transaction() as conn:
+        with self.db.transaction(freeing=True) as conn:
             row = conn.execute("SELECT id FROM snapshots WHERE driver = ? AND key = ?", (self.name, key)).fetchone()
             if row is None:
                 raise NotFound(f"snapshot {key} not found")
@@ -217,7 +217,7 @@ class SnapshotStore:
     def cleanup(self) -> None:
         """Remove tmp-/rm- leftovers, snapshot dirs without a record and records without
         a dir (a removal whose COMMIT failed after its rename)."""
-        with self.db.transaction() as conn:
+        with self.db.transaction(freeing=True) as conn:
             known = {str(r[0]) for r in conn.execute("SELECT id FROM snapshots WHERE driver = ?", (self.name,))}
             on_disk = set(os.listdir(self._dirs))
             doomed = []

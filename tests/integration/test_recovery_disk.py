@@ -52,7 +52,7 @@ def test_full_disk_keeps_nerdpy_usable(fresh_nerdpy, busybox_tar, images, fake):
     mount_small_tmpfs(np)
     try:
         np("load", "-i", busybox_tar, timeout=120)
-        np("create", "--name", "c1", "--network", "none", "busybox:latest", "true")
+        cid = np("create", "--name", "c1", "--network", "none", "busybox:latest", "true").stdout.strip()[:12]
         big = images.build_image([images.LayerSpec().file("/big", os.urandom(6 << 20))], compression=None)
         fake.add("full/big", "v1", big)
         reference = f"{fake.address}/full/big:v1"
@@ -66,6 +66,12 @@ def test_full_disk_keeps_nerdpy_usable(fresh_nerdpy, busybox_tar, images, fake):
                      ("ps", "-a", "--format", "{{.Names}} {{.Status}}")):
             result = np(*argv, check=False)
             assert result.returncode == 0, (argv, result.stderr)
+        # Writers fail with the real error, in one line, and leave nothing behind.
+        for argv in (("create", "--name", "c2", "--network", "none", "busybox:latest", "true"),
+                     ("volume", "create", "v1")):
+            result = np(*argv, check=False)
+            assert "no space left on device" in error_line(result).lower(), (argv, result.stderr)
+        assert np("ps", "-aq").stdout.split() == [cid] and np("volume", "ls", "-q").stdout == ""
         # Freeing space with nerdpy itself works on the full disk.
         np("rm", "c1")
         np("rmi", "busybox:latest")
