@@ -122,6 +122,7 @@ class ContentStore:
         self.ingest.mkdir(parents=True, exist_ok=True)
         key = sha256_hex(ref.encode())[:32]
         lock_fd = self._lock(self.ingest / f"{key}.lock")
+        assert lock_fd is not None  # a waiting lock is always taken
         w = None
         try:
             w = Writer(self, ref, self.ingest / key, expected)
@@ -199,9 +200,10 @@ class ContentStore:
             self._drop_lock(key, fd)
         for entry in _listdir(self.ingest):
             key = entry[: -len(".lock")]
-            if entry.endswith(".lock") and not os.path.isdir(self.ingest / key):
+            if entry.endswith(".lock") and not os.path.exists(self.ingest / key / "data"):
                 fd = self._lock(self.ingest / entry, wait=False)
-                if fd is not None:
+                if fd is not None:  # no writer: an empty or half-made ingest dir goes too
+                    _remove_tree(self.ingest / key)
                     self._drop_lock(key, fd)
         return removed
 

@@ -18,7 +18,9 @@ Directories (`<data_root>/snapshots/<driver>/`)::
     rm-<id>/               being removed (renamed out inside the transaction)
 
 Short numeric ids keep overlay's `lowerdir` lists short. A crash leaves at most a
-`tmp-`/`rm-` dir or an unrecorded `snapshots/<id>`; `cleanup()` reclaims them.
+`tmp-`/`rm-` dir, an unrecorded `snapshots/<id>` (its id may be handed out again:
+prepare sets such a dir aside) or a record whose dir is gone; `cleanup()` (run by
+prune and by unpack) reconciles them.
 """
 
 from __future__ import annotations
@@ -28,7 +30,13 @@ import os
 import time
 from pathlib import Path
 
-from nerdpy.errors import AlreadyExists, Conflict, InvalidArgument, NotFound, Unavailable
+from nerdpy.errors import (
+    AlreadyExists,
+    Conflict,
+    InvalidArgument,
+    NotFound,
+    Unavailable,
+)
 from nerdpy.metadata import open_database
 from nerdpy.snapshots import Info, Kind, Mount, Usage
 

@@ -12,6 +12,7 @@ import uuid
 import pytest
 
 from tests.conftest import requires
+from tests.integration.test_containers_faults import _wait_for
 
 pytestmark = [pytest.mark.integration, requires("runc", "newuidmap", "busybox")]
 
@@ -34,15 +35,6 @@ def _alive(pid: int) -> bool:
             return handle.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
     except OSError:
         return False
-
-
-def _wait_for(predicate, timeout: float = 15.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 def test_container_whose_shim_was_killed_starts_again(nerdpy, busybox_image):
