@@ -57,7 +57,10 @@ class Database:
         self._retrying(lambda: self.conn.execute("BEGIN IMMEDIATE"))
         try:
             yield self.conn
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.IntegrityError:  # a constraint: callers turn it into their own error
+            self._rollback()
+            raise
+        except sqlite3.DatabaseError as exc:  # a full disk, I/O: one nerdpy error, not a traceback
             self._rollback()
             raise _translate(exc, self.path) from None
         except BaseException:
