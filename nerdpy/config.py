@@ -212,6 +212,8 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
         values["proxy_env"] = proxies
     if "NERDPY_STORAGE_OPT" in env:
         values["storage_opts"] = env["NERDPY_STORAGE_OPT"].split("\n")
+    if env.get("NERDPY_FAULT"):  # test-only: see fault_point
+        values["fault"] = env["NERDPY_FAULT"]
     limit = env.get("NERDPY_MAX_LAYER_SIZE")
     if limit:
         if not limit.isdigit() or int(limit) <= 0:
@@ -240,6 +242,16 @@ def _from_flags(flags: Flags) -> dict[str, Any]:
     if flags.storage_opts:
         values["storage_opts"] = list(flags.storage_opts)
     return values
+
+
+def fault_point(settings: Settings, step: str) -> None:
+    """TEST-ONLY fault injection: with NERDPY_FAULT=<step> in the environment this process
+    kills itself (SIGKILL, as a user's kill -9 or an OOM kill would) when it reaches `step`,
+    so tests prove that what a killed command leaves behind is reclaimed. Steps of `run -d`:
+    run:shim-spawned, run:record-added, run:rootfs-prepared, start:network-up,
+    start:rootfs-mounted, start:bundle-written. Never set it outside tests."""
+    if settings.extra.get("fault") == step:
+        os.kill(os.getpid(), 9)  # SIGKILL by number: `signal` stays off the run path
 
 
 def prepare_runtime_root(settings: Settings) -> Path:

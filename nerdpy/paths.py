@@ -4,6 +4,7 @@ On-disk layout (rootless; root uses /var/lib/nerdpy, /run/nerdpy, /etc/nerdpy)::
 
     <data_root>/                       $XDG_DATA_HOME/nerdpy       persistent
         meta.db                        sqlite (WAL): images, containers, volumes, networks
+        meta.db.reserve                1 MiB given up on a full disk so rm/rmi/prune can still write
         content/blobs/sha256/<hex>     content store, immutable once committed
         content/ingest/<ref>/          partial downloads (resumable), one lock per ref
         snapshots/<driver>/            snapshotter state, one driver per store

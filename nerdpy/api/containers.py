@@ -3,7 +3,7 @@ and write only to the fds they are given."""
 
 from __future__ import annotations
 
-from nerdpy.config import Settings
+from nerdpy.config import Settings, fault_point
 from nerdpy.containers import Container, CreateOptions, State
 from nerdpy.errors import InvalidArgument, NerdpyError, NotFound
 from nerdpy.records import field, record
@@ -56,6 +56,7 @@ def run(settings: Settings, opts: CreateOptions, detach: bool, stdin_fd: int | N
     # The shim's interpreter boots (~20 ms) while we find the image and build the bundle.
     cid = new_id()
     shim = spawn_shim(_store(settings), cid)
+    fault_point(settings, "run:shim-spawned")
     try:
         container = create(settings, opts, notice=lambda line: _write_line(stderr_fd, line), container_id=cid)
         if on_created is not None:
@@ -342,6 +343,8 @@ def prune(settings: Settings, filters: tuple[str, ...] = ()) -> list[str]:
                 continue  # removed meanwhile by another command
             removed.append(row["ID"])
     from nerdpy.containers.initlayer import remove_orphans
+    from nerdpy.containers.remove import reclaim_orphan_shim_dirs
 
     remove_orphans(settings)  # layers of containers whose cleanup was cut short
+    reclaim_orphan_shim_dirs(settings, _store(settings))  # shims of a `run` killed before its record
     return removed

@@ -178,10 +178,14 @@ def remove(settings: Settings, ref: str, force: bool) -> list[str]:
     return events
 
 
-def collect_garbage(settings: Settings, store: ImageStore | None = None) -> int:
-    """Sweep unreferenced blobs and image snapshots; return bytes freed from the content store."""
+def collect_garbage(settings: Settings, store: ImageStore | None = None, stale_ingests: bool = False) -> int:
+    """Sweep unreferenced blobs and image snapshots; return bytes freed from the content store.
+    `stale_ingests`: also every partial download nobody writes (else kept a day for a resume)."""
+    from nerdpy.images.store import INGEST_KEEP_S
+
     images = store or open_store(settings)
-    _, freed = images.gc(also=lambda: _gc_snapshots(settings, images))
+    _, freed = images.gc(also=lambda: _gc_snapshots(settings, images),
+                         ingest_age=0.0 if stale_ingests else INGEST_KEEP_S)
     return freed
 
 
@@ -199,9 +203,12 @@ def _gc_snapshots(settings: Settings, store: ImageStore) -> None:
         victims = [i.key for i in infos
                    if i.kind == Kind.COMMITTED and i.key not in keep and i.key not in parents]
         if not victims:
-            return
+            break
         for key in victims:
             snapshotter.remove(key)
+    from nerdpy.images.unpack import reap_stale_extracts
+
+    reap_stale_extracts(snapshotter)  # and what killed or failed commands left on disk
 
 
 def _chain_ids_or_empty(image: Image) -> list[str]:
@@ -212,8 +219,10 @@ def _chain_ids_or_empty(image: Image) -> list[str]:
 
 
 # -- prune ---------------------------------------------------------------------------
-def prune(settings: Settings, all_images: bool, filters: Iterable[str] = ()) -> tuple[list[str], int]:
-    """Docker's `image prune [-a]`: dangling (or all unused) images; returns (events, bytes freed)."""
+def prune(settings: Settings, all_images: bool, filters: Iterable[str] = (),
+          stale_ingests: bool = False) -> tuple[list[str], int]:
+    """Docker's `image prune [-a]`: dangling (or all unused) images; returns (events, bytes freed).
+    `stale_ingests`: also drop every partial download nobody writes (`system prune`)."""
     store = open_store(settings)
     parsed = _parse_filters(filters, ("label", "until"))
     users = image_users(settings)
@@ -228,7 +237,7 @@ def prune(settings: Settings, all_images: bool, filters: Iterable[str] = ()) -> 
             events.append(f"untagged: {familiar(n)}")
         store.delete(image)
         events.append(f"deleted: {image.id}")
-    freed = collect_garbage(settings, store)
+    freed = collect_garbage(settings, store, stale_ingests)
     return events, freed
 
 

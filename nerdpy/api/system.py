@@ -54,7 +54,7 @@ def prune(settings: Settings, all_images: bool, volumes: bool, filters: list[str
     if volumes:
         vol = volume_api.prune(settings, labels)
         report.volumes, report.reclaimed = list(vol.deleted), vol.reclaimed
-    events, freed = images.prune(settings, all_images, filters)
+    events, freed = images.prune(settings, all_images, filters, stale_ingests=True)
     report.images = list(events)
     report.reclaimed += freed
     return report

@@ -1,8 +1,9 @@
 """`nerdpy system df`: disk used by images, containers, local volumes and build cache.
 
 Images: content blobs plus their unpacked layer snapshots, each blob and chain ID
-counted once; reclaimable is what no container's image holds. Containers: their
-writable snapshot layers; reclaimable is that of containers not running. Volumes:
+counted once, plus partial downloads; reclaimable is what no container's image
+holds. Containers: their writable snapshot layers; reclaimable is that of
+containers not running. Volumes:
 the bytes below `_data`; reclaimable is that of volumes no container uses. Build
 cache: the build's cache records (count) and its cache mounts (bytes, all reclaimable).
 Snapshots are only read when a driver was ever recorded (df never probes one).
@@ -91,7 +92,10 @@ def _images(settings: Settings, snapshotter: Any, used: set[str]) -> Usage:
     usage = Usage("Images")
     sizes: dict[str, int] = {}  # blob digest or chain ID -> bytes, counted once
     held: set[str] = set()  # pieces some container's image needs
-    for image in ImageStore(settings).list():
+    store = ImageStore(settings)
+    for ref, size, _ in store.content.walk_ingests():  # partial downloads: `system prune` frees them
+        sizes["ingest:" + ref] = size
+    for image in store.list():
         pieces = {image.id: image.manifest.config.size}
         pieces.update({layer.digest: layer.size for layer in image.layers})
         for chain_id in _chain_ids(image):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import time
 
-from nerdpy.config import Settings
+from nerdpy.config import Settings, fault_point
 from nerdpy.containers import Container, CreateOptions
 from nerdpy.containers.store import ContainerStore, new_id
 from nerdpy.errors import AlreadyExists, InvalidArgument, NotFound
@@ -239,6 +239,7 @@ def create(settings: Settings, opts: CreateOptions, notice: Callable[[str], None
         store.add(record)
     else:
         record = _add_with_random_name(settings, store, opts, image, cid)
+    fault_point(settings, "run:record-added")
     try:
         return _provision(settings, store, record, opts, image)
     except BaseException:
@@ -278,6 +279,7 @@ def _provision(settings: Settings, store: ContainerStore, record: Container, opt
         record = Container(record.id, record.name, record.image, record.image_id, record.created, config)
     if image is not None:
         _rootfs_snapshots(settings, record, image, str(cdir / "rootfs"))
+    fault_point(settings, "run:rootfs-prepared")
     from nerdpy.containers.state import write_state
 
     write_state(cdir / "state.json", status="created")

@@ -17,6 +17,7 @@ from nerdpy.errors import Conflict
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
 
@@ -178,3 +179,52 @@ def remove(settings: Settings, ref: str, force: bool, volumes: bool) -> str:
         kill_and_wait(settings, store, container)
     remove_everything(settings, store, container, remove_volumes=volumes)
     return container.name
+
+
+def reclaim_orphan_shim_dirs(settings: Settings, store: ContainerStore) -> list[str]:
+    """Shim runtime dirs without a container record and without a live process using
+    them: a `run` killed between spawning its shim and recording the container. A `run`
+    still on its way (pulling, say) has its shim alive, waiting for "go", so it stays."""
+    try:
+        entries = os.listdir(settings.layout.shims_dir)
+    except FileNotFoundError:
+        return []
+    known = {c.id for c in store.list()}
+    now = time.time()
+    candidates = [e for e in entries if e not in known and now - _mtime(settings.layout.shims_dir / e) > SHIM_GRACE_S]
+    if not candidates:
+        return []
+    in_use = _dirs_in_use(settings.layout.shims_dir, candidates)
+    known = {c.id for c in store.list()}  # again: a record added while we looked keeps its dir
+    reclaimed = []
+    for entry in candidates:
+        if entry not in in_use and entry not in known:
+            remove_tree(settings.layout.shims_dir / entry)
+            reclaimed.append(entry)
+    return reclaimed
+
+
+SHIM_GRACE_S = 1.0  # between a shim dir's mkdir and its shim's spawn, nothing names it
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return 0.0
+
+
+def _dirs_in_use(shims_dir: Path, names: list[str]) -> set[str]:
+    """Which of `names` some live process names on its command line (the shim's argv)."""
+    wanted = {os.fsencode(os.path.join(shims_dir, n)): n for n in names}
+    found: set[str] = set()
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                args = handle.read().split(b"\0")
+        except OSError:
+            continue
+        found.update(wanted[a] for a in args if a in wanted)
+    return found

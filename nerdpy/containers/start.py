@@ -10,7 +10,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from nerdpy.config import Settings
+from nerdpy.config import Settings, fault_point
 from nerdpy.containers import Container
 from nerdpy.containers.store import ContainerStore
 from nerdpy.errors import CannotInvoke, CommandNotFound, Unavailable
@@ -265,9 +265,12 @@ def _start_locked(settings: Settings, store: ContainerStore, container: Containe
         if store.state(container.id).started_at:
             # Ran before: a lost shim or a reboot may have left network state behind.
             _quiet(network.teardown, settings, container.id)
+        _clear_stale_runtime(settings, runtime, container.id)
         # First, so the network helper comes up while the rootfs and spec are prepared.
         attachment = network.setup(settings, container.id, network_request(container, store))
+        fault_point(settings, "start:network-up")
         rootfs, layered = _mount_rootfs(settings, store, container)
+        fault_point(settings, "start:rootfs-mounted")
         if not layered:  # --rootfs, or created before init layers: make them in the rootfs itself
             from nerdpy.containers.initlayer import container_mountpoints, make_mountpoints
 
@@ -293,6 +296,7 @@ def _start_locked(settings: Settings, store: ContainerStore, container: Containe
         tmp = cdir / ".config.json.tmp"
         write_private(tmp, json.dumps(spec))  # holds -e secrets
         os.replace(tmp, cdir / "config.json")
+        fault_point(settings, "start:bundle-written")
         attachment.wait_ready()
         started = _go(settings, store, container, shim, runtime, wait_attach, attachment.keep_fds)
         started.warnings = warnings
@@ -325,6 +329,17 @@ def _go(settings: Settings, store: ContainerStore, container: Container, shim: A
     except ShimError as exc:
         shim.close()
         raise map_runtime_error(exc.message) from None
+
+
+def _clear_stale_runtime(settings: Settings, runtime: str, container_id: str) -> None:
+    """runc's state of a container whose shim was killed: not running (we hold its lock
+    and its record says so), yet `runc run` would fail "container with given ID already
+    exists". Deleted with --force, which also kills a process the dead shim left behind."""
+    if not os.path.exists(settings.layout.runc_root / container_id):
+        return  # the usual case: one stat, no runc call
+    from nerdpy.runtime.runc import Runc
+
+    _quiet(Runc(runtime, str(settings.layout.runc_root)).delete, container_id, True)
 
 
 def _quiet(fn: Any, *args: Any) -> None:

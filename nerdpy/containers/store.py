@@ -79,7 +79,7 @@ class ContainerStore:
             raise AlreadyExists(f'the container name "/{new_name}" is already in use') from None
 
     def remove(self, container_id: str) -> None:
-        with self.db.transaction() as conn:
+        with self.db.transaction(freeing=True) as conn:
             conn.execute("DELETE FROM containers WHERE id = ?", (container_id,))
 
     def list(self) -> list[Container]:

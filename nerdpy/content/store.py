@@ -123,6 +123,7 @@ class ContentStore:
         private_dirs(self.ingest)
         key = sha256_hex(ref.encode())[:32]
         lock_fd = self._lock(self.ingest / f"{key}.lock")
+        assert lock_fd is not None  # a waiting lock is always taken
         w = None
         try:
             w = Writer(self, ref, self.ingest / key, expected)
@@ -134,7 +135,7 @@ class ContentStore:
         finally:
             if w is not None:
                 w.close()
-            os.close(lock_fd)  # releases the flock
+            self._drop_lock(key, lock_fd)
 
     def add_bytes(self, data: bytes, digest: str | None = None) -> str:
         """Store `data` (verified against `digest` when given); return its digest."""
@@ -185,9 +186,8 @@ class ContentStore:
 
     def prune_ingests(self, older_than_s: float, any_age: tuple[str, ...] = ()) -> int:
         """Remove partial ingests nobody owns and nobody touched for a while; refs starting
-        with an `any_age` prefix (never resumed, e.g. random per-load refs) whatever their age."""
-        import shutil
-
+        with an `any_age` prefix (never resumed, e.g. random per-load refs) whatever their age.
+        Lock files without an ingest (left by older versions or killed writers) go too."""
         removed = 0
         for ref, _, mtime in list(self.walk_ingests()):
             if time.time() - mtime < older_than_s and not ref.startswith(any_age or ("\0",)):
@@ -196,12 +196,28 @@ class ContentStore:
             fd = self._lock(self.ingest / f"{key}.lock", wait=False)
             if fd is None:
                 continue
-            try:
-                shutil.rmtree(self.ingest / key, ignore_errors=True)
-                removed += 1
-            finally:
-                os.close(fd)
+            _remove_tree(self.ingest / key)
+            removed += 1
+            self._drop_lock(key, fd)
+        for entry in _listdir(self.ingest):
+            key = entry[: -len(".lock")]
+            if entry.endswith(".lock") and not os.path.exists(self.ingest / key / "data"):
+                fd = self._lock(self.ingest / entry, wait=False)
+                if fd is not None:  # no writer: an empty or half-made ingest dir goes too
+                    _remove_tree(self.ingest / key)
+                    self._drop_lock(key, fd)
         return removed
+
+    def _drop_lock(self, key: str, fd: int) -> None:
+        """Release the ref's flock; delete its lock file first when no ingest is left.
+        Safe while others wait on it: `_lock` re-checks the inode after locking."""
+        try:
+            if not os.path.isdir(self.ingest / key):
+                os.unlink(self.ingest / f"{key}.lock")
+        except FileNotFoundError:
+            pass
+        finally:
+            os.close(fd)
 
     @staticmethod
     def _lock(path: Path, wait: bool = True) -> int | None:
@@ -314,14 +330,32 @@ class Writer:
         return actual
 
     def discard(self) -> None:
-        import shutil
-
-        shutil.rmtree(self.directory, ignore_errors=True)
+        _remove_tree(self.directory)
 
     def close(self) -> None:
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
+
+
+def _listdir(path: Path) -> list[str]:
+    try:
+        return os.listdir(path)
+    except FileNotFoundError:
+        return []
+
+
+def _remove_tree(path: Path) -> None:
+    """An ingest dir holds only the files `data` and `ref`: no tree walk needed."""
+    for name in _listdir(path):
+        try:
+            os.unlink(path / name)
+        except (FileNotFoundError, IsADirectoryError):
+            pass
+    try:
+        os.rmdir(path)
+    except (FileNotFoundError, OSError):
+        pass
 
 
 def _space_error(exc: OSError, ref: str) -> Exception:

@@ -175,7 +175,7 @@ class _Fetcher:
                 w.discard()
                 report(Progress(sid, "Already exists"))
                 return
-            stopped = self._download_with_retries(w, desc, sid, report)
+            stopped = None if self._complete(w, desc) else self._download_with_retries(w, desc, sid, report)
             if stopped is None:
                 report(Progress(sid, "Verifying Checksum", w.offset, desc.size))
                 try:
@@ -188,6 +188,18 @@ class _Fetcher:
             raise Unavailable(stopped.message, hint="pull again to resume")
         self.downloaded.add(desc.digest)
         report(Progress(sid, "Download complete", desc.size, desc.size))
+
+    @staticmethod
+    def _complete(w: Any, desc: Descriptor) -> bool:
+        """An ingest that already holds the whole blob (a pull killed between its last
+        byte and the commit): verified here rather than asking the registry for bytes
+        past the end; a wrong digest drops it and the blob is fetched from zero."""
+        if w.offset != desc.size:
+            return False
+        if w.digest() == desc.digest:
+            return True
+        w.truncate(0)
+        return False
 
     def _download_with_retries(self, w: Any, desc: Descriptor, sid: str,
                                report: ProgressFn) -> "_Interrupted | None":

@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from typing import Any, Callable, Iterable, Iterator
 
 DOMAIN = "images"
+INGEST_KEEP_S = 24 * 3600.0  # a killed pull's partial download stays this long for a resume
 MIGRATIONS = [
     """
     CREATE TABLE images (
@@ -338,13 +339,13 @@ class ImageStore:
         image = self._by_name(full)
         if image is None:
             raise NotFound(f"No such image: {name}")
-        with self.db.transaction() as conn:
+        with self.db.transaction(freeing=True) as conn:
             conn.execute("DELETE FROM image_names WHERE name = ?", (full,))
         return self.get_record(image.manifest_descriptor.digest)
 
     def delete(self, image: Image) -> None:
         """Drop the record and its names; blobs go at the next `gc`."""
-        with self.db.transaction() as conn:
+        with self.db.transaction(freeing=True) as conn:
             conn.execute("DELETE FROM images WHERE manifest_digest = ?", (image.manifest_descriptor.digest,))
 
     @staticmethod
@@ -362,18 +363,20 @@ class ImageStore:
         with file_lock(self.locks_dir / "gc.lock", shared=True):
             yield
 
-    def gc(self, also: Callable[[], None] | None = None, wait: bool = True) -> tuple[list[str], int]:
+    def gc(self, also: Callable[[], None] | None = None, wait: bool = True,
+           ingest_age: float = INGEST_KEEP_S) -> tuple[list[str], int]:
         """Delete every blob no image holds; return (digests removed, bytes freed).
 
         `also` runs under the same exclusive gc.lock (the API sweeps snapshots there);
-        `wait=False` gives up at once when another process holds the lock."""
+        `wait=False` gives up at once when another process holds the lock. Partial
+        pulls nobody writes are kept `ingest_age` seconds for a resume (0: `system prune`)."""
         removed: list[str] = []
         freed = 0
         with file_lock(self.locks_dir / "gc.lock", wait=wait) as held:
             if not held:
                 return [], 0
             marked = {row[0] for row in self.db.query("SELECT DISTINCT digest FROM image_blobs")}
-            with self.db.transaction() as conn:  # sizes of layers no image has any more
+            with self.db.transaction(freeing=True) as conn:  # sizes of layers no image has any more
                 conn.execute("DELETE FROM layer_sizes WHERE diff_id NOT IN (SELECT diff_id FROM image_layers)")
             for info in list(self.content.walk()):
                 if info.digest in marked:
@@ -385,7 +388,7 @@ class ImageStore:
                 removed.append(info.digest)
                 freed += info.size
             # Pulls resume their partial downloads; loads and imports use one-off refs.
-            self.content.prune_ingests(older_than_s=24 * 3600, any_age=("load-", "import-", "bytes-"))
+            self.content.prune_ingests(older_than_s=ingest_age, any_age=("load-", "import-", "bytes-"))
             if also is not None:
                 also()
         return removed, freed

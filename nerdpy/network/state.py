@@ -123,7 +123,12 @@ def database(settings: "Settings") -> "Database":
     db = open_database(settings.layout.meta_db)
     db.ensure_schema("networks", MIGRATIONS)
     if not db.query("SELECT 1 FROM networks WHERE name = 'bridge'"):
-        _insert_builtins(db, settings.rootless)
+        from nerdpy.errors import Unavailable
+
+        try:
+            _insert_builtins(db, settings.rootless)
+        except Unavailable:  # a full disk: the next command that can write records them
+            pass
     return db
 
 

@@ -219,20 +219,20 @@ class RegistryClient:
     def open_blob(self, repo: str, digest: str, offset: int = 0) -> tuple[Any, int]:
         """A streaming response for a blob and the offset its body starts at.
 
-        With `offset` > 0 a Range is asked for; a 206 must start exactly there
-        (else DataCorrupted); a plain 200 means the body starts at 0 again.
+        With `offset` > 0 a Range is asked for; a 206 must start exactly there;
+        a 416 (the range is past the blob's end: stale partial data) or a 206
+        at another offset restarts from zero; a plain 200 means the body starts at 0.
         """
         check_digest(digest)
         headers = {"Range": f"bytes={offset}-"} if offset else None
-        resp = self.request("GET", f"/v2/{repo}/blobs/{digest}", pull_scope(repo), ok=(200, 206),
-                            headers=headers, what=f"blob {digest}")
-        if resp.status_code == 206:
-            match = re.match(r"bytes (\d+)-", resp.headers.get("Content-Range", ""))
-            if not offset or match is None or int(match.group(1)) != offset:
-                resp.close()
-                raise DataCorrupted(f"registry answered a resumed download of {digest} with the wrong range")
-            return resp, offset
-        return resp, 0
+        resp = self.request("GET", f"/v2/{repo}/blobs/{digest}", pull_scope(repo),
+                            ok=(200, 206, 416) if offset else (200, 206), headers=headers, what=f"blob {digest}")
+        if resp.status_code == 416 or (resp.status_code == 206 and _range_start(resp) != offset):
+            resp.close()
+            if not offset:
+                raise DataCorrupted(f"registry answered a download of {digest} with a range nobody asked for")
+            return self.open_blob(repo, digest, 0)
+        return resp, (offset if resp.status_code == 206 else 0)
 
     def blob_exists(self, repo: str, digest: str, scopes: tuple[str, ...] | None = None) -> bool:
         check_digest(digest)
@@ -307,6 +307,11 @@ def same_origin(url: str, base: str) -> bool:
         return False
     return (a.scheme == b.scheme and a.username is None and a.password is None and a.hostname is not None
             and a.hostname == b.hostname and ports[0] == ports[1])
+
+
+def _range_start(resp: Any) -> int | None:
+    match = re.match(r"bytes (\d+)-", resp.headers.get("Content-Range", ""))
+    return int(match.group(1)) if match else None
 
 
 def _read_capped(resp: Any, limit: int, what: str) -> bytes:

@@ -18,7 +18,9 @@ Directories (`<data_root>/snapshots/<driver>/`)::
     rm-<id>/               being removed (renamed out inside the transaction)
 
 Short numeric ids keep overlay's `lowerdir` lists short. A crash leaves at most a
-`tmp-`/`rm-` dir or an unrecorded `snapshots/<id>`; `cleanup()` reclaims them.
+`tmp-`/`rm-` dir, an unrecorded `snapshots/<id>` (its id may be handed out again:
+prepare sets such a dir aside) or a record whose dir is gone; `cleanup()` (run by
+prune and by unpack) reconciles them.
 """
 
 from __future__ import annotations
@@ -28,7 +30,13 @@ import os
 import time
 from pathlib import Path
 
-from nerdpy.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
+from nerdpy.errors import (
+    AlreadyExists,
+    Conflict,
+    InvalidArgument,
+    NotFound,
+    Unavailable,
+)
 from nerdpy.metadata import open_database
 from nerdpy.paths import private_dirs
 from nerdpy.snapshots import Info, Kind, Mount, Usage
@@ -126,6 +134,7 @@ class SnapshotStore:
         if self.exists(key):
             raise AlreadyExists(f"snapshot {key} already exists")
         staging = Path(_mkdtemp(self.root, "tmp-"))
+        placed: Path | None = None  # renamed into place, but the row may still roll back
         try:
             self._populate(staging, self._chain(parent), kind)
             now = time.time()
@@ -135,10 +144,21 @@ class SnapshotStore:
                 cur = conn.execute(
                     "INSERT INTO snapshots(driver, key, kind, parent, labels, created, updated) VALUES(?,?,?,?,?,?,?)",
                     (self.name, key, kind.value, parent, json.dumps(dict(labels or {})), now, now))
-                os.rename(staging, self._dir(int(cur.lastrowid or 0)))
+                target = self._dir(int(cur.lastrowid or 0))
+                self._set_aside(target)
+                os.rename(staging, target)
+                placed = target
         except BaseException:
             _rmtree(staging)
+            if placed is not None:  # the COMMIT failed (a full disk): no row names this directory
+                _rmtree(placed)
             raise
+
+    def _set_aside(self, target: Path) -> None:
+        """A directory at a fresh id is an orphan (a command killed between its rename
+        and its COMMIT, whose id SQLite then handed out again): move it out of the way."""
+        if os.path.lexists(target):
+            os.rename(target, _mkdtemp(self.root, f"rm-orphan-{target.name}-"))
 
     def configure(self, storage: Any) -> None:
         """Apply storage options (nerdpy.snapshots.options; already checked for this driver)."""
@@ -163,18 +183,19 @@ class SnapshotStore:
                 raise NotFound(f"snapshot {key} not found")
 
     def remove(self, key: str) -> None:
-        with self.db.transaction() as conn:
+        with self.db.transaction(freeing=True) as conn:
             row = conn.execute("SELECT id FROM snapshots WHERE driver = ? AND key = ?", (self.name, key)).fetchone()
             if row is None:
                 raise NotFound(f"snapshot {key} not found")
             if conn.execute("SELECT 1 FROM snapshots WHERE driver = ? AND parent = ?", (self.name, key)).fetchone():
                 raise Conflict(f"snapshot {key} has children", hint="remove the snapshots built on it first")
             conn.execute("DELETE FROM snapshots WHERE id = ?", (row["id"],))
-            doomed = self.root / f"rm-{row['id']}"
+            doomed: Path | None = self.root / f"rm-{row['id']}"
             try:
-                os.rename(self._dir(row["id"]), doomed)
+                os.rename(self._dir(row["id"]), doomed)  # type: ignore[arg-type]
             except FileNotFoundError:
                 doomed = None
+        # (a failed COMMIT leaves the row and an rm- dir: cleanup() drops rows without a directory)
         if doomed is not None:
             _rmtree(doomed)
 
@@ -187,9 +208,12 @@ class SnapshotStore:
         # Walked once, on first use, not at commit: a pull of 20,000 files skips a 50-100 ms walk.
         # A committed tree never changes, so the figure stays true.
         usage = disk_usage(self._dir(row["id"]) / "fs")
-        with self.db.transaction() as conn:
-            conn.execute("UPDATE snapshots SET size = ?, inodes = ? WHERE id = ? AND kind = ?",
-                         (usage.size, usage.inodes, row["id"], Kind.COMMITTED.value))
+        try:
+            with self.db.transaction() as conn:
+                conn.execute("UPDATE snapshots SET size = ?, inodes = ? WHERE id = ? AND kind = ?",
+                             (usage.size, usage.inodes, row["id"], Kind.COMMITTED.value))
+        except Unavailable:  # only a cache: `system df` must work on a full disk
+            pass
         return usage
 
     def mounts(self, key: str) -> list[Mount]:
@@ -200,15 +224,18 @@ class SnapshotStore:
         raise NotImplementedError
 
     def cleanup(self) -> None:
-        """Remove tmp-/rm- leftovers and snapshot dirs without a record."""
-        with self.db.transaction() as conn:
+        """Remove tmp-/rm- leftovers, snapshot dirs without a record and records without
+        a dir (a removal whose COMMIT failed after its rename)."""
+        with self.db.transaction(freeing=True) as conn:
             known = {str(r[0]) for r in conn.execute("SELECT id FROM snapshots WHERE driver = ?", (self.name,))}
+            on_disk = set(os.listdir(self._dirs))
             doomed = []
-            for entry in os.listdir(self._dirs):
-                if entry not in known:
-                    target = self.root / f"rm-orphan-{entry}"
-                    os.rename(self._dirs / entry, target)
-                    doomed.append(target)
+            for entry in on_disk - known:
+                target = Path(_mkdtemp(self.root, f"rm-orphan-{entry}-"))
+                os.rename(self._dirs / entry, target)
+                doomed.append(target)
+            for snap_id in known - on_disk:
+                conn.execute("DELETE FROM snapshots WHERE id = ?", (int(snap_id),))
         now = time.time()
         for entry in os.listdir(self.root):
             path = self.root / entry

@@ -176,7 +176,7 @@ class VolumeStore:
 
     def remove(self, name: str) -> None:
         """Delete an unused volume: record first (checked in the same transaction), then its files."""
-        with self.db.transaction() as conn:
+        with self.db.transaction(freeing=True) as conn:
             if conn.execute("SELECT 1 FROM volumes WHERE name = ?", (name,)).fetchone() is None:
                 raise NotFound(f"no such volume: {name}")
             users = [r[0] for r in conn.execute("SELECT container_id FROM volume_users WHERE volume = ?", (name,))]
@@ -221,7 +221,7 @@ class VolumeStore:
 
     def detach(self, container_id: str) -> list[str]:
         """Forget a container; returns the volumes it used that nobody uses now."""
-        with self.db.transaction() as conn:
+        with self.db.transaction(freeing=True) as conn:
             names = [r[0] for r in conn.execute("SELECT volume FROM volume_users WHERE container_id = ?", (container_id,))]
             conn.execute("DELETE FROM volume_users WHERE container_id = ?", (container_id,))
             conn.execute("DELETE FROM container_mounts WHERE container_id = ?", (container_id,))

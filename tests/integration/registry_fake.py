@@ -41,6 +41,10 @@ class FakeRegistry:
     redirect_blobs_to: str | None = None  # "http://host:port" of another FakeRegistry
     ignore_range: bool = False
     drop_after: int = 0  # >0: a blob GET without Range sends this many bytes, then hangs up
+    # A blob GET without Range of this digest sends every byte, then stalls (announcing one
+    # more) until `released` is set: the client holds the whole blob but has not committed it.
+    stall_blob: str = ""
+    released: threading.Event = field(default_factory=threading.Event)
     seen: list[Seen] = field(default_factory=list)
     host: str = "127.0.0.1"
     port_wanted: int = 0  # 0: any free port
@@ -201,10 +205,15 @@ class _Handler(BaseHTTPRequestHandler):
         status = 200
         if rng and not reg.ignore_range:
             start = int(re.match(r"bytes=(\d+)-", rng).group(1))  # type: ignore[union-attr]
+            if start >= len(data):  # as distribution answers a range past the end
+                return self._send(416, b"", {"Content-Range": f"bytes */{len(data)}"})
             status = 206
             headers["Content-Range"] = f"bytes {start}-{len(data) - 1}/{len(data)}"
         body = data[start:]
         headers["Content-Length"] = str(len(body))
+        stall = digest == reg.stall_blob and not rng
+        if stall:
+            headers["Content-Length"] = str(len(body) + 1)
         self.send_response(status)
         for key, value in headers.items():
             self.send_header(key, value)
@@ -223,6 +232,9 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if reg.throttle:
                 time.sleep(step / reg.throttle)
+        if stall:
+            reg.released.wait(60)
+            self.close_connection = True
 
 
 def _basic_ok(header: str, users: dict[str, str]) -> bool:

@@ -110,10 +110,23 @@ def test_invalid_digests_never_reach_the_network(scripted, digest):
     assert s.count == 0
 
 
-def test_resume_needs_the_exact_range(scripted):
+def test_a_resume_answered_at_another_offset_restarts_from_zero(scripted):
+    s = scripted([(206, {"Content-Range": "bytes 10-99/100"}, b"x" * 90), (200, {}, b"whole")])
+    resp, start = s.client().open_blob("r", "sha256:" + "2" * 64, offset=5)
+    assert start == 0 and resp.content == b"whole" and s.count == 2
+
+
+def test_a_416_to_a_resume_restarts_from_zero(scripted):
+    """A partial ingest as long as the blob asks for bytes past its end (issue 18)."""
+    s = scripted([(416, {}, b""), (200, {}, b"whole")])
+    resp, start = s.client().open_blob("r", "sha256:" + "2" * 64, offset=100)
+    assert start == 0 and resp.content == b"whole" and s.count == 2
+
+
+def test_a_range_nobody_asked_for_is_refused(scripted):
     s = scripted([(206, {"Content-Range": "bytes 10-99/100"}, b"x" * 90)])
-    with pytest.raises(DataCorrupted, match="wrong range"):
-        s.client().open_blob("r", "sha256:" + "2" * 64, offset=5)
+    with pytest.raises(DataCorrupted, match="range nobody asked for"):
+        s.client().open_blob("r", "sha256:" + "2" * 64)
 
 
 def test_a_200_to_a_range_restarts_from_zero(scripted):
