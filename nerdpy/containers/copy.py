@@ -14,7 +14,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import tarfile
 from contextlib import contextmanager
 from typing import BinaryIO, Iterator
 
@@ -158,23 +157,48 @@ def copy_out(rootfs: str, path: str, dest: str) -> None:
 
 
 def _get(dir_fd: int, name: str, st: os.stat_result, target: str) -> None:
+    """Copy entry `name` of `dir_fd` (lstat `st`) to host path `target`, iteratively:
+    every container file is read through an fd checked against its entry (nerdpy.archive.walk)."""
+    from nerdpy.archive.walk import open_dir, walk
+
+    if not stat.S_ISDIR(st.st_mode):
+        _get_one(dir_fd, name, st, target)
+        return
+    fd = open_dir(dir_fd, name, st)
+    if fd is None:
+        raise NotFound(f"could not find the file {name} in container: it changed during the copy")
+    dirs = [(target, st)]
+    try:
+        os.makedirs(target, exist_ok=True)
+        for entry in walk(fd):
+            path = os.path.join(target, entry.rel)
+            if stat.S_ISDIR(entry.st.st_mode):
+                os.makedirs(path, exist_ok=True)
+                dirs.append((path, entry.st))
+            else:
+                _get_one(entry.dir_fd, entry.name, entry.st, path)
+    finally:
+        os.close(fd)
+    for path, dst in reversed(dirs):  # modes last: a 0500 directory still receives its files
+        os.chmod(path, stat.S_IMODE(dst.st_mode))
+
+
+def _get_one(dir_fd: int, name: str, st: os.stat_result, target: str) -> None:
+    from nerdpy.archive.walk import open_regular, read_link
+
     mode = st.st_mode
-    if stat.S_ISDIR(mode):
-        fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW, dir_fd=dir_fd)
-        try:
-            os.makedirs(target, exist_ok=True)
-            for entry in sorted(os.listdir(fd)):
-                _get(fd, entry, os.stat(entry, dir_fd=fd, follow_symlinks=False), os.path.join(target, entry))
-        finally:
-            os.close(fd)
-        os.chmod(target, stat.S_IMODE(mode))
-    elif stat.S_ISLNK(mode):
-        link = os.readlink(name, dir_fd=dir_fd)
+    if stat.S_ISLNK(mode):
+        link = read_link(dir_fd, name)
+        if link is None:
+            return  # replaced meanwhile: not a symlink to copy any more
         if os.path.lexists(target):
             os.unlink(target)
         os.symlink(link, target)
     elif stat.S_ISREG(mode):
-        src = os.open(name, os.O_RDONLY | _NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
+        opened = open_regular(dir_fd, name, st)  # a device node swapped in is never read
+        if opened is None:
+            return
+        src = opened[0]
         try:
             if os.path.islink(target):
                 os.unlink(target)
@@ -235,9 +259,9 @@ def _clear(dir_fd: int, name: str, keep_dir: bool) -> None:
     if st is None or (keep_dir and stat.S_ISDIR(st.st_mode)):
         return
     if stat.S_ISDIR(st.st_mode):
-        from nerdpy.oci.confined import _remove_tree
+        from nerdpy.linux.rmtree import remove_at
 
-        _remove_tree(dir_fd, name)
+        remove_at(dir_fd, name)
     else:
         os.unlink(name, dir_fd=dir_fd)
 
@@ -281,12 +305,34 @@ def _put(src: str, dir_fd: int, name: str) -> None:
 
 
 def tar_out(rootfs: str, path: str, out: BinaryIO) -> None:
-    import tempfile
+    """`cp CONTAINER:PATH -`: the entry (a directory with everything below it) as a tar
+    stream, read through checked fds like export."""
+    from nerdpy.archive.tarwrite import TreeTar
+    from nerdpy.archive.walk import Entry, open_dir, walk
 
-    with tempfile.TemporaryDirectory(prefix="nerdpy-cp-") as tmp:
-        copy_out(rootfs, path, os.path.join(tmp, "x"))
-        with tarfile.open(fileobj=out, mode="w|") as tar:
-            tar.add(os.path.join(tmp, "x"), arcname=os.path.basename(os.path.normpath(path)) or ".")
+    parent_fd, name = _open_parent(rootfs, path)
+    try:
+        name = name or "."
+        try:
+            st = os.stat(name, dir_fd=parent_fd, follow_symlinks=False)
+        except FileNotFoundError:
+            raise NotFound(f"could not find the file {path} in container") from None
+        base = os.path.basename(os.path.normpath(path)) or "."
+        tar = TreeTar(out)
+        fd = open_dir(parent_fd, name, st) if stat.S_ISDIR(st.st_mode) else -1
+        if fd is None:
+            raise NotFound(f"could not find the file {path} in container: it changed during the copy")
+        try:
+            tar.add(Entry(parent_fd, name, base, st, fd))
+            if fd >= 0:
+                for entry in walk(fd):
+                    tar.add(entry, f"{base}/{entry.rel}")
+        finally:
+            if fd >= 0:
+                os.close(fd)
+        tar.close()
+    finally:
+        os.close(parent_fd)
 
 
 def tar_in(rootfs: str, source: BinaryIO, path: str) -> None:

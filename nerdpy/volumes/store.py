@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sqlite3
 import time
 from datetime import datetime, timezone
@@ -198,9 +197,12 @@ class VolumeStore:
             os.rename(target, trash)
         except FileNotFoundError:
             return
-        shutil.rmtree(trash, ignore_errors=True)
+        from nerdpy.linux.rmtree import remove_quietly
+
+        # A volume's content is the containers' (any depth, any symlinks): iterative, fd-based removal.
+        remove_quietly(trash)
         for stale in self.root.glob(".trash-*"):
-            shutil.rmtree(stale, ignore_errors=True)
+            remove_quietly(stale)
 
     # --- container use ------------------------------------------------------
 
