@@ -133,86 +133,6 @@ def _open_parent(rootfs: str, path: str) -> tuple[int, str]:
     return fd, name
 
 
-# -- container -> host ---------------------------------------------------------------
-
-
-def copy_out(rootfs: str, path: str, dest: str) -> None:
-    parent_fd, name = _open_parent(rootfs, path)
-    try:
-        if not name:  # the root itself
-            name, parent_fd = ".", parent_fd
-        try:
-            st = os.stat(name, dir_fd=parent_fd, follow_symlinks=False)
-        except FileNotFoundError:
-            raise NotFound(f"could not find the file {path} in container") from None
-        contents_only = path.endswith("/.")
-        target = dest
-        if os.path.isdir(dest) and not contents_only:
-            target = os.path.join(dest, os.path.basename(os.path.normpath(path)) or "root")
-        elif stat.S_ISDIR(st.st_mode) and os.path.exists(dest) and not os.path.isdir(dest):
-            raise InvalidArgument(f"cannot copy a directory to {dest}: it is not a directory")
-        _get(parent_fd, name, st, target)
-    finally:
-        os.close(parent_fd)
-
-
-def _get(dir_fd: int, name: str, st: os.stat_result, target: str) -> None:
-    """Copy entry `name` of `dir_fd` (lstat `st`) to host path `target`, iteratively:
-    every container file is read through an fd checked against its entry (nerdpy.archive.walk)."""
-    from nerdpy.archive.walk import open_dir, walk
-
-    if not stat.S_ISDIR(st.st_mode):
-        _get_one(dir_fd, name, st, target)
-        return
-    fd = open_dir(dir_fd, name, st)
-    if fd is None:
-        raise NotFound(f"could not find the file {name} in container: it changed during the copy")
-    dirs = [(target, st)]
-    try:
-        os.makedirs(target, exist_ok=True)
-        for entry in walk(fd):
-            path = os.path.join(target, entry.rel)
-            if stat.S_ISDIR(entry.st.st_mode):
-                os.makedirs(path, exist_ok=True)
-                dirs.append((path, entry.st))
-            else:
-                _get_one(entry.dir_fd, entry.name, entry.st, path)
-    finally:
-        os.close(fd)
-    for path, dst in reversed(dirs):  # modes last: a 0500 directory still receives its files
-        os.chmod(path, stat.S_IMODE(dst.st_mode))
-
-
-def _get_one(dir_fd: int, name: str, st: os.stat_result, target: str) -> None:
-    from nerdpy.archive.walk import open_regular, read_link
-
-    mode = st.st_mode
-    if stat.S_ISLNK(mode):
-        link = read_link(dir_fd, name)
-        if link is None:
-            return  # replaced meanwhile: not a symlink to copy any more
-        if os.path.lexists(target):
-            os.unlink(target)
-        os.symlink(link, target)
-    elif stat.S_ISREG(mode):
-        opened = open_regular(dir_fd, name, st)  # a device node swapped in is never read
-        if opened is None:
-            return
-        src = opened[0]
-        try:
-            if os.path.islink(target):
-                os.unlink(target)
-            dst = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW, 0o600)
-            try:
-                _pump(src, dst)
-                os.fchmod(dst, stat.S_IMODE(mode))
-            finally:
-                os.close(dst)
-        finally:
-            os.close(src)
-    # devices, fifos and sockets are skipped, as on a copy to an unprivileged host
-
-
 def _pump(src: int, dst: int) -> None:
     while True:
         chunk = os.read(src, 1 << 20)
@@ -266,28 +186,61 @@ def _clear(dir_fd: int, name: str, keep_dir: bool) -> None:
         os.unlink(name, dir_fd=dir_fd)
 
 
-def _put_dir_contents(src: str, dir_fd: int, name: str) -> None:
+def _put_dir_contents(src: str, dir_fd: int, name: str, mode: int | None = None) -> None:
+    """The children of host directory `src` into directory `name` of `dir_fd` (made if
+    missing), iteratively: each directory of the container is reopened below the
+    top one without following symlinks; modes are set last, deepest first."""
     _clear(dir_fd, name, keep_dir=True)
     if _lstat(dir_fd, name) is None:
         os.mkdir(name, 0o755, dir_fd=dir_fd)
-    fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW, dir_fd=dir_fd)
+    top = os.open(name, os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW, dir_fd=dir_fd)
+    modes = [("", mode)] if mode is not None else []
+    pending = [""]
     try:
-        for entry in sorted(os.listdir(src)):
-            _put(os.path.join(src, entry), fd, entry)
+        while pending:
+            rel = pending.pop()
+            fd = _beneath(top, rel)
+            try:
+                for entry in sorted(os.listdir(os.path.join(src, rel))):
+                    child, child_rel = os.path.join(src, rel, entry), os.path.join(rel, entry)
+                    st = os.lstat(child)
+                    if not stat.S_ISDIR(st.st_mode):
+                        _put_one(child, st, fd, entry)
+                        continue
+                    _clear(fd, entry, keep_dir=True)
+                    if _lstat(fd, entry) is None:
+                        os.mkdir(entry, 0o755, dir_fd=fd)
+                    pending.append(child_rel)
+                    modes.append((child_rel, stat.S_IMODE(st.st_mode)))
+            finally:
+                os.close(fd)
+        for rel, bits in reversed(modes):
+            fd = _beneath(top, rel)
+            try:
+                os.fchmod(fd, bits)
+            finally:
+                os.close(fd)
     finally:
-        os.close(fd)
+        os.close(top)
+
+
+def _beneath(top: int, rel: str) -> int:
+    from nerdpy.linux import libc
+
+    resolve = libc.RESOLVE_BENEATH | libc.RESOLVE_NO_SYMLINKS | libc.RESOLVE_NO_MAGICLINKS
+    return libc.openat2(top, rel or ".", os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW, 0, resolve)
 
 
 def _put(src: str, dir_fd: int, name: str) -> None:
     st = os.lstat(src)
     if stat.S_ISDIR(st.st_mode):
-        _put_dir_contents(src, dir_fd, name)
-        fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW, dir_fd=dir_fd)
-        try:
-            os.fchmod(fd, stat.S_IMODE(st.st_mode))
-        finally:
-            os.close(fd)
-    elif stat.S_ISLNK(st.st_mode):
+        _put_dir_contents(src, dir_fd, name, stat.S_IMODE(st.st_mode))
+    else:
+        _put_one(src, st, dir_fd, name)
+
+
+def _put_one(src: str, st: os.stat_result, dir_fd: int, name: str) -> None:
+    if stat.S_ISLNK(st.st_mode):
         _clear(dir_fd, name, keep_dir=False)
         os.symlink(os.readlink(src), name, dir_fd=dir_fd)
     elif stat.S_ISREG(st.st_mode):
@@ -301,38 +254,7 @@ def _put(src: str, dir_fd: int, name: str) -> None:
             os.close(dst)
 
 
-# -- tar streams (`cp CONTAINER:PATH -` and `cp - CONTAINER:PATH`) ---------------------
-
-
-def tar_out(rootfs: str, path: str, out: BinaryIO) -> None:
-    """`cp CONTAINER:PATH -`: the entry (a directory with everything below it) as a tar
-    stream, read through checked fds like export."""
-    from nerdpy.archive.tarwrite import TreeTar
-    from nerdpy.archive.walk import Entry, open_dir, walk
-
-    parent_fd, name = _open_parent(rootfs, path)
-    try:
-        name = name or "."
-        try:
-            st = os.stat(name, dir_fd=parent_fd, follow_symlinks=False)
-        except FileNotFoundError:
-            raise NotFound(f"could not find the file {path} in container") from None
-        base = os.path.basename(os.path.normpath(path)) or "."
-        tar = TreeTar(out)
-        fd = open_dir(parent_fd, name, st) if stat.S_ISDIR(st.st_mode) else -1
-        if fd is None:
-            raise NotFound(f"could not find the file {path} in container: it changed during the copy")
-        try:
-            tar.add(Entry(parent_fd, name, base, st, fd))
-            if fd >= 0:
-                for entry in walk(fd):
-                    tar.add(entry, f"{base}/{entry.rel}")
-        finally:
-            if fd >= 0:
-                os.close(fd)
-        tar.close()
-    finally:
-        os.close(parent_fd)
+# -- tar stream in (`cp - CONTAINER:PATH`; out: nerdpy.containers.copyout) ------------
 
 
 def tar_in(rootfs: str, source: BinaryIO, path: str) -> None:
@@ -364,6 +286,8 @@ def copy(settings: Settings, store: ContainerStore, src: str, dest: str, stdin: 
         raise InvalidArgument("copying between containers or between host paths is not supported",
                               hint="use CONTAINER:SRC_PATH DEST_PATH or SRC_PATH CONTAINER:DEST_PATH")
     container = store.get(src_ref or dest_ref)  # type: ignore[arg-type]
+    from nerdpy.containers.copyout import copy_out, tar_out
+
     with copy_view(settings, container) as rootfs:
         try:
             if src_ref is not None:
