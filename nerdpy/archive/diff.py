@@ -26,6 +26,7 @@ from nerdpy.records import record
 _OPAQUE_XATTRS = ("trusted.overlay.opaque", "user.overlay.opaque", "user.fuseoverlayfs.opaque")
 WHITEOUT_PREFIX = ".wh."
 OPAQUE_MARKER = ".wh..wh..opq"
+_FUSE_OPAQUE = ".wh..opq"
 
 ADDED, DELETED, OPAQUE = "entry", "whiteout", "opaque"
 
@@ -58,15 +59,17 @@ def overlay_changes(upper_fd: int, named_whiteouts: bool = False) -> Iterator[Ch
     are whiteouts too (fuse-overlayfs writes them where it cannot make 0:0 devices)."""
     for entry in walk(upper_fd):
         st = entry.st
-        if is_whiteout(st):
-            yield Change(DELETED, entry.rel)
-            continue
-        if named_whiteouts and entry.name.startswith(WHITEOUT_PREFIX) and stat.S_ISREG(st.st_mode):
+        if named_whiteouts and entry.name.startswith(WHITEOUT_PREFIX):
+            # fuse-overlayfs marks an opaque dir with a `.wh..wh..opq` file plus a `.wh..opq`
+            # 0:0 device, and writes `.wh.NAME` files where it cannot make devices.
             parent = entry.rel[: -len(entry.name)].rstrip("/")
             if entry.name == OPAQUE_MARKER:
                 yield Change(OPAQUE, parent)
-            else:
+            elif entry.name != _FUSE_OPAQUE and (stat.S_ISREG(st.st_mode) or is_whiteout(st)):
                 yield Change(DELETED, f"{parent}/{entry.name[4:]}" if parent else entry.name[4:])
+            continue
+        if is_whiteout(st):
+            yield Change(DELETED, entry.rel)
             continue
         yield Change(ADDED, entry.rel, entry)
         if entry.fd >= 0 and is_opaque_fd(entry.fd):

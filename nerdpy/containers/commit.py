@@ -52,7 +52,7 @@ def paused(settings: Settings, container: Container, pause: bool) -> Iterator[No
         # race-free, only not as one instant. Docker has no such hosts; say it and go on.
         import logging
 
-        logging.getLogger("nerdpy.containers").warning("committing without pausing: %s", exc.message)
+        logging.getLogger("nerdpy.containers").warning("WARNING: committing without pausing: %s", exc.message)
         yield
         return
     try:

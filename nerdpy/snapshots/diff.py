@@ -80,4 +80,9 @@ def classify(changes: Iterable["Change"], lowers: list[int]) -> list[tuple[str, 
         elif change.kind == ADDED:
             known = any(lstat_beneath(fd, change.rel) is not None for fd in lowers)
             out["/" + change.rel] = "C" if known else "A"
+    for path in list(out):  # as Docker: the directories holding changes changed too
+        parent = os.path.dirname(path)
+        while parent != "/" and parent not in out:
+            out[parent] = "C"
+            parent = os.path.dirname(parent)
     return sorted(((kind, path) for path, kind in out.items()), key=lambda item: item[1])

@@ -261,7 +261,7 @@ def _remove_leftover(path: Path) -> None:
     except OSError as exc:
         import logging
 
-        logging.getLogger("nerdpy.snapshots").warning("cannot remove %s yet: %s", path, exc.strerror or exc)
+        logging.getLogger("nerdpy.snapshots").warning("WARNING: cannot remove %s yet (retried later): %s", path, exc.strerror or exc)
 
 
 def _rmtree(path: Path) -> None:
