@@ -14,7 +14,7 @@ from typing import BinaryIO
 
 from nerdpy.config import Settings
 from nerdpy.containers import Container
-from nerdpy.errors import NotImplementedYet
+from nerdpy.errors import NotImplementedYet, Unavailable
 
 
 def export(settings: Settings, container: Container, out: BinaryIO) -> None:
@@ -29,6 +29,8 @@ def export(settings: Settings, container: Container, out: BinaryIO) -> None:
             for entry in walk(root):
                 tar.add(entry)
             tar.close()
+        except OSError as exc:  # the disk, not the tree: a changing tree only loses entries
+            raise Unavailable(f"cannot export container {container.name}: {exc.strerror or exc}") from None
         finally:
             os.close(root)
 

@@ -99,7 +99,10 @@ def commit(settings: Settings, container: Container, name: str | None, changes: 
     with store.ingest_guard():
         with store.content.writer(f"commit-{container.id}-{os.getpid()}") as writer:
             with paused(settings, container, pause):
-                write_diff_tar(settings, container, _Writer(writer))
+                try:
+                    write_diff_tar(settings, container, _Writer(writer))
+                except OSError as exc:
+                    raise Unavailable(f"cannot commit container {container.name}: {exc.strerror or exc}") from None
             size = writer.offset
             layer_digest = writer.commit()
         config = _new_config(parent.config, container, layer_digest, changes, comment, author)
