@@ -209,10 +209,8 @@ def commit(
     from nerdpy.api.containers import get
     from nerdpy.containers.commit import commit as do_commit
 
-    if pause.lstrip("=") not in _GO_BOOLS and not pause.startswith("="):
+    if pause.lstrip("=") not in _GO_BOOLS and not pause.startswith("=") and repository is None:
         # `-p CONTAINER [REPO]`: Go's bool flags never take the next word as their value.
-        if repository is not None:
-            raise typer.BadParameter('"commit" requires at least 1 and at most 2 arguments (got 3)')
         pause, container, repository = "true", pause, container
     do_pause = _go_bool("--pause", pause)
     settings = state.entered(ctx)

@@ -117,6 +117,14 @@ def test_commit_never_follows_a_swapped_symlink(nerdpy, racing, secret, tmp_path
         nerdpy("save", "-o", tmp_path / "img.tar", image, timeout=120)
         assert secret[1] not in (tmp_path / "img.tar").read_bytes()
         nerdpy("rmi", image)
+    # By default a running container is paused for the commit (as Docker does) and resumed after.
+    image = f"racecommit-{uuid.uuid4().hex[:6]}:paused"
+    nerdpy("commit", racing, image, timeout=120)
+    nerdpy("rmi", image)
+    status = nerdpy("inspect", "--format", "{{.State.Status}}", racing).stdout.strip()
+    assert status == "running"
+    bad = nerdpy("commit", "--pause=maybe", racing, "x:y", check=False)
+    assert bad.returncode == 125 and "ParseBool" in bad.stderr
 
 
 def test_cp_never_follows_a_swapped_symlink(nerdpy, racing, secret, tmp_path):
