@@ -7,7 +7,8 @@ NERDPY_RUNTIME_PACKAGES="runc uidmap slirp4netns passt fuse-overlayfs catatonit 
 
 # What the test suite adds: a real registry, independent image tools and podman to compare
 # against, crun, shells for the completion tests, groff for the man-page test, a C compiler
-# for the static probes of the security tests (tests/integration/security_probe.c).
+# for the static probes and race helpers of the security tests (tests/integration/security_probe.c,
+# tests/integration/test_security_tree.py).
 NERDPY_TEST_PACKAGES="docker-registry skopeo umoci podman crun psmisc git groff-base zsh fish gcc libc6-dev"
 
 # Debian's dynamic busybox for test images that resolve names (tests/fixtures/images.py).

@@ -21,18 +21,10 @@ _RESOLVE = libc.RESOLVE_IN_ROOT | libc.RESOLVE_NO_MAGICLINKS
 _DIR_PATH = os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC
 _MAX_CACHED = 256
 _MAX_LINK_HOPS = 40
-_EAGAIN_RETRIES = 128
 
 
 def _openat2(dirfd: int, path: str, flags: int, resolve: int = _RESOLVE) -> int:
-    """openat2, retried on EAGAIN: with RESOLVE_IN_ROOT the kernel refuses a `..` walk
-    that raced with any rename or mount on the system, and asks the caller to retry."""
-    for _ in range(_EAGAIN_RETRIES):
-        try:
-            return libc.openat2(dirfd, path, flags, 0, resolve)
-        except BlockingIOError:
-            continue
-    return libc.openat2(dirfd, path, flags, 0, resolve)
+    return libc.openat2(dirfd, path, flags, 0, resolve)  # retries EAGAIN itself
 
 
 def clean(name: str) -> str:
@@ -157,21 +149,10 @@ class Root:
 
 
 def remove(dir_fd: int, name: str) -> bool:
-    """Remove `name` in `dir_fd` (recursively, never following symlinks). False if absent."""
-    try:
-        st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
-    except FileNotFoundError:
-        return False
-    if not stat.S_ISDIR(st.st_mode):
-        os.unlink(name, dir_fd=dir_fd)
-        return True
-    fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
-    try:
-        remove_children(fd, lambda _: True)
-    finally:
-        os.close(fd)
-    os.rmdir(name, dir_fd=dir_fd)
-    return True
+    """Remove `name` in `dir_fd` (iteratively, never following symlinks). False if absent."""
+    from nerdpy.linux.rmtree import remove_at
+
+    return remove_at(dir_fd, name)
 
 
 def remove_children(dir_fd: int, doomed) -> None:  # type: ignore[no-untyped-def]

@@ -203,12 +203,33 @@ def commit(
     author: str = typer.Option("", "--author", "-a", help='Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")'),
     change: List[str] = typer.Option([], "--change", "-c", help="Apply Dockerfile instruction to the created image"),
     message: str = typer.Option("", "--message", "-m", help="Commit message"),
-    pause: bool = typer.Option(True, "--pause", "-p", help="Pause container during commit (accepted; not needed)"),
+    pause: str = typer.Option("true", "--pause", "-p", is_flag=False, flag_value="true",
+                              help="Pause container during commit"),
 ) -> None:
     from nerdpy.api.containers import get
     from nerdpy.containers.commit import commit as do_commit
 
+    if pause.lstrip("=") not in _GO_BOOLS and not pause.startswith("=") and repository is None:
+        # `-p CONTAINER [REPO]`: Go's bool flags never take the next word as their value.
+        pause, container, repository = "true", pause, container
+    do_pause = _go_bool("--pause", pause)
     settings = state.entered(ctx)
     record, _ = get(settings, container)
-    image = do_commit(settings, record, repository, list(change), message, author)
+    image = do_commit(settings, record, repository, list(change), message, author, pause=do_pause)
     typer.echo(image.id)
+
+
+_GO_BOOLS = {"1": True, "t": True, "T": True, "true": True, "TRUE": True, "True": True,
+             "0": False, "f": False, "F": False, "false": False, "FALSE": False, "False": False}
+
+
+def _go_bool(flag: str, value: str) -> bool:
+    """A boolean flag's value as Go's strconv.ParseBool reads it; anything else is refused."""
+    from nerdpy.errors import InvalidArgument
+
+    text = value[1:] if value.startswith("=") else value  # `-p=false` reaches us as "=false"
+    if text not in _GO_BOOLS:
+        raise InvalidArgument(f'invalid argument "{text}" for "{flag}" flag: strconv.ParseBool: parsing '
+                              f'"{text}": invalid syntax')
+    return _GO_BOOLS[text]
+

@@ -14,7 +14,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import tarfile
 from contextlib import contextmanager
 from typing import BinaryIO, Iterator
 
@@ -134,61 +133,6 @@ def _open_parent(rootfs: str, path: str) -> tuple[int, str]:
     return fd, name
 
 
-# -- container -> host ---------------------------------------------------------------
-
-
-def copy_out(rootfs: str, path: str, dest: str) -> None:
-    parent_fd, name = _open_parent(rootfs, path)
-    try:
-        if not name:  # the root itself
-            name, parent_fd = ".", parent_fd
-        try:
-            st = os.stat(name, dir_fd=parent_fd, follow_symlinks=False)
-        except FileNotFoundError:
-            raise NotFound(f"could not find the file {path} in container") from None
-        contents_only = path.endswith("/.")
-        target = dest
-        if os.path.isdir(dest) and not contents_only:
-            target = os.path.join(dest, os.path.basename(os.path.normpath(path)) or "root")
-        elif stat.S_ISDIR(st.st_mode) and os.path.exists(dest) and not os.path.isdir(dest):
-            raise InvalidArgument(f"cannot copy a directory to {dest}: it is not a directory")
-        _get(parent_fd, name, st, target)
-    finally:
-        os.close(parent_fd)
-
-
-def _get(dir_fd: int, name: str, st: os.stat_result, target: str) -> None:
-    mode = st.st_mode
-    if stat.S_ISDIR(mode):
-        fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW, dir_fd=dir_fd)
-        try:
-            os.makedirs(target, exist_ok=True)
-            for entry in sorted(os.listdir(fd)):
-                _get(fd, entry, os.stat(entry, dir_fd=fd, follow_symlinks=False), os.path.join(target, entry))
-        finally:
-            os.close(fd)
-        os.chmod(target, stat.S_IMODE(mode))
-    elif stat.S_ISLNK(mode):
-        link = os.readlink(name, dir_fd=dir_fd)
-        if os.path.lexists(target):
-            os.unlink(target)
-        os.symlink(link, target)
-    elif stat.S_ISREG(mode):
-        src = os.open(name, os.O_RDONLY | _NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
-        try:
-            if os.path.islink(target):
-                os.unlink(target)
-            dst = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW, 0o600)
-            try:
-                _pump(src, dst)
-                os.fchmod(dst, stat.S_IMODE(mode))
-            finally:
-                os.close(dst)
-        finally:
-            os.close(src)
-    # devices, fifos and sockets are skipped, as on a copy to an unprivileged host
-
-
 def _pump(src: int, dst: int) -> None:
     while True:
         chunk = os.read(src, 1 << 20)
@@ -235,35 +179,68 @@ def _clear(dir_fd: int, name: str, keep_dir: bool) -> None:
     if st is None or (keep_dir and stat.S_ISDIR(st.st_mode)):
         return
     if stat.S_ISDIR(st.st_mode):
-        from nerdpy.oci.confined import _remove_tree
+        from nerdpy.linux.rmtree import remove_at
 
-        _remove_tree(dir_fd, name)
+        remove_at(dir_fd, name)
     else:
         os.unlink(name, dir_fd=dir_fd)
 
 
-def _put_dir_contents(src: str, dir_fd: int, name: str) -> None:
+def _put_dir_contents(src: str, dir_fd: int, name: str, mode: int | None = None) -> None:
+    """The children of host directory `src` into directory `name` of `dir_fd` (made if
+    missing), iteratively: each directory of the container is reopened below the
+    top one without following symlinks; modes are set last, deepest first."""
     _clear(dir_fd, name, keep_dir=True)
     if _lstat(dir_fd, name) is None:
         os.mkdir(name, 0o755, dir_fd=dir_fd)
-    fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW, dir_fd=dir_fd)
+    top = os.open(name, os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW, dir_fd=dir_fd)
+    modes = [("", mode)] if mode is not None else []
+    pending = [""]
     try:
-        for entry in sorted(os.listdir(src)):
-            _put(os.path.join(src, entry), fd, entry)
+        while pending:
+            rel = pending.pop()
+            fd = _beneath(top, rel)
+            try:
+                for entry in sorted(os.listdir(os.path.join(src, rel))):
+                    child, child_rel = os.path.join(src, rel, entry), os.path.join(rel, entry)
+                    st = os.lstat(child)
+                    if not stat.S_ISDIR(st.st_mode):
+                        _put_one(child, st, fd, entry)
+                        continue
+                    _clear(fd, entry, keep_dir=True)
+                    if _lstat(fd, entry) is None:
+                        os.mkdir(entry, 0o755, dir_fd=fd)
+                    pending.append(child_rel)
+                    modes.append((child_rel, stat.S_IMODE(st.st_mode)))
+            finally:
+                os.close(fd)
+        for rel, bits in reversed(modes):
+            fd = _beneath(top, rel)
+            try:
+                os.fchmod(fd, bits)
+            finally:
+                os.close(fd)
     finally:
-        os.close(fd)
+        os.close(top)
+
+
+def _beneath(top: int, rel: str) -> int:
+    from nerdpy.linux import libc
+
+    resolve = libc.RESOLVE_BENEATH | libc.RESOLVE_NO_SYMLINKS | libc.RESOLVE_NO_MAGICLINKS
+    return libc.openat2(top, rel or ".", os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW, 0, resolve)
 
 
 def _put(src: str, dir_fd: int, name: str) -> None:
     st = os.lstat(src)
     if stat.S_ISDIR(st.st_mode):
-        _put_dir_contents(src, dir_fd, name)
-        fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW, dir_fd=dir_fd)
-        try:
-            os.fchmod(fd, stat.S_IMODE(st.st_mode))
-        finally:
-            os.close(fd)
-    elif stat.S_ISLNK(st.st_mode):
+        _put_dir_contents(src, dir_fd, name, stat.S_IMODE(st.st_mode))
+    else:
+        _put_one(src, st, dir_fd, name)
+
+
+def _put_one(src: str, st: os.stat_result, dir_fd: int, name: str) -> None:
+    if stat.S_ISLNK(st.st_mode):
         _clear(dir_fd, name, keep_dir=False)
         os.symlink(os.readlink(src), name, dir_fd=dir_fd)
     elif stat.S_ISREG(st.st_mode):
@@ -277,16 +254,7 @@ def _put(src: str, dir_fd: int, name: str) -> None:
             os.close(dst)
 
 
-# -- tar streams (`cp CONTAINER:PATH -` and `cp - CONTAINER:PATH`) ---------------------
-
-
-def tar_out(rootfs: str, path: str, out: BinaryIO) -> None:
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="nerdpy-cp-") as tmp:
-        copy_out(rootfs, path, os.path.join(tmp, "x"))
-        with tarfile.open(fileobj=out, mode="w|") as tar:
-            tar.add(os.path.join(tmp, "x"), arcname=os.path.basename(os.path.normpath(path)) or ".")
+# -- tar stream in (`cp - CONTAINER:PATH`; out: nerdpy.containers.copyout) ------------
 
 
 def tar_in(rootfs: str, source: BinaryIO, path: str) -> None:
@@ -318,6 +286,8 @@ def copy(settings: Settings, store: ContainerStore, src: str, dest: str, stdin: 
         raise InvalidArgument("copying between containers or between host paths is not supported",
                               hint="use CONTAINER:SRC_PATH DEST_PATH or SRC_PATH CONTAINER:DEST_PATH")
     container = store.get(src_ref or dest_ref)  # type: ignore[arg-type]
+    from nerdpy.containers.copyout import copy_out, tar_out
+
     with copy_view(settings, container) as rootfs:
         try:
             if src_ref is not None:

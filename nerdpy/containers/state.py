@@ -68,31 +68,11 @@ def read_state(path: Path, shim_dir: Path) -> State:
 
 
 def remove_tree(path: Path) -> None:
-    """rm -rf without following symlinks and without importing shutil (which
-    drags zlib, bz2 and lzma onto the `run` path). Best effort."""
-    try:
-        walker = list(os.walk(path, topdown=False))
-    except OSError:
-        return
-    for dirpath, dirnames, filenames in walker:
-        for name in filenames:
-            try:
-                os.unlink(os.path.join(dirpath, name))
-            except OSError:
-                pass
-        for name in dirnames:
-            full = os.path.join(dirpath, name)
-            try:
-                if os.path.islink(full):
-                    os.unlink(full)
-                else:
-                    os.rmdir(full)
-            except OSError:
-                pass
-    try:
-        os.rmdir(path)
-    except OSError:
-        pass
+    """rm -rf without following symlinks, at any depth (nerdpy.linux.rmtree; no
+    shutil, which drags zlib, bz2 and lzma onto the `run` path). Best effort."""
+    from nerdpy.linux.rmtree import remove_quietly
+
+    remove_quietly(path)
 
 
 def write_state(path: Path, **fields: object) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 
 from nerdpy.linux._libc_cffi import ffi
@@ -88,14 +89,21 @@ def setresgid(gid: int) -> None:
     _check(_lib.setresgid(gid, gid, gid))
 
 
+_OPENAT2_RETRIES = 128  # each retry is one syscall; the kernel's own helpers loop the same way
+
+
 def openat2(dirfd: int, path: str | bytes, flags: int, mode: int = 0, resolve: int = 0) -> int:
-    """openat2(2): open `path` relative to `dirfd` under `resolve` rules."""
+    """openat2(2): open `path` relative to `dirfd` under `resolve` rules.
+
+    EAGAIN is retried here, for every caller: with RESOLVE_IN_ROOT or
+    RESOLVE_BENEATH the kernel refuses a `..` step when any rename or mount
+    happened on the system meanwhile and asks the caller to try again (a busy
+    host makes that common). Only a storm of renames exhausts the retries."""
     how = ffi.new("struct open_how *", {"flags": flags, "mode": mode, "resolve": resolve})
-    ret = _lib.syscall(
-        SYS_OPENAT2,
-        ffi.cast("int", dirfd),
-        ffi.new("char[]", os.fsencode(path)),  # fsencode: tar names may not be UTF-8
-        how,
-        ffi.cast("size_t", ffi.sizeof("struct open_how")),
-    )
-    return _check(int(ret))
+    name = ffi.new("char[]", os.fsencode(path))  # fsencode: tar names may not be UTF-8
+    size = ffi.cast("size_t", ffi.sizeof("struct open_how"))
+    for _ in range(_OPENAT2_RETRIES):
+        ret = int(_lib.syscall(SYS_OPENAT2, ffi.cast("int", dirfd), name, how, size))
+        if ret >= 0 or ffi.errno != errno.EAGAIN:
+            break
+    return _check(ret)

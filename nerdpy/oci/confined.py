@@ -146,17 +146,9 @@ def _replace_entry(dirfd: int, name: str, directory: bool, replace_mismatch: boo
 
 
 def _remove_tree(dirfd: int, name: str) -> None:
-    fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dirfd)
-    try:
-        for entry in os.listdir(fd):
-            st = os.stat(entry, dir_fd=fd, follow_symlinks=False)
-            if stat.S_ISDIR(st.st_mode):
-                _remove_tree(fd, entry)
-            else:
-                os.unlink(entry, dir_fd=fd)
-    finally:
-        os.close(fd)
-    os.rmdir(name, dir_fd=dirfd)
+    from nerdpy.linux.rmtree import remove_at
+
+    remove_at(dirfd, name)
 
 
 def is_directory(rootfs: str, path: str) -> bool | None:

@@ -197,7 +197,7 @@ class SnapshotStore:
                 doomed = None
         # (a failed COMMIT leaves the row and an rm- dir: cleanup() drops rows without a directory)
         if doomed is not None:
-            _rmtree(doomed)
+            _remove_leftover(doomed)
 
     def usage(self, key: str) -> Usage:
         row = self._row(key)
@@ -242,7 +242,8 @@ class SnapshotStore:
             if entry.startswith("rm-") or (entry.startswith("tmp-") and now - path.lstat().st_mtime > STALE_TMP_S):
                 doomed.append(path)
         for path in doomed:
-            _rmtree(path)
+            # Unrelated leftovers never fail the caller (a pull): what stays is retried next time.
+            _remove_leftover(path)
 
 
 def disk_usage(root: Path) -> Usage:
@@ -280,21 +281,20 @@ def _mkdtemp(parent: Path, prefix: str) -> str:
             continue
 
 
+def _remove_leftover(path: Path) -> None:
+    """Remove an `rm-*` dir whose record is gone. Never fails the caller (a pull, an rmi):
+    what stays is retried by the next cleanup()."""
+    try:
+        _rmtree(path)
+    except OSError as exc:
+        import logging
+
+        logging.getLogger("nerdpy.snapshots").warning("WARNING: cannot remove %s yet (retried later): %s", path, exc.strerror or exc)
+
+
 def _rmtree(path: Path) -> None:
-    """Remove a tree we own without following symlinks; fix modes that block removal."""
+    """Remove a tree we do not control (image and container content): iterative and
+    fd-based (nerdpy.linux.rmtree), so any depth works and symlinks are never followed."""
+    from nerdpy.linux.rmtree import remove_tree
 
-    def onerror(func, p, exc_info):  # type: ignore[no-untyped-def]
-        # Directories unpacked with mode 0500 and friends: make them writable, retry.
-        parent = os.path.dirname(p)
-        try:
-            os.chmod(parent, 0o700)
-            func(p)
-        except FileNotFoundError:
-            pass
-        except OSError:
-            pass
-
-    if os.path.lexists(path):
-        import shutil  # removal runs in `run --rm`'s detached child, not before the container starts
-
-        shutil.rmtree(path, onerror=onerror)
+    remove_tree(path)

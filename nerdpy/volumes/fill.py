@@ -12,10 +12,13 @@ import errno
 import os
 import stat
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from nerdpy.errors import InvalidArgument
 from nerdpy.volumes import RuntimeMount
+
+if TYPE_CHECKING:
+    from nerdpy.archive.walk import Entry
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
@@ -69,43 +72,73 @@ def copy_up(rootfs: Path, destination: str, volume_dir: Path) -> bool:
 
 
 def _copy_dir(src_fd: int, dst_fd: int, dst_path: str, links: dict[tuple[int, int], str]) -> None:
-    # dst_path is ours (the volume), so hard links may be made by path.
-    with os.scandir(src_fd) as entries:
-        names = [e.name for e in entries]
-    for name in names:
-        st = os.stat(name, dir_fd=src_fd, follow_symlinks=False)
-        mode = st.st_mode
-        if stat.S_ISDIR(mode):
-            os.mkdir(name, 0o700, dir_fd=dst_fd)
-            child_src = os.open(name, _DIR_FLAGS, dir_fd=src_fd)
-            child_dst = os.open(name, _DIR_FLAGS, dir_fd=dst_fd)
-            try:
-                _copy_dir(child_src, child_dst, os.path.join(dst_path, name), links)
-            finally:
-                os.close(child_src)
-                os.close(child_dst)
-        elif stat.S_ISREG(mode):
-            key = (st.st_dev, st.st_ino)
-            if st.st_nlink > 1 and key in links:
-                os.link(links[key], name, dst_dir_fd=dst_fd, follow_symlinks=False)
-                continue
-            _copy_file(name, src_fd, dst_fd)
-            if st.st_nlink > 1:
-                links[key] = os.path.join(dst_path, name)
-        elif stat.S_ISLNK(mode):
-            os.symlink(os.readlink(name, dir_fd=src_fd), name, dir_fd=dst_fd)
-        elif stat.S_ISFIFO(mode):
-            os.mkfifo(name, 0o600, dir_fd=dst_fd)
-        else:
-            continue  # devices and sockets are not copied (and cannot be made in a user namespace)
-        _copy_meta(name, dst_fd, st)
+    """Copy the tree below `src_fd` into `dst_fd`, iteratively (any depth) and through
+    checked fds (nerdpy.archive.walk). dst_path is ours (the volume), so hard links
+    and the way back to a directory may go by path below it."""
+    from nerdpy.archive.walk import walk
 
-
-def _copy_file(name: str, src_fd: int, dst_fd: int) -> None:
-    fin = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=src_fd)
+    dirs: list[tuple[str, os.stat_result]] = []
+    parent = _Parent(dst_fd)
     try:
-        size = os.fstat(fin).st_size
-        fout = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600, dir_fd=dst_fd)
+        for entry in walk(src_fd):
+            st, name = entry.st, entry.name
+            out_fd = parent.get(os.path.dirname(entry.rel))
+            mode = st.st_mode
+            if stat.S_ISDIR(mode):
+                os.mkdir(name, 0o700, dir_fd=out_fd)
+                dirs.append((entry.rel, st))
+                continue
+            if stat.S_ISREG(mode):
+                key = (st.st_dev, st.st_ino)
+                if st.st_nlink > 1 and key in links:
+                    os.link(links[key], name, dst_dir_fd=out_fd, follow_symlinks=False)
+                    continue
+                if not _copy_file(entry, out_fd):
+                    continue
+                if st.st_nlink > 1:
+                    links[key] = os.path.join(dst_path, entry.rel)
+            elif stat.S_ISLNK(mode):
+                os.symlink(os.readlink(name, dir_fd=entry.dir_fd), name, dir_fd=out_fd)
+            elif stat.S_ISFIFO(mode):
+                os.mkfifo(name, 0o600, dir_fd=out_fd)
+            else:
+                continue  # devices and sockets are not copied (and cannot be made in a user namespace)
+            _copy_meta(name, out_fd, st)
+        for rel, st in reversed(dirs):  # after their children: those change a directory's mtime
+            _copy_meta(os.path.basename(rel), parent.get(os.path.dirname(rel)), st)
+    finally:
+        parent.close()
+
+
+class _Parent:
+    """The destination directory entries go into, reopened (below the volume) only when it changes."""
+
+    def __init__(self, root_fd: int) -> None:
+        self.root_fd, self.rel, self.fd = root_fd, "", root_fd
+
+    def get(self, rel: str) -> int:
+        if rel != self.rel:
+            self.close()
+            self.fd = os.open(rel, _DIR_FLAGS, dir_fd=self.root_fd) if rel else self.root_fd
+            self.rel = rel
+        return self.fd
+
+    def close(self) -> None:
+        if self.fd != self.root_fd:
+            os.close(self.fd)
+        self.fd, self.rel = self.root_fd, ""
+
+
+def _copy_file(entry: "Entry", dst_fd: int) -> bool:
+    from nerdpy.archive.walk import open_regular
+
+    opened = open_regular(entry.dir_fd, entry.name, entry.st)
+    if opened is None:
+        return False
+    fin, now = opened
+    try:
+        size = now.st_size
+        fout = os.open(entry.name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600, dir_fd=dst_fd)
         try:
             for start, end in _data_extents(fin, size):
                 os.lseek(fout, start, os.SEEK_SET)  # sendfile writes at the output's position
@@ -119,6 +152,7 @@ def _copy_file(name: str, src_fd: int, dst_fd: int) -> None:
             os.close(fout)
     finally:
         os.close(fin)
+    return True
 
 
 def _data_extents(fd: int, size: int) -> list[tuple[int, int]]:
@@ -151,13 +185,18 @@ def _copy_meta(name: str, dst_fd: int, st: os.stat_result) -> None:
 
 def chown_tree(root: Path, uid: int, gid: int) -> None:
     """`:U`: give `root` and everything below it to uid:gid, symlinks themselves, not their targets."""
+    from nerdpy.archive.walk import walk
+
     try:
         os.chown(root, uid, gid)
-        for _dirpath, dirnames, filenames, dirfd in os.fwalk(root, follow_symlinks=False):
-            for name in dirnames + filenames:
-                st = os.stat(name, dir_fd=dirfd, follow_symlinks=False)
+        root_fd = os.open(root, _DIR_FLAGS)
+        try:
+            for entry in walk(root_fd):  # iterative, one fd at a time: any depth
+                st = entry.st
                 if (st.st_uid, st.st_gid) != (uid, gid):  # every start chowns: skip what is done (and its ctime)
-                    os.chown(name, uid, gid, dir_fd=dirfd, follow_symlinks=False)
+                    os.chown(entry.name, uid, gid, dir_fd=entry.dir_fd, follow_symlinks=False)
+        finally:
+            os.close(root_fd)
     except OSError as exc:
         raise InvalidArgument(
             f"cannot chown {root} to {uid}:{gid} for :U: {exc.strerror}",

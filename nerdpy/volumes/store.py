@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sqlite3
+import stat
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -199,9 +199,12 @@ class VolumeStore:
             os.rename(target, trash)
         except FileNotFoundError:
             return
-        shutil.rmtree(trash, ignore_errors=True)
+        from nerdpy.linux.rmtree import remove_quietly
+
+        # A volume's content is the containers' (any depth, any symlinks): iterative, fd-based removal.
+        remove_quietly(trash)
         for stale in self.root.glob(".trash-*"):
-            shutil.rmtree(stale, ignore_errors=True)
+            remove_quietly(stale)
 
     # --- container use ------------------------------------------------------
 
@@ -247,13 +250,20 @@ def directory_size(path: Path) -> int:
     """Bytes of the regular files below `path`, each inode once (what prune reclaims)."""
     seen: set[int] = set()
     total = 0
-    for dirpath, _dirnames, filenames in os.walk(path):
-        for name in filenames:
+    stack = [os.fspath(path)]
+    while stack:  # iterative: a volume's tree can be as deep as its containers made it
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except OSError:
+            continue
+        for entry in entries:
             try:
-                st = os.lstat(os.path.join(dirpath, name))
+                st = entry.stat(follow_symlinks=False)
             except OSError:
                 continue
-            if st.st_ino not in seen:
+            if stat.S_ISDIR(st.st_mode):
+                stack.append(entry.path)
+            elif stat.S_ISREG(st.st_mode) and st.st_ino not in seen:
                 seen.add(st.st_ino)
                 total += st.st_size
     return total

@@ -2,7 +2,18 @@ from __future__ import annotations
 
 import os
 
-from nerdpy.containers.changes import changes, drop_generated
+from nerdpy.archive.diff import overlay_changes
+from nerdpy.containers.changes import drop_generated
+from nerdpy.snapshots.diff import classify
+
+
+def changes(upper: str, lowers: list[str]) -> list[tuple[str, str]]:
+    fds = [os.open(p, os.O_RDONLY | os.O_DIRECTORY) for p in (upper, *lowers)]
+    try:
+        return classify(overlay_changes(fds[0]), fds[1:])
+    finally:
+        for fd in fds:
+            os.close(fd)
 
 
 def test_changes_from_an_upper_dir(tmp_path):

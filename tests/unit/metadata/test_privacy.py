@@ -20,7 +20,8 @@ def test_new_store_and_meta_db_are_private(tmp_path):
     assert _mode(tmp_path / "a") == 0o700 and _mode(root) == 0o700
     for name in ("meta.db", "meta.db-wal", "meta.db-shm"):
         assert _mode(root / name) == 0o600, name
-    _open.pop(os.fspath(root / "meta.db")).close()
+    for key in [k for k in _open if k[0] == os.fspath(root / "meta.db")]:
+        _open.pop(key).close()
 
 
 def test_old_store_tightened_once_and_container_trees_left_alone(tmp_path):
@@ -45,8 +46,10 @@ def test_old_store_tightened_once_and_container_trees_left_alone(tmp_path):
     assert _mode(root / "snapshots" / "overlay" / "snapshots" / "1" / "fs") == 0o755  # the container's /
     assert _mode(root / "snapshots" / "overlay" / "snapshots" / "1" / "fs" / "bin") == 0o755
     assert _mode(root / "volumes" / "v") == 0o700 and _mode(root / "volumes" / "v" / "_data") == 0o755
-    _open.pop(os.fspath(root / "meta.db")).close()
+    for key in [k for k in _open if k[0] == os.fspath(root / "meta.db")]:
+        _open.pop(key).close()
     os.chmod(cdir / "config.json", 0o644)
     open_database(root / "meta.db")  # recorded: no second walk
     assert _mode(cdir / "config.json") == 0o644
-    _open.pop(os.fspath(root / "meta.db")).close()
+    for key in [k for k in _open if k[0] == os.fspath(root / "meta.db")]:
+        _open.pop(key).close()
