@@ -202,8 +202,8 @@ def test_a_deep_image_breaks_nothing(nerdpy, deep_image, registry_busybox, tmp_p
         assert "A /deep/d/d/d/changed" in nerdpy("diff", name).stdout.splitlines()
         nerdpy("cp", f"{name}:/deep", tmp_path / "copied", timeout=300)
         assert (tmp_path / "copied" / deep_path() / "bottom").read_bytes() == b"bottom\n"
-        remove_tree(tmp_path / "copied")  # pytest's own cleanup recurses
     finally:
+        remove_tree(tmp_path / "copied")  # pytest's own cleanup of old runs recurses: never leave it one
         nerdpy("rm", "-f", name)
     # Removing it must not leave a store that fails every later pull.
     nerdpy("rmi", deep_image, timeout=300)
