@@ -48,7 +48,9 @@ def _undo_failed_start(settings: Settings, container: Container, exc: BaseExcept
 
 
 def run(settings: Settings, opts: CreateOptions, detach: bool, stdin_fd: int | None, stdout_fd: int,
-        stderr_fd: int, sig_proxy: bool = True, on_created: Callable[[Container], None] | None = None) -> RunResult:
+        stderr_fd: int, sig_proxy: bool = True, on_created: Callable[[Container], None] | None = None,
+        quiet: bool = False) -> RunResult:
+    """`quiet`: no "Unable to find image" line before a pull (`run -q`)."""
     from nerdpy.containers.start import spawn_shim
     from nerdpy.containers.start import start as _start
     from nerdpy.containers.store import new_id
@@ -57,7 +59,8 @@ def run(settings: Settings, opts: CreateOptions, detach: bool, stdin_fd: int | N
     cid = new_id()
     shim = spawn_shim(_store(settings), cid)
     try:
-        container = create(settings, opts, notice=lambda line: _write_line(stderr_fd, line), container_id=cid)
+        notice = None if quiet else (lambda line: _write_line(stderr_fd, line))
+        container = create(settings, opts, notice=notice, container_id=cid)
         if on_created is not None:
             on_created(container)
     except BaseException:

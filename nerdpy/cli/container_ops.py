@@ -10,71 +10,6 @@ from nerdpy.cli import state
 app = typer.Typer()
 
 
-@app.command("start", help="Start one or more stopped containers")
-def start(
-    ctx: typer.Context,
-    containers: List[str] = typer.Argument(..., help="Containers"),
-    attach: bool = typer.Option(False, "--attach", "-a", help="Attach STDOUT/STDERR and forward signals"),
-    interactive: bool = typer.Option(False, "--interactive", "-i", help="Attach container's STDIN"),
-) -> int:
-    from nerdpy.cli.handlers import containers as body
-
-    return body.start(ctx.find_root().obj, containers, attach, interactive)
-
-
-@app.command("stop", help="Stop one or more running containers")
-def stop(
-    ctx: typer.Context,
-    containers: List[str] = typer.Argument(..., help="Containers"),
-    time: Optional[int] = typer.Option(None, "--time", "-t", help="Seconds to wait before killing the container"),
-    signal: Optional[str] = typer.Option(None, "--signal", "-s", help="Signal to send to the container"),
-) -> int:
-    from nerdpy.cli.handlers import containers as body
-
-    return body.stop(ctx.find_root().obj, containers, time, signal)
-
-
-@app.command("restart", help="Restart one or more containers")
-def restart(
-    ctx: typer.Context,
-    containers: List[str] = typer.Argument(..., help="Containers"),
-    time: Optional[int] = typer.Option(None, "--time", "-t", help="Seconds to wait before killing the container"),
-) -> int:
-    from nerdpy.cli.handlers import containers as body
-
-    return body.restart(ctx.find_root().obj, containers, time)
-
-
-@app.command("kill", help="Kill one or more running containers")
-def kill(
-    ctx: typer.Context,
-    containers: List[str] = typer.Argument(..., help="Containers"),
-    signal: str = typer.Option("KILL", "--signal", "-s", help="Signal to send to the container"),
-) -> int:
-    from nerdpy.cli.handlers import containers as body
-
-    return body.kill(ctx.find_root().obj, containers, signal)
-
-
-@app.command("rm", help="Remove one or more containers")
-def rm(
-    ctx: typer.Context,
-    containers: List[str] = typer.Argument(..., help="Containers"),
-    force: bool = typer.Option(False, "--force", "-f", help="Force the removal of a running container (uses SIGKILL)"),
-    volumes: bool = typer.Option(False, "--volumes", "-v", help="Remove anonymous volumes associated with the container"),
-) -> int:
-    from nerdpy.cli.handlers import containers as body
-
-    return body.rm(ctx.find_root().obj, containers, force, volumes)
-
-
-@app.command("wait", help="Block until one or more containers stop, then print their exit codes")
-def wait(ctx: typer.Context, containers: List[str] = typer.Argument(..., help="Containers")) -> int:
-    from nerdpy.cli.handlers import containers as body
-
-    return body.wait(ctx.find_root().obj, containers)
-
-
 @app.command("attach", help="Attach local standard input, output, and error streams to a running container")
 def attach(
     ctx: typer.Context,
@@ -91,20 +26,6 @@ def attach(
     code = attach_to(settings, container, stdin, sys.stdout.fileno(), sys.stderr.fileno(), sig_proxy)
     if code is not None:
         raise ContainerExit(code)
-
-
-@app.command("pause", help="Pause all processes within one or more containers")
-def pause(ctx: typer.Context, containers: List[str] = typer.Argument(..., help="Containers")) -> int:
-    from nerdpy.cli.handlers import containers as body
-
-    return body.pause(ctx.find_root().obj, containers)
-
-
-@app.command("unpause", help="Unpause all processes within one or more containers")
-def unpause(ctx: typer.Context, containers: List[str] = typer.Argument(..., help="Containers")) -> int:
-    from nerdpy.cli.handlers import containers as body
-
-    return body.unpause(ctx.find_root().obj, containers)
 
 
 @app.command("rename", help="Rename a container")

@@ -1,8 +1,11 @@
-"""Which module implements which command, with the one-line help shown in lists.
+"""The CLI's command registry: which Docker spelling runs which command.
 
-Entries are "module:command" — the command named in that module's `app` — so
-the top-level shortcuts (`ps`, `images`, `rmi`) and the management groups
-(`container ls`, `image ls`, `image rm`) share one implementation each.
+An entry's target is a command of the table (`table.<group>:<name>`, see
+nerdpy/cli/spec.py: its flags, help and body are declared there), a management
+group (`@container`), or a typer command (`module:command` of that module's
+`app`) for commands not moved into the table yet. The top-level shortcuts
+(`ps`, `images`, `rmi`) and the group spellings (`container ls`, `image rm`)
+share one entry target each, so every spelling takes the same path.
 """
 
 from __future__ import annotations
@@ -10,51 +13,44 @@ from __future__ import annotations
 from nerdpy.records import record
 
 
-
 @record
 class Entry:
-    target: str  # "module:command", or "@group" for a management group
-    help: str
-    # "module:function" taking (CliState, **params): the typer-free body the
-    # fast path calls (see nerdpy.cli.fastpath); the typer command calls it too.
-    fast: str | None = None
+    target: str
+    help: str = ""  # table commands: "" (their help is in the table)
+
+    @property
+    def in_table(self) -> bool:
+        return self.target.startswith("table.")
+
+
+def _T(group: str, name: str) -> Entry:
+    return Entry(f"table.{group}:{name}")
 
 
 _C = "nerdpy.cli."
 
 GROUPS: dict[str, dict[str, Entry]] = {
     "container": {
-        "run": Entry(_C + "container_run:run", "Create and run a new container from an image",
-                     fast=_C + "container_handlers:run"),
-        "create": Entry(_C + "container_run:create", "Create a new container", fast=_C + "container_handlers:create"),
-        "start": Entry(_C + "container_ops:start", "Start one or more stopped containers",
-                       fast=_C + "handlers.containers:start"),
-        "stop": Entry(_C + "container_ops:stop", "Stop one or more running containers",
-                      fast=_C + "handlers.containers:stop"),
-        "restart": Entry(_C + "container_ops:restart", "Restart one or more containers",
-                         fast=_C + "handlers.containers:restart"),
-        "kill": Entry(_C + "container_ops:kill", "Kill one or more running containers",
-                      fast=_C + "handlers.containers:kill"),
-        "rm": Entry(_C + "container_ops:rm", "Remove one or more containers", fast=_C + "handlers.containers:rm"),
-        "ls": Entry(_C + "container_list:ps", "List containers", fast=_C + "container_handlers:ps"),
-        "list": Entry(_C + "container_list:ps", "List containers", fast=_C + "container_handlers:ps"),
-        "ps": Entry(_C + "container_list:ps", "List containers", fast=_C + "container_handlers:ps"),
-        "logs": Entry(_C + "container_list:logs", "Fetch the logs of a container",
-                      fast=_C + "handlers.containers:logs"),
-        "inspect": Entry(_C + "container_list:inspect", "Display detailed information on one or more containers",
-                         fast=_C + "handlers.containers:inspect"),
+        "run": _T("containers", "run"),
+        "create": _T("containers", "create"),
+        "start": _T("containers", "start"),
+        "stop": _T("containers", "stop"),
+        "restart": _T("containers", "restart"),
+        "kill": _T("containers", "kill"),
+        "rm": _T("containers", "rm"),
+        "ls": _T("containers", "ps"),
+        "list": _T("containers", "ps"),
+        "ps": _T("containers", "ps"),
+        "logs": _T("containers", "logs"),
+        "inspect": _T("containers", "inspect"),
         "top": Entry(_C + "container_list:top", "Display the running processes of a container"),
         "port": Entry(_C + "container_list:port", "List port mappings or a specific mapping for the container"),
-        "wait": Entry(_C + "container_ops:wait", "Block until one or more containers stop, then print their exit codes",
-                      fast=_C + "handlers.containers:wait"),
+        "wait": _T("containers", "wait"),
         "attach": Entry(_C + "container_ops:attach", "Attach local standard input, output, and error streams to a running container"),
-        "pause": Entry(_C + "container_ops:pause", "Pause all processes within one or more containers",
-                       fast=_C + "handlers.containers:pause"),
-        "unpause": Entry(_C + "container_ops:unpause", "Unpause all processes within one or more containers",
-                         fast=_C + "handlers.containers:unpause"),
+        "pause": _T("containers", "pause"),
+        "unpause": _T("containers", "unpause"),
         "rename": Entry(_C + "container_ops:rename", "Rename a container"),
-        "exec": Entry(_C + "container_exec:exec", "Execute a command in a running container",
-                      fast=_C + "handlers.containers:exec_"),
+        "exec": _T("containers", "exec"),
         "cp": Entry(_C + "container_ops:cp", "Copy files/folders between a container and the local filesystem"),
         "export": Entry(_C + "container_ops:export", "Export a container's filesystem as a tar archive"),
         "diff": Entry(_C + "container_ops:diff", "Inspect changes to files or directories on a container's filesystem"),
@@ -62,18 +58,17 @@ GROUPS: dict[str, dict[str, Entry]] = {
         "prune": Entry(_C + "container_ops:prune", "Remove all stopped containers"),
     },
     "image": {
-        "ls": Entry(_C + "images:ls", "List images"),
-        "list": Entry(_C + "images:ls", "List images"),
-        "tag": Entry(_C + "images:tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"),
-        "rm": Entry(_C + "images:rm", "Remove one or more images"),
-        "inspect": Entry(_C + "images:inspect", "Display detailed information on one or more images"),
-        "history": Entry(_C + "images:history", "Show the history of an image"),
-        "save": Entry(_C + "images:save", "Save one or more images to a tar archive"),
-        "load": Entry(_C + "images:load", "Load an image from a tar archive or STDIN"),
-        "import": Entry(_C + "images:import", "Import a tarball or directory to create a filesystem image"),
-        "prune": Entry(_C + "images:prune", "Remove unused images"),
-        "pull": Entry(_C + "registry_cmds:pull", "Download an image from a registry",
-                      fast=_C + "handlers.registry:pull"),
+        "ls": _T("images", "ls"),
+        "list": _T("images", "ls"),
+        "tag": _T("images", "tag"),
+        "rm": _T("images", "rm"),
+        "inspect": _T("images", "inspect"),
+        "history": _T("images", "history"),
+        "save": _T("images", "save"),
+        "load": _T("images", "load"),
+        "import": _T("images", "import"),
+        "prune": _T("images", "prune"),
+        "pull": _T("images", "pull"),
         "push": Entry(_C + "registry_cmds:push", "Upload an image to a registry"),
         "build": Entry(_C + "build:build", "Build an image from a Dockerfile"),
     },
@@ -119,24 +114,23 @@ _CONTAINER_SHORTHANDS = ("run", "create", "start", "stop", "restart", "kill", "r
 TOP: dict[str, Entry] = {
     "container": Entry("@container", "Manage containers"),
     **{name: GROUPS["container"][name] for name in _CONTAINER_SHORTHANDS},
-    "inspect": Entry(_C + "container_list:inspect-any", "Return low-level information on containers or images",
-                     fast=_C + "handlers.containers:inspect_any"),
+    "inspect": _T("containers", "inspect-any"),
     "image": Entry("@image", "Manage images"),
-    "images": Entry(_C + "images:ls", "List images", fast=_C + "handlers.images:ls"),
-    "tag": Entry(_C + "images:tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"),
-    "rmi": Entry(_C + "images:rm", "Remove one or more images"),
-    "history": Entry(_C + "images:history", "Show the history of an image"),
-    "save": Entry(_C + "images:save", "Save one or more images to a tar archive"),
-    "load": Entry(_C + "images:load", "Load an image from a tar archive or STDIN"),
-    "import": Entry(_C + "images:import", "Import a tarball or directory to create a filesystem image"),
+    "images": _T("images", "ls"),
+    "tag": _T("images", "tag"),
+    "rmi": _T("images", "rm"),
+    "history": _T("images", "history"),
+    "save": _T("images", "save"),
+    "load": _T("images", "load"),
+    "import": _T("images", "import"),
     "info": Entry(_C + "system:info", "Display system-wide information"),
-    "version": Entry(_C + "system:version", "Show the nerdpy version information", fast=_C + "handlers.system:version"),
+    "version": _T("system", "version"),
     "unshare": Entry(_C + "system:unshare", "Run a command inside the rootless user namespace"),
     "system": Entry("@system", "Manage nerdpy"),
     "volume": Entry("@volume", "Manage volumes"),
     "network": Entry("@network", "Manage networks"),
     "compose": Entry(_C + "compose:compose", "Define and run multi-container applications (not implemented yet)"),
-    "pull": Entry(_C + "registry_cmds:pull", "Download an image from a registry", fast=_C + "handlers.registry:pull"),
+    "pull": _T("images", "pull"),
     "push": Entry(_C + "registry_cmds:push", "Upload an image to a registry"),
     "build": Entry(_C + "build:build", "Build an image from a Dockerfile"),
     "builder": Entry("@builder", "Manage builds"),
@@ -144,6 +138,18 @@ TOP: dict[str, Entry] = {
     "login": Entry(_C + "registry_cmds:login", "Log in to a registry"),
     "logout": Entry(_C + "registry_cmds:logout", "Log out from a registry"),
 }
+
+
+def table_command(entry: Entry):  # -> nerdpy.cli.spec.Command
+    """The table's Command for a `table.` entry (imports only that group's table)."""
+    import importlib
+
+    module, _, name = entry.target.partition(":")
+    return importlib.import_module(_C + module).COMMANDS[name]
+
+
+def help_of(entry: Entry) -> str:
+    return table_command(entry).help if entry.in_table else entry.help
 
 
 def lookup(path: list[str]) -> Entry | None:

@@ -12,22 +12,6 @@ from nerdpy.errors import InvalidArgument
 app = typer.Typer()
 
 
-@app.command("pull", help="Download an image from a registry")
-def pull(
-    ctx: typer.Context,
-    name: str = typer.Argument(..., metavar="NAME[:TAG|@DIGEST]"),
-    platform: Optional[str] = typer.Option(None, "--platform", help="Set platform if server is multi-platform capable"),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Suppress verbose output"),
-    all_tags: bool = typer.Option(False, "--all-tags", "-a", help="Download all tagged images (not supported)"),
-    disable_content_trust: bool = typer.Option(True, "--disable-content-trust",
-                                               help="Skip image verification (always: nerdpy has no content trust)"),
-) -> None:
-    from nerdpy.cli.handlers.registry import pull as body
-
-    return body(ctx.find_root().obj, name=name, platform=platform, quiet=quiet, all_tags=all_tags,
-                disable_content_trust=disable_content_trust)
-
-
 @app.command("push", help="Upload an image to a registry")
 def push(
     ctx: typer.Context,

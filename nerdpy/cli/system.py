@@ -13,16 +13,6 @@ from nerdpy.cli import state
 app = typer.Typer()
 
 
-@app.command("version", help="Show the nerdpy version information")
-def version(
-    ctx: typer.Context,
-    format: Optional[str] = typer.Option(None, "--format", "-f", help="Format the output: json or a Go template"),
-) -> None:
-    from nerdpy.cli.handlers.system import version as body
-
-    body(ctx.find_root().obj, format)
-
-
 @app.command("info", help="Display system-wide information")
 def info(
     ctx: typer.Context,

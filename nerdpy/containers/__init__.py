@@ -32,7 +32,6 @@ class CreateOptions:
     entrypoint: str | None = None  # None: the image's; "": reset it
     name: str = ""
     env: tuple[str, ...] = ()
-    env_files: tuple[str, ...] = ()
     workdir: str = ""
     user: str = ""
     group_add: tuple[str, ...] = ()
@@ -42,7 +41,6 @@ class CreateOptions:
     interactive: bool = False
     auto_remove: bool = False
     labels: tuple[str, ...] = ()
-    label_files: tuple[str, ...] = ()
     read_only: bool = False
     tmpfs: tuple[str, ...] = ()
     volumes: tuple[str, ...] = ()

@@ -32,7 +32,7 @@ def each(refs: list[str], action: Callable[[str], str], missing_ok: bool = False
     return 1 if failed else 0
 
 
-def start(cli: CliState, containers: list[str], attach: bool = False, interactive: bool = False) -> int:
+def start(cli: CliState, *, containers: list[str], attach: bool, interactive: bool) -> int:
     from nerdpy.api.containers import start as api_start
     from nerdpy.errors import ContainerExit, InvalidArgument
 
@@ -48,28 +48,28 @@ def start(cli: CliState, containers: list[str], attach: bool = False, interactiv
     return each(containers, lambda ref: (api_start(settings, ref, False, False, None, 1, 2), ref)[1])
 
 
-def stop(cli: CliState, containers: list[str], time: int | None = None, signal: str | None = None) -> int:
+def stop(cli: CliState, *, containers: list[str], time: int | None, signal: str | None) -> int:
     from nerdpy.api.containers import stop as api_stop
 
     settings = _settings(cli)
     return each(containers, lambda ref: (api_stop(settings, ref, time, signal or ""), ref)[1])
 
 
-def restart(cli: CliState, containers: list[str], time: int | None = None) -> int:
+def restart(cli: CliState, *, containers: list[str], time: int | None) -> int:
     from nerdpy.api.containers import restart as api_restart
 
     settings = _settings(cli)
     return each(containers, lambda ref: (api_restart(settings, ref, time), ref)[1])
 
 
-def kill(cli: CliState, containers: list[str], signal: str = "KILL") -> int:
+def kill(cli: CliState, *, containers: list[str], signal: str) -> int:
     from nerdpy.api.containers import kill as api_kill
 
     settings = _settings(cli)
     return each(containers, lambda ref: (api_kill(settings, ref, signal), ref)[1])
 
 
-def rm(cli: CliState, containers: list[str], force: bool = False, volumes: bool = False) -> int:
+def rm(cli: CliState, *, containers: list[str], force: bool, volumes: bool) -> int:
     from nerdpy.api.containers import remove
 
     settings = _settings(cli)
@@ -77,29 +77,29 @@ def rm(cli: CliState, containers: list[str], force: bool = False, volumes: bool 
     return each(containers, lambda ref: (remove(settings, ref, force, volumes), ref)[1], missing_ok=force)
 
 
-def wait(cli: CliState, containers: list[str]) -> int:
+def wait(cli: CliState, *, containers: list[str]) -> int:
     from nerdpy.api.containers import wait as api_wait
 
     settings = _settings(cli)
     return each(containers, lambda ref: str(api_wait(settings, ref)))
 
 
-def pause(cli: CliState, containers: list[str]) -> int:
+def pause(cli: CliState, *, containers: list[str]) -> int:
     from nerdpy.api.containers import pause as api_pause
 
     settings = _settings(cli)
     return each(containers, lambda ref: (api_pause(settings, ref, False), ref)[1])
 
 
-def unpause(cli: CliState, containers: list[str]) -> int:
+def unpause(cli: CliState, *, containers: list[str]) -> int:
     from nerdpy.api.containers import pause as api_pause
 
     settings = _settings(cli)
     return each(containers, lambda ref: (api_pause(settings, ref, True), ref)[1])
 
 
-def logs(cli: CliState, container: str, follow: bool = False, tail: str = "all", timestamps: bool = False,
-         since: str | None = None, until: str | None = None) -> int:
+def logs(cli: CliState, *, container: str, follow: bool, tail: str, timestamps: bool,
+         since: str | None, until: str | None) -> int:
     from nerdpy.api.containers import is_running, log_path
     from nerdpy.errors import InvalidArgument
     from nerdpy.logs.reader import end_offset, follow as follow_log, parse_since, read_entries
@@ -128,7 +128,7 @@ def logs(cli: CliState, container: str, follow: bool = False, tail: str = "all",
     return 0
 
 
-def inspect(cli: CliState, containers: list[str], format: str | None = None, size: bool = False) -> int:
+def inspect(cli: CliState, *, containers: list[str], format: str | None, size: bool) -> int:
     from nerdpy.api.containers import inspect_many
     from nerdpy.cli.each import inspect_lines
 
@@ -140,8 +140,8 @@ def inspect(cli: CliState, containers: list[str], format: str | None = None, siz
     return 1 if errors else 0
 
 
-def inspect_any(cli: CliState, names: list[str], format: str | None = None, type: str | None = None,
-                size: bool = False) -> int:
+def inspect_any(cli: CliState, *, names: list[str], format: str | None, type: str | None,
+                size: bool) -> int:
     """Docker's top-level `inspect`: a container by that name first, then an image."""
     from nerdpy.api.containers import inspect_one
     from nerdpy.cli.each import inspect_lines
@@ -174,9 +174,9 @@ def inspect_any(cli: CliState, names: list[str], format: str | None = None, type
     return 1 if failed else 0
 
 
-def exec_(cli: CliState, container: str, command: list[str], interactive: bool = False, tty: bool = False,
-          detach: bool = False, env: list[str] | None = None, env_file: list[str] | None = None, workdir: str = "",
-          user: str = "", privileged: bool = False) -> int:
+def exec_(cli: CliState, *, container: str, command: list[str], interactive: bool, tty: bool,
+          detach: bool, env: list[str] | None, env_file: list[str] | None, workdir: str,
+          user: str, privileged: bool) -> int:
     from nerdpy.api.containers import exec_in
     from nerdpy.cli.container_handlers import expand_env, read_env_file
     from nerdpy.containers.execute import ExecOptions

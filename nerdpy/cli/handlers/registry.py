@@ -67,8 +67,8 @@ class ProgressView:
         self.out.flush()
 
 
-def pull(cli: CliState, name: str, platform: Optional[str] = None, quiet: bool = False,
-         all_tags: bool = False, disable_content_trust: bool = True) -> None:
+def pull(cli: CliState, *, name: str, platform: Optional[str], quiet: bool,
+         all_tags: bool, disable_content_trust: bool) -> None:
     from nerdpy import reference
     from nerdpy.api import registry as api
     from nerdpy.api.session import enter_namespace
