@@ -269,11 +269,11 @@ def is_running(settings: Settings, container_id: str) -> bool:
     return _store(settings).state(container_id).running
 
 
-def inspect_many(settings: Settings, refs: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
+def inspect_many(settings: Settings, refs: list[str], size: bool = False) -> tuple[list[dict[str, Any]], list[str]]:
     found, errors = [], []
     for ref in refs:
         try:
-            found.append(inspect_one(settings, ref))
+            found.append(inspect_one(settings, ref, size))
         except NotFound as exc:
             errors.append(exc.message)
     return found, errors
@@ -303,22 +303,33 @@ def list_rows(settings: Settings, show_all: bool, last: int, filters: tuple[str,
     return rows(settings, _store(settings), show_all, last, filters, no_trunc, size)
 
 
-def inspect_one(settings: Settings, ref: str) -> dict[str, Any]:
+def inspect_one(settings: Settings, ref: str, size: bool = False) -> dict[str, Any]:
+    """Docker's inspect document; `size`: with SizeRw (the writable layer) and
+    SizeRootFs (that plus the image), as `inspect --size`."""
     from nerdpy.containers.inspect import inspect_container
 
-    return inspect_container(settings, _store(settings), ref)
+    store = _store(settings)
+    doc = inspect_container(settings, store, ref)
+    if size:
+        from nerdpy.containers.listing import sizes
+
+        own, image = sizes(settings, store.get(doc["Id"]))
+        doc["SizeRw"], doc["SizeRootFs"] = own, own + image
+    return doc
 
 
-def top(settings: Settings, ref: str) -> tuple[list[str], list[list[str]]]:
-    """UID PID PPID C STIME TTY TIME CMD, like `docker top` (read from /proc)."""
-    from nerdpy.containers.processes import container_pids, describe
+def top(settings: Settings, ref: str, ps_args: tuple[str, ...] = ()) -> tuple[list[str], list[list[str]]]:
+    """UID PID PPID C STIME TTY TIME CMD, like `docker top` (read from /proc); with
+    `ps_args`, the host's `ps` with those options, cut to the container's processes."""
+    from nerdpy.containers.processes import container_pids, describe, run_ps
 
     store = _store(settings)
     container = store.get(ref)
     state = store.state(container.id)
     if not state.running or not state.pid:
         raise InvalidArgument(f"container {container.id[:12]} is not running")
-    return describe(container_pids(state.pid))
+    pids = container_pids(state.pid)
+    return run_ps(ps_args, pids) if ps_args else describe(pids)
 
 
 def exec_in(settings: Settings, ref: str, opts: Any, stdin_fd: int | None, stdout_fd: int, stderr_fd: int) -> int:
@@ -328,11 +339,13 @@ def exec_in(settings: Settings, ref: str, opts: Any, stdin_fd: int | None, stdou
     return run_exec(settings, _store(settings).get(ref), opts, stdin_fd, stdout_fd, stderr_fd)
 
 
-def copy(settings: Settings, src: str, dest: str, stdin: Any = None, stdout: Any = None) -> None:
-    """`cp`: exactly one of src/dest is CONTAINER:PATH; "-" is a tar stream."""
+def copy(settings: Settings, src: str, dest: str, stdin: Any = None, stdout: Any = None, follow_link: bool = False,
+         archive: bool = False) -> None:
+    """`cp`: exactly one of src/dest is CONTAINER:PATH; "-" is a tar stream.
+    `follow_link`: a symlink SRC_PATH is followed; `archive`: uid/gid are kept."""
     from nerdpy.containers.copy import copy as do_copy
 
-    do_copy(settings, _store(settings), src, dest, stdin, stdout)
+    do_copy(settings, _store(settings), src, dest, stdin, stdout, follow_link, archive)
 
 
 def prune(settings: Settings, filters: tuple[str, ...] = ()) -> list[str]:

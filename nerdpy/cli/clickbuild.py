@@ -74,5 +74,6 @@ def build(command: Command, name: str) -> Any:
     settings = {"help_option_names": list(command.help_spellings)}
     if not command.interspersed:
         settings["allow_interspersed_args"] = False
-    return typer.core.TyperCommand(name, callback=callback, params=params, help=command.help,
+    text = f"{command.help}\n\n{command.long}" if command.long else command.help
+    return typer.core.TyperCommand(name, callback=callback, params=params, help=text, short_help=command.help,
                                    context_settings=settings, rich_markup_mode=None)

@@ -6,18 +6,12 @@ import os
 import sys
 from contextlib import contextmanager
 
-from nerdpy.cli.state import CliState
+from nerdpy.cli.state import CliState, entered
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Iterator, List, Optional
 
-
-def _settings(cli: CliState) -> Any:
-    from nerdpy.api.session import enter_namespace
-
-    enter_namespace(cli.settings)
-    return cli.settings
 
 
 def read_env_file(path: str) -> list[str]:
@@ -108,7 +102,7 @@ def run(cli: CliState, *, image: str, command: List[str], detach: bool, cidfile:
     if str(sig_proxy).lower() not in ("true", "false", "1", "0"):
         raise InvalidArgument(f"invalid --sig-proxy {sig_proxy!r}", hint="use true or false")
     proxy = str(sig_proxy).lower() in ("true", "1")
-    settings = _settings(cli)
+    settings = entered(cli)
     check_storage_opts(settings, storage_opt)
     opts = build_options(image, command, **create)
     if cidfile and os.path.exists(cidfile):
@@ -134,7 +128,7 @@ def create(cli: CliState, *, image: str, command: List[str], cidfile: Optional[s
     """`create`: the rest of CREATE_FLAGS, for build_options."""
     from nerdpy.api.containers import create as api_create
 
-    settings = _settings(cli)
+    settings = entered(cli)
     check_storage_opts(settings, storage_opt)
     opts = build_options(image, command, **create)
     notice = None if quiet else (lambda line: print(line, file=sys.stderr, flush=True))
@@ -155,7 +149,7 @@ def ps(cli: CliState, *, all: bool, quiet: bool, last: int, latest: bool, size: 
     from nerdpy.api.containers import list_rows
     from nerdpy.cli.output import print_rows
 
-    settings = _settings(cli)
+    settings = entered(cli)
     rows = list_rows(settings, all, 1 if latest else last, tuple(filter), no_trunc, size)
     columns = PS_COLUMNS + ([("Size", "SIZE")] if size else [])
     lines = print_rows(rows, columns, format, quiet_field="ID", quiet=quiet)

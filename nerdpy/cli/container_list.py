@@ -1,32 +1,31 @@
-"""ps, logs, inspect, top, port."""
+"""Container commands: top, port (their flags: nerdpy/cli/table/containers.py)."""
 
-from typing import List, Optional
+from __future__ import annotations
 
-import typer
 
 from nerdpy.cli import state
+from nerdpy.cli.state import CliState
 
-app = typer.Typer()
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import List, Optional
 
-@app.command("top", help="Display the running processes of a container")
-def top(ctx: typer.Context, container: str = typer.Argument(..., help="Container"),
-        ps_args: Optional[List[str]] = typer.Argument(None, help="ps options")) -> None:
+
+def top(cli: CliState, *, container: str, ps_args: Optional[List[str]]) -> None:
     from nerdpy.api.containers import top as api_top
 
-    header, rows = api_top(state.entered(ctx), container)
+    header, rows = api_top(state.entered(cli), container, tuple(ps_args))
     from nerdpy.cli.output import align
 
     for line in align([header] + rows):
-        typer.echo(line)
+        print(line)
 
 
-@app.command("port", help="List port mappings or a specific mapping for the container")
-def port(ctx: typer.Context, container: str = typer.Argument(..., help="Container"),
-         private_port: Optional[str] = typer.Argument(None, help="PRIVATE_PORT[/PROTO]")) -> None:
+def port(cli: CliState, *, container: str, private_port: Optional[str]) -> None:
     from nerdpy.api.containers import ports
 
-    lines = ports(state.entered(ctx), container, private_port or "")
+    lines = ports(state.entered(cli), container, private_port or "")
     for line in lines:
-        typer.echo(line)
+        print(line)
 
 

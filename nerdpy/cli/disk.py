@@ -8,17 +8,21 @@ cache: the build's cache records (count) and its cache mounts (bytes, all reclai
 Snapshots are only read when a driver was ever recorded (df never probes one).
 """
 
-import json
-from typing import Any, Optional
+from __future__ import annotations
 
-import typer
+import json
+
 
 from nerdpy.cli import state
+from nerdpy.cli.state import CliState
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 from nerdpy.config import Settings
 from nerdpy.formatting.human import human_size as _human_size
 from nerdpy.records import field, record
 
-app = typer.Typer(add_completion=False)  # one command: no completion flags of its own
 
 COLUMNS = [("Type", "TYPE"), ("TotalCount", "TOTAL"), ("Active", "ACTIVE"), ("Size", "SIZE"),
            ("Reclaimable", "RECLAIMABLE")]
@@ -160,32 +164,27 @@ _VERBOSE = {
 }
 
 
-@app.command("df", help="Show docker disk usage")
-def df(
-    ctx: typer.Context,
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show detailed information on space usage"),
-    format: Optional[str] = typer.Option(None, "--format", help="Format output: table, json or a Go template"),
-) -> None:
+def df(cli: CliState, *, verbose: bool, format: Optional[str]) -> None:
     from nerdpy.cli.output import print_rows
 
-    usages = collect(state.entered(ctx))
+    usages = collect(state.entered(cli))
     if format:
         for line in print_rows([_row(u) for u in usages], COLUMNS, format=format):
-            typer.echo(line)
+            print(line)
         return
     if not verbose:
         for line in print_rows([_row(u) for u in usages], COLUMNS):
-            typer.echo(line)
+            print(line)
         return
     for u in usages:
         if u.type == "Build Cache":
-            typer.echo(f"Build cache usage: {human_size(u.size)}")
+            print(f"Build cache usage: {human_size(u.size)}")
             continue
         title, columns = _VERBOSE[u.type]
-        typer.echo(title + "\n")
+        print(title + "\n")
         for line in print_rows(u.items, columns):
-            typer.echo(line)
-        typer.echo("")
+            print(line)
+        print("")
 
 
 def as_json(settings: Settings) -> str:

@@ -64,6 +64,7 @@ class Command:
     params: tuple[Flag | Arg, ...] = ()
     # False: options stop at the first argument (`run IMAGE CMD -x` passes -x to CMD).
     interspersed: bool = True
+    long: str = ""  # more text for `--help` and the man page, after the one-line help
 
     @property
     def flags(self) -> tuple[Flag, ...]:

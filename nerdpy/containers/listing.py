@@ -153,6 +153,12 @@ def _size_text(settings: Settings, container: Container) -> str:
     """Docker's "2B (virtual 1.2MB)": the container's own layer, then with its image."""
     from nerdpy.formatting.human import human_size
 
+    own, image = sizes(settings, container)
+    return f"{human_size(own)} (virtual {human_size(own + image)})"
+
+
+def sizes(settings: Settings, container: Container) -> tuple[int, int]:
+    """(bytes of the container's own writable layer, bytes of its image)."""
     own = 0
     if not container.config.get("Runtime", {}).get("rootfs"):
         from nerdpy.snapshots import get_snapshotter
@@ -167,7 +173,7 @@ def _size_text(settings: Settings, container: Container) -> str:
 
         found = ImageStore(settings).find(container.image_id)
         image = found.size if found is not None else 0
-    return f"{human_size(own)} (virtual {human_size(own + image)})"
+    return own, image
 
 
 def _ports_text(settings: Settings, container: Container, state: State) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from nerdpy.cli.state import CliState
+from nerdpy.cli.state import CliState, entered
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -15,12 +15,6 @@ if TYPE_CHECKING:
 
     from nerdpy.config import Settings
 
-
-def _settings(cli: CliState) -> Settings:  # inside the rootless namespace
-    from nerdpy.api.session import enter_namespace
-
-    enter_namespace(cli.settings)
-    return cli.settings
 
 
 def each(refs: list[str], action: Callable[[str], str], missing_ok: bool = False) -> int:
@@ -36,7 +30,7 @@ def start(cli: CliState, *, containers: list[str], attach: bool, interactive: bo
     from nerdpy.api.containers import start as api_start
     from nerdpy.errors import ContainerExit, InvalidArgument
 
-    settings = _settings(cli)
+    settings = entered(cli)
     if (attach or interactive) and len(containers) > 1:
         raise InvalidArgument("you cannot start and attach multiple containers at once")
     if attach or interactive:
@@ -51,28 +45,28 @@ def start(cli: CliState, *, containers: list[str], attach: bool, interactive: bo
 def stop(cli: CliState, *, containers: list[str], time: int | None, signal: str | None) -> int:
     from nerdpy.api.containers import stop as api_stop
 
-    settings = _settings(cli)
+    settings = entered(cli)
     return each(containers, lambda ref: (api_stop(settings, ref, time, signal or ""), ref)[1])
 
 
 def restart(cli: CliState, *, containers: list[str], time: int | None) -> int:
     from nerdpy.api.containers import restart as api_restart
 
-    settings = _settings(cli)
+    settings = entered(cli)
     return each(containers, lambda ref: (api_restart(settings, ref, time), ref)[1])
 
 
 def kill(cli: CliState, *, containers: list[str], signal: str) -> int:
     from nerdpy.api.containers import kill as api_kill
 
-    settings = _settings(cli)
+    settings = entered(cli)
     return each(containers, lambda ref: (api_kill(settings, ref, signal), ref)[1])
 
 
 def rm(cli: CliState, *, containers: list[str], force: bool, volumes: bool) -> int:
     from nerdpy.api.containers import remove
 
-    settings = _settings(cli)
+    settings = entered(cli)
     # Docker: rm -f of a missing container is not an error.
     return each(containers, lambda ref: (remove(settings, ref, force, volumes), ref)[1], missing_ok=force)
 
@@ -80,21 +74,21 @@ def rm(cli: CliState, *, containers: list[str], force: bool, volumes: bool) -> i
 def wait(cli: CliState, *, containers: list[str]) -> int:
     from nerdpy.api.containers import wait as api_wait
 
-    settings = _settings(cli)
+    settings = entered(cli)
     return each(containers, lambda ref: str(api_wait(settings, ref)))
 
 
 def pause(cli: CliState, *, containers: list[str]) -> int:
     from nerdpy.api.containers import pause as api_pause
 
-    settings = _settings(cli)
+    settings = entered(cli)
     return each(containers, lambda ref: (api_pause(settings, ref, False), ref)[1])
 
 
 def unpause(cli: CliState, *, containers: list[str]) -> int:
     from nerdpy.api.containers import pause as api_pause
 
-    settings = _settings(cli)
+    settings = entered(cli)
     return each(containers, lambda ref: (api_pause(settings, ref, True), ref)[1])
 
 
@@ -104,7 +98,7 @@ def logs(cli: CliState, *, container: str, follow: bool, tail: str, timestamps: 
     from nerdpy.errors import InvalidArgument
     from nerdpy.logs.reader import end_offset, follow as follow_log, parse_since, read_entries
 
-    settings = _settings(cli)
+    settings = entered(cli)
     record, path = log_path(settings, container)
     if tail != "all" and not tail.lstrip("-").isdigit():
         raise InvalidArgument(f"invalid --tail {tail!r}", hint="use a number or all")
@@ -132,8 +126,8 @@ def inspect(cli: CliState, *, containers: list[str], format: str | None, size: b
     from nerdpy.api.containers import inspect_many
     from nerdpy.cli.each import inspect_lines
 
-    settings = _settings(cli)
-    found, errors = inspect_many(settings, containers)
+    settings = entered(cli)
+    found, errors = inspect_many(settings, containers, size)
     _print_lines(inspect_lines(found, format))
     for message in errors:
         print(f"Error: {message}", file=sys.stderr)
@@ -149,13 +143,13 @@ def inspect_any(cli: CliState, *, names: list[str], format: str | None, type: st
 
     if type not in (None, "container", "image"):
         raise InvalidArgument(f"unsupported --type {type!r}", hint="use container or image")
-    settings = _settings(cli)
+    settings = entered(cli)
     found, failed = [], False
     for name in names:
         doc = None
         if type != "image":
             try:
-                doc = inspect_one(settings, name)
+                doc = inspect_one(settings, name, size)
             except NotFound:
                 doc = None
         if doc is None and type != "container":
@@ -184,7 +178,7 @@ def exec_(cli: CliState, *, container: str, command: list[str], interactive: boo
 
     if tty and not sys.stdin.isatty():
         raise InvalidArgument("the input device is not a TTY", hint="drop -t when stdin is not a terminal")
-    settings = _settings(cli)
+    settings = entered(cli)
     values: list[str] = []
     for path in env_file or ():
         values += read_env_file(path)

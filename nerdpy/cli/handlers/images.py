@@ -9,16 +9,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from nerdpy.cli.state import CliState
+from nerdpy.cli.state import CliState, entered
 from nerdpy.errors import InvalidArgument, NotFound
 from nerdpy.formatting.human import human_size, since
 
-
-def _settings(cli: CliState):  # -> Settings, inside the rootless namespace
-    from nerdpy.api.session import enter_namespace
-
-    enter_namespace(cli.settings)
-    return cli.settings
 
 
 def _check_format(format: str | None) -> None:
@@ -39,6 +33,7 @@ def _created_at(ts: float) -> str:
 def ls(cli: CliState, *, repository: str | None, all: bool, quiet: bool,
        digests: bool, no_trunc: bool, filter: list[str] | None,
        format: str | None) -> None:
+    del all  # -a shows intermediate images; nerdpy has none (no builder parents), so every image is listed
     from nerdpy.api import images as api
     from nerdpy.cli.output import print_rows
 
@@ -47,7 +42,7 @@ def ls(cli: CliState, *, repository: str | None, all: bool, quiet: bool,
     if repository:
         filters.append(f"reference={repository}")
     rows = []
-    for row in api.list_images(_settings(cli), filters):
+    for row in api.list_images(entered(cli), filters):
         image = row.image
         rows.append({
             "Repository": row.repository, "Tag": row.tag, "Digest": row.digest,
@@ -73,7 +68,7 @@ def ls(cli: CliState, *, repository: str | None, all: bool, quiet: bool,
 def tag(cli: CliState, *, source: str, target: str) -> None:
     from nerdpy.api import images as api
 
-    api.tag(_settings(cli), source, target)
+    api.tag(entered(cli), source, target)
 
 
 def _each(refs: list[str], action: Any) -> int:
@@ -85,9 +80,10 @@ def _each(refs: list[str], action: Any) -> int:
 
 
 def rmi(cli: CliState, *, images: list[str], force: bool, no_prune: bool) -> int:
+    del no_prune  # untagged parents: nerdpy images have none, so nothing is pruned either way
     from nerdpy.api import images as api
 
-    settings = _settings(cli)
+    settings = entered(cli)
 
     def remove(ref: str) -> None:
         for line in api.remove(settings, ref, force):
@@ -100,7 +96,7 @@ def inspect(cli: CliState, *, images: list[str], format: str | None) -> int:
     from nerdpy.api import images as api
 
     _check_format(format)
-    settings = _settings(cli)
+    settings = entered(cli)
     docs: list[dict[str, Any]] = []
     code = _each(images, lambda ref: docs.append(api.inspect(settings, ref)))
     from nerdpy.cli.each import inspect_lines
@@ -117,7 +113,7 @@ def history(cli: CliState, *, image: str, human: bool, no_trunc: bool, quiet: bo
 
     _check_format(format)
     rows = []
-    for entry in api.history(_settings(cli), image):
+    for entry in api.history(entered(cli), image):
         created_by = entry["CreatedBy"].replace("\t", " ").replace("\n", " ")
         if not no_trunc and len(created_by) > 45:
             created_by = created_by[:44] + "…"
@@ -141,7 +137,7 @@ def save(cli: CliState, *, images: list[str], output: str | None, format: str) -
 
     if format not in SAVE_FORMATS:
         raise InvalidArgument(f"unknown save format {format!r}", hint=f"use one of {', '.join(SAVE_FORMATS)}")
-    settings = _settings(cli)
+    settings = entered(cli)
     if format == "oci-dir":
         if not output:
             raise InvalidArgument("--format oci-dir needs -o DIRECTORY")
@@ -172,10 +168,11 @@ def save(cli: CliState, *, images: list[str], output: str | None, format: str) -
 
 
 def load(cli: CliState, *, input: str | None, quiet: bool, platform: str | None) -> None:
+    del quiet  # -q hides progress; nerdpy prints none, only the "Loaded image" lines Docker keeps
     from nerdpy.api import images as api
     from nerdpy.reference import familiar
 
-    settings = _settings(cli)
+    settings = entered(cli)
     if input:
         loaded = api.load(settings, Path(input), platform)
     else:
@@ -196,7 +193,7 @@ def import_(cli: CliState, *, file: str, reference: str | None, change: list[str
             message: str, platform: str | None) -> None:
     from nerdpy.api import images as api
 
-    settings = _settings(cli)
+    settings = entered(cli)
     source: Any = sys.stdin.buffer if file == "-" else file
     image = api.import_image(settings, source, reference, list(change or []), platform, message)
     print(image.id)
@@ -205,7 +202,7 @@ def import_(cli: CliState, *, file: str, reference: str | None, change: list[str
 def prune(cli: CliState, *, all: bool, force: bool, filter: list[str] | None) -> None:
     from nerdpy.api import images as api
 
-    settings = _settings(cli)
+    settings = entered(cli)
     if not force:
         what = "all images without at least one container associated to them" if all else "all dangling images"
         print(f"WARNING! This will remove {what}.\nAre you sure you want to continue? [y/N] ", end="", flush=True)

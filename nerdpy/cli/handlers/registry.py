@@ -69,6 +69,7 @@ class ProgressView:
 
 def pull(cli: CliState, *, name: str, platform: Optional[str], quiet: bool,
          all_tags: bool, disable_content_trust: bool) -> None:
+    del disable_content_trust  # nerdpy has no content trust: verification is always off, as the flag asks
     from nerdpy import reference
     from nerdpy.api import registry as api
     from nerdpy.api.session import enter_namespace

@@ -1,5 +1,6 @@
 """Container commands: run, create, ps, start, stop, restart, kill, rm, wait,
-pause, unpause, logs, inspect (and the top-level inspect), exec."""
+pause, unpause, logs, inspect (and the top-level inspect), exec, top, port,
+attach, rename, prune, cp, export, diff, commit."""
 
 from __future__ import annotations
 
@@ -152,4 +153,48 @@ COMMANDS = {c.name: c for c in (
         opt("--user", "-u", default="", help="Username or UID (format: <name|uid>[:<group|gid>])"),
         flag("--privileged", help="Give extended privileges to the command"),
     ), interspersed=False),
+    Command("top", "Display the running processes of a container", "nerdpy.cli.container_list:top", (
+        arg("container", help="Container"),
+        arg("ps_args", metavar="[ps OPTIONS]", help="Options for the host's ps (the PID column is needed)",
+            required=False, many=True),
+    ), interspersed=False),
+    Command("port", "List port mappings or a specific mapping for the container", "nerdpy.cli.container_list:port", (
+        arg("container", help="Container"),
+        arg("private_port", help="PRIVATE_PORT[/PROTO]", required=False),
+    )),
+    Command("attach", "Attach local standard input, output, and error streams to a running container", "nerdpy.cli.container_ops:attach", (
+        arg("container", help="Container"),
+        flag("--no-stdin", help="Do not attach STDIN"),
+        flag("--sig-proxy", help="Proxy all received signals to the process", default=True),
+    )),
+    Command("rename", "Rename a container", "nerdpy.cli.container_ops:rename", (
+        arg("container"),
+        arg("new_name"),
+    )),
+    Command("prune", "Remove all stopped containers", "nerdpy.cli.container_ops:prune", (
+        flag("--force", "-f", help="Do not prompt for confirmation"),
+        many("--filter", help="Provide filter values (e.g. 'label=<key>=<value>')"),
+    )),
+    Command("cp", "Copy files/folders between a container and the local filesystem", "nerdpy.cli.container_ops:cp", (
+        arg("src", help="SRC_PATH or CONTAINER:SRC_PATH ('-': a tar stream on stdin)"),
+        arg("dest", help="DEST_PATH or CONTAINER:DEST_PATH ('-': a tar stream on stdout)"),
+        flag("--archive", "-a", help="Archive mode (copy all uid/gid information)"),
+        flag("--follow-link", "-L", help="Always follow symbol link in SRC_PATH"),
+        flag("--quiet", "-q", help="Suppress progress output"),
+    )),
+    Command("export", "Export a container's filesystem as a tar archive", "nerdpy.cli.container_ops:export", (
+        arg("container", help="Container"),
+        opt("--output", "-o", help="Write to a file, instead of STDOUT"),
+    )),
+    Command("diff", "Inspect changes to files or directories on a container's filesystem", "nerdpy.cli.container_ops:diff", (
+        arg("container", help="Container"),
+    )),
+    Command("commit", "Create a new image from a container's changes", "nerdpy.cli.container_ops:commit", (
+        arg("container", help="Container"),
+        arg("repository", help="REPOSITORY[:TAG]", required=False),
+        opt("--author", "-a", help="Author (e.g., \"John Hannibal Smith <hannibal@a-team.com>\")", default=""),
+        many("--change", "-c", help="Apply Dockerfile instruction to the created image"),
+        opt("--message", "-m", help="Commit message", default=""),
+        flag("--pause", "-p", help="Pause container during commit (accepted; not needed)", default=True),
+    )),
 )}

@@ -1,5 +1,5 @@
 """Image commands: images/image ls, tag, rmi/image rm, image inspect, history,
-save, load, import, image prune, pull."""
+save, load, import, image prune, pull, push, login, logout."""
 
 from __future__ import annotations
 
@@ -68,5 +68,21 @@ COMMANDS = {c.name: c for c in (
         flag("--all-tags", "-a", help="Download all tagged images (not supported)"),
         flag("--disable-content-trust", default=True,
              help="Skip image verification (always: nerdpy has no content trust)"),
+    )),
+    Command("push", "Upload an image to a registry", "nerdpy.cli.registry_cmds:push", (
+        arg("name", metavar="NAME[:TAG]"),
+        flag("--quiet", "-q", help="Suppress verbose output"),
+        flag("--all-tags", "-a", help="Push all tags of an image to the repository"),
+        opt("--platform", help="Push a platform-specific manifest as a single-platform image to the registry"),
+        flag("--disable-content-trust", help="Skip image signing (always: nerdpy has no content trust)", default=True),
+    )),
+    Command("login", "Log in to a registry", "nerdpy.cli.registry_cmds:login", (
+        arg("server", metavar="[SERVER]", required=False),
+        opt("--username", "-u", help="Username"),
+        opt("--password", "-p", help="Password"),
+        flag("--password-stdin", help="Take the password from stdin"),
+    )),
+    Command("logout", "Log out from a registry", "nerdpy.cli.registry_cmds:logout", (
+        arg("server", metavar="[SERVER]", required=False),
     )),
 )}
