@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from nerdpy.config import Settings
 from nerdpy.containers import Container, CreateOptions, State
+from nerdpy.containers.execute import ExecOptions  # noqa: F401 - re-exported: the CLI builds it
+
+# Container, CreateOptions, ExecOptions and State are the records the CLI builds or
+# reads: it reaches nerdpy.containers only through this module.
 from nerdpy.errors import InvalidArgument, NerdpyError, NotFound
 from nerdpy.records import field, record
 

@@ -45,7 +45,7 @@ def build_options(image: str, command: list[str], env: list[str], env_file: list
                   label_file: list[str], rootfs: bool, **create: Any) -> Any:
     """CreateOptions from run/create's flags: every other table row of
     CREATE_FLAGS is named after the CreateOptions field it fills."""
-    from nerdpy.containers import CreateOptions
+    from nerdpy.api.containers import CreateOptions
 
     all_env: list[str] = []
     for path in env_file:

@@ -63,22 +63,20 @@ def cp(cli: CliState, *, src: str, dest: str, archive: bool, follow_link: bool, 
 def export(cli: CliState, *, container: str, output: Optional[str]) -> None:
     import os
 
-    from nerdpy.api.containers import get
-    from nerdpy.containers.changes import export as do_export
+    from nerdpy.api.changes import export as do_export
     from nerdpy.errors import InvalidArgument
 
     settings = state.entered(cli)
-    record, _ = get(settings, container)
     if output is None:
         if sys.stdout.isatty():
             raise InvalidArgument("cowardly refusing to save to a terminal", hint="use -o or redirect stdout")
-        do_export(settings, record, sys.stdout.buffer)
+        do_export(settings, container, sys.stdout.buffer)
         sys.stdout.buffer.flush()
         return
     tmp = f"{output}.{os.getpid()}.tmp"
     try:
         with open(tmp, "wb") as handle:
-            do_export(settings, record, handle)
+            do_export(settings, container, handle)
         os.replace(tmp, output)
     finally:
         if os.path.exists(tmp):
@@ -86,12 +84,9 @@ def export(cli: CliState, *, container: str, output: Optional[str]) -> None:
 
 
 def diff(cli: CliState, *, container: str) -> None:
-    from nerdpy.api.containers import get
-    from nerdpy.containers.changes import diff as do_diff
+    from nerdpy.api.changes import diff as do_diff
 
-    settings = state.entered(cli)
-    record, _ = get(settings, container)
-    for kind, path in do_diff(settings, record):
+    for kind, path in do_diff(state.entered(cli), container):
         print(f"{kind} {path}")
 
 
@@ -104,10 +99,7 @@ def commit(
     pause: bool,
 ) -> None:
     del pause  # the commit reads the layer through a snapshot view: consistent without freezing the container
-    from nerdpy.api.containers import get
-    from nerdpy.containers.commit import commit as do_commit
+    from nerdpy.api.changes import commit as do_commit
 
-    settings = state.entered(cli)
-    record, _ = get(settings, container)
-    image = do_commit(settings, record, repository, list(change), message, author)
+    image = do_commit(state.entered(cli), container, repository, list(change), message, author)
     print(image.id)

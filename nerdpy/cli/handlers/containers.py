@@ -94,31 +94,16 @@ def unpause(cli: CliState, *, containers: list[str]) -> int:
 
 def logs(cli: CliState, *, container: str, follow: bool, tail: str, timestamps: bool,
          since: str | None, until: str | None) -> int:
-    from nerdpy.api.containers import is_running, log_path
-    from nerdpy.errors import InvalidArgument
-    from nerdpy.logs.reader import end_offset, follow as follow_log, parse_since, read_entries
+    from nerdpy.api.logs import entries
 
     settings = entered(cli)
-    record, path = log_path(settings, container)
-    if tail != "all" and not tail.lstrip("-").isdigit():
-        raise InvalidArgument(f"invalid --tail {tail!r}", hint="use a number or all")
-    count = -1 if tail == "all" or int(tail) < 0 else int(tail)
-    since_ns, until_ns = parse_since(since or ""), parse_since(until or "")
-    offset = end_offset(path)
     out, err = sys.stdout.buffer, sys.stderr.buffer
-
-    def emit(entry: Any) -> None:
+    for entry in entries(settings, container, tail, since or "", until or "", follow):
         stream = err if entry.stream == "stderr" else out
         if timestamps:
             stream.write(entry.time.encode() + b" ")
         stream.write(entry.data)
         stream.flush()
-
-    for entry in read_entries(path, since_ns, until_ns, count):
-        emit(entry)
-    if follow and not until_ns:
-        for entry in follow_log(path, offset, lambda: is_running(settings, record.id)):
-            emit(entry)
     return 0
 
 
@@ -173,7 +158,7 @@ def exec_(cli: CliState, *, container: str, command: list[str], interactive: boo
           user: str, privileged: bool) -> int:
     from nerdpy.api.containers import exec_in
     from nerdpy.cli.container_handlers import expand_env, read_env_file
-    from nerdpy.containers.execute import ExecOptions
+    from nerdpy.api.containers import ExecOptions
     from nerdpy.errors import ContainerExit, InvalidArgument
 
     if tty and not sys.stdin.isatty():
