@@ -55,7 +55,7 @@ def changes(upper: str, lowers: list[str]) -> list[tuple[str, str]]:
 
 
 def diff(settings: Settings, container: Container) -> list[tuple[str, str]]:
-    if container.config.get("Runtime", {}).get("rootfs"):
+    if container.runtime.rootfs:
         raise NotImplementedYet("diff of a --rootfs container is not available: it has no image layers")
     from nerdpy.snapshots import get_snapshotter
 

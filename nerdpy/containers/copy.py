@@ -62,7 +62,7 @@ def copy_view(settings: Settings, container: Container) -> Iterator[str]:
             yield live
             return
     with rootfs_view(settings, container) as rootfs:
-        if not state.running and not container.config.get("Runtime", {}).get("rootfs"):
+        if not state.running and not container.runtime.rootfs:
             _mount_container_mounts(settings, rootfs, container)  # undone with the rootfs
         yield rootfs
 
@@ -84,7 +84,7 @@ def _mount_container_mounts(settings: Settings, rootfs: str, container: Containe
     try:
         mounts = volume_mounts(container, rootfs, *user_and_volume_owner(settings, container, rootfs)[1])
     except NerdpyError:  # a user the image lacks: the container cannot start either; copy without copy-up
-        mounts = container.config.get("Runtime", {}).get("mounts") or []
+        mounts = container.runtime.mounts
     for mount in mounts:
         if mount.get("type") == "bind" and mount.get("source"):
             binds.append((mount["source"], mount["destination"], "ro" in (mount.get("options") or ())))
