@@ -71,7 +71,7 @@ def build(command: Command, name: str) -> Any:
         return resolve(command)(get_current_context().find_root().obj, **_values(command, params))
 
     params = [_argument(p) if isinstance(p, Arg) else option(p) for p in command.params]
-    settings = {"help_option_names": list(command.help_spellings)}
+    settings: dict[str, Any] = {"help_option_names": list(command.help_spellings)}
     if not command.interspersed:
         settings["allow_interspersed_args"] = False
     text = f"{command.help}\n\n{command.long}" if command.long else command.help

@@ -13,7 +13,6 @@ if TYPE_CHECKING:
     from typing import Any, Iterator, List, Optional
 
 
-
 def read_env_file(path: str) -> list[str]:
     from nerdpy.errors import InvalidArgument
 
@@ -55,7 +54,7 @@ def build_options(image: str, command: list[str], env: list[str], env_file: list
     for path in label_file:
         all_labels += read_env_file(path)
     root = image if rootfs else ""
-    fields = {k: tuple(v) if isinstance(v, list) else v for k, v in create.items()}
+    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in create.items()}
     return CreateOptions(image="" if rootfs else image, command=tuple(command), env=tuple(all_env),
                          labels=tuple(all_labels), rootfs=root, **fields)
 

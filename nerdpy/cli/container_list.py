@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from nerdpy.cli import state
 from nerdpy.cli.state import CliState
 
@@ -11,7 +10,7 @@ if TYPE_CHECKING:
     from typing import List, Optional
 
 
-def top(cli: CliState, *, container: str, ps_args: Optional[List[str]]) -> None:
+def top(cli: CliState, *, container: str, ps_args: List[str]) -> None:
     from nerdpy.api.containers import top as api_top
 
     header, rows = api_top(state.entered(cli), container, tuple(ps_args))

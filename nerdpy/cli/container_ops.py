@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 
-
 from nerdpy.cli import state
 from nerdpy.cli.state import CliState
 
@@ -32,13 +31,14 @@ def rename(cli: CliState, *, container: str, new_name: str) -> None:
 
 
 def prune(cli: CliState, *, force: bool, filter: List[str]) -> None:
-    from nerdpy.api.containers import list_rows, prune as prune_containers
+    from nerdpy.api.containers import list_rows
+    from nerdpy.api.containers import prune as prune_containers
 
     settings = state.entered(cli)
     list_rows(settings, True, 0, tuple(filter), True)  # bad filters fail before the prompt
     if not force:
         print("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ",
-                   nl=False)
+              end="", flush=True)
         if sys.stdin.readline().strip().lower() not in ("y", "yes"):
             return
     removed = prune_containers(settings, tuple(filter))

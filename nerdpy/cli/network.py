@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import sys
 
-
 from nerdpy.cli import state
+from nerdpy.cli.each import for_each, inspect_lines
 from nerdpy.cli.state import CliState
+from nerdpy.errors import NotFound
+from nerdpy.keyvalue import parse_key_values
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import List, Optional
-from nerdpy.cli.each import for_each, inspect_lines
-from nerdpy.errors import NotFound
-from nerdpy.keyvalue import parse_key_values
 
 
 LS_COLUMNS = [("ID", "NETWORK ID"), ("Name", "NAME"), ("Driver", "DRIVER"), ("Scope", "SCOPE"),
@@ -74,6 +73,7 @@ def inspect(cli: CliState, *, names: List[str], format: Optional[str]) -> int:
             print(line)
     if failed:
         return 1
+    return 0
 
 
 def rm(cli: CliState, *, names: List[str], force: bool) -> int:
@@ -87,6 +87,7 @@ def rm(cli: CliState, *, names: List[str], force: bool) -> int:
 
     if for_each(names, remove, missing_ok=force):
         return 1
+    return 0
 
 
 def prune(cli: CliState, *, force: bool, filter: List[str]) -> None:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import sys
 
-
-
 from nerdpy.cli import state
 from nerdpy.cli.state import CliState
+from nerdpy.errors import InvalidArgument
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Optional, TextIO
-from nerdpy.errors import InvalidArgument
 
 
 def push(

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import platform
-
 
 from nerdpy.cli import state
 from nerdpy.cli.state import CliState
@@ -29,6 +27,7 @@ def info(cli: CliState, *, format: Optional[str]) -> int:
         print(_render_info(data))
     if not report.usable:
         return 1
+    return 0
 
 
 def _maps(ranges: list[dict]) -> str:

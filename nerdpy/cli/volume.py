@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import sys
 
-
 from nerdpy.cli import state
+from nerdpy.cli.each import for_each, inspect_lines
 from nerdpy.cli.state import CliState
+from nerdpy.errors import InvalidArgument, NotFound
+from nerdpy.formatting.human import human_size as _human_size
+from nerdpy.keyvalue import parse_key_values
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import List, Optional
-from nerdpy.cli.each import for_each, inspect_lines
-from nerdpy.errors import InvalidArgument, NotFound
-from nerdpy.keyvalue import parse_key_values
-from nerdpy.formatting.human import human_size as _human_size
 
 
 LS_COLUMNS = [("Driver", "DRIVER"), ("Name", "VOLUME NAME"), ("Scope", "SCOPE"), ("Mountpoint", "MOUNTPOINT"),
@@ -82,6 +81,7 @@ def inspect(cli: CliState, *, names: List[str], format: Optional[str]) -> int:
         print(line)
     if failed:
         return 1
+    return 0
 
 
 def rm(cli: CliState, *, names: List[str], force: bool) -> int:
@@ -95,6 +95,7 @@ def rm(cli: CliState, *, names: List[str], force: bool) -> int:
 
     if for_each(names, remove, missing_ok=force):
         return 1
+    return 0
 
 
 def prune(cli: CliState, *, force: bool, all: bool, filter: List[str]) -> None:

@@ -84,7 +84,7 @@ def _mount_container_mounts(settings: Settings, rootfs: str, container: Containe
     try:
         mounts = volume_mounts(container, rootfs, *user_and_volume_owner(settings, container, rootfs)[1])
     except NerdpyError:  # a user the image lacks: the container cannot start either; copy without copy-up
-        mounts = container.runtime.mounts
+        mounts = list(container.runtime.mounts)
     for mount in mounts:
         if mount.get("type") == "bind" and mount.get("source"):
             binds.append((mount["source"], mount["destination"], "ro" in (mount.get("options") or ())))

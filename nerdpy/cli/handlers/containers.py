@@ -11,10 +11,7 @@ from nerdpy.cli.state import CliState, entered
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable
-
-    from nerdpy.config import Settings
-
+    from typing import Callable
 
 
 def each(refs: list[str], action: Callable[[str], str], missing_ok: bool = False) -> int:
@@ -156,9 +153,8 @@ def inspect_any(cli: CliState, *, names: list[str], format: str | None, type: st
 def exec_(cli: CliState, *, container: str, command: list[str], interactive: bool, tty: bool,
           detach: bool, env: list[str] | None, env_file: list[str] | None, workdir: str,
           user: str, privileged: bool) -> int:
-    from nerdpy.api.containers import exec_in
+    from nerdpy.api.containers import ExecOptions, exec_in
     from nerdpy.cli.container_handlers import expand_env, read_env_file
-    from nerdpy.api.containers import ExecOptions
     from nerdpy.errors import ContainerExit, InvalidArgument
 
     if tty and not sys.stdin.isatty():

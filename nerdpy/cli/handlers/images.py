@@ -14,7 +14,6 @@ from nerdpy.errors import InvalidArgument, NotFound
 from nerdpy.formatting.human import human_size, since
 
 
-
 def _check_format(format: str | None) -> None:
     if format and format not in ("json", "table"):
         from nerdpy.formatting.gotemplate import compile_template
