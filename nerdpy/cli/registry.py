@@ -16,15 +16,15 @@ from nerdpy.records import record
 @record
 class Entry:
     target: str
-    help: str = ""  # table commands: "" (their help is in the table)
+    help: str = ""  # table commands: "" for the table's help, or this spelling's own (buildx build)
 
     @property
     def in_table(self) -> bool:
         return self.target.startswith("table.")
 
 
-def _T(group: str, name: str) -> Entry:
-    return Entry(f"table.{group}:{name}")
+def _T(group: str, name: str, help: str = "") -> Entry:
+    return Entry(f"table.{group}:{name}", help)
 
 
 _C = "nerdpy.cli."
@@ -70,17 +70,17 @@ GROUPS: dict[str, dict[str, Entry]] = {
         "prune": _T("images", "prune"),
         "pull": _T("images", "pull"),
         "push": _T("images", "push"),
-        "build": Entry(_C + "build:build", "Build an image from a Dockerfile"),
+        "build": _T("build", "build"),
     },
     "builder": {
-        "build": Entry(_C + "build:build", "Build an image from a Dockerfile"),
-        "prune": Entry(_C + "build:prune", "Remove build cache"),
+        "build": _T("build", "build"),
+        "prune": _T("build", "prune"),
     },
     "buildx": {
-        "build": Entry(_C + "build:build", "Start a build"),
-        "prune": Entry(_C + "build:prune", "Remove build cache"),
-        "version": Entry(_C + "build:version", "Show buildx version information"),
-        "ls": Entry(_C + "build:ls", "List builder instances"),
+        "build": _T("build", "build", help="Start a build"),
+        "prune": _T("build", "prune"),
+        "version": _T("build", "version"),
+        "ls": _T("build", "ls"),
     },
     "network": {
         "create": _T("networks", "create"),
@@ -132,7 +132,7 @@ TOP: dict[str, Entry] = {
     "compose": Entry(_C + "compose:compose", "Define and run multi-container applications (not implemented yet)"),
     "pull": _T("images", "pull"),
     "push": _T("images", "push"),
-    "build": Entry(_C + "build:build", "Build an image from a Dockerfile"),
+    "build": _T("build", "build"),
     "builder": Entry("@builder", "Manage builds"),
     "buildx": Entry("@buildx", "Docker Buildx (nerdpy's built-in builder)"),
     "login": _T("images", "login"),
@@ -149,7 +149,7 @@ def table_command(entry: Entry):  # -> nerdpy.cli.spec.Command
 
 
 def help_of(entry: Entry) -> str:
-    return table_command(entry).help if entry.in_table else entry.help
+    return entry.help or table_command(entry).help
 
 
 def lookup(path: list[str]) -> Entry | None:
