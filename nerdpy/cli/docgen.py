@@ -2,7 +2,7 @@
 
     python -m nerdpy.cli.docgen [--out DIR]     # writes DIR/man/*.1 and DIR/completions/*
 
-Walks the click tree, building every command listed in nerdpy.cli.registry (from
+Walks the click tree, building every command listed in nerdpy.cli.commands (from
 the command table, nerdpy/cli/table, or the typer modules not moved there yet),
 so the docs can never describe flags the CLI does not have. Output is
 deterministic (no dates): a unit test regenerates into a temp dir and fails on drift.
@@ -83,7 +83,7 @@ def _usage(path: tuple[str, ...], command: Any, is_group: bool) -> str:
 
 def _describe(path: tuple[str, ...], command: Any, short_help: str) -> Cmd:
     from nerdpy.cli.lazy import LazyGroup, load_command
-    from nerdpy.cli.registry import help_of
+    from nerdpy.cli.commands import help_of
 
     subs: list[Cmd] = []
     is_group = isinstance(command, LazyGroup)

@@ -181,7 +181,7 @@ def resolve(command: Command) -> Callable[..., Any]:
 
 def find(words: Sequence[str]) -> tuple[Command, int] | None:
     """The table command `words` start with (`ps`, `container ls`) and how many words name it."""
-    from nerdpy.cli.registry import lookup, table_command
+    from nerdpy.cli.commands import lookup, table_command
 
     for n in (1, 2):
         entry = lookup(list(words[:n]))

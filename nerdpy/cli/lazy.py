@@ -8,7 +8,7 @@ import typer
 import typer.main
 from typer.core import TyperGroup
 
-from nerdpy.cli.registry import GROUPS, Entry, help_of, table_command
+from nerdpy.cli.commands import GROUPS, Entry, help_of, table_command
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def docker_metavars(command: Any) -> None:
 
 
 class LazyGroup(TyperGroup):
-    """Subcommands come from a registry table and load on first use."""
+    """Subcommands come from nerdpy.cli.commands and load on first use."""
 
     table: dict[str, Entry] = {}
 

@@ -13,11 +13,11 @@ if TYPE_CHECKING:
 
 def build_app():  # -> the root click group (typer's click)
     """The full CLI: global flags from nerdpy.cli.fastpath.GLOBAL_FLAGS, commands
-    from the registry, each built or imported when it is used."""
+    from nerdpy.cli.commands, each built or imported when it is used."""
     from nerdpy.cli.clickbuild import option
     from nerdpy.cli.fastpath import GLOBAL_FLAGS
     from nerdpy.cli.lazy import LazyGroup
-    from nerdpy.cli.registry import TOP
+    from nerdpy.cli.commands import TOP
 
     class RootGroup(LazyGroup):
         table = TOP

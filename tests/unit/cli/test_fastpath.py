@@ -9,7 +9,7 @@ import pkgutil
 import pytest
 
 from nerdpy.cli import fastpath, table
-from nerdpy.cli.registry import GROUPS, TOP, table_command
+from nerdpy.cli.commands import GROUPS, TOP, table_command
 from nerdpy.cli.spec import Arg, Command, flag, many, opt, arg
 
 RUN_LIKE = Command("t", "test", "x:y", (

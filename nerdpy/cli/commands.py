@@ -1,4 +1,4 @@
-"""The CLI's command registry: which Docker spelling runs which command.
+"""Which Docker spelling runs which command: `ps`, `container ps` and `container ls` alike.
 
 An entry's target is a command of the table (`table.<group>:<name>`, see
 nerdpy/cli/spec.py: its flags, help and body are declared there), a management
