@@ -11,7 +11,7 @@ user) and calls `compare()`:
 
 Runs alternate (n, p, n, p, ...) so drift in host load hits both tools alike;
 we report medians and the nerdpy/podman ratio. Podman runs rootless as
-/work/shared/host-notes.md says: `--runtime runc --cgroup-manager cgroupfs`, an
+../shared/host-notes.md says: `--runtime runc --cgroup-manager cgroupfs`, an
 isolated --root/--runroot, and a registries.conf marking the local registry insecure.
 
 CLI: python -m bench.common [--user USER] [-n N] [--] ARGS...

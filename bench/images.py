@@ -7,7 +7,7 @@ the image was just removed from:
 * "images"                       listing, image present
 * "save 100 MB"                  `save -o` of the big image
 
-    python -m bench.images [--user tester] [-n 5] [--python /tmp/v/bin/python]
+    python -m bench.images [--user tester] [-n 5] [--python .venv/bin/python]
 """
 
 from __future__ import annotations

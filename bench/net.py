@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import BenchEnv, Cmd, compare, timed  # noqa: E402
+from bench.common import BenchEnv, compare, timed  # noqa: E402
 
 SERVER = ("dd if=/dev/zero of=/tmp/big bs=1048576 count={mib} 2>/dev/null; mkdir -p /tmp/www; "
           "mv /tmp/big /tmp/www/big; echo ok > /tmp/www/small; httpd -p 80 -h /tmp/www; "

@@ -5,7 +5,7 @@ and pulling an image that is already present. Runs alternate between the tools;
 before every timed run of the first three cases both stores are emptied (nerdpy:
 its data root removed; podman: `rmi -af`). Prints medians and nerdpy/podman ratios.
 
-    python -m bench.pull [--user tester] [-n 5] [--python /tmp/v/bin/python] [--present-only]
+    python -m bench.pull [--user tester] [-n 5] [--python .venv/bin/python] [--present-only]
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@
                                    processes with 10 containers running: nerdpy's
                                    shims (+ slirp4netns) vs podman's conmon (+ slirp4netns)
 
-    python -m bench.run [--user tester] [-n 10] [--python /tmp/v/bin/python] [--quick]
+    python -m bench.run [--user tester] [-n 10] [--python .venv/bin/python] [--quick]
 """
 
 from __future__ import annotations

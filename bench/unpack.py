@@ -11,7 +11,7 @@ downloads (localhost) and unpacks both layers:
   snapshots removed, timing `unpack()` alone (process start-up included) -- a
   lower bound of nerdpy's share, compared with the same podman cold pull.
 
-    python -m bench.unpack [--user tester] [-n 3] [--python /tmp/v/bin/python] [--tmpfs]
+    python -m bench.unpack [--user tester] [-n 3] [--python .venv/bin/python] [--tmpfs]
 
 `--tmpfs` puts both stores on /dev/shm: on a busy VM the disk's write-back stalls
 dominate (and swing by 4x between runs); tmpfs shows what the software costs.

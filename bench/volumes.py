@@ -6,7 +6,7 @@
 * "run -v dir:/w:U"           bind mount chowned to the container user (1000 files)
 * "volume ls"                 a volume command (the store is opened and swept)
 
-    python -m bench.volumes [--user tester] [-n 10] [--python /tmp/v/bin/python]
+    python -m bench.volumes [--user tester] [-n 10] [--python .venv/bin/python]
 """
 
 from __future__ import annotations

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from nerdpy.config import Settings, fault_point
 from nerdpy.containers import Container, CreateOptions, State
+from nerdpy.containers.execute import ExecOptions  # noqa: F401 - re-exported: the CLI builds it
+
+# Container, CreateOptions, ExecOptions and State are the records the CLI builds or
+# reads: it reaches nerdpy.containers only through this module.
 from nerdpy.errors import InvalidArgument, NerdpyError, NotFound
 from nerdpy.records import field, record
 
@@ -48,7 +52,9 @@ def _undo_failed_start(settings: Settings, container: Container, exc: BaseExcept
 
 
 def run(settings: Settings, opts: CreateOptions, detach: bool, stdin_fd: int | None, stdout_fd: int,
-        stderr_fd: int, sig_proxy: bool = True, on_created: Callable[[Container], None] | None = None) -> RunResult:
+        stderr_fd: int, sig_proxy: bool = True, on_created: Callable[[Container], None] | None = None,
+        quiet: bool = False) -> RunResult:
+    """`quiet`: no "Unable to find image" line before a pull (`run -q`)."""
     from nerdpy.containers.start import spawn_shim
     from nerdpy.containers.start import start as _start
     from nerdpy.containers.store import new_id
@@ -58,7 +64,8 @@ def run(settings: Settings, opts: CreateOptions, detach: bool, stdin_fd: int | N
     shim = spawn_shim(_store(settings), cid)
     fault_point(settings, "run:shim-spawned")
     try:
-        container = create(settings, opts, notice=lambda line: _write_line(stderr_fd, line), container_id=cid)
+        notice = None if quiet else (lambda line: _write_line(stderr_fd, line))
+        container = create(settings, opts, notice=notice, container_id=cid)
         if on_created is not None:
             on_created(container)
     except BaseException:
@@ -266,11 +273,11 @@ def is_running(settings: Settings, container_id: str) -> bool:
     return _store(settings).state(container_id).running
 
 
-def inspect_many(settings: Settings, refs: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
+def inspect_many(settings: Settings, refs: list[str], size: bool = False) -> tuple[list[dict[str, Any]], list[str]]:
     found, errors = [], []
     for ref in refs:
         try:
-            found.append(inspect_one(settings, ref))
+            found.append(inspect_one(settings, ref, size))
         except NotFound as exc:
             errors.append(exc.message)
     return found, errors
@@ -300,22 +307,33 @@ def list_rows(settings: Settings, show_all: bool, last: int, filters: tuple[str,
     return rows(settings, _store(settings), show_all, last, filters, no_trunc, size)
 
 
-def inspect_one(settings: Settings, ref: str) -> dict[str, Any]:
+def inspect_one(settings: Settings, ref: str, size: bool = False) -> dict[str, Any]:
+    """Docker's inspect document; `size`: with SizeRw (the writable layer) and
+    SizeRootFs (that plus the image), as `inspect --size`."""
     from nerdpy.containers.inspect import inspect_container
 
-    return inspect_container(settings, _store(settings), ref)
+    store = _store(settings)
+    doc = inspect_container(settings, store, ref)
+    if size:
+        from nerdpy.containers.listing import sizes
+
+        own, image = sizes(settings, store.get(doc["Id"]))
+        doc["SizeRw"], doc["SizeRootFs"] = own, own + image
+    return doc
 
 
-def top(settings: Settings, ref: str) -> tuple[list[str], list[list[str]]]:
-    """UID PID PPID C STIME TTY TIME CMD, like `docker top` (read from /proc)."""
-    from nerdpy.containers.processes import container_pids, describe
+def top(settings: Settings, ref: str, ps_args: tuple[str, ...] = ()) -> tuple[list[str], list[list[str]]]:
+    """UID PID PPID C STIME TTY TIME CMD, like `docker top` (read from /proc); with
+    `ps_args`, the host's `ps` with those options, cut to the container's processes."""
+    from nerdpy.containers.processes import container_pids, describe, run_ps
 
     store = _store(settings)
     container = store.get(ref)
     state = store.state(container.id)
     if not state.running or not state.pid:
         raise InvalidArgument(f"container {container.id[:12]} is not running")
-    return describe(container_pids(state.pid))
+    pids = container_pids(state.pid)
+    return run_ps(ps_args, pids) if ps_args else describe(pids)
 
 
 def exec_in(settings: Settings, ref: str, opts: Any, stdin_fd: int | None, stdout_fd: int, stderr_fd: int) -> int:
@@ -325,11 +343,13 @@ def exec_in(settings: Settings, ref: str, opts: Any, stdin_fd: int | None, stdou
     return run_exec(settings, _store(settings).get(ref), opts, stdin_fd, stdout_fd, stderr_fd)
 
 
-def copy(settings: Settings, src: str, dest: str, stdin: Any = None, stdout: Any = None) -> None:
-    """`cp`: exactly one of src/dest is CONTAINER:PATH; "-" is a tar stream."""
+def copy(settings: Settings, src: str, dest: str, stdin: Any = None, stdout: Any = None, follow_link: bool = False,
+         archive: bool = False) -> None:
+    """`cp`: exactly one of src/dest is CONTAINER:PATH; "-" is a tar stream.
+    `follow_link`: a symlink SRC_PATH is followed; `archive`: uid/gid are kept."""
     from nerdpy.containers.copy import copy as do_copy
 
-    do_copy(settings, _store(settings), src, dest, stdin, stdout)
+    do_copy(settings, _store(settings), src, dest, stdin, stdout, follow_link, archive)
 
 
 def prune(settings: Settings, filters: tuple[str, ...] = ()) -> list[str]:

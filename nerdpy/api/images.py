@@ -35,10 +35,10 @@ def image_users(settings: Settings) -> dict[str, list[str]]:
         return {}
     users: dict[str, list[str]] = {}
     store = None
-    for record in ContainerStore(settings).list():
-        image_id = getattr(record, "image_id", None)
+    for container in ContainerStore(settings).list():
+        image_id = getattr(container, "image_id", None)
         if not image_id:
-            ref = getattr(record, "image", None)
+            ref = getattr(container, "image", None)
             if not ref:
                 continue
             store = store or open_store(settings)
@@ -46,7 +46,7 @@ def image_users(settings: Settings) -> dict[str, list[str]]:
             if found is None:
                 continue
             image_id = found.id
-        name = getattr(record, "name", None) or getattr(record, "id", "?")
+        name = getattr(container, "name", None) or getattr(container, "id", "?")
         users.setdefault(str(image_id), []).append(str(name))
     return users
 
@@ -171,8 +171,8 @@ def remove(settings: Settings, ref: str, force: bool) -> list[str]:
         events.append(f"Untagged: {familiar(n)}")
     if users:
         return events  # forced while a container uses it: untag only, keep the layers it runs on
-    for record in targets:
-        store.delete(record)
+    for target in targets:
+        store.delete(target)
     events.append(f"Deleted: {image.id}")
     collect_garbage(settings, store)
     return events

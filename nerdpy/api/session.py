@@ -35,7 +35,7 @@ def _live_shims(settings: Settings) -> list[int]:
     holder is gone.)"""
     import json
 
-    pids = []
+    pids: list[int] = []
     try:
         entries = list(settings.layout.containers_dir.iterdir())
     except OSError:

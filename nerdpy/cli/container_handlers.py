@@ -1,5 +1,4 @@
-"""Bodies of `run`, `create` and `ps` without typer (the fast path calls them;
-the typer commands in container_run/container_list call them too)."""
+"""Bodies of `run`, `create` and `ps` (their flags: nerdpy/cli/table/containers.py)."""
 
 from __future__ import annotations
 
@@ -7,18 +6,11 @@ import os
 import sys
 from contextlib import contextmanager
 
-from nerdpy.cli.state import CliState
+from nerdpy.cli.state import CliState, entered
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Iterator, List, Optional
-
-
-def _settings(cli: CliState) -> Any:
-    from nerdpy.api.session import enter_namespace
-
-    enter_namespace(cli.settings)
-    return cli.settings
 
 
 def read_env_file(path: str) -> list[str]:
@@ -48,55 +40,30 @@ def expand_env(values: list[str]) -> list[str]:
     return out
 
 
-def build_options(image: str, command: list[str], **flags) -> Any:
-    from nerdpy.containers import CreateOptions
+def build_options(image: str, command: list[str], env: list[str], env_file: list[str], labels: list[str],
+                  label_file: list[str], rootfs: bool, **create: Any) -> Any:
+    """CreateOptions from run/create's flags: every other table row of
+    CREATE_FLAGS is named after the CreateOptions field it fills."""
+    from nerdpy.api.containers import CreateOptions
 
-    env: list[str] = []
-    for path in flags.pop("env_file"):
-        env += read_env_file(path)
-    env += expand_env(flags.pop("env"))
-    labels = list(flags.pop("label"))
-    for path in flags.pop("label_file"):
-        labels += read_env_file(path)
-    rootfs = image if flags.pop("rootfs") else ""
-    if rootfs:
-        image = ""
-    tupled = {k: tuple(v) if isinstance(v, list) else v for k, v in flags.items()}
-    return CreateOptions(image=image, command=tuple(command), env=tuple(env), labels=tuple(labels), rootfs=rootfs, **tupled)
-
-
-def normalize_flags(
-    name: Optional[str], env: List[str], env_file: List[str], workdir: Optional[str], user: Optional[str],
-    group_add: List[str], hostname: Optional[str], domainname: Optional[str], tty: bool, interactive: bool,
-    rm: bool, label: List[str], label_file: List[str], read_only: bool, tmpfs: List[str], volume: List[str],
-    mount: List[str], volumes_from: List[str], network: List[str], publish: List[str], publish_all: bool,
-    expose: List[str], dns: List[str], dns_search: List[str], dns_option: List[str], add_host: List[str],
-    network_alias: List[str], ip: Optional[str], init: bool, stop_signal: Optional[str],
-    stop_timeout: Optional[int], restart: str, pull: str, platform: Optional[str], cap_add: List[str],
-    cap_drop: List[str], privileged: bool, security_opt: List[str], ulimit: List[str], shm_size: Optional[str],
-    sysctl: List[str], log_driver: str, log_opt: List[str], memory: Optional[str], cpus: Optional[str],
-    pids_limit: int, entrypoint: Optional[str], rootfs: bool, annotation: List[str], userns: Optional[str],
-    storage_opt: Optional[List[str]] = None,  # checked by check_storage_opts (needs the store's driver)
-) -> dict:
-    return dict(
-        name=name or "", env=env, env_file=env_file, workdir=workdir or "", user=user or "", group_add=group_add,
-        hostname=hostname or "", domainname=domainname or "", tty=tty, interactive=interactive, auto_remove=rm,
-        label=label, label_file=label_file, read_only=read_only, tmpfs=tmpfs, volumes=volume, mounts=mount,
-        volumes_from=volumes_from, networks=network, publish=publish, publish_all=publish_all, expose=expose,
-        dns=dns, dns_search=dns_search, dns_options=dns_option, add_hosts=add_host, network_aliases=network_alias,
-        ip=ip or "", init=init, stop_signal=stop_signal or "", stop_timeout=stop_timeout, restart=restart,
-        pull=pull, platform=platform or "", cap_add=cap_add, cap_drop=cap_drop, privileged=privileged,
-        security_opt=security_opt, ulimits=ulimit, shm_size=shm_size or "", sysctls=sysctl,
-        log_driver=log_driver, log_opts=log_opt, memory=memory or "", cpus=cpus or "", pids_limit=pids_limit,
-        entrypoint=entrypoint, rootfs=rootfs, annotations=annotation, userns=userns or "",
-    )
+    all_env: list[str] = []
+    for path in env_file:
+        all_env += read_env_file(path)
+    all_env += expand_env(env)
+    all_labels = list(labels)
+    for path in label_file:
+        all_labels += read_env_file(path)
+    root = image if rootfs else ""
+    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in create.items()}
+    return CreateOptions(image="" if rootfs else image, command=tuple(command), env=tuple(all_env),
+                         labels=tuple(all_labels), rootfs=root, **fields)
 
 
-def check_storage_opts(settings: Any, flag_values: dict) -> None:
-    if flag_values.get("storage_opt"):
+def check_storage_opts(settings: Any, storage_opt: list[str]) -> None:
+    if storage_opt:  # checked here: it needs the store's driver
         from nerdpy.api.storage import check_container_storage_opts
 
-        check_container_storage_opts(settings, flag_values["storage_opt"])
+        check_container_storage_opts(settings, storage_opt)
 
 
 def write_cidfile(path: str, container_id: str) -> None:
@@ -133,15 +100,16 @@ def _sig_proxy(value: str) -> bool:
     return parse_bool(value, "--sig-proxy")
 
 
-def run(cli: CliState, image: str, command: Optional[List[str]] = None, detach: bool = False,
-        cidfile: Optional[str] = None, sig_proxy: Any = "true", quiet: bool = False, **flag_values: Any) -> int:
+def run(cli: CliState, *, image: str, command: List[str], detach: bool, cidfile: Optional[str], sig_proxy: str,
+        quiet: bool, storage_opt: List[str], **create: Any) -> int:
+    """`create`: the rest of CREATE_FLAGS, for build_options."""
     from nerdpy.api.containers import run as api_run
     from nerdpy.errors import ContainerExit, InvalidArgument
 
-    proxy = sig_proxy if isinstance(sig_proxy, bool) else _sig_proxy(str(sig_proxy))
-    settings = _settings(cli)
-    check_storage_opts(settings, flag_values)
-    opts = build_options(image, list(command or []), **normalize_flags(**flag_values))
+    proxy = _sig_proxy(str(sig_proxy))
+    settings = entered(cli)
+    check_storage_opts(settings, storage_opt)
+    opts = build_options(image, command, **create)
     if cidfile and os.path.exists(cidfile):
         raise InvalidArgument(
             f"container ID file found, make sure the other container isn't running or delete {cidfile}")
@@ -149,7 +117,7 @@ def run(cli: CliState, image: str, command: Optional[List[str]] = None, detach: 
     sys.stdout.flush()
     with tool_errors_exit_125():
         result = api_run(settings, opts, detach, stdin, sys.stdout.fileno(), sys.stderr.fileno(), proxy,
-                         on_created=(lambda c: write_cidfile(cidfile, c.id)) if cidfile else None)
+                         on_created=(lambda c: write_cidfile(cidfile, c.id)) if cidfile else None, quiet=quiet)
     for warning in result.warnings:
         print(f"WARNING: {warning}", file=sys.stderr)
     if detach:
@@ -160,15 +128,17 @@ def run(cli: CliState, image: str, command: Optional[List[str]] = None, detach: 
     return 0
 
 
-def create(cli: CliState, image: str, command: Optional[List[str]] = None, cidfile: Optional[str] = None,
-           quiet: bool = False, **flag_values: Any) -> int:
+def create(cli: CliState, *, image: str, command: List[str], cidfile: Optional[str], quiet: bool,
+           storage_opt: List[str], **create: Any) -> int:
+    """`create`: the rest of CREATE_FLAGS, for build_options."""
     from nerdpy.api.containers import create as api_create
 
-    settings = _settings(cli)
-    check_storage_opts(settings, flag_values)
-    opts = build_options(image, list(command or []), **normalize_flags(**flag_values))
+    settings = entered(cli)
+    check_storage_opts(settings, storage_opt)
+    opts = build_options(image, command, **create)
+    notice = None if quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     with tool_errors_exit_125():
-        container = api_create(settings, opts)
+        container = api_create(settings, opts, notice)
     if cidfile:
         write_cidfile(cidfile, container.id)
     print(container.id)
@@ -179,14 +149,13 @@ PS_COLUMNS = [("ID", "CONTAINER ID"), ("Image", "IMAGE"), ("Command", "COMMAND")
               ("Status", "STATUS"), ("Ports", "PORTS"), ("Names", "NAMES")]
 
 
-def ps(cli: CliState, all: bool = False, quiet: bool = False, last: int = -1, latest: bool = False,
-       size: bool = False, no_trunc: bool = False, filter: Optional[List[str]] = None,
-       format: Optional[str] = None) -> int:
+def ps(cli: CliState, *, all: bool, quiet: bool, last: int, latest: bool, size: bool, no_trunc: bool,
+       filter: List[str], format: Optional[str]) -> int:
     from nerdpy.api.containers import list_rows
     from nerdpy.cli.output import print_rows
 
-    settings = _settings(cli)
-    rows = list_rows(settings, all, 1 if latest else last, tuple(filter or ()), no_trunc, size)
+    settings = entered(cli)
+    rows = list_rows(settings, all, 1 if latest else last, tuple(filter), no_trunc, size)
     columns = PS_COLUMNS + ([("Size", "SIZE")] if size else [])
     lines = print_rows(rows, columns, format, quiet_field="ID", quiet=quiet)
     if lines:

@@ -1,91 +1,22 @@
-"""start, stop, restart, kill, rm, wait, attach, pause, unpause, rename, prune."""
+"""Container commands: attach, rename, prune, cp, export, diff, commit (flags: nerdpy/cli/table/containers.py)."""
+
+from __future__ import annotations
 
 import sys
-from typing import List, Optional
-
-import typer
 
 from nerdpy.cli import state
+from nerdpy.cli.state import CliState
 
-app = typer.Typer()
-
-
-@app.command("start", help="Start one or more stopped containers")
-def start(
-    ctx: typer.Context,
-    containers: List[str] = typer.Argument(..., help="Containers"),
-    attach: bool = typer.Option(False, "--attach", "-a", help="Attach STDOUT/STDERR and forward signals"),
-    interactive: bool = typer.Option(False, "--interactive", "-i", help="Attach container's STDIN"),
-) -> int:
-    from nerdpy.cli.handlers import containers as body
-
-    return body.start(ctx.find_root().obj, containers, attach, interactive)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import List, Optional
 
 
-@app.command("stop", help="Stop one or more running containers")
-def stop(
-    ctx: typer.Context,
-    containers: List[str] = typer.Argument(..., help="Containers"),
-    time: Optional[int] = typer.Option(None, "--time", "-t", help="Seconds to wait before killing the container"),
-    signal: Optional[str] = typer.Option(None, "--signal", "-s", help="Signal to send to the container"),
-) -> int:
-    from nerdpy.cli.handlers import containers as body
-
-    return body.stop(ctx.find_root().obj, containers, time, signal)
-
-
-@app.command("restart", help="Restart one or more containers")
-def restart(
-    ctx: typer.Context,
-    containers: List[str] = typer.Argument(..., help="Containers"),
-    time: Optional[int] = typer.Option(None, "--time", "-t", help="Seconds to wait before killing the container"),
-) -> int:
-    from nerdpy.cli.handlers import containers as body
-
-    return body.restart(ctx.find_root().obj, containers, time)
-
-
-@app.command("kill", help="Kill one or more running containers")
-def kill(
-    ctx: typer.Context,
-    containers: List[str] = typer.Argument(..., help="Containers"),
-    signal: str = typer.Option("KILL", "--signal", "-s", help="Signal to send to the container"),
-) -> int:
-    from nerdpy.cli.handlers import containers as body
-
-    return body.kill(ctx.find_root().obj, containers, signal)
-
-
-@app.command("rm", help="Remove one or more containers")
-def rm(
-    ctx: typer.Context,
-    containers: List[str] = typer.Argument(..., help="Containers"),
-    force: bool = typer.Option(False, "--force", "-f", help="Force the removal of a running container (uses SIGKILL)"),
-    volumes: bool = typer.Option(False, "--volumes", "-v", help="Remove anonymous volumes associated with the container"),
-) -> int:
-    from nerdpy.cli.handlers import containers as body
-
-    return body.rm(ctx.find_root().obj, containers, force, volumes)
-
-
-@app.command("wait", help="Block until one or more containers stop, then print their exit codes")
-def wait(ctx: typer.Context, containers: List[str] = typer.Argument(..., help="Containers")) -> int:
-    from nerdpy.cli.handlers import containers as body
-
-    return body.wait(ctx.find_root().obj, containers)
-
-
-@app.command("attach", help="Attach local standard input, output, and error streams to a running container")
-def attach(
-    ctx: typer.Context,
-    container: str = typer.Argument(..., help="Container"),
-    no_stdin: bool = typer.Option(False, "--no-stdin", help="Do not attach STDIN"),
-    sig_proxy: bool = typer.Option(True, "--sig-proxy", help="Proxy all received signals to the process"),
-) -> None:
+def attach(cli: CliState, *, container: str, no_stdin: bool, sig_proxy: bool) -> None:
     from nerdpy.api.containers import attach_to, get
     from nerdpy.errors import ContainerExit
 
-    settings = state.entered(ctx)
+    settings = state.entered(cli)
     record, _ = get(settings, container)
     stdin = None if no_stdin or not record.cfg.get("OpenStdin") else sys.stdin.fileno()
     code = attach_to(settings, container, stdin, sys.stdout.fileno(), sys.stderr.fileno(), sig_proxy)
@@ -93,143 +24,81 @@ def attach(
         raise ContainerExit(code)
 
 
-@app.command("pause", help="Pause all processes within one or more containers")
-def pause(ctx: typer.Context, containers: List[str] = typer.Argument(..., help="Containers")) -> int:
-    from nerdpy.cli.handlers import containers as body
-
-    return body.pause(ctx.find_root().obj, containers)
-
-
-@app.command("unpause", help="Unpause all processes within one or more containers")
-def unpause(ctx: typer.Context, containers: List[str] = typer.Argument(..., help="Containers")) -> int:
-    from nerdpy.cli.handlers import containers as body
-
-    return body.unpause(ctx.find_root().obj, containers)
-
-
-@app.command("rename", help="Rename a container")
-def rename(ctx: typer.Context, container: str = typer.Argument(...), new_name: str = typer.Argument(...)) -> None:
+def rename(cli: CliState, *, container: str, new_name: str) -> None:
     from nerdpy.api.containers import rename as api_rename
 
-    api_rename(state.entered(ctx), container, new_name)
+    api_rename(state.entered(cli), container, new_name)
 
 
-@app.command("prune", help="Remove all stopped containers")
-def prune(
-    ctx: typer.Context,
-    force: bool = typer.Option(False, "--force", "-f", help="Do not prompt for confirmation"),
-    filter: List[str] = typer.Option([], "--filter", help="Provide filter values (e.g. 'label=<key>=<value>')"),
-) -> None:
-    from nerdpy.api.containers import list_rows, prune as prune_containers
+def prune(cli: CliState, *, force: bool, filter: List[str]) -> None:
+    from nerdpy.api.containers import list_rows
+    from nerdpy.api.containers import prune as prune_containers
 
-    settings = state.entered(ctx)
+    settings = state.entered(cli)
     list_rows(settings, True, 0, tuple(filter), True)  # bad filters fail before the prompt
     if not force:
-        typer.echo("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ",
-                   nl=False)
+        print("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ",
+              end="", flush=True)
         if sys.stdin.readline().strip().lower() not in ("y", "yes"):
             return
     removed = prune_containers(settings, tuple(filter))
     if removed:
-        typer.echo("Deleted Containers:")
+        print("Deleted Containers:")
         for cid in removed:
-            typer.echo(cid)
-        typer.echo("")
-    typer.echo("Total reclaimed space: 0B")
+            print(cid)
+        print("")
+    print("Total reclaimed space: 0B")
 
 
-@app.command("cp", help="Copy files/folders between a container and the local filesystem")
-def cp(
-    ctx: typer.Context,
-    src: str = typer.Argument(..., help="SRC_PATH or CONTAINER:SRC_PATH ('-': a tar stream on stdin)"),
-    dest: str = typer.Argument(..., help="DEST_PATH or CONTAINER:DEST_PATH ('-': a tar stream on stdout)"),
-    archive: bool = typer.Option(False, "--archive", "-a", help="Archive mode (accepted; ownership is the container root's)"),
-    follow_link: bool = typer.Option(False, "--follow-link", "-L", help="Always follow symbol link in SRC_PATH"),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Suppress progress output"),
-) -> None:
+def cp(cli: CliState, *, src: str, dest: str, archive: bool, follow_link: bool, quiet: bool) -> None:
     from nerdpy.api.containers import copy
 
-    settings = state.entered(ctx)
-    copy(settings, src, dest, stdin=sys.stdin.buffer, stdout=sys.stdout.buffer)
+    del quiet  # Docker's progress line is for terminals only; nerdpy prints none, so nothing to quiet
+    settings = state.entered(cli)
+    copy(settings, src, dest, stdin=sys.stdin.buffer, stdout=sys.stdout.buffer, follow_link=follow_link,
+         archive=archive)
     sys.stdout.flush()
 
 
-@app.command("export", help="Export a container's filesystem as a tar archive")
-def export(
-    ctx: typer.Context,
-    container: str = typer.Argument(..., help="Container"),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write to a file, instead of STDOUT"),
-) -> None:
+def export(cli: CliState, *, container: str, output: Optional[str]) -> None:
     import os
 
-    from nerdpy.api.containers import get
-    from nerdpy.containers.changes import export as do_export
+    from nerdpy.api.changes import export as do_export
     from nerdpy.errors import InvalidArgument
 
-    settings = state.entered(ctx)
-    record, _ = get(settings, container)
+    settings = state.entered(cli)
     if output is None:
         if sys.stdout.isatty():
             raise InvalidArgument("cowardly refusing to save to a terminal", hint="use -o or redirect stdout")
-        do_export(settings, record, sys.stdout.buffer)
+        do_export(settings, container, sys.stdout.buffer)
         sys.stdout.buffer.flush()
         return
     tmp = f"{output}.{os.getpid()}.tmp"
     try:
         with open(tmp, "wb") as handle:
-            do_export(settings, record, handle)
+            do_export(settings, container, handle)
         os.replace(tmp, output)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
 
 
-@app.command("diff", help="Inspect changes to files or directories on a container's filesystem")
-def diff(ctx: typer.Context, container: str = typer.Argument(..., help="Container")) -> None:
-    from nerdpy.api.containers import get
-    from nerdpy.containers.changes import diff as do_diff
+def diff(cli: CliState, *, container: str) -> None:
+    from nerdpy.api.changes import diff as do_diff
 
-    settings = state.entered(ctx)
-    record, _ = get(settings, container)
-    for kind, path in do_diff(settings, record):
-        typer.echo(f"{kind} {path}")
+    for kind, path in do_diff(state.entered(cli), container):
+        print(f"{kind} {path}")
 
 
-@app.command("commit", help="Create a new image from a container's changes")
 def commit(
-    ctx: typer.Context,
-    container: str = typer.Argument(..., help="Container"),
-    repository: Optional[str] = typer.Argument(None, help="REPOSITORY[:TAG]"),
-    author: str = typer.Option("", "--author", "-a", help='Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")'),
-    change: List[str] = typer.Option([], "--change", "-c", help="Apply Dockerfile instruction to the created image"),
-    message: str = typer.Option("", "--message", "-m", help="Commit message"),
-    pause: str = typer.Option("true", "--pause", "-p", is_flag=False, flag_value="true",
-                              help="Pause container during commit"),
+    cli: CliState, *, container: str,
+    repository: Optional[str],
+    author: str,
+    change: List[str],
+    message: str,
+    pause: bool,
 ) -> None:
-    from nerdpy.api.containers import get
-    from nerdpy.containers.commit import commit as do_commit
+    from nerdpy.api.changes import commit as do_commit
 
-    if pause.lstrip("=") not in _GO_BOOLS and not pause.startswith("=") and repository is None:
-        # `-p CONTAINER [REPO]`: Go's bool flags never take the next word as their value.
-        pause, container, repository = "true", pause, container
-    do_pause = _go_bool("--pause", pause)
-    settings = state.entered(ctx)
-    record, _ = get(settings, container)
-    image = do_commit(settings, record, repository, list(change), message, author, pause=do_pause)
-    typer.echo(image.id)
-
-
-_GO_BOOLS = {"1": True, "t": True, "T": True, "true": True, "TRUE": True, "True": True,
-             "0": False, "f": False, "F": False, "false": False, "FALSE": False, "False": False}
-
-
-def _go_bool(flag: str, value: str) -> bool:
-    """A boolean flag's value as Go's strconv.ParseBool reads it; anything else is refused."""
-    from nerdpy.errors import InvalidArgument
-
-    text = value[1:] if value.startswith("=") else value  # `-p=false` reaches us as "=false"
-    if text not in _GO_BOOLS:
-        raise InvalidArgument(f'invalid argument "{text}" for "{flag}" flag: strconv.ParseBool: parsing '
-                              f'"{text}": invalid syntax')
-    return _GO_BOOLS[text]
-
+    image = do_commit(state.entered(cli), container, repository, list(change), message, author, pause=pause)
+    print(image.id)

@@ -2,7 +2,8 @@
 
     python -m nerdpy.cli.docgen [--out DIR]     # writes DIR/man/*.1 and DIR/completions/*
 
-Walks the typer/click tree, loading every command listed in nerdpy.cli.registry,
+Walks the click tree, building every command listed in nerdpy.cli.commands (from
+the command table, nerdpy/cli/table, or the typer modules not moved there yet),
 so the docs can never describe flags the CLI does not have. Output is
 deterministic (no dates): a unit test regenerates into a temp dir and fails on drift.
 """
@@ -82,6 +83,7 @@ def _usage(path: tuple[str, ...], command: Any, is_group: bool) -> str:
 
 def _describe(path: tuple[str, ...], command: Any, short_help: str) -> Cmd:
     from nerdpy.cli.lazy import LazyGroup, load_command
+    from nerdpy.cli.commands import help_of
 
     subs: list[Cmd] = []
     is_group = isinstance(command, LazyGroup)
@@ -94,18 +96,16 @@ def _describe(path: tuple[str, ...], command: Any, short_help: str) -> Cmd:
                 print(f"docgen: warning: skipping `nerdpy {' '.join((*path, name))}`: cannot load "
                       f"{entry.target} ({type(exc).__name__}: {exc})", file=sys.stderr)
                 continue
-            subs.append(_describe((*path, name), child, entry.help))
+            subs.append(_describe((*path, name), child, help_of(entry)))
     help_text = (command.help or short_help or "").strip()
     return Cmd(path, help_text, short_help or help_text.split("\n")[0], _usage(path, command, is_group),
                _options(command), _arguments(command), tuple(subs))
 
 
 def cli_tree() -> Cmd:
-    import typer.main
-
     from nerdpy.cli.main import build_app
 
-    return _describe((), typer.main.get_command(build_app()), "")
+    return _describe((), build_app(), "")
 
 
 def walk(cmd: Cmd) -> list[Cmd]:

@@ -1,84 +1,71 @@
-"""A typer-free path for hot commands (`run`, `ps`, ...): `import typer` alone
-costs ~50 ms, a third of podman's whole `run`.
+"""The fast path: parse argv against the command table and call the body,
+without click or typer (`import typer` alone costs ~50 ms, a third of podman's
+whole `run`).
 
-The argv grammar is still typer's: `_argspec.json` is generated from the typer
-definitions (`python -m nerdpy.cli.fastpath`; a unit test fails on drift). This
-module parses argv against it the way click does for the common forms, then
-calls the command's implementation function directly. Anything it is not sure
-about — `--help`, an unknown flag, a bad value, a missing argument — returns
-None and the caller falls back to typer, which prints the proper message.
+The parser follows click's rules for the forms scripts use (`-it`, `-p8080:80`,
+`--name=web`, `--` and, for run/exec, options only before the first argument).
+Anything it is not sure about — `--help`, an unknown flag, a bad value, a
+missing argument, a command not in the table — makes `try_run` return None and
+the caller hands argv to the click CLI built from the same table
+(nerdpy.cli.clickbuild), which prints the proper message.
 """
 
 from __future__ import annotations
 
 import importlib
-import json
-from pathlib import Path
+
+from nerdpy.cli.spec import Arg, Command, Flag, default_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable, Sequence
 
-SPEC_PATH = Path(__file__).with_name("_argspec.json")
-
 
 class _Fallback(Exception):
-    """The fast parser declines; typer handles this argv."""
+    """The fast parser declines; the click CLI handles this argv."""
 
 
-def _convert(param: dict, raw: str) -> Any:
-    kind = param["type"]
+def _convert(param: Flag | Arg, raw: str) -> Any:
     try:
-        if kind == "int":
+        if param.type == "int":
             return int(raw)
-        if kind == "float":
+        if param.type == "float":
             return float(raw)
     except ValueError:
         raise _Fallback from None
-    if kind == "choice" and raw not in param["choices"]:
-        raise _Fallback
-    if kind not in ("str", "int", "float", "choice"):
+    if isinstance(param, Flag) and param.choices and raw not in param.choices:
         raise _Fallback
     return raw
 
 
-def _option_index(params: list[dict]) -> dict[str, dict]:
-    index = {}
-    for p in params:
-        if p["kind"] == "option":
-            for opt in p["opts"]:
-                index[opt] = p
-    return index
+def _option_index(flags: Sequence[Flag]) -> dict[str, Flag]:
+    return {spelling: f for f in flags for spelling in f.all_spellings}
 
 
-def parse(spec: dict, args: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
-    """Parse `args` for one command: (values by parameter name, leftover args)."""
-    params = spec["params"]
-    options = _option_index(params)
+def parse(command: Command, args: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
+    """Parse `args` for one command: (values by keyword, leftover positionals)."""
+    options = _option_index(command.flags)
     values: dict[str, Any] = {}
     positional: list[str] = []
-    interspersed = spec["interspersed"]
     i = 0
     while i < len(args):
         arg = args[i]
         i += 1
-        if positional and not interspersed:
+        if positional and not command.interspersed:
             positional.append(arg)
             continue
         if arg == "--":
             positional.extend(args[i:])
             break
-        if arg in ("-h", "--help"):
+        if arg in command.help_spellings:
             raise _Fallback
         if arg.startswith("--") and len(arg) > 2:
             name, eq, inline = arg.partition("=")
             param = options.get(name)
             if param is None:
                 raise _Fallback
-            if param["flag"]:
-                if eq:
-                    raise _Fallback
-                values[param["name"]] = True
+            if param.is_flag:
+                values[param.name] = _bool_value(name, inline) if eq else True
                 continue
             if not eq:
                 if i >= len(args):
@@ -93,7 +80,7 @@ def parse(spec: dict, args: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
     return values, positional
 
 
-def _short_cluster(arg: str, args: Sequence[str], i: int, options: dict, values: dict) -> int:
+def _short_cluster(arg: str, args: Sequence[str], i: int, options: dict[str, Flag], values: dict) -> int:
     """`-it`, `-p8080:80`, `-p 8080:80`: click's rules for short options."""
     pos = 1
     while pos < len(arg):
@@ -101,8 +88,11 @@ def _short_cluster(arg: str, args: Sequence[str], i: int, options: dict, values:
         if param is None:
             raise _Fallback
         pos += 1
-        if param["flag"]:
-            values[param["name"]] = True
+        if param.is_flag:
+            if arg[pos:pos + 1] == "=":  # Go's `-p=false`
+                values[param.name] = _bool_value("-" + arg[pos - 1], arg[pos + 1:])
+                break
+            values[param.name] = True
             continue
         if pos < len(arg):
             _store(values, param, arg[pos:])
@@ -115,64 +105,121 @@ def _short_cluster(arg: str, args: Sequence[str], i: int, options: dict, values:
     return i
 
 
-def _store(values: dict, param: dict, raw: str) -> None:
+def _bool_value(spelling: str, raw: str) -> bool:
+    """Docker's (Go's) `--rm=false`, `--pause=0`: a boolean flag may take a value."""
+    from nerdpy.booleans import parse_bool
+
+    return parse_bool(raw, spelling)
+
+
+def _store(values: dict, param: Flag, raw: str) -> None:
     value = _convert(param, raw)
-    if param["multiple"]:
-        values.setdefault(param["name"], []).append(value)
+    if param.repeat:
+        values.setdefault(param.name, []).append(value)
     else:
-        values[param["name"]] = value
+        values[param.name] = value
 
 
-def bind(spec: dict, values: dict[str, Any], positional: list[str]) -> dict[str, Any]:
-    """Assign positionals to arguments and fill defaults, as typer would."""
+def bind(command: Command, values: dict[str, Any], positional: list[str]) -> dict[str, Any]:
+    """Every keyword the body takes: positionals assigned to arguments, defaults filled."""
     kwargs: dict[str, Any] = {}
     rest = list(positional)
-    for p in spec["params"]:
-        if p["kind"] == "argument":
-            if p["nargs"] == -1:
+    for p in command.params:
+        if isinstance(p, Arg):
+            if p.many:
                 taken, rest = rest, []
-                kwargs[p["name"]] = [_convert(p, a) for a in taken] or p["default"]
+                if not taken and p.required:
+                    raise _Fallback
+                kwargs[p.name] = [_convert(p, a) for a in taken]
             elif rest:
-                kwargs[p["name"]] = _convert(p, rest.pop(0))
-            elif p["required"]:
+                kwargs[p.name] = _convert(p, rest.pop(0))
+            elif p.required:
                 raise _Fallback
             else:
-                kwargs[p["name"]] = p["default"]
+                kwargs[p.name] = default_of(p)
         else:
-            if p["name"] in values:
-                kwargs[p["name"]] = values[p["name"]]
-            elif p["required"]:
-                raise _Fallback
-            else:
-                default = p["default"]
-                kwargs[p["name"]] = list(default) if isinstance(default, list) else default
+            kwargs[p.name] = values[p.name] if p.name in values else default_of(p)
     if rest:
         raise _Fallback
     return kwargs
 
 
-def _load_spec() -> dict:
-    return json.loads(SPEC_PATH.read_text())
+# The root's own flags (before the command name); the click root declares the same.
+GLOBAL_FLAGS = (
+    Flag("debug", ("--debug", "-D"), "Enable debug output (tracebacks)"),
+    Flag("data_root", ("--data-root",), "Root directory of persistent state", "str"),
+    Flag("storage_driver", ("--storage-driver",), "overlay, fuse-overlayfs or native", "str"),
+    Flag("insecure_registry", ("--insecure-registry",), "Registry reachable over plain HTTP", "str", None, True),
+    Flag("storage_opt", ("--storage-opt",),
+         "Storage driver option KEY=VALUE (overlay.mount_program, overlay.mountopt)", "str", None, True),
+    Flag("log_level", ("--log-level", "-l"), "debug, info, warn, error, fatal", "str"),
+    Flag("version", ("--version", "-v"), "Print version information and quit"),
+)
+
+
+def split_globals(argv: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
+    """Global flags come before the command name."""
+    options = _option_index(GLOBAL_FLAGS)
+    values: dict[str, Any] = {}
+    i = 0
+    while i < len(argv) and argv[i].startswith("-"):
+        arg = argv[i]
+        name, eq, inline = arg.partition("=")
+        param = options.get(name)
+        if param is None:
+            raise _Fallback
+        i += 1
+        if param.is_flag:
+            values[param.name] = _bool_value(name, inline) if eq else True
+        else:
+            if not eq:
+                if i >= len(argv):
+                    raise _Fallback
+                inline = argv[i]
+                i += 1
+            _store(values, param, inline)
+    return values, list(argv[i:])
+
+
+def resolve(command: Command) -> Callable[..., Any]:
+    """The command's body."""
+    module_name, _, attr = command.body.partition(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def find(words: Sequence[str]) -> tuple[Command, int] | None:
+    """The table command `words` start with (`ps`, `container ls`) and how many words name it."""
+    from nerdpy.cli.commands import lookup, table_command
+
+    for n in (1, 2):
+        entry = lookup(list(words[:n]))
+        if entry is not None and entry.in_table:
+            return table_command(entry), n
+        if entry is None or not entry.target.startswith("@") or len(words) <= n:
+            return None
+    return None
+
+
+def parse_argv(argv: Sequence[str]) -> tuple[dict[str, Any], Command, dict[str, Any]] | None:
+    """(global values, command, the body's keywords) for a table command; None to fall back."""
+    try:
+        global_values, rest = split_globals(argv)
+        found = find(rest)
+        if found is None or global_values.get("version"):
+            return None
+        command, n = found
+        values, positional = parse(command, rest[n:])
+        return global_values, command, bind(command, values, positional)
+    except _Fallback:
+        return None
 
 
 def try_run(argv: Sequence[str]) -> int | None:
-    """Run a hot command without typer; None when typer must handle argv."""
-    try:
-        spec = _load_spec()
-    except (OSError, ValueError):
+    """Run a table command without click; None when click must handle argv."""
+    parsed = parse_argv(argv)
+    if parsed is None:
         return None
-    try:
-        global_values, rest = _split_globals(spec["root"], argv)
-        command = spec["commands"].get(rest[0]) if rest else None
-        if command is None:
-            return None
-        values, positional = parse(command, rest[1:])
-        kwargs = bind(command, values, positional)
-    except _Fallback:
-        return None
-    if global_values.get("version"):
-        return None
-    impl = _resolve(command["impl"])
+    global_values, command, kwargs = parsed
     from nerdpy.cli.state import CliState
     from nerdpy.config import Flags, load_settings
 
@@ -184,100 +231,5 @@ def try_run(argv: Sequence[str]) -> int | None:
         global_values.get("log_level"),
         tuple(global_values.get("storage_opt", ())),
     )
-    result = impl(CliState(load_settings(flags)), **kwargs)
+    result = resolve(command)(CliState(load_settings(flags)), **kwargs)
     return result if isinstance(result, int) else 0
-
-
-def _split_globals(root: dict, argv: Sequence[str]) -> tuple[dict, list[str]]:
-    """Global flags come before the command name."""
-    options = _option_index(root["params"])
-    values: dict[str, Any] = {}
-    i = 0
-    while i < len(argv) and argv[i].startswith("-"):
-        arg = argv[i]
-        name, eq, inline = arg.partition("=")
-        param = options.get(name)
-        if param is None:
-            raise _Fallback
-        i += 1
-        if param["flag"]:
-            values[param["name"]] = True
-        else:
-            if not eq:
-                if i >= len(argv):
-                    raise _Fallback
-                inline = argv[i]
-                i += 1
-            _store(values, param, inline)
-    return values, list(argv[i:])
-
-
-def _resolve(target: str) -> Callable[..., Any]:
-    module_name, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module_name), attr)
-
-
-# --- generation (development time; imports typer) ---------------------------
-
-
-_TYPE_NAMES = {"text": "str", "str": "str", "integer": "int", "int": "int", "float": "float",
-               "boolean": "bool", "bool": "bool", "choice": "choice"}
-
-
-def describe(command: Any, context_settings: dict | None = None) -> dict:
-    settings = dict(getattr(command, "context_settings", None) or {})
-    settings.update(context_settings or {})
-    params = []
-    for p in command.params:
-        if p.name == "ctx":
-            continue
-        type_name = _TYPE_NAMES.get(getattr(p.type, "name", ""), "unsupported")
-        entry = {
-            "name": p.name,
-            "kind": p.param_type_name,
-            "opts": list(p.opts) + list(p.secondary_opts),
-            "flag": bool(getattr(p, "is_flag", False)),
-            "multiple": bool(getattr(p, "multiple", False)),
-            "nargs": p.nargs,
-            "type": type_name,
-            "choices": list(getattr(p.type, "choices", []) or []),
-            "default": _json_default(p.default),
-            "required": bool(p.required),
-        }
-        if p.secondary_opts or getattr(p, "count", False):
-            entry["type"] = "unsupported"
-        params.append(entry)
-    return {"params": params, "interspersed": settings.get("allow_interspersed_args", True)}
-
-
-def _json_default(value: Any) -> Any:
-    if callable(value):
-        return None
-    if isinstance(value, tuple):
-        return list(value)
-    return value
-
-
-def generate() -> dict:
-    import typer.main
-
-    from nerdpy.cli.lazy import load_command
-    from nerdpy.cli.main import build_app
-    from nerdpy.cli.registry import TOP
-
-    root = typer.main.get_command(build_app())
-    commands = {}
-    for name, entry in sorted(TOP.items()):
-        if entry.fast is None:
-            continue
-        commands[name] = describe(load_command(entry.target, name))
-        commands[name]["impl"] = entry.fast
-    return {"root": describe(root), "commands": commands}
-
-
-def render() -> str:
-    return json.dumps(generate(), indent=1, sort_keys=True) + "\n"
-
-
-if __name__ == "__main__":
-    SPEC_PATH.write_text(render())

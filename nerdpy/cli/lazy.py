@@ -1,4 +1,4 @@
-"""A typer group whose subcommands are imported only when they are invoked."""
+"""A typer group whose subcommands are built or imported only when they are invoked."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import typer
 import typer.main
 from typer.core import TyperGroup
 
-from nerdpy.cli.registry import GROUPS, Entry
+from nerdpy.cli.commands import GROUPS, Entry, help_of, table_command
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -18,6 +18,10 @@ if TYPE_CHECKING:
 def load_command(target: str, name: str) -> Any:
     if target.startswith("@"):
         return make_group(name, GROUPS[target[1:]])
+    if target.startswith("table."):
+        from nerdpy.cli.clickbuild import build
+
+        return build(table_command(Entry(target)), name)
     module_name, _, command_name = target.partition(":")
     module = importlib.import_module(module_name)
     click_app = typer.main.get_command(module.app)
@@ -47,7 +51,7 @@ def docker_metavars(command: Any) -> None:
 
 
 class LazyGroup(TyperGroup):
-    """Subcommands come from a registry table and load on first use."""
+    """Subcommands come from nerdpy.cli.commands and load on first use."""
 
     table: dict[str, Entry] = {}
 
@@ -61,7 +65,7 @@ class LazyGroup(TyperGroup):
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         # From the table: listing commands must not import every command module.
-        rows = [(name, self.table[name].help) for name in sorted(self.table)]
+        rows = [(name, help_of(self.table[name])) for name in sorted(self.table)]
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)

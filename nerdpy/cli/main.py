@@ -8,60 +8,45 @@ from nerdpy.errors import EXIT_TOOL_ERROR, ContainerExit, NerdpyError
 
 TYPE_CHECKING = False  # no `from __future__ import annotations` here: typer evaluates `root`'s
 if TYPE_CHECKING:
-    from typing import Sequence
+    from typing import Any, Sequence
 
 
-def build_app():  # -> typer.Typer
-    from typing import Optional
-
-    import typer
-
+def build_app():  # -> the root click group (typer's click)
+    """The full CLI: global flags from nerdpy.cli.fastpath.GLOBAL_FLAGS, commands
+    from nerdpy.cli.commands, each built or imported when it is used."""
+    from nerdpy.cli.clickbuild import option
+    from nerdpy.cli.fastpath import GLOBAL_FLAGS
     from nerdpy.cli.lazy import LazyGroup
-    from nerdpy.cli.registry import TOP
-    from nerdpy.cli.state import CliState
+    from nerdpy.cli.commands import TOP
 
     class RootGroup(LazyGroup):
         table = TOP
 
-    app = typer.Typer(
-        cls=RootGroup,
-        name="nerdpy",
-        help="A rootless, daemonless container tool with Docker's command line.",
-        add_completion=False,
-        no_args_is_help=True,
-        rich_markup_mode=None,
-        pretty_exceptions_enable=False,
-        context_settings={"help_option_names": ["-h", "--help"]},
-    )
+    params = [option(flag) for flag in GLOBAL_FLAGS]
+    params[-1].is_eager = True  # --version answers before a command is looked up
+    params[-1].callback = _version
+    return RootGroup(name="nerdpy", help="A rootless, daemonless container tool with Docker's command line.",
+                     params=params, callback=_root, no_args_is_help=True, rich_markup_mode=None,
+                     context_settings={"help_option_names": ["-h", "--help"]})
 
-    @app.callback()
-    def root(
-        ctx: typer.Context,
-        debug: bool = typer.Option(False, "--debug", "-D", help="Enable debug output (tracebacks)"),
-        data_root: Optional[str] = typer.Option(None, "--data-root", metavar="string",
-                                                help="Root directory of persistent state"),
-        storage_driver: Optional[str] = typer.Option(None, "--storage-driver", metavar="string",
-                                                     help="overlay, fuse-overlayfs or native"),
-        insecure_registry: list[str] = typer.Option([], "--insecure-registry", metavar="list",
-                                                    help="Registry reachable over plain HTTP"),
-        storage_opt: list[str] = typer.Option([], "--storage-opt", metavar="list",
-                                              help="Storage driver option KEY=VALUE (overlay.mount_program, "
-                                                   "overlay.mountopt)"),
-        log_level: Optional[str] = typer.Option(None, "--log-level", "-l", metavar="string",
-                                                help="debug, info, warn, error, fatal"),
-        version: bool = typer.Option(False, "--version", "-v", help="Print version information and quit", is_eager=True),
-    ) -> None:
-        from nerdpy.config import Flags, load_settings
 
-        if version:
-            from nerdpy import __version__
+def _version(ctx: "Any", param: "Any", value: bool) -> None:
+    if value:
+        from nerdpy import __version__
 
-            typer.echo(f"nerdpy version {__version__}")
-            raise typer.Exit(0)
-        flags = Flags(debug, data_root, storage_driver, tuple(insecure_registry), log_level, tuple(storage_opt))
-        ctx.obj = CliState(load_settings(flags))
+        print(f"nerdpy version {__version__}")
+        ctx.exit(0)
 
-    return app
+
+def _root(debug: bool, data_root: "str | None", storage_driver: "str | None", insecure_registry: "Sequence[str]",
+          storage_opt: "Sequence[str]", log_level: "str | None", version: bool) -> None:
+    from typer._click.globals import get_current_context
+
+    from nerdpy.cli.state import CliState
+    from nerdpy.config import Flags, load_settings
+
+    flags = Flags(debug, data_root, storage_driver, tuple(insecure_registry), log_level, tuple(storage_opt))
+    get_current_context().obj = CliState(load_settings(flags))
 
 
 def _debug_requested(args: "Sequence[str]") -> bool:
@@ -80,7 +65,7 @@ def _dispatch(args: "Sequence[str]") -> int:
     code = try_run(args)
     if code is not None:
         return code
-    result = build_app()(args=list(args), prog_name="nerdpy", standalone_mode=False)
+    result = build_app().main(args=list(args), prog_name="nerdpy", standalone_mode=False)
     return result if isinstance(result, int) else 0
 
 

@@ -1,48 +1,30 @@
 """`nerdpy pull`, `push`, `login`, `logout` (and `image pull`/`image push`), with Docker's output."""
 
-import sys
-import typing
-from typing import Optional
+from __future__ import annotations
 
-import typer
+import sys
 
 from nerdpy.cli import state
+from nerdpy.cli.state import CliState
 from nerdpy.errors import InvalidArgument
 
-app = typer.Typer()
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional, TextIO
 
 
-@app.command("pull", help="Download an image from a registry")
-def pull(
-    ctx: typer.Context,
-    name: str = typer.Argument(..., metavar="NAME[:TAG|@DIGEST]"),
-    platform: Optional[str] = typer.Option(None, "--platform", help="Set platform if server is multi-platform capable"),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Suppress verbose output"),
-    all_tags: bool = typer.Option(False, "--all-tags", "-a", help="Download all tagged images (not supported)"),
-    disable_content_trust: bool = typer.Option(True, "--disable-content-trust",
-                                               help="Skip image verification (always: nerdpy has no content trust)"),
-) -> None:
-    from nerdpy.cli.handlers.registry import pull as body
-
-    return body(ctx.find_root().obj, name=name, platform=platform, quiet=quiet, all_tags=all_tags,
-                disable_content_trust=disable_content_trust)
-
-
-@app.command("push", help="Upload an image to a registry")
 def push(
-    ctx: typer.Context,
-    name: str = typer.Argument(..., metavar="NAME[:TAG]"),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Suppress verbose output"),
-    all_tags: bool = typer.Option(False, "--all-tags", "-a", help="Push all tags of an image to the repository"),
-    platform: Optional[str] = typer.Option(
-        None, "--platform", help="Push a platform-specific manifest as a single-platform image to the registry"),
-    disable_content_trust: bool = typer.Option(True, "--disable-content-trust",
-                                               help="Skip image signing (always: nerdpy has no content trust)"),
+    cli: CliState, *, name: str,
+    quiet: bool,
+    all_tags: bool,
+    platform: Optional[str],
+    disable_content_trust: bool,
 ) -> None:
+    del disable_content_trust  # nerdpy has no content trust: signing is always off, as the flag asks
     from nerdpy import reference
     from nerdpy.api import registry as api
 
-    settings = state.entered(ctx)
+    settings = state.entered(cli)
     given = reference.parse(name, default_tag=False)
     names = api.local_tags(settings, name) if all_tags else [str(reference.parse(name))]
     out = sys.stdout
@@ -55,7 +37,7 @@ def push(
         _push_one(settings, one, quiet, out, platform)
 
 
-def _push_one(settings: typing.Any, name: str, quiet: bool, out: typing.TextIO, platform: Optional[str]) -> None:
+def _push_one(settings: Any, name: str, quiet: bool, out: TextIO, platform: Optional[str]) -> None:
     from nerdpy.api import registry as api
 
     view = None
@@ -79,17 +61,15 @@ def _read_secret_stdin() -> str:
     return data.rstrip("\r\n")
 
 
-@app.command("login", help="Log in to a registry")
 def login(
-    ctx: typer.Context,
-    server: Optional[str] = typer.Argument(None, metavar="[SERVER]"),
-    username: Optional[str] = typer.Option(None, "--username", "-u", help="Username"),
-    password: Optional[str] = typer.Option(None, "--password", "-p", help="Password"),
-    password_stdin: bool = typer.Option(False, "--password-stdin", help="Take the password from stdin"),
+    cli: CliState, *, server: Optional[str],
+    username: Optional[str],
+    password: Optional[str],
+    password_stdin: bool,
 ) -> None:
     from nerdpy.api import registry as api
 
-    settings = state.settings(ctx)
+    settings = cli.settings
     if password_stdin:
         if password is not None:
             raise InvalidArgument("--password and --password-stdin are mutually exclusive")
@@ -97,7 +77,7 @@ def login(
             raise InvalidArgument("Must provide --username with --password-stdin")
         password = _read_secret_stdin()
     elif password is not None:
-        typer.echo("WARNING! Using --password via the CLI is insecure. Use --password-stdin.", err=True)
+        print("WARNING! Using --password via the CLI is insecure. Use --password-stdin.", file=sys.stderr)
     interactive = sys.stdin.isatty()
     if not username:
         if not interactive:
@@ -111,13 +91,12 @@ def login(
         password = getpass.getpass("Password: ")
     result = api.login(settings, server, username, password)
     if not result.helper:
-        typer.echo(f"WARNING! Your password will be stored unencrypted in {result.config_file}.", err=True)
-    typer.echo("Login Succeeded")
+        print(f"WARNING! Your password will be stored unencrypted in {result.config_file}.", file=sys.stderr)
+    print("Login Succeeded")
 
 
-@app.command("logout", help="Log out from a registry")
-def logout(ctx: typer.Context, server: Optional[str] = typer.Argument(None, metavar="[SERVER]")) -> None:
+def logout(cli: CliState, *, server: Optional[str]) -> None:
     from nerdpy.api import registry as api
 
-    key, existed = api.logout(state.settings(ctx), server)
-    typer.echo(f"Removing login credentials for {key}" if existed else f"Not logged in to {key}")
+    key, existed = api.logout(cli.settings, server)
+    print(f"Removing login credentials for {key}" if existed else f"Not logged in to {key}")

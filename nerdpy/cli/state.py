@@ -1,13 +1,9 @@
-"""What the root callback hands to every command: the settings."""
+"""What every command body gets first: the CLI state (the settings)."""
 
 from __future__ import annotations
 
 from nerdpy.config import Settings
 from nerdpy.records import record
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
 
 
 @record(frozen=False)
@@ -15,15 +11,9 @@ class CliState:
     settings: Settings
 
 
-def settings(ctx: Any) -> Settings:
-    root = ctx.find_root()
-    return root.obj.settings
-
-
-def entered(ctx: Any) -> Settings:
+def entered(cli: CliState) -> Settings:
     """The settings, after joining the rootless namespace (commands that touch stores)."""
     from nerdpy.api.session import enter_namespace
 
-    s = settings(ctx)
-    enter_namespace(s)
-    return s
+    enter_namespace(cli.settings)
+    return cli.settings

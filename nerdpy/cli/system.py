@@ -1,47 +1,33 @@
-"""`nerdpy version`, `info`, `unshare`."""
+"""`nerdpy info`, `unshare`, `system prune` (flags: nerdpy/cli/table/system.py)."""
 
 from __future__ import annotations
 
 import json
-import platform
-from typing import List, Optional
-
-import typer
 
 from nerdpy.cli import state
+from nerdpy.cli.state import CliState
 
-app = typer.Typer()
-
-
-@app.command("version", help="Show the nerdpy version information")
-def version(
-    ctx: typer.Context,
-    format: Optional[str] = typer.Option(None, "--format", "-f", help="Format the output: json or a Go template"),
-) -> None:
-    from nerdpy.cli.handlers.system import version as body
-
-    body(ctx.find_root().obj, format)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import List, Optional
 
 
-@app.command("info", help="Display system-wide information")
-def info(
-    ctx: typer.Context,
-    format: Optional[str] = typer.Option(None, "--format", "-f", help="Format the output: json or a Go template"),
-) -> None:
+def info(cli: CliState, *, format: Optional[str]) -> int:
     from nerdpy.api.system import info as host_info
 
-    report = host_info(state.settings(ctx))
+    report = host_info(cli.settings)
     data = report.to_dict()
     if format == "json" or format == "{{json .}}":
-        typer.echo(json.dumps(data, indent=None))
+        print(json.dumps(data, indent=None))
     elif format:
         from nerdpy.cli.output import render_template
 
-        typer.echo(render_template(format, data))
+        print(render_template(format, data))
     else:
-        typer.echo(_render_info(data))
+        print(_render_info(data))
     if not report.usable:
-        raise typer.Exit(1)
+        return 1
+    return 0
 
 
 def _maps(ranges: list[dict]) -> str:
@@ -82,35 +68,20 @@ def _render_info(d: dict) -> str:
     return "\n".join(lines)
 
 
-@app.command(
-    "unshare",
-    help="Run a command inside the rootless user namespace (default: a shell)",
-    context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True},
-)
-def unshare(
-    ctx: typer.Context,
-    command: Optional[List[str]] = typer.Argument(None, help="Command and arguments"),
-) -> None:
+def unshare(cli: CliState, *, command: Optional[List[str]]) -> None:
     from nerdpy.api.system import unshare_exec
 
-    unshare_exec(state.settings(ctx), list(command or []))
+    unshare_exec(cli.settings, list(command or []))
 
 
-@app.command("prune", help="Remove unused data")
-def prune(
-    ctx: typer.Context,
-    all: bool = typer.Option(False, "--all", "-a", help="Remove all unused images not just dangling ones"),
-    force: bool = typer.Option(False, "--force", "-f", help="Do not prompt for confirmation"),
-    volumes: bool = typer.Option(False, "--volumes", help="Prune anonymous volumes"),
-    filter: List[str] = typer.Option([], "--filter", help="Provide filter values (e.g. 'label=<key>=<value>')"),
-) -> None:
+def prune(cli: CliState, *, all: bool, force: bool, volumes: bool, filter: List[str]) -> None:
     import sys
 
     from nerdpy.api.system import prune as system_prune
     from nerdpy.api.system import validate_prune_filters
     from nerdpy.formatting.human import human_size
 
-    settings = state.entered(ctx)
+    settings = state.entered(cli)
     validate_prune_filters(list(filter))  # before the prompt
     if not force:
         items = ["all stopped containers", "all networks not used by at least one container"]
@@ -118,13 +89,13 @@ def prune(
             items.append("all anonymous volumes not used by at least one container")
         items.append("all images without at least one container associated to them" if all
                      else "all dangling images")
-        typer.echo("WARNING! This will remove:\n" + "".join(f"  - {i}\n" for i in items))
-        typer.echo("Are you sure you want to continue? [y/N] ", nl=False)
+        print("WARNING! This will remove:\n" + "".join(f"  - {i}\n" for i in items))
+        print("Are you sure you want to continue? [y/N] ", end="")
         if sys.stdin.readline().strip().lower() not in ("y", "yes"):
             return
     report = system_prune(settings, all, volumes, list(filter))
     for title, lines in (("Deleted Containers:", report.containers), ("Deleted Networks:", report.networks),
                          ("Deleted Volumes:", report.volumes), ("Deleted Images:", report.images)):
         if lines:
-            typer.echo(title + "\n" + "\n".join(lines) + "\n")
-    typer.echo(f"Total reclaimed space: {human_size(report.reclaimed, 4)}")
+            print(title + "\n" + "\n".join(lines) + "\n")
+    print(f"Total reclaimed space: {human_size(report.reclaimed, 4)}")

@@ -1,17 +1,20 @@
 """`nerdpy volume create|ls|inspect|rm|prune` (Docker's flags and output)."""
 
-import sys
-from typing import List, Optional
+from __future__ import annotations
 
-import typer
+import sys
 
 from nerdpy.cli import state
 from nerdpy.cli.each import for_each, inspect_lines
+from nerdpy.cli.state import CliState
 from nerdpy.errors import InvalidArgument, NotFound
-from nerdpy.keyvalue import parse_key_values
 from nerdpy.formatting.human import human_size as _human_size
+from nerdpy.keyvalue import parse_key_values
 
-app = typer.Typer()
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import List, Optional
+
 
 LS_COLUMNS = [("Driver", "DRIVER"), ("Name", "VOLUME NAME"), ("Scope", "SCOPE"), ("Mountpoint", "MOUNTPOINT"),
               ("Labels", "LABELS"), ("Links", "LINKS"), ("Size", "SIZE")]
@@ -22,20 +25,18 @@ def human_size(size: float) -> str:
     return _human_size(size, 4)
 
 
-@app.command("create", help="Create a volume")
 def create(
-    ctx: typer.Context,
-    name: Optional[str] = typer.Argument(None, help="Volume name (default: a random ID)"),
-    driver: str = typer.Option("local", "--driver", "-d", help="Volume driver (only local)"),
-    label: List[str] = typer.Option([], "--label", help="Set metadata for a volume (key=value)"),
-    opt: List[str] = typer.Option([], "--opt", "-o", help="Driver options: type, device, o"),
-    name_opt: Optional[str] = typer.Option(None, "--name", help="Volume name"),
+    cli: CliState, *, name: Optional[str],
+    driver: str,
+    label: List[str],
+    opt: List[str],
+    name_opt: Optional[str],
 ) -> None:
     from nerdpy.api import volumes
 
     if name and name_opt and name != name_opt:
         raise InvalidArgument("conflicting options: either specify --name or provide positional arg, not both")
-    settings = state.entered(ctx)
+    settings = state.entered(cli)
     labels, options = parse_key_values(label, "label"), parse_key_values(opt, "option", need_value=True)
     volume = volumes.create(settings, name or name_opt, driver, labels, options)
     print(volume.name)
@@ -57,17 +58,11 @@ def _row(volume) -> dict:
     }
 
 
-@app.command("ls", help="List volumes")
-def ls(
-    ctx: typer.Context,
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only display volume names"),
-    filter: List[str] = typer.Option([], "--filter", "-f", help="Filter output (dangling=, name=, label=, driver=)"),
-    format: Optional[str] = typer.Option(None, "--format", help="Format the output: table, json or a Go template"),
-) -> None:
+def ls(cli: CliState, *, quiet: bool, filter: List[str], format: Optional[str]) -> None:
     from nerdpy.api import volumes
     from nerdpy.cli.output import print_rows
 
-    rows = [_row(v) for v in volumes.list_volumes(state.entered(ctx), filter)]
+    rows = [_row(v) for v in volumes.list_volumes(state.entered(cli), filter)]
     columns = LS_COLUMNS if format else LS_COLUMNS[:2]
     if format == "table":
         format = None
@@ -75,52 +70,38 @@ def ls(
         print(line)
 
 
-@app.command("inspect", help="Display detailed information on one or more volumes")
-def inspect(
-    ctx: typer.Context,
-    names: List[str] = typer.Argument(..., help="Volume names"),
-    format: Optional[str] = typer.Option(None, "--format", "-f", help="Format the output using a Go template or json"),
-) -> None:
+def inspect(cli: CliState, *, names: List[str], format: Optional[str]) -> int:
     from nerdpy.api import volumes
 
-    settings = state.entered(ctx)
+    settings = state.entered(cli)
     found: list = []
     failed = for_each(names, lambda name: found.extend(volumes.inspect(settings, [name])), catch=NotFound)
     # Docker prints the list (even "[]") and the errors
     for line in inspect_lines([v.inspect() for v in found], format):
         print(line)
     if failed:
-        raise typer.Exit(1)
+        return 1
+    return 0
 
 
-@app.command("rm", help="Remove one or more volumes")
-def rm(
-    ctx: typer.Context,
-    names: List[str] = typer.Argument(..., help="Volume names"),
-    force: bool = typer.Option(False, "--force", "-f", help="Do not error when a volume does not exist"),
-) -> None:
+def rm(cli: CliState, *, names: List[str], force: bool) -> int:
     from nerdpy.api import volumes
 
-    settings = state.entered(ctx)
+    settings = state.entered(cli)
 
     def remove(name: str) -> None:  # in use: Docker reports it and goes on with the others
         volumes.remove(settings, name)
         print(name)
 
     if for_each(names, remove, missing_ok=force):
-        raise typer.Exit(1)
+        return 1
+    return 0
 
 
-@app.command("prune", help="Remove unused local volumes (anonymous ones unless --all)")
-def prune(
-    ctx: typer.Context,
-    force: bool = typer.Option(False, "--force", "-f", help="Do not prompt for confirmation"),
-    all: bool = typer.Option(False, "--all", "-a", help="Remove all unused volumes, not just anonymous ones"),
-    filter: List[str] = typer.Option([], "--filter", help="Provide filter values (e.g. 'label=<label>')"),
-) -> None:
+def prune(cli: CliState, *, force: bool, all: bool, filter: List[str]) -> None:
     from nerdpy.api import volumes
 
-    settings = state.entered(ctx)
+    settings = state.entered(cli)
     volumes.parse_filters(filter, volumes.PRUNE_FILTER_KEYS)  # bad filters fail before the prompt
     if not force:
         which = "all local volumes" if all else "anonymous local volumes"

@@ -32,7 +32,6 @@ class CreateOptions:
     entrypoint: str | None = None  # None: the image's; "": reset it
     name: str = ""
     env: tuple[str, ...] = ()
-    env_files: tuple[str, ...] = ()
     workdir: str = ""
     user: str = ""
     group_add: tuple[str, ...] = ()
@@ -42,7 +41,6 @@ class CreateOptions:
     interactive: bool = False
     auto_remove: bool = False
     labels: tuple[str, ...] = ()
-    label_files: tuple[str, ...] = ()
     read_only: bool = False
     tmpfs: tuple[str, ...] = ()
     volumes: tuple[str, ...] = ()
@@ -82,6 +80,27 @@ class CreateOptions:
 
 
 @record
+class RuntimeConfig:
+    """nerdpy's own part of a container record (the "Runtime" key next to Docker's
+    Config and HostConfig, which stay dicts: they are the inspect shape)."""
+
+    rootfs: str = ""  # --rootfs: the directory run instead of an image's snapshot
+    aliases: tuple[str, ...] = ()  # --network-alias
+    ip: str = ""  # --ip
+    annotations: dict[str, str] = field(default_factory=dict)  # --annotation, for the OCI spec
+    mounts: tuple[dict[str, Any], ...] = ()  # resolved volumes/binds/tmpfs (nerdpy.volumes.RuntimeMount dicts)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RuntimeConfig:
+        return cls(data.get("rootfs") or "", tuple(data.get("aliases") or ()), data.get("ip") or "",
+                   dict(data.get("annotations") or {}), tuple(data.get("mounts") or ()))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rootfs": self.rootfs, "aliases": list(self.aliases), "ip": self.ip,
+                "annotations": dict(self.annotations), "mounts": list(self.mounts)}
+
+
+@record
 class Container:
     id: str
     name: str
@@ -97,6 +116,10 @@ class Container:
     @property
     def cfg(self) -> dict[str, Any]:
         return self.config.get("Config", {})
+
+    @property
+    def runtime(self) -> RuntimeConfig:
+        return RuntimeConfig.from_dict(self.config.get("Runtime") or {})
 
 
 @record

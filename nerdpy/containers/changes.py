@@ -36,7 +36,7 @@ def export(settings: Settings, container: Container, out: BinaryIO) -> None:
 
 
 def diff(settings: Settings, container: Container) -> list[tuple[str, str]]:
-    if container.config.get("Runtime", {}).get("rootfs"):
+    if container.runtime.rootfs:
         raise NotImplementedYet("diff of a --rootfs container is not available: it has no image layers")
     from nerdpy.snapshots import get_snapshotter
     from nerdpy.snapshots.diff import list_changes

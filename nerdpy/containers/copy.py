@@ -3,7 +3,11 @@
 Paths inside the container are resolved with openat2(RESOLVE_IN_ROOT) and every
 entry below is opened relative to its parent's fd with O_NOFOLLOW, so a symlink
 in the container (even one swapped in while we copy) cannot make us read or
-write host files. Symlinks are copied as symlinks. A running container is
+write host files. Symlinks are copied as symlinks, except the source itself
+with `follow_link` (`cp -L`): it is resolved inside the root by openat2 and
+copied from that fd. With `archive` (`cp -a`) copies keep their owner's uid and
+gid (as the rootless namespace sees them); without it they belong to whoever
+copies (outside) or to the container's root (inside), as Docker does. A running container is
 reached through /proc/PID/root, so its mounts are the ones it sees; a stopped
 container's rootfs is mounted for the copy, with its volumes, binds and network
 files over it as Docker does, and unmounted after.
@@ -57,7 +61,7 @@ def copy_view(settings: Settings, container: Container) -> Iterator[str]:
             yield live
             return
     with rootfs_view(settings, container) as rootfs:
-        if not state.running and not container.config.get("Runtime", {}).get("rootfs"):
+        if not state.running and not container.runtime.rootfs:
             _mount_container_mounts(settings, rootfs, container)  # undone with the rootfs
         yield rootfs
 
@@ -79,7 +83,7 @@ def _mount_container_mounts(settings: Settings, rootfs: str, container: Containe
     try:
         mounts = volume_mounts(container, rootfs, *user_and_volume_owner(settings, container, rootfs)[1])
     except NerdpyError:  # a user the image lacks: the container cannot start either; copy without copy-up
-        mounts = container.config.get("Runtime", {}).get("mounts") or []
+        mounts = list(container.runtime.mounts)
     for mount in mounts:
         if mount.get("type") == "bind" and mount.get("source"):
             binds.append((mount["source"], mount["destination"], "ro" in (mount.get("options") or ())))
@@ -133,6 +137,29 @@ def _open_parent(rootfs: str, path: str) -> tuple[int, str]:
     return fd, name
 
 
+def resolve_links(rootfs: str, path: str) -> str:
+    """`cp -L`: the container path `path` names once its symlinks are followed inside
+    the root (each step read confined, as `..` and absolute links stay in the root).
+    What is then copied is read without following anything, so a container swapping
+    links afterwards can only make us copy another of its own files."""
+    for _ in range(40):  # Linux's MAXSYMLINKS
+        parent_fd, name = _open_parent(rootfs, path)
+        try:
+            target = os.readlink(name, dir_fd=parent_fd) if name else None
+        except OSError as exc:
+            if exc.errno == errno.ENOENT:
+                raise NotFound(f"could not find the file {path} in container") from None
+            if exc.errno != errno.EINVAL:  # EINVAL: not a symlink: resolved
+                raise
+            target = None
+        finally:
+            os.close(parent_fd)
+        if target is None:
+            return path
+        path = os.path.normpath(os.path.join(os.path.dirname(os.path.normpath("/" + path)), target))
+    raise InvalidArgument(f"cannot copy {path}: too many levels of symbolic links")
+
+
 def _pump(src: int, dst: int) -> None:
     while True:
         chunk = os.read(src, 1 << 20)
@@ -146,7 +173,7 @@ def _pump(src: int, dst: int) -> None:
 # -- host -> container ---------------------------------------------------------------
 
 
-def copy_in(rootfs: str, src: str, path: str) -> None:
+def copy_in(rootfs: str, src: str, path: str, archive: bool = False) -> None:
     if not os.path.lexists(src):
         raise NotFound(f"could not find the file {src}")
     parent_fd, name = _open_parent(rootfs, path)
@@ -156,13 +183,13 @@ def copy_in(rootfs: str, src: str, path: str) -> None:
         if not name or (existing is not None and stat.S_ISDIR(existing.st_mode) and not contents_only):
             fd = os.open(name or ".", os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW, dir_fd=parent_fd)
             try:
-                _put(src, fd, os.path.basename(os.path.normpath(src)))
+                _put(src, fd, os.path.basename(os.path.normpath(src)), archive)
             finally:
                 os.close(fd)
         elif contents_only:
-            _put_dir_contents(src, parent_fd, name)
+            _put_dir_contents(src, parent_fd, name, archive=archive)
         else:
-            _put(src, parent_fd, name)
+            _put(src, parent_fd, name, archive)
     finally:
         os.close(parent_fd)
 
@@ -186,15 +213,17 @@ def _clear(dir_fd: int, name: str, keep_dir: bool) -> None:
         os.unlink(name, dir_fd=dir_fd)
 
 
-def _put_dir_contents(src: str, dir_fd: int, name: str, mode: int | None = None) -> None:
+def _put_dir_contents(src: str, dir_fd: int, name: str, mode: int | None = None,
+                      owner: tuple[int, int] | None = None, archive: bool = False) -> None:
     """The children of host directory `src` into directory `name` of `dir_fd` (made if
     missing), iteratively: each directory of the container is reopened below the
-    top one without following symlinks; modes are set last, deepest first."""
+    top one without following symlinks; modes (and, `archive`, owners) are set last,
+    deepest first."""
     _clear(dir_fd, name, keep_dir=True)
     if _lstat(dir_fd, name) is None:
         os.mkdir(name, 0o755, dir_fd=dir_fd)
     top = os.open(name, os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW, dir_fd=dir_fd)
-    modes = [("", mode)] if mode is not None else []
+    modes = [("", mode, owner)] if mode is not None else []
     pending = [""]
     try:
         while pending:
@@ -205,18 +234,20 @@ def _put_dir_contents(src: str, dir_fd: int, name: str, mode: int | None = None)
                     child, child_rel = os.path.join(src, rel, entry), os.path.join(rel, entry)
                     st = os.lstat(child)
                     if not stat.S_ISDIR(st.st_mode):
-                        _put_one(child, st, fd, entry)
+                        _put_one(child, st, fd, entry, archive)
                         continue
                     _clear(fd, entry, keep_dir=True)
                     if _lstat(fd, entry) is None:
                         os.mkdir(entry, 0o755, dir_fd=fd)
                     pending.append(child_rel)
-                    modes.append((child_rel, stat.S_IMODE(st.st_mode)))
+                    modes.append((child_rel, stat.S_IMODE(st.st_mode), (st.st_uid, st.st_gid) if archive else None))
             finally:
                 os.close(fd)
-        for rel, bits in reversed(modes):
+        for rel, bits, ids in reversed(modes):
             fd = _beneath(top, rel)
             try:
+                if ids is not None:
+                    os.fchown(fd, *ids)
                 os.fchmod(fd, bits)
             finally:
                 os.close(fd)
@@ -231,24 +262,29 @@ def _beneath(top: int, rel: str) -> int:
     return libc.openat2(top, rel or ".", os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW, 0, resolve)
 
 
-def _put(src: str, dir_fd: int, name: str) -> None:
+def _put(src: str, dir_fd: int, name: str, archive: bool) -> None:
     st = os.lstat(src)
     if stat.S_ISDIR(st.st_mode):
-        _put_dir_contents(src, dir_fd, name, stat.S_IMODE(st.st_mode))
+        _put_dir_contents(src, dir_fd, name, stat.S_IMODE(st.st_mode), (st.st_uid, st.st_gid) if archive else None,
+                          archive)
     else:
-        _put_one(src, st, dir_fd, name)
+        _put_one(src, st, dir_fd, name, archive)
 
 
-def _put_one(src: str, st: os.stat_result, dir_fd: int, name: str) -> None:
+def _put_one(src: str, st: os.stat_result, dir_fd: int, name: str, archive: bool) -> None:
     if stat.S_ISLNK(st.st_mode):
         _clear(dir_fd, name, keep_dir=False)
         os.symlink(os.readlink(src), name, dir_fd=dir_fd)
+        if archive:
+            os.chown(name, st.st_uid, st.st_gid, dir_fd=dir_fd, follow_symlinks=False)
     elif stat.S_ISREG(st.st_mode):
         _clear(dir_fd, name, keep_dir=False)
         dst = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600, dir_fd=dir_fd)
         try:
             with open(src, "rb") as handle:
                 _pump(handle.fileno(), dst)
+            if archive:
+                os.fchown(dst, st.st_uid, st.st_gid)
             os.fchmod(dst, stat.S_IMODE(st.st_mode))
         finally:
             os.close(dst)
@@ -257,9 +293,10 @@ def _put_one(src: str, st: os.stat_result, dir_fd: int, name: str) -> None:
 # -- tar stream in (`cp - CONTAINER:PATH`; out: nerdpy.containers.copyout) ------------
 
 
-def tar_in(rootfs: str, source: BinaryIO, path: str) -> None:
+def tar_in(rootfs: str, source: BinaryIO, path: str, archive: bool = False) -> None:
     """Extract a tar stream into directory `path` of the container with the
-    layer applier (tar only parsed; every write confined under that directory)."""
+    layer applier (tar only parsed; every write confined under that directory).
+    `archive`: the entries keep the stream's owners."""
     from nerdpy.archive import ApplyOptions
     from nerdpy.archive.apply import apply_layer
     from nerdpy.oci.confined import open_in_root, open_root
@@ -272,14 +309,15 @@ def tar_in(rootfs: str, source: BinaryIO, path: str) -> None:
     finally:
         os.close(root)
     try:
-        apply_layer(source, f"/proc/self/fd/{fd}", ApplyOptions(same_owner=False))
+        apply_layer(source, f"/proc/self/fd/{fd}", ApplyOptions(same_owner=archive))
     finally:
         os.close(fd)
 
 
 def copy(settings: Settings, store: ContainerStore, src: str, dest: str, stdin: BinaryIO | None,
-         stdout: BinaryIO | None) -> None:
-    """`cp`: exactly one of src/dest is CONTAINER:PATH; "-" is a tar stream."""
+         stdout: BinaryIO | None, follow_link: bool = False, archive: bool = False) -> None:
+    """`cp`: exactly one of src/dest is CONTAINER:PATH; "-" is a tar stream.
+    `follow_link` (-L): follow a symlink SRC_PATH; `archive` (-a): keep uid/gid."""
     src_ref, src_path = _split_ref(src)
     dest_ref, dest_path = _split_ref(dest)
     if (src_ref is None) == (dest_ref is None):
@@ -291,14 +329,17 @@ def copy(settings: Settings, store: ContainerStore, src: str, dest: str, stdin: 
     with copy_view(settings, container) as rootfs:
         try:
             if src_ref is not None:
+                name = os.path.basename(os.path.normpath(src_path))
+                if follow_link:
+                    src_path = resolve_links(rootfs, src_path) + ("/." if src_path.endswith("/.") else "")
                 if dest == "-":
-                    tar_out(rootfs, src_path, stdout)
+                    tar_out(rootfs, src_path, stdout, name)
                 else:
-                    copy_out(rootfs, src_path, dest)
+                    copy_out(rootfs, src_path, dest, archive, name)
             elif src == "-":
-                tar_in(rootfs, stdin, dest_path)
+                tar_in(rootfs, stdin, dest_path, archive)
             else:
-                copy_in(rootfs, src, dest_path)
+                copy_in(rootfs, os.path.realpath(src) if follow_link else src, dest_path, archive)
         except OSError as exc:
             where = dest_path if dest_ref is not None else dest
             if exc.errno == errno.EROFS:  # a read-only volume or bind, or --read-only

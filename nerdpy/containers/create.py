@@ -7,7 +7,7 @@ import os
 import time
 
 from nerdpy.config import Settings, fault_point
-from nerdpy.containers import Container, CreateOptions
+from nerdpy.containers import Container, CreateOptions, RuntimeConfig
 from nerdpy.containers.store import ContainerStore, new_id
 from nerdpy.errors import AlreadyExists, InvalidArgument, NotFound
 from nerdpy.paths import private_dirs
@@ -170,11 +170,10 @@ def build_record(settings: Settings, opts: CreateOptions, image: Any, name: str,
         "ShmSize": parse_size(opts.shm_size, "--shm-size") if opts.shm_size else 64 << 20,
         "Ulimits": list(opts.ulimits), "Sysctls": parse_labels(opts.sysctls), **resources,
     }
-    runtime = {"rootfs": os.path.abspath(opts.rootfs) if opts.rootfs else "",
-               "aliases": list(opts.network_aliases), "ip": opts.ip,
-               "annotations": parse_labels(opts.annotations), "mounts": []}
+    runtime = RuntimeConfig(os.path.abspath(opts.rootfs) if opts.rootfs else "", tuple(opts.network_aliases),
+                            opts.ip, parse_labels(opts.annotations))
     return Container(cid, name, opts.image or opts.rootfs, image.id if image is not None else "", time.time(),
-                     {"Config": config, "HostConfig": host, "Runtime": runtime})
+                     {"Config": config, "HostConfig": host, "Runtime": runtime.to_dict()})
 
 
 def _resources(opts: CreateOptions) -> dict[str, Any]:
@@ -274,7 +273,10 @@ def _provision(settings: Settings, store: ContainerStore, record: Container, opt
     mounts = _volumes(settings, store, record, opts, image)
     if mounts:
         config = dict(record.config)
-        config["Runtime"] = dict(config["Runtime"], mounts=[m.to_dict() for m in mounts])
+        from nerdpy.records import replace
+
+        runtime = replace(record.runtime, mounts=tuple(m.to_dict() for m in mounts))
+        config["Runtime"] = runtime.to_dict()
         store.update_config(record.id, config)
         record = Container(record.id, record.name, record.image, record.image_id, record.created, config)
     if image is not None:

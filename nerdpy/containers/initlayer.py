@@ -56,7 +56,7 @@ def container_mountpoints(container: Any) -> list[tuple[str, bool]]:
         from nerdpy.containers.spec import INIT_PATH
 
         init_binary = INIT_PATH
-    return user_mountpoints(container.config.get("Runtime", {}).get("mounts") or (), init_binary)
+    return user_mountpoints(container.runtime.mounts, init_binary)
 
 
 def user_mountpoints(mounts: Iterable[dict[str, Any]], init_binary: str | None) -> list[tuple[Any, ...]]:

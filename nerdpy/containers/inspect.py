@@ -15,7 +15,7 @@ def _iso(ts: float) -> str:
 
 
 def inspect_data(container: Container, state: State, paths: dict[str, str], network: dict[str, Any]) -> dict[str, Any]:
-    cfg, host, rt = container.cfg, container.host_config, container.config.get("Runtime", {})
+    cfg, host, rt = container.cfg, container.host_config, container.runtime
     args = list(cfg.get("Entrypoint") or []) + list(cfg.get("Cmd") or [])
     restart = dict(host.get("RestartPolicy") or {"MaximumRetryCount": 0})
     restart["Name"] = restart.get("Name") or "no"
@@ -57,7 +57,7 @@ def inspect_data(container: Container, state: State, paths: dict[str, str], netw
             "NetworkMode": host.get("NetworkMode") or "bridge",
         },
         "GraphDriver": {"Name": paths.get("driver", ""), "Data": {"MergedDir": paths.get("rootfs", "")}},
-        "Mounts": _mounts(rt.get("mounts") or []),
+        "Mounts": _mounts(list(rt.mounts)),
         "Config": {**cfg, "Image": container.image},
         "NetworkSettings": network,
     }

@@ -68,10 +68,12 @@ def _wait_pid(pid: int, timeout: float) -> None:
 
 
 def send_signal(settings: Settings, container: Container, signal: int) -> None:
+    from nerdpy.runtime import RuntimeFailure
+
     try:
         runc(settings).kill(container.id, signal)
-    except Exception as exc:  # noqa: BLE001 - RuntimeFailure; "not running" races with the exit
-        message = getattr(exc, "message", str(exc))
+    except RuntimeFailure as exc:  # runc's words are all there is: "not running" races with the exit
+        message = exc.message
         if "not running" in message or "does not exist" in message or "container not running" in message:
             return
         raise Unavailable(f"cannot kill container {container.id[:12]}: {message}") from None
@@ -153,13 +155,15 @@ def pause(settings: Settings, container: Container, resume: bool = False) -> Non
     want = "paused" if resume else "running"
     if state.status != want:
         raise Conflict(f"container {container.id[:12]} is not {want}")
+    from nerdpy.runtime import RuntimeFailure
+
     try:
         if resume:
             runc(settings).resume(container.id)
         else:
             runc(settings).pause(container.id)
-    except Exception as exc:  # noqa: BLE001 - RuntimeFailure
-        message = getattr(exc, "message", str(exc))
+    except RuntimeFailure as exc:
+        message = exc.message
         raise Unavailable(
             f"cannot {'unpause' if resume else 'pause'} container {container.id[:12]}: {message}",
             hint="pausing needs the cgroup freezer (rootless: cgroup v2 with delegation)",

@@ -119,7 +119,7 @@ def row(container: Container, state: State, ports: str, no_trunc: bool, now: flo
         "Names": container.name,
         "Labels": ",".join(f"{k}={v}" for k, v in (container.cfg.get("Labels") or {}).items()),
         "Mounts": ",".join(m.get("volume") or m.get("source", "") for m in
-                           container.config.get("Runtime", {}).get("mounts") or []),
+                           container.runtime.mounts),
         "Networks": ",".join(container.host_config.get("Networks") or []) or "bridge",
         "Size": "",
     }, container.cfg.get("Labels") or {})
@@ -153,8 +153,14 @@ def _size_text(settings: Settings, container: Container) -> str:
     """Docker's "2B (virtual 1.2MB)": the container's own layer, then with its image."""
     from nerdpy.formatting.human import human_size
 
+    own, image = sizes(settings, container)
+    return f"{human_size(own)} (virtual {human_size(own + image)})"
+
+
+def sizes(settings: Settings, container: Container) -> tuple[int, int]:
+    """(bytes of the container's own writable layer, bytes of its image)."""
     own = 0
-    if not container.config.get("Runtime", {}).get("rootfs"):
+    if not container.runtime.rootfs:
         from nerdpy.snapshots import get_snapshotter
 
         try:
@@ -167,7 +173,7 @@ def _size_text(settings: Settings, container: Container) -> str:
 
         found = ImageStore(settings).find(container.image_id)
         image = found.size if found is not None else 0
-    return f"{human_size(own)} (virtual {human_size(own + image)})"
+    return own, image
 
 
 def _ports_text(settings: Settings, container: Container, state: State) -> str:

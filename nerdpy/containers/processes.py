@@ -56,3 +56,29 @@ def describe(pids: list[int]) -> tuple[list[str], list[list[str]]]:
         rows.append([str(uid), str(pid), fields[2], "0", time.strftime("%H:%M", time.localtime(start)), "?",
                      time.strftime("%H:%M:%S", time.gmtime(cpu)), cmd or fields[0].split("(", 1)[1][:-1]])
     return HEADER, rows
+
+
+def run_ps(ps_args: tuple[str, ...], pids: list[int]) -> tuple[list[str], list[list[str]]]:
+    """`top CONTAINER [ps OPTIONS]`: the host's ps with those options, keeping the
+    rows whose PID is one of `pids` (Docker's daemon does the same)."""
+    import subprocess
+
+    from nerdpy.errors import InvalidArgument
+
+    try:
+        result = subprocess.run(["ps", *ps_args], capture_output=True, text=True, timeout=30)
+    except FileNotFoundError:
+        raise InvalidArgument("top with ps options needs ps on the host") from None
+    if result.returncode != 0:
+        raise InvalidArgument(f"ps {' '.join(ps_args)} failed: {result.stderr.strip() or result.returncode}")
+    lines = result.stdout.splitlines()
+    header = lines[0].split() if lines else []
+    if "PID" not in header:
+        raise InvalidArgument("couldn't find PID field in ps output", hint="add pid to the ps options (-o pid,...)")
+    column, wanted = header.index("PID"), {str(p) for p in pids}
+    rows = []
+    for line in lines[1:]:
+        fields = line.split(None, len(header) - 1)
+        if len(fields) > column and fields[column] in wanted:
+            rows.append(fields)
+    return header, rows

@@ -80,7 +80,7 @@ def remove_everything(settings: Settings, store: ContainerStore, container: Cont
 
 
 def _release_volumes(settings: Settings, container: Container, remove_volumes: bool) -> None:
-    if container.config.get("Runtime", {}).get("mounts"):  # no mounts: no volume use recorded
+    if container.runtime.mounts:  # no mounts: no volume use recorded
         from nerdpy.volumes import release
 
         _quiet(release, settings, container.id, remove_anonymous=remove_volumes)
@@ -89,7 +89,7 @@ def _release_volumes(settings: Settings, container: Container, remove_volumes: b
 def purge(settings: Settings, store: ContainerStore, container: Container) -> None:
     """Reclaim everything on disk, keyed by the container id (the record may be gone)."""
     release_runtime(settings, store, container)
-    if not container.config.get("Runtime", {}).get("rootfs") and container.image_id:
+    if not container.runtime.rootfs and container.image_id:
         from nerdpy.containers.initlayer import snapshot_keys
         from nerdpy.snapshots import get_snapshotter
 

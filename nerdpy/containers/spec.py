@@ -94,7 +94,7 @@ def build_spec(
     options += [
         o.with_mounts(mounts),
         o.with_sysctls(host.get("Sysctls") or {}),
-        o.with_annotations(container.config.get("Runtime", {}).get("annotations") or {}),
+        o.with_annotations(container.runtime.annotations),
         o.with_cgroups(None if settings.rootless or in_user_namespace() else f"/nerdpy/{container.id}", limits),
     ]
     return build(settings.rootless, options), warnings

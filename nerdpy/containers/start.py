@@ -49,7 +49,7 @@ def map_runtime_error(message: str) -> Exception:
 
 
 def rootfs_path(store: ContainerStore, container: Container) -> str:
-    return container.config.get("Runtime", {}).get("rootfs") or str(store.dir(container.id) / "rootfs")
+    return container.runtime.rootfs or str(store.dir(container.id) / "rootfs")
 
 
 def mount_rootfs(settings: Settings, store: ContainerStore, container: Container) -> str:
@@ -61,7 +61,7 @@ def _mount_rootfs(settings: Settings, store: ContainerStore, container: Containe
                   setuid: bool = True) -> tuple[str, bool]:
     """(mounted rootfs, whether it has its mount points from an init layer)."""
     path = rootfs_path(store, container)
-    if container.config.get("Runtime", {}).get("rootfs"):
+    if container.runtime.rootfs:
         return path, False
     from nerdpy.containers.initlayer import has_init_layer
     from nerdpy.snapshots import get_snapshotter
@@ -74,7 +74,7 @@ def _mount_rootfs(settings: Settings, store: ContainerStore, container: Containe
 
 
 def unmount_rootfs(settings: Settings, store: ContainerStore, container: Container) -> None:
-    if container.config.get("Runtime", {}).get("rootfs"):
+    if container.runtime.rootfs:
         return
     from nerdpy.snapshots.mount import unmount_all
 
@@ -87,7 +87,7 @@ def unmount_rootfs(settings: Settings, store: ContainerStore, container: Contain
 def network_request(container: Container, store: ContainerStore | None = None) -> Any:
     from nerdpy.network import NetworkRequest, parse_publish
 
-    cfg, host, rt = container.cfg, container.host_config, container.config.get("Runtime", {})
+    cfg, host, rt = container.cfg, container.host_config, container.runtime
     ports: list = []
     for spec in host.get("PortBindings") or []:
         ports += parse_publish(spec)
@@ -100,8 +100,8 @@ def network_request(container: Container, store: ContainerStore | None = None) -
         exposed_ports=tuple(cfg.get("ExposedPorts") or {}), dns=tuple(host.get("Dns") or ()),
         dns_search=tuple(host.get("DnsSearch") or ()), dns_options=tuple(host.get("DnsOptions") or ()),
         add_hosts=tuple(host.get("ExtraHosts") or ()), hostname=cfg.get("Hostname") or "",
-        domainname=cfg.get("Domainname") or "", name=container.name, aliases=tuple(rt.get("aliases") or ()),
-        ip=rt.get("ip") or "",
+        domainname=cfg.get("Domainname") or "", name=container.name, aliases=tuple(rt.aliases),
+        ip=rt.ip,
     )
 
 
@@ -146,7 +146,7 @@ def user_and_volume_owner(settings: Settings, container: Container, rootfs: str)
 def volume_mounts(container: Container, rootfs: str, uid: int, gid: int) -> list[dict[str, Any]]:
     """The container's volume, bind and tmpfs mounts for the spec; empty volumes
     are filled from the image first (Docker's copy-up)."""
-    saved = container.config.get("Runtime", {}).get("mounts") or []
+    saved = container.runtime.mounts
     if not saved:
         return []
     from nerdpy.volumes import RuntimeMount, populate, to_oci
@@ -283,7 +283,7 @@ def _start_locked(settings: Settings, store: ContainerStore, container: Containe
         mounts = _network_files(cdir, attachment) + volume_mounts(container, rootfs, *owner)
         from nerdpy.containers.spec import build_spec
 
-        root_path = "rootfs" if not container.config.get("Runtime", {}).get("rootfs") else rootfs
+        root_path = "rootfs" if not container.runtime.rootfs else rootfs
         joined = attachment.hostname.strip() if attachment.mode == "container" else ""  # Docker: the owner's name
         spec, warnings = build_spec(settings, container, root_path, user, attachment.netns_path, mounts,
                                     cgroup_limits_available(settings), hostname=joined)

@@ -19,12 +19,33 @@ import re
 
 from nerdpy.errors import InvalidArgument
 from nerdpy.formatting.gofuncs import FUNCS, NO_VALUE, _err, _lookup, to_text, truth
+from nerdpy.records import field, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
 __all__ = ["render", "compile_template", "table_header", "FUNCS", "to_text"]
+
+
+# The parse tree. A pipeline is (declared variable names, commands).
+@record
+class Text:
+    text: str
+
+
+@record
+class Action:
+    pipeline: tuple
+
+
+@record(frozen=False)
+class Block:
+    kind: str  # "if", "range" or "with"
+    pipeline: tuple
+    body: list = field(default_factory=list)
+    alt: list = field(default_factory=list)  # the {{else}} branch
+    closes: bool = True  # False: the `if` of an `{{else if}}`, closed by its chain's {{end}}
 
 _ACTION = re.compile(r"\{\{(-\s)?(.*?)(\s-)?\}\}", re.S)
 _TOKEN = re.compile(
@@ -161,44 +182,44 @@ class _Template:
     def _build(self, tokens: list[tuple[str, str]]) -> list:
         root: list = []
         stack: list[list] = [root]
-        blocks: list[list] = []  # [kind, pipeline, body, else_body, closes]
+        blocks: list[Block] = []
         for kind, value in tokens:
             if kind == "text":
                 if value:
-                    stack[-1].append(("text", value))
+                    stack[-1].append(Text(value))
                 continue
             word = value.split(None, 1)[0] if value else ""
             rest = value[len(word):].strip()
             if word in ("if", "range", "with"):
-                node = [word, _parse_pipeline(rest), [], [], 1]
+                node = Block(word, _parse_pipeline(rest))
                 stack[-1].append(node)
                 blocks.append(node)
-                stack.append(node[2])
+                stack.append(node.body)
             elif word == "else":
                 if not blocks:
                     raise _err("unexpected {{else}}")
                 stack.pop()
                 head = rest.split(None, 1)[0] if rest else ""
                 if head in ("if", "with"):  # else if: an if nested in the else branch, closed by the same end
-                    node = [head, _parse_pipeline(rest[len(head):].strip()), [], [], 0]
-                    blocks[-1][3].append(node)
+                    node = Block(head, _parse_pipeline(rest[len(head):].strip()), closes=False)
+                    blocks[-1].alt.append(node)
                     blocks.append(node)
-                    stack.append(node[2])
+                    stack.append(node.body)
                 else:
-                    stack.append(blocks[-1][3])
+                    stack.append(blocks[-1].alt)
             elif word == "end":
                 if not blocks:
                     raise _err("unexpected {{end}}")
-                while blocks and blocks[-1][4] == 0:  # unwind the else-if chain
+                while blocks and not blocks[-1].closes:  # unwind the else-if chain
                     blocks.pop()
                 blocks.pop()
                 stack.pop()
                 while len(stack) > len(blocks) + 1:
                     stack.pop()
             else:
-                stack[-1].append(("action", _parse_pipeline(value)))
+                stack[-1].append(Action(_parse_pipeline(value)))
         if blocks:
-            raise _err(f"unexpected EOF: missing {{{{end}}}} for {{{{{blocks[-1][0]}}}}}")
+            raise _err(f"unexpected EOF: missing {{{{end}}}} for {{{{{blocks[-1].kind}}}}}")
         return root
 
     def render(self, data: Any) -> str:
@@ -208,30 +229,29 @@ class _Template:
 
     def _render(self, nodes: list, dot: Any, scope: dict[str, Any], out: list[str]) -> None:
         for node in nodes:
-            if node[0] == "text":
-                out.append(node[1])
-            elif node[0] == "action":
-                names, _ = node[1]
-                value = self._pipeline(node[1], dot, scope)
+            if isinstance(node, Text):
+                out.append(node.text)
+            elif isinstance(node, Action):
+                names, _ = node.pipeline
+                value = self._pipeline(node.pipeline, dot, scope)
                 if names:
                     scope[names[0]] = value
                 else:
                     out.append(to_text(value))
-            elif node[0] == "range":
+            elif node.kind == "range":
                 self._range(node, dot, scope, out)
             else:
-                kind, pipeline, body, alt, _ = node
-                value = self._pipeline(pipeline, dot, scope)
+                value = self._pipeline(node.pipeline, dot, scope)
                 inner = dict(scope)
-                if pipeline[0]:
-                    inner[pipeline[0][0]] = value
+                if node.pipeline[0]:
+                    inner[node.pipeline[0][0]] = value
                 if truth(value):
-                    self._render(body, value if kind == "with" else dot, inner, out)
+                    self._render(node.body, value if node.kind == "with" else dot, inner, out)
                 else:
-                    self._render(alt, dot, dict(scope), out)
+                    self._render(node.alt, dot, dict(scope), out)
 
-    def _range(self, node: list, dot: Any, scope: dict[str, Any], out: list[str]) -> None:
-        _, pipeline, body, alt, _ = node
+    def _range(self, node: Block, dot: Any, scope: dict[str, Any], out: list[str]) -> None:
+        pipeline, body, alt = node.pipeline, node.body, node.alt
         names = pipeline[0]
         value = self._pipeline(pipeline, dot, scope)
         if isinstance(value, dict):

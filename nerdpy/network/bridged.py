@@ -16,6 +16,8 @@ import ipaddress
 import os
 from typing import TYPE_CHECKING
 
+import _sqlite3 as sqlite3  # the C module, as nerdpy.metadata uses
+
 from nerdpy.errors import Conflict
 from nerdpy.network import Attachment, Endpoint, NetworkRequest, bridge, files, ipam, peers, shared, slirp, state
 from nerdpy.network.ports import PortMapping
@@ -82,8 +84,8 @@ def attach_one(settings: "Settings", ns: str | None, record: state.AttachmentRec
         with db.transaction() as conn:
             endpoint = ipam.allocate(conn, net, record.container_id, ip, aliases, f"eth{index}",
                                      veth_name(record.container_id, net.id))
-    except Exception as exc:  # sqlite IntegrityError: already on this network
-        if "UNIQUE" in str(exc) or "PRIMARY" in str(exc):
+    except sqlite3.IntegrityError as exc:
+        if exc.sqlite_errorname in ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"):  # already on it
             raise Conflict(f"container {record.container_id[:12]} is already connected to network {net.name}") from None
         raise
     try:

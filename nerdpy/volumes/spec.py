@@ -259,7 +259,7 @@ def _mount_request(raw: str, values: dict, seen: set[str], vol_opts: list, vol_l
         raise InvalidArgument(f"invalid argument \"{raw}\" for \"--mount\" flag: target is required")
     source = str(values.get("source") or "")
     if kind == KIND_TMPFS and source:
-        raise InvalidArgument(f"invalid mount config for type \"tmpfs\": field Source must not be specified")
+        raise InvalidArgument("invalid mount config for type \"tmpfs\": field Source must not be specified")
     if kind == KIND_BIND:
         if not source:
             raise InvalidArgument("invalid mount config for type \"bind\": field Source must not be empty")

@@ -148,3 +148,30 @@ def test_stopped_container_copies_see_its_mounts(nerdpy, busybox_image, tmp_path
     finally:
         nerdpy("rm", "-f", name, check=False)
         nerdpy("volume", "rm", volume, check=False)
+
+
+def test_follow_link_resolves_inside_the_container(nerdpy, box, tmp_path):
+    """-L follows a symlink SRC_PATH, and an absolute link target is the container's
+    path (/hn -> /etc/hostname: the container's hostname, never the host's)."""
+    nerdpy("cp", "-L", f"{box}:/hn", tmp_path / "hn")
+    assert not os.path.islink(tmp_path / "hn")
+    assert (tmp_path / "hn").read_text() == nerdpy("exec", box, "cat", "/etc/hostname").stdout
+    nerdpy("exec", box, "ln", "-s", "../../data/in", "/data/dirlink")  # relative, climbing past the root
+    nerdpy("cp", "--follow-link", f"{box}:/data/dirlink", tmp_path / "tree")  # a link to a directory: its tree
+    assert (tmp_path / "tree" / "f").read_text() == "inside\n"
+
+
+def test_archive_keeps_uid_and_gid(nerdpy, box, tmp_path):
+    nerdpy("exec", box, "sh", "-c", "echo x > /data/owned && chown 1234:5678 /data/owned")
+
+    def owner(path):  # as the container's namespace sees it (rootless: subuids)
+        return nerdpy("unshare", "stat", "-c", "%u:%g", str(path)).stdout.strip()
+
+    nerdpy("cp", "-a", f"{box}:/data/owned", tmp_path / "kept")
+    nerdpy("cp", f"{box}:/data/owned", tmp_path / "mine")
+    assert owner(tmp_path / "kept") == "1234:5678"
+    assert owner(tmp_path / "mine") == "0:0"
+    nerdpy("cp", "--archive", tmp_path / "kept", f"{box}:/data/back-kept")
+    nerdpy("cp", tmp_path / "kept", f"{box}:/data/back-root")
+    stat = nerdpy("exec", box, "stat", "-c", "%u:%g", "/data/back-kept", "/data/back-root").stdout.split()
+    assert stat == ["1234:5678", "0:0"]

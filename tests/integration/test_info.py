@@ -41,7 +41,7 @@ def test_user_without_subuids_gets_the_fix_and_a_failure():
     proc = subprocess.run(["runuser", "-u", "nobody", "--", sys.executable, "-m", "nerdpy", "info"],
                           capture_output=True, text=True, env=env, cwd="/", timeout=60)
     assert proc.returncode == 1, proc.stderr
-    line = next(l for l in proc.stdout.splitlines() if "subuid" in l)
+    line = next(text for text in proc.stdout.splitlines() if "subuid" in text)
     assert line.startswith("ERROR: no subuid range for nobody")
     assert "usermod --add-subuids" in line and "nobody" in line.split("fix:")[1]
 

@@ -62,8 +62,8 @@ def test_commands_with_and_without_xdg_runtime_dir_reach_the_same_container(busy
             ns = as_user("unshare", "readlink", "/proc/self/ns/user", login=login)
             assert ns.returncode == 0
             if login:
-                assert ns.stdout == first_ns  # one user namespace for both kinds of session
-            first_ns = ns.stdout
+                assert ns.stdout == first_ns  # noqa: F821 - set by the first pass; one user namespace for both
+            first_ns = ns.stdout  # noqa: F841 - read by the next pass
         assert as_user("rm", "-f", "session", login=False).returncode == 0
     finally:
         subprocess.run(["runuser", "-u", user.pw_name, "--", sys.executable, "-m", "nerdpy", "unshare", "rm", "-rf",

@@ -4,6 +4,7 @@ stays light (no requests, pyroute2, zstandard)."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
@@ -99,3 +100,23 @@ def test_help_imports_no_heavy_modules(args):
     names = _imported_modules(*args)
     heavy = sorted(n for n in names if n.split(".")[0] in HEAVY)
     assert not heavy, f"`nerdpy {' '.join(args)}` imports {heavy}: import them inside the functions that need them"
+
+
+def test_a_cli_module_importing_a_store_is_caught(tmp_path):
+    """The real CLI contract, on a copy of the package with one CLI module that
+    imports a store directly, must break."""
+    import tomllib
+
+    shutil.copytree(REPO / "nerdpy", tmp_path / "nerdpy", ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "nerdpy" / "cli" / "sneaky.py").write_text("from nerdpy.containers.store import ContainerStore\n")
+    config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["importlinter"]
+    contract = next(c for c in config["contracts"] if c.get("source_modules") == ["nerdpy.cli"])
+    lines = ['[tool.importlinter]', 'root_packages = ["nerdpy"]', 'include_external_packages = true',
+             '[[tool.importlinter.contracts]]']
+    lines += [f"{k} = {json.dumps(v)}" for k, v in contract.items()]
+    (tmp_path / "pyproject.toml").write_text("\n".join(lines) + "\n")
+    ini = write_config(tmp_path / "pyproject.toml", tmp_path / "importlinter.ini")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    result = subprocess.run([*_lint_imports(), "--no-cache", "--no-logo", str(ini)], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0 and "nerdpy.cli.sneaky" in result.stdout, result.stdout

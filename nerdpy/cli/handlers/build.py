@@ -87,14 +87,14 @@ def _outputs(items: list[str], load: bool):  # -> tuple[Output, ...]
     return tuple(out)
 
 
-def build(cli: CliState, context: str, tag: list[str] | None = None, file: str | None = None,
-          build_arg: list[str] | None = None, label: list[str] | None = None, target: str | None = None,
-          no_cache: bool = False, no_cache_filter: list[str] | None = None, pull: bool = False, quiet: bool = False,
-          iidfile: str | None = None, progress: str = "auto", secret: list[str] | None = None,
-          output: list[str] | None = None, platform: str | None = None, network: str = "default",
-          load: bool = False, push: bool = False, cache_from: list[str] | None = None,
-          cache_to: list[str] | None = None, builder: str | None = None, provenance: str | None = None,
-          sbom: str | None = None, attest: list[str] | None = None, allow: list[str] | None = None) -> None:
+def build(cli: CliState, *, context: str, tag: list[str] | None, file: str | None,
+          build_arg: list[str] | None, label: list[str] | None, target: str | None,
+          no_cache: bool, no_cache_filter: list[str] | None, pull: bool, quiet: bool,
+          iidfile: str | None, progress: str, secret: list[str] | None,
+          output: list[str] | None, platform: str | None, network: str,
+          load: bool, push: bool, cache_from: list[str] | None,
+          cache_to: list[str] | None, builder: str | None, provenance: str | None,
+          sbom: str | None, attest: list[str] | None, allow: list[str] | None) -> None:
     from nerdpy.api.build import BuildOptions
     from nerdpy.api.build import build as api_build
     from nerdpy.reference import parse
@@ -160,7 +160,7 @@ def _epoch(build_args: list[str]) -> int | None:
     return int(value)
 
 
-def prune(cli: CliState, all: bool = False, filter: list[str] | None = None, force: bool = False) -> None:
+def prune(cli: CliState, *, all: bool, filter: list[str] | None, force: bool) -> None:
     from nerdpy.api.build import prune_cache
     from nerdpy.formatting.human import human_size
 

@@ -7,20 +7,11 @@ from __future__ import annotations
 
 import sys
 
-from nerdpy.cli.state import CliState
+from nerdpy.cli.state import CliState, entered
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable
-
-    from nerdpy.config import Settings
-
-
-def _settings(cli: CliState) -> Settings:  # inside the rootless namespace
-    from nerdpy.api.session import enter_namespace
-
-    enter_namespace(cli.settings)
-    return cli.settings
+    from typing import Callable
 
 
 def each(refs: list[str], action: Callable[[str], str], missing_ok: bool = False) -> int:
@@ -32,11 +23,11 @@ def each(refs: list[str], action: Callable[[str], str], missing_ok: bool = False
     return 1 if failed else 0
 
 
-def start(cli: CliState, containers: list[str], attach: bool = False, interactive: bool = False) -> int:
+def start(cli: CliState, *, containers: list[str], attach: bool, interactive: bool) -> int:
     from nerdpy.api.containers import start as api_start
     from nerdpy.errors import ContainerExit, InvalidArgument
 
-    settings = _settings(cli)
+    settings = entered(cli)
     if (attach or interactive) and len(containers) > 1:
         raise InvalidArgument("you cannot start and attach multiple containers at once")
     if attach or interactive:
@@ -48,100 +39,85 @@ def start(cli: CliState, containers: list[str], attach: bool = False, interactiv
     return each(containers, lambda ref: (api_start(settings, ref, False, False, None, 1, 2), ref)[1])
 
 
-def stop(cli: CliState, containers: list[str], time: int | None = None, signal: str | None = None) -> int:
+def stop(cli: CliState, *, containers: list[str], time: int | None, signal: str | None) -> int:
     from nerdpy.api.containers import stop as api_stop
 
-    settings = _settings(cli)
+    settings = entered(cli)
     return each(containers, lambda ref: (api_stop(settings, ref, time, signal or ""), ref)[1])
 
 
-def restart(cli: CliState, containers: list[str], time: int | None = None) -> int:
+def restart(cli: CliState, *, containers: list[str], time: int | None) -> int:
     from nerdpy.api.containers import restart as api_restart
 
-    settings = _settings(cli)
+    settings = entered(cli)
     return each(containers, lambda ref: (api_restart(settings, ref, time), ref)[1])
 
 
-def kill(cli: CliState, containers: list[str], signal: str = "KILL") -> int:
+def kill(cli: CliState, *, containers: list[str], signal: str) -> int:
     from nerdpy.api.containers import kill as api_kill
 
-    settings = _settings(cli)
+    settings = entered(cli)
     return each(containers, lambda ref: (api_kill(settings, ref, signal), ref)[1])
 
 
-def rm(cli: CliState, containers: list[str], force: bool = False, volumes: bool = False) -> int:
+def rm(cli: CliState, *, containers: list[str], force: bool, volumes: bool) -> int:
     from nerdpy.api.containers import remove
 
-    settings = _settings(cli)
+    settings = entered(cli)
     # Docker: rm -f of a missing container is not an error.
     return each(containers, lambda ref: (remove(settings, ref, force, volumes), ref)[1], missing_ok=force)
 
 
-def wait(cli: CliState, containers: list[str]) -> int:
+def wait(cli: CliState, *, containers: list[str]) -> int:
     from nerdpy.api.containers import wait as api_wait
 
-    settings = _settings(cli)
+    settings = entered(cli)
     return each(containers, lambda ref: str(api_wait(settings, ref)))
 
 
-def pause(cli: CliState, containers: list[str]) -> int:
+def pause(cli: CliState, *, containers: list[str]) -> int:
     from nerdpy.api.containers import pause as api_pause
 
-    settings = _settings(cli)
+    settings = entered(cli)
     return each(containers, lambda ref: (api_pause(settings, ref, False), ref)[1])
 
 
-def unpause(cli: CliState, containers: list[str]) -> int:
+def unpause(cli: CliState, *, containers: list[str]) -> int:
     from nerdpy.api.containers import pause as api_pause
 
-    settings = _settings(cli)
+    settings = entered(cli)
     return each(containers, lambda ref: (api_pause(settings, ref, True), ref)[1])
 
 
-def logs(cli: CliState, container: str, follow: bool = False, tail: str = "all", timestamps: bool = False,
-         since: str | None = None, until: str | None = None) -> int:
-    from nerdpy.api.containers import is_running, log_path
-    from nerdpy.errors import InvalidArgument
-    from nerdpy.logs.reader import end_offset, follow as follow_log, parse_since, read_entries
+def logs(cli: CliState, *, container: str, follow: bool, tail: str, timestamps: bool,
+         since: str | None, until: str | None) -> int:
+    from nerdpy.api.logs import entries
 
-    settings = _settings(cli)
-    record, path = log_path(settings, container)
-    if tail != "all" and not tail.lstrip("-").isdigit():
-        raise InvalidArgument(f"invalid --tail {tail!r}", hint="use a number or all")
-    count = -1 if tail == "all" or int(tail) < 0 else int(tail)
-    since_ns, until_ns = parse_since(since or ""), parse_since(until or "")
-    offset = end_offset(path)
+    settings = entered(cli)
     out, err = sys.stdout.buffer, sys.stderr.buffer
-
-    def emit(entry: Any) -> None:
+    for entry in entries(settings, container, tail, since or "", until or "", follow):
         stream = err if entry.stream == "stderr" else out
         if timestamps:
             stream.write(entry.time.encode() + b" ")
         stream.write(entry.data)
         stream.flush()
-
-    for entry in read_entries(path, since_ns, until_ns, count):
-        emit(entry)
-    if follow and not until_ns:
-        for entry in follow_log(path, offset, lambda: is_running(settings, record.id)):
-            emit(entry)
     return 0
 
 
-def inspect(cli: CliState, containers: list[str], format: str | None = None, size: bool = False) -> int:
+def inspect(cli: CliState, *, containers: list[str], format: str | None, size: bool) -> int:
     from nerdpy.api.containers import inspect_many
     from nerdpy.cli.each import inspect_lines
 
-    settings = _settings(cli)
-    found, errors = inspect_many(settings, containers)
+    settings = entered(cli)
+    found, errors = inspect_many(settings, containers, size)
     _print_lines(inspect_lines(found, format))
     for message in errors:
         print(f"Error: {message}", file=sys.stderr)
     return 1 if errors else 0
 
 
-def inspect_any(cli: CliState, names: list[str], format: str | None = None, type: str | None = None,
-                size: bool = False) -> int:
+def inspect_any(cli: CliState, *, names: list[str], format: str | None, type: str | None,
+                size: bool) -> int:
     """Docker's top-level `inspect`: a container by that name first, then an image."""
     from nerdpy.api.containers import inspect_one
     from nerdpy.cli.each import inspect_lines
@@ -149,13 +125,13 @@ def inspect_any(cli: CliState, names: list[str], format: str | None = None, type
 
     if type not in (None, "container", "image"):
         raise InvalidArgument(f"unsupported --type {type!r}", hint="use container or image")
-    settings = _settings(cli)
+    settings = entered(cli)
     found, failed = [], False
     for name in names:
         doc = None
         if type != "image":
             try:
-                doc = inspect_one(settings, name)
+                doc = inspect_one(settings, name, size)
             except NotFound:
                 doc = None
         if doc is None and type != "container":
@@ -174,17 +150,16 @@ def inspect_any(cli: CliState, names: list[str], format: str | None = None, type
     return 1 if failed else 0
 
 
-def exec_(cli: CliState, container: str, command: list[str], interactive: bool = False, tty: bool = False,
-          detach: bool = False, env: list[str] | None = None, env_file: list[str] | None = None, workdir: str = "",
-          user: str = "", privileged: bool = False) -> int:
-    from nerdpy.api.containers import exec_in
+def exec_(cli: CliState, *, container: str, command: list[str], interactive: bool, tty: bool,
+          detach: bool, env: list[str] | None, env_file: list[str] | None, workdir: str,
+          user: str, privileged: bool) -> int:
+    from nerdpy.api.containers import ExecOptions, exec_in
     from nerdpy.cli.container_handlers import expand_env, read_env_file
-    from nerdpy.containers.execute import ExecOptions
     from nerdpy.errors import ContainerExit, InvalidArgument
 
     if tty and not sys.stdin.isatty():
         raise InvalidArgument("the input device is not a TTY", hint="drop -t when stdin is not a terminal")
-    settings = _settings(cli)
+    settings = entered(cli)
     values: list[str] = []
     for path in env_file or ():
         values += read_env_file(path)

@@ -9,16 +9,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from nerdpy.cli.state import CliState
+from nerdpy.cli.state import CliState, entered
 from nerdpy.errors import InvalidArgument, NotFound
 from nerdpy.formatting.human import human_size, since
-
-
-def _settings(cli: CliState):  # -> Settings, inside the rootless namespace
-    from nerdpy.api.session import enter_namespace
-
-    enter_namespace(cli.settings)
-    return cli.settings
 
 
 def _check_format(format: str | None) -> None:
@@ -36,10 +29,11 @@ def _created_at(ts: float) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d %H:%M:%S +0000 UTC") if ts else ""
 
 
-def ls(cli: CliState, repository: str | None = None, all: bool = False, quiet: bool = False,
-       digests: bool = False, no_trunc: bool = False, filter: list[str] | None = None,
-       format: str | None = None) -> None:
-    from nerdpy.api import images
+def ls(cli: CliState, *, repository: str | None, all: bool, quiet: bool,
+       digests: bool, no_trunc: bool, filter: list[str] | None,
+       format: str | None) -> None:
+    del all  # -a shows intermediate images; nerdpy has none (no builder parents), so every image is listed
+    from nerdpy.api import images as api
     from nerdpy.cli.output import print_rows
 
     _check_format(format)
@@ -47,7 +41,7 @@ def ls(cli: CliState, repository: str | None = None, all: bool = False, quiet: b
     if repository:
         filters.append(f"reference={repository}")
     rows = []
-    for row in images.list_images(_settings(cli), filters):
+    for row in api.list_images(entered(cli), filters):
         image = row.image
         rows.append({
             "Repository": row.repository, "Tag": row.tag, "Digest": row.digest,
@@ -70,10 +64,10 @@ def ls(cli: CliState, repository: str | None = None, all: bool = False, quiet: b
         print(line)
 
 
-def tag(cli: CliState, source: str, target: str) -> None:
-    from nerdpy.api import images
+def tag(cli: CliState, *, source: str, target: str) -> None:
+    from nerdpy.api import images as api
 
-    images.tag(_settings(cli), source, target)
+    api.tag(entered(cli), source, target)
 
 
 def _each(refs: list[str], action: Any) -> int:
@@ -84,25 +78,26 @@ def _each(refs: list[str], action: Any) -> int:
     return failed.exit_code if failed else 0
 
 
-def rmi(cli: CliState, images_: list[str], force: bool = False, no_prune: bool = False) -> int:
-    from nerdpy.api import images
+def rmi(cli: CliState, *, images: list[str], force: bool, no_prune: bool) -> int:
+    del no_prune  # untagged parents: nerdpy images have none, so nothing is pruned either way
+    from nerdpy.api import images as api
 
-    settings = _settings(cli)
+    settings = entered(cli)
 
     def remove(ref: str) -> None:
-        for line in images.remove(settings, ref, force):
+        for line in api.remove(settings, ref, force):
             print(line)
 
-    return _each(images_, remove)
+    return _each(images, remove)
 
 
-def inspect(cli: CliState, images_: list[str], format: str | None = None) -> int:
-    from nerdpy.api import images
+def inspect(cli: CliState, *, images: list[str], format: str | None) -> int:
+    from nerdpy.api import images as api
 
     _check_format(format)
-    settings = _settings(cli)
+    settings = entered(cli)
     docs: list[dict[str, Any]] = []
-    code = _each(images_, lambda ref: docs.append(images.inspect(settings, ref)))
+    code = _each(images, lambda ref: docs.append(api.inspect(settings, ref)))
     from nerdpy.cli.each import inspect_lines
 
     for line in inspect_lines(docs, format):
@@ -110,14 +105,14 @@ def inspect(cli: CliState, images_: list[str], format: str | None = None) -> int
     return code
 
 
-def history(cli: CliState, image: str, human: bool = True, no_trunc: bool = False, quiet: bool = False,
-            format: str | None = None) -> None:
-    from nerdpy.api import images
+def history(cli: CliState, *, image: str, human: bool, no_trunc: bool, quiet: bool,
+            format: str | None) -> None:
+    from nerdpy.api import images as api
     from nerdpy.cli.output import print_rows
 
     _check_format(format)
     rows = []
-    for entry in images.history(_settings(cli), image):
+    for entry in api.history(entered(cli), image):
         created_by = entry["CreatedBy"].replace("\t", " ").replace("\n", " ")
         if not no_trunc and len(created_by) > 45:
             created_by = created_by[:44] + "…"
@@ -136,29 +131,29 @@ def history(cli: CliState, image: str, human: bool = True, no_trunc: bool = Fals
 SAVE_FORMATS = ("docker-archive", "oci-archive", "oci-dir")
 
 
-def save(cli: CliState, images_: list[str], output: str | None = None, format: str = "docker-archive") -> None:
-    from nerdpy.api import images
+def save(cli: CliState, *, images: list[str], output: str | None, format: str) -> None:
+    from nerdpy.api import images as api
 
     if format not in SAVE_FORMATS:
         raise InvalidArgument(f"unknown save format {format!r}", hint=f"use one of {', '.join(SAVE_FORMATS)}")
-    settings = _settings(cli)
+    settings = entered(cli)
     if format == "oci-dir":
         if not output:
             raise InvalidArgument("--format oci-dir needs -o DIRECTORY")
-        images.save_dir(settings, images.select_for_save(settings, images_), Path(output))
+        api.save_dir(settings, api.select_for_save(settings, images), Path(output))
         return
     if not output and sys.stdout.isatty():
         raise InvalidArgument("cowardly refusing to save to a terminal", hint="use the -o flag or redirect")
-    items = images.select_for_save(settings, images_)
+    items = api.select_for_save(settings, images)
     if not output:
         sys.stdout.flush()
-        images.save(settings, items, sys.stdout.buffer)
+        api.save(settings, items, sys.stdout.buffer)
         return
     path = Path(output)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         with open(tmp, "wb") as f:
-            images.save(settings, items, f)
+            api.save(settings, items, f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -171,17 +166,18 @@ def save(cli: CliState, images_: list[str], output: str | None = None, format: s
             tmp.unlink()
 
 
-def load(cli: CliState, input: str | None = None, quiet: bool = False, platform: str | None = None) -> None:
-    from nerdpy.api import images
+def load(cli: CliState, *, input: str | None, quiet: bool, platform: str | None) -> None:
+    del quiet  # -q hides progress; nerdpy prints none, only the "Loaded image" lines Docker keeps
+    from nerdpy.api import images as api
     from nerdpy.reference import familiar
 
-    settings = _settings(cli)
+    settings = entered(cli)
     if input:
-        loaded = images.load(settings, Path(input), platform)
+        loaded = api.load(settings, Path(input), platform)
     else:
         if sys.stdin.isatty():
             raise InvalidArgument("requested load from stdin, but stdin is empty", hint="use -i FILE or pipe a tar in")
-        loaded = images.load(settings, sys.stdin.buffer, platform)
+        loaded = api.load(settings, sys.stdin.buffer, platform)
     for item in loaded:
         for name, old_id in item.replaced:
             print(f"The image {familiar(name)} already exists, renaming the old one with ID {old_id} to empty string")
@@ -192,20 +188,20 @@ def load(cli: CliState, input: str | None = None, quiet: bool = False, platform:
             print(f"Loaded image ID: {item.image.id}")
 
 
-def import_(cli: CliState, file: str, reference: str | None = None, change: list[str] | None = None,
-            message: str = "", platform: str | None = None) -> None:
-    from nerdpy.api import images
+def import_(cli: CliState, *, file: str, reference: str | None, change: list[str] | None,
+            message: str, platform: str | None) -> None:
+    from nerdpy.api import images as api
 
-    settings = _settings(cli)
+    settings = entered(cli)
     source: Any = sys.stdin.buffer if file == "-" else file
-    image = images.import_image(settings, source, reference, list(change or []), platform, message)
+    image = api.import_image(settings, source, reference, list(change or []), platform, message)
     print(image.id)
 
 
-def prune(cli: CliState, all: bool = False, force: bool = False, filter: list[str] | None = None) -> None:
-    from nerdpy.api import images
+def prune(cli: CliState, *, all: bool, force: bool, filter: list[str] | None) -> None:
+    from nerdpy.api import images as api
 
-    settings = _settings(cli)
+    settings = entered(cli)
     if not force:
         what = "all images without at least one container associated to them" if all else "all dangling images"
         print(f"WARNING! This will remove {what}.\nAre you sure you want to continue? [y/N] ", end="", flush=True)
@@ -213,7 +209,7 @@ def prune(cli: CliState, all: bool = False, force: bool = False, filter: list[st
         if answer not in ("y", "yes"):
             print()
             return
-    events, freed = images.prune(settings, all, list(filter or []))
+    events, freed = api.prune(settings, all, list(filter or []))
     if events:
         print("Deleted Images:")
         for line in events:

@@ -67,8 +67,9 @@ class ProgressView:
         self.out.flush()
 
 
-def pull(cli: CliState, name: str, platform: Optional[str] = None, quiet: bool = False,
-         all_tags: bool = False, disable_content_trust: bool = True) -> None:
+def pull(cli: CliState, *, name: str, platform: Optional[str], quiet: bool,
+         all_tags: bool, disable_content_trust: bool) -> None:
+    del disable_content_trust  # nerdpy has no content trust: verification is always off, as the flag asks
     from nerdpy import reference
     from nerdpy.api import registry as api
     from nerdpy.api.session import enter_namespace

@@ -8,7 +8,7 @@ import platform
 from nerdpy.cli.state import CliState
 
 
-def version(cli: CliState, format: str | None = None) -> None:
+def version(cli: CliState, *, format: str | None) -> None:
     from nerdpy import __version__
 
     data = {"Client": {"Version": __version__, "Python": platform.python_version(), "Os": "linux",

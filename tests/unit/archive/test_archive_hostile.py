@@ -1,7 +1,7 @@
 """Hostile layers: nothing outside the layer root may be created, changed, chmod'ed or removed.
 
 Catalogue from containerd TestBreakouts, moby/go-archive and continuity RootPath
-(/work/shared/reference/security.md section 1). Each case ends either with a
+(../shared/reference/security.md section 1). Each case ends either with a
 DataCorrupted error or with the write contained in the root; the victim
 directory beside the root must be exactly as before in every case.
 """

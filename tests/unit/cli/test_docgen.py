@@ -37,7 +37,7 @@ def test_no_drift(generated, sub):
 
 def test_every_registered_command_loads():
     from nerdpy.cli.lazy import load_command
-    from nerdpy.cli.registry import GROUPS, TOP
+    from nerdpy.cli.commands import GROUPS, TOP
 
     broken = []
     for table_name, table in [("", TOP), *GROUPS.items()]:

@@ -1,41 +1,34 @@
-"""The typer-free argv parser must agree with typer or step aside."""
+"""The command table is the one declaration of every table command: the fast
+parser and the click CLI built from it must agree, and bodies take exactly the
+table's keywords."""
+
+import importlib
+import inspect
+import pkgutil
 
 import pytest
 
-from nerdpy.cli import fastpath
+from nerdpy.cli import fastpath, table
+from nerdpy.cli.commands import GROUPS, TOP, table_command
+from nerdpy.cli.spec import Arg, Command, flag, many, opt, arg
 
-SPEC = {
-    "interspersed": False,
-    "params": [
-        {"name": "detach", "kind": "option", "opts": ["--detach", "-d"], "flag": True, "multiple": False,
-         "nargs": 1, "type": "bool", "choices": [], "default": False, "required": False},
-        {"name": "interactive", "kind": "option", "opts": ["--interactive", "-i"], "flag": True,
-         "multiple": False, "nargs": 1, "type": "bool", "choices": [], "default": False, "required": False},
-        {"name": "tty", "kind": "option", "opts": ["--tty", "-t"], "flag": True, "multiple": False,
-         "nargs": 1, "type": "bool", "choices": [], "default": False, "required": False},
-        {"name": "publish", "kind": "option", "opts": ["--publish", "-p"], "flag": False, "multiple": True,
-         "nargs": 1, "type": "str", "choices": [], "default": [], "required": False},
-        {"name": "name", "kind": "option", "opts": ["--name"], "flag": False, "multiple": False,
-         "nargs": 1, "type": "str", "choices": [], "default": None, "required": False},
-        {"name": "stop_timeout", "kind": "option", "opts": ["--stop-timeout"], "flag": False,
-         "multiple": False, "nargs": 1, "type": "int", "choices": [], "default": None, "required": False},
-        {"name": "image", "kind": "argument", "opts": ["image"], "flag": False, "multiple": False,
-         "nargs": 1, "type": "str", "choices": [], "default": None, "required": True},
-        {"name": "command", "kind": "argument", "opts": ["command"], "flag": False, "multiple": False,
-         "nargs": -1, "type": "str", "choices": [], "default": None, "required": False},
-    ],
-}
+RUN_LIKE = Command("t", "test", "x:y", (
+    flag("--detach", "-d"), flag("--interactive", "-i"), flag("--tty", "-t"),
+    many("--publish", "-p"), opt("--name"), opt("--stop-timeout", type="int"),
+    many("--network", aliases=("--net",)),
+    arg("image"), arg("command", required=False, many=True),
+), interspersed=False)
 
 
-def bound(*args):
-    values, positional = fastpath.parse(SPEC, list(args))
-    return fastpath.bind(SPEC, values, positional)
+def bound(*args, command=RUN_LIKE):
+    values, positional = fastpath.parse(command, list(args))
+    return fastpath.bind(command, values, positional)
 
 
 def test_flags_options_and_trailing_command():
-    kw = bound("-it", "--name=web", "-p", "8080:80", "-p9090:90", "img", "sh", "-c", "echo -d")
+    kw = bound("-it", "--name=web", "-p", "8080:80", "-p9090:90", "--net", "n1", "img", "sh", "-c", "echo -d")
     assert kw["interactive"] and kw["tty"] and not kw["detach"]
-    assert kw["name"] == "web"
+    assert kw["name"] == "web" and kw["network"] == ["n1"]
     assert kw["publish"] == ["8080:80", "9090:90"]
     assert kw["image"] == "img"
     assert kw["command"] == ["sh", "-c", "echo -d"]
@@ -43,9 +36,9 @@ def test_flags_options_and_trailing_command():
 
 def test_defaults_are_filled_and_fresh():
     kw = bound("img")
-    assert kw["publish"] == [] and kw["name"] is None and kw["command"] is None
+    assert kw["publish"] == [] and kw["name"] is None and kw["command"] == []
     kw["publish"].append("x")
-    assert SPEC["params"][3]["default"] == []
+    assert bound("img")["publish"] == []
 
 
 def test_int_conversion_and_double_dash():
@@ -57,43 +50,155 @@ def test_int_conversion_and_double_dash():
     ["--help"], ["-h", "img"], ["--bogus", "img"], ["-x", "img"], [], ["--name"],
     ["--stop-timeout", "soon", "img"], ["--detach=true", "img"], ["-p"],
 ])
-def test_declines_what_typer_must_answer(args):
+def test_declines_what_click_must_answer(args):
     with pytest.raises(fastpath._Fallback):
         bound(*args)
 
 
 def test_interspersed_commands_take_options_after_arguments():
-    spec = dict(SPEC, interspersed=True, params=SPEC["params"][:1] + [
-        {"name": "names", "kind": "argument", "opts": ["names"], "flag": False, "multiple": False,
-         "nargs": -1, "type": "str", "choices": [], "default": None, "required": False}])
-    values, positional = fastpath.parse(spec, ["a", "-d", "b"])
-    assert fastpath.bind(spec, values, positional) == {"detach": True, "names": ["a", "b"]}
+    command = Command("t", "test", "x:y", (flag("--detach", "-d"), arg("names", many=True, required=False)))
+    assert bound("a", "-d", "b", command=command) == {"detach": True, "names": ["a", "b"]}
 
 
-def test_generated_spec_is_current():
-    assert fastpath.SPEC_PATH.read_text() == fastpath.render(), (
-        "nerdpy/cli/_argspec.json is stale: run `python -m nerdpy.cli.fastpath`"
-    )
+# --- every table command -----------------------------------------------------
 
 
-def test_fast_and_typer_paths_print_the_same(capsys):
-    from nerdpy.cli.main import build_app, run
+def all_commands() -> list[Command]:
+    out = []
+    for info in pkgutil.iter_modules(table.__path__):
+        module = importlib.import_module(f"nerdpy.cli.table.{info.name}")
+        out.extend(module.COMMANDS.values())
+    return out
 
-    assert run(["version", "--format", "{{.Client.Os}}"]) == 0
+
+COMMANDS = all_commands()
+IDS = [f"{c.body}" for c in COMMANDS]
+
+
+def body_problems(command: Command, body) -> list[str]:
+    """Why `body` cannot be `command`'s body: every parameter after the CliState is
+    keyword-only (so no caller can pass two of them swapped), has no default (the
+    table's is the one), and is a table keyword; every table keyword is taken."""
+    params = list(inspect.signature(body).parameters.values())[1:]
+    problems = [f"{p.name} is not keyword-only" for p in params
+                if p.kind not in (p.KEYWORD_ONLY, p.VAR_KEYWORD)]
+    problems += [f"{p.name} has a default" for p in params if p.default is not p.empty]
+    names = {p.name for p in params if p.kind is p.KEYWORD_ONLY}
+    table_names = {p.name for p in command.params}
+    problems += [f"{n} is not in the table" for n in sorted(names - table_names)]
+    rest = table_names - names
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        from nerdpy.containers import CreateOptions  # run/create: the rest fills CreateOptions
+        from nerdpy.records import fields
+
+        sink = {f.name for f in fields(CreateOptions)} | {"env", "env_file", "labels", "label_file", "rootfs"}
+        rest -= sink
+    problems += [f"{n} is not taken" for n in sorted(rest)]
+    return problems
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=IDS)
+def test_body_takes_the_tables_keywords(command):
+    assert body_problems(command, fastpath.resolve(command)) == []
+
+
+def test_a_swapped_or_positional_body_is_caught():
+    """Swapping two parameters of a body (or of a call to it) can only matter when they
+    are passed by position: the check refuses positional bodies and unknown names."""
+    command = Command("t", "test", "x:y", (flag("--all", "-a"), flag("--quiet", "-q")))
+
+    def positional(cli, quiet, all):  # swapped and positional
+        pass
+
+    def misnamed(cli, *, all, quite):
+        pass
+
+    def good(cli, *, quiet, all):
+        pass
+
+    assert body_problems(command, positional)
+    assert body_problems(command, misnamed)
+    assert body_problems(command, good) == []
+
+
+def sample_argv(command: Command, short: bool) -> list[str]:
+    """Every flag of `command` once (repeatable ones twice), then its arguments."""
+    argv: list[str] = []
+    for i, f in enumerate(command.flags):
+        shorts = [s for s in f.spellings if len(s) == 2]
+        spelling = shorts[0] if short and shorts else f.spellings[0]
+        if f.type == "bool":
+            argv.append(spelling)
+            continue
+        value = str(i) if f.type in ("int", "float") else (f.choices[0] if f.choices else f"v{i}")
+        argv += [spelling, value] * (2 if f.repeat else 1)
+    for a in command.args:
+        argv += [f"{a.name}1", f"{a.name}2"] if a.many else [f"{a.name}1"]
+    return argv
+
+
+def click_values(command: Command, argv: list[str]) -> dict:
+    from nerdpy.cli.clickbuild import _values, build
+
+    click_command = build(command, command.name)
+    ctx = click_command.make_context(command.name, list(argv))
+    return _values(command, ctx.params)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=IDS)
+@pytest.mark.parametrize("short", [False, True])
+def test_fast_and_click_parse_alike(command, short):
+    bare = [a for a in sample_argv(command, short) if a[:-1] in {x.name for x in command.args}]
+    for argv in (sample_argv(command, short), bare):
+        try:
+            fast = bound(*argv, command=command)
+        except fastpath._Fallback:
+            pytest.fail(f"fast path declined {argv}")
+        assert fast == click_values(command, argv), argv
+
+
+def spellings() -> list[list[str]]:
+    out = [[name] for name, e in TOP.items() if e.in_table]
+    out += [[g, name] for g, entries in GROUPS.items() for name, e in entries.items() if e.in_table]
+    return out
+
+
+@pytest.mark.parametrize("words", spellings(), ids=" ".join)
+def test_every_spelling_takes_the_fast_path(words, monkeypatch):
+    """`ps`, `container ps`, `container ls`, `image ls`: each finds its table command on
+    the fast path, and the click CLI calls the same body with the same values."""
+    from nerdpy.cli import main
+
+    found = fastpath.find(words)
+    assert found is not None and found[1] == len(words)
+    command = found[0]
+    argv = ["--data-root", "/nonexistent-ct", *words, *sample_argv(command, short=False)]
+    calls = []
+    monkeypatch.setattr(fastpath, "resolve", lambda c: lambda cli, **kw: calls.append((c, kw)) or 0)
+    assert main.run(argv) == 0
+    monkeypatch.setattr(fastpath, "try_run", lambda args: None)
+    assert main.run(argv) == 0
+    assert len(calls) == 2 and calls[0] == calls[1] and calls[0][0] == command
+
+
+def test_fast_and_click_paths_print_the_same(capsys, monkeypatch):
+    from nerdpy.cli import main
+
+    assert main.run(["version", "--format", "{{.Client.Os}}"]) == 0
     fast = capsys.readouterr().out
-    build_app()(args=["version", "--format", "{{.Client.Os}}"], prog_name="nerdpy", standalone_mode=False)
+    monkeypatch.setattr(fastpath, "try_run", lambda args: None)
+    assert main.run(["version", "--format", "{{.Client.Os}}"]) == 0
     assert capsys.readouterr().out == fast == "linux\n"
 
 
-def test_every_fast_body_takes_its_commands_parameters():
-    """The fast path calls a body with every parameter typer declares: a flag the
-    body lacks (or one typer adds, like --install-completion) is a TypeError at run time."""
-    import inspect
-    import json
+def test_registry_points_at_existing_table_commands():
+    for entries in (TOP, *GROUPS.values()):
+        for entry in entries.values():
+            if entry.in_table:
+                assert isinstance(table_command(entry), Command)
+            else:
+                assert entry.help, entry  # typer commands carry their list help in the registry
 
-    spec = json.loads(fastpath.SPEC_PATH.read_text())
-    for name, command in spec["commands"].items():
-        body = inspect.signature(fastpath._resolve(command["impl"]))
-        accepts_any = any(p.kind is p.VAR_KEYWORD for p in body.parameters.values())
-        missing = [p["name"] for p in command["params"] if p["name"] not in body.parameters and not accepts_any]
-        assert not missing, f"{name}: {command['impl']} lacks {missing}"
+
+def test_arg_records_are_used():
+    assert any(isinstance(p, Arg) for c in COMMANDS for p in c.params)

@@ -1,0 +1,79 @@
+"""The click command for a table command (nerdpy/cli/spec.py), built when the
+slow path needs one: `--help`, a usage error, docs generation.
+
+typer 0.28 ships its own click (typer._click); its Typer* classes give table
+commands the same help layout as the commands still written with typer. The
+callback calls the body by keyword, exactly as the fast path does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer.core
+import typer.main
+from typer._click import types as click_types
+from typer._click.globals import get_current_context
+
+from nerdpy.cli.spec import Arg, Command, Flag
+
+_TYPES = {"str": click_types.STRING, "int": click_types.INT, "float": click_types.FLOAT}
+# Docker's value names in help: `--env list`, `--name string`, `--time int`.
+_METAVARS = {"str": "string", "int": "int", "float": "decimal"}
+
+
+def metavar(flag: Flag) -> str:
+    if flag.metavar:
+        return flag.metavar
+    return "list" if flag.repeat else _METAVARS[flag.type]
+
+
+def _param_type(param: Flag | Arg) -> Any:
+    if isinstance(param, Flag) and param.choices:
+        return typer.main.TyperChoice(list(param.choices))
+    return _TYPES[param.type]
+
+
+def option(flag: Flag) -> Any:
+    decls = [*flag.all_spellings, flag.name]
+    if flag.is_flag:
+        return typer.core.TyperOption(param_decls=decls, is_flag=True, default=flag.default, help=flag.help,
+                                      hidden=flag.hidden, show_default=True)
+    return typer.core.TyperOption(param_decls=decls, type=_param_type(flag), multiple=flag.repeat,
+                                  default=list(flag.default or ()) if flag.repeat else flag.default,
+                                  metavar=metavar(flag), help=flag.help, hidden=flag.hidden, show_default=True)
+
+
+def _argument(arg: Arg) -> Any:
+    return typer.core.TyperArgument(param_decls=[arg.name], type=_param_type(arg), required=arg.required,
+                                    nargs=-1 if arg.many else 1, metavar=arg.metavar or None, help=arg.help,
+                                    default=None)
+
+
+def _values(command: Command, params: dict[str, Any]) -> dict[str, Any]:
+    """click's values as the fast path gives them: lists, not tuples or None."""
+    out = {}
+    for p in command.params:
+        value = params[p.name]
+        if isinstance(value, tuple) or (value is None and ((isinstance(p, Arg) and p.many) or
+                                                           (isinstance(p, Flag) and p.repeat))):
+            value = list(value or ())
+        out[p.name] = value
+    return out
+
+
+def build(command: Command, name: str) -> Any:
+    """A click command named `name` (the spelling it is registered under)."""
+
+    def callback(**params: Any) -> Any:
+        from nerdpy.cli.fastpath import resolve
+
+        return resolve(command)(get_current_context().find_root().obj, **_values(command, params))
+
+    params = [_argument(p) if isinstance(p, Arg) else option(p) for p in command.params]
+    settings: dict[str, Any] = {"help_option_names": list(command.help_spellings)}
+    if not command.interspersed:
+        settings["allow_interspersed_args"] = False
+    text = f"{command.help}\n\n{command.long}" if command.long else command.help
+    return typer.core.TyperCommand(name, callback=callback, params=params, help=text, short_help=command.help,
+                                   context_settings=settings, rich_markup_mode=None)

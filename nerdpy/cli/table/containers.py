@@ -1,0 +1,200 @@
+"""Container commands: run, create, ps, start, stop, restart, kill, rm, wait,
+pause, unpause, logs, inspect (and the top-level inspect), exec, top, port,
+attach, rename, prune, cp, export, diff, commit."""
+
+from __future__ import annotations
+
+from nerdpy.cli.spec import Command, arg, flag, many, opt
+
+_H = "nerdpy.cli.handlers.containers:"
+_R = "nerdpy.cli.container_handlers:"
+
+# Flags shared by run and create. A row's name is the CreateOptions field it fills
+# (nerdpy.cli.container_handlers.build_options), except the few build_options reads
+# itself: env, env_file, label_file, rootfs, storage_opt.
+CREATE_FLAGS = (
+    opt("--name", help="Assign a name to the container", default=""),
+    many("--env", "-e", help="Set environment variables"),
+    many("--env-file", help="Read in a file of environment variables"),
+    opt("--workdir", "-w", help="Working directory inside the container", default=""),
+    opt("--user", "-u", help="Username or UID (format: <name|uid>[:<group|gid>])", default=""),
+    many("--group-add", help="Add additional groups to join"),
+    opt("--hostname", "-h", help="Container host name", default=""),
+    opt("--domainname", help="Container NIS domain name", default=""),
+    flag("--tty", "-t", help="Allocate a pseudo-TTY"),
+    flag("--interactive", "-i", help="Keep STDIN open even if not attached"),
+    flag("--rm", name="auto_remove", help="Automatically remove the container when it exits"),
+    many("--label", "-l", name="labels", help="Set meta data on a container"),
+    many("--label-file", help="Read in a line delimited file of labels"),
+    flag("--read-only", help="Mount the container's root filesystem as read only"),
+    many("--tmpfs", help="Mount a tmpfs directory"),
+    many("--volume", "-v", name="volumes", help="Bind mount a volume"),
+    many("--mount", name="mounts", help="Attach a filesystem mount to the container"),
+    many("--volumes-from", help="Mount volumes from the specified container(s)"),
+    many("--network", name="networks", aliases=("--net",), help="Connect a container to a network"),
+    many("--publish", "-p", help="Publish a container's port(s) to the host"),
+    flag("--publish-all", "-P", help="Publish all exposed ports to random ports"),
+    many("--expose", help="Expose a port or a range of ports"),
+    many("--dns", help="Set custom DNS servers"),
+    many("--dns-search", help="Set custom DNS search domains"),
+    many("--dns-option", name="dns_options", aliases=("--dns-opt",), help="Set DNS options"),
+    many("--add-host", name="add_hosts", help="Add a custom host-to-IP mapping (host:ip)"),
+    many("--network-alias", name="network_aliases", help="Add network-scoped alias for the container"),
+    opt("--ip", help="IPv4 address", default=""),
+    flag("--init", help="Run an init inside the container that forwards signals and reaps processes"),
+    opt("--stop-signal", help="Signal to stop the container", default=""),
+    opt("--stop-timeout", type="int", help="Timeout (in seconds) to stop a container"),
+    opt("--restart", default="no", help="Restart policy to apply when a container exits"),
+    opt("--pull", default="missing", help='Pull image before running ("always", "missing", "never")'),
+    opt("--platform", help="Set platform if server is multi-platform capable", default=""),
+    many("--cap-add", help="Add Linux capabilities"),
+    many("--cap-drop", help="Drop Linux capabilities"),
+    flag("--privileged", help="Give extended privileges to this container"),
+    many("--security-opt", help="Security Options"),
+    many("--ulimit", name="ulimits", help="Ulimit options"),
+    opt("--shm-size", help="Size of /dev/shm", default=""),
+    many("--sysctl", name="sysctls", help="Sysctl options"),
+    opt("--log-driver", default="json-file", help="Logging driver for the container"),
+    many("--log-opt", name="log_opts", help="Log driver options"),
+    opt("--memory", "-m", help="Memory limit", default=""),
+    opt("--cpus", help="Number of CPUs", default=""),
+    opt("--pids-limit", type="int", default=0, help="Tune container pids limit"),
+    opt("--entrypoint", help="Overwrite the default ENTRYPOINT of the image"),
+    flag("--rootfs", docker="-",
+         help="The first argument is a root filesystem directory, not an image (podman)"),
+    many("--annotation", name="annotations",
+         help="Add an annotation to the container (passed through to the OCI runtime)"),
+    opt("--userns", help="User namespace to use: host (default) or keep-id (rootless: your uid inside)", default=""),
+    many("--storage-opt", help="Storage driver options for the container (size: not supported)"),
+)
+
+_IMAGE = arg("image", help="Image (or, with --rootfs, the root filesystem directory)")
+_COMMAND = arg("command", help="Command and arguments", required=False, many=True)
+_CIDFILE = opt("--cidfile", help="Write the container ID to the file")
+_QUIET_PULL = flag("--quiet", "-q", help="Suppress the pull output")
+_CONTAINERS = arg("containers", help="Containers", many=True)
+_CONTAINER = arg("container", help="Container")
+_SIZE = flag("--size", "-s", help="Display total file sizes")
+
+COMMANDS = {c.name: c for c in (
+    Command("run", "Create and run a new container from an image", _R + "run", (
+        _IMAGE, _COMMAND,
+        flag("--detach", "-d", help="Run container in background and print container ID"),
+        _CIDFILE,
+        opt("--sig-proxy", default="true", help="Proxy received signals to the process (true|false)"),
+        _QUIET_PULL, *CREATE_FLAGS), interspersed=False),
+    Command("create", "Create a new container", _R + "create",
+            (_IMAGE, _COMMAND, _CIDFILE, _QUIET_PULL, *CREATE_FLAGS), interspersed=False),
+    Command("ps", "List containers", _R + "ps", (
+        flag("--all", "-a", help="Show all containers (default shows just running)"),
+        flag("--quiet", "-q", help="Only display container IDs"),
+        opt("--last", "-n", type="int", default=-1, help="Show n last created containers (includes all states)"),
+        flag("--latest", "-l", help="Show the latest created container (includes all states)"),
+        _SIZE,
+        flag("--no-trunc", help="Don't truncate output"),
+        many("--filter", "-f", help="Filter output based on conditions provided"),
+        opt("--format", help="Format output using a Go template, or 'json'"),
+    )),
+    Command("start", "Start one or more stopped containers", _H + "start", (
+        _CONTAINERS,
+        flag("--attach", "-a", help="Attach STDOUT/STDERR and forward signals"),
+        flag("--interactive", "-i", help="Attach container's STDIN"),
+    )),
+    Command("stop", "Stop one or more running containers", _H + "stop", (
+        _CONTAINERS,
+        opt("--time", "-t", type="int", help="Seconds to wait before killing the container"),
+        opt("--signal", "-s", help="Signal to send to the container"),
+    )),
+    Command("restart", "Restart one or more containers", _H + "restart", (
+        _CONTAINERS,
+        opt("--time", "-t", type="int", help="Seconds to wait before killing the container"),
+    )),
+    Command("kill", "Kill one or more running containers", _H + "kill", (
+        _CONTAINERS,
+        opt("--signal", "-s", default="KILL", help="Signal to send to the container"),
+    )),
+    Command("rm", "Remove one or more containers", _H + "rm", (
+        _CONTAINERS,
+        flag("--force", "-f", help="Force the removal of a running container (uses SIGKILL)"),
+        flag("--volumes", "-v", help="Remove anonymous volumes associated with the container"),
+    )),
+    Command("wait", "Block until one or more containers stop, then print their exit codes", _H + "wait",
+            (_CONTAINERS,)),
+    Command("pause", "Pause all processes within one or more containers", _H + "pause", (_CONTAINERS,)),
+    Command("unpause", "Unpause all processes within one or more containers", _H + "unpause", (_CONTAINERS,)),
+    Command("logs", "Fetch the logs of a container", _H + "logs", (
+        _CONTAINER,
+        flag("--follow", "-f", help="Follow log output"),
+        opt("--tail", "-n", default="all", help="Number of lines to show from the end of the logs"),
+        flag("--timestamps", "-t", help="Show timestamps"),
+        opt("--since", help="Show logs since timestamp or relative (e.g. 42m)"),
+        opt("--until", help="Show logs before a timestamp or relative"),
+    )),
+    Command("inspect", "Display detailed information on one or more containers", _H + "inspect", (
+        _CONTAINERS,
+        opt("--format", "-f", help="Format output using a Go template"),
+        _SIZE,
+    )),
+    Command("inspect-any", "Return low-level information on containers or images", _H + "inspect_any", (
+        arg("names", help="Containers or images", many=True),
+        opt("--format", "-f", help="Format output using a Go template"),
+        opt("--type", help="Only inspect objects of this type: container or image"),
+        _SIZE,
+    )),
+    Command("exec", "Execute a command in a running container", _H + "exec_", (
+        _CONTAINER,
+        arg("command", help="Command and arguments", many=True),
+        flag("--interactive", "-i", help="Keep STDIN open even if not attached"),
+        flag("--tty", "-t", help="Allocate a pseudo-TTY"),
+        flag("--detach", "-d", help="Detached mode: run command in the background"),
+        many("--env", "-e", help="Set environment variables"),
+        many("--env-file", help="Read in a file of environment variables"),
+        opt("--workdir", "-w", default="", help="Working directory inside the container"),
+        opt("--user", "-u", default="", help="Username or UID (format: <name|uid>[:<group|gid>])"),
+        flag("--privileged", help="Give extended privileges to the command"),
+    ), interspersed=False),
+    Command("top", "Display the running processes of a container", "nerdpy.cli.container_list:top", (
+        arg("container", help="Container"),
+        arg("ps_args", metavar="[ps OPTIONS]", help="Options for the host's ps (the PID column is needed)",
+            required=False, many=True),
+    ), interspersed=False),
+    Command("port", "List port mappings or a specific mapping for the container", "nerdpy.cli.container_list:port", (
+        arg("container", help="Container"),
+        arg("private_port", help="PRIVATE_PORT[/PROTO]", required=False),
+    )),
+    Command("attach", "Attach local standard input, output, and error streams to a running container", "nerdpy.cli.container_ops:attach", (
+        arg("container", help="Container"),
+        flag("--no-stdin", help="Do not attach STDIN"),
+        flag("--sig-proxy", help="Proxy all received signals to the process", default=True),
+    )),
+    Command("rename", "Rename a container", "nerdpy.cli.container_ops:rename", (
+        arg("container"),
+        arg("new_name"),
+    )),
+    Command("prune", "Remove all stopped containers", "nerdpy.cli.container_ops:prune", (
+        flag("--force", "-f", help="Do not prompt for confirmation"),
+        many("--filter", help="Provide filter values (e.g. 'label=<key>=<value>')"),
+    )),
+    Command("cp", "Copy files/folders between a container and the local filesystem", "nerdpy.cli.container_ops:cp", (
+        arg("src", help="SRC_PATH or CONTAINER:SRC_PATH ('-': a tar stream on stdin)"),
+        arg("dest", help="DEST_PATH or CONTAINER:DEST_PATH ('-': a tar stream on stdout)"),
+        flag("--archive", "-a", help="Archive mode (copy all uid/gid information)"),
+        flag("--follow-link", "-L", help="Always follow symbol link in SRC_PATH"),
+        flag("--quiet", "-q", help="Suppress progress output"),
+    )),
+    Command("export", "Export a container's filesystem as a tar archive", "nerdpy.cli.container_ops:export", (
+        arg("container", help="Container"),
+        opt("--output", "-o", help="Write to a file, instead of STDOUT"),
+    )),
+    Command("diff", "Inspect changes to files or directories on a container's filesystem", "nerdpy.cli.container_ops:diff", (
+        arg("container", help="Container"),
+    )),
+    Command("commit", "Create a new image from a container's changes", "nerdpy.cli.container_ops:commit", (
+        arg("container", help="Container"),
+        arg("repository", help="REPOSITORY[:TAG]", required=False),
+        opt("--author", "-a", help="Author (e.g., \"John Hannibal Smith <hannibal@a-team.com>\")", default=""),
+        many("--change", "-c", help="Apply Dockerfile instruction to the created image"),
+        opt("--message", "-m", help="Commit message", default=""),
+        flag("--pause", "-p", help="Pause container during commit", default=True),
+    )),
+)}

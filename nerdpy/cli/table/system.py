@@ -1,0 +1,27 @@
+"""System commands: version, info, unshare, system prune, system df."""
+
+from __future__ import annotations
+
+from nerdpy.cli.spec import Command, arg, flag, many, opt
+
+COMMANDS = {c.name: c for c in (
+    Command("version", "Show the nerdpy version information", "nerdpy.cli.handlers.system:version", (
+        opt("--format", "-f", help="Format the output: json or a Go template"),
+    )),
+    Command("info", "Display system-wide information", "nerdpy.cli.system:info", (
+        opt("--format", "-f", help="Format the output: json or a Go template"),
+    )),
+    Command("unshare", "Run a command inside the rootless user namespace", "nerdpy.cli.system:unshare", (
+        arg("command", help="Command and arguments", required=False, many=True),
+    ), interspersed=False, long="Without a command: a shell."),
+    Command("prune", "Remove unused data", "nerdpy.cli.system:prune", (
+        flag("--all", "-a", help="Remove all unused images not just dangling ones"),
+        flag("--force", "-f", help="Do not prompt for confirmation"),
+        flag("--volumes", help="Prune anonymous volumes"),
+        many("--filter", help="Provide filter values (e.g. 'label=<key>=<value>')"),
+    )),
+    Command("df", "Show disk usage", "nerdpy.cli.disk:df", (
+        flag("--verbose", "-v", help="Show detailed information on space usage"),
+        opt("--format", help="Format output: table, json or a Go template"),
+    )),
+)}
