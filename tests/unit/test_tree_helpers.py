@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import tarfile
-import time
 
 import pytest
 

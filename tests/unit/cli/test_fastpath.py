@@ -8,6 +8,8 @@ import pkgutil
 
 import pytest
 
+from nerdpy.errors import InvalidArgument
+
 from nerdpy.cli import fastpath, table
 from nerdpy.cli.commands import GROUPS, TOP, table_command
 from nerdpy.cli.spec import Arg, Command, flag, many, opt, arg
@@ -48,11 +50,20 @@ def test_int_conversion_and_double_dash():
 
 @pytest.mark.parametrize("args", [
     ["--help"], ["-h", "img"], ["--bogus", "img"], ["-x", "img"], [], ["--name"],
-    ["--stop-timeout", "soon", "img"], ["--detach=true", "img"], ["-p"],
+    ["--stop-timeout", "soon", "img"], ["-p"],
 ])
 def test_declines_what_click_must_answer(args):
     with pytest.raises(fastpath._Fallback):
         bound(*args)
+
+
+def test_boolean_flags_take_go_values_as_docker():
+    assert bound("--detach=true", "img")["detach"] is True
+    assert bound("--detach=false", "img")["detach"] is False
+    assert bound("-d=0", "img")["detach"] is False and bound("-d=T", "img")["detach"] is True
+    for bad in ("--detach=maybe", "-d=yes", "--detach="):
+        with pytest.raises(InvalidArgument, match="is not a boolean"):
+            bound(bad, "img")
 
 
 def test_interspersed_commands_take_options_after_arguments():
