@@ -129,7 +129,7 @@ TOP: dict[str, Entry] = {
     "system": Entry("@system", "Manage nerdpy"),
     "volume": Entry("@volume", "Manage volumes"),
     "network": Entry("@network", "Manage networks"),
-    "compose": Entry(_C + "compose:compose", "Define and run multi-container applications (not implemented yet)"),
+    "compose": Entry(_C + "compose:compose", "Define and run multi-container applications"),
     "pull": _T("images", "pull"),
     "push": _T("images", "push"),
     "build": _T("build", "build"),

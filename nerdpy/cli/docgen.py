@@ -97,6 +97,11 @@ def _describe(path: tuple[str, ...], command: Any, short_help: str) -> Cmd:
                       f"{entry.target} ({type(exc).__name__}: {exc})", file=sys.stderr)
                 continue
             subs.append(_describe((*path, name), child, help_of(entry)))
+    elif getattr(command, "commands", None):  # a plain click group (compose): its commands are loaded
+        is_group = True
+        for name in sorted(command.commands):
+            child = command.commands[name]
+            subs.append(_describe((*path, name), child, (child.help or "").strip().split("\n")[0]))
     help_text = (command.help or short_help or "").strip()
     return Cmd(path, help_text, short_help or help_text.split("\n")[0], _usage(path, command, is_group),
                _options(command), _arguments(command), tuple(subs))

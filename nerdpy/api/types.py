@@ -1,0 +1,6 @@
+"""Value types a client of the API (the compose engine) builds and passes in:
+the settings, the record decorator and the container options record."""
+
+from nerdpy.config import Settings  # noqa: F401 - re-exports
+from nerdpy.containers import Container, CreateOptions, State  # noqa: F401
+from nerdpy.records import field, record, replace  # noqa: F401
