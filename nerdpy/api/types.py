@@ -3,4 +3,5 @@ the settings, the record decorator and the container options record."""
 
 from nerdpy.config import Settings  # noqa: F401 - re-exports
 from nerdpy.containers import Container, CreateOptions, State  # noqa: F401
-from nerdpy.records import field, record, replace  # noqa: F401
+from nerdpy.records import field, fields, record, replace  # noqa: F401
+from nerdpy.containers.execute import ExecOptions  # noqa: F401

@@ -91,3 +91,407 @@ def config(
         return
     if text:
         typer.echo(text)
+
+
+def _entered(ctx: typer.Context, selected: tuple = ()):  # noqa: ANN202 - (Settings, Project, Ui)
+    """Load the project first (a bad file creates nothing), then join the rootless
+    namespace, single-threaded, before the engine starts its threads."""
+    project = _project(ctx, selected)
+    return state.entered(ctx), project, _ui(ctx)
+
+
+def _exit(code: int) -> None:
+    if code:
+        raise typer.Exit(code)
+
+
+@group.command("up", help="Create and start containers")
+def up(
+    ctx: typer.Context,
+    services: List[str] = typer.Argument(None, metavar="[SERVICE...]", help="Services"),
+    detach: bool = typer.Option(False, "--detach", "-d", help="Detached mode: Run containers in the background"),
+    wait: bool = typer.Option(False, "--wait", help="Wait for services to be running|healthy. Implies detached mode."),
+    wait_timeout: int = typer.Option(0, "--wait-timeout", help="Maximum duration in seconds to wait for the project to be running|healthy"),
+    force_recreate: bool = typer.Option(False, "--force-recreate", help="Recreate containers even if their configuration and image haven't changed"),
+    no_recreate: bool = typer.Option(False, "--no-recreate", help="If containers already exist, don't recreate them"),
+    remove_orphans: bool = typer.Option(False, "--remove-orphans", help="Remove containers for services not defined in the Compose file"),
+    abort_on_container_exit: bool = typer.Option(False, "--abort-on-container-exit", help="Stops all containers if any container was stopped"),
+    abort_on_container_failure: bool = typer.Option(False, "--abort-on-container-failure", help="Stops all containers if any container exited with failure"),
+    exit_code_from: Optional[str] = typer.Option(None, "--exit-code-from", help="Return the exit code of the selected service container. Implies --abort-on-container-exit"),
+    scale: List[str] = typer.Option([], "--scale", help="Scale SERVICE to NUM instances. Overrides the scale setting in the Compose file if present"),
+    no_deps: bool = typer.Option(False, "--no-deps", help="Don't start linked services"),
+    timeout: Optional[int] = typer.Option(None, "--timeout", "-t", help="Use this timeout in seconds for container shutdown"),
+    no_start: bool = typer.Option(False, "--no-start", help="Don't start the services after creating them"),
+    attach: List[str] = typer.Option([], "--attach", help="Restrict attaching to the specified services"),
+    no_attach: List[str] = typer.Option([], "--no-attach", help="Do not attach (stream logs) to the specified services"),
+    no_log_prefix: bool = typer.Option(False, "--no-log-prefix", help="Don't print prefix in logs"),
+    timestamps: bool = typer.Option(False, "--timestamps", help="Show timestamps"),
+    pull: Optional[str] = typer.Option(None, "--pull", help='Pull image before running ("always"|"missing"|"never")'),
+    no_build: bool = typer.Option(False, "--no-build", help="Don't build an image, even if it's policy"),
+    build: bool = typer.Option(False, "--build", help="Build images before starting containers"),
+) -> None:
+    from nerdpy.errors import InvalidArgument, NotImplementedYet
+    from nerdpy_compose.up import UpRequest, up as engine_up
+
+    if build:
+        raise NotImplementedYet("up --build: nerdpy cannot build images yet", hint="build elsewhere and set `image:`")
+    counts = {}
+    for item in scale:
+        name, eq, num = item.partition("=")
+        if not eq or not num.isdigit():
+            raise InvalidArgument(f"invalid --scale {item!r}: use SERVICE=NUM")
+        counts[name] = int(num)
+    settings, project, ui = _entered(ctx, tuple(services or ()))
+    req = UpRequest(services=tuple(services or ()), detach=detach, wait=wait, wait_timeout=wait_timeout,
+                    force_recreate=force_recreate, no_recreate=no_recreate, remove_orphans=remove_orphans,
+                    abort_on_exit=abort_on_container_exit, abort_on_failure=abort_on_container_failure,
+                    exit_code_from=exit_code_from or "", scale=counts, no_deps=no_deps, timeout=timeout,
+                    no_start=no_start, attach=tuple(attach), no_attach=tuple(no_attach), no_log_prefix=no_log_prefix,
+                    timestamps=timestamps, pull=pull or "")
+    _exit(engine_up(settings, project, req, ui))
+
+
+@group.command("down", help="Stop and remove containers, networks")
+def down(
+    ctx: typer.Context,
+    volumes: bool = typer.Option(False, "--volumes", "-v", help="Remove named volumes declared in the \"volumes\" section of the Compose file and anonymous volumes attached to containers"),
+    rmi: Optional[str] = typer.Option(None, "--rmi", help='Remove images used by services. "local" remove only images that don\'t have a custom tag ("local"|"all")'),
+    remove_orphans: bool = typer.Option(False, "--remove-orphans", help="Remove containers for services not defined in the Compose file"),
+    timeout: Optional[int] = typer.Option(None, "--timeout", "-t", help="Specify a shutdown timeout in seconds"),
+) -> None:
+    from nerdpy_compose.lifecycle import down as engine_down
+
+    settings, project, ui = _entered(ctx)
+    _exit(engine_down(settings, project, volumes, remove_orphans, timeout, rmi or "", ui))
+
+
+_PS_COLUMNS = [("Name", "NAME"), ("Image", "IMAGE"), ("Command", "COMMAND"), ("Service", "SERVICE"),
+               ("RunningFor", "CREATED"), ("Status", "STATUS"), ("Ports", "PORTS")]
+
+
+@group.command("ps", help="List containers")
+def ps(
+    ctx: typer.Context,
+    services_: List[str] = typer.Argument(None, metavar="[SERVICE...]", help="Services"),
+    all: bool = typer.Option(False, "--all", "-a", help="Show all stopped containers (including those created by the run command)"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only display IDs"),
+    services: bool = typer.Option(False, "--services", help="Display services"),
+    status: List[str] = typer.Option([], "--status", help="Filter services by status. Values: [paused | restarting | removing | running | dead | created | exited]"),
+    filter: List[str] = typer.Option([], "--filter", help="Filter services by a property (supported filters: status)"),
+    format: str = typer.Option("table", "--format", help="Format output using a custom template, 'table' or 'json'"),
+    no_trunc: bool = typer.Option(False, "--no-trunc", help="Don't truncate output"),
+) -> None:
+    from nerdpy.cli.output import print_rows
+    from nerdpy_compose.listing import ps_json, ps_rows
+
+    settings, project, _ = _entered(ctx)
+    rows = ps_rows(settings, project, tuple(services_ or ()), all, tuple(status), tuple(filter))
+    if services:
+        for name in dict.fromkeys(r["Service"] for r in rows):
+            typer.echo(name)
+        return
+    if format == "json" and not quiet:
+        text = ps_json(rows)
+        if text:
+            typer.echo(text)
+        return
+    for line in print_rows(rows, _PS_COLUMNS, None if format == "table" else format, "ID", quiet):
+        typer.echo(line)
+
+
+@group.command("logs", help="View output from containers")
+def logs(
+    ctx: typer.Context,
+    services: List[str] = typer.Argument(None, metavar="[SERVICE...]", help="Services"),
+    follow: bool = typer.Option(False, "--follow", "-f", help="Follow log output"),
+    tail: str = typer.Option("all", "--tail", "-n", help="Number of lines to show from the end of the logs for each container"),
+    timestamps: bool = typer.Option(False, "--timestamps", "-t", help="Show timestamps"),
+    no_log_prefix: bool = typer.Option(False, "--no-log-prefix", help="Don't print prefix in logs"),
+    no_color: bool = typer.Option(False, "--no-color", help="Produce monochrome output"),
+    since: Optional[str] = typer.Option(None, "--since", help="Show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)"),
+    index: int = typer.Option(0, "--index", help="index of the container if service has multiple replicas"),
+) -> None:
+    from nerdpy_compose.listing import logs as engine_logs
+
+    settings, project, ui = _entered(ctx)
+    if no_color:
+        ui.colour = False
+    engine_logs(settings, project, tuple(services or ()), follow, tail, timestamps, no_log_prefix, since or "", index, ui)
+
+
+@group.command("exec", help="Execute a command in a running container",
+               context_settings={"allow_interspersed_args": False})
+def exec_(
+    ctx: typer.Context,
+    service: str = typer.Argument(..., help="Service"),
+    command: List[str] = typer.Argument(..., metavar="COMMAND [ARGS...]", help="Command"),
+    detach: bool = typer.Option(False, "--detach", "-d", help="Detached mode: Run command in the background"),
+    no_tty: bool = typer.Option(False, "--no-TTY", "-T", help="Disable pseudo-TTY allocation. By default `docker compose exec` allocates a TTY."),
+    env: List[str] = typer.Option([], "--env", "-e", help="Set environment variables"),
+    user: Optional[str] = typer.Option(None, "--user", "-u", help="Run the command as this user"),
+    workdir: Optional[str] = typer.Option(None, "--workdir", "-w", help="Path to workdir directory for this command"),
+    index: int = typer.Option(0, "--index", help="Index of the container if service has multiple replicas"),
+    privileged: bool = typer.Option(False, "--privileged", help="Give extended privileges to the process"),
+) -> None:
+    from nerdpy_compose.oneoff import exec_ as engine_exec, isatty
+
+    settings, project, _ = _entered(ctx)
+    _exit(engine_exec(settings, project, service, tuple(command), index, detach, not no_tty and isatty(),
+                      tuple(env), user or "", workdir or "", privileged))
+
+
+@group.command("run", help="Run a one-off command on a service", context_settings={"allow_interspersed_args": False})
+def run(
+    ctx: typer.Context,
+    service: str = typer.Argument(..., help="Service"),
+    command: List[str] = typer.Argument(None, metavar="[COMMAND] [ARGS...]", help="Command"),
+    detach: bool = typer.Option(False, "--detach", "-d", help="Run container in background and print container ID"),
+    rm: bool = typer.Option(False, "--rm", help="Automatically remove the container when it exits"),
+    name: Optional[str] = typer.Option(None, "--name", help="Assign a name to the container"),
+    entrypoint: Optional[str] = typer.Option(None, "--entrypoint", help="Override the entrypoint of the image"),
+    env: List[str] = typer.Option([], "--env", "-e", help="Set environment variables"),
+    label: List[str] = typer.Option([], "--label", "-l", help="Add or override a label"),
+    publish: List[str] = typer.Option([], "--publish", "-p", help="Publish a container's port(s) to the host"),
+    service_ports: bool = typer.Option(False, "--service-ports", "-P", help="Run command with all service's ports enabled and mapped to the host"),
+    volume: List[str] = typer.Option([], "--volume", "-v", help="Bind mount a volume"),
+    user: Optional[str] = typer.Option(None, "--user", "-u", help="Run as specified username or uid"),
+    workdir: Optional[str] = typer.Option(None, "--workdir", "-w", help="Working directory inside the container"),
+    no_deps: bool = typer.Option(False, "--no-deps", help="Don't start linked services"),
+    no_tty: bool = typer.Option(False, "--no-TTY", "-T", help="Disable pseudo-TTY allocation (default: auto-detected)"),
+    interactive: bool = typer.Option(True, "--interactive", "-i", help="Keep STDIN open even if not attached"),
+    use_aliases: bool = typer.Option(False, "--use-aliases", help="Use the service's network aliases in the network(s) the container connects to"),
+    cap_add: List[str] = typer.Option([], "--cap-add", help="Add Linux capabilities"),
+    cap_drop: List[str] = typer.Option([], "--cap-drop", help="Drop Linux capabilities"),
+) -> None:
+    from nerdpy_compose.oneoff import RunRequest, isatty, run as engine_run
+
+    settings, project, ui = _entered(ctx, (service,))
+    req = RunRequest(service=service, command=tuple(command or ()), detach=detach, remove=rm, name=name or "",
+                     entrypoint=entrypoint, env=tuple(env), labels=tuple(label), publish=tuple(publish),
+                     service_ports=service_ports, volumes=tuple(volume), user=user or "", workdir=workdir or "",
+                     no_deps=no_deps, tty=not no_tty and isatty(), interactive=interactive, use_aliases=use_aliases,
+                     cap_add=tuple(cap_add), cap_drop=tuple(cap_drop))
+    _exit(engine_run(settings, project, req, ui))
+
+
+_SERVICES = typer.Argument(None, metavar="[SERVICE...]", help="Services")
+_TIMEOUT = typer.Option(None, "--timeout", "-t", help="Specify a shutdown timeout in seconds")
+
+
+@group.command("create", help="Creates containers for a service")
+def create(
+    ctx: typer.Context,
+    services: List[str] = _SERVICES,
+    force_recreate: bool = typer.Option(False, "--force-recreate", help="Recreate containers even if their configuration and image haven't changed"),
+    no_recreate: bool = typer.Option(False, "--no-recreate", help="If containers already exist, don't recreate them"),
+    pull: Optional[str] = typer.Option(None, "--pull", help='Pull image before running ("always"|"missing"|"never")'),
+) -> None:
+    from nerdpy_compose.converge import Plan
+    from nerdpy_compose.up import create as engine_create
+
+    settings, project, ui = _entered(ctx, tuple(services or ()))
+    engine_create(settings, project, tuple(services or ()), Plan(force_recreate, no_recreate, pull=pull or ""), ui)
+
+
+@group.command("start", help="Start services")
+def start(ctx: typer.Context, services: List[str] = _SERVICES) -> None:
+    from nerdpy_compose.up import start as engine_start
+
+    settings, project, ui = _entered(ctx)
+    engine_start(settings, project, tuple(services or ()), ui)
+
+
+@group.command("stop", help="Stop services")
+def stop(ctx: typer.Context, services: List[str] = _SERVICES, timeout: Optional[int] = _TIMEOUT) -> None:
+    from nerdpy_compose.lifecycle import stop as engine_stop
+
+    settings, project, ui = _entered(ctx)
+    _exit(engine_stop(settings, project, tuple(services or ()), timeout, ui))
+
+
+@group.command("restart", help="Restart service containers")
+def restart(ctx: typer.Context, services: List[str] = _SERVICES, timeout: Optional[int] = _TIMEOUT) -> None:
+    from nerdpy_compose.lifecycle import restart as engine_restart
+
+    settings, project, ui = _entered(ctx)
+    _exit(engine_restart(settings, project, tuple(services or ()), timeout, ui))
+
+
+@group.command("kill", help="Force stop service containers")
+def kill(
+    ctx: typer.Context,
+    services: List[str] = _SERVICES,
+    signal: str = typer.Option("SIGKILL", "--signal", "-s", help="SIGNAL to send to the container"),
+    remove_orphans: bool = typer.Option(False, "--remove-orphans", help="Remove containers for services not defined in the Compose file"),
+) -> None:
+    from nerdpy_compose.lifecycle import kill as engine_kill
+
+    settings, project, ui = _entered(ctx)
+    _exit(engine_kill(settings, project, tuple(services or ()), signal, remove_orphans, ui))
+
+
+@group.command("pause", help="Pause services")
+def pause(ctx: typer.Context, services: List[str] = _SERVICES) -> None:
+    from nerdpy_compose.lifecycle import pause as engine_pause
+
+    settings, project, ui = _entered(ctx)
+    _exit(engine_pause(settings, project, tuple(services or ()), False, ui))
+
+
+@group.command("unpause", help="Unpause services")
+def unpause(ctx: typer.Context, services: List[str] = _SERVICES) -> None:
+    from nerdpy_compose.lifecycle import pause as engine_pause
+
+    settings, project, ui = _entered(ctx)
+    _exit(engine_pause(settings, project, tuple(services or ()), True, ui))
+
+
+@group.command("rm", help="Removes stopped service containers")
+def rm(
+    ctx: typer.Context,
+    services: List[str] = _SERVICES,
+    force: bool = typer.Option(False, "--force", "-f", help="Don't ask to confirm removal"),
+    stop: bool = typer.Option(False, "--stop", "-s", help="Stop the containers, if required, before removing"),
+    volumes: bool = typer.Option(False, "--volumes", "-v", help="Remove any anonymous volumes attached to containers"),
+) -> None:
+    from nerdpy_compose.lifecycle import rm as engine_rm
+
+    settings, project, ui = _entered(ctx)
+
+    def confirm(found: list) -> bool:
+        typer.echo("Going to remove " + ", ".join(m.name for m in found))
+        return typer.confirm("Are you sure?", default=False)
+
+    _exit(engine_rm(settings, project, tuple(services or ()), stop, volumes, force, ui, confirm))
+
+
+@group.command("wait", help="Block until containers of all (or specified) services stop.")
+def wait(ctx: typer.Context, services: List[str] = typer.Argument(..., metavar="SERVICE...", help="Services"),
+         down_project: bool = typer.Option(False, "--down-project", help="Drops project when the first container stops")) -> None:
+    from nerdpy_compose.lifecycle import wait as engine_wait
+
+    settings, project, ui = _entered(ctx)
+    _exit(engine_wait(settings, project, tuple(services), down_project, ui))
+
+
+@group.command("top", help="Display the running processes")
+def top(ctx: typer.Context, services: List[str] = _SERVICES) -> None:
+    from nerdpy.cli.output import align
+    from nerdpy_compose.listing import top as engine_top
+
+    settings, project, _ = _entered(ctx)
+    for name, header, rows in engine_top(settings, project, tuple(services or ())):
+        typer.echo(name)
+        for line in align([header] + rows):
+            typer.echo(line)
+        typer.echo("")
+
+
+@group.command("port", help="Print the public port for a port binding")
+def port(
+    ctx: typer.Context,
+    service: str = typer.Argument(..., help="Service"),
+    private_port: str = typer.Argument(..., help="Private port"),
+    protocol: str = typer.Option("tcp", "--protocol", help="tcp or udp"),
+    index: int = typer.Option(1, "--index", help="Index of the container if service has multiple replicas"),
+) -> None:
+    from nerdpy_compose.listing import port as engine_port
+
+    settings, project, _ = _entered(ctx)
+    typer.echo(engine_port(settings, project, service, private_port, protocol, index))
+
+
+@group.command("images", help="List images used by the created containers")
+def images(
+    ctx: typer.Context,
+    services: List[str] = _SERVICES,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only display IDs"),
+    format: str = typer.Option("table", "--format", help="Format the output. Values: [table | json]"),
+) -> None:
+    from nerdpy.cli.output import print_rows
+    from nerdpy_compose.listing import images as engine_images
+
+    settings, project, _ = _entered(ctx)
+    rows = engine_images(settings, project, tuple(services or ()))
+    columns = [("ContainerName", "CONTAINER"), ("Repository", "REPOSITORY"), ("Tag", "TAG"), ("ID", "IMAGE ID"),
+               ("Size", "SIZE")]
+    if format == "json":
+        import json
+
+        typer.echo(json.dumps(rows))
+        return
+    for line in print_rows(rows, columns, None if format == "table" else format, "ID", quiet):
+        typer.echo(line)
+
+
+@group.command("ls", help="List running compose projects")
+def ls(
+    ctx: typer.Context,
+    all: bool = typer.Option(False, "--all", "-a", help="Show all stopped Compose projects"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only display project names"),
+    filter: List[str] = typer.Option([], "--filter", help="Filter output based on conditions provided"),
+    format: str = typer.Option("table", "--format", help="Format the output. Values: [table | json]"),
+) -> None:
+    from nerdpy.cli.output import print_rows
+    from nerdpy_compose.listing import ls as engine_ls
+
+    rows = engine_ls(state.entered(ctx), all, tuple(filter))
+    if format == "json":
+        import json
+
+        typer.echo(json.dumps(rows))
+        return
+    columns = [("Name", "NAME"), ("Status", "STATUS"), ("ConfigFiles", "CONFIG FILES")]
+    for line in print_rows(rows, columns, None if format == "table" else format, "Name", quiet):
+        typer.echo(line)
+
+
+@group.command("cp", help="Copy files/folders between a service container and the local filesystem")
+def cp(ctx: typer.Context, src: str = typer.Argument(..., metavar="SRC_PATH"),
+       dest: str = typer.Argument(..., metavar="DEST_PATH"),
+       index: int = typer.Option(0, "--index", help="Index of the container if service has multiple replicas")) -> None:
+    from nerdpy_compose.oneoff import cp as engine_cp
+
+    settings, project, _ = _entered(ctx)
+    engine_cp(settings, project, src, dest, index)
+
+
+@group.command("pull", help="Pull service images")
+def pull(
+    ctx: typer.Context,
+    services: List[str] = _SERVICES,
+    ignore_pull_failures: bool = typer.Option(False, "--ignore-pull-failures", help="Pull what it can and ignores images with pull failures"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Pull without printing progress information"),
+) -> None:
+    from nerdpy_compose.oneoff import pull as engine_pull
+
+    settings, project, ui = _entered(ctx, tuple(services or ()))
+    _exit(engine_pull(settings, project, tuple(services or ()), ignore_pull_failures, quiet, ui))
+
+
+@group.command("push", help="Push service images")
+def push(
+    ctx: typer.Context,
+    services: List[str] = _SERVICES,
+    ignore_push_failures: bool = typer.Option(False, "--ignore-push-failures", help="Push what it can and ignores images with push failures"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Push without printing progress information"),
+) -> None:
+    from nerdpy_compose.oneoff import push as engine_push
+
+    settings, project, ui = _entered(ctx, tuple(services or ()))
+    _exit(engine_push(settings, project, tuple(services or ()), ignore_push_failures, quiet, ui))
+
+
+@group.command("version", help="Show the Docker Compose version information")
+def version(
+    format: str = typer.Option("pretty", "--format", "-f", help='Format the output. Values: [pretty | json]'),
+    short: bool = typer.Option(False, "--short", help="Shows only Compose's version number"),
+) -> None:
+    from nerdpy import __version__
+
+    if short:
+        typer.echo(__version__)
+    elif format == "json":
+        typer.echo(f'{{"version":"{__version__}"}}')
+    else:
+        typer.echo(f"nerdpy compose version {__version__}")

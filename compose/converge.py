@@ -1,0 +1,257 @@
+"""Bringing services to their wanted state: each service's containers
+created, recreated (config hash changed, or --force-recreate) or started, the
+services in parallel threads, each one first waiting for its dependencies'
+conditions (service_started, service_healthy, service_completed_successfully)."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+from nerdpy.api import containers as api
+from nerdpy.api.errors import NerdpyError, NotImplementedYet
+from nerdpy.api.types import field, record
+from nerdpy_compose import health, order, secrets
+from nerdpy_compose.config_cmd import service_hash
+from nerdpy_compose.convert import create_options
+from nerdpy_compose.errors import ConfigError
+from nerdpy_compose.members import Member, members
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from nerdpy.api.types import Settings
+    from nerdpy_compose.normalize import Project
+    from nerdpy_compose.ui import Ui
+
+POLL = 0.1
+
+
+@record
+class Plan:
+    """How `up` / `create` / `start` converge: docker compose's flags."""
+
+    force_recreate: bool = False
+    no_recreate: bool = False
+    no_start: bool = False
+    scale: dict[str, int] = field(default_factory=dict)
+    timeout: int | None = None
+    pull: str = ""  # "" = the service's pull_policy
+
+
+class Converger:
+    def __init__(self, settings: Settings, project: Project, plan: Plan, ui: Ui) -> None:
+        self.settings, self.project, self.plan, self.ui = settings, project, plan, ui
+        self.done: dict[str, threading.Event] = {}
+        self.failed: dict[str, BaseException] = {}
+        self.recreated: set[str] = set()
+        self.started_ids: dict[str, list[str]] = {}
+
+    def run(self, names: list[str]) -> None:
+        """Converge `names` (dependencies first); raises the first failure after all threads end."""
+        self.done = {n: threading.Event() for n in names}
+        threads = [threading.Thread(target=self._service_thread, args=(n,), name=f"compose-{n}") for n in names]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for name in names:
+            if name in self.failed:
+                raise self.failed[name]
+
+    def _service_thread(self, name: str) -> None:
+        try:
+            self._wait_dependencies(name)
+            self._converge(name)
+        except BaseException as exc:  # reported by run(); dependents see it
+            self.failed[name] = exc
+        finally:
+            self.done[name].set()
+
+    def _wait_dependencies(self, name: str) -> None:
+        svc = self.project.services[name]
+        for dep in order.deps(self.project, name):
+            spec = (svc.get("depends_on") or {}).get(dep, {"condition": "service_started", "required": True})
+            event = self.done.get(dep)
+            if event is not None:
+                event.wait()
+                if dep in self.failed:
+                    if not spec.get("required", True):
+                        self.ui.warn(f"optional dependency {dep!r} failed: {self.failed[dep]}")
+                        continue
+                    raise ConfigError(f"dependency failed to start: service {dep!r}") \
+                        if not isinstance(self.failed[dep], NerdpyError) else self.failed[dep]
+            if self.plan.no_start:
+                continue
+            try:
+                wait_condition(self.settings, self.project, dep, spec["condition"], self.ui)
+            except NerdpyError:
+                if spec.get("required", True):
+                    raise
+                self.ui.warn(f"optional dependency {dep!r} is not ready, {name} starts anyway")
+            if spec.get("restart") and dep in self.recreated:
+                self.recreated.add(name)  # dependents with restart: true follow a recreated dependency
+
+    def _converge(self, name: str) -> None:
+        svc = self.project.services[name]
+        if "build" in svc and "image" not in svc:
+            raise NotImplementedYet(f"service {name!r} needs `build:`, and nerdpy cannot build images yet",
+                                    hint="build the image elsewhere and set `image:`")
+        if health.has_check(svc) and not health.supported():
+            self.ui.warn(f"services.{name}.healthcheck is not run: this nerdpy build has no healthchecks")
+        want = self.plan.scale.get(name, int(svc.get("scale", 1)))
+        current = members(self.settings, self.project.name, (name,))
+        wanted_hash = service_hash(svc)
+        for m in current:
+            if m.number > want or m.number == 0:
+                self._remove(m)
+        by_number = {m.number: m for m in current if 0 < m.number <= want}
+        for n in range(1, want + 1):
+            m = by_number.get(n)
+            if m is not None and self._must_recreate(name, m, wanted_hash):
+                self.ui.event("Container", m.name, "Recreate")
+                self._remove(m, quiet=True)
+                self._create(name, n, recreated=True)
+            elif m is None:
+                self._create(name, n)
+            elif not m.running and not self.plan.no_start:
+                self.ui.event("Container", m.name, "Starting")
+                api.start(self.settings, m.id, False, False, None, self.ui.out_fd, self.ui.err_fd)
+                self.ui.event("Container", m.name, "Started")
+            elif m.running and name in self.recreated:
+                self.ui.event("Container", m.name, "Restarting")
+                api.restart(self.settings, m.id, self.plan.timeout)
+                self.ui.event("Container", m.name, "Started")
+            else:
+                self.ui.event("Container", m.name, "Running")
+
+    def _must_recreate(self, name: str, m: Member, wanted_hash: str) -> bool:
+        if self.plan.no_recreate:
+            return False
+        if self.plan.force_recreate or m.config_hash != wanted_hash:
+            self.recreated.add(name)
+            return True
+        mode = self.project.services[name].get("network_mode") or ""
+        if mode.startswith("service:") and mode[8:] in self.recreated:
+            self.recreated.add(name)
+            return True
+        return False
+
+    def _remove(self, m: Member, quiet: bool = False) -> None:
+        if m.running:
+            if not quiet:
+                self.ui.event("Container", m.name, "Stopping")
+            api.stop(self.settings, m.id, self.plan.timeout)
+        api.remove(self.settings, m.id, True, False)
+        if not quiet:
+            self.ui.event("Container", m.name, "Removed")
+
+    def container_name(self, service: str) -> str:
+        found = members(self.settings, self.project.name, (service,))
+        if not found:
+            raise ConfigError(f"service {service!r} has no container to share the network of")
+        return found[0].name
+
+    def _create(self, name: str, number: int, recreated: bool = False) -> None:
+        svc = self.project.services[name]
+        for vol in svc.get("volumes") or []:
+            if vol["type"] == "bind" and vol.get("bind", {}).get("create_host_path", True) \
+                    and not os.path.exists(vol["source"]):
+                os.makedirs(vol["source"], exist_ok=True)  # as docker compose: a missing bind source is created
+        opts = create_options(self.project, name, number, container_names=self.container_name,
+                              extra_mounts=secrets.mounts(self.settings, self.project, name, self.ui.warn),
+                              warn=self.ui.warn)
+        extra = health.options(svc)
+        if extra or self.plan.pull:
+            from nerdpy.api.types import replace
+
+            opts = replace(opts, **extra, **({"pull": self.plan.pull} if self.plan.pull else {}))
+        self.ui.event("Container", opts.name, "Creating")
+        if self.plan.no_start:
+            api.create(self.settings, opts, notice=self.ui.err)
+            self.ui.event("Container", opts.name, "Recreated" if recreated else "Created")
+            return
+        result = api.run(self.settings, opts, True, None, self.ui.out_fd, self.ui.err_fd)
+        for line in result.warnings:
+            self.ui.warn(line)
+        self.ui.event("Container", opts.name, "Recreated" if recreated else "Created")
+        self.ui.event("Container", opts.name, "Started")
+
+
+def wait_condition(settings: Settings, project: Project, service: str, condition: str, ui: Ui,
+                   deadline: float | None = None) -> None:
+    found = members(settings, project.name, (service,))
+    if condition == "service_started":
+        return
+    if condition == "service_healthy":
+        if not health.supported():
+            raise health.needs_health(f"depends_on {service!r} condition: service_healthy")
+        if not health.has_check(project.services[service]):
+            raise ConfigError(f"container {found[0].name if found else service} has no healthcheck configured")
+        for m in found:
+            _wait_healthy(settings, m, deadline)
+            ui.event("Container", m.name, "Healthy")
+        return
+    for m in found:  # service_completed_successfully
+        code = _wait_exit(settings, m, deadline)
+        if code != 0:
+            raise ConfigError(f"service {service!r} didn't complete successfully: exit {code}")
+        ui.event("Container", m.name, "Exited")
+
+
+def _wait_healthy(settings: Settings, m: Member, deadline: float | None) -> None:
+    while True:
+        inspected = api.inspect_one(settings, m.id)
+        status = health.status(inspected)
+        if status == "healthy":
+            return
+        if status == "unhealthy":
+            raise ConfigError(f"dependency failed to start: container {m.name} is unhealthy")
+        if not (inspected.get("State") or {}).get("Running"):
+            raise ConfigError(f"dependency failed to start: container {m.name} exited "
+                              f"({(inspected.get('State') or {}).get('ExitCode', 0)})")
+        _sleep(deadline, m.name)
+
+
+def _wait_exit(settings: Settings, m: Member, deadline: float | None) -> int:
+    while True:
+        container, state = api.get(settings, m.id)
+        if state.status in ("exited", "dead"):
+            return state.exit_code
+        if state.status == "created":
+            raise ConfigError(f"container {m.name} was not started")
+        _sleep(deadline, m.name)
+
+
+def _sleep(deadline: float | None, name: str) -> None:
+    if deadline is not None and time.monotonic() > deadline:
+        raise ConfigError(f"timeout waiting for {name}")
+    time.sleep(POLL)
+
+
+def wait_ready(settings: Settings, project: Project, names: list[str], ui: Ui, timeout: float) -> None:
+    """`up --wait`: every container running (healthy if it has a healthcheck), or a
+    one-shot dependency exited 0; fails on exit, unhealthy or timeout."""
+    deadline = time.monotonic() + timeout if timeout > 0 else None
+    completed = {d for s in names for d, spec in (project.services[s].get("depends_on") or {}).items()
+                 if spec["condition"] == "service_completed_successfully"}
+    for name in names:
+        checked = health.has_check(project.services[name])
+        if checked and not health.supported():
+            raise health.needs_health(f"`up --wait` on service {name!r} (it has a healthcheck)")
+        for m in members(settings, project.name, (name,)):
+            ui.event("Container", m.name, "Waiting")
+            if name in completed:
+                _wait_exit(settings, m, deadline)
+            elif checked:
+                _wait_healthy(settings, m, deadline)
+            else:
+                _, state = api.get(settings, m.id)
+                if state.status != "running":
+                    raise ConfigError(f"container {m.name} exited ({state.exit_code})")
+            ui.event("Container", m.name, "Healthy" if checked else "Running")
+
+
+def orphans(settings: Settings, project: Project) -> list[Member]:
+    return [m for m in members(settings, project.name) if m.service not in project.services
+            and m.service not in project.disabled]

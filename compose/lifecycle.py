@@ -1,0 +1,139 @@
+"""`down`, `stop`, `restart`, `kill`, `pause`, `unpause`, `rm`, `wait`: on the
+project's containers (found by label), dependents before their dependencies."""
+
+from __future__ import annotations
+
+from nerdpy.api import containers as api
+from nerdpy.api.errors import InvalidArgument, NerdpyError
+from nerdpy_compose import order, resources
+from nerdpy_compose.converge import orphans
+from nerdpy_compose.lock import ProjectLock
+from nerdpy_compose.members import Member, members
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable
+
+    from nerdpy.api.types import Settings
+    from nerdpy_compose.normalize import Project
+    from nerdpy_compose.ui import Ui
+
+
+def _ordered(settings: Settings, project: Project, services: tuple[str, ...], oneoff: bool | None = False) -> list[Member]:
+    """Containers of `services` (all if empty), dependents first; unknown services (orphans) last."""
+    for name in services:
+        if name not in project.services:
+            raise InvalidArgument(f"no such service: {name}")
+    found = members(settings, project.name, services, oneoff=oneoff)
+    rank = {n: i for i, n in enumerate(order.dependents_first(project, list(project.services)))}
+    return sorted(found, key=lambda m: (rank.get(m.service, -1), m.number))
+
+
+def _each(ui: Ui, found: list[Member], doing: str, done: str, act: Callable[[Member], None]) -> int:
+    failures = 0
+    for m in found:
+        ui.event("Container", m.name, doing)
+        try:
+            act(m)
+        except NerdpyError as exc:
+            ui.err(f"Error: {m.name}: {exc.message}")
+            failures += 1
+            continue
+        ui.event("Container", m.name, done)
+    return 1 if failures else 0
+
+
+def down(settings: Settings, project: Project, volumes: bool, remove_orphans: bool, timeout: int | None,
+         rmi: str, ui: Ui) -> int:
+    if rmi not in ("", "local", "all"):
+        raise InvalidArgument(f"invalid --rmi {rmi!r}: use local or all")
+    with ProjectLock(settings, project.name):
+        found = _ordered(settings, project, (), oneoff=None)
+        known = set(project.services) | set(project.disabled)
+        extra = orphans(settings, project)
+        if extra and not remove_orphans:
+            ui.warn(f"Found orphan containers ({', '.join(m.name for m in extra)}) for this project.")
+        found = [m for m in found if m.service in known or remove_orphans or m.oneoff]
+
+        def stop_rm(m: Member) -> None:
+            if m.running:
+                api.stop(settings, m.id, timeout)
+            api.remove(settings, m.id, True, volumes)
+
+        code = _each(ui, [m for m in found], "Stopping", "Removed", stop_rm)
+        resources.remove_networks(settings, project, ui)
+        if volumes:
+            resources.remove_volumes(settings, project, ui)
+        if rmi:
+            code |= _remove_images(settings, project, rmi, ui)
+    return code
+
+
+def _remove_images(settings: Settings, project: Project, rmi: str, ui: Ui) -> int:
+    from nerdpy.api import images as images_api
+
+    code = 0
+    for name, svc in project.services.items():
+        image = svc.get("image")
+        if rmi == "local" and image:
+            continue  # local: only images without a custom tag (built ones)
+        ref = image or f"{project.name}-{name}"
+        try:
+            images_api.remove(settings, ref, False)
+        except NerdpyError as exc:
+            if "no such image" not in exc.message.lower():
+                ui.err(f"Error: image {ref}: {exc.message}")
+                code = 1
+            continue
+        ui.event("Image", ref, "Removed")
+    return code
+
+
+def stop(settings: Settings, project: Project, services: tuple[str, ...], timeout: int | None, ui: Ui) -> int:
+    found = [m for m in _ordered(settings, project, services) if m.running]
+    return _each(ui, found, "Stopping", "Stopped", lambda m: api.stop(settings, m.id, timeout))
+
+
+def restart(settings: Settings, project: Project, services: tuple[str, ...], timeout: int | None, ui: Ui) -> int:
+    found = list(reversed(_ordered(settings, project, services)))
+    return _each(ui, found, "Restarting", "Started", lambda m: api.restart(settings, m.id, timeout))
+
+
+def kill(settings: Settings, project: Project, services: tuple[str, ...], signal: str, remove_orphans: bool,
+         ui: Ui) -> int:
+    found = [m for m in _ordered(settings, project, services) if m.running]
+    if not found:
+        raise InvalidArgument("no container to kill")
+    return _each(ui, found, "Killing", "Killed", lambda m: api.kill(settings, m.id, signal))
+
+
+def pause(settings: Settings, project: Project, services: tuple[str, ...], resume: bool, ui: Ui) -> int:
+    want = "paused" if resume else "running"
+    found = [m for m in _ordered(settings, project, services) if m.status == want]
+    doing, done = ("Unpausing", "Unpaused") if resume else ("Pausing", "Paused")
+    return _each(ui, found, doing, done, lambda m: api.pause(settings, m.id, resume))
+
+
+def rm(settings: Settings, project: Project, services: tuple[str, ...], stop_first: bool, volumes: bool,
+       force: bool, ui: Ui, confirm: Callable[[list[Member]], bool]) -> int:
+    found = _ordered(settings, project, services)
+    if stop_first:
+        stop(settings, project, services, None, ui)
+        found = _ordered(settings, project, services)
+    stopped = [m for m in found if not m.running]
+    if not stopped:
+        ui.err("No stopped containers")
+        return 0
+    if not force and not confirm(stopped):
+        return 0
+    return _each(ui, stopped, "Removing", "Removed", lambda m: api.remove(settings, m.id, False, volumes))
+
+
+def wait(settings: Settings, project: Project, services: tuple[str, ...], down_project: bool, ui: Ui) -> int:
+    found = _ordered(settings, project, services)
+    code = 0
+    for m in found:
+        code = api.wait(settings, m.id)
+    if down_project:
+        down(settings, project, False, False, None, "", ui)
+    return code

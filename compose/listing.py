@@ -1,0 +1,148 @@
+"""`ps`, `top`, `port`, `images`, `ls`, `logs`: what a project runs, from its
+containers' labels and state."""
+
+from __future__ import annotations
+
+import json
+
+from nerdpy.api import containers as api
+from nerdpy.api.errors import InvalidArgument, NerdpyError, NotFound
+from nerdpy_compose import labels as L
+from nerdpy_compose.attach import LogStreams
+from nerdpy_compose.members import Member, members, projects
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from nerdpy.api.types import Settings
+    from nerdpy_compose.normalize import Project
+    from nerdpy_compose.ui import Ui
+
+STATUSES = ("paused", "restarting", "removing", "running", "dead", "created", "exited")
+
+
+def _publishers(m: Member) -> list[dict[str, Any]]:
+    out = []
+    for part in filter(None, (p.strip() for p in str(m.row.get("Ports", "")).split(","))):
+        host, arrow, inner = part.partition("->")
+        target, _, proto = (inner if arrow else host).partition("/")
+        url, _, port = host.rpartition(":") if arrow else ("", "", "0")
+        out.append({"URL": url, "TargetPort": int(target or 0), "PublishedPort": int(port or 0), "Protocol": proto})
+    return out
+
+
+def ps_rows(settings: Settings, project: Project, services: tuple[str, ...], show_all: bool,
+            statuses: tuple[str, ...], filters: tuple[str, ...]) -> list[dict[str, Any]]:
+    for s in statuses:
+        if s not in STATUSES:
+            raise InvalidArgument(f"invalid status {s!r}: use one of {', '.join(STATUSES)}")
+    wanted = list(statuses)
+    for f in filters:
+        key, _, value = f.partition("=")
+        if key != "status":
+            raise InvalidArgument(f"invalid filter {key!r}: compose ps filters on status only")
+        wanted.append(value)
+    for name in services:
+        if name not in project.services:
+            raise InvalidArgument(f"no such service: {name}")
+    found = members(settings, project.name, services, oneoff=None, include_stopped=show_all or bool(wanted))
+    rows = []
+    for m in found:
+        if wanted and m.status not in wanted:
+            continue
+        rows.append({
+            "ID": m.id[:12], "Name": m.name, "Image": m.image, "Command": m.row.get("Command", ""),
+            "Project": project.name, "Service": m.service, "Created": m.row.get("RunningFor", ""),
+            "CreatedAt": m.row.get("CreatedAt", ""), "State": m.status, "Status": m.row.get("Status", ""),
+            "Health": "", "ExitCode": m.exit_code, "Ports": m.row.get("Ports", ""), "Publishers": _publishers(m),
+            "Labels": m.row.get("Labels", ""), "LocalVolumes": "0", "Mounts": m.row.get("Mounts", ""),
+            "Networks": m.row.get("Networks", ""), "RunningFor": m.row.get("RunningFor", ""), "Size": "",
+        })
+    return rows
+
+
+def ps_json(rows: list[dict[str, Any]]) -> str:
+    return "\n".join(json.dumps(r, separators=(",", ":")) for r in rows)
+
+
+def top(settings: Settings, project: Project, services: tuple[str, ...]) -> list[tuple[str, list[str], list[list[str]]]]:
+    out = []
+    for m in members(settings, project.name, services, include_stopped=False):
+        header, rows = api.top(settings, m.id)
+        out.append((m.name, header, rows))
+    return out
+
+
+def port(settings: Settings, project: Project, service: str, private: str, protocol: str, index: int) -> str:
+    if service not in project.services:
+        raise InvalidArgument(f"no such service: {service}")
+    found = [m for m in members(settings, project.name, (service,)) if m.number == index]
+    if not found:
+        raise NotFound(f"service \"{service}\" is not running container #{index}")
+    lines = api.ports(settings, found[0].id, f"{private}/{protocol}")
+    return lines[0]
+
+
+def images(settings: Settings, project: Project, services: tuple[str, ...]) -> list[dict[str, Any]]:
+    from nerdpy.api import images as images_api
+
+    rows = {r.id: r for r in images_api.list_images(settings)} if hasattr(images_api, "list_images") else {}
+    out = []
+    for m in members(settings, project.name, services):
+        try:
+            info = images_api.inspect(settings, m.image)
+        except NerdpyError:
+            info = {}
+        repo, _, tag = m.image.rpartition(":") if ":" in m.image.rsplit("/", 1)[-1] else (m.image, "", "latest")
+        image_id = str(info.get("Id", ""))
+        row = rows.get(image_id)
+        out.append({"ContainerName": m.name, "Repository": repo or m.image, "Tag": tag or "latest",
+                    "ID": image_id.removeprefix("sha256:")[:12], "Size": getattr(row, "size", info.get("Size", 0))})
+    return out
+
+
+def ls(settings: Settings, show_all: bool, filters: tuple[str, ...]) -> list[dict[str, str]]:
+    names = [f.partition("=")[2] for f in filters if f.startswith("name=")]
+    bad = [f for f in filters if not f.startswith("name=")]
+    if bad:
+        raise InvalidArgument(f"invalid filter {bad[0]!r}: use name=...")
+    out = []
+    for name, found in sorted(projects(settings, show_all).items()):
+        if names and not any(n in name for n in names):
+            continue
+        counts: dict[str, int] = {}
+        for m in found:
+            counts[m.status] = counts.get(m.status, 0) + 1
+        status = ", ".join(f"{s}({n})" for s, n in sorted(counts.items()))
+        files = found[0].labels.get(L.CONFIG_FILES, "")
+        out.append({"Name": name, "Status": status, "ConfigFiles": files})
+    return out
+
+
+def logs(settings: Settings, project: Project, services: tuple[str, ...], follow: bool, tail: str, timestamps: bool,
+         no_prefix: bool, since: str, index: int, ui: Ui) -> None:
+    from nerdpy.api import logs as logs_api
+
+    if tail != "all" and not tail.lstrip("-").isdigit():
+        raise InvalidArgument(f"invalid --tail {tail!r}: use a number or all")
+    count = -1 if tail == "all" or int(tail) < 0 else int(tail)
+    since_ns = logs_api.parse_since(since) if since else 0
+    for name in services:
+        if name not in project.services:
+            raise InvalidArgument(f"no such service: {name}")
+    found = members(settings, project.name, services, oneoff=None)
+    if index:
+        found = [m for m in found if m.number == index]
+    streams = LogStreams(settings, ui, prefix=not no_prefix, timestamps=timestamps)
+    for m in found:
+        streams.width = max(streams.width, len(m.short))
+    for m in found:
+        streams.add(m, tail=count, follow=follow, since_ns=since_ns)
+    try:
+        for m in found:
+            thread = streams.threads[m.id]
+            while thread.is_alive():
+                thread.join(0.2)
+    except KeyboardInterrupt:
+        return

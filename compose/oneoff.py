@@ -1,0 +1,173 @@
+"""`run`, `exec`, `cp`, `pull`, `push`: commands on one service's container or
+image, calling nerdpy's API in-process."""
+
+from __future__ import annotations
+
+import os
+import secrets as _random
+
+from nerdpy.api import containers as api
+from nerdpy.api.errors import InvalidArgument, NerdpyError, NotFound
+from nerdpy.api.types import ExecOptions, field, record, replace
+from nerdpy_compose import order, resources
+from nerdpy_compose import secrets as secret_mounts
+from nerdpy_compose.converge import Converger, Plan
+from nerdpy_compose.convert import create_options
+from nerdpy_compose.lock import ProjectLock
+from nerdpy_compose.members import members
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from nerdpy.api.types import Settings
+    from nerdpy_compose.normalize import Project
+    from nerdpy_compose.ui import Ui
+
+
+@record
+class RunRequest:
+    service: str
+    command: tuple[str, ...] = ()
+    detach: bool = False
+    remove: bool = False
+    name: str = ""
+    entrypoint: str | None = None
+    env: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    publish: tuple[str, ...] = ()
+    service_ports: bool = False
+    volumes: tuple[str, ...] = ()
+    user: str = ""
+    workdir: str = ""
+    no_deps: bool = False
+    tty: bool = True
+    interactive: bool = True
+    use_aliases: bool = False
+    cap_add: tuple[str, ...] = field(default_factory=tuple)
+    cap_drop: tuple[str, ...] = field(default_factory=tuple)
+
+
+def run(settings: Settings, project: Project, req: RunRequest, ui: Ui) -> int:
+    if req.service not in project.services:
+        raise InvalidArgument(f"no such service: {req.service}")
+    names = order.select(project, (req.service,), True)
+    deps = [n for n in names if n != req.service] if not req.no_deps else []
+    with ProjectLock(settings, project.name):
+        resources.ensure(settings, project, names, ui)
+        if deps:
+            Converger(settings, project, Plan(), ui).run(deps)
+    slug = _random.token_hex(32)
+    conv = Converger(settings, project, Plan(), ui)
+    opts = create_options(project, req.service, 0, oneoff=True,
+                          container_name=req.name or f"{project.name}-{req.service}-run-{slug[:12]}",
+                          container_names=conv.container_name,
+                          extra_mounts=secret_mounts.mounts(settings, project, req.service, ui.warn), warn=ui.warn)
+    svc = project.services[req.service]
+    changes: dict[str, object] = {
+        "labels": (*opts.labels, f"com.docker.compose.slug={slug}", *req.labels),
+        "publish": (*(opts_publish(svc) if req.service_ports else ()), *req.publish),
+        "env": (*opts.env, *req.env), "volumes": tuple(req.volumes), "auto_remove": req.remove,
+        "tty": req.tty and not req.detach, "interactive": req.interactive and not req.detach,
+        "network_aliases": opts.network_aliases if req.use_aliases else (),
+        "cap_add": (*opts.cap_add, *req.cap_add), "cap_drop": (*opts.cap_drop, *req.cap_drop),
+    }
+    if req.command:
+        changes["command"] = req.command
+    if req.entrypoint is not None:
+        changes["entrypoint"] = req.entrypoint
+        changes["command"] = req.command
+    if req.user:
+        changes["user"] = req.user
+    if req.workdir:
+        changes["workdir"] = req.workdir
+    opts = replace(opts, **changes)
+    stdin = 0 if opts.interactive else None
+    result = api.run(settings, opts, req.detach, stdin, ui.out_fd, ui.err_fd)
+    if req.detach:
+        ui.out(result.container.name)
+        return 0
+    return result.exit_code or 0
+
+
+def opts_publish(svc: dict[str, object]) -> tuple[str, ...]:
+    from nerdpy_compose.convert import _publish
+
+    return _publish(svc)  # type: ignore[arg-type]
+
+
+def _container(settings: Settings, project: Project, service: str, index: int) -> str:
+    if service not in project.services:
+        raise InvalidArgument(f"no such service: {service}")
+    found = [m for m in members(settings, project.name, (service,)) if m.number == (index or 1)]
+    if not found or not found[0].running:
+        raise NotFound(f"service \"{service}\" is not running")
+    return found[0].id
+
+
+def exec_(settings: Settings, project: Project, service: str, command: tuple[str, ...], index: int, detach: bool,
+          tty: bool, env: tuple[str, ...], user: str, workdir: str, privileged: bool) -> int:
+    if not command:
+        raise InvalidArgument("exec needs a command")
+    cid = _container(settings, project, service, index)
+    opts = ExecOptions(command=command, interactive=not detach, tty=tty and not detach, detach=detach, env=env,
+                       workdir=workdir, user=user, privileged=privileged)
+    return api.exec_in(settings, cid, opts, None if detach else 0, 1, 2)
+
+
+def cp(settings: Settings, project: Project, src: str, dest: str, index: int) -> None:
+    def resolve(arg: str) -> str:
+        service, colon, path = arg.partition(":")
+        if not colon or arg.startswith(("/", ".")) or "/" in service:
+            return arg
+        return f"{_container(settings, project, service, index)}:{path}"
+
+    api.copy(settings, resolve(src), resolve(dest))
+
+
+def pull(settings: Settings, project: Project, services: tuple[str, ...], ignore_failures: bool, quiet: bool,
+         ui: Ui) -> int:
+    from nerdpy.api import registry
+
+    code = 0
+    for name in order.select(project, services, False):
+        image = project.services[name].get("image")
+        if not image or project.services[name].get("pull_policy") in ("never", "build"):
+            continue
+        if not quiet:
+            ui.event("Image", image, "Pulling")
+        try:
+            registry.pull(settings, image)
+        except NerdpyError as exc:
+            ui.err(f"Error: {name}: {exc.message}")
+            if not ignore_failures:
+                return 1
+            code = 0
+            continue
+        if not quiet:
+            ui.event("Image", image, "Pulled")
+    return code
+
+
+def push(settings: Settings, project: Project, services: tuple[str, ...], ignore_failures: bool, quiet: bool,
+         ui: Ui) -> int:
+    from nerdpy.api import registry
+
+    for name in order.select(project, services, False):
+        image = project.services[name].get("image")
+        if not image:
+            continue
+        if not quiet:
+            ui.event("Image", image, "Pushing")
+        try:
+            registry.push(settings, image)
+        except NerdpyError as exc:
+            ui.err(f"Error: {name}: {exc.message}")
+            if not ignore_failures:
+                return 1
+            continue
+        if not quiet:
+            ui.event("Image", image, "Pushed")
+    return 0
+
+
+def isatty() -> bool:
+    return os.isatty(0) and os.isatty(1)

@@ -1,0 +1,148 @@
+"""`up`, `create`, `start`: resources, convergence, `--wait` and the
+foreground log view, under the project's lock."""
+
+from __future__ import annotations
+
+from nerdpy.api import containers as api
+from nerdpy.api.errors import InvalidArgument, NerdpyError
+from nerdpy.api.types import field, record
+from nerdpy_compose import order, resources
+from nerdpy_compose.attach import LogStreams, watch
+from nerdpy_compose.converge import Converger, Plan, orphans, wait_ready
+from nerdpy_compose.lock import ProjectLock
+from nerdpy_compose.members import members
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from nerdpy.api.types import Settings
+    from nerdpy_compose.normalize import Project
+    from nerdpy_compose.ui import Ui
+
+
+@record
+class UpRequest:
+    services: tuple[str, ...] = ()
+    detach: bool = False
+    wait: bool = False
+    wait_timeout: int = 0
+    force_recreate: bool = False
+    no_recreate: bool = False
+    remove_orphans: bool = False
+    abort_on_exit: bool = False
+    abort_on_failure: bool = False
+    exit_code_from: str = ""
+    scale: dict[str, int] = field(default_factory=dict)
+    no_deps: bool = False
+    timeout: int | None = None
+    no_start: bool = False
+    attach: tuple[str, ...] = ()
+    no_attach: tuple[str, ...] = ()
+    no_log_prefix: bool = False
+    timestamps: bool = False
+    pull: str = ""
+
+
+def check(req: UpRequest) -> UpRequest:
+    """docker compose's flag rules (cmd/compose/up.go validateFlags)."""
+    from nerdpy.api.types import replace
+
+    if req.exit_code_from:
+        req = replace(req, abort_on_exit=True)
+    if req.wait:
+        req = replace(req, detach=True)
+    if req.detach and (req.abort_on_exit or req.abort_on_failure):
+        raise InvalidArgument("--abort-on-container-exit and --abort-on-container-failure cannot be combined "
+                              "with --detach or --wait")
+    if req.abort_on_exit and req.abort_on_failure:
+        raise InvalidArgument("--abort-on-container-exit and --abort-on-container-failure cannot be combined")
+    if req.force_recreate and req.no_recreate:
+        raise InvalidArgument("--force-recreate and --no-recreate are incompatible")
+    if req.pull not in ("", "always", "missing", "never"):
+        raise InvalidArgument(f"invalid --pull {req.pull!r}: use always, missing or never")
+    return req
+
+
+def up(settings: Settings, project: Project, req: UpRequest, ui: Ui) -> int:
+    req = check(req)
+    for name in req.scale:
+        if name not in project.services:
+            raise InvalidArgument(f"no such service: {name}")
+    if req.exit_code_from and req.exit_code_from not in project.services:
+        raise InvalidArgument(f"no such service: {req.exit_code_from}")
+    names = order.select(project, req.services, not req.no_deps)
+    plan = Plan(req.force_recreate, req.no_recreate, req.no_start, dict(req.scale), req.timeout, req.pull)
+    with ProjectLock(settings, project.name):
+        _orphans(settings, project, req.remove_orphans, ui)
+        resources.ensure(settings, project, names, ui)
+        Converger(settings, project, plan, ui).run(names)
+    if req.no_start:
+        return 0
+    if req.wait:
+        wait_ready(settings, project, names, ui, float(req.wait_timeout))
+        return 0
+    if req.detach:
+        return 0
+    return _foreground(settings, project, req, names, ui)
+
+
+def _orphans(settings: Settings, project: Project, remove: bool, ui: Ui) -> None:
+    found = orphans(settings, project)
+    if found and not remove:
+        ui.warn(f"Found orphan containers ({', '.join(m.name for m in found)}) for this project. If you removed or "
+                "renamed this service in your compose file, you can run this command with the --remove-orphans flag "
+                "to clean it up.")
+    for m in found if remove else []:
+        ui.event("Container", m.name, "Removing")
+        api.remove(settings, m.id, True, False)
+        ui.event("Container", m.name, "Removed")
+
+
+def _foreground(settings: Settings, project: Project, req: UpRequest, names: list[str], ui: Ui) -> int:
+    shown = [n for n in (req.attach or names) if n not in req.no_attach]
+    streams = LogStreams(settings, ui, prefix=not req.no_log_prefix, timestamps=req.timestamps)
+    everything = members(settings, project.name, tuple(names))
+    ui.out("Attaching to " + ", ".join(m.name for m in everything if m.service in shown))
+    for m in everything:
+        if m.service in shown:
+            streams.add(m, tail=-1)
+
+    def stop_all(force: bool) -> None:
+        for m in reversed(everything):
+            try:
+                if force:
+                    api.kill(settings, m.id, "KILL")
+                else:
+                    ui.event("Container", m.name, "Stopping")
+                    api.stop(settings, m.id, req.timeout)
+                    ui.event("Container", m.name, "Stopped")
+            except NerdpyError:
+                continue
+
+    return watch(settings, ui, everything, streams, stop_all, req.abort_on_exit, req.abort_on_failure,
+                 req.exit_code_from)
+
+
+def create(settings: Settings, project: Project, services: tuple[str, ...], plan: Plan, ui: Ui) -> None:
+    from nerdpy.api.types import replace
+
+    names = order.select(project, services, True)
+    with ProjectLock(settings, project.name):
+        resources.ensure(settings, project, names, ui)
+        Converger(settings, project, replace(plan, no_start=True), ui).run(names)
+
+
+def start(settings: Settings, project: Project, services: tuple[str, ...], ui: Ui) -> None:
+    """Start existing containers, dependencies first (with their conditions)."""
+    from nerdpy_compose.converge import wait_condition
+
+    names = order.select(project, services, True)
+    for name in names:
+        for dep in order.deps(project, name):
+            spec = (project.services[name].get("depends_on") or {}).get(dep, {"condition": "service_started"})
+            wait_condition(settings, project, dep, spec["condition"], ui)
+        for m in members(settings, project.name, (name,)):
+            if m.running:
+                continue
+            ui.event("Container", m.name, "Starting")
+            api.start(settings, m.id, False, False, None, ui.out_fd, ui.err_fd)
+            ui.event("Container", m.name, "Started")
