@@ -30,7 +30,7 @@ class LogStreams:
         self.width = 0
 
     def add(self, m: Member, tail: int = -1, follow: bool = True, since_ns: int = 0) -> None:
-        self.width = max(self.width, len(m.short))
+        self.width = max(self.width, len(m.short) + 1)  # docker compose pads one past the longest
         thread = threading.Thread(target=self._pump, args=(m, tail, follow, since_ns), daemon=True,
                                   name=f"logs-{m.name}")
         self.threads[m.id] = thread
@@ -70,8 +70,10 @@ def _alive(settings: Settings, container_id: str) -> bool:
 
 
 def watch(settings: Settings, ui: Ui, watched: list[Member], streams: LogStreams, stop_all: Callable[[bool], None],
-          abort_on_exit: bool, abort_on_failure: bool, exit_code_from: str) -> int:
-    """Wait for the containers to exit; the exit code docker compose gives."""
+          abort_on_exit: bool, abort_on_failure: bool, exit_code_from: str, completions: frozenset[str] = frozenset()) -> int:
+    """Wait for the containers to exit; the exit code docker compose gives. A
+    service others wait on to complete successfully (`completions`) exiting 0 is
+    expected, not a reason to abort."""
     running = {m.id: m for m in watched}
     code = 0
     try:
@@ -89,7 +91,8 @@ def watch(settings: Settings, ui: Ui, watched: list[Member], streams: LogStreams
                 ui.out(f"{m.short} exited with code {state.exit_code}")
                 if exit_code_from and m.service == exit_code_from:
                     code = state.exit_code
-                if abort_on_exit or (abort_on_failure and state.exit_code != 0):
+                expected = m.service in completions and state.exit_code == 0
+                if not expected and (abort_on_exit or (abort_on_failure and state.exit_code != 0)):
                     if not exit_code_from:
                         code = state.exit_code
                     ui.out("Aborting on container exit...")

@@ -15,7 +15,7 @@ from nerdpy.api.types import field, record
 from nerdpy_compose import health, order, secrets
 from nerdpy_compose.config_cmd import service_hash
 from nerdpy_compose.convert import create_options
-from nerdpy_compose.errors import ConfigError
+from nerdpy_compose.errors import ConfigError, StackError
 from nerdpy_compose.members import Member, members
 
 TYPE_CHECKING = False
@@ -79,7 +79,7 @@ class Converger:
                     if not spec.get("required", True):
                         self.ui.warn(f"optional dependency {dep!r} failed: {self.failed[dep]}")
                         continue
-                    raise ConfigError(f"dependency failed to start: service {dep!r}") \
+                    raise StackError(f"dependency failed to start: service {dep!r}") \
                         if not isinstance(self.failed[dep], NerdpyError) else self.failed[dep]
             if self.plan.no_start:
                 continue
@@ -195,7 +195,7 @@ def wait_condition(settings: Settings, project: Project, service: str, condition
     for m in found:  # service_completed_successfully
         code = _wait_exit(settings, m, deadline)
         if code != 0:
-            raise ConfigError(f"service {service!r} didn't complete successfully: exit {code}")
+            raise StackError(f"service {service!r} didn't complete successfully: exit {code}")
         ui.event("Container", m.name, "Exited")
 
 
@@ -206,9 +206,9 @@ def _wait_healthy(settings: Settings, m: Member, deadline: float | None) -> None
         if status == "healthy":
             return
         if status == "unhealthy":
-            raise ConfigError(f"dependency failed to start: container {m.name} is unhealthy")
+            raise StackError(f"dependency failed to start: container {m.name} is unhealthy")
         if not (inspected.get("State") or {}).get("Running"):
-            raise ConfigError(f"dependency failed to start: container {m.name} exited "
+            raise StackError(f"dependency failed to start: container {m.name} exited "
                               f"({(inspected.get('State') or {}).get('ExitCode', 0)})")
         _sleep(deadline, m.name)
 
@@ -219,13 +219,13 @@ def _wait_exit(settings: Settings, m: Member, deadline: float | None) -> int:
         if state.status in ("exited", "dead"):
             return state.exit_code
         if state.status == "created":
-            raise ConfigError(f"container {m.name} was not started")
+            raise StackError(f"container {m.name} was not started")
         _sleep(deadline, m.name)
 
 
 def _sleep(deadline: float | None, name: str) -> None:
     if deadline is not None and time.monotonic() > deadline:
-        raise ConfigError(f"timeout waiting for {name}")
+        raise StackError(f"timeout waiting for {name}")
     time.sleep(POLL)
 
 
@@ -248,7 +248,7 @@ def wait_ready(settings: Settings, project: Project, names: list[str], ui: Ui, t
             else:
                 _, state = api.get(settings, m.id)
                 if state.status != "running":
-                    raise ConfigError(f"container {m.name} exited ({state.exit_code})")
+                    raise StackError(f"container {m.name} exited ({state.exit_code})")
             ui.event("Container", m.name, "Healthy" if checked else "Running")
 
 

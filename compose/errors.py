@@ -3,7 +3,7 @@ compose does for configuration errors; everything else uses nerdpy's kinds."""
 
 from __future__ import annotations
 
-from nerdpy.api.errors import InvalidArgument
+from nerdpy.api.errors import InvalidArgument, NerdpyError
 
 EXIT_CONFIG = 15  # docker compose: "invalid compose project" (cmd/compose/compose.go)
 
@@ -18,3 +18,10 @@ def at(source: str, path: str, message: str) -> ConfigError:
     """`<file>: services.web.ports[1]: message`; either part may be empty."""
     where = ": ".join(p for p in (source, path) if p)
     return ConfigError(f"{where}: {message}" if where else message)
+
+
+class StackError(NerdpyError):
+    """The project could not be brought to the asked state (a dependency failed,
+    a container is unhealthy, a wait timed out): docker compose exits 1."""
+
+    exit_code = 1

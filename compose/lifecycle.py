@@ -29,6 +29,35 @@ def _ordered(settings: Settings, project: Project, services: tuple[str, ...], on
     return sorted(found, key=lambda m: (rank.get(m.service, -1), m.number))
 
 
+def _parallel(project: Project, ui: Ui, found: list[Member], doing: str, done: str,
+              act: Callable[[Member], None]) -> int:
+    """`act` on every container, services in parallel threads, each service only
+    after the services that depend on it (stop order is the reverse of start)."""
+    import threading
+
+    by_service: dict[str, list[Member]] = {}
+    for m in found:
+        by_service.setdefault(m.service, []).append(m)
+    finished = {name: threading.Event() for name in by_service}
+    codes: list[int] = []
+
+    def work(service: str) -> None:
+        try:
+            for other in by_service:
+                if other in project.services and service in order.deps(project, other):
+                    finished[other].wait()
+            codes.append(_each(ui, by_service[service], doing, done, act))
+        finally:
+            finished[service].set()
+
+    threads = [threading.Thread(target=work, args=(s,)) for s in by_service]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return max(codes, default=0)
+
+
 def _each(ui: Ui, found: list[Member], doing: str, done: str, act: Callable[[Member], None]) -> int:
     failures = 0
     for m in found:
@@ -60,7 +89,7 @@ def down(settings: Settings, project: Project, volumes: bool, remove_orphans: bo
                 api.stop(settings, m.id, timeout)
             api.remove(settings, m.id, True, volumes)
 
-        code = _each(ui, [m for m in found], "Stopping", "Removed", stop_rm)
+        code = _parallel(project, ui, found, "Stopping", "Removed", stop_rm)
         resources.remove_networks(settings, project, ui)
         if volumes:
             resources.remove_volumes(settings, project, ui)
@@ -91,7 +120,7 @@ def _remove_images(settings: Settings, project: Project, rmi: str, ui: Ui) -> in
 
 def stop(settings: Settings, project: Project, services: tuple[str, ...], timeout: int | None, ui: Ui) -> int:
     found = [m for m in _ordered(settings, project, services) if m.running]
-    return _each(ui, found, "Stopping", "Stopped", lambda m: api.stop(settings, m.id, timeout))
+    return _parallel(project, ui, found, "Stopping", "Stopped", lambda m: api.stop(settings, m.id, timeout))
 
 
 def restart(settings: Settings, project: Project, services: tuple[str, ...], timeout: int | None, ui: Ui) -> int:

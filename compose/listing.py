@@ -136,7 +136,7 @@ def logs(settings: Settings, project: Project, services: tuple[str, ...], follow
         found = [m for m in found if m.number == index]
     streams = LogStreams(settings, ui, prefix=not no_prefix, timestamps=timestamps)
     for m in found:
-        streams.width = max(streams.width, len(m.short))
+        streams.width = max(streams.width, len(m.short) + 1)
     for m in found:
         streams.add(m, tail=count, follow=follow, since_ns=since_ns)
     try:

@@ -118,8 +118,10 @@ def _foreground(settings: Settings, project: Project, req: UpRequest, names: lis
             except NerdpyError:
                 continue
 
+    completions = frozenset(d for n in names for d, spec in (project.services[n].get("depends_on") or {}).items()
+                            if spec["condition"] == "service_completed_successfully")
     return watch(settings, ui, everything, streams, stop_all, req.abort_on_exit, req.abort_on_failure,
-                 req.exit_code_from)
+                 req.exit_code_from, completions)
 
 
 def create(settings: Settings, project: Project, services: tuple[str, ...], plan: Plan, ui: Ui) -> None:

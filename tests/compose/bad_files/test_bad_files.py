@@ -1,0 +1,36 @@
+"""Bad compose files: one line naming the file and key, exit 15 (docker compose's
+config error), no traceback, and nothing created."""
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+CASES = [
+    ("services:\n  web:\n    image: busybox\n    bogus: 1\n", "services.web: additional property 'bogus' is not allowed"),
+    ("services:\n  web:\n    image: busybox\n    ports: [[80]]\n", "services.web.ports[0]: must be"),
+    ("services:\n  web:\n    image: ${IMAGE:?set IMAGE to the image to run}\n",
+     "services.web.image: required variable IMAGE is missing a value: set IMAGE to the image to run"),
+    ("services:\n  a: {image: busybox, depends_on: [b]}\n  b: {image: busybox, depends_on: [a]}\n",
+     "dependency cycle detected"),
+    ("services:\n  a: {image: busybox, depends_on: [nothere]}\n", "services.a.depends_on: service 'a' depends on 'nothere'"),
+]
+
+
+@pytest.mark.parametrize("text, message", CASES)
+def test_bad_file_is_one_line_and_creates_nothing(compose, nerdpy, tmp_path, text, message):
+    c = compose("bad_files", project="badfiles")
+    (c.dir / "compose.yaml").write_text(text)
+    result = c("up", "-d", check=False)
+    assert result.returncode == 15, result.stderr
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("WARN")]
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and "compose.yaml" in lines[0] and message in lines[0]
+    assert "Traceback" not in result.stderr
+    assert nerdpy("ps", "-aq").stdout == ""
+    assert "badfiles" not in nerdpy("network", "ls").stdout
+
+
+def test_unknown_service_on_the_command_line(compose):
+    c = compose("bad_files", project="badfiles")
+    (c.dir / "compose.yaml").write_text("services:\n  web: {image: busybox}\n")
+    result = c("up", "-d", "nope", check=False)
+    assert result.returncode == 15 and result.stderr.strip() == "Error: no such service: nope"

@@ -1,0 +1,45 @@
+"""The CI contract: exit codes propagate (`--exit-code-from`,
+`--abort-on-container-exit`), and a dependency that must complete
+successfully gates its dependents."""
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def test_exit_code_from_stops_the_stack_and_returns_the_code(compose):
+    c = compose("exit_codes")
+    result = c("up", "--exit-code-from", "checker", check=False, timeout=120)
+    assert result.returncode == 3, result.stderr
+    out = result.stdout
+    assert "migrate-1  | migrated" in out and "server-1   | serving" in out and "checker-1  | checking" in out
+    assert "checker-1 exited with code 3" in out and "Aborting on container exit..." in out
+    states = c("ps", "-a", "--format", "{{.Service}} {{.State}}").stdout.split("\n")
+    assert sorted(filter(None, states)) == ["checker exited", "migrate exited", "server exited"]
+
+
+def test_abort_on_container_exit_returns_the_first_exit(compose):
+    c = compose("exit_codes")
+    result = c("up", "--abort-on-container-exit", "migrate", check=False, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "migrate-1 exited with code 0" in result.stdout
+
+
+def test_failed_dependency_blocks_dependents(compose):
+    c = compose("exit_codes")
+    result = c("up", "-d", env={"MIGRATE_EXIT": "4"}, check=False, timeout=120)
+    assert result.returncode != 0
+    assert "service 'migrate' didn't complete successfully: exit 4" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert c("ps", "-a", "--format", "{{.Service}}", "server").stdout == ""
+
+
+def test_run_rm_returns_the_command_exit_code(compose):
+    c = compose("exit_codes")
+    result = c("run", "--rm", "--no-deps", "-T", "migrate", "sh", "-c", "echo one-off; exit 7", check=False)
+    assert result.returncode == 7 and "one-off" in result.stdout
+    assert c("ps", "-a", "-q").stdout == "", "--rm leaves nothing behind"
+    kept = c("run", "--no-deps", "-T", "migrate", check=False)
+    assert kept.returncode == 0 and "migrated" in kept.stdout
+    name = c("ps", "-a", "--format", "{{.Name}}").stdout.strip()
+    assert name.startswith("exitcodes-migrate-run-") and len(name) == len("exitcodes-migrate-run-") + 12
