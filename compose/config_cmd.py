@@ -44,12 +44,13 @@ def render(project: Project, req: ConfigRequest) -> str:
     model = project.model
     if req.quiet:
         return ""
+    # Go prints maps sorted by key: the listings and the model's maps are sorted too.
     if req.services:
-        return "\n".join(model["services"])
+        return "\n".join(sorted(model["services"]))
     if req.volumes:
-        return "\n".join(model.get("volumes", {}))
+        return "\n".join(sorted(model.get("volumes", {})))
     if req.networks:
-        return "\n".join(model.get("networks", {}))
+        return "\n".join(sorted(model.get("networks", {})))
     if req.profiles:
         names = {p for s in (*model["services"].values(), *project.disabled.values()) for p in s.get("profiles") or []}
         return "\n".join(sorted(names))
@@ -61,6 +62,8 @@ def render(project: Project, req: ConfigRequest) -> str:
         if missing:
             raise ConfigError(f"no such service: {missing[0]}")
         return "\n".join(f"{n} {service_hash(model['services'][n])}" for n in wanted)
+    model = {k: dict(sorted(v.items())) if k in ("services", "networks", "volumes", "secrets", "configs") else v
+             for k, v in model.items()}
     if req.format == "json":
         return json.dumps(model, indent=4)
     if req.format != "yaml":
