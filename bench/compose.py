@@ -13,14 +13,14 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench.common import BenchEnv, Cmd, as_user, compare  # noqa: E402
+from bench.common import BenchEnv, Cmd, as_user, compare
 
 APP = """\
 services:

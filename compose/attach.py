@@ -14,11 +14,12 @@ from nerdpy.api.errors import NerdpyError, NotFound
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable
+    from collections.abc import Callable
 
-    from nerdpy.api.types import Settings
     from nerdpy_compose.members import Member
     from nerdpy_compose.ui import Ui
+
+    from nerdpy.api.types import Settings
 
 
 class LogStreams:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 
-from nerdpy.api.types import record
 from nerdpy_compose.errors import ConfigError
+
+from nerdpy.api.types import record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ def to_yaml(model: dict[str, Any]) -> str:
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="safe", pure=True)
-    yaml.default_flow_style = False
+    yaml.default_flow_style = False  # type: ignore[assignment]
     yaml.sort_base_mapping_type_on_output = False  # type: ignore[attr-defined]
     buf = io.StringIO()
     yaml.dump(model, buf)

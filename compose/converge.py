@@ -9,20 +9,22 @@ import os
 import threading
 import time
 
-from nerdpy.api import containers as api
-from nerdpy.api.errors import NerdpyError, NotImplementedYet
-from nerdpy.api.types import field, record
 from nerdpy_compose import health, order, secrets
 from nerdpy_compose.config_cmd import service_hash
 from nerdpy_compose.convert import create_options
 from nerdpy_compose.errors import ConfigError, StackError
 from nerdpy_compose.members import Member, members
 
+from nerdpy.api import containers as api
+from nerdpy.api.errors import NerdpyError, NotImplementedYet
+from nerdpy.api.types import field, record
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from nerdpy.api.types import Settings
     from nerdpy_compose.normalize import Project
     from nerdpy_compose.ui import Ui
+
+    from nerdpy.api.types import Settings
 
 POLL = 0.1
 
@@ -63,7 +65,7 @@ class Converger:
         try:
             self._wait_dependencies(name)
             self._converge(name)
-        except BaseException as exc:  # reported by run(); dependents see it
+        except BaseException as exc:  # noqa: BLE001 - reported by run() after every thread ends; dependents see it
             self.failed[name] = exc
         finally:
             self.done[name].set()
@@ -215,7 +217,7 @@ def _wait_healthy(settings: Settings, m: Member, deadline: float | None) -> None
 
 def _wait_exit(settings: Settings, m: Member, deadline: float | None) -> int:
     while True:
-        container, state = api.get(settings, m.id)
+        _, state = api.get(settings, m.id)
         if state.status in ("exited", "dead"):
             return state.exit_code
         if state.status == "created":

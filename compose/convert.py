@@ -8,14 +8,16 @@ import csv
 import io
 import re
 
-from nerdpy.api.types import CreateOptions
 from nerdpy_compose import labels as L
 from nerdpy_compose.config_cmd import service_hash
 from nerdpy_compose.errors import ConfigError
 
+from nerdpy.api.types import CreateOptions
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable
+    from collections.abc import Callable
+    from typing import Any
 
     from nerdpy_compose.normalize import Project
 

@@ -11,7 +11,7 @@ from nerdpy_compose.template import TemplateError, substitute
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable, Mapping
+    from collections.abc import Callable, Mapping
 
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", '"': '"'}
 
@@ -34,7 +34,7 @@ def parse(text: str, lookup: Mapping[str, str], on_missing: Callable[[str], None
         i += 1
         if not line or line.startswith("#"):
             continue
-        if line.startswith("export ") or line.startswith("export\t"):
+        if line.startswith(("export ", "export\t")):
             line = line[7:].lstrip()
         key, sep, value = line.partition("=")
         key = key.strip()

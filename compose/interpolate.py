@@ -12,7 +12,8 @@ from nerdpy_compose.yamlio import Override
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable, Mapping
+    from collections.abc import Callable, Mapping
+    from typing import Any
 
 _SVC = "services.*."
 _INT = [_SVC + p for p in (

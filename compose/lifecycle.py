@@ -3,20 +3,22 @@ project's containers (found by label), dependents before their dependencies."""
 
 from __future__ import annotations
 
-from nerdpy.api import containers as api
-from nerdpy.api.errors import InvalidArgument, NerdpyError
 from nerdpy_compose import order, resources
 from nerdpy_compose.converge import orphans
 from nerdpy_compose.lock import ProjectLock
 from nerdpy_compose.members import Member, members
 
+from nerdpy.api import containers as api
+from nerdpy.api.errors import InvalidArgument, NerdpyError
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable
+    from collections.abc import Callable
 
-    from nerdpy.api.types import Settings
     from nerdpy_compose.normalize import Project
     from nerdpy_compose.ui import Ui
+
+    from nerdpy.api.types import Settings
 
 
 def _ordered(settings: Settings, project: Project, services: tuple[str, ...], oneoff: bool | None = False) -> list[Member]:
@@ -30,7 +32,7 @@ def _ordered(settings: Settings, project: Project, services: tuple[str, ...], on
 
 
 def _parallel(project: Project, ui: Ui, found: list[Member], doing: str, done: str,
-              act: Callable[[Member], None]) -> int:
+              act: Callable[[Member], object]) -> int:
     """`act` on every container, services in parallel threads, each service only
     after the services that depend on it (stop order is the reverse of start)."""
     import threading
@@ -58,7 +60,7 @@ def _parallel(project: Project, ui: Ui, found: list[Member], doing: str, done: s
     return max(codes, default=0)
 
 
-def _each(ui: Ui, found: list[Member], doing: str, done: str, act: Callable[[Member], None]) -> int:
+def _each(ui: Ui, found: list[Member], doing: str, done: str, act: Callable[[Member], object]) -> int:
     failures = 0
     for m in found:
         ui.event("Container", m.name, doing)

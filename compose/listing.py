@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import json
 
-from nerdpy.api import containers as api
-from nerdpy.api.errors import InvalidArgument, NerdpyError, NotFound
 from nerdpy_compose import labels as L
 from nerdpy_compose.attach import LogStreams
 from nerdpy_compose.members import Member, members, projects
+
+from nerdpy.api import containers as api
+from nerdpy.api.errors import InvalidArgument, NerdpyError, NotFound
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from nerdpy.api.types import Settings
     from nerdpy_compose.normalize import Project
     from nerdpy_compose.ui import Ui
+
+    from nerdpy.api.types import Settings
 
 STATUSES = ("paused", "restarting", "removing", "running", "dead", "created", "exited")
 
@@ -85,20 +87,19 @@ def port(settings: Settings, project: Project, service: str, private: str, proto
 
 
 def images(settings: Settings, project: Project, services: tuple[str, ...]) -> list[dict[str, Any]]:
+    """CONTAINER REPOSITORY TAG IMAGE ID SIZE of each service container's image."""
     from nerdpy.api import images as images_api
 
-    rows = {r.id: r for r in images_api.list_images(settings)} if hasattr(images_api, "list_images") else {}
     out = []
     for m in members(settings, project.name, services):
         try:
             info = images_api.inspect(settings, m.image)
         except NerdpyError:
             info = {}
-        repo, _, tag = m.image.rpartition(":") if ":" in m.image.rsplit("/", 1)[-1] else (m.image, "", "latest")
-        image_id = str(info.get("Id", ""))
-        row = rows.get(image_id)
-        out.append({"ContainerName": m.name, "Repository": repo or m.image, "Tag": tag or "latest",
-                    "ID": image_id.removeprefix("sha256:")[:12], "Size": getattr(row, "size", info.get("Size", 0))})
+        last = m.image.rsplit("/", 1)[-1]
+        repo, tag = (m.image.rsplit(":", 1) if ":" in last else (m.image, "latest"))
+        out.append({"ContainerName": m.name, "Repository": repo, "Tag": tag,
+                    "ID": str(info.get("Id", "")).removeprefix("sha256:")[:12], "Size": info.get("Size", 0)})
     return out
 
 

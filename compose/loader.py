@@ -16,7 +16,8 @@ from nerdpy_compose.options import ProjectOptions, discover, project_environment
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable
+    from collections.abc import Callable
+    from typing import Any
 
 MAX_INCLUDE_DEPTH = 20
 
@@ -134,7 +135,9 @@ def _apply_includes(data: dict[str, Any], ctx: _Context, project_dir: str, opts:
         sub = _apply_includes(sub, sub_ctx, sub_dir, opts, depth + 1, (*stack, *files))
         for kind in ("services", "networks", "volumes", "secrets", "configs"):
             for name, value in (sub.get(kind) or {}).items():
-                mine = data.setdefault(kind, {}) if data.get(kind) is not None else data.setdefault(kind, {})
+                if data.get(kind) is None:
+                    data[kind] = {}
+                mine = data[kind]
                 if name in mine and mine[name] != value:
                     raise ConfigError(f"{files[0]}: {kind} {name!r} conflicts with an imported resource of the same name")
                 mine[name] = value

@@ -3,10 +3,11 @@ state of compose's own: the labels are the truth, as in docker compose)."""
 
 from __future__ import annotations
 
+from nerdpy_compose import labels as L
+
 from nerdpy.api import containers as api
 from nerdpy.api.errors import NotFound
 from nerdpy.api.types import record
-from nerdpy_compose import labels as L
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

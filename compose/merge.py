@@ -12,7 +12,8 @@ from nerdpy_compose.yamlio import Override, Reset
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable
+    from collections.abc import Callable
+    from typing import Any
 
 _REPLACE = {"command", "entrypoint", "test"}
 _DICT_FORMS = ("environment", "labels", "annotations", "sysctls")

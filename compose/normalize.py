@@ -10,14 +10,16 @@ import os
 import re
 import shlex
 
-from nerdpy.api.types import field, record
 from nerdpy_compose import forms
 from nerdpy_compose.errors import ConfigError, at
 from nerdpy_compose.options import ProjectOptions, read_env_file
 
+from nerdpy.api.types import field, record
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable
+    from collections.abc import Callable
+    from typing import Any
 
 _PROJECT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -192,7 +194,7 @@ def _check(model: dict[str, Any], disabled: dict[str, Any], source: str) -> None
         mode = svc.get("network_mode", "")
         if mode.startswith("service:") and mode[8:] not in services:
             raise at(source, f"{path}.network_mode", f"service {mode[8:]!r} not found")
-    cycle = find_cycle({n: list((s.get("depends_on") or {})) for n, s in services.items()})
+    cycle = find_cycle({n: list(s.get("depends_on") or {}) for n, s in services.items()})
     if cycle:
         raise at(source, "services", "dependency cycle detected: " + " -> ".join(cycle))
 

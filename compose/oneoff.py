@@ -6,9 +6,6 @@ from __future__ import annotations
 import os
 import secrets as _random
 
-from nerdpy.api import containers as api
-from nerdpy.api.errors import InvalidArgument, NerdpyError, NotFound
-from nerdpy.api.types import ExecOptions, field, record, replace
 from nerdpy_compose import order, resources
 from nerdpy_compose import secrets as secret_mounts
 from nerdpy_compose.converge import Converger, Plan
@@ -16,11 +13,18 @@ from nerdpy_compose.convert import create_options
 from nerdpy_compose.lock import ProjectLock
 from nerdpy_compose.members import members
 
+from nerdpy.api import containers as api
+from nerdpy.api.errors import InvalidArgument, NerdpyError, NotFound
+from nerdpy.api.types import ExecOptions, field, record, replace
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from nerdpy.api.types import Settings
+    from collections.abc import Callable
+
     from nerdpy_compose.normalize import Project
     from nerdpy_compose.ui import Ui
+
+    from nerdpy.api.types import Settings
 
 
 @record
@@ -127,45 +131,35 @@ def pull(settings: Settings, project: Project, services: tuple[str, ...], ignore
          ui: Ui) -> int:
     from nerdpy.api import registry
 
-    code = 0
-    for name in order.select(project, services, False):
-        image = project.services[name].get("image")
-        if not image or project.services[name].get("pull_policy") in ("never", "build"):
-            continue
-        if not quiet:
-            ui.event("Image", image, "Pulling")
-        try:
-            registry.pull(settings, image)
-        except NerdpyError as exc:
-            ui.err(f"Error: {name}: {exc.message}")
-            if not ignore_failures:
-                return 1
-            code = 0
-            continue
-        if not quiet:
-            ui.event("Image", image, "Pulled")
-    return code
+    return _each_image(project, services, ignore_failures, quiet, ui, ("Pulling", "Pulled"),
+                       lambda image: registry.pull(settings, image), skip_policies=("never", "build"))
 
 
 def push(settings: Settings, project: Project, services: tuple[str, ...], ignore_failures: bool, quiet: bool,
          ui: Ui) -> int:
     from nerdpy.api import registry
 
+    return _each_image(project, services, ignore_failures, quiet, ui, ("Pushing", "Pushed"),
+                       lambda image: registry.push(settings, image))
+
+
+def _each_image(project: Project, services: tuple[str, ...], ignore_failures: bool, quiet: bool, ui: Ui,
+                words: tuple[str, str], act: Callable[[str], object], skip_policies: tuple[str, ...] = ()) -> int:
     for name in order.select(project, services, False):
         image = project.services[name].get("image")
-        if not image:
+        if not image or project.services[name].get("pull_policy") in skip_policies:
             continue
         if not quiet:
-            ui.event("Image", image, "Pushing")
+            ui.event("Image", image, words[0])
         try:
-            registry.push(settings, image)
+            act(image)
         except NerdpyError as exc:
             ui.err(f"Error: {name}: {exc.message}")
             if not ignore_failures:
                 return 1
             continue
         if not quiet:
-            ui.event("Image", image, "Pushed")
+            ui.event("Image", image, words[1])
     return 0
 
 

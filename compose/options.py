@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 
-from nerdpy.api.types import field, record
 from nerdpy_compose import dotenv
 from nerdpy_compose.errors import ConfigError
 
+from nerdpy.api.types import field, record
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable
+    from collections.abc import Callable
 
 CANDIDATES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 OVERRIDES = ("compose.override.yaml", "compose.override.yml", "docker-compose.override.yaml",

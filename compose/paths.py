@@ -18,7 +18,7 @@ def absolute(path: str, base_dir: str) -> str:
 
 
 def _is_remote(context: str) -> bool:
-    return "://" in context or context.startswith("git@") or context.startswith("github.com/")
+    return "://" in context or context.startswith(("git@", "github.com/"))
 
 
 def resolve_service(svc: Any, base_dir: str) -> Any:

@@ -3,19 +3,22 @@ missing, external ones required to exist, removed by `down` (never external)."""
 
 from __future__ import annotations
 
-from nerdpy.api import networks as net_api
-from nerdpy.api import volumes as vol_api
-from nerdpy.api.errors import Conflict, NerdpyError, NotFound
 from nerdpy_compose import labels as L
 from nerdpy_compose.errors import ConfigError
 
+from nerdpy.api import networks as net_api
+from nerdpy.api import volumes as vol_api
+from nerdpy.api.errors import Conflict, NerdpyError, NotFound
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
-    from nerdpy.api.types import Settings
     from nerdpy_compose.normalize import Project
     from nerdpy_compose.ui import Ui
+
+    from nerdpy.api.types import Settings
 
 
 def used_networks(project: Project, services: list[str]) -> list[str]:
@@ -83,36 +86,30 @@ def _ensure_volume(settings: Settings, project: Project, key: str, spec: dict[st
 
 def remove_networks(settings: Settings, project: Project, ui: Ui) -> None:
     """The project's networks, declared or found by label; external ones stay."""
-    names = {spec["name"] for spec in project.model.get("networks", {}).values() if not spec.get("external")}
-    for record in net_api.list_networks(settings, [f"label={L.PROJECT}={project.name}"]):
-        names.add(record.name)
-    for name in sorted(names):
-        try:
-            net_api.inspect(settings, name)
-        except NotFound:
-            continue
-        ui.event("Network", name, "Removing")
-        try:
-            net_api.remove(settings, name)
-        except NerdpyError as exc:
-            ui.err(f"Error: network {name}: {exc.message}")
-            continue
-        ui.event("Network", name, "Removed")
+    labelled = [n.name for n in net_api.list_networks(settings, [f"label={L.PROJECT}={project.name}"])]
+    _remove_all(project, "networks", labelled, lambda n: net_api.inspect(settings, n),
+                lambda n: net_api.remove(settings, n), ui)
 
 
 def remove_volumes(settings: Settings, project: Project, ui: Ui) -> None:
-    names = {spec["name"] for spec in project.model.get("volumes", {}).values() if not spec.get("external")}
-    for volume in vol_api.list_volumes(settings, [f"label={L.PROJECT}={project.name}"]):
-        names.add(volume.name)
-    for name in sorted(names):
+    labelled = [v.name for v in vol_api.list_volumes(settings, [f"label={L.PROJECT}={project.name}"])]
+    _remove_all(project, "volumes", labelled, lambda n: vol_api.inspect(settings, [n]),
+                lambda n: vol_api.remove(settings, n), ui)
+
+
+def _remove_all(project: Project, kind: str, labelled: list[str], exists: Callable[[str], object],
+                remove: Callable[[str], object], ui: Ui) -> None:
+    names = {spec["name"] for spec in project.model.get(kind, {}).values() if not spec.get("external")}
+    what = kind[:-1].capitalize()
+    for name in sorted(names | set(labelled)):
         try:
-            vol_api.inspect(settings, [name])
+            exists(name)
         except NotFound:
             continue
-        ui.event("Volume", name, "Removing")
+        ui.event(what, name, "Removing")
         try:
-            vol_api.remove(settings, name)
+            remove(name)
         except NerdpyError as exc:
-            ui.err(f"Error: volume {name}: {exc.message}")
+            ui.err(f"Error: {kind[:-1]} {name}: {exc.message}")
             continue
-        ui.event("Volume", name, "Removed")
+        ui.event(what, name, "Removed")

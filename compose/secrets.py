@@ -13,10 +13,12 @@ from nerdpy_compose.errors import ConfigError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable
+    from collections.abc import Callable
+    from typing import Any
+
+    from nerdpy_compose.normalize import Project
 
     from nerdpy.api.types import Settings
-    from nerdpy_compose.normalize import Project
 
 
 def mounts(settings: Settings, project: Project, name: str, warn: Callable[[str], None]) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable, Mapping
+    from collections.abc import Callable, Mapping
 
 _OPERATORS = (":-", ":?", ":+", "-", "?", "+")
 

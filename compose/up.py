@@ -3,20 +3,22 @@ foreground log view, under the project's lock."""
 
 from __future__ import annotations
 
-from nerdpy.api import containers as api
-from nerdpy.api.errors import InvalidArgument, NerdpyError
-from nerdpy.api.types import field, record
 from nerdpy_compose import order, resources
 from nerdpy_compose.attach import LogStreams, watch
 from nerdpy_compose.converge import Converger, Plan, orphans, wait_ready
 from nerdpy_compose.lock import ProjectLock
 from nerdpy_compose.members import members
 
+from nerdpy.api import containers as api
+from nerdpy.api.errors import InvalidArgument, NerdpyError
+from nerdpy.api.types import field, record
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from nerdpy.api.types import Settings
     from nerdpy_compose.normalize import Project
     from nerdpy_compose.ui import Ui
+
+    from nerdpy.api.types import Settings
 
 
 @record

@@ -7,7 +7,6 @@ one place that imports nerdpy_compose (an import-linter contract says so).
 
 import os
 import sys
-from typing import List, Optional
 
 import typer
 
@@ -22,13 +21,13 @@ app.add_typer(group, name="compose")
 @group.callback()
 def compose(
     ctx: typer.Context,
-    file: List[str] = typer.Option([], "--file", "-f", help="Compose configuration files"),
-    project_name: Optional[str] = typer.Option(None, "--project-name", "-p", help="Project name"),
-    project_directory: Optional[str] = typer.Option(
+    file: list[str] = typer.Option([], "--file", "-f", help="Compose configuration files"),
+    project_name: str | None = typer.Option(None, "--project-name", "-p", help="Project name"),
+    project_directory: str | None = typer.Option(
         None, "--project-directory", help="Specify an alternate working directory (default: the path of the first "
                                           "specified Compose file)"),
-    env_file: List[str] = typer.Option([], "--env-file", help="Specify an alternate environment file"),
-    profile: List[str] = typer.Option([], "--profile", help="Specify a profile to enable"),
+    env_file: list[str] = typer.Option([], "--env-file", help="Specify an alternate environment file"),
+    profile: list[str] = typer.Option([], "--profile", help="Specify a profile to enable"),
     ansi: str = typer.Option("auto", "--ansi", help='Control when to print ANSI control characters ("never"|"always"|"auto")'),
     progress: str = typer.Option("auto", "--progress", help='Set type of progress output (auto, tty, plain, json, quiet)'),
     parallel: int = typer.Option(-1, "--parallel", help="Control max parallelism, -1 for unlimited"),
@@ -46,9 +45,10 @@ def _warn(line: str) -> None:
     typer.echo(f"WARN[0000] {line}", err=True)
 
 
-def _project(ctx: typer.Context, selected: tuple = (), interpolate: bool = True):  # noqa: ANN202 - Project
-    from nerdpy.records import replace
+def _project(ctx: typer.Context, selected: tuple = (), interpolate: bool = True):
     from nerdpy_compose.loader import load_project
+
+    from nerdpy.records import replace
 
     opts = ctx.meta["compose"]
     if not interpolate:
@@ -56,7 +56,7 @@ def _project(ctx: typer.Context, selected: tuple = (), interpolate: bool = True)
     return load_project(opts, _warn, tuple(selected))
 
 
-def _ui(ctx: typer.Context):  # noqa: ANN202 - engine.Ui
+def _ui(ctx: typer.Context):
     from nerdpy_compose.ui import Ui
 
     ansi, progress = ctx.meta["compose_ui"]
@@ -66,7 +66,7 @@ def _ui(ctx: typer.Context):  # noqa: ANN202 - engine.Ui
 @group.command("config", help="Parse, resolve and render compose file in canonical format")
 def config(
     ctx: typer.Context,
-    services_: List[str] = typer.Argument(None, metavar="[SERVICE...]", help="Services"),
+    services_: list[str] = typer.Argument(None, metavar="[SERVICE...]", help="Services"),
     format: str = typer.Option("yaml", "--format", help="Format the output. Values: [yaml | json]"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only validate the configuration, don't print anything"),
     services: bool = typer.Option(False, "--services", help="Print the service names, one per line"),
@@ -74,9 +74,9 @@ def config(
     networks: bool = typer.Option(False, "--networks", help="Print the network names, one per line"),
     profiles: bool = typer.Option(False, "--profiles", help="Print the profile names, one per line"),
     images: bool = typer.Option(False, "--images", help="Print the image names, one per line"),
-    hash: Optional[str] = typer.Option(None, "--hash", help="Print the service config hash, one per line"),
+    hash: str | None = typer.Option(None, "--hash", help="Print the service config hash, one per line"),
     no_interpolate: bool = typer.Option(False, "--no-interpolate", help="Don't interpolate environment variables"),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Save to file (default to stdout)"),
+    output: str | None = typer.Option(None, "--output", "-o", help="Save to file (default to stdout)"),
 ) -> None:
     from nerdpy_compose.config_cmd import ConfigRequest, render
 
@@ -93,7 +93,7 @@ def config(
         typer.echo(text)
 
 
-def _entered(ctx: typer.Context, selected: tuple = ()):  # noqa: ANN202 - (Settings, Project, Ui)
+def _entered(ctx: typer.Context, selected: tuple = ()):
     """Load the project first (a bad file creates nothing), then join the rootless
     namespace, single-threaded, before the engine starts its threads."""
     project = _project(ctx, selected)
@@ -108,7 +108,7 @@ def _exit(code: int) -> None:
 @group.command("up", help="Create and start containers")
 def up(
     ctx: typer.Context,
-    services: List[str] = typer.Argument(None, metavar="[SERVICE...]", help="Services"),
+    services: list[str] = typer.Argument(None, metavar="[SERVICE...]", help="Services"),
     detach: bool = typer.Option(False, "--detach", "-d", help="Detached mode: Run containers in the background"),
     wait: bool = typer.Option(False, "--wait", help="Wait for services to be running|healthy. Implies detached mode."),
     wait_timeout: int = typer.Option(0, "--wait-timeout", help="Maximum duration in seconds to wait for the project to be running|healthy"),
@@ -117,21 +117,23 @@ def up(
     remove_orphans: bool = typer.Option(False, "--remove-orphans", help="Remove containers for services not defined in the Compose file"),
     abort_on_container_exit: bool = typer.Option(False, "--abort-on-container-exit", help="Stops all containers if any container was stopped"),
     abort_on_container_failure: bool = typer.Option(False, "--abort-on-container-failure", help="Stops all containers if any container exited with failure"),
-    exit_code_from: Optional[str] = typer.Option(None, "--exit-code-from", help="Return the exit code of the selected service container. Implies --abort-on-container-exit"),
-    scale: List[str] = typer.Option([], "--scale", help="Scale SERVICE to NUM instances. Overrides the scale setting in the Compose file if present"),
+    exit_code_from: str | None = typer.Option(None, "--exit-code-from", help="Return the exit code of the selected service container. Implies --abort-on-container-exit"),
+    scale: list[str] = typer.Option([], "--scale", help="Scale SERVICE to NUM instances. Overrides the scale setting in the Compose file if present"),
     no_deps: bool = typer.Option(False, "--no-deps", help="Don't start linked services"),
-    timeout: Optional[int] = typer.Option(None, "--timeout", "-t", help="Use this timeout in seconds for container shutdown"),
+    timeout: int | None = typer.Option(None, "--timeout", "-t", help="Use this timeout in seconds for container shutdown"),
     no_start: bool = typer.Option(False, "--no-start", help="Don't start the services after creating them"),
-    attach: List[str] = typer.Option([], "--attach", help="Restrict attaching to the specified services"),
-    no_attach: List[str] = typer.Option([], "--no-attach", help="Do not attach (stream logs) to the specified services"),
+    attach: list[str] = typer.Option([], "--attach", help="Restrict attaching to the specified services"),
+    no_attach: list[str] = typer.Option([], "--no-attach", help="Do not attach (stream logs) to the specified services"),
     no_log_prefix: bool = typer.Option(False, "--no-log-prefix", help="Don't print prefix in logs"),
     timestamps: bool = typer.Option(False, "--timestamps", help="Show timestamps"),
-    pull: Optional[str] = typer.Option(None, "--pull", help='Pull image before running ("always"|"missing"|"never")'),
+    pull: str | None = typer.Option(None, "--pull", help='Pull image before running ("always"|"missing"|"never")'),
     no_build: bool = typer.Option(False, "--no-build", help="Don't build an image, even if it's policy"),
     build: bool = typer.Option(False, "--build", help="Build images before starting containers"),
 ) -> None:
+    from nerdpy_compose.up import UpRequest
+    from nerdpy_compose.up import up as engine_up
+
     from nerdpy.errors import InvalidArgument, NotImplementedYet
-    from nerdpy_compose.up import UpRequest, up as engine_up
 
     if build:
         raise NotImplementedYet("up --build: nerdpy cannot build images yet", hint="build elsewhere and set `image:`")
@@ -155,9 +157,9 @@ def up(
 def down(
     ctx: typer.Context,
     volumes: bool = typer.Option(False, "--volumes", "-v", help="Remove named volumes declared in the \"volumes\" section of the Compose file and anonymous volumes attached to containers"),
-    rmi: Optional[str] = typer.Option(None, "--rmi", help='Remove images used by services. "local" remove only images that don\'t have a custom tag ("local"|"all")'),
+    rmi: str | None = typer.Option(None, "--rmi", help='Remove images used by services. "local" remove only images that don\'t have a custom tag ("local"|"all")'),
     remove_orphans: bool = typer.Option(False, "--remove-orphans", help="Remove containers for services not defined in the Compose file"),
-    timeout: Optional[int] = typer.Option(None, "--timeout", "-t", help="Specify a shutdown timeout in seconds"),
+    timeout: int | None = typer.Option(None, "--timeout", "-t", help="Specify a shutdown timeout in seconds"),
 ) -> None:
     from nerdpy_compose.lifecycle import down as engine_down
 
@@ -172,17 +174,18 @@ _PS_COLUMNS = [("Name", "NAME"), ("Image", "IMAGE"), ("Command", "COMMAND"), ("S
 @group.command("ps", help="List containers")
 def ps(
     ctx: typer.Context,
-    services_: List[str] = typer.Argument(None, metavar="[SERVICE...]", help="Services"),
+    services_: list[str] = typer.Argument(None, metavar="[SERVICE...]", help="Services"),
     all: bool = typer.Option(False, "--all", "-a", help="Show all stopped containers (including those created by the run command)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only display IDs"),
     services: bool = typer.Option(False, "--services", help="Display services"),
-    status: List[str] = typer.Option([], "--status", help="Filter services by status. Values: [paused | restarting | removing | running | dead | created | exited]"),
-    filter: List[str] = typer.Option([], "--filter", help="Filter services by a property (supported filters: status)"),
+    status: list[str] = typer.Option([], "--status", help="Filter services by status. Values: [paused | restarting | removing | running | dead | created | exited]"),
+    filter: list[str] = typer.Option([], "--filter", help="Filter services by a property (supported filters: status)"),
     format: str = typer.Option("table", "--format", help="Format output using a custom template, 'table' or 'json'"),
     no_trunc: bool = typer.Option(False, "--no-trunc", help="Don't truncate output"),
 ) -> None:
-    from nerdpy.cli.output import print_rows
     from nerdpy_compose.listing import ps_json, ps_rows
+
+    from nerdpy.cli.output import print_rows
 
     settings, project, _ = _entered(ctx)
     rows = ps_rows(settings, project, tuple(services_ or ()), all, tuple(status), tuple(filter))
@@ -202,13 +205,13 @@ def ps(
 @group.command("logs", help="View output from containers")
 def logs(
     ctx: typer.Context,
-    services: List[str] = typer.Argument(None, metavar="[SERVICE...]", help="Services"),
+    services: list[str] = typer.Argument(None, metavar="[SERVICE...]", help="Services"),
     follow: bool = typer.Option(False, "--follow", "-f", help="Follow log output"),
     tail: str = typer.Option("all", "--tail", "-n", help="Number of lines to show from the end of the logs for each container"),
     timestamps: bool = typer.Option(False, "--timestamps", "-t", help="Show timestamps"),
     no_log_prefix: bool = typer.Option(False, "--no-log-prefix", help="Don't print prefix in logs"),
     no_color: bool = typer.Option(False, "--no-color", help="Produce monochrome output"),
-    since: Optional[str] = typer.Option(None, "--since", help="Show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)"),
+    since: str | None = typer.Option(None, "--since", help="Show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)"),
     index: int = typer.Option(0, "--index", help="index of the container if service has multiple replicas"),
 ) -> None:
     from nerdpy_compose.listing import logs as engine_logs
@@ -224,16 +227,17 @@ def logs(
 def exec_(
     ctx: typer.Context,
     service: str = typer.Argument(..., help="Service"),
-    command: List[str] = typer.Argument(..., metavar="COMMAND [ARGS...]", help="Command"),
+    command: list[str] = typer.Argument(..., metavar="COMMAND [ARGS...]", help="Command"),
     detach: bool = typer.Option(False, "--detach", "-d", help="Detached mode: Run command in the background"),
     no_tty: bool = typer.Option(False, "--no-TTY", "-T", help="Disable pseudo-TTY allocation. By default `docker compose exec` allocates a TTY."),
-    env: List[str] = typer.Option([], "--env", "-e", help="Set environment variables"),
-    user: Optional[str] = typer.Option(None, "--user", "-u", help="Run the command as this user"),
-    workdir: Optional[str] = typer.Option(None, "--workdir", "-w", help="Path to workdir directory for this command"),
+    env: list[str] = typer.Option([], "--env", "-e", help="Set environment variables"),
+    user: str | None = typer.Option(None, "--user", "-u", help="Run the command as this user"),
+    workdir: str | None = typer.Option(None, "--workdir", "-w", help="Path to workdir directory for this command"),
     index: int = typer.Option(0, "--index", help="Index of the container if service has multiple replicas"),
     privileged: bool = typer.Option(False, "--privileged", help="Give extended privileges to the process"),
 ) -> None:
-    from nerdpy_compose.oneoff import exec_ as engine_exec, isatty
+    from nerdpy_compose.oneoff import exec_ as engine_exec
+    from nerdpy_compose.oneoff import isatty
 
     settings, project, _ = _entered(ctx)
     _exit(engine_exec(settings, project, service, tuple(command), index, detach, not no_tty and isatty(),
@@ -244,26 +248,27 @@ def exec_(
 def run(
     ctx: typer.Context,
     service: str = typer.Argument(..., help="Service"),
-    command: List[str] = typer.Argument(None, metavar="[COMMAND] [ARGS...]", help="Command"),
+    command: list[str] = typer.Argument(None, metavar="[COMMAND] [ARGS...]", help="Command"),
     detach: bool = typer.Option(False, "--detach", "-d", help="Run container in background and print container ID"),
     rm: bool = typer.Option(False, "--rm", help="Automatically remove the container when it exits"),
-    name: Optional[str] = typer.Option(None, "--name", help="Assign a name to the container"),
-    entrypoint: Optional[str] = typer.Option(None, "--entrypoint", help="Override the entrypoint of the image"),
-    env: List[str] = typer.Option([], "--env", "-e", help="Set environment variables"),
-    label: List[str] = typer.Option([], "--label", "-l", help="Add or override a label"),
-    publish: List[str] = typer.Option([], "--publish", "-p", help="Publish a container's port(s) to the host"),
+    name: str | None = typer.Option(None, "--name", help="Assign a name to the container"),
+    entrypoint: str | None = typer.Option(None, "--entrypoint", help="Override the entrypoint of the image"),
+    env: list[str] = typer.Option([], "--env", "-e", help="Set environment variables"),
+    label: list[str] = typer.Option([], "--label", "-l", help="Add or override a label"),
+    publish: list[str] = typer.Option([], "--publish", "-p", help="Publish a container's port(s) to the host"),
     service_ports: bool = typer.Option(False, "--service-ports", "-P", help="Run command with all service's ports enabled and mapped to the host"),
-    volume: List[str] = typer.Option([], "--volume", "-v", help="Bind mount a volume"),
-    user: Optional[str] = typer.Option(None, "--user", "-u", help="Run as specified username or uid"),
-    workdir: Optional[str] = typer.Option(None, "--workdir", "-w", help="Working directory inside the container"),
+    volume: list[str] = typer.Option([], "--volume", "-v", help="Bind mount a volume"),
+    user: str | None = typer.Option(None, "--user", "-u", help="Run as specified username or uid"),
+    workdir: str | None = typer.Option(None, "--workdir", "-w", help="Working directory inside the container"),
     no_deps: bool = typer.Option(False, "--no-deps", help="Don't start linked services"),
     no_tty: bool = typer.Option(False, "--no-TTY", "-T", help="Disable pseudo-TTY allocation (default: auto-detected)"),
     interactive: bool = typer.Option(True, "--interactive", "-i", help="Keep STDIN open even if not attached"),
     use_aliases: bool = typer.Option(False, "--use-aliases", help="Use the service's network aliases in the network(s) the container connects to"),
-    cap_add: List[str] = typer.Option([], "--cap-add", help="Add Linux capabilities"),
-    cap_drop: List[str] = typer.Option([], "--cap-drop", help="Drop Linux capabilities"),
+    cap_add: list[str] = typer.Option([], "--cap-add", help="Add Linux capabilities"),
+    cap_drop: list[str] = typer.Option([], "--cap-drop", help="Drop Linux capabilities"),
 ) -> None:
-    from nerdpy_compose.oneoff import RunRequest, isatty, run as engine_run
+    from nerdpy_compose.oneoff import RunRequest, isatty
+    from nerdpy_compose.oneoff import run as engine_run
 
     settings, project, ui = _entered(ctx, (service,))
     req = RunRequest(service=service, command=tuple(command or ()), detach=detach, remove=rm, name=name or "",
@@ -281,10 +286,10 @@ _TIMEOUT = typer.Option(None, "--timeout", "-t", help="Specify a shutdown timeou
 @group.command("create", help="Creates containers for a service")
 def create(
     ctx: typer.Context,
-    services: List[str] = _SERVICES,
+    services: list[str] = _SERVICES,
     force_recreate: bool = typer.Option(False, "--force-recreate", help="Recreate containers even if their configuration and image haven't changed"),
     no_recreate: bool = typer.Option(False, "--no-recreate", help="If containers already exist, don't recreate them"),
-    pull: Optional[str] = typer.Option(None, "--pull", help='Pull image before running ("always"|"missing"|"never")'),
+    pull: str | None = typer.Option(None, "--pull", help='Pull image before running ("always"|"missing"|"never")'),
 ) -> None:
     from nerdpy_compose.converge import Plan
     from nerdpy_compose.up import create as engine_create
@@ -294,7 +299,7 @@ def create(
 
 
 @group.command("start", help="Start services")
-def start(ctx: typer.Context, services: List[str] = _SERVICES) -> None:
+def start(ctx: typer.Context, services: list[str] = _SERVICES) -> None:
     from nerdpy_compose.up import start as engine_start
 
     settings, project, ui = _entered(ctx)
@@ -302,7 +307,7 @@ def start(ctx: typer.Context, services: List[str] = _SERVICES) -> None:
 
 
 @group.command("stop", help="Stop services")
-def stop(ctx: typer.Context, services: List[str] = _SERVICES, timeout: Optional[int] = _TIMEOUT) -> None:
+def stop(ctx: typer.Context, services: list[str] = _SERVICES, timeout: int | None = _TIMEOUT) -> None:
     from nerdpy_compose.lifecycle import stop as engine_stop
 
     settings, project, ui = _entered(ctx)
@@ -310,7 +315,7 @@ def stop(ctx: typer.Context, services: List[str] = _SERVICES, timeout: Optional[
 
 
 @group.command("restart", help="Restart service containers")
-def restart(ctx: typer.Context, services: List[str] = _SERVICES, timeout: Optional[int] = _TIMEOUT) -> None:
+def restart(ctx: typer.Context, services: list[str] = _SERVICES, timeout: int | None = _TIMEOUT) -> None:
     from nerdpy_compose.lifecycle import restart as engine_restart
 
     settings, project, ui = _entered(ctx)
@@ -320,7 +325,7 @@ def restart(ctx: typer.Context, services: List[str] = _SERVICES, timeout: Option
 @group.command("kill", help="Force stop service containers")
 def kill(
     ctx: typer.Context,
-    services: List[str] = _SERVICES,
+    services: list[str] = _SERVICES,
     signal: str = typer.Option("SIGKILL", "--signal", "-s", help="SIGNAL to send to the container"),
     remove_orphans: bool = typer.Option(False, "--remove-orphans", help="Remove containers for services not defined in the Compose file"),
 ) -> None:
@@ -331,7 +336,7 @@ def kill(
 
 
 @group.command("pause", help="Pause services")
-def pause(ctx: typer.Context, services: List[str] = _SERVICES) -> None:
+def pause(ctx: typer.Context, services: list[str] = _SERVICES) -> None:
     from nerdpy_compose.lifecycle import pause as engine_pause
 
     settings, project, ui = _entered(ctx)
@@ -339,7 +344,7 @@ def pause(ctx: typer.Context, services: List[str] = _SERVICES) -> None:
 
 
 @group.command("unpause", help="Unpause services")
-def unpause(ctx: typer.Context, services: List[str] = _SERVICES) -> None:
+def unpause(ctx: typer.Context, services: list[str] = _SERVICES) -> None:
     from nerdpy_compose.lifecycle import pause as engine_pause
 
     settings, project, ui = _entered(ctx)
@@ -349,7 +354,7 @@ def unpause(ctx: typer.Context, services: List[str] = _SERVICES) -> None:
 @group.command("rm", help="Removes stopped service containers")
 def rm(
     ctx: typer.Context,
-    services: List[str] = _SERVICES,
+    services: list[str] = _SERVICES,
     force: bool = typer.Option(False, "--force", "-f", help="Don't ask to confirm removal"),
     stop: bool = typer.Option(False, "--stop", "-s", help="Stop the containers, if required, before removing"),
     volumes: bool = typer.Option(False, "--volumes", "-v", help="Remove any anonymous volumes attached to containers"),
@@ -366,7 +371,7 @@ def rm(
 
 
 @group.command("wait", help="Block until containers of all (or specified) services stop.")
-def wait(ctx: typer.Context, services: List[str] = typer.Argument(..., metavar="SERVICE...", help="Services"),
+def wait(ctx: typer.Context, services: list[str] = typer.Argument(..., metavar="SERVICE...", help="Services"),
          down_project: bool = typer.Option(False, "--down-project", help="Drops project when the first container stops")) -> None:
     from nerdpy_compose.lifecycle import wait as engine_wait
 
@@ -375,9 +380,10 @@ def wait(ctx: typer.Context, services: List[str] = typer.Argument(..., metavar="
 
 
 @group.command("top", help="Display the running processes")
-def top(ctx: typer.Context, services: List[str] = _SERVICES) -> None:
-    from nerdpy.cli.output import align
+def top(ctx: typer.Context, services: list[str] = _SERVICES) -> None:
     from nerdpy_compose.listing import top as engine_top
+
+    from nerdpy.cli.output import align
 
     settings, project, _ = _entered(ctx)
     for name, header, rows in engine_top(settings, project, tuple(services or ())):
@@ -404,12 +410,13 @@ def port(
 @group.command("images", help="List images used by the created containers")
 def images(
     ctx: typer.Context,
-    services: List[str] = _SERVICES,
+    services: list[str] = _SERVICES,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only display IDs"),
     format: str = typer.Option("table", "--format", help="Format the output. Values: [table | json]"),
 ) -> None:
-    from nerdpy.cli.output import print_rows
     from nerdpy_compose.listing import images as engine_images
+
+    from nerdpy.cli.output import print_rows
 
     settings, project, _ = _entered(ctx)
     rows = engine_images(settings, project, tuple(services or ()))
@@ -429,11 +436,12 @@ def ls(
     ctx: typer.Context,
     all: bool = typer.Option(False, "--all", "-a", help="Show all stopped Compose projects"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only display project names"),
-    filter: List[str] = typer.Option([], "--filter", help="Filter output based on conditions provided"),
+    filter: list[str] = typer.Option([], "--filter", help="Filter output based on conditions provided"),
     format: str = typer.Option("table", "--format", help="Format the output. Values: [table | json]"),
 ) -> None:
-    from nerdpy.cli.output import print_rows
     from nerdpy_compose.listing import ls as engine_ls
+
+    from nerdpy.cli.output import print_rows
 
     rows = engine_ls(state.entered(ctx), all, tuple(filter))
     if format == "json":
@@ -459,7 +467,7 @@ def cp(ctx: typer.Context, src: str = typer.Argument(..., metavar="SRC_PATH"),
 @group.command("pull", help="Pull service images")
 def pull(
     ctx: typer.Context,
-    services: List[str] = _SERVICES,
+    services: list[str] = _SERVICES,
     ignore_pull_failures: bool = typer.Option(False, "--ignore-pull-failures", help="Pull what it can and ignores images with pull failures"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Pull without printing progress information"),
 ) -> None:
@@ -472,7 +480,7 @@ def pull(
 @group.command("push", help="Push service images")
 def push(
     ctx: typer.Context,
-    services: List[str] = _SERVICES,
+    services: list[str] = _SERVICES,
     ignore_push_failures: bool = typer.Option(False, "--ignore-push-failures", help="Push what it can and ignores images with push failures"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Push without printing progress information"),
 ) -> None:

@@ -2,7 +2,6 @@
 nerdpy without healthchecks says so and fails; it never pretends."""
 
 import pytest
-
 from nerdpy_compose import health
 
 pytestmark = pytest.mark.integration

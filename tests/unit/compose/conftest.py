@@ -3,7 +3,6 @@
 import textwrap
 
 import pytest
-
 from nerdpy_compose.loader import load_project
 from nerdpy_compose.options import ProjectOptions
 

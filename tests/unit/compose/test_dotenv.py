@@ -1,7 +1,6 @@
 """The .env / env_file grammar, re-expressed from compose-go dotenv tests."""
 
 import pytest
-
 from nerdpy_compose.dotenv import DotenvError, parse
 
 

@@ -5,7 +5,6 @@ names, paths and validation errors that name the file and key."""
 import json
 
 import pytest
-
 from nerdpy_compose.errors import ConfigError
 
 

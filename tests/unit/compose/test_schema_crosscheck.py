@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from nerdpy_compose import schema
 from nerdpy_compose.errors import ConfigError
 from nerdpy_compose.yamlio import load

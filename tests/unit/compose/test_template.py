@@ -1,7 +1,6 @@
 """Interpolation grammar, re-expressed from compose-go template/template_test.go."""
 
 import pytest
-
 from nerdpy_compose.template import TemplateError, substitute
 
 ENV = {"FOO": "first", "BAR": "", "NUM": "7"}

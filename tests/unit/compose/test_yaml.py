@@ -1,7 +1,6 @@
 """YAML 1.2 semantics, tags, anchors and the alias-bomb limit."""
 
 import pytest
-
 from nerdpy_compose.errors import ConfigError
 from nerdpy_compose.yamlio import Override, Reset, load
 
