@@ -189,7 +189,7 @@ def wait_condition(settings: Settings, project: Project, service: str, condition
         if not health.supported():
             raise health.needs_health(f"depends_on {service!r} condition: service_healthy")
         if not health.has_check(project.services[service]):
-            raise ConfigError(f"container {found[0].name if found else service} has no healthcheck configured")
+            raise StackError(f"container {found[0].name if found else service} has no healthcheck configured")
         for m in found:
             _wait_healthy(settings, m, deadline)
             ui.event("Container", m.name, "Healthy")
