@@ -39,6 +39,7 @@ class Plan:
     scale: dict[str, int] = field(default_factory=dict)
     timeout: int | None = None
     pull: str = ""  # "" = the service's pull_policy
+    parallel: int = -1  # --parallel / COMPOSE_PARALLEL_LIMIT: services converging at once (-1: no limit)
 
 
 class Converger:
@@ -47,7 +48,7 @@ class Converger:
         self.done: dict[str, threading.Event] = {}
         self.failed: dict[str, BaseException] = {}
         self.recreated: set[str] = set()
-        self.started_ids: dict[str, list[str]] = {}
+        self.slots = threading.BoundedSemaphore(plan.parallel) if plan.parallel > 0 else None
 
     def run(self, names: list[str]) -> None:
         """Converge `names` (dependencies first); raises the first failure after all threads end."""
@@ -64,7 +65,11 @@ class Converger:
     def _service_thread(self, name: str) -> None:
         try:
             self._wait_dependencies(name)
-            self._converge(name)
+            if self.slots is None:
+                self._converge(name)
+            else:
+                with self.slots:
+                    self._converge(name)
         except BaseException as exc:  # noqa: BLE001 - reported by run() after every thread ends; dependents see it
             self.failed[name] = exc
         finally:

@@ -42,6 +42,7 @@ class UpRequest:
     no_log_prefix: bool = False
     timestamps: bool = False
     pull: str = ""
+    parallel: int = -1
 
 
 def check(req: UpRequest) -> UpRequest:
@@ -72,7 +73,8 @@ def up(settings: Settings, project: Project, req: UpRequest, ui: Ui) -> int:
     if req.exit_code_from and req.exit_code_from not in project.services:
         raise InvalidArgument(f"no such service: {req.exit_code_from}")
     names = order.select(project, req.services, not req.no_deps)
-    plan = Plan(req.force_recreate, req.no_recreate, req.no_start, dict(req.scale), req.timeout, req.pull)
+    plan = Plan(req.force_recreate, req.no_recreate, req.no_start, dict(req.scale), req.timeout, req.pull,
+                req.parallel)
     with ProjectLock(settings, project.name):
         _orphans(settings, project, req.remove_orphans, ui)
         resources.ensure(settings, project, names, ui)

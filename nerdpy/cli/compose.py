@@ -38,7 +38,10 @@ def compose(
         files=tuple(file), project_name=project_name or "", project_directory=project_directory or "",
         env_files=tuple(env_file), profiles=tuple(profile), environ=dict(os.environ), cwd=os.getcwd(),
         stdin=sys.stdin.read)
+    if parallel == -1 and os.environ.get("COMPOSE_PARALLEL_LIMIT", "").isdigit():
+        parallel = int(os.environ["COMPOSE_PARALLEL_LIMIT"])
     ctx.meta["compose_ui"] = (ansi, progress)
+    ctx.meta["compose_parallel"] = parallel
 
 
 def _warn(line: str) -> None:
@@ -149,7 +152,7 @@ def up(
                     abort_on_exit=abort_on_container_exit, abort_on_failure=abort_on_container_failure,
                     exit_code_from=exit_code_from or "", scale=counts, no_deps=no_deps, timeout=timeout,
                     no_start=no_start, attach=tuple(attach), no_attach=tuple(no_attach), no_log_prefix=no_log_prefix,
-                    timestamps=timestamps, pull=pull or "")
+                    timestamps=timestamps, pull=pull or "", parallel=ctx.meta["compose_parallel"])
     _exit(engine_up(settings, project, req, ui))
 
 
@@ -295,7 +298,8 @@ def create(
     from nerdpy_compose.up import create as engine_create
 
     settings, project, ui = _entered(ctx, tuple(services or ()))
-    engine_create(settings, project, tuple(services or ()), Plan(force_recreate, no_recreate, pull=pull or ""), ui)
+    plan = Plan(force_recreate, no_recreate, pull=pull or "", parallel=ctx.meta["compose_parallel"])
+    engine_create(settings, project, tuple(services or ()), plan, ui)
 
 
 @group.command("start", help="Start services")
