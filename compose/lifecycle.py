@@ -3,7 +3,7 @@ project's containers (found by label), dependents before their dependencies."""
 
 from __future__ import annotations
 
-from nerdpy_compose import order, resources
+from nerdpy_compose import order, resources, secrets
 from nerdpy_compose.converge import orphans
 from nerdpy_compose.lock import ProjectLock
 from nerdpy_compose.members import Member, members
@@ -93,6 +93,7 @@ def down(settings: Settings, project: Project, volumes: bool, remove_orphans: bo
 
         code = _parallel(project, ui, found, "Stopping", "Removed", stop_rm)
         resources.remove_networks(settings, project, ui)
+        secrets.forget(settings, project.name)
         if volumes:
             resources.remove_volumes(settings, project, ui)
         if rmi:

@@ -38,6 +38,13 @@ def mounts(settings: Settings, project: Project, name: str, warn: Callable[[str]
     return tuple(out)
 
 
+def forget(settings: Settings, project: str) -> None:
+    """`down`: the project's written secrets and configs go with it."""
+    import shutil
+
+    shutil.rmtree(os.path.join(str(settings.layout.data_root), "compose", project), ignore_errors=True)
+
+
 def _materialise(settings: Settings, project: Project, kind: str, key: str, spec: dict[str, Any],
                  ref: dict[str, Any]) -> str:
     if "environment" in spec:

@@ -271,3 +271,37 @@ def test_stdin_file(project, tmp_path):
 def test_version_is_obsolete_with_warning(project):
     _, warnings = project({"compose.yaml": "version: '3.8'\nservices:\n  a: {image: a}\n"})
     assert any("`version` is obsolete" in w for w in warnings)
+
+
+def test_port_ranges_and_ipv6(project):
+    p, _ = project({"compose.yaml": "services:\n  web:\n    image: a\n    ports: ['8000-8001:80-81', '[::1]:53:53/udp', '127.0.0.1::9']\n"})
+    got = [(x.get("host_ip", ""), x.get("published", ""), x["target"], x["protocol"]) for x in p.services["web"]["ports"]]
+    assert got == [("", "8000", 80, "tcp"), ("", "8001", 81, "tcp"), ("::1", "53", 53, "udp"), ("127.0.0.1", "", 9, "tcp")]
+
+
+def test_project_directory_and_disabled_env_file(project, tmp_path):
+    files = {"conf/compose.yaml": "services:\n  web: {image: 'a:${TAG:-none}', volumes: ['./x:/x']}\n",
+             "proj/.env": "TAG=from-proj\n"}
+    p, _ = project(files, files=("conf/compose.yaml",), project_directory="proj")
+    assert p.working_dir == str(tmp_path / "proj") and p.name == "proj"
+    assert p.services["web"]["image"] == "a:from-proj"
+    assert p.services["web"]["volumes"][0]["source"] == str(tmp_path / "proj" / "x")
+    p, _ = project(files, files=("conf/compose.yaml",), project_directory="proj",
+                   env={"COMPOSE_DISABLE_ENV_FILE": "1"})
+    assert p.services["web"]["image"] == "a:none"
+
+
+def test_unset_variable_warns_once(project):
+    _, warnings = project({"compose.yaml": "services:\n  web: {image: 'a${X}', command: ['${X}', '$X']}\n"})
+    assert warnings == ['The "X" variable is not set. Defaulting to a blank string.']
+
+
+def test_no_interpolate_keeps_templates(project):
+    p, _ = project({"compose.yaml": "services:\n  web: {image: 'a:${TAG}'}\n"}, interpolate=False)
+    assert p.services["web"]["image"] == "a:${TAG}"
+
+
+def test_legacy_boolean_warns(project):
+    p, warnings = project({"compose.yaml": "services:\n  web: {image: a, tty: '${T}'}\n"}, env={"T": "yes"})
+    assert p.services["web"]["tty"] is True
+    assert warnings == ["services.web.tty: 'yes' for a boolean is not supported by YAML 1.2, use true or false"]
