@@ -42,9 +42,9 @@ def test_up_is_idempotent_and_recreates_only_what_changed(compose, nerdpy):
     assert "Container basics-db-1  Started" in up.stderr and "Container basics-web-1  Started" in up.stderr
     names = sorted(c("ps", "--format", "{{.Name}} {{.Service}} {{.State}}").stdout.splitlines())
     assert names == ["basics-db-1 db running", "basics-web-1 web running"]
-    out = _wait_logs(c, "web", "shared=")
+    out = _wait_logs(c, "web", "motd=")
     assert "db resolves" in out and "greeting=from-dotenv" in out and "file=from-env-file" in out
-    assert "secret=s3cret" in out and "shared=hi there" in out
+    assert "secret=s3cret" in out and "shared=hi there" in out and "key=k3y motd=welcome" in out
     assert c("exec", "-T", "db", "cat", "/data/state").stdout == "ready\n"
     labels = json.loads(nerdpy("inspect", "basics-web-1").stdout)[0]["Config"]["Labels"]
     assert labels["com.docker.compose.project"] == "basics" and labels["com.docker.compose.service"] == "web"
