@@ -424,6 +424,10 @@ def images(
 
     settings, project, _ = _entered(ctx)
     rows = engine_images(settings, project, tuple(services or ()))
+    if format != "json":
+        from nerdpy.formatting.human import human_size
+
+        rows = [{**r, "Size": human_size(r["Size"])} for r in rows]
     columns = [("ContainerName", "CONTAINER"), ("Repository", "REPOSITORY"), ("Tag", "TAG"), ("ID", "IMAGE ID"),
                ("Size", "SIZE")]
     if format == "json":
