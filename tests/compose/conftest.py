@@ -14,13 +14,16 @@ HERE = Path(__file__).resolve().parent
 class Compose:
     def __init__(self, nerdpy, directory: Path, project: str) -> None:
         self.nerdpy, self.dir, self.project = nerdpy, directory, project
+        self.touched = False  # only `config` so far: nothing to take down
 
     def __call__(self, *args, check=True, timeout=90, env=None, input=None):
+        self.touched = self.touched or "config" not in args
         return self.nerdpy("compose", "-p", self.project, *args, check=check, timeout=timeout, env=env,
                            cwd=self.dir, input=input)
 
     def raw(self, *args, check=True, timeout=90, env=None):
         """Without -p: the project name comes from the files, .env or the directory."""
+        self.touched = self.touched or "config" not in args
         return self.nerdpy("compose", *args, check=check, timeout=timeout, env=env, cwd=self.dir)
 
     def ids(self, *services):
@@ -41,5 +44,5 @@ def compose(nerdpy, busybox_image, tmp_path, request):
         return c
 
     yield make
-    for c in made:
+    for c in (c for c in made if c.touched):
         c("down", "-v", "-t", "0", "--remove-orphans", check=False, timeout=120)
