@@ -80,14 +80,15 @@ class Converger:
         for dep in order.deps(self.project, name):
             spec = (svc.get("depends_on") or {}).get(dep, {"condition": "service_started", "required": True})
             event = self.done.get(dep)
-            if event is not None:
-                event.wait()
-                if dep in self.failed:
-                    if not spec.get("required", True):
-                        self.ui.warn(f"optional dependency {dep!r} failed: {self.failed[dep]}")
-                        continue
-                    raise StackError(f"dependency failed to start: service {dep!r}") \
-                        if not isinstance(self.failed[dep], NerdpyError) else self.failed[dep]
+            if event is None:
+                continue  # not part of this run (--no-deps): docker compose does not wait for it
+            event.wait()
+            if dep in self.failed:
+                if not spec.get("required", True):
+                    self.ui.warn(f"optional dependency {dep!r} failed: {self.failed[dep]}")
+                    continue
+                raise StackError(f"dependency failed to start: service {dep!r}") \
+                    if not isinstance(self.failed[dep], NerdpyError) else self.failed[dep]
             if self.plan.no_start:
                 continue
             try:

@@ -8,7 +8,7 @@ import secrets as _random
 
 from nerdpy_compose import order, resources
 from nerdpy_compose import secrets as secret_mounts
-from nerdpy_compose.converge import Converger, Plan
+from nerdpy_compose.converge import Converger, Plan, wait_condition
 from nerdpy_compose.convert import create_options
 from nerdpy_compose.lock import ProjectLock
 from nerdpy_compose.members import members
@@ -59,6 +59,10 @@ def run(settings: Settings, project: Project, req: RunRequest, ui: Ui) -> int:
         resources.ensure(settings, project, names, ui)
         if deps:
             Converger(settings, project, Plan(), ui).run(deps)
+    for dep in deps if not req.no_deps else ():
+        if dep in order.deps(project, req.service):
+            spec = (project.services[req.service].get("depends_on") or {}).get(dep, {"condition": "service_started"})
+            wait_condition(settings, project, dep, spec["condition"], ui)
     slug = _random.token_hex(32)
     conv = Converger(settings, project, Plan(), ui)
     opts = create_options(project, req.service, 0, oneoff=True,
