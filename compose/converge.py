@@ -9,14 +9,14 @@ import os
 import threading
 import time
 
-from nerdpy_compose import health, order, secrets
+from nerdpy_compose import build, health, order, secrets
 from nerdpy_compose.config_cmd import service_hash
 from nerdpy_compose.convert import create_options
 from nerdpy_compose.errors import ConfigError, StackError
 from nerdpy_compose.members import Member, members
 
 from nerdpy.api import containers as api
-from nerdpy.api.errors import NerdpyError, NotImplementedYet
+from nerdpy.api.errors import NerdpyError
 from nerdpy.api.types import field, record
 
 TYPE_CHECKING = False
@@ -39,6 +39,7 @@ class Plan:
     scale: dict[str, int] = field(default_factory=dict)
     timeout: int | None = None
     pull: str = ""  # "" = the service's pull_policy
+    build: str = ""  # "always" (--build), "never" (--no-build), "": build a `build:` image when missing
     parallel: int = -1  # --parallel / COMPOSE_PARALLEL_LIMIT: services converging at once (-1: no limit)
 
 
@@ -102,9 +103,7 @@ class Converger:
 
     def _converge(self, name: str) -> None:
         svc = self.project.services[name]
-        if "build" in svc and "image" not in svc:
-            raise NotImplementedYet(f"service {name!r} needs `build:`, and nerdpy cannot build images yet",
-                                    hint="build the image elsewhere and set `image:`")
+        build.ensure_image(self.settings, self.project, name, self.ui, self.plan.build)
         if health.has_check(svc) and not health.supported():
             self.ui.warn(f"services.{name}.healthcheck is not run: this nerdpy build has no healthchecks")
         want = self.plan.scale.get(name, int(svc.get("scale", 1)))

@@ -43,6 +43,7 @@ class UpRequest:
     timestamps: bool = False
     pull: str = ""
     parallel: int = -1
+    build: str = ""  # "always" (--build) | "never" (--no-build) | ""
 
 
 def check(req: UpRequest) -> UpRequest:
@@ -60,6 +61,8 @@ def check(req: UpRequest) -> UpRequest:
         raise InvalidArgument("--abort-on-container-exit and --abort-on-container-failure cannot be combined")
     if req.force_recreate and req.no_recreate:
         raise InvalidArgument("--force-recreate and --no-recreate are incompatible")
+    if req.build and req.build not in ("always", "never"):
+        raise InvalidArgument("--build and --no-build are incompatible")
     if req.pull not in ("", "always", "missing", "never"):
         raise InvalidArgument(f"invalid --pull {req.pull!r}: use always, missing or never")
     return req
@@ -74,7 +77,7 @@ def up(settings: Settings, project: Project, req: UpRequest, ui: Ui) -> int:
         raise InvalidArgument(f"no such service: {req.exit_code_from}")
     names = order.select(project, req.services, not req.no_deps)
     plan = Plan(req.force_recreate, req.no_recreate, req.no_start, dict(req.scale), req.timeout, req.pull,
-                req.parallel)
+                req.build, req.parallel)
     with ProjectLock(settings, project.name):
         _orphans(settings, project, req.remove_orphans, ui)
         resources.ensure(settings, project, names, ui)

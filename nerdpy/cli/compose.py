@@ -136,10 +136,10 @@ def up(
     from nerdpy_compose.up import UpRequest
     from nerdpy_compose.up import up as engine_up
 
-    from nerdpy.errors import InvalidArgument, NotImplementedYet
+    from nerdpy.errors import InvalidArgument
 
-    if build:
-        raise NotImplementedYet("up --build: nerdpy cannot build images yet", hint="build elsewhere and set `image:`")
+    if build and no_build:
+        raise InvalidArgument("--build and --no-build are incompatible")
     counts = {}
     for item in scale:
         name, eq, num = item.partition("=")
@@ -152,7 +152,8 @@ def up(
                     abort_on_exit=abort_on_container_exit, abort_on_failure=abort_on_container_failure,
                     exit_code_from=exit_code_from or "", scale=counts, no_deps=no_deps, timeout=timeout,
                     no_start=no_start, attach=tuple(attach), no_attach=tuple(no_attach), no_log_prefix=no_log_prefix,
-                    timestamps=timestamps, pull=pull or "", parallel=ctx.meta["compose_parallel"])
+                    timestamps=timestamps, pull=pull or "", parallel=ctx.meta["compose_parallel"],
+                    build="always" if build else "never" if no_build else "")
     _exit(engine_up(settings, project, req, ui))
 
 

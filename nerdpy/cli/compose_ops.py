@@ -237,3 +237,22 @@ def version(
         typer.echo(f'{{"version":"{__version__}"}}')
     else:
         typer.echo(f"nerdpy compose version {__version__}")
+
+
+@group.command("build", help="Build or rebuild services")
+def build(
+    ctx: typer.Context,
+    services: list[str] = _SERVICES,
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not use cache when building the image"),
+    pull: bool = typer.Option(False, "--pull", help="Always attempt to pull a newer version of the image"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Don't print anything to STDOUT"),
+    build_arg: list[str] = typer.Option([], "--build-arg", help="Set build-time variables for services"),
+) -> None:
+    from nerdpy_compose.build import build_services
+
+    args = {}
+    for item in build_arg:
+        key, eq, value = item.partition("=")
+        args[key] = value if eq else None
+    settings, project, ui = _entered(ctx, tuple(services or ()))
+    _exit(build_services(settings, project, tuple(services or ()), ui, no_cache, pull, quiet, args))
