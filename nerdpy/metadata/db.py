@@ -27,7 +27,12 @@ class Database:
         self.path = path
         private_dirs(path.parent)
         # sqlite creates the file 0644 and gives -wal/-shm the file's mode: make it 0600 first.
-        os.close(os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o600))
+        # Only when it is new (O_EXCL): closing any fd of an open database drops every POSIX
+        # lock this process holds on it, which breaks the other threads' connections (compose).
+        try:
+            os.close(os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
+        except FileExistsError:
+            pass
         try:
             # isolation_level=None: we issue BEGIN ourselves, so transactions are explicit.
             self.conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
