@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench.common import BenchEnv, Cmd, as_user, compare
+from bench.common import BenchEnv, Cmd, as_user, compare  # noqa: E402
 
 APP = """\
 services:

@@ -9,7 +9,7 @@ import threading
 import time
 
 from nerdpy.api import containers as api
-from nerdpy.api import logs as logs_api
+from nerdpy.api import log_reader as logs_api
 from nerdpy.api.errors import NerdpyError, NotFound
 
 TYPE_CHECKING = False

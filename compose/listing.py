@@ -123,7 +123,7 @@ def ls(settings: Settings, show_all: bool, filters: tuple[str, ...]) -> list[dic
 
 def logs(settings: Settings, project: Project, services: tuple[str, ...], follow: bool, tail: str, timestamps: bool,
          no_prefix: bool, since: str, index: int, ui: Ui) -> None:
-    from nerdpy.api import logs as logs_api
+    from nerdpy.api import log_reader as logs_api
 
     if tail != "all" and not tail.lstrip("-").isdigit():
         raise InvalidArgument(f"invalid --tail {tail!r}: use a number or all")

@@ -16,7 +16,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-S, I, N, B, NULL = "string", "integer", "number", "boolean", "null"
+S, INT, N, B, NULL = "string", "integer", "number", "boolean", "null"
 
 
 class Obj:
@@ -48,8 +48,8 @@ SCALAR = (S, N, B, NULL)
 DRIVER_OPTS = Map((S, N))
 LABELS = LIST_OR_DICT
 COMMAND = OneOf((S, NULL), List(S))
-BLKIO = List(Obj({"path": S, "rate": (I, S)}))
-ULIMITS = Map(OneOf((I, S), Obj({"hard": (I, S), "soft": (I, S)}, required=("soft", "hard"))))
+BLKIO = List(Obj({"path": S, "rate": (INT, S)}))
+ULIMITS = Map(OneOf((INT, S), Obj({"hard": (INT, S), "soft": (INT, S)}, required=("soft", "hard"))))
 HEALTHCHECK = Obj({
     "disable": (B, S), "interval": S, "retries": (N, S), "test": OneOf(S, List(S)), "timeout": S,
     "start_period": S, "start_interval": S,
@@ -60,16 +60,16 @@ BUILD = OneOf(S, Obj({
     "context": S, "dockerfile": S, "dockerfile_inline": S, "entitlements": List(S), "args": LIST_OR_DICT,
     "ssh": LIST_OR_DICT, "labels": LIST_OR_DICT, "cache_from": List(S), "cache_to": List(S), "no_cache": (B, S),
     "no_cache_filter": STR_OR_LIST, "additional_contexts": LIST_OR_DICT, "network": S, "provenance": (S, B),
-    "sbom": (S, B), "pull": (B, S), "target": S, "shm_size": (I, S), "extra_hosts": EXTRA_HOSTS, "isolation": S,
+    "sbom": (S, B), "pull": (B, S), "target": S, "shm_size": (INT, S), "extra_hosts": EXTRA_HOSTS, "isolation": S,
     "privileged": (B, S), "secrets": ANY, "tags": List(S), "ulimits": ULIMITS, "platforms": List(S),
 }))
-PORT_LONG = Obj({"name": S, "mode": S, "host_ip": S, "target": (I, S), "published": (S, I), "protocol": S,
+PORT_LONG = Obj({"name": S, "mode": S, "host_ip": S, "target": (INT, S), "published": (S, INT), "protocol": S,
                  "app_protocol": S})
 VOLUME_LONG = Obj({
     "type": S, "source": S, "target": S, "read_only": (B, S), "consistency": S,
     "bind": Obj({"propagation": S, "create_host_path": (B, S), "recursive": S, "selinux": S}),
     "volume": Obj({"nocopy": (B, S), "subpath": S, "labels": LIST_OR_DICT}),
-    "tmpfs": Obj({"size": (I, S), "mode": (N, S)}), "image": Obj({"subpath": S}),
+    "tmpfs": Obj({"size": (INT, S), "mode": (N, S)}), "image": Obj({"subpath": S}),
 }, required=("type",))
 CONFIG_REF = List(OneOf(S, Obj({"source": S, "target": S, "uid": S, "gid": S, "mode": (N, S)})))
 DEPENDS_ON = OneOf(List(S), Map(Obj({"restart": (B, S), "required": (B, S), "condition": S},
@@ -78,11 +78,11 @@ NETWORKS_REF = OneOf(List(S), Map(OneOf(NULL, Obj({
     "aliases": List(S), "interface_name": S, "ipv4_address": S, "ipv6_address": S, "link_local_ips": List(S),
     "mac_address": S, "driver_opts": DRIVER_OPTS, "priority": N, "gw_priority": N,
 }))))
-RESOURCES = Obj({"cpus": (N, S), "memory": S, "pids": (I, S)})
+RESOURCES = Obj({"cpus": (N, S), "memory": S, "pids": (INT, S)})
 DEPLOY = Obj({
-    "mode": S, "endpoint_mode": S, "replicas": (I, S), "labels": LIST_OR_DICT, "rollback_config": ANY,
+    "mode": S, "endpoint_mode": S, "replicas": (INT, S), "labels": LIST_OR_DICT, "rollback_config": ANY,
     "update_config": ANY, "resources": Obj({"limits": RESOURCES, "reservations": ANY}),
-    "restart_policy": Obj({"condition": S, "delay": S, "max_attempts": (I, S), "window": S}),
+    "restart_policy": Obj({"condition": S, "delay": S, "max_attempts": (INT, S), "window": S}),
     "placement": ANY,
 })
 HOOK = Obj({"command": COMMAND, "user": S, "privileged": (B, S), "working_dir": S, "environment": LIST_OR_DICT},
@@ -91,9 +91,9 @@ HOOK = Obj({"command": COMMAND, "user": S, "privileged": (B, S), "working_dir": 
 SERVICE = Obj({
     "develop": ANY, "deploy": DEPLOY, "annotations": LIST_OR_DICT, "attach": (B, S), "build": BUILD,
     "blkio_config": Obj({"device_read_bps": BLKIO, "device_read_iops": BLKIO, "device_write_bps": BLKIO,
-                         "device_write_iops": BLKIO, "weight": (I, S), "weight_device": ANY}),
+                         "device_write_iops": BLKIO, "weight": (INT, S), "weight_device": ANY}),
     "cap_add": List(S), "cap_drop": List(S), "cgroup": S, "cgroup_parent": S, "command": COMMAND,
-    "configs": CONFIG_REF, "container_name": S, "cpu_count": (S, I), "cpu_percent": (S, I), "cpu_shares": (N, S),
+    "configs": CONFIG_REF, "container_name": S, "cpu_count": (S, INT), "cpu_percent": (S, INT), "cpu_shares": (N, S),
     "cpu_quota": (N, S), "cpu_period": (N, S), "cpu_rt_period": (N, S), "cpu_rt_runtime": (N, S), "cpus": (N, S),
     "cpuset": S, "credential_spec": ANY, "depends_on": DEPENDS_ON, "device_cgroup_rules": List(S),
     "devices": List(OneOf(S, Obj({"source": S, "target": S, "permissions": S}, required=("source",)))),
@@ -104,12 +104,12 @@ SERVICE = Obj({
     "healthcheck": HEALTHCHECK, "hostname": S, "image": S, "init": (B, S), "ipc": S, "isolation": S,
     "labels": LIST_OR_DICT, "links": List(S),
     "logging": Obj({"driver": S, "options": Map((S, N, NULL))}), "mac_address": S, "mem_limit": (N, S),
-    "mem_reservation": (S, I), "mem_swappiness": (I, S), "memswap_limit": (N, S), "network_mode": S,
-    "models": ANY, "networks": NETWORKS_REF, "oom_kill_disable": (B, S), "oom_score_adj": (S, I),
+    "mem_reservation": (S, INT), "mem_swappiness": (INT, S), "memswap_limit": (N, S), "network_mode": S,
+    "models": ANY, "networks": NETWORKS_REF, "oom_kill_disable": (B, S), "oom_score_adj": (S, INT),
     "pid": (S, NULL), "pids_limit": (N, S), "platform": S,
     "ports": List(OneOf(N, S, PORT_LONG)), "pre_start": List(ANY), "post_start": List(HOOK),
     "pre_stop": List(HOOK), "privileged": (B, S), "profiles": List(S), "pull_policy": S,
-    "pull_refresh_after": S, "read_only": (B, S), "restart": S, "runtime": S, "scale": (I, S),
+    "pull_refresh_after": S, "read_only": (B, S), "restart": S, "runtime": S, "scale": (INT, S),
     "security_opt": List(S), "shm_size": (N, S), "secrets": CONFIG_REF, "sysctls": LIST_OR_DICT,
     "stdin_open": (B, S), "stop_grace_period": S, "stop_signal": S, "storage_opt": Map(ANY), "tmpfs": STR_OR_LIST,
     "tty": (B, S), "ulimits": ULIMITS, "use_api_socket": B, "user": S, "uts": S, "userns_mode": S,
@@ -209,7 +209,7 @@ def _is(value: Any, kinds: tuple[str, ...]) -> bool:
             return True
         if kind == B and isinstance(value, bool):
             return True
-        if kind == I and isinstance(value, int) and not isinstance(value, bool):
+        if kind == INT and isinstance(value, int) and not isinstance(value, bool):
             return True
         if kind == N and isinstance(value, (int, float)) and not isinstance(value, bool):
             return True

@@ -1,15 +1,15 @@
-"""The logs API: a container's json-file log entries, as `logs` selects them; the
-reader's pieces (entries, follow, since/until) re-exported for compose's log streams."""
+"""The logs API: a container's json-file log entries, as `logs` selects them."""
 
 from __future__ import annotations
 
 from nerdpy.config import Settings
 from nerdpy.errors import InvalidArgument
-from nerdpy.logs.reader import LogEntry, end_offset, follow, parse_since, read_entries  # noqa: F401 - for compose
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Iterator
+
+    from nerdpy.logs.reader import LogEntry
 
 
 def entries(settings: Settings, ref: str, tail: str = "all", since: str = "", until: str = "",

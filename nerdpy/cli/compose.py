@@ -100,7 +100,7 @@ def _entered(ctx: typer.Context, selected: tuple = ()):
     """Load the project first (a bad file creates nothing), then join the rootless
     namespace, single-threaded, before the engine starts its threads."""
     project = _project(ctx, selected)
-    return state.entered(ctx), project, _ui(ctx)
+    return state.entered(ctx.find_root().obj), project, _ui(ctx)
 
 
 def _exit(code: int) -> None:
@@ -284,4 +284,4 @@ def run(
 
 
 # The lifecycle and inspection commands live beside: they register on `group`.
-from nerdpy.cli import compose_ops  # noqa: F401
+from nerdpy.cli import compose_ops  # noqa: E402, F401

@@ -177,7 +177,7 @@ def ls(
 
     from nerdpy.cli.output import print_rows
 
-    rows = engine_ls(state.entered(ctx), all, tuple(filter))
+    rows = engine_ls(state.entered(ctx.find_root().obj), all, tuple(filter))
     if format == "json":
         import json
 
