@@ -354,13 +354,12 @@ def copy(settings: Settings, src: str, dest: str, stdin: Any = None, stdout: Any
 
 def prune(settings: Settings, filters: tuple[str, ...] = ()) -> list[str]:
     """Remove every stopped container matching `filters`; the removed ids."""
+    from nerdpy.containers.remove import remove_if_stopped
+
     removed = []
     for row in list_rows(settings, True, 0, tuple(filters), True):
-        if row["State"] in ("exited", "created", "dead"):
-            try:
-                remove(settings, row["ID"], False, False)
-            except NotFound:
-                continue  # removed meanwhile by another command
+        # Started, being started or removed meanwhile by another command: not prune's.
+        if row["State"] in ("exited", "created", "dead") and remove_if_stopped(settings, row["ID"]):
             removed.append(row["ID"])
     from nerdpy.containers.initlayer import remove_orphans
     from nerdpy.containers.remove import reclaim_orphan_shim_dirs

@@ -181,6 +181,23 @@ def remove(settings: Settings, ref: str, force: bool, volumes: bool) -> str:
     return container.name
 
 
+def remove_if_stopped(settings: Settings, ref: str) -> bool:
+    """`container prune`'s removal: only a container that is stopped under its lock
+    and that no `run` is starting (its shim, spawned before the record, still waits
+    for "go"); False when it was running, starting, or is gone already."""
+    store = ContainerStore(settings)
+    container = store.find(ref)
+    if container is None:
+        return False
+    with container_lock(settings, container.id):
+        if store.find(container.id) is None or store.state(container.id).running:
+            return False
+        if store.state(container.id).status == "created" and _dirs_in_use(settings.layout.shims_dir, [container.id]):
+            return False
+        remove_everything(settings, store, container, remove_volumes=False, locked=True)
+    return True
+
+
 def reclaim_orphan_shim_dirs(settings: Settings, store: ContainerStore) -> list[str]:
     """Shim runtime dirs without a container record and without a live process using
     them: a `run` killed between spawning its shim and recording the container. A `run`
