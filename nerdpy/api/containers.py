@@ -367,3 +367,21 @@ def prune(settings: Settings, filters: tuple[str, ...] = ()) -> list[str]:
     remove_orphans(settings)  # layers of containers whose cleanup was cut short
     reclaim_orphan_shim_dirs(settings, _store(settings))  # shims of a `run` killed before its record
     return removed
+
+
+def healthcheck_run(settings: Settings, ref: str) -> dict[str, Any]:
+    """Run the container's healthcheck once now (podman's `healthcheck run`); the
+    probe's result `{Start, End, ExitCode, Output}`; the health state is updated."""
+    from nerdpy.containers.health import run_once
+
+    store = _store(settings)
+    return run_once(settings, store, store.get(ref))
+
+
+def health(settings: Settings, ref: str) -> dict[str, Any] | None:
+    """Docker's `State.Health` ({Status, FailingStreak, Log}) or None without a started healthcheck."""
+    from nerdpy.containers.health import read_health
+
+    store = _store(settings)
+    container = store.get(ref)
+    return read_health(store.dir(container.id)) if container.cfg.get("Healthcheck") else None

@@ -100,6 +100,9 @@ GROUPS: dict[str, dict[str, Entry]] = {
         "remove": _T("volumes", "rm"),
         "prune": _T("volumes", "prune"),
     },
+    "healthcheck": {
+        "run": Entry(_C + "container_health:run", "Run the container's healthcheck once"),
+    },
     "system": {
         "info": _T("system", "info"),
         "df": _T("system", "df"),
@@ -127,6 +130,7 @@ TOP: dict[str, Entry] = {
     "version": _T("system", "version"),
     "unshare": _T("system", "unshare"),
     "system": Entry("@system", "Manage nerdpy"),
+    "healthcheck": Entry("@healthcheck", "Manage healthchecks of containers (podman)"),
     "volume": Entry("@volume", "Manage volumes"),
     "network": Entry("@network", "Manage networks"),
     "compose": Entry(_C + "compose:compose", "Define and run multi-container applications"),

@@ -134,6 +134,10 @@ _MANUALS.update({page: "nerdpy/remotes/manual.md" for page in (
     "nerdpy-pull", "nerdpy-push", "nerdpy-login", "nerdpy-logout", "nerdpy-image-pull", "nerdpy-image-push")})
 _MANUALS.update({page: "nerdpy/build/manual.md" for page in (
     "nerdpy-build", "nerdpy-image-build", "nerdpy-builder-build", "nerdpy-buildx-build", "nerdpy-builder-prune")})
+# Pages with more than one hand-written part: "a.md+b.md".
+_MANUALS.update({page: _MANUALS.get(page, "") + "+nerdpy/containers/health.md" for page in (
+    "nerdpy-run", "nerdpy-create", "nerdpy-container-run", "nerdpy-container-create", "nerdpy-healthcheck",
+    "nerdpy-healthcheck-run")})
 
 
 def _ascii(text: str) -> str:
@@ -151,7 +155,8 @@ def _manual(page: str) -> list[str]:
     source = _MANUALS.get(page)
     if source is None:
         return []
-    text = (Path(__file__).resolve().parents[2] / source).read_text()
+    root = Path(__file__).resolve().parents[2]
+    text = "\n\n".join((root / part).read_text() for part in source.split("+") if part)
     lines: list[str] = []
     for block in text.strip().split("\n\n"):
         block = block.strip()

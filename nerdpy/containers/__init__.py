@@ -77,6 +77,13 @@ class CreateOptions:
     rootfs: str = ""  # podman's --rootfs: run from a directory instead of an image
     annotations: tuple[str, ...] = ()
     userns: str = ""  # "" or "host": nerdpy's namespace; "keep-id": the invoking uid inside (rootless)
+    health_cmd: str = ""
+    health_interval: str = ""
+    health_timeout: str = ""
+    health_start_period: str = ""
+    health_start_interval: str = ""
+    health_retries: int = 0
+    no_healthcheck: bool = False
 
 
 @record

@@ -155,6 +155,9 @@ def build_record(settings: Settings, opts: CreateOptions, image: Any, name: str,
     }
     if opts.stop_timeout is not None:
         config["StopTimeout"] = opts.stop_timeout
+    healthcheck = _healthcheck(opts, image_cfg)
+    if healthcheck:
+        config["Healthcheck"] = healthcheck
     host = {
         "LogConfig": {"Type": opts.log_driver or "json-file", "Config": log_opts},
         "NetworkMode": (opts.networks[0] if opts.networks else "bridge"),
@@ -174,6 +177,20 @@ def build_record(settings: Settings, opts: CreateOptions, image: Any, name: str,
                             opts.ip, parse_labels(opts.annotations))
     return Container(cid, name, opts.image or opts.rootfs, image.id if image is not None else "", time.time(),
                      {"Config": config, "HostConfig": host, "Runtime": runtime.to_dict()})
+
+
+def _healthcheck(opts: CreateOptions, image_cfg: dict[str, Any]) -> dict[str, Any] | None:
+    if not (opts.health_cmd or opts.health_interval or opts.health_timeout or opts.health_start_period
+            or opts.health_start_interval or opts.health_retries or opts.no_healthcheck
+            or image_cfg.get("Healthcheck")):
+        return None  # the common case stays off the health module
+    from nerdpy.containers import health
+
+    own = health.from_flags(opts.health_cmd, opts.health_interval, opts.health_timeout, opts.health_start_period,
+                            opts.health_start_interval, opts.health_retries, opts.no_healthcheck)
+    merged = health.merge(own, image_cfg.get("Healthcheck"))
+    health.probe_args(merged)  # an unknown Test type fails at create, as Docker's
+    return merged
 
 
 def _resources(opts: CreateOptions) -> dict[str, Any]:

@@ -14,12 +14,13 @@ def _iso(ts: float) -> str:
     return format_time(int(ts * 1e9))
 
 
-def inspect_data(container: Container, state: State, paths: dict[str, str], network: dict[str, Any]) -> dict[str, Any]:
+def inspect_data(container: Container, state: State, paths: dict[str, str], network: dict[str, Any],
+                 health: dict[str, Any] | None = None) -> dict[str, Any]:
     cfg, host, rt = container.cfg, container.host_config, container.runtime
     args = list(cfg.get("Entrypoint") or []) + list(cfg.get("Cmd") or [])
     restart = dict(host.get("RestartPolicy") or {"MaximumRetryCount": 0})
     restart["Name"] = restart.get("Name") or "no"
-    return {
+    data = {
         "Id": container.id,
         "Created": _iso(container.created),
         "Path": args[0] if args else "",
@@ -61,6 +62,9 @@ def inspect_data(container: Container, state: State, paths: dict[str, str], netw
         "Config": {**cfg, "Image": container.image},
         "NetworkSettings": network,
     }
+    if health:  # Docker has State.Health only for a container with a healthcheck that started
+        data["State"]["Health"] = health
+    return data
 
 
 def _mounts(saved: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -116,4 +120,9 @@ def inspect_container(settings: Settings, store: Any, ref: str) -> dict[str, Any
         "resolv_conf": str(cdir / "resolv.conf") if (cdir / "resolv.conf").exists() else "",
         "driver": settings.storage_driver or "overlay",
     }
-    return inspect_data(container, state, paths, network_settings(settings, container, state.running))
+    health = None
+    if container.cfg.get("Healthcheck"):
+        from nerdpy.containers.health import read_health
+
+        health = read_health(cdir)
+    return inspect_data(container, state, paths, network_settings(settings, container, state.running), health)

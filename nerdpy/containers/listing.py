@@ -13,7 +13,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-FILTER_KEYS = ("id", "name", "label", "status", "exited", "ancestor", "before", "since")
+FILTER_KEYS = ("id", "name", "label", "status", "exited", "ancestor", "before", "since", "health")
+HEALTH_FILTERS = ("starting", "healthy", "unhealthy", "none")
 STATUSES = ("created", "restarting", "running", "removing", "paused", "exited", "dead")
 
 
@@ -28,11 +29,15 @@ def _ns(stamp: str) -> float:
         return 0.0
 
 
-def status_text(state: State, now: float | None = None) -> str:
+def status_text(state: State, now: float | None = None, health: str = "none") -> str:
     now = time.time() if now is None else now
     if state.status in ("running", "paused"):
         text = f"Up {human_duration(now - _ns(state.started_at))}"
-        return text + " (Paused)" if state.status == "paused" else text
+        if state.status == "paused":
+            return text + " (Paused)"
+        if health == "none":
+            return text
+        return text + (" (health: starting)" if health == "starting" else f" ({health})")
     if state.status == "restarting":
         return f"Restarting ({state.exit_code}) {human_duration(now - _ns(state.finished_at))} ago"
     if state.status == "exited":
@@ -56,14 +61,19 @@ def parse_filters(values: tuple[str, ...]) -> list[tuple[str, str]]:
             raise InvalidArgument(f"invalid filter {item!r}", hint=f"known filters: {', '.join(FILTER_KEYS)}")
         if key == "status" and value not in STATUSES:
             raise InvalidArgument(f"invalid filter 'status={value}'", hint=f"use one of: {', '.join(STATUSES)}")
+        if key == "health" and value not in HEALTH_FILTERS:
+            raise InvalidArgument(f"unrecognised filter value for health: {value}",
+                                  hint=f"use one of: {', '.join(HEALTH_FILTERS)}")
         out.append((key, value))
     return out
 
 
-def matches(container: Container, state: State, filters: list[tuple[str, str]], by_ref: dict[str, Container]) -> bool:
+def matches(container: Container, state: State, filters: list[tuple[str, str]], by_ref: dict[str, Container],
+            health: str = "none") -> bool:
     groups: dict[str, list[bool]] = {}
     for key, value in filters:
-        groups.setdefault(key, []).append(_match_one(container, state, key, value, by_ref))
+        hit = health == value if key == "health" else _match_one(container, state, key, value, by_ref)
+        groups.setdefault(key, []).append(hit)
     # Docker: values of one key are OR-ed, different keys AND-ed (labels are AND-ed).
     for key, results in groups.items():
         if key == "label" and not all(results):
@@ -106,14 +116,24 @@ class Row(dict):
         return str(self._labels.get(key, ""))
 
 
-def row(container: Container, state: State, ports: str, no_trunc: bool, now: float) -> dict[str, Any]:
+def health_status(store: Any, container: Container) -> str:
+    """Docker's health string for filters and STATUS: none without a healthcheck or before its first start."""
+    if not container.cfg.get("Healthcheck"):
+        return "none"
+    from nerdpy.containers.health import read_health
+
+    return (read_health(store.dir(container.id)) or {}).get("Status") or "none"
+
+
+def row(container: Container, state: State, ports: str, no_trunc: bool, now: float,
+        health: str = "none") -> dict[str, Any]:
     return Row({
         "ID": container.id if no_trunc else container.id[:12],
         "Image": container.image,
         "Command": command_text(container, not no_trunc),
         "CreatedAt": time.strftime("%Y-%m-%d %H:%M:%S %z %Z", time.localtime(container.created)),
         "RunningFor": human_duration(now - container.created) + " ago",
-        "Status": status_text(state, now),
+        "Status": status_text(state, now, health),
         "State": state.status,
         "Ports": ports,
         "Names": container.name,
@@ -136,9 +156,10 @@ def list_rows(settings: Settings, store: Any, show_all: bool, last: int, filters
         state = store.state(container.id)
         if not (show_all or last > 0) and not state.running and not any(k in ("status", "exited") for k, _ in wanted):
             continue
-        if wanted and not matches(container, state, wanted, by_ref):
+        health = health_status(store, container)
+        if wanted and not matches(container, state, wanted, by_ref, health):
             continue
-        rows.append(row(container, state, _ports_text(settings, container, state), no_trunc, now))
+        rows.append(row(container, state, _ports_text(settings, container, state), no_trunc, now, health))
     if last > 0:
         rows = rows[:last]
     if size:

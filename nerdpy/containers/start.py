@@ -180,7 +180,22 @@ def shim_config(settings: Settings, store: ContainerStore, container: Container,
         "restart": _policy(host), "wait_attach": wait_attach,
         "exit_command": [sys.executable, "-m", "nerdpy.containers.cleanup", container.id],
         "exit_env": env,
+        **({"healthcheck": _health_settings(cfg)} if cfg.get("Healthcheck") else {}),
     }
+
+
+def _health_process(store: ContainerStore, container: Container, process: dict[str, Any]) -> None:
+    from nerdpy.containers.health import probe_args, write_process_file
+
+    args = probe_args(container.cfg["Healthcheck"])
+    if args:
+        write_process_file(store.shim_dir(container.id), process, args)
+
+
+def _health_settings(cfg: dict[str, Any]) -> dict[str, Any] | None:
+    from nerdpy.containers.health import probe_args, shim_settings
+
+    return shim_settings(cfg["Healthcheck"]) if probe_args(cfg["Healthcheck"]) else None
 
 
 def exit_env(settings: Settings) -> dict[str, str]:
@@ -293,6 +308,8 @@ def _start_locked(settings: Settings, store: ContainerStore, container: Containe
             apply_keep_id(spec, settings, set_user=not cfg.get("User"))
         if console_size and spec["process"]["terminal"]:  # no resize race at start-up
             spec["process"]["consoleSize"] = {"height": console_size[0], "width": console_size[1]}
+        if cfg.get("Healthcheck"):
+            _health_process(store, container, spec["process"])
         tmp = cdir / ".config.json.tmp"
         write_private(tmp, json.dumps(spec))  # holds -e secrets
         os.replace(tmp, cdir / "config.json")

@@ -36,6 +36,12 @@ class Shim:
             self.writer = JsonFileWriter(self.cfg["log_path"], int(self.cfg.get("log_max_size", 0)),
                                          int(self.cfg.get("log_max_file", 1)))
         self.server.writer = self.writer
+        self.health = None
+        if self.cfg.get("healthcheck"):  # imported only then: no healthcheck, no cost
+            from nerdpy.shim.health import Monitor
+
+            self.health = Monitor(self.cfg["healthcheck"], shim_dir, os.path.dirname(self.cfg["state_file"]),
+                                  self.cfg["runtime"], self.cfg["runtime_root"], self.id)
         self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         signal.signal(signal.SIGCHLD, lambda *_: None)
         signal.set_wakeup_fd(self.wake_w)
@@ -76,6 +82,8 @@ class Shim:
         self.state.update(status="running", pid=pid, started_at=now_iso(), exit_code=0)
         self.report("started", pid=pid)
         self.server.broadcast_started()
+        if self.health is not None:
+            self.health.container_started()
         return pid
 
     def _create(self) -> int:
@@ -105,14 +113,21 @@ class Shim:
     def wait_exit(self, pid: int) -> int:
         """Pump I/O until the container's init is reaped; its Docker exit code."""
         code = None
+        health = self.health
         while code is None:
-            self.server.pump([self.wake_r], timeout=None)
+            if health is None:
+                self.server.pump([self.wake_r], timeout=None)
+            else:
+                ready = self.server.pump([self.wake_r] + health.fds(), timeout=health.timeout())
+                health.tick(ready)
             try:
                 while os.read(self.wake_r, 512):
                     pass
             except BlockingIOError:
                 pass
             code = self._reap(pid)
+        if health is not None:
+            health.stop()
         self.server.drain_output(deadline=time.monotonic() + 2.0)
         return code
 
@@ -128,6 +143,8 @@ class Shim:
             if child == pid:
                 code = os.waitstatus_to_exitcode(status)
                 found = 128 - code if code < 0 else code
+            elif self.health is not None:
+                self.health.reaped(child, status)
 
     # -- lifecycle --------------------------------------------------------------
     def run(self) -> None:

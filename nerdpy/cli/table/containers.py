@@ -66,6 +66,16 @@ CREATE_FLAGS = (
          help="Add an annotation to the container (passed through to the OCI runtime)"),
     opt("--userns", help="User namespace to use: host (default) or keep-id (rootless: your uid inside)", default=""),
     many("--storage-opt", help="Storage driver options for the container (size: not supported)"),
+    opt("--health-cmd", help="Command to run to check health", default=""),
+    opt("--health-interval", help="Time between running the check (ms|s|m|h) (default 0s)", default=""),
+    opt("--health-timeout", help="Maximum time to allow one check to run (ms|s|m|h) (default 0s)", default=""),
+    opt("--health-start-period", default="",
+        help="Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) "
+             "(default 0s)"),
+    opt("--health-start-interval", default="",
+        help="Time between running the check during the start period (ms|s|m|h) (default 0s)"),
+    opt("--health-retries", type="int", default=0, help="Consecutive failures needed to report unhealthy"),
+    flag("--no-healthcheck", help="Disable any container-specified HEALTHCHECK"),
 )
 
 _IMAGE = arg("image", help="Image (or, with --rootfs, the root filesystem directory)")
