@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 
 # What nerdpy itself uses on a host.
-NERDPY_RUNTIME_PACKAGES="runc uidmap slirp4netns passt fuse-overlayfs catatonit tini busybox-static
+NERDPY_RUNTIME_PACKAGES="runc uidmap slirp4netns passt fuse-overlayfs catatonit tini busybox-static aardvark-dns
     iproute2 nftables procps util-linux python3 python3-venv python3-pip ca-certificates"
 
 # What the test suite adds: a real registry, independent image tools and podman to compare

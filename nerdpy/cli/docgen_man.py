@@ -134,6 +134,8 @@ _MANUALS.update({page: "nerdpy/remotes/manual.md" for page in (
     "nerdpy-pull", "nerdpy-push", "nerdpy-login", "nerdpy-logout", "nerdpy-image-pull", "nerdpy-image-push")})
 _MANUALS.update({page: "nerdpy/build/manual.md" for page in (
     "nerdpy-build", "nerdpy-image-build", "nerdpy-builder-build", "nerdpy-buildx-build", "nerdpy-builder-prune")})
+_MANUALS.update({page: "nerdpy/network/manual.md" for page in (
+    "nerdpy-network-create", "nerdpy-network-connect")})
 # Pages with more than one hand-written part: "a.md+b.md".
 _MANUALS.update({page: _MANUALS.get(page, "") + "+nerdpy/containers/health.md" for page in (
     "nerdpy-run", "nerdpy-create", "nerdpy-container-run", "nerdpy-container-create", "nerdpy-healthcheck",

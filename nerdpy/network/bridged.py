@@ -139,8 +139,11 @@ def attach_bridges(settings: "Settings", base: state.AttachmentRecord, request: 
         state.save_attachment(settings, record)
         peers.refresh(settings, {n.id for n in networks}, skip=base.container_id)
         hosts = files.hosts_with_peers(hosts_base, peers.peers_of(settings, base.container_id))
+    from nerdpy.network.dns import nameservers
+
+    served = None if dns else nameservers(settings, first)
     return Attachment(base.netns, keep_fds=tuple(keep), hosts=hosts,
-                      resolv_conf=_resolv(settings, request, dns, settings.rootless),
+                      resolv_conf=_resolv(settings, request, served or dns, settings.rootless and not served),
                       hostname=f"{hostname}\n", ports=tuple(published), ip=endpoints[0].ip,
                       endpoints=tuple(to_endpoint(net, ep) for net, ep in zip(networks, endpoints)), mode="bridge")
 

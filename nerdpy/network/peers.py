@@ -9,6 +9,10 @@ getaddrinfo() caller, costs one write per peer when a container joins or leaves,
 and works with any libc. The cost: names are not visible to tools that speak
 DNS directly (nslookup/dig), and a container's own changes to /etc/hosts are
 overwritten when its networks change.
+
+The DNS view of the same peers (container names and aliases over DNS, for
+nslookup, musl and Go programs) is aardvark-dns at each user network's
+gateway, fed from the same tables: see `dns.py`; `refresh` updates both.
 """
 
 from __future__ import annotations
@@ -57,3 +61,6 @@ def refresh(settings: "Settings", network_ids: set[str], skip: str = "", also: s
             continue
         text = files.hosts_with_peers(record.hosts_base, peers_of(settings, container_id))
         files.rewrite_in_place(settings.layout.containers_dir / container_id / "hosts", text)
+    from nerdpy.network import dns
+
+    dns.sync(settings)  # the DNS view of the same peers
