@@ -252,6 +252,9 @@ def rename(settings: Settings, ref: str, new_name: str) -> None:
     store = _store(settings)
     container = store.get(ref)  # Docker names a missing container before a bad new name
     store.rename(container.id, validate_name(new_name))
+    from nerdpy.containers import event
+
+    event(settings, store.get(container.id), "rename", oldName="/" + container.name)
 
 
 def get(settings: Settings, ref: str) -> tuple[Container, State]:
@@ -338,9 +341,13 @@ def top(settings: Settings, ref: str, ps_args: tuple[str, ...] = ()) -> tuple[li
 
 def exec_in(settings: Settings, ref: str, opts: Any, stdin_fd: int | None, stdout_fd: int, stderr_fd: int) -> int:
     """Run `opts.command` in the container; returns its exit code (0 with -d)."""
+    from nerdpy.containers import event
     from nerdpy.containers.execute import run_exec
 
-    return run_exec(settings, _store(settings).get(ref), opts, stdin_fd, stdout_fd, stderr_fd)
+    container = _store(settings).get(ref)
+    # Docker's wording: the action carries the command ("exec_start: sh -c true").
+    on_start = lambda: event(settings, container, "exec_start: " + " ".join(opts.command))  # noqa: E731
+    return run_exec(settings, container, opts, stdin_fd, stdout_fd, stderr_fd, on_start=on_start)
 
 
 def copy(settings: Settings, src: str, dest: str, stdin: Any = None, stdout: Any = None, follow_link: bool = False,

@@ -133,10 +133,19 @@ def list_images(settings: Settings, filters: Iterable[str] = ()) -> list[ImageRo
 
 
 # -- tag / rmi ----------------------------------------------------------------------
+def image_event(settings: Settings, action: str, actor: str, name: str = "") -> None:
+    """Record an image event (`nerdpy events`): Docker's Actor ID is the image's name or ID."""
+    from nerdpy.events import emit
+
+    emit(settings.layout.runtime_root, "image", action, actor, {"name": name or actor})
+
+
 def tag(settings: Settings, source: str, target: str) -> None:
     if parse(target).digest:  # validate before touching anything
         raise InvalidArgument(f"refusing to create a tag with a digest reference: {target}")
-    open_store(settings).tag(source, target)
+    store = open_store(settings)
+    store.tag(source, target)
+    image_event(settings, "tag", store.get(target).id, familiar(str(parse(target))))
 
 
 def _is_name(store: ImageStore, ref: str, image: Image) -> str | None:
@@ -149,6 +158,14 @@ def _is_name(store: ImageStore, ref: str, image: Image) -> str | None:
 
 def remove(settings: Settings, ref: str, force: bool) -> list[str]:
     """Docker's rmi for one argument; returns lines like "Untagged: x" / "Deleted: sha256:..."."""
+    lines = _remove(settings, ref, force)
+    for line in lines:
+        what, _, value = line.partition(": ")
+        image_event(settings, "untag" if what == "Untagged" else "delete", value)
+    return lines
+
+
+def _remove(settings: Settings, ref: str, force: bool) -> list[str]:
     store = open_store(settings)
     image = store.get(ref)
     users = image_users(settings).get(image.id, [])
@@ -304,12 +321,20 @@ def save(settings: Settings, items: list[Any], out: BinaryIO) -> None:
     from nerdpy.images import save as saver
 
     saver.save(open_store(settings), items, out)
+    _saved(settings, items)
+
+
+def _saved(settings: Settings, items: list[Any]) -> None:
+    for item in items:
+        image = getattr(item, "image", item)
+        image_event(settings, "save", getattr(image, "id", str(image)))
 
 
 def save_dir(settings: Settings, items: list[Any], target: Path) -> None:
     from nerdpy.images import save as saver
 
     saver.save_dir(open_store(settings), items, target)
+    _saved(settings, items)
 
 
 def load(settings: Settings, source: Path | BinaryIO, platform: str | None = None) -> list[Any]:
@@ -321,8 +346,13 @@ def load(settings: Settings, source: Path | BinaryIO, platform: str | None = Non
     if isinstance(source, Path):
         if not source.exists():
             raise NotFound(f"open {source}: no such file or directory")
-        return loader.load_path(store, source, want)
-    return loader.load_stream(store, source, want)
+        loaded = loader.load_path(store, source, want)
+    else:
+        loaded = loader.load_stream(store, source, want)
+    for item in loaded:
+        for name in item.names or (item.image.id,):
+            image_event(settings, "load", familiar(name) if name != item.image.id else name)
+    return loaded
 
 
 def import_image(settings: Settings, source: str | BinaryIO, name: str | None, changes: list[str],
@@ -338,5 +368,8 @@ def import_image(settings: Settings, source: str | BinaryIO, name: str | None, c
             from nerdpy.errors import NotImplementedYet
 
             raise NotImplementedYet("importing from a URL is not implemented", hint="download it and import the file")
-        return import_rootfs(open_store(settings), Path(source), name, changes, want, message, source)
-    return import_rootfs(open_store(settings), source, name, changes, want, message, "-")
+        image = import_rootfs(open_store(settings), Path(source), name, changes, want, message, source)
+    else:
+        image = import_rootfs(open_store(settings), source, name, changes, want, message, "-")
+    image_event(settings, "import", image.id, name or image.id)
+    return image

@@ -57,6 +57,7 @@ def create(settings: Settings, name: str, driver: str = "bridge", subnets: tuple
             options=dict(options or {}), created=_now(), bridge=f"nerdpy-{network_id[:8]}",
         )
         state.insert_network(conn, record)
+    _event(settings, "create", record, type=record.driver)
     return record
 
 
@@ -144,6 +145,13 @@ def inspect(settings: Settings, name_or_id: str) -> dict:
     }
 
 
+def _event(settings: Settings, action: str, net: state.NetworkRecord, **attributes: str) -> None:
+    """Record a network event (`nerdpy events`): Actor ID is the network's ID."""
+    from nerdpy.events import emit
+
+    emit(settings.layout.runtime_root, "network", action, net.id, {"name": net.name, **attributes})
+
+
 def remove(settings: Settings, name_or_id: str, force: bool = False) -> str:
     net = state.find_network(settings, name_or_id)
     if net.builtin:
@@ -165,6 +173,7 @@ def remove(settings: Settings, name_or_id: str, force: bool = False) -> str:
         bridge.delete_bridge(None, net.bridge, net.id)
         if not glob.glob("/sys/class/net/nerdpy*"):
             bridge.delete_table(None)
+    _event(settings, "destroy", net, type=net.driver)
     return net.name
 
 
@@ -208,6 +217,7 @@ def connect(settings: Settings, network: str, container: str, aliases: tuple[str
         index = len(state.endpoints_of(settings, record.container_id))
         bridged.attach_one(settings, ns, record, net, index, ip, aliases, primary=False)
         peers.refresh(settings, {e.network_id for e in state.endpoints_of(settings, record.container_id)})
+    _event(settings, "connect", net, container=record.container_id, type=net.driver)
 
 
 def find_attached(settings: Settings, ref: str) -> state.AttachmentRecord:
@@ -231,3 +241,4 @@ def disconnect(settings: Settings, network: str, container: str, force: bool = F
     if not any(e.network_id == net.id for e in state.endpoints_of(settings, record.container_id)):
         raise NotFound(f"container {container} is not connected to network {net.name}")
     bridged.detach(settings, record.container_id, {net.id})
+    _event(settings, "disconnect", net, container=record.container_id, type=net.driver)

@@ -15,8 +15,12 @@ def pull(settings: Settings, ref: str, platform: str | None = None,
     from nerdpy.images import pull as _pull
     from nerdpy.images.platform import parse_platform
 
+    from nerdpy.events import emit
+
     want = parse_platform(platform) if platform else None
-    return _pull.pull(settings, ref, want, progress or _pull._silent)
+    result = _pull.pull(settings, ref, want, progress or _pull._silent)
+    emit(settings.layout.runtime_root, "image", "pull", ref, {"name": ref})
+    return result
 
 
 def push(settings: Settings, ref: str, progress: Callable[[Any], None] | None = None,
@@ -26,8 +30,12 @@ def push(settings: Settings, ref: str, progress: Callable[[Any], None] | None = 
     from nerdpy.images.platform import parse_platform
     from nerdpy.images.pull import _silent
 
+    from nerdpy.events import emit
+
     want = parse_platform(platform) if platform else None
-    return _push.push(settings, ref, progress or _silent, platform=want)
+    result = _push.push(settings, ref, progress or _silent, platform=want)
+    emit(settings.layout.runtime_root, "image", "push", ref, {"name": ref})
+    return result
 
 
 def local_tags(settings: Settings, name: str) -> list[str]:

@@ -59,7 +59,16 @@ def create(settings: Settings, name: str | None, driver: str = "local", labels: 
         import secrets
 
         name = secrets.token_hex(32)
-    return VolumeStore(settings).create(name, labels=labels, options=options, driver=driver)
+    volume = VolumeStore(settings).create(name, labels=labels, options=options, driver=driver)
+    volume_event(settings, "create", name, driver=driver)
+    return volume
+
+
+def volume_event(settings: Settings, action: str, name: str, **attributes: str) -> None:
+    """Record a volume event (`nerdpy events`): Actor ID is the volume's name."""
+    from nerdpy.events import emit
+
+    emit(settings.layout.runtime_root, "volume", action, name, {"driver": "local", **attributes})
 
 
 def parse_filters(filters: Sequence[str], allowed: Sequence[str] = FILTER_KEYS) -> dict[str, list[str]]:
@@ -113,6 +122,7 @@ def inspect(settings: Settings, names: Sequence[str]) -> list[Volume]:
 def remove(settings: Settings, name: str) -> None:
     """Remove one volume; Conflict when a container uses it, NotFound when absent."""
     _store(settings, sweep=True).remove(name)
+    volume_event(settings, "destroy", name)
 
 
 def prune(settings: Settings, filters: Sequence[str] = (), all_volumes: bool = False) -> PruneReport:
@@ -134,5 +144,6 @@ def prune(settings: Settings, filters: Sequence[str] = (), all_volumes: bool = F
         except (Conflict, NotFound):  # taken by a container (or removed) meanwhile
             continue
         deleted.append(volume.name)
+        volume_event(settings, "destroy", volume.name)
         reclaimed += size
     return PruneReport(tuple(deleted), reclaimed)

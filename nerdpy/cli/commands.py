@@ -107,6 +107,7 @@ GROUPS: dict[str, dict[str, Entry]] = {
         "info": _T("system", "info"),
         "df": _T("system", "df"),
         "prune": _T("system", "prune"),
+        "events": Entry(_C + "events:events", "Get real time events from the server"),
     },
 }
 
@@ -127,6 +128,7 @@ TOP: dict[str, Entry] = {
     "load": _T("images", "load"),
     "import": _T("images", "import"),
     "info": _T("system", "info"),
+    "events": Entry(_C + "events:events", "Get real time events from the server"),
     "version": _T("system", "version"),
     "unshare": _T("system", "unshare"),
     "system": Entry("@system", "Manage nerdpy"),

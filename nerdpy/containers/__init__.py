@@ -147,3 +147,10 @@ class State:
 
 
 ZERO_TIME = "0001-01-01T00:00:00Z"
+
+
+def event(settings: Any, container: Container, action: str, **extra: object) -> None:
+    """Record a container event in the journal (`nerdpy events`)."""
+    from nerdpy.events import container_attributes, emit
+
+    emit(settings.layout.runtime_root, "container", action, container.id, container_attributes(container, **extra))

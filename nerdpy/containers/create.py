@@ -257,12 +257,16 @@ def create(settings: Settings, opts: CreateOptions, notice: Callable[[str], None
         record = _add_with_random_name(settings, store, opts, image, cid)
     fault_point(settings, "run:record-added")
     try:
-        return _provision(settings, store, record, opts, image)
+        created = _provision(settings, store, record, opts, image)
     except BaseException:
         from nerdpy.containers.remove import remove_everything
 
-        remove_everything(settings, store, record, remove_volumes=True)
+        remove_everything(settings, store, record, remove_volumes=True, event=False)
         raise
+    from nerdpy.containers import event
+
+    event(settings, created, "create")
+    return created
 
 
 def _add_with_random_name(settings: Settings, store: ContainerStore, opts: CreateOptions, image: Any,

@@ -138,11 +138,14 @@ def exec_argv(settings: Settings, container: Container, opts: ExecOptions) -> tu
 
 
 def run_exec(settings: Settings, container: Container, opts: ExecOptions, stdin_fd: int | None, stdout_fd: int,
-             stderr_fd: int) -> int:
-    """Run `opts.command` in the container with the caller's stdio; its exit code (0 with -d)."""
+             stderr_fd: int, on_start: Any = None) -> int:
+    """Run `opts.command` in the container with the caller's stdio; its exit code (0 with -d).
+    `on_start()` runs once the process is ready to start (the exec_start event)."""
     from nerdpy.runtime import run as run_process
 
     argv, process_file = exec_argv(settings, container, opts)
+    if on_start is not None:
+        on_start()
     try:
         if opts.detach:
             code, _, err = run_process(argv)

@@ -6,7 +6,7 @@ import os
 import time
 
 from nerdpy.config import Settings
-from nerdpy.containers import Container, State
+from nerdpy.containers import Container, State, event
 from nerdpy.containers.store import ContainerStore
 from nerdpy.errors import Conflict, Unavailable
 
@@ -94,10 +94,12 @@ def stop(settings: Settings, container: Container, timeout: int | None = None, s
     timeout = 10 if timeout is None else int(timeout)
     sig = parse_signal(signal or container.cfg.get("StopSignal") or "SIGTERM")
     if state.status == "running":
+        event(settings, container, "kill", signal=sig)  # before: the "die" it causes comes after it
         send_signal(settings, container, sig)
         state = wait_exit(store, container.id, None if timeout < 0 else float(timeout))
     if state.running:
         kill_and_wait(settings, store, container)
+    event(settings, container, "stop")
     if container.host_config.get("AutoRemove"):
         # As podman: `stop` of a --rm container returns once it is gone, so
         # `stop x; run --name x` works. Whichever of us and the shim's exit
@@ -117,6 +119,7 @@ def kill(settings: Settings, container: Container, signal: str = "SIGKILL") -> N
     number = parse_signal(signal)
     if number == 9:
         mark_stopped(store, container.id)
+    event(settings, container, "kill", signal=number)
     send_signal(settings, container, number)
 
 
@@ -126,6 +129,7 @@ def kill_and_wait(settings: Settings, store: ContainerStore, container: Containe
     if state.status == "paused":
         _quiet_resume(settings, store, container)
     if state.status in ("running", "paused"):
+        event(settings, container, "kill", signal=9)
         send_signal(settings, container, 9)
     state = wait_exit(store, container.id, 10.0)
     if state.running and state.shim_pid:
@@ -173,3 +177,4 @@ def pause(settings: Settings, container: Container, resume: bool = False) -> Non
         flag.unlink(missing_ok=True)
     else:
         flag.touch()
+    event(settings, container, "unpause" if resume else "pause")

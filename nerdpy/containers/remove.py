@@ -69,14 +69,18 @@ def cleanup_after_exit(settings: Settings, container_id: str) -> None:
 
 
 def remove_everything(settings: Settings, store: ContainerStore, container: Container, remove_volumes: bool,
-                      locked: bool = False) -> None:
-    """Delete all traces of a stopped container (also the undo of a failed create)."""
+                      locked: bool = False, event: bool = True) -> None:
+    """Delete all traces of a stopped container (also the undo of a failed create: no event then)."""
     if not locked:
         with container_lock(settings, container.id):
-            return remove_everything(settings, store, container, remove_volumes, locked=True)
+            return remove_everything(settings, store, container, remove_volumes, locked=True, event=event)
     _release_volumes(settings, container, remove_volumes)
     purge(settings, store, container)
     store.remove(container.id)
+    if event:
+        from nerdpy.containers import event as record_event
+
+        record_event(settings, container, "destroy")
 
 
 def _release_volumes(settings: Settings, container: Container, remove_volumes: bool) -> None:
@@ -110,6 +114,9 @@ def remove_soon(settings: Settings, store: ContainerStore, container: Container)
             return
         _release_volumes(settings, container, remove_volumes=True)
         store.remove(container.id)
+    from nerdpy.containers import event
+
+    event(settings, container, "destroy")
     threading = sys.modules.get("threading")
     if threading is not None and threading.active_count() > 1:
         purge(settings, store, container)  # forking a threaded process is not safe

@@ -181,6 +181,8 @@ def shim_config(settings: Settings, store: ContainerStore, container: Container,
         "exit_command": [sys.executable, "-m", "nerdpy.containers.cleanup", container.id],
         "exit_env": env,
         **({"healthcheck": _health_settings(cfg)} if cfg.get("Healthcheck") else {}),
+        "events_root": str(settings.layout.runtime_root),
+        "event_attributes": {**(cfg.get("Labels") or {}), "image": container.image, "name": container.name},
     }
 
 

@@ -42,6 +42,7 @@ class Shim:
 
             self.health = Monitor(self.cfg["healthcheck"], shim_dir, os.path.dirname(self.cfg["state_file"]),
                                   self.cfg["runtime"], self.cfg["runtime_root"], self.id)
+            self.health.on_status = lambda status: self.event("health_status: " + status)
         self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         signal.signal(signal.SIGCHLD, lambda *_: None)
         signal.set_wakeup_fd(self.wake_w)
@@ -59,6 +60,13 @@ class Shim:
             os.write(self.sync_fd, ('{"event":"' + event + '"' + ("," + body if body else "") + "}\n").encode())
         except OSError:
             pass
+
+    def event(self, action: str, **extra: object) -> None:
+        root = self.cfg.get("events_root")
+        if root:
+            from nerdpy.events import emit
+
+            emit(root, "container", action, self.id, {**(self.cfg.get("event_attributes") or {}), **extra})
 
     def close_sync(self) -> None:
         if self.sync_fd >= 0:
@@ -82,6 +90,7 @@ class Shim:
         self.state.update(status="running", pid=pid, started_at=now_iso(), exit_code=0)
         self.report("started", pid=pid)
         self.server.broadcast_started()
+        self.event("start")
         if self.health is not None:
             self.health.container_started()
         return pid
@@ -156,6 +165,7 @@ class Shim:
         while pid is not None:
             started = time.monotonic()
             code = self.wait_exit(pid)
+            self.event("die", exitCode=code)
             policy = self.cfg.get("restart", "no")
             if not should_restart(policy, code, restarts, self._stopped()):
                 break
