@@ -392,3 +392,12 @@ def health(settings: Settings, ref: str) -> dict[str, Any] | None:
     store = _store(settings)
     container = store.get(ref)
     return read_health(store.dir(container.id)) if container.cfg.get("Healthcheck") else None
+
+
+def update(settings: Settings, ref: str, opts: Any) -> Container:
+    """`update`: restart policy and limits (`nerdpy.containers.update.UpdateOptions`)."""
+    from nerdpy.containers.update import update as _update
+
+    container = _store(settings).get(ref)
+    _update(settings, container, opts)
+    return container

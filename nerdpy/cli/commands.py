@@ -56,6 +56,7 @@ GROUPS: dict[str, dict[str, Entry]] = {
         "diff": _T("containers", "diff"),
         "commit": _T("containers", "commit"),
         "prune": _T("containers", "prune"),
+        "update": Entry(_C + "container_update:update", "Update configuration of one or more containers"),
     },
     "image": {
         "ls": _T("images", "ls"),
@@ -113,7 +114,7 @@ GROUPS: dict[str, dict[str, Entry]] = {
 
 # Docker's top-level shorthands: `nerdpy start` is `nerdpy container start`.
 _CONTAINER_SHORTHANDS = ("run", "create", "start", "stop", "restart", "kill", "rm", "ps", "logs", "top", "port", "wait",
-                         "attach", "pause", "unpause", "rename", "exec", "cp", "export", "diff", "commit")
+                         "attach", "pause", "unpause", "rename", "exec", "cp", "export", "diff", "commit", "update")
 
 TOP: dict[str, Entry] = {
     "container": Entry("@container", "Manage containers"),

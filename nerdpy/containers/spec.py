@@ -42,6 +42,10 @@ def resources(settings: Settings, host: dict[str, Any], cgroup_limits: bool) -> 
     if host.get("NanoCpus"):
         period = 100000
         wanted["cpu"] = {"quota": int(host["NanoCpus"]) * period // 1_000_000_000, "period": period}
+    if host.get("MemorySwap") and host.get("Memory"):
+        wanted["memory"]["swap"] = int(host["MemorySwap"])
+    if host.get("CpuShares"):
+        wanted.setdefault("cpu", {})["shares"] = int(host["CpuShares"])
     if host.get("PidsLimit"):
         wanted["pids"] = {"limit": int(host["PidsLimit"])}
     if wanted and not cgroup_limits:

@@ -166,7 +166,7 @@ class Shim:
             started = time.monotonic()
             code = self.wait_exit(pid)
             self.event("die", exitCode=code)
-            policy = self.cfg.get("restart", "no")
+            policy = self._policy()
             if not should_restart(policy, code, restarts, self._stopped()):
                 break
             self.runc.delete(self.id, force=True)
@@ -190,6 +190,14 @@ class Shim:
         self.state.update(runtime_deleted=True)
         if not self.server.wait_hangup(claimed):
             self._exit_command()
+
+    def _policy(self) -> str:
+        """The restart policy: `nerdpy update --restart` leaves a newer one in our dir."""
+        try:
+            with open(os.path.join(self.dir, "restart")) as handle:
+                return handle.read().strip() or "no"
+        except OSError:
+            return str(self.cfg.get("restart", "no"))
 
     def _stopped(self) -> bool:
         return os.path.exists(os.path.join(self.dir, "stopped"))

@@ -122,3 +122,54 @@ def test_image_healthcheck_and_no_healthcheck(nerdpy, tmp_path):
     finally:
         nerdpy("rm", "-f", name, off, longer, check=False)
         nerdpy("rmi", tag, check=False)
+
+
+def _memory_limit(pid: int) -> int | None:
+    """The container's memory cgroup limit as the host sees it (cgroup v1 or v2)."""
+    for line in open(f"/proc/{pid}/cgroup").read().splitlines():
+        _, controllers, path = line.split(":", 2)
+        for base, name in (("/sys/fs/cgroup/memory", "memory.limit_in_bytes"), ("/sys/fs/cgroup", "memory.max")):
+            if ("memory" in controllers.split(",") and name.endswith("bytes")) or (controllers == "" and
+                                                                                  name == "memory.max"):
+                try:
+                    return int(open(f"{base}{path}/{name}").read().strip())
+                except (OSError, ValueError):
+                    continue
+    return None
+
+
+def test_update_restart_and_limits(nerdpy, busybox_image):
+    """`update --restart` reaches the running container's shim; limits go through
+    runc update where the cgroup allows (root here), else one clear error."""
+    import os
+
+    name = _name("up")
+    # Exits once after 4 s; restarted (the writable layer keeps /once), it stays up.
+    nerdpy("run", "-d", "--name", name, busybox_image, "sh", "-c", "[ -f /once ] && exec sleep 600; touch /once; sleep 4")
+    try:
+        assert nerdpy("update", "--restart", "always", name).stdout.strip() == name
+        # Still up when the update landed (restarting: the new policy already acted).
+        assert nerdpy("inspect", "-f", "{{.State.Status}}", name).stdout.strip() in ("running", "restarting")
+        end = time.monotonic() + 20
+        while int(nerdpy("inspect", "-f", "{{.RestartCount}}", name).stdout) < 1:
+            assert time.monotonic() < end, "the updated policy did not restart the container"
+            time.sleep(0.2)
+        policy = json.loads(nerdpy("inspect", "-f", "{{json .HostConfig.RestartPolicy}}", name).stdout)
+        assert policy["Name"] == "always"
+        while nerdpy("inspect", "-f", "{{.State.Status}}", name).stdout.strip() != "running":
+            assert time.monotonic() < end
+            time.sleep(0.2)
+        limits = nerdpy("update", "--memory", "64m", "--pids-limit", "50", name, check=False)
+        if os.getuid() == 0:
+            assert limits.returncode == 0, limits.stderr
+            assert nerdpy("inspect", "-f", "{{.HostConfig.Memory}}", name).stdout.strip() == str(64 << 20)
+            pid = int(nerdpy("inspect", "-f", "{{.State.Pid}}", name).stdout)
+            if pid:
+                assert _memory_limit(pid) in (64 << 20, None)
+        else:
+            assert limits.returncode == 1 and "cgroup v2" in limits.stderr
+            assert len(limits.stderr.strip().splitlines()) == 1
+        none = nerdpy("update", name, check=False)
+        assert none.returncode == 1 and "one or more flags" in none.stderr
+    finally:
+        nerdpy("rm", "-f", name, check=False)
