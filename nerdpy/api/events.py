@@ -117,13 +117,13 @@ def _decode(line: bytes) -> dict[str, Any] | None:
     return event if isinstance(event, dict) else None
 
 
-def read(settings: Settings, since_ns: int, until_ns: int, filters: dict[str, list[str]],
+def read(settings: Settings, since_ns: int | None, until_ns: int, filters: dict[str, list[str]],
          follow: bool = True) -> Iterator[dict[str, Any]]:
     """Past events from `since_ns` (when given), then new ones as they are written,
-    until `until_ns` (0: forever). Docker's rules: without --since only new events."""
+    until `until_ns` (0: forever). Docker's rules: without --since (None) only new events."""
     path = journal_path(settings.layout.runtime_root)
     tail = _Tail(path)
-    if since_ns:
+    if since_ns is not None:
         for name in (path + ".1", path):
             try:
                 with open(name, "rb") as handle:

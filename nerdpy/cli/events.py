@@ -45,7 +45,7 @@ def events(
 
     settings = state.entered(ctx)
     filters = parse_filters(filter)
-    since_ns = parse_since(since) if since else 0
+    since_ns = parse_since(since) if since else None  # "--since 0" is the epoch: everything
     until_ns = parse_since(until) if until else 0
     try:
         for event in read(settings, since_ns, until_ns, filters):

@@ -59,3 +59,20 @@ def test_filters():
         f(["bogus=1"])
     with pytest.raises(InvalidArgument):
         f(["type=plugin"])
+
+
+def test_read_since_epoch_until_and_filters(tmp_path):
+    class Layout:
+        runtime_root = tmp_path
+
+    class Settings:
+        layout = Layout()
+
+    for i in range(5):
+        events.emit(tmp_path, "volume", "create", f"v{i}")
+    everything = list(reader.read(Settings(), 0, 0, {}, follow=False))  # --since 0: the epoch, not "unset"
+    assert [e["Actor"]["ID"] for e in everything] == [f"v{i}" for i in range(5)]
+    cut = everything[2]["timeNano"]
+    assert [e["Actor"]["ID"] for e in reader.read(Settings(), 0, cut, {}, follow=False)] == ["v0", "v1", "v2"]
+    picked = reader.read(Settings(), 0, 0, reader.parse_filters(["volume=v3"]), follow=False)
+    assert [e["Actor"]["ID"] for e in picked] == ["v3"]
