@@ -15,7 +15,8 @@ containers, named by network id, in aardvark's format: the first line is
 container. `sync()` rewrites them from the endpoint tables whenever peers
 change (`peers.refresh`, under `net.lock`), then starts aardvark, tells it to
 reload (SIGHUP), or stops it when no user network has containers left. Without
-aardvark-dns installed nothing changes: names resolve through /etc/hosts only.
+aardvark-dns installed, or when it cannot start (port 53 on the gateway taken),
+containers get the usual servers and names resolve through /etc/hosts only.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from nerdpy.errors import Unavailable
 from nerdpy.network import files, state
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -105,7 +107,10 @@ def sync(settings: "Settings") -> None:
             pass
         return
     if pid is None:
-        _start(settings, program, directory)
+        try:
+            _start(settings, program, directory)
+        except Unavailable:
+            return  # e.g. port 53 taken on the gateway: names still resolve through /etc/hosts
     elif changed:
         os.kill(pid, signal.SIGHUP)
 
@@ -151,8 +156,6 @@ def _start(settings: "Settings", program: str, directory: Path) -> None:
     """aardvark daemonizes itself once its listeners are up (writes its pid file)."""
     import subprocess
 
-    from nerdpy.errors import Unavailable
-
     argv = [program, "--config", str(directory), "-p", "53", "run"]
     if settings.rootless:
         from nerdpy.network import shared
@@ -166,6 +169,8 @@ def _start(settings: "Settings", program: str, directory: Path) -> None:
     try:
         proc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=fd,
                               cwd=str(directory), timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise Unavailable(f"aardvark-dns failed: {exc}") from None
     finally:
         os.close(fd)
     if proc.returncode != 0:
@@ -190,6 +195,6 @@ def _unlink(path: Path) -> None:
 
 def nameservers(settings: "Settings", first: state.NetworkRecord) -> list[str] | None:
     """What a container whose first network is `first` puts in resolv.conf (None: no DNS here)."""
-    if served(first) and binary() is not None:
+    if served(first) and binary() is not None and running(config_dir(settings)) is not None:
         return [first.gateway]
-    return None
+    return None  # no resolver up (not installed, or it could not start): the usual servers
