@@ -49,11 +49,11 @@ def served(net: state.NetworkRecord) -> bool:
     return net.driver == "bridge" and not net.builtin and not net.slirp
 
 
-def config_dir(settings: "Settings") -> Path:
+def config_dir(settings: Settings) -> Path:
     return settings.layout.netns_dir / "aardvark"
 
 
-def upstream(settings: "Settings") -> list[str]:
+def upstream(settings: Settings) -> list[str]:
     """Where other names go: the servers the container would otherwise use."""
     if settings.rootless:
         from nerdpy.network import slirp
@@ -63,7 +63,7 @@ def upstream(settings: "Settings") -> list[str]:
     return servers or list(files._FALLBACK_DNS)
 
 
-def network_file(settings: "Settings", net: state.NetworkRecord, servers: list[str]) -> str | None:
+def network_file(settings: Settings, net: state.NetworkRecord, servers: list[str]) -> str | None:
     """aardvark's config for `net`, or None when it has no containers."""
     from nerdpy.network.peers import names_for
 
@@ -78,7 +78,7 @@ def network_file(settings: "Settings", net: state.NetworkRecord, servers: list[s
     return "\n".join(lines) + "\n"
 
 
-def sync(settings: "Settings") -> None:
+def sync(settings: Settings) -> None:
     """Make aardvark's files and process match the endpoints. Hold `net.lock`."""
     program = binary()
     if program is None:
@@ -152,7 +152,7 @@ def running(directory: Path) -> int | None:
     return pid
 
 
-def _start(settings: "Settings", program: str, directory: Path) -> None:
+def _start(settings: Settings, program: str, directory: Path) -> None:
     """aardvark daemonizes itself once its listeners are up (writes its pid file)."""
     import subprocess
 
@@ -168,7 +168,7 @@ def _start(settings: "Settings", program: str, directory: Path) -> None:
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
     try:
         proc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=fd,
-                              cwd=str(directory), timeout=30)
+                              cwd=str(directory), timeout=30, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise Unavailable(f"aardvark-dns failed: {exc}") from None
     finally:
@@ -193,7 +193,7 @@ def _unlink(path: Path) -> None:
         pass
 
 
-def nameservers(settings: "Settings", first: state.NetworkRecord) -> list[str] | None:
+def nameservers(settings: Settings, first: state.NetworkRecord) -> list[str] | None:
     """What a container whose first network is `first` puts in resolv.conf (None: no DNS here)."""
     if served(first) and binary() is not None and running(config_dir(settings)) is not None:
         return [first.gateway]

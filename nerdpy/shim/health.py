@@ -74,7 +74,7 @@ class HealthFile:
         except (OSError, ValueError):
             return {}
 
-    def update(self, change: "object") -> dict:
+    def update(self, change: object) -> dict:
         """Apply `change(old) -> new` under the lock; the new state."""
         import fcntl
 

@@ -126,13 +126,16 @@ def test_image_healthcheck_and_no_healthcheck(nerdpy, tmp_path):
 
 def _memory_limit(pid: int) -> int | None:
     """The container's memory cgroup limit as the host sees it (cgroup v1 or v2)."""
-    for line in open(f"/proc/{pid}/cgroup").read().splitlines():
+    with open(f"/proc/{pid}/cgroup") as handle:
+        lines = handle.read().splitlines()
+    for line in lines:
         _, controllers, path = line.split(":", 2)
         for base, name in (("/sys/fs/cgroup/memory", "memory.limit_in_bytes"), ("/sys/fs/cgroup", "memory.max")):
             if ("memory" in controllers.split(",") and name.endswith("bytes")) or (controllers == "" and
                                                                                   name == "memory.max"):
                 try:
-                    return int(open(f"{base}{path}/{name}").read().strip())
+                    with open(f"{base}{path}/{name}") as handle:
+                        return int(handle.read().strip())
                 except (OSError, ValueError):
                     continue
     return None

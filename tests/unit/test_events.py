@@ -36,8 +36,11 @@ def test_rotation_keeps_one_generation(tmp_path, monkeypatch):
         events.emit(tmp_path, "volume", "create", f"v{i}")
     path = events.journal_path(tmp_path)
     assert os.path.exists(path + ".1")
-    names = [json.loads(line)["Actor"]["ID"] for name in (path + ".1", path) if os.path.exists(name)
-             for line in open(name)]
+    names = []
+    for name in (path + ".1", path):
+        if os.path.exists(name):
+            with open(name) as handle:
+                names += [json.loads(line)["Actor"]["ID"] for line in handle]
     assert names == sorted(names) and names[-1] == "v5"
 
 
