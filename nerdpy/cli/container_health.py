@@ -11,7 +11,7 @@ app = typer.Typer()
 def run(ctx: typer.Context, container: str = typer.Argument(..., help="Container")) -> None:
     from nerdpy.api.containers import healthcheck_run
 
-    result = healthcheck_run(state.entered(ctx), container)
+    result = healthcheck_run(state.entered(ctx.find_root().obj), container)
     if result["ExitCode"] != 0:
         typer.echo("unhealthy")
         raise typer.Exit(1)

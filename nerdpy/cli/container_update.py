@@ -23,12 +23,13 @@ def update(
 ) -> int:
     from nerdpy.api.containers import update as api_update
     from nerdpy.cli.handlers.containers import each
-    from nerdpy.containers.update import UpdateOptions
 
-    settings = state.entered(ctx)
-    opts = UpdateOptions(restart=restart or "", memory=memory or "", memory_swap=memory_swap or "", cpus=cpus or "",
-                         cpu_shares=cpu_shares, pids_limit=pids_limit)
-    code = each(containers, lambda ref: (api_update(settings, ref, opts), ref)[1])
+    settings = state.entered(ctx.find_root().obj)
+    def one(ref: str) -> str:
+        api_update(settings, ref, restart or "", memory or "", memory_swap or "", cpus or "", cpu_shares, pids_limit)
+        return ref
+
+    code = each(containers, one)
     if code:
         raise typer.Exit(code)
     return 0

@@ -39,11 +39,10 @@ def events(
 ) -> None:
     import json
 
-    from nerdpy.api.events import parse_filters, read
+    from nerdpy.api.events import parse_filters, parse_since, read
     from nerdpy.cli.output import render_template
-    from nerdpy.logs.reader import parse_since
 
-    settings = state.entered(ctx)
+    settings = state.entered(ctx.find_root().obj)
     filters = parse_filters(filter)
     since_ns = parse_since(since) if since else None  # "--since 0" is the epoch: everything
     until_ns = parse_since(until) if until else 0
