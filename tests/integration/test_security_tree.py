@@ -141,7 +141,7 @@ def test_cp_never_follows_a_swapped_symlink(nerdpy, racing, secret, tmp_path):
         assert secret[1] not in stream
 
 
-@pytest.mark.skipif(not IS_ROOT, reason="mknod of a block device needs rootful CAP_MKNOD")
+@pytest.mark.skipif(not IS_ROOT, reason="identity: mknod of a block device needs rootful CAP_MKNOD")
 def test_cp_never_reads_a_swapped_in_block_device(nerdpy, busybox_image, swapper, secret, tmp_path):
     backing = tmp_path / "disk.img"
     backing.write_bytes((secret[1] + b"\n") * 4096)
