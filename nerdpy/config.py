@@ -11,6 +11,12 @@ Config file keys (all optional)::
     max_layer_size = 68719476736   (bytes; a layer that unpacks larger is refused: decompression bombs)
     max_layer_ratio = 100          (past max_layer_size/64, a layer unpacks to at most this many times its size; 0: any)
     storage_opts = ["overlay.mountopt=nodev"]   (driver options, as --storage-opt KEY=VALUE)
+    registry_mirrors = ["https://mirror.example"]  (docker.io mirrors, in order; Docker's registry-mirrors)
+
+Mirrors of any registry, and insecure registries, also come from podman's registries.conf
+(v2 format: [[registry]] with [[registry.mirror]] tables): $CONTAINERS_REGISTRIES_CONF,
+else ~/.config/containers/registries.conf, else /etc/containers/registries.conf. A pull
+tries the mirrors in order and falls back to the registry when one fails.
 """
 
 from __future__ import annotations
@@ -65,6 +71,9 @@ class Settings:
     extra: Mapping[str, Any] = field(default_factory=dict)
     # Docker's client config dir (registry credentials): $DOCKER_CONFIG or ~/.docker.
     docker_config_dir: Path | None = None
+    registry_mirrors: tuple[str, ...] = ()  # docker.io mirrors (URLs), tried in order before it
+    # registries.conf candidates, first existing wins (nerdpy.remotes.mirrors reads it).
+    registries_conf: tuple[Path, ...] = ()
 
     @property
     def in_userns(self) -> bool:
@@ -103,6 +112,7 @@ def load_settings(flags: Flags = Flags(), env: Mapping[str, str] | None = None) 
         raise InvalidArgument(f"unknown log level {level!r}", hint=f"use one of: {', '.join(LOG_LEVELS)}")
     insecure = tuple(values.pop("insecure_registries", ()))
     storage_opts = _storage_opts(values.pop("storage_opts", ()))
+    mirrors = tuple(values.pop("registry_mirrors", ()))
     return Settings(
         layout=layout,
         rootless=rootless,
@@ -116,7 +126,19 @@ def load_settings(flags: Flags = Flags(), env: Mapping[str, str] | None = None) 
         storage_opts=storage_opts,
         extra=values,
         docker_config_dir=docker_config_dir(env, uid),
+        registry_mirrors=mirrors,
+        registries_conf=registries_conf_paths(env, uid),
     )
+
+
+def registries_conf_paths(env: Mapping[str, str], uid: int) -> tuple[Path, ...]:
+    """Where podman looks for registries.conf: the override, else the user's file (which
+    replaces the system one when it exists), else the system file."""
+    override = env.get("CONTAINERS_REGISTRIES_CONF")
+    if override:
+        return (Path(override).expanduser(),)
+    config_home = env.get("XDG_CONFIG_HOME") or str(_home(env, uid) / ".config")
+    return (Path(config_home) / "containers" / "registries.conf", Path("/etc/containers/registries.conf"))
 
 
 def _storage_opts(entries: Any) -> tuple[str, ...]:
@@ -139,6 +161,10 @@ def docker_config_dir(env: Mapping[str, str], uid: int) -> Path:
     """Where docker/nerdctl keep config.json: $DOCKER_CONFIG, else ~/.docker of the invoking user."""
     if env.get("DOCKER_CONFIG"):
         return Path(env["DOCKER_CONFIG"]).expanduser()
+    return _home(env, uid) / ".docker"
+
+
+def _home(env: Mapping[str, str], uid: int) -> Path:
     home = env.get("HOME")
     if not home:
         import pwd
@@ -147,11 +173,14 @@ def docker_config_dir(env: Mapping[str, str], uid: int) -> Path:
             home = pwd.getpwuid(uid).pw_dir
         except KeyError:
             home = "/"
-    return Path(home) / ".docker"
+    return Path(home)
 
 
 def with_flags(settings: Settings, **changes: Any) -> Settings:
     return replace(settings, **changes)
+
+
+_LIST_KEYS = ("insecure_registries", "storage_opts", "registry_mirrors")
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -168,16 +197,16 @@ def _read_file(path: Path) -> dict[str, Any]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InvalidArgument(f"invalid config file {path}: {exc}") from None
     known = {"data_root", "runtime_root", "storage_driver", "insecure_registries", "runtime", "log_level", "debug",
-             "max_layer_size", "max_layer_ratio", "storage_opts"}
+             "max_layer_size", "max_layer_ratio", "storage_opts", "registry_mirrors"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise InvalidArgument(f"invalid config file {path}: unknown key {unknown[0]!r}")
-    for key in ("insecure_registries", "storage_opts"):
+    for key in _LIST_KEYS:
         if key in data and not isinstance(data[key], list):
             raise InvalidArgument(f"invalid config file {path}: {key} must be a list")
     # Wrong types would surface later as internal errors (Path(5)) or odd behaviour.
     for key, value in data.items():
-        if key in ("insecure_registries", "storage_opts"):
+        if key in _LIST_KEYS:
             ok, kind = all(isinstance(item, str) for item in value), "a list of strings"
         elif key == "debug":
             ok, kind = isinstance(value, bool), "true or false"

@@ -73,6 +73,7 @@ def login(settings: Settings, server: str | None, username: str, password: str) 
     from nerdpy.remotes import DOCKER_HUB, Credentials
     from nerdpy.remotes.client import RegistryClient
     from nerdpy.remotes.hosts import endpoint_for, registry_from_server
+    from nerdpy.remotes.mirrors import insecure_registries
 
     if not username:
         raise InvalidArgument("username is empty")
@@ -83,7 +84,7 @@ def login(settings: Settings, server: str | None, username: str, password: str) 
 
     registry = registry_from_server(server) if server else DOCKER_HUB
     creds = Credentials(username, password)
-    endpoint = endpoint_for(registry, settings.insecure_registries)
+    endpoint = endpoint_for(registry, insecure_registries(settings))
     # No cached token: login must prove these credentials, not reuse an earlier identity's token.
     transport = replace(transport_for(settings, endpoint), tokens=None)
     client = RegistryClient(endpoint, creds, attempts=2, transport=transport)
@@ -108,3 +109,11 @@ def logout(settings: Settings, server: str | None) -> tuple[str, bool]:
     registry = registry_from_server(server) if server else DOCKER_HUB
     token_cache(settings).forget(registry)
     return auth_key(registry), _store(settings).erase(registry)
+
+
+def registry_config(settings: Settings) -> dict[str, Any]:
+    """Docker's SystemInfo.RegistryConfig: docker.io mirrors, insecure registries, and each
+    registries.conf registry with its mirrors (IndexConfigs), for `nerdpy info`."""
+    from nerdpy.remotes.mirrors import registry_config as config
+
+    return config(settings)

@@ -13,10 +13,12 @@ if TYPE_CHECKING:
 
 
 def info(cli: CliState, *, format: Optional[str]) -> int:
+    from nerdpy.api.registry import registry_config
     from nerdpy.api.system import info as host_info
 
     report = host_info(cli.settings)
     data = report.to_dict()
+    data["RegistryConfig"] = registry_config(cli.settings)
     if format == "json" or format == "{{json .}}":
         print(json.dumps(data, indent=None))
     elif format:
@@ -62,10 +64,23 @@ def _render_info(d: dict) -> str:
         f" Data root:        {d['data_root']}",
         f" Runtime root:     {d['runtime_root']}",
     ]
+    lines += _registry_lines(d["RegistryConfig"])
     for problem in d["problems"]:
         label = "ERROR" if problem["severity"] == "error" else "WARNING"
         lines.append(f"{label}: {problem['message']}; fix: {problem['fix']}")
     return "\n".join(lines)
+
+
+def _registry_lines(config: dict) -> list[str]:
+    """Docker's "Insecure Registries:" and "Registry Mirrors:" blocks; a registries.conf
+    mirror names the registry it stands in for."""
+    lines = [" Insecure Registries:"]
+    names = [n for n, index in config["IndexConfigs"].items() if not index["Secure"]]
+    lines += [f"  {entry}" for entry in names + config["InsecureRegistryCIDRs"]]
+    mirrors = [f"  {url}" for url in config["Mirrors"]]
+    for name, index in config["IndexConfigs"].items():
+        mirrors += [f"  {m} (for {name})" for m in index["Mirrors"] if m not in config["Mirrors"]]
+    return lines + ([" Registry Mirrors:"] + mirrors if mirrors else [])
 
 
 def unshare(cli: CliState, *, command: Optional[List[str]]) -> None:

@@ -28,7 +28,8 @@ from typing import Any, Callable
 from nerdpy.config import Settings
 from nerdpy.content import Descriptor
 from nerdpy.content.store import ContentStore
-from nerdpy.errors import DataCorrupted, InvalidArgument, NerdpyError, NotFound, NotImplementedYet, Unavailable
+from nerdpy.errors import (DataCorrupted, InvalidArgument, NerdpyError, NotFound, NotImplementedYet,
+                           PermissionDenied, Unauthenticated, Unavailable)
 from nerdpy.images import manifest as mf
 from nerdpy.images.platform import Platform, host_platform
 
@@ -82,17 +83,19 @@ def short_id(digest: str) -> str:
     return digest.split(":", 1)[-1][:12]
 
 
-def make_client(settings: Settings, registry: str) -> Any:
-    """A RegistryClient for `registry` with the user's stored credentials."""
+def make_client(settings: Settings, registry: str, endpoint: Any = None) -> Any:
+    """A RegistryClient for `registry` (or a mirror's `endpoint`) with the user's stored credentials."""
     from nerdpy.remotes.client import RegistryClient
     from nerdpy.remotes.credentials import CredentialStore
     from nerdpy.remotes.hosts import endpoint_for
+    from nerdpy.remotes.mirrors import insecure_registries
     from nerdpy.remotes.transport import transport_for
 
+    if endpoint is None:
+        endpoint = endpoint_for(registry, insecure_registries(settings))
     creds = None
     if settings.docker_config_dir is not None:
-        creds = CredentialStore(settings.docker_config_dir / "config.json").get(registry)
-    endpoint = endpoint_for(registry, settings.insecure_registries)
+        creds = CredentialStore(settings.docker_config_dir / "config.json").get(endpoint.name)
     return RegistryClient(endpoint, creds, transport=transport_for(settings, endpoint))
 
 
@@ -335,26 +338,61 @@ def pull(settings: Settings, text: str, platform: Platform | None = None,
     present = _present_and_current(settings, images, ref, want)
     if present is not None:
         return PullResult(str(ref), what, present.target.digest, present, True)
+    from nerdpy.remotes.mirrors import pull_sources
+
+    sources = pull_sources(settings, ref.domain, ref.path, bool(ref.digest))
+    for n, source in enumerate(sources):
+        try:
+            got = _pull_from(settings, images, source, ref, want, progress, workers)
+            break
+        except _MIRROR_FALLBACK as exc:
+            if not source.mirror:
+                raise
+            _mirror_failed(source, sources[n + 1], exc)
+    if isinstance(got, PullResult):
+        return got
+    resolved, image, early = got
+    _unpack(settings, image)
+    for k in range(len(resolved.manifest.layers)):
+        early.report(k)
+    return PullResult(str(ref), what, resolved.target.digest, image, False)
+
+
+# A mirror's failure hands over to the next source (Docker falls back on connection errors,
+# 5xx, unknown manifests and refused credentials); corrupt data from it does not.
+_MIRROR_FALLBACK = (Unavailable, NotFound, InvalidArgument, PermissionDenied, Unauthenticated)
+
+
+def _mirror_failed(source: Any, following: Any, exc: NerdpyError) -> None:
+    import logging
+
+    logging.getLogger("nerdpy.remotes").warning(
+        "WARNING: mirror %s failed (%s); pulling from %s", source.endpoint.name, exc.message,
+        following.endpoint.name)
+
+
+def _pull_from(settings: Settings, images: Any, source: Any, ref: Any, want: Platform,
+               progress: ProgressFn, workers: int) -> Any:
+    """Resolve and fetch from one source: a PullResult when nothing was missing, else
+    (resolved, image, early unpacker)."""
+    what = ref.familiar()
     store = images.content
-    client = make_client(settings, ref.domain)
+    client = make_client(settings, ref.domain, source.endpoint)
     try:
         # Shared gc.lock from the first blob until the image row exists: a concurrent GC
         # must not sweep what we are about to reference.
         with images.ingest_guard():
-            resolved = resolve(client, store, ref.path, ref.digest or ref.tag or "latest", want, what)
+            resolved = resolve(client, store, source.repo, ref.digest or ref.tag or "latest", want, what)
             image = _existing(images, store, str(ref), resolved)
             if image is not None:
                 return PullResult(str(ref), what, resolved.target.digest, image, True)
-            fetcher = _Fetcher(client, store, ref.path, progress)
+            fetcher = _Fetcher(client, store, source.repo, progress)
             early = _EarlyUnpack(settings, store, resolved.manifest, fetcher)
             fetch_all(fetcher, resolved.manifest, workers, early)
             image = images.put(str(ref), resolved.target, want)
     finally:
         client.close()
-    _unpack(settings, image)
-    for k in range(len(resolved.manifest.layers)):
-        early.report(k)
-    return PullResult(str(ref), what, resolved.target.digest, image, False)
+    return resolved, image, early
 
 
 def _present_and_current(settings: Settings, images: Any, ref: Any, want: Platform) -> Any:
@@ -373,14 +411,16 @@ def _present_and_current(settings: Settings, images: Any, ref: Any, want: Platfo
         return None
     if not all(images.content.has(d.digest) for d in wanted):
         return None
-    from nerdpy.remotes.hosts import endpoint_for
+    from nerdpy.remotes.mirrors import pull_sources
     from nerdpy.remotes.probe import head_manifest_digest
     from nerdpy.remotes.transport import transport_for
 
-    endpoint = endpoint_for(ref.domain, settings.insecure_registries)
-    digest = head_manifest_digest(endpoint, transport_for(settings, endpoint), ref.path,
-                                  ref.digest or ref.tag or "latest")
-    return image if digest == image.target.digest else None
+    for source in pull_sources(settings, ref.domain, ref.path, bool(ref.digest)):
+        digest = head_manifest_digest(source.endpoint, transport_for(settings, source.endpoint), source.repo,
+                                      ref.digest or ref.tag or "latest")
+        if digest is not None:
+            return image if digest == image.target.digest else None
+    return None
 
 
 def _existing(images: Any, store: ContentStore, name: str, resolved: Resolved) -> Any:

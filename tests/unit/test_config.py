@@ -84,6 +84,7 @@ def test_debug_flag_raises_log_level(tmp_path):
     ("data_root = 5\n", "data_root"),
     ("insecure_registries = [1, 2]\n", "insecure_registries"),
     ("runtime = 7\n", "runtime"),
+    ('registry_mirrors = "https://m"\n', "must be a list"),
 ])
 def test_bad_config_is_a_clean_invalid_argument(tmp_path, config, needle):
     with pytest.raises(InvalidArgument) as info:
