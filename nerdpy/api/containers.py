@@ -296,7 +296,8 @@ def ports(settings: Settings, ref: str, private: str) -> list[str]:
         key = f"{p.container_port}/{p.protocol}"
         if private and private not in (key, str(p.container_port)):
             continue
-        host = f"{p.host_ip or '0.0.0.0'}:{p.host_port}"
+        ip = p.host_ip or "0.0.0.0"
+        host = f"[{ip}]:{p.host_port}" if ":" in ip else f"{ip}:{p.host_port}"  # Docker: [::]:8080
         lines.append(host if private else f"{key} -> {host}")
     if private and not lines:
         raise NotFound(f"no public port '{private}' published for {container.name}")

@@ -128,6 +128,8 @@ def attach_bridges(settings: "Settings", base: state.AttachmentRecord, request: 
             ports = [p for p in ports if p.protocol != "tcp"]
         try:
             published = forwarded + publish(settings, ns, base.container_id, endpoints[0].ip, ports)
+            if not settings.rootless:
+                published += _forward_v6(settings, base, endpoints[0].ip, published, keep)
         except BaseException:
             for fd in keep:
                 os.close(fd)
@@ -176,11 +178,23 @@ def publish(settings: "Settings", ns: str | None, container_id: str, container_i
     return published
 
 
+def _forward_v6(settings: "Settings", base: state.AttachmentRecord, container_ip: str,
+                published: list[PortMapping], keep: list[int]) -> list[PortMapping]:
+    """Root: the IPv6 side (`:::8080->80/tcp`) of ports published without an address."""
+    from nerdpy.network import tcpfwd
+
+    pidfile = settings.layout.netns_dir / f"{base.container_id[:16]}.fwd"
+    fwd_fd, six = tcpfwd.start_v6(base.netns, container_ip, published, pidfile)
+    keep += [fwd_fd] if fwd_fd >= 0 else []
+    return six
+
+
 def port_rules(settings: "Settings", ports: tuple[PortMapping, ...] | list[PortMapping],
                container_ip: str) -> list[bridge.PortRule]:
     # Rootless, slirp4netns binds the host address; inside the namespace only the port matters.
+    # Root: `::` ports are the forwarder's (see _forward_v6), not nftables rules.
     return [(p.protocol, "" if settings.rootless else p.host_ip, p.host_port, container_ip, p.container_port)
-            for p in ports]
+            for p in ports if settings.rootless or p.host_ip != "::"]
 
 
 def _unpublish_slirp(settings: "Settings", ports: tuple[PortMapping, ...]) -> None:

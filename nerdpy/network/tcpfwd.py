@@ -29,6 +29,8 @@ def _listen(mapping: PortMapping, reserved: set[tuple[str, int]]) -> tuple[socke
         tcp = mapping.protocol == "tcp"
         sock = socket.socket(family, socket.SOCK_STREAM if tcp else socket.SOCK_DGRAM)
         try:
+            if family == socket.AF_INET6:  # `[::]:8080:80` is IPv6 only, as Docker's
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
             if tcp:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((mapping.host_ip or ("::" if family == socket.AF_INET6 else "0.0.0.0"), port))
@@ -42,6 +44,28 @@ def _listen(mapping: PortMapping, reserved: set[tuple[str, int]]) -> tuple[socke
     raise publish_failure(mapping, error)
 
 
+def _listen_v6(mapping: PortMapping) -> list[tuple[socket.socket, PortMapping]]:
+    """Docker publishes a port given without an address on IPv6 too (`:::8080->80/tcp`):
+    the same port on `::`, IPv6 only (the IPv4 socket has 0.0.0.0). A host without IPv6,
+    or another owner of that IPv6 port, leaves the port on IPv4 alone, quietly."""
+    tcp = mapping.protocol == "tcp"
+    try:
+        sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM if tcp else socket.SOCK_DGRAM)
+    except OSError:  # EAFNOSUPPORT: IPv6 disabled in this kernel
+        return []
+    try:
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        if tcp:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("::", mapping.host_port))
+        if tcp:
+            sock.listen(128)
+    except OSError:  # EADDRNOTAVAIL (no IPv6 address), EADDRINUSE
+        sock.close()
+        return []
+    return [(sock, replace(mapping, host_ip="::"))]
+
+
 def start(netns_path: str, target_ip: str, ports: list[PortMapping], pidfile: Path,
           reserved: set[tuple[str, int]]) -> tuple[int, list[PortMapping]]:
     """Start the forwarder for `ports` (TCP and UDP); returns (exit fd for the shim, published)."""
@@ -51,28 +75,53 @@ def start(netns_path: str, target_ip: str, ports: list[PortMapping], pidfile: Pa
     try:
         for mapping in ports:
             bound.append(_listen(mapping, reserved))
-        exit_r, exit_w = os.pipe()
-        try:
-            argv = ["nsenter", f"--net={netns_path}", sys.executable, "-I", "-S", SCRIPT, str(exit_r), target_ip]
-            argv += [f"{sock.fileno()}:{m.container_port}" for sock, m in bound]
-            fds = [exit_r] + [sock.fileno() for sock, _ in bound]
-            proc = subprocess.Popen(argv, pass_fds=fds, start_new_session=True, stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd="/")
-        except BaseException:
-            os.close(exit_w)
-            raise
-        finally:
-            os.close(exit_r)
-        proc.returncode = 0  # it outlives us; init reaps it
-        from nerdpy.userns.holder import process_start_time
-
-        tmp = pidfile.with_name(f".{pidfile.name}.{os.getpid()}")
-        write_private(tmp, f"{proc.pid} {process_start_time(proc.pid) or 0}\n")
-        os.replace(tmp, pidfile)
-        return exit_w, [m for _, m in bound]
+            if not mapping.host_ip:
+                bound += _listen_v6(bound[-1][1])
+        return _spawn(netns_path, target_ip, bound, pidfile), [m for _, m in bound]
     finally:
         for sock, _ in bound:
             sock.close()
+
+
+def start_v6(netns_path: str, target_ip: str, published: list[PortMapping],
+             pidfile: Path) -> tuple[int, list[PortMapping]]:
+    """Root: nftables DNAT publishes IPv4, and an ip6 DNAT cannot reach a container that
+    has only IPv4, so the IPv6 side of each port given without an address goes through
+    the forwarder (Docker uses its userland proxy for that). (-1, []) without IPv6."""
+    bound: list[tuple[socket.socket, PortMapping]] = []
+    try:
+        for mapping in published:
+            if not mapping.host_ip and mapping.protocol in ("tcp", "udp"):
+                bound += _listen_v6(mapping)
+        if not bound:
+            return -1, []
+        return _spawn(netns_path, target_ip, bound, pidfile), [m for _, m in bound]
+    finally:
+        for sock, _ in bound:
+            sock.close()
+
+
+def _spawn(netns_path: str, target_ip: str, bound: list[tuple[socket.socket, PortMapping]], pidfile: Path) -> int:
+    """Run forwarder.py in the container's netns with the bound sockets; the exit fd for the shim."""
+    exit_r, exit_w = os.pipe()
+    try:
+        argv = ["nsenter", f"--net={netns_path}", sys.executable, "-I", "-S", SCRIPT, str(exit_r), target_ip]
+        argv += [f"{sock.fileno()}:{m.container_port}" for sock, m in bound]
+        fds = [exit_r] + [sock.fileno() for sock, _ in bound]
+        proc = subprocess.Popen(argv, pass_fds=fds, start_new_session=True, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd="/")
+    except BaseException:
+        os.close(exit_w)
+        raise
+    finally:
+        os.close(exit_r)
+    proc.returncode = 0  # it outlives us; init reaps it
+    from nerdpy.userns.holder import process_start_time
+
+    tmp = pidfile.with_name(f".{pidfile.name}.{os.getpid()}")
+    write_private(tmp, f"{proc.pid} {process_start_time(proc.pid) or 0}\n")
+    os.replace(tmp, pidfile)
+    return exit_w
 
 
 def stop(pidfile: Path) -> None:

@@ -351,3 +351,46 @@ def test_network_ls_filters_format_and_prune(nerdpy) -> None:
     pruned = nerdpy("network", "prune", "-f", "--filter", f"label=k{tag}").stdout
     assert pruned == f"Deleted Networks:\n{a}\n"
     nerdpy("network", "rm", b)
+
+
+def _has_ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _has_ipv6_loopback(), reason="this host has no IPv6 loopback")
+@pytest.mark.parametrize("user_network", [False, True])
+def test_port_without_address_listens_on_ipv6_too(nerdpy, netbox, user_network) -> None:
+    # Docker: `-p 8080:80` is `0.0.0.0:8080->80/tcp, :::8080->80/tcp`, reachable over [::1].
+    name, port, net = _name("six"), free_port(), _name("n6")
+    extra = ["--network", net] if user_network else []
+    if user_network:
+        nerdpy("network", "create", net)
+    nerdpy("run", "-d", "--name", name, *extra, "-p", f"{port}:80", netbox, *HTTPD)
+    try:
+        assert http_get(f"http://[::1]:{port}/index.html") == "hello from nerdpy\n"
+        assert http_get(f"http://127.0.0.1:{port}/index.html") == "hello from nerdpy\n"
+        assert nerdpy("port", name).stdout.splitlines() == [f"80/tcp -> 0.0.0.0:{port}", f"80/tcp -> [::]:{port}"]
+        assert nerdpy("port", name, "80").stdout.splitlines() == [f"0.0.0.0:{port}", f"[::]:{port}"]
+        shown = nerdpy("ps", "--filter", f"name={name}", "--format", "{{.Ports}}").stdout.strip()
+        assert shown == f"0.0.0.0:{port}->80/tcp, :::{port}->80/tcp"
+    finally:
+        nerdpy("rm", "-f", name)
+        if user_network:
+            nerdpy("network", "rm", net)
+    deadline = time.monotonic() + 5
+    while True:  # released with the container (the forwarder exits when the shim goes)
+        with socket.socket(socket.AF_INET6) as s:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind(("::", port))
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+        time.sleep(0.1)
