@@ -31,10 +31,11 @@ def _store(settings: Settings) -> Any:
 
 
 def create(settings: Settings, opts: CreateOptions, notice: Callable[[str], None] | None = None,
-           container_id: str = "") -> Container:
+           container_id: str = "", progress: Callable[[Any], None] | None = None) -> Container:
+    """`notice` gets Docker's lines around an implicit pull, `progress` its per-layer events."""
     from nerdpy.containers.create import create as _create
 
-    return _create(settings, opts, notice, container_id)
+    return _create(settings, opts, notice, container_id, progress)
 
 
 def _undo_failed_start(settings: Settings, container: Container, exc: BaseException) -> None:
@@ -53,8 +54,8 @@ def _undo_failed_start(settings: Settings, container: Container, exc: BaseExcept
 
 def run(settings: Settings, opts: CreateOptions, detach: bool, stdin_fd: int | None, stdout_fd: int,
         stderr_fd: int, sig_proxy: bool = True, on_created: Callable[[Container], None] | None = None,
-        quiet: bool = False) -> RunResult:
-    """`quiet`: no "Unable to find image" line before a pull (`run -q`)."""
+        quiet: bool = False, pull_progress: Callable[[Any], None] | None = None) -> RunResult:
+    """`quiet`: no pull lines before an implicit pull (`run -q`); `pull_progress` shows its layers."""
     from nerdpy.containers.start import spawn_shim
     from nerdpy.containers.start import start as _start
     from nerdpy.containers.store import new_id
@@ -65,7 +66,8 @@ def run(settings: Settings, opts: CreateOptions, detach: bool, stdin_fd: int | N
     fault_point(settings, "run:shim-spawned")
     try:
         notice = None if quiet else (lambda line: _write_line(stderr_fd, line))
-        container = create(settings, opts, notice=notice, container_id=cid)
+        container = create(settings, opts, notice=notice, container_id=cid,
+                           progress=None if quiet else pull_progress)
         if on_created is not None:
             on_created(container)
     except BaseException:

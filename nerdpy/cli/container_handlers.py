@@ -10,7 +10,7 @@ from nerdpy.cli.state import CliState, entered
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Iterator, List, Optional
+    from typing import Any, Callable, Iterator, List, Optional
 
 
 def read_env_file(path: str) -> list[str]:
@@ -100,6 +100,21 @@ def _sig_proxy(value: str) -> bool:
     return parse_bool(value, "--sig-proxy")
 
 
+def _pull_view() -> Callable[[Any], None]:
+    """An implicit pull's layer lines on stderr, as Docker's; the view is built on the
+    first event only, so a run of a present image imports nothing for it."""
+    view: list[Callable[[Any], None]] = []
+
+    def show(event: Any) -> None:
+        if not view:
+            from nerdpy.cli.handlers.registry import ProgressView
+
+            sys.stdout.flush()
+            view.append(ProgressView(sys.stderr, sys.stderr.isatty()))
+        view[0](event)
+    return show
+
+
 def run(cli: CliState, *, image: str, command: List[str], detach: bool, cidfile: Optional[str], sig_proxy: str,
         quiet: bool, storage_opt: List[str], **create: Any) -> int:
     """`create`: the rest of CREATE_FLAGS, for build_options."""
@@ -117,7 +132,8 @@ def run(cli: CliState, *, image: str, command: List[str], detach: bool, cidfile:
     sys.stdout.flush()
     with tool_errors_exit_125():
         result = api_run(settings, opts, detach, stdin, sys.stdout.fileno(), sys.stderr.fileno(), proxy,
-                         on_created=(lambda c: write_cidfile(cidfile, c.id)) if cidfile else None, quiet=quiet)
+                         on_created=(lambda c: write_cidfile(cidfile, c.id)) if cidfile else None, quiet=quiet,
+                         pull_progress=_pull_view())
     for warning in result.warnings:
         print(f"WARNING: {warning}", file=sys.stderr)
     if detach:
@@ -138,7 +154,7 @@ def create(cli: CliState, *, image: str, command: List[str], cidfile: Optional[s
     opts = build_options(image, command, **create)
     notice = None if quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     with tool_errors_exit_125():
-        container = api_create(settings, opts, notice)
+        container = api_create(settings, opts, notice, progress=None if quiet else _pull_view())
     if cidfile:
         write_cidfile(cidfile, container.id)
     print(container.id)

@@ -205,9 +205,11 @@ def _resources(opts: CreateOptions) -> dict[str, Any]:
     return out
 
 
-def find_image(settings: Settings, opts: CreateOptions, notice: Callable[[str], None] | None = None) -> Any:
-    """The image (pulled per --pull), or None with --rootfs. `notice` gets
-    Docker's "Unable to find image ... locally" line before a pull."""
+def find_image(settings: Settings, opts: CreateOptions, notice: Callable[[str], None] | None = None,
+               progress: Callable[[Any], None] | None = None) -> Any:
+    """The image (pulled per --pull), or None with --rootfs. `notice` gets Docker's
+    lines around a pull ("Unable to find image ... locally", "TAG: Pulling from REPO",
+    "Digest: ...", "Status: ..."), `progress` the pull's per-layer events."""
     if opts.rootfs:
         if not os.path.isdir(opts.rootfs):
             raise NotFound(f"rootfs {opts.rootfs!r} is not a directory")
@@ -229,21 +231,35 @@ def find_image(settings: Settings, opts: CreateOptions, notice: Callable[[str], 
     if image is None:
         if opts.pull == "never":
             raise NotFound(f"No such image: {opts.image}", hint="pull it first or use --pull missing")
-        from nerdpy.images.pull import pull
-
-        if notice is not None and opts.pull == "missing":
-            notice(f"Unable to find image '{opts.image}' locally")
-        image = pull(settings, opts.image, want).image
+        image = _pull(settings, opts, want, notice, progress)
     return image
 
 
+def _pull(settings: Settings, opts: CreateOptions, want: Any, notice: Callable[[str], None] | None,
+          progress: Callable[[Any], None] | None) -> Any:
+    from nerdpy import reference
+    from nerdpy.images.pull import _silent, pull
+
+    ref = reference.parse(opts.image)  # a malformed reference fails before any pull line
+    if notice is None:
+        return pull(settings, opts.image, want, progress or _silent).image
+    if opts.pull == "missing":
+        notice(f"Unable to find image '{opts.image}' locally")
+    notice(f"{ref.digest or ref.tag or 'latest'}: Pulling from {ref.path}")
+    result = pull(settings, opts.image, want, progress or _silent)
+    notice(f"Digest: {result.digest}")
+    status = "Image is up to date for" if result.up_to_date else "Downloaded newer image for"
+    notice(f"Status: {status} {result.familiar}")
+    return result.image
+
+
 def create(settings: Settings, opts: CreateOptions, notice: Callable[[str], None] | None = None,
-           container_id: str = "") -> Container:
+           container_id: str = "", progress: Callable[[Any], None] | None = None) -> Container:
     """`container_id`: an ID the caller drew with `new_id()` (run spawns the shim
     under it before the container exists); a fresh one by default."""
     from nerdpy.containers.names import validate_name
 
-    image = find_image(settings, opts, notice)
+    image = find_image(settings, opts, notice, progress)
     store = ContainerStore(settings)
     if opts.networks:
         from nerdpy.network import check_networks

@@ -45,7 +45,7 @@ class Progress:
     """One progress event; `id` is the short layer digest (12 hex) or "" for the image."""
 
     id: str
-    status: str  # Pulling fs layer, Downloading, Verifying Checksum, Download complete, Already exists, Pull complete
+    status: str  # Pulling fs layer, Downloading, Verifying Checksum, Download complete, Extracting, Pull complete, Already exists
     current: int = 0
     total: int = 0
 
@@ -311,12 +311,19 @@ class _EarlyUnpack:
         diff_ids, chains = self._ids
         prefix = _Prefix(self.manifest.config.digest, list(self.manifest.layers[:k + 1]), diff_ids[:k + 1],
                          chains[:k + 1], self.store)
+        self.extracting(k)
         try:
             self.unpack(self.settings, prefix)
         except NotImplementedYet:
             self.unpack = None
             return
         self.report(k)
+
+    def extracting(self, k: int) -> None:
+        """Docker's "Extracting" between "Download complete" and "Pull complete"."""
+        layer = self.manifest.layers[k]
+        if layer.digest in self.fetcher.downloaded and layer.digest not in self.reported:
+            self.fetcher.progress(Progress(short_id(layer.digest), "Extracting", 0, 0))
 
     def report(self, k: int) -> None:
         layer = self.manifest.layers[k]
@@ -352,6 +359,8 @@ def pull(settings: Settings, text: str, platform: Platform | None = None,
     if isinstance(got, PullResult):
         return got
     resolved, image, early = got
+    for k in range(len(resolved.manifest.layers)):  # the layers early unpack did not take
+        early.extracting(k)
     _unpack(settings, image)
     for k in range(len(resolved.manifest.layers)):
         early.report(k)

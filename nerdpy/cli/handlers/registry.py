@@ -3,16 +3,21 @@ shared with `push`."""
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
-from typing import Any, Optional, TextIO
+from typing import Any, Callable, Optional, TextIO
 
 from nerdpy.cli.state import CliState
 from nerdpy.formatting.human import human_size as _human_size
 
 _BAR = 50
-_QUIET_STATUSES = ("Downloading", "Pushing", "Waiting", "Preparing")
+# Docker's jsonmessage: the bar only on a terminal wider than 110 columns (narrower ones
+# get the byte counts alone); 200 columns when the width cannot be read.
+_BAR_MIN_WIDTH = 111
+_DEFAULT_WIDTH = 200
+_QUIET_STATUSES = ("Downloading", "Extracting", "Pushing", "Waiting", "Preparing")
 
 
 def human_size(size: float) -> str:
@@ -20,26 +25,48 @@ def human_size(size: float) -> str:
     return _human_size(size, 4)
 
 
-def progress_line(event: Any) -> str:
+def progress_line(event: Any, width: int = _DEFAULT_WIDTH) -> str:
+    """`ID: Status [====>   ]  1.2MB/3.4MB`, as Docker's JSONProgress renders it."""
     text = f"{event.id}: {event.status}"
-    if event.status in ("Downloading", "Pushing") and event.total:
-        filled = min(_BAR, int(_BAR * event.current / event.total))
-        arrow = ">" if filled < _BAR else ""
-        bar = "=" * max(0, filled - (1 if arrow else 0)) + arrow
-        text += f" [{bar:<{_BAR}}]  {human_size(event.current)}/{human_size(event.total)}"
+    if event.status in ("Downloading", "Extracting", "Pushing") and event.total:
+        box = ""
+        if width >= _BAR_MIN_WIDTH:
+            filled = min(_BAR, int(_BAR * event.current / event.total))
+            arrow = ">" if filled < _BAR else ""
+            bar = "=" * max(0, filled - (1 if arrow else 0)) + arrow
+            box = f"[{bar:<{_BAR}}] "
+        text += f" {box}{human_size(event.current):>8}/{human_size(event.total)}"
     return text
 
 
-class ProgressView:
-    """Per-layer lines: redrawn in place on a terminal, one line per state change in a pipe."""
+def screen_rows(line: str, width: int) -> int:
+    """Rows a line takes on a terminal `width` columns wide (longer lines wrap)."""
+    return max(1, -(-len(line) // max(1, width)))
 
-    def __init__(self, out: TextIO, tty: bool) -> None:
+
+class ProgressView:
+    """Per-layer lines: redrawn in place on a terminal, one line per state change in a pipe.
+
+    On a terminal every redraw moves up over the screen rows drawn last time (a line
+    wider than the terminal wraps onto more than one) and rewrites the block, so a
+    narrow or resized terminal never leaves stale or doubled lines."""
+
+    def __init__(self, out: TextIO, tty: bool, width: Optional[Callable[[], int]] = None) -> None:
         self.out = out
         self.tty = tty
+        self.width = width or self._terminal_width
         self.lock = threading.Lock()
         self.order: list[str] = []
         self.last: dict[str, str] = {}
-        self.drawn: dict[str, float] = {}
+        self.lines: dict[str, str] = {}
+        self.rows = 0  # screen rows of the block drawn last
+        self.drawn = 0.0
+
+    def _terminal_width(self) -> int:
+        try:
+            return os.get_terminal_size(self.out.fileno()).columns or _DEFAULT_WIDTH
+        except (OSError, ValueError, AttributeError):
+            return _DEFAULT_WIDTH
 
     def __call__(self, event: Any) -> None:
         if not event.id:
@@ -55,15 +82,18 @@ class ProgressView:
 
     def _draw(self, event: Any, previous: Optional[str]) -> None:
         now = time.monotonic()
-        if event.id not in self.order:
+        new = event.id not in self.order
+        if new:
             self.order.append(event.id)
-            self.out.write(progress_line(event) + "\n")
-        else:
-            if event.status == previous and now - self.drawn.get(event.id, 0) < 0.1:
-                return  # throttle bar redraws
-            up = len(self.order) - self.order.index(event.id)
-            self.out.write(f"\x1b[{up}A\r\x1b[2K{progress_line(event)}\x1b[{up}B\r")
-        self.drawn[event.id] = now
+        elif event.status == previous and now - self.drawn < 0.1:
+            self.lines[event.id] = progress_line(event, self.width())
+            return  # throttle bar redraws
+        width = self.width()
+        self.lines[event.id] = progress_line(event, width)
+        up = f"\x1b[{self.rows}A" if self.rows else ""
+        self.out.write(f"{up}\r\x1b[J" + "".join(self.lines[i] + "\n" for i in self.order))
+        self.rows = sum(screen_rows(self.lines[i], width) for i in self.order)
+        self.drawn = now
         self.out.flush()
 
 
