@@ -13,12 +13,14 @@ if TYPE_CHECKING:
 
 
 def info(cli: CliState, *, format: Optional[str]) -> int:
+    import sys
+
+    from nerdpy.api.engine_docs import system_info
     from nerdpy.api.registry import registry_config
     from nerdpy.api.system import info as host_info
 
     report = host_info(cli.settings)
-    data = report.to_dict()
-    data["RegistryConfig"] = registry_config(cli.settings)
+    data = system_info(cli.settings, report.to_dict(), registry_config(cli.settings))
     if format == "json" or format == "{{json .}}":
         print(json.dumps(data, indent=None))
     elif format:
@@ -27,6 +29,10 @@ def info(cli: CliState, *, format: Optional[str]) -> int:
         print(render_template(format, data))
     else:
         print(_render_info(data))
+        # Docker prints its warnings after the report, on stderr.
+        for problem in data["problems"]:
+            label = "ERROR" if problem["severity"] == "error" else "WARNING"
+            print(f"{label}: {problem['message']}; fix: {problem['fix']}", file=sys.stderr)
     if not report.usable:
         return 1
     return 0
@@ -44,6 +50,12 @@ def _render_info(d: dict) -> str:
         "Client:",
         f" Version:          {__version__}",
         "Server:",
+        f" Containers: {d['Containers']}",
+        f"  Running: {d['ContainersRunning']}",
+        f"  Paused: {d['ContainersPaused']}",
+        f"  Stopped: {d['ContainersStopped']}",
+        f" Images: {d['Images']}",
+        f" Server Version: {d['ServerVersion']}",
         f" Rootless:         {str(d['rootless']).lower()}",
     ]
     if d.get("container"):
@@ -65,9 +77,6 @@ def _render_info(d: dict) -> str:
         f" Runtime root:     {d['runtime_root']}",
     ]
     lines += _registry_lines(d["RegistryConfig"])
-    for problem in d["problems"]:
-        label = "ERROR" if problem["severity"] == "error" else "WARNING"
-        lines.append(f"{label}: {problem['message']}; fix: {problem['fix']}")
     return "\n".join(lines)
 
 

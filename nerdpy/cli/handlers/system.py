@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import platform
 
 from nerdpy.cli.state import CliState
 
 
 def version(cli: CliState, *, format: str | None) -> None:
-    from nerdpy import __version__
+    from nerdpy.api.engine_docs import system_version
 
-    data = {"Client": {"Version": __version__, "Python": platform.python_version(), "Os": "linux",
-                       "Arch": platform.machine()}}
+    data = system_version(cli.settings)
     if format in ("json", "{{json .}}"):
         print(json.dumps(data))
     elif format:
@@ -20,5 +18,13 @@ def version(cli: CliState, *, format: str | None) -> None:
 
         print(render_template(format, data))
     else:
-        print(f"Client:\n Version:\t{__version__}\n Python:\t{platform.python_version()}\n"
-              f" OS/Arch:\tlinux/{platform.machine()}")
+        client, server = data["Client"], data["Server"]
+        lines = ["Client:", f" Version:\t{client['Version']}", f" API version:\t{client['ApiVersion']}",
+                 f" Python:\t{client['Python']}", f" OS/Arch:\tlinux/{client['Arch']}", "",
+                 "Server: nerdpy (no daemon)"]
+        for component in server["Components"]:
+            lines += [f" {component['Name']}:", f"  Version:\t{component['Version']}"]
+            if component["Name"] == "Engine":
+                lines += [f"  API version:\t{server['ApiVersion']} (minimum version {server['MinAPIVersion']})",
+                          f"  OS/Arch:\tlinux/{server['Arch']}", f"  Kernel:\t{server['KernelVersion']}"]
+        print("\n".join(lines))
