@@ -363,14 +363,22 @@ def copy(settings: Settings, src: str, dest: str, stdin: Any = None, stdout: Any
 
 
 def prune(settings: Settings, filters: tuple[str, ...] = ()) -> list[str]:
-    """Remove every stopped container matching `filters`; the removed ids."""
+    """Remove every stopped container matching `filters` (Docker's until=, label=,
+    label!=); the removed ids."""
+    from nerdpy.api.prune_filters import parse_prune_filters
     from nerdpy.containers.remove import remove_if_stopped
 
+    wanted = parse_prune_filters(filters, "container prune")
+    store = _store(settings)
     removed = []
-    for row in list_rows(settings, True, 0, tuple(filters), True):
+    for container in store.list():
+        if store.state(container.id).status not in ("exited", "created", "dead"):
+            continue
+        if not wanted.selects(container.created, container.cfg.get("Labels") or {}):
+            continue
         # Started, being started or removed meanwhile by another command: not prune's.
-        if row["State"] in ("exited", "created", "dead") and remove_if_stopped(settings, row["ID"]):
-            removed.append(row["ID"])
+        if remove_if_stopped(settings, container.id):
+            removed.append(container.id)
     from nerdpy.containers.initlayer import remove_orphans
     from nerdpy.containers.remove import reclaim_orphan_shim_dirs
 

@@ -192,9 +192,16 @@ def reap_stale(settings: Settings) -> list[str]:
 
 
 def prune(settings: Settings, filters: list[str] = ()) -> list[str]:  # type: ignore[assignment]
+    """Remove unused user networks matching Docker's until=, label=, label!= filters."""
+    from nerdpy.api.prune_filters import parse_prune_filters
+    from nerdpy.images.store import parse_time
+
+    wanted = parse_prune_filters(filters, "network prune")
     removed = []
-    for net in list_networks(settings, list(filters)):
+    for net in state.list_networks(settings):
         if net.builtin or state.endpoints_on(settings, net.id):
+            continue
+        if not wanted.selects(parse_time(net.created), net.labels):
             continue
         try:
             removed.append(remove(settings, net.id))

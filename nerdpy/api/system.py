@@ -49,8 +49,8 @@ def prune(settings: Settings, all_images: bool, volumes: bool, filters: list[str
     labels = validate_prune_filters(filters)
     enter_namespace(settings)
     report = PruneReport()
-    report.containers = containers.prune(settings, tuple(labels))
-    report.networks = networks.prune(settings, labels)
+    report.containers = containers.prune(settings, tuple(filters))
+    report.networks = networks.prune(settings, list(filters))
     if volumes:
         vol = volume_api.prune(settings, labels)
         report.volumes, report.reclaimed = list(vol.deleted), vol.reclaimed
@@ -62,7 +62,7 @@ def prune(settings: Settings, all_images: bool, volumes: bool, filters: list[str
 
 def validate_prune_filters(filters: list[str]) -> list[str]:
     """Docker's `system prune` takes `label`, `label!` and `until`; the label ones
-    apply to every kind (until only to images). Returns the label filters."""
+    apply to every kind, until to all but volumes. Returns the label filters."""
     labels = []
     for item in filters:
         key = item.split("=", 1)[0]

@@ -51,14 +51,16 @@ def _store(settings: Settings, sweep: bool = False) -> VolumeStore:
 
 def create(settings: Settings, name: str | None, driver: str = "local", labels: Mapping[str, str] | None = None,
            options: Mapping[str, str] | None = None) -> Volume:
-    """`volume create`: a nameless one gets a random name but is not anonymous
-    (as Docker: only a container's anonymous volumes carry that mark)."""
+    """`volume create`: a nameless one gets a random name and Docker's anonymous mark
+    (moby's volume service labels it com.docker.volume.anonymous), so `volume prune`
+    and `system prune --volumes` take it once unused."""
     if name:
         check_volume_name(name)
     else:
         import secrets
 
         name = secrets.token_hex(32)
+        labels = {**(labels or {}), ANONYMOUS_LABEL: ""}
     volume = VolumeStore(settings).create(name, labels=labels, options=options, driver=driver)
     volume_event(settings, "create", name, driver=driver)
     return volume

@@ -31,11 +31,11 @@ def rename(cli: CliState, *, container: str, new_name: str) -> None:
 
 
 def prune(cli: CliState, *, force: bool, filter: List[str]) -> None:
-    from nerdpy.api.containers import list_rows
     from nerdpy.api.containers import prune as prune_containers
+    from nerdpy.api.prune_filters import parse_prune_filters
 
     settings = state.entered(cli)
-    list_rows(settings, True, 0, tuple(filter), True)  # bad filters fail before the prompt
+    parse_prune_filters(list(filter), "container prune")  # bad filters fail before the prompt
     if not force:
         print("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ",
               end="", flush=True)

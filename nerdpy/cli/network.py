@@ -93,8 +93,10 @@ def rm(cli: CliState, *, names: List[str], force: bool) -> int:
 def prune(cli: CliState, *, force: bool, filter: List[str]) -> None:
     from nerdpy.api import networks
 
+    from nerdpy.api.prune_filters import parse_prune_filters
+
     settings = state.entered(cli)
-    networks.list_networks(settings, list(filter))  # bad filters fail before the prompt
+    parse_prune_filters(list(filter), "network prune")  # bad filters fail before the prompt
     if not force:
         sys.stdout.write("WARNING! This will remove all custom networks not used by at least one container.\n"
                          "Are you sure you want to continue? [y/N] ")
