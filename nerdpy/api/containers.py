@@ -65,9 +65,8 @@ def run(settings: Settings, opts: CreateOptions, detach: bool, stdin_fd: int | N
     shim = spawn_shim(_store(settings), cid)
     fault_point(settings, "run:shim-spawned")
     try:
-        notice = None if quiet else (lambda line: _write_line(stderr_fd, line))
-        container = create(settings, opts, notice=notice, container_id=cid,
-                           progress=None if quiet else pull_progress)
+        container = create(settings, opts, notice=lambda line: _notice(stderr_fd, line, quiet),
+                           container_id=cid, progress=None if quiet else pull_progress)
         if on_created is not None:
             on_created(container)
     except BaseException:
@@ -92,6 +91,12 @@ def _discard_shim(settings: Settings, shim: Any, container_id: str) -> None:
 
     shim.close()
     remove_tree(_store(settings).shim_dir(container_id))
+
+
+def _notice(fd: int, line: str, quiet: bool) -> None:
+    """Pull lines unless `quiet` (run -q); warnings always, as Docker's."""
+    if not quiet or line.startswith("WARNING: "):
+        _write_line(fd, line)
 
 
 def _write_line(fd: int, line: str) -> None:

@@ -91,7 +91,9 @@ def _images(settings: Settings, snapshotter: Any, used: set[str]) -> Usage:
         usage.total += 1
         usage.active += active
         usage.items.append({"Repository": familiar(image.name) if image.name else "<none>", "ID": image.id.split(":")[-1][:12],
-                            "Size": sum(pieces.values()), "Containers": int(active)})
+                            # Docker's per-image SIZE is the image's size, as `images` shows it;
+                            # the totals count what the store holds on disk.
+                            "Size": image.size, "Containers": int(active)})
     usage.size = sum(sizes.values())
     usage.reclaimable = sum(v for k, v in sizes.items() if k not in held)
     return usage

@@ -54,9 +54,22 @@ def build_options(image: str, command: list[str], env: list[str], env_file: list
     for path in label_file:
         all_labels += read_env_file(path)
     root = image if rootfs else ""
+    if "volumes" in create:
+        create["volumes"] = absolute_binds(list(create["volumes"]))
     fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in create.items()}
     return CreateOptions(image="" if rootfs else image, command=tuple(command), env=tuple(all_env),
                          labels=tuple(all_labels), rootfs=root, **fields)
+
+
+def absolute_binds(volumes: List[str]) -> List[str]:
+    """Docker 23+: a `-v` host path of "." or starting with "./" is relative to the cwd."""
+    out = []
+    for spec in volumes:
+        host, sep, rest = spec.partition(":")
+        if sep and (host == "." or host.startswith("./")):
+            spec = f"{os.path.abspath(host)}:{rest}"
+        out.append(spec)
+    return out
 
 
 def check_storage_opts(settings: Any, storage_opt: list[str]) -> None:
@@ -152,7 +165,11 @@ def create(cli: CliState, *, image: str, command: List[str], cidfile: Optional[s
     settings = entered(cli)
     check_storage_opts(settings, storage_opt)
     opts = build_options(image, command, **create)
-    notice = None if quiet else (lambda line: print(line, file=sys.stderr, flush=True))
+
+    def notice(line: str) -> None:  # -q keeps the warnings, as Docker's
+        if not quiet or line.startswith("WARNING: "):
+            print(line, file=sys.stderr, flush=True)
+
     with tool_errors_exit_125():
         container = api_create(settings, opts, notice, progress=None if quiet else _pull_view())
     if cidfile:

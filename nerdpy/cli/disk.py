@@ -60,6 +60,8 @@ def df(cli: CliState, *, verbose: bool, format: Optional[str]) -> None:
             continue
         title, columns = _VERBOSE[u.type]
         print(title + "\n")
-        for line in print_rows([dict(item, Size=human_size(item["Size"])) for item in u.items], columns):
+        # Images: 3 significant digits, as `images` prints them (Docker's formatter does both).
+        size = _human_size if u.type == "Images" else human_size
+        for line in print_rows([dict(item, Size=size(item["Size"])) for item in u.items], columns):
             print(line)
         print("")

@@ -253,6 +253,21 @@ def _pull(settings: Settings, opts: CreateOptions, want: Any, notice: Callable[[
     return result.image
 
 
+def creation_warnings(opts: CreateOptions, image: Any) -> list[str]:
+    """What Docker's daemon warns about at create (its wording)."""
+    out = []
+    if "host" in opts.networks and (opts.publish or opts.publish_all):
+        out.append("Published ports are discarded when using host network mode")
+    if image is not None and not opts.platform:
+        from nerdpy.images.platform import format_platform, host_platform, matches
+
+        host = host_platform()
+        if image.platform.os and not matches(host, image.platform):
+            out.append(f"The requested image's platform ({format_platform(image.platform)}) does not match the "
+                       f"detected host platform ({format_platform(host)}) and no specific platform was requested")
+    return out
+
+
 def create(settings: Settings, opts: CreateOptions, notice: Callable[[str], None] | None = None,
            container_id: str = "", progress: Callable[[Any], None] | None = None) -> Container:
     """`container_id`: an ID the caller drew with `new_id()` (run spawns the shim
@@ -260,6 +275,8 @@ def create(settings: Settings, opts: CreateOptions, notice: Callable[[str], None
     from nerdpy.containers.names import validate_name
 
     image = find_image(settings, opts, notice, progress)
+    for warning in creation_warnings(opts, image) if notice is not None else ():
+        notice(f"WARNING: {warning}")
     store = ContainerStore(settings)
     if opts.networks:
         from nerdpy.network import check_networks
