@@ -86,8 +86,10 @@ GROUPS: dict[str, dict[str, Entry]] = {
     "network": {
         "create": _T("networks", "create"),
         "ls": _T("networks", "ls"),
+        "list": _T("networks", "ls"),
         "inspect": _T("networks", "inspect"),
         "rm": _T("networks", "rm"),
+        "remove": _T("networks", "rm"),
         "prune": _T("networks", "prune"),
         "connect": _T("networks", "connect"),
         "disconnect": _T("networks", "disconnect"),

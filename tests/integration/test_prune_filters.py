@@ -50,3 +50,11 @@ def test_system_prune_volumes_takes_nameless_created_volumes(fresh_nerdpy):
     out = nerdpy("system", "prune", "-f", "--volumes").stdout
     assert "Deleted Volumes:\n" + nameless in out
     assert nerdpy("volume", "ls", "-q").stdout.split() == ["pf-named"]
+
+
+def test_network_remove_and_list_spellings(fresh_nerdpy):
+    # Docker's `network remove` / `network list`, as `volume remove` / `volume list` already are.
+    fresh_nerdpy("network", "create", "pf-spell")
+    assert "pf-spell" in fresh_nerdpy("network", "list", "--format", "{{.Name}}").stdout.split()
+    assert fresh_nerdpy("network", "remove", "pf-spell").stdout.strip() == "pf-spell"
+    assert "pf-spell" not in fresh_nerdpy("network", "ls", "--format", "{{.Name}}").stdout.split()
