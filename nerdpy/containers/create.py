@@ -245,8 +245,22 @@ def _pull(settings: Settings, opts: CreateOptions, want: Any, notice: Callable[[
         return pull(settings, opts.image, want, progress or _silent).image
     if opts.pull == "missing":
         notice(f"Unable to find image '{opts.image}' locally")
-    notice(f"{ref.digest or ref.tag or 'latest'}: Pulling from {ref.path}")
-    result = pull(settings, opts.image, want, progress or _silent)
+    header = [f"{ref.digest or ref.tag or 'latest'}: Pulling from {ref.path}"]
+    shown = progress or _silent
+
+    def first() -> None:  # once the registry answered, as Docker: a failed resolve prints only its error
+        try:
+            line = header.pop()  # atomic: fetch threads may race here
+        except IndexError:
+            return
+        notice(line)
+
+    def on_event(event: Any) -> None:
+        first()
+        shown(event)
+
+    result = pull(settings, opts.image, want, on_event)
+    first()
     notice(f"Digest: {result.digest}")
     status = "Image is up to date for" if result.up_to_date else "Downloaded newer image for"
     notice(f"Status: {status} {result.familiar}")

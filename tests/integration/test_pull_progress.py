@@ -76,6 +76,13 @@ def test_run_and_create_show_the_implicit_pull_and_q_silences_it(fresh_nerdpy, r
     assert quiet.stderr == "" and len(quiet.stdout.split()) == 1
     quiet_run = nerdpy("run", "-q", "--rm", "--pull", "always", f"{ref}-quiet", "echo", "q", timeout=120)
     assert quiet_run.stderr == "" and quiet_run.stdout == "q\n"
+    # A pull that fails to resolve prints no "TAG: Pulling from" line (Docker: only the error).
+    missing = nerdpy("pull", f"{registry}/implicit/none:1", check=False)
+    assert missing.returncode != 0 and "Pulling from" not in missing.stdout + missing.stderr
+    missing = nerdpy("run", "--rm", f"{registry}/implicit/none:1", "true", check=False)
+    lines = missing.stderr.splitlines()
+    assert lines[0] == f"Unable to find image '{registry}/implicit/none:1' locally"
+    assert len(lines) == 2 and lines[1].startswith("Error: ")
     bad = nerdpy("run", "--rm", "Bad/Name:x", "true", check=False)
     assert bad.returncode == 125 and "Unable to find image" not in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1

@@ -97,6 +97,25 @@ class ProgressView:
         self.out.flush()
 
 
+class after_line:  # noqa: N801 - used like a function
+    """A progress callback that writes `line` before its first event (or at `first()`)."""
+
+    def __init__(self, line: str, out: TextIO, view: Callable[[Any], None]) -> None:
+        self.line, self.out, self.view = line, out, view
+        self.lock = threading.Lock()
+
+    def first(self) -> None:
+        with self.lock:
+            if self.line:
+                self.out.write(self.line + "\n")
+                self.out.flush()
+                self.line = ""
+
+    def __call__(self, event: Any) -> None:
+        self.first()
+        self.view(event)
+
+
 def pull(cli: CliState, *, name: str, platform: Optional[str], quiet: bool,
          all_tags: bool, disable_content_trust: bool) -> None:
     del disable_content_trust  # nerdpy has no content trust: verification is always off, as the flag asks
@@ -116,11 +135,14 @@ def pull(cli: CliState, *, name: str, platform: Optional[str], quiet: bool,
     if not quiet:
         if ref.tag == "latest" and ":latest" not in name and "@" not in name:
             out.write("Using default tag: latest\n")
-        out.write(f"{ref.tag or ref.digest}: Pulling from {ref.path}\n")
-        out.flush()
-        view = ProgressView(out, out.isatty())
+            out.flush()
+        # As Docker: "TAG: Pulling from REPO" once the registry answered, so a failed
+        # resolve prints only its error.
+        view = after_line(f"{ref.tag or ref.digest}: Pulling from {ref.path}", out,
+                          ProgressView(out, out.isatty()))
     result = api.pull(settings, name, platform, view)
-    if not quiet:
+    if view is not None:
+        view.first()
         out.write(f"Digest: {result.digest}\n")
         status = "Image is up to date for" if result.up_to_date else "Downloaded newer image for"
         out.write(f"Status: {status} {result.familiar}\n")
