@@ -76,10 +76,9 @@ def _http_get(port: int, timeout: float = 10) -> bytes:
 def test_rootful_container_cannot_reach_host_loopback(nerdpy, probe) -> None:
     gateway = json.loads(nerdpy("network", "inspect", "bridge").stdout)[0]["IPAM"]["Config"][0]["Gateway"]
     web = _name("lo")
-    published = Listener("127.0.0.1")  # only its port number: published below, then freed
-    port = published.port
-    published.close()
-    nerdpy("run", "-d", "--name", web, "-p", f"127.0.0.1:{port}:80", probe, "httpd", "-f", "-p", "80", "-h", "/")
+    # nerdpy picks the port: a port freed by the test could be taken meanwhile on a busy host.
+    nerdpy("run", "-d", "--name", web, "-p", "127.0.0.1::80", probe, "httpd", "-f", "-p", "80", "-h", "/")
+    port = int(nerdpy("port", web, "80/tcp").stdout.split(":")[-1])
     loopback, control = Listener("127.0.0.1"), Listener(gateway)
     try:
         assert _http_get(port).startswith(b"HTTP/1.")  # the host itself reaches it
