@@ -18,6 +18,15 @@ FILTER_KEYS = ("container", "event", "image", "label", "network", "type", "volum
 POLL = 0.1
 
 
+def local_time(time_ns: int) -> tuple[time.struct_time, int, str]:
+    """(local time, nanoseconds, Go's zone suffix "Z" or "+hh:mm"): the parts of Docker's stamps."""
+    seconds, nanos = divmod(time_ns, 1_000_000_000)
+    local = time.localtime(seconds)
+    offset = local.tm_gmtoff or 0
+    zone = "Z" if offset == 0 else f"{'+' if offset > 0 else '-'}{abs(offset) // 3600:02d}:{abs(offset) % 3600 // 60:02d}"
+    return local, nanos, zone
+
+
 def parse_filters(values: list[str] | tuple[str, ...]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for item in values:

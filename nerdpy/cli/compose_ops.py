@@ -1,6 +1,6 @@
 """`nerdpy compose` lifecycle and inspection commands (create, start, stop,
 restart, kill, pause, unpause, rm, wait, top, port, images, ls, cp, pull, push,
-version): the same thin shape as nerdpy.cli.compose, on its `group`."""
+version, build, events): the same thin shape as nerdpy.cli.compose, on its `group`."""
 
 
 import typer
@@ -256,3 +256,19 @@ def build(
         args[key] = value if eq else None
     settings, project, ui = _entered(ctx, tuple(services or ()))
     _exit(build_services(settings, project, tuple(services or ()), ui, no_cache, pull, quiet, args))
+
+
+@group.command("events", help="Receive real time events from containers")
+def events(ctx: typer.Context, services: list[str] = _SERVICES,
+           json: bool = typer.Option(False, "--json", help="Output events as a stream of json objects")) -> None:
+    import sys
+
+    from nerdpy_compose.events import json_line, stream, text_line
+
+    settings, project, _ = _entered(ctx)
+    try:
+        for event in stream(settings, project.name, tuple(services or ())):
+            sys.stdout.write((json_line(event) if json else text_line(event)) + "\n")
+            sys.stdout.flush()
+    except (KeyboardInterrupt, BrokenPipeError):
+        return

@@ -13,10 +13,9 @@ app = typer.Typer()
 
 def _stamp(time_ns: int) -> str:
     """Go's RFC3339Nano with fixed 9 digits in local time, as `docker events` prints."""
-    seconds, nanos = divmod(time_ns, 1_000_000_000)
-    local = time.localtime(seconds)
-    offset = local.tm_gmtoff or 0
-    zone = "Z" if offset == 0 else f"{'+' if offset > 0 else '-'}{abs(offset) // 3600:02d}:{abs(offset) % 3600 // 60:02d}"
+    from nerdpy.api.events import local_time
+
+    local, nanos, zone = local_time(time_ns)
     return time.strftime("%Y-%m-%dT%H:%M:%S", local) + f".{nanos:09d}" + zone
 
 
