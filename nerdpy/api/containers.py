@@ -179,6 +179,14 @@ def start(settings: Settings, ref: str, attach: bool, interactive: bool, stdin_f
     return container, code
 
 
+def start_all_selection(settings: Settings, filters: list[str]) -> list[tuple[str, str]]:
+    """(id, name) of the stopped containers `start --all --filter ...` starts."""
+    from nerdpy.containers.boot import parse_filters, select
+
+    wanted = parse_filters(filters)
+    return [(c.id, c.name) for c in select(_store(settings), wanted)]
+
+
 def attach_to(settings: Settings, ref: str, stdin_fd: int | None, stdout_fd: int, stderr_fd: int,
               sig_proxy: bool = True) -> int | None:
     from nerdpy.containers.attach import Relay, SignalProxy, TerminalMode

@@ -136,6 +136,7 @@ _MANUALS.update({page: "nerdpy/build/manual.md" for page in (
     "nerdpy-build", "nerdpy-image-build", "nerdpy-builder-build", "nerdpy-buildx-build", "nerdpy-builder-prune")})
 _MANUALS.update({page: "nerdpy/network/manual.md" for page in (
     "nerdpy-network-create", "nerdpy-network-connect")})
+_MANUALS.update({page: "nerdpy/containers/boot.md" for page in ("nerdpy-start", "nerdpy-container-start")})
 # Pages with more than one hand-written part: "a.md+b.md".
 _MANUALS.update({page: _MANUALS.get(page, "") + "+nerdpy/containers/health.md" for page in (
     "nerdpy-run", "nerdpy-create", "nerdpy-container-run", "nerdpy-container-create", "nerdpy-healthcheck",

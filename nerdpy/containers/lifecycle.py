@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 POLL = 0.01
 
 
+STOPPED_BY_HAND = "stopped-by-hand"
+
+
 def runc(settings: Settings) -> Any:
     from nerdpy.runtime import find_runtime
     from nerdpy.runtime.runc import Runc
@@ -28,12 +31,14 @@ def runc(settings: Settings) -> Any:
 
 
 def mark_stopped(store: ContainerStore, container_id: str) -> None:
-    """Tell the shim a user stopped it: no restart by policy."""
-    path = store.shim_dir(container_id) / "stopped"
-    try:
-        path.touch()
-    except FileNotFoundError:
-        pass
+    """Tell the shim a user stopped it: no restart by policy. The copy in the
+    container's own (persistent) dir outlives a reboot, so `start --all` at boot
+    leaves an unless-stopped container stopped by hand alone, as Docker does."""
+    for path in (store.shim_dir(container_id) / "stopped", store.dir(container_id) / STOPPED_BY_HAND):
+        try:
+            path.touch(mode=0o600)
+        except FileNotFoundError:
+            pass
 
 
 def wait_exit(store: ContainerStore, container_id: str, timeout: float | None) -> State:

@@ -258,11 +258,20 @@ def start(settings: Settings, container: Container, wait_attach: bool = False,
                 if shim is not None:
                     shim.close()
                 return Started(container, state.pid)
+            _forget_stopped_by_hand(store, container.id)
             return _start_locked(settings, store, container, wait_attach, console_size, shim)
     except BaseException:
         if shim is not None:
             shim.close()  # a shim still waiting for "go" exits
         raise
+
+
+def _forget_stopped_by_hand(store: ContainerStore, container_id: str) -> None:
+    # Name kept in step with lifecycle.STOPPED_BY_HAND (not imported: run path).
+    try:
+        os.unlink(store.dir(container_id) / "stopped-by-hand")
+    except FileNotFoundError:
+        pass
 
 
 def _start_locked(settings: Settings, store: ContainerStore, container: Container, wait_attach: bool,

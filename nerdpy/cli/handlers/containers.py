@@ -13,6 +13,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Callable
 
+    from nerdpy.config import Settings
+
 
 def each(refs: list[str], action: Callable[[str], str], missing_ok: bool = False) -> int:
     """Docker's multi-container commands: print what `action` returns for each
@@ -23,11 +25,16 @@ def each(refs: list[str], action: Callable[[str], str], missing_ok: bool = False
     return 1 if failed else 0
 
 
-def start(cli: CliState, *, containers: list[str], attach: bool, interactive: bool) -> int:
+def start(cli: CliState, *, containers: list[str], attach: bool, interactive: bool, all: bool,
+          filter: list[str]) -> int:
     from nerdpy.api.containers import start as api_start
     from nerdpy.errors import ContainerExit, InvalidArgument
 
     settings = entered(cli)
+    if all or filter:
+        return _start_all(settings, containers, attach or interactive, all, filter)
+    if not containers:
+        raise InvalidArgument("\"start\" requires at least 1 argument", hint="or --all")
     if (attach or interactive) and len(containers) > 1:
         raise InvalidArgument("you cannot start and attach multiple containers at once")
     if attach or interactive:
@@ -37,6 +44,19 @@ def start(cli: CliState, *, containers: list[str], attach: bool, interactive: bo
             raise ContainerExit(code)
         return 0
     return each(containers, lambda ref: (api_start(settings, ref, False, False, None, 1, 2), ref)[1])
+
+
+def _start_all(settings: Settings, containers: list[str], attach: bool, all: bool, filter: list[str]) -> int:
+    from nerdpy.api.containers import start as api_start
+    from nerdpy.api.containers import start_all_selection
+    from nerdpy.errors import InvalidArgument
+
+    if not all:
+        raise InvalidArgument("--filter is only allowed with --all")
+    if containers or attach:
+        raise InvalidArgument("--all cannot be combined with container names, --attach or --interactive")
+    names = dict(start_all_selection(settings, filter))
+    return each(list(names), lambda cid: (api_start(settings, cid, False, False, None, 1, 2), names[cid])[1])
 
 
 def stop(cli: CliState, *, containers: list[str], time: int | None, signal: str | None) -> int:

@@ -106,9 +106,11 @@ COMMANDS = {c.name: c for c in (
         opt("--format", help="Format output using a Go template, or 'json'"),
     )),
     Command("start", "Start one or more stopped containers", _H + "start", (
-        _CONTAINERS,
+        arg("containers", help="Containers", required=False, many=True),
         flag("--attach", "-a", help="Attach STDOUT/STDERR and forward signals"),
         flag("--interactive", "-i", help="Attach container's STDIN"),
+        flag("--all", help="Start all stopped containers (restart on boot: see nerdpy-start(1))"),
+        many("--filter", help="With --all: restart-policy=POLICY (repeatable; any of them)"),
     )),
     Command("stop", "Stop one or more running containers", _H + "stop", (
         _CONTAINERS,
