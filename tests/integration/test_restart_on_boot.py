@@ -5,6 +5,7 @@ import os
 import shutil
 import signal
 import subprocess
+import time
 
 import pytest
 
@@ -26,18 +27,23 @@ def _kill(pid: int) -> None:
 
 def _reboot(np) -> None:
     """Everything a reboot takes: container processes, shims, the holder, the runtime root."""
-    for line in np("inspect", "-f", "{{.State.Pid}}", *POLICIES).stdout.split():
-        if int(line):
-            _kill(int(line))
-    for pidfile in np.runtime_root.glob("shims/*/shim.pid"):
+    pids = [int(line) for line in np("inspect", "-f", "{{.State.Pid}}", *POLICIES).stdout.split() if int(line)]
+    for pidfile in np.runtime_root.glob("shims/*/shim.pid"):  # shims first: no exit handling
         _kill(int(pidfile.read_text().split()[0]))
+    for pid in pids:
+        _kill(pid)
     holder = np.runtime_root / "holder.pid"
     if holder.exists():  # rootless: the netns mounts live in the holder's mount namespace
         _kill(int(holder.read_text().split()[0]))
     else:
         for netns in np.runtime_root.glob("netns/*"):
             subprocess.run(["umount", "-l", str(netns)], check=False)
-    shutil.rmtree(np.runtime_root)
+    for _ in range(10):  # a process that was exiting may still touch it
+        try:
+            shutil.rmtree(np.runtime_root)
+            break
+        except OSError:
+            time.sleep(0.2)
     assert not np.runtime_root.exists()
 
 
