@@ -54,12 +54,15 @@ def _undo_failed_start(settings: Settings, container: Container, exc: BaseExcept
 
 def run(settings: Settings, opts: CreateOptions, detach: bool, stdin_fd: int | None, stdout_fd: int,
         stderr_fd: int, sig_proxy: bool = True, on_created: Callable[[Container], None] | None = None,
-        quiet: bool = False, pull_progress: Callable[[Any], None] | None = None) -> RunResult:
-    """`quiet`: no pull lines before an implicit pull (`run -q`); `pull_progress` shows its layers."""
+        quiet: bool = False, pull_progress: Callable[[Any], None] | None = None,
+        detach_keys: str = "") -> RunResult:
+    """`quiet`: no pull lines before an implicit pull (`run -q`); `pull_progress` shows its layers;
+    `detach_keys`: `--detach-keys` (else config.json's detachKeys)."""
     from nerdpy.containers.start import spawn_shim
     from nerdpy.containers.start import start as _start
     from nerdpy.containers.store import new_id
 
+    keys = None if detach else _detach_keys(settings, detach_keys)  # bad keys fail before anything is made
     # The shim's interpreter boots (~20 ms) while we find the image and build the bundle.
     cid = new_id()
     shim = spawn_shim(_store(settings), cid)
@@ -81,7 +84,7 @@ def run(settings: Settings, opts: CreateOptions, detach: bool, stdin_fd: int | N
     if detach:
         return RunResult(container, None, started.warnings)
     code = _foreground(settings, container, started, stdin_fd if opts.interactive else None, stdout_fd, stderr_fd,
-                       sig_proxy and not opts.tty)
+                       sig_proxy and not opts.tty, keys)
     return RunResult(container, code, started.warnings)
 
 
@@ -117,8 +120,14 @@ def _terminal_size(fd: int | None) -> tuple[int, int] | None:
     return size.lines, size.columns
 
 
+def _detach_keys(settings: Settings, flag: str) -> bytes:
+    from nerdpy.containers.attach import resolve_detach_keys
+
+    return resolve_detach_keys(flag, settings.docker_config_dir)
+
+
 def _foreground(settings: Settings, container: Container, started: Any, stdin_fd: int | None, stdout_fd: int,
-                stderr_fd: int, sig_proxy: bool) -> int | None:
+                stderr_fd: int, sig_proxy: bool, detach_keys: bytes | None = None) -> int | None:
     from nerdpy.containers.attach import Relay, SignalProxy, TerminalMode
     from nerdpy.containers.remove import cleanup_after_exit
     from nerdpy.containers.start import map_runtime_error
@@ -141,7 +150,8 @@ def _foreground(settings: Settings, container: Container, started: Any, stdin_fd
             started.shim.close()
         forward = _forwarder(settings, container)
         with TerminalMode(stdin_fd if tty else None, conn.resize), SignalProxy(forward, sig_proxy):
-            code = Relay(conn, stdin_fd, stdout_fd, stderr_fd, tty).run()
+            code = Relay(conn, stdin_fd, stdout_fd, stderr_fd, tty,
+                         detach_keys=detach_keys or _detach_keys(settings, "")).run()
     finally:
         conn.close()
     if code is not None:
@@ -164,18 +174,20 @@ def _forwarder(settings: Settings, container: Container) -> Callable[[int], None
 
 
 def start(settings: Settings, ref: str, attach: bool, interactive: bool, stdin_fd: int | None, stdout_fd: int,
-          stderr_fd: int) -> tuple[Container, int | None]:
+          stderr_fd: int, detach_keys: str = "") -> tuple[Container, int | None]:
     from nerdpy.containers.start import start as _start
 
     container = _store(settings).get(ref)
     if not attach:
         _start(settings, container)
         return container, None
+    keys = _detach_keys(settings, detach_keys)
     started = _start(settings, container, wait_attach=True)
     if started.shim is None:  # already running: just attach
-        return container, attach_to(settings, container.id, stdin_fd if interactive else None, stdout_fd, stderr_fd)
+        return container, attach_to(settings, container.id, stdin_fd if interactive else None, stdout_fd, stderr_fd,
+                                    detach_keys=detach_keys)
     code = _foreground(settings, container, started, stdin_fd if interactive else None, stdout_fd, stderr_fd,
-                       not container.cfg.get("Tty"))
+                       not container.cfg.get("Tty"), keys)
     return container, code
 
 
@@ -188,10 +200,11 @@ def start_all_selection(settings: Settings, filters: list[str]) -> list[tuple[st
 
 
 def attach_to(settings: Settings, ref: str, stdin_fd: int | None, stdout_fd: int, stderr_fd: int,
-              sig_proxy: bool = True) -> int | None:
+              sig_proxy: bool = True, detach_keys: str = "") -> int | None:
     from nerdpy.containers.attach import Relay, SignalProxy, TerminalMode
     from nerdpy.shim.client import connect_attach
 
+    keys = _detach_keys(settings, detach_keys)
     store = _store(settings)
     container = store.get(ref)
     if store.state(container.id).status != "running":
@@ -204,7 +217,7 @@ def attach_to(settings: Settings, ref: str, stdin_fd: int | None, stdout_fd: int
     try:
         with TerminalMode(stdin_fd if tty else None, conn.resize), \
                 SignalProxy(_forwarder(settings, container), sig_proxy and not tty):
-            code = Relay(conn, stdin_fd, stdout_fd, stderr_fd, tty, stdin_once=False).run()
+            code = Relay(conn, stdin_fd, stdout_fd, stderr_fd, tty, stdin_once=False, detach_keys=keys).run()
     finally:
         conn.close()
     return code

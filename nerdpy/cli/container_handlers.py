@@ -129,7 +129,7 @@ def _pull_view() -> Callable[[Any], None]:
 
 
 def run(cli: CliState, *, image: str, command: List[str], detach: bool, cidfile: Optional[str], sig_proxy: str,
-        quiet: bool, storage_opt: List[str], **create: Any) -> int:
+        detach_keys: str, quiet: bool, storage_opt: List[str], **create: Any) -> int:
     """`create`: the rest of CREATE_FLAGS, for build_options."""
     from nerdpy.api.containers import run as api_run
     from nerdpy.errors import ContainerExit, InvalidArgument
@@ -146,7 +146,7 @@ def run(cli: CliState, *, image: str, command: List[str], detach: bool, cidfile:
     with tool_errors_exit_125():
         result = api_run(settings, opts, detach, stdin, sys.stdout.fileno(), sys.stderr.fileno(), proxy,
                          on_created=(lambda c: write_cidfile(cidfile, c.id)) if cidfile else None, quiet=quiet,
-                         pull_progress=_pull_view())
+                         pull_progress=_pull_view(), detach_keys=detach_keys)
     for warning in result.warnings:
         print(f"WARNING: {warning}", file=sys.stderr)
     if detach:

@@ -12,14 +12,14 @@ if TYPE_CHECKING:
     from typing import List, Optional
 
 
-def attach(cli: CliState, *, container: str, no_stdin: bool, sig_proxy: bool) -> None:
+def attach(cli: CliState, *, container: str, no_stdin: bool, sig_proxy: bool, detach_keys: str) -> None:
     from nerdpy.api.containers import attach_to, get
     from nerdpy.errors import ContainerExit
 
     settings = state.entered(cli)
     record, _ = get(settings, container)
     stdin = None if no_stdin or not record.cfg.get("OpenStdin") else sys.stdin.fileno()
-    code = attach_to(settings, container, stdin, sys.stdout.fileno(), sys.stderr.fileno(), sig_proxy)
+    code = attach_to(settings, container, stdin, sys.stdout.fileno(), sys.stderr.fileno(), sig_proxy, detach_keys)
     if code is not None:
         raise ContainerExit(code)
 

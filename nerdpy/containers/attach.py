@@ -40,6 +40,24 @@ def parse_detach_keys(text: str) -> bytes:
     return bytes(out)
 
 
+def resolve_detach_keys(flag: str, config_dir: Any) -> bytes:
+    """The detach sequence: `--detach-keys` when given, else `detachKeys` of the
+    Docker config.json in `config_dir` (Docker's precedence), else Ctrl-P Ctrl-Q."""
+    if flag:
+        return parse_detach_keys(flag)
+    if config_dir is None:
+        return DETACH_KEYS
+    import json
+
+    try:
+        with open(os.path.join(str(config_dir), "config.json"), encoding="utf-8") as f:
+            config = json.load(f)
+    except (OSError, ValueError):
+        return DETACH_KEYS  # no or unreadable config: Docker's default too
+    keys = config.get("detachKeys") if isinstance(config, dict) else None
+    return parse_detach_keys(keys) if isinstance(keys, str) else DETACH_KEYS
+
+
 class DetachMatcher:
     """Holds back input that may start the detach sequence until the next key
     decides: a complete sequence detaches and is never sent; a broken one is sent

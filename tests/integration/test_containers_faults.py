@@ -290,6 +290,54 @@ def test_detach_keys_leave_the_container_running(nerdpy, busybox_image):
     nerdpy("rm", "-f", name)
 
 
+def _pty_run(nerdpy, argv: list[str], env: dict[str, str] | None = None) -> tuple[subprocess.Popen, int]:
+    master, slave = os.openpty()
+    proc = subprocess.Popen(nerdpy.argv(*argv), stdin=slave, stdout=slave, stderr=slave,
+                            env={**nerdpy.env, **(env or {})}, cwd="/tmp", start_new_session=True)
+    os.close(slave)
+    return proc, master
+
+
+def test_detach_keys_flag_and_config(nerdpy, busybox_image, tmp_path):
+    """--detach-keys on run and attach; config.json's detachKeys when no flag; the flag wins."""
+    name = _name("dkeys")
+    config = tmp_path / "docker"
+    config.mkdir()
+    (config / "config.json").write_text(json.dumps({"detachKeys": "ctrl-b"}))
+    env = {"DOCKER_CONFIG": str(config)}
+    proc, master = _pty_run(nerdpy, ["run", "-it", "--detach-keys", "ctrl-a,x", "--name", name, busybox_image, "sh"],
+                            env)
+    try:
+        _wait_for(lambda: nerdpy("inspect", "-f", "{{.State.Status}}", name, check=False).stdout.strip() == "running")
+        time.sleep(0.3)
+        os.write(master, b"\x10\x11\x02")  # the default and the config's keys: not the flag's, typed through
+        time.sleep(0.5)
+        assert proc.poll() is None
+        os.write(master, b"\x01x")
+        proc.wait(timeout=20)
+    finally:
+        os.close(master)
+    assert nerdpy("inspect", "-f", "{{.State.Status}}", name).stdout.strip() == "running"
+    proc, master = _pty_run(nerdpy, ["attach", name], env)  # no flag: config.json's ctrl-b
+    try:
+        time.sleep(1)
+        os.write(master, b"\x10\x11")
+        time.sleep(0.5)
+        assert proc.poll() is None
+        os.write(master, b"\x02")
+        proc.wait(timeout=20)
+    finally:
+        os.close(master)
+    assert proc.returncode == 0
+    assert nerdpy("inspect", "-f", "{{.State.Status}}", name).stdout.strip() == "running"
+    bad = nerdpy("attach", "--detach-keys", "ctrl-", name, check=False)
+    assert bad.returncode != 0 and "Invalid detach keys (ctrl-) provided" in bad.stderr, bad.stderr
+    (config / "config.json").write_text(json.dumps({"detachKeys": "nope"}))
+    bad = nerdpy("run", "--rm", "-i", busybox_image, "true", env=env, check=False)
+    assert bad.returncode == 125 and "Invalid detach keys (nope) provided" in bad.stderr, bad.stderr
+    nerdpy("rm", "-f", name)
+
+
 def _drain(fd: int) -> bytes:
     out = b""
     while True:

@@ -26,7 +26,7 @@ def each(refs: list[str], action: Callable[[str], str], missing_ok: bool = False
 
 
 def start(cli: CliState, *, containers: list[str], attach: bool, interactive: bool, all: bool,
-          filter: list[str]) -> int:
+          filter: list[str], detach_keys: str) -> int:
     from nerdpy.api.containers import start as api_start
     from nerdpy.errors import ContainerExit, InvalidArgument
 
@@ -39,7 +39,7 @@ def start(cli: CliState, *, containers: list[str], attach: bool, interactive: bo
         raise InvalidArgument("you cannot start and attach multiple containers at once")
     if attach or interactive:
         _, code = api_start(settings, containers[0], True, interactive, sys.stdin.fileno(), sys.stdout.fileno(),
-                            sys.stderr.fileno())
+                            sys.stderr.fileno(), detach_keys)
         if code is not None:
             raise ContainerExit(code)
         return 0

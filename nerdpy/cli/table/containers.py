@@ -86,13 +86,15 @@ _CONTAINERS = arg("containers", help="Containers", many=True)
 _CONTAINER = arg("container", help="Container")
 _SIZE = flag("--size", "-s", help="Display total file sizes")
 
+_DETACH_KEYS = opt("--detach-keys", default="", help="Override the key sequence for detaching a container")
+
 COMMANDS = {c.name: c for c in (
     Command("run", "Create and run a new container from an image", _R + "run", (
         _IMAGE, _COMMAND,
         flag("--detach", "-d", help="Run container in background and print container ID"),
         _CIDFILE,
         opt("--sig-proxy", default="true", help="Proxy received signals to the process (true|false)"),
-        _QUIET_PULL, *CREATE_FLAGS), interspersed=False),
+        _DETACH_KEYS, _QUIET_PULL, *CREATE_FLAGS), interspersed=False),
     Command("create", "Create a new container", _R + "create",
             (_IMAGE, _COMMAND, _CIDFILE, _QUIET_PULL, *CREATE_FLAGS), interspersed=False),
     Command("ps", "List containers", _R + "ps", (
@@ -111,6 +113,7 @@ COMMANDS = {c.name: c for c in (
         flag("--interactive", "-i", help="Attach container's STDIN"),
         flag("--all", help="Start all stopped containers (restart on boot: see nerdpy-start(1))"),
         many("--filter", help="With --all: restart-policy=POLICY (repeatable; any of them)"),
+        _DETACH_KEYS,
     )),
     Command("stop", "Stop one or more running containers", _H + "stop", (
         _CONTAINERS,
@@ -178,6 +181,7 @@ COMMANDS = {c.name: c for c in (
         arg("container", help="Container"),
         flag("--no-stdin", help="Do not attach STDIN"),
         flag("--sig-proxy", help="Proxy all received signals to the process", default=True),
+        _DETACH_KEYS,
     )),
     Command("rename", "Rename a container", "nerdpy.cli.container_ops:rename", (
         arg("container"),
