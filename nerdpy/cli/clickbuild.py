@@ -62,6 +62,32 @@ def _values(command: Command, params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def usage_pieces(command: Any) -> str:
+    """Docker's usage line after the command's path: `[OPTIONS] CONTAINER COMMAND [ARG...]`."""
+    parts = []
+    if any(p.param_type_name == "option" and p.name != "help" for p in command.params):
+        parts.append("[OPTIONS]")
+    for param in command.params:
+        if param.param_type_name != "argument":
+            continue
+        name = (param.metavar or param.name).upper()
+        if param.nargs != -1:
+            parts.append(name if param.required else f"[{name}]")
+        elif name == "COMMAND":
+            parts.append("COMMAND [ARG...]" if param.required else "[COMMAND] [ARG...]")
+        else:
+            one = name[:-1] if name.endswith("S") else name
+            parts.append(f"{one} [{one}...]" if param.required else f"[{one}...]")
+    return " ".join(parts)
+
+
+class _Command(typer.core.TyperCommand):
+    """Help's usage line as Docker writes it."""
+
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
+        formatter.write(f"Usage:  {ctx.command_path} {usage_pieces(self)}\n")
+
+
 def build(command: Command, name: str) -> Any:
     """A click command named `name` (the spelling it is registered under)."""
 
@@ -75,5 +101,5 @@ def build(command: Command, name: str) -> Any:
     if not command.interspersed:
         settings["allow_interspersed_args"] = False
     text = f"{command.help}\n\n{command.long}" if command.long else command.help
-    return typer.core.TyperCommand(name, callback=callback, params=params, help=text, short_help=command.help,
+    return _Command(name, callback=callback, params=params, help=text, short_help=command.help,
                                    context_settings=settings, rich_markup_mode=None)

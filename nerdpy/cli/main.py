@@ -59,6 +59,30 @@ def _usage_hint(exc: BaseException) -> str:
     return f"See '{path} --help'."
 
 
+def _missing_arguments(exc: BaseException) -> str | None:
+    """Docker's message for too few arguments (`"docker rm" requires at least 1
+    argument.`, the help hint, the usage line, the summary); None for other errors."""
+    ctx = getattr(exc, "ctx", None)
+    param = getattr(exc, "param", None)
+    if type(exc).__name__ != "MissingParameter" or ctx is None or getattr(param, "param_type_name", "") != "argument":
+        return None
+    from nerdpy.cli.clickbuild import usage_pieces
+
+    args = [p for p in ctx.command.params if p.param_type_name == "argument"]
+    least = sum(1 for p in args if p.required)
+    if any(p.nargs == -1 for p in args):
+        bound = f"at least {least}"
+    elif least == len(args):
+        bound = f"exactly {least}"
+    else:
+        bound = f"at least {least} and at most {len(args)}"
+    plural = "" if bound.endswith(" 1") else "s"
+    path = ctx.command_path
+    summary = (ctx.command.help or "").strip().splitlines()[:1]
+    return (f'Error: "{path}" requires {bound} argument{plural}.\n{_usage_hint(exc)}\n\n'
+            f"Usage:  {path} {usage_pieces(ctx.command)}\n" + ("\n" + summary[0] if summary else ""))
+
+
 def _dispatch(args: "Sequence[str]") -> int:
     from nerdpy.cli.fastpath import try_run
 
@@ -80,6 +104,10 @@ def _typer_exit_code(exc: BaseException) -> int | None:
     if isinstance(exc, typer.Abort):
         print("Aborted.", file=sys.stderr)
         return 130
+    missing = _missing_arguments(exc)
+    if missing is not None:
+        print(missing, file=sys.stderr)
+        return 1  # Docker's cobra: an arity error exits 1, not 125
     if isinstance(exc, typer.TyperException):  # usage errors: Docker exits 125
         text = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         print(f"Error: {text}\n{_usage_hint(exc)}", file=sys.stderr)

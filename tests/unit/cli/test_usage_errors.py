@@ -1,0 +1,42 @@
+"""Too few arguments: Docker's lines and exit 1 (cobra's arity errors), never a traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from nerdpy.cli.main import run
+
+
+@pytest.mark.parametrize("argv,bound,usage", [
+    (["rm"], "at least 1 argument", "nerdpy rm [OPTIONS] CONTAINER [CONTAINER...]"),
+    (["stop"], "at least 1 argument", "nerdpy stop [OPTIONS] CONTAINER [CONTAINER...]"),
+    (["start"], "at least 1 argument", "nerdpy start [OPTIONS] CONTAINER [CONTAINER...]"),
+    (["kill"], "at least 1 argument", "nerdpy kill [OPTIONS] CONTAINER [CONTAINER...]"),
+    (["wait"], "at least 1 argument", "nerdpy wait CONTAINER [CONTAINER...]"),
+    (["inspect"], "at least 1 argument", "nerdpy inspect [OPTIONS] NAME [NAME...]"),
+    (["exec", "c1"], "at least 2 arguments", "nerdpy exec [OPTIONS] CONTAINER COMMAND [ARG...]"),
+    (["logs"], "exactly 1 argument", "nerdpy logs [OPTIONS] CONTAINER"),
+    (["rename", "a"], "exactly 2 arguments", "nerdpy rename CONTAINER NEW_NAME"),
+    (["run"], "at least 1 argument", "nerdpy run [OPTIONS] IMAGE [COMMAND] [ARG...]"),
+])
+def test_missing_arguments_are_dockers_lines(argv, bound, usage, capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("NERDPY_DATA_ROOT", str(tmp_path / "data"))
+    monkeypatch.setenv("NERDPY_RUNTIME_ROOT", str(tmp_path / "run"))
+    assert run(argv) == 1
+    err = capsys.readouterr().err
+    path = "nerdpy " + argv[0]
+    assert err.startswith(f'Error: "{path}" requires {bound}.\nSee \'{path} --help\'.\n\nUsage:  {usage}\n\n'), err
+    assert "internal error" not in err
+
+
+def test_flag_errors_stay_125(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("NERDPY_DATA_ROOT", str(tmp_path / "data"))
+    monkeypatch.setenv("NERDPY_RUNTIME_ROOT", str(tmp_path / "run"))
+    assert run(["rm", "--no-such-flag", "x"]) == 125
+
+
+def test_help_usage_line_is_dockers(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("NERDPY_DATA_ROOT", str(tmp_path / "data"))
+    monkeypatch.setenv("NERDPY_RUNTIME_ROOT", str(tmp_path / "run"))
+    assert run(["exec", "--help"]) == 0
+    assert capsys.readouterr().out.startswith("Usage:  nerdpy exec [OPTIONS] CONTAINER COMMAND [ARG...]\n")
