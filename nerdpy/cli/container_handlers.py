@@ -141,6 +141,8 @@ def run(cli: CliState, *, image: str, command: List[str], detach: bool, cidfile:
     if cidfile and os.path.exists(cidfile):
         raise InvalidArgument(
             f"container ID file found, make sure the other container isn't running or delete {cidfile}")
+    if opts.tty and opts.interactive and not detach and not sys.stdin.isatty():
+        raise InvalidArgument("the input device is not a TTY", hint="drop -t when stdin is not a terminal")
     stdin = sys.stdin.fileno() if opts.interactive else None
     sys.stdout.flush()
     with tool_errors_exit_125():

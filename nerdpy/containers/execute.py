@@ -137,6 +137,48 @@ def exec_argv(settings: Settings, container: Container, opts: ExecOptions) -> tu
     return argv, str(path)
 
 
+def _has_controlling_terminal() -> bool:
+    try:
+        os.close(os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC))
+    except OSError:
+        return False
+    return True
+
+
+def _run_on_own_terminal(argv: list[str], stdout_fd: int, env: dict[str, str]) -> int:
+    """`exec -t` without a terminal of ours (Docker allows it: only -it needs one):
+    runc's foreground -t wants a controlling terminal, so it gets a new one whose
+    output is copied to `stdout_fd` (a terminal's \\r\\n endings, as Docker's)."""
+    import fcntl
+    import subprocess
+    import termios
+
+    master, slave = os.openpty()
+
+    def controlling_terminal() -> None:
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    try:
+        proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env,
+                                preexec_fn=controlling_terminal)
+    finally:
+        os.close(slave)
+    try:
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: every holder of the terminal is gone
+                break
+            if not chunk:
+                break
+            while chunk:
+                chunk = chunk[os.write(stdout_fd, chunk):]
+    finally:
+        os.close(master)
+    return proc.wait()
+
+
 def run_exec(settings: Settings, container: Container, opts: ExecOptions, stdin_fd: int | None, stdout_fd: int,
              stderr_fd: int, on_start: Any = None) -> int:
     """Run `opts.command` in the container with the caller's stdio; its exit code (0 with -d).
@@ -154,6 +196,10 @@ def run_exec(settings: Settings, container: Container, opts: ExecOptions, stdin_
 
                 raise InvalidArgument(f"exec failed: {error_line(err)}")
             return 0
+        if opts.tty and not _has_controlling_terminal():
+            from nerdpy.runtime import _clean_env
+
+            return _run_on_own_terminal(argv, stdout_fd, _clean_env())
         code, _, _ = run_process(argv, stdin=stdin_fd if stdin_fd is not None else -1, stdout=stdout_fd,
                                  stderr=stderr_fd)
         return code

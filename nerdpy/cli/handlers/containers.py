@@ -177,7 +177,7 @@ def exec_(cli: CliState, *, container: str, command: list[str], interactive: boo
     from nerdpy.cli.container_handlers import expand_env, read_env_file
     from nerdpy.errors import ContainerExit, InvalidArgument
 
-    if tty and not sys.stdin.isatty():
+    if tty and interactive and not sys.stdin.isatty():  # Docker refuses only -it: -t alone reads no input
         raise InvalidArgument("the input device is not a TTY", hint="drop -t when stdin is not a terminal")
     settings = entered(cli)
     values: list[str] = []

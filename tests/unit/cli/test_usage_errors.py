@@ -40,3 +40,13 @@ def test_help_usage_line_is_dockers(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("NERDPY_RUNTIME_ROOT", str(tmp_path / "run"))
     assert run(["exec", "--help"]) == 0
     assert capsys.readouterr().out.startswith("Usage:  nerdpy exec [OPTIONS] CONTAINER COMMAND [ARG...]\n")
+
+
+@pytest.mark.parametrize("flag", ["--version", "-v"])
+def test_version_flag(flag, capsys):
+    from nerdpy import __version__
+
+    with pytest.raises(SystemExit) as exited:  # click's ctx.exit(0) outside run()'s handling, or 0 from run
+        raise SystemExit(run([flag]))
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"nerdpy version {__version__}\n"
