@@ -6,6 +6,8 @@ import time
 
 from nerdpy.config import Settings
 from nerdpy.containers import Container, State
+from nerdpy.containers.ps_filters import DEFINITION_KEYS, check
+from nerdpy.containers.ps_filters import matches as definition_matches
 from nerdpy.errors import InvalidArgument, NerdpyError
 from nerdpy.formatting.human import human_duration
 
@@ -13,7 +15,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-FILTER_KEYS = ("id", "name", "label", "status", "exited", "ancestor", "before", "since", "health")
+FILTER_KEYS = ("id", "name", "label", "status", "exited", "ancestor", "before", "since", "health", "network", "publish",
+               "expose", "volume", "is-task")
 HEALTH_FILTERS = ("starting", "healthy", "unhealthy", "none")
 STATUSES = ("created", "restarting", "running", "removing", "paused", "exited", "dead")
 
@@ -64,6 +67,8 @@ def parse_filters(values: tuple[str, ...]) -> list[tuple[str, str]]:
         if key == "health" and value not in HEALTH_FILTERS:
             raise InvalidArgument(f"unrecognised filter value for health: {value}",
                                   hint=f"use one of: {', '.join(HEALTH_FILTERS)}")
+        if key in DEFINITION_KEYS:
+            check(key, value)
         out.append((key, value))
     return out
 
@@ -84,6 +89,8 @@ def matches(container: Container, state: State, filters: list[tuple[str, str]], 
 
 
 def _match_one(c: Container, state: State, key: str, value: str, by_ref: dict[str, Container]) -> bool:
+    if key in DEFINITION_KEYS:
+        return definition_matches(c, key, value)
     if key == "id":
         return c.id.startswith(value)
     if key == "name":
