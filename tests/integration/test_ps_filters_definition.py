@@ -13,7 +13,7 @@ def test_ps_definition_filters(nerdpy, busybox_image):
     nerdpy("create", "--name", b, busybox_image, "true")
 
     def names(*filters: str) -> set[str]:
-        argv = ["ps", "-a", "--format", "{{.Names}}", "--filter", f"name=psf-"]
+        argv = ["ps", "-a", "--format", "{{.Names}}", "--filter", "name=psf-"]
         for f in filters:
             argv += ["--filter", f]
         return {n for n in nerdpy(*argv).stdout.split() if n.endswith(tag)}
