@@ -11,7 +11,7 @@ from nerdpy.cli.state import CliState, entered
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable
+    from typing import Any, Callable
 
     from nerdpy.config import Settings
 
@@ -136,33 +136,41 @@ def inspect(cli: CliState, *, containers: list[str], format: str | None, size: b
     return 1 if errors else 0
 
 
+def _inspect_lookups(settings: Any, size: bool) -> dict[str, Any]:
+    """Each kind's inspect document by name; NotFound when there is none."""
+    from nerdpy.api import images, networks, volumes
+    from nerdpy.api.containers import inspect_one
+
+    return {"container": lambda name: inspect_one(settings, name, size),
+            "image": lambda name: images.inspect(settings, name),
+            "network": lambda name: networks.inspect(settings, name),
+            "volume": lambda name: volumes.inspect(settings, [name])[0].inspect()}
+
+
 def inspect_any(cli: CliState, *, names: list[str], format: str | None, type: str | None,
                 size: bool) -> int:
-    """Docker's top-level `inspect`: a container by that name first, then an image."""
-    from nerdpy.api.containers import inspect_one
+    """Docker's top-level `inspect`: a container by that name first, then an image,
+    a network, a volume (or only the `--type` given)."""
     from nerdpy.cli.each import inspect_lines
     from nerdpy.errors import InvalidArgument, NotFound
 
-    if type not in (None, "container", "image"):
-        raise InvalidArgument(f"unsupported --type {type!r}", hint="use container or image")
+    kinds = ("container", "image", "network", "volume")
+    if type not in (None, *kinds):
+        raise InvalidArgument(f'"{type}" is not a valid value for --type',
+                              hint="use container, image, network or volume")
     settings = entered(cli)
+    lookups = _inspect_lookups(settings, size)
     found, failed = [], False
     for name in names:
         doc = None
-        if type != "image":
+        for kind in kinds if type is None else (type,):
             try:
-                doc = inspect_one(settings, name, size)
+                doc = lookups[kind](name)
+                break
             except NotFound:
-                doc = None
-        if doc is None and type != "container":
-            from nerdpy.api import images
-
-            try:
-                doc = images.inspect(settings, name)
-            except NotFound:
-                doc = None
+                continue
         if doc is None:
-            print(f"Error: No such object: {name}", file=sys.stderr)
+            print(f"Error: No such {type or 'object'}: {name}", file=sys.stderr)
             failed = True
             continue
         found.append(doc)

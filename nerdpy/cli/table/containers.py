@@ -153,7 +153,7 @@ COMMANDS = {c.name: c for c in (
     Command("inspect-any", "Return low-level information on containers or images", _H + "inspect_any", (
         arg("names", help="Containers or images", many=True),
         opt("--format", "-f", help="Format output using a Go template"),
-        opt("--type", help="Only inspect objects of this type: container or image"),
+        opt("--type", help="Return JSON for specified type: container, image, network or volume"),
         _SIZE,
     )),
     Command("exec", "Execute a command in a running container", _H + "exec_", (
