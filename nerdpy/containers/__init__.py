@@ -72,7 +72,9 @@ class CreateOptions:
     log_driver: str = "json-file"
     log_opts: tuple[str, ...] = ()
     memory: str = ""
+    memory_swap: str = ""  # Docker's: memory plus swap, "-1" unlimited
     cpus: str = ""
+    cpu_shares: int = 0
     pids_limit: int = 0
     rootfs: str = ""  # podman's --rootfs: run from a directory instead of an image
     annotations: tuple[str, ...] = ()

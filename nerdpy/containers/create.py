@@ -202,6 +202,12 @@ def _resources(opts: CreateOptions) -> dict[str, Any]:
             out["NanoCpus"] = int(float(opts.cpus) * 1e9)
         except ValueError:
             raise InvalidArgument(f"invalid --cpus {opts.cpus!r}") from None
+    if opts.memory_swap or opts.cpu_shares:
+        from nerdpy.containers.update import UpdateOptions, parse_limits
+
+        # update's checks: swap needs no less than --memory, "-1" is unlimited
+        out.update(parse_limits(UpdateOptions(memory=opts.memory, memory_swap=opts.memory_swap,
+                                         cpu_shares=opts.cpu_shares)))
     return out
 
 

@@ -27,7 +27,7 @@ class UpdateOptions:
     pids_limit: int = 0
 
 
-def _limits(opts: UpdateOptions) -> dict[str, int]:
+def parse_limits(opts: UpdateOptions) -> dict[str, int]:
     from nerdpy.containers.create import parse_size
 
     out: dict[str, int] = {}
@@ -75,7 +75,7 @@ def update(settings: Settings, container: Container, opts: UpdateOptions) -> Non
     from nerdpy.containers.lifecycle import runc
     from nerdpy.containers.start import _policy, cgroup_limits_available, container_lock
 
-    limits = _limits(opts)
+    limits = parse_limits(opts)
     host = dict(container.host_config)
     if opts.restart:
         if host.get("AutoRemove") and opts.restart not in ("no", ""):

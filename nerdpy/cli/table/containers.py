@@ -58,6 +58,8 @@ CREATE_FLAGS = (
     many("--log-opt", name="log_opts", help="Log driver options"),
     opt("--memory", "-m", help="Memory limit", default=""),
     opt("--cpus", help="Number of CPUs", default=""),
+    opt("--memory-swap", default="", help="Swap limit equal to memory plus swap: '-1' to enable unlimited swap"),
+    opt("--cpu-shares", "-c", type="int", default=0, help="CPU shares (relative weight)"),
     opt("--pids-limit", type="int", default=0, help="Tune container pids limit"),
     opt("--entrypoint", help="Overwrite the default ENTRYPOINT of the image"),
     flag("--rootfs", docker="-",

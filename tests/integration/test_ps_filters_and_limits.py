@@ -1,7 +1,8 @@
-"""`ps --filter` on a container's definition: network=, publish=, expose=, volume=, is-task= (Docker's)."""
+"""`ps --filter` on a container's definition (network=, publish=, expose=, volume=, is-task=) and run's --memory-swap / --cpu-shares (Docker's)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 
@@ -34,3 +35,22 @@ def test_ps_definition_filters(nerdpy, busybox_image):
     finally:
         nerdpy("rm", "-f", a, b, check=False)
         nerdpy("volume", "rm", f"vol-{tag}", check=False)
+
+
+def test_run_memory_swap_and_cpu_shares(nerdpy, busybox_image):
+    """run/create --memory-swap and --cpu-shares reach HostConfig and the container's cgroup
+    (where limits apply: as root, or rootless with delegated controllers)."""
+    name = f"res-{uuid.uuid4().hex[:8]}"
+    bad = nerdpy("create", "--memory", "64m", "--memory-swap", "32m", busybox_image, check=False)
+    assert bad.returncode == 125 and "memoryswap limit should be larger" in bad.stderr
+    out = nerdpy("run", "--name", name, "--memory", "64m", "--memory-swap", "96m", "-c", "512", busybox_image,
+                 "sh", "-c", "cat /sys/fs/cgroup/cpu/cpu.shares /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes "
+                 "/sys/fs/cgroup/cpu.weight /sys/fs/cgroup/memory.swap.max 2>/dev/null; true")
+    try:
+        host = json.loads(nerdpy("inspect", "-f", "{{json .HostConfig}}", name).stdout)
+        assert host["MemorySwap"] == 96 * 2**20 and host["CpuShares"] == 512
+        if "WARNING" not in out.stderr:  # the limits applied: the cgroup shows them
+            # cgroup v1: shares and memory+swap as given; v2: runc's weight for 512 and swap alone
+            assert out.stdout.split() in (["512", str(96 * 2**20)], ["20", str(32 * 2**20)]), out.stdout
+    finally:
+        nerdpy("rm", "-f", name, check=False)
