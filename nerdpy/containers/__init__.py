@@ -75,6 +75,8 @@ class CreateOptions:
     memory_swap: str = ""  # Docker's: memory plus swap, "-1" unlimited
     cpus: str = ""
     cpu_shares: int = 0
+    cpuset_cpus: str = ""
+    memory_reservation: str = ""
     pids_limit: int = 0
     rootfs: str = ""  # podman's --rootfs: run from a directory instead of an image
     annotations: tuple[str, ...] = ()

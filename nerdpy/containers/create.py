@@ -208,6 +208,14 @@ def _resources(opts: CreateOptions) -> dict[str, Any]:
         # update's checks: swap needs no less than --memory, "-1" is unlimited
         out.update(parse_limits(UpdateOptions(memory=opts.memory, memory_swap=opts.memory_swap,
                                          cpu_shares=opts.cpu_shares)))
+    if opts.memory_reservation:
+        out["MemoryReservation"] = parse_size(opts.memory_reservation, "--memory-reservation")
+    if opts.cpuset_cpus:
+        import re
+
+        if not re.fullmatch(r"\d+(-\d+)?(,\d+(-\d+)?)*", opts.cpuset_cpus):
+            raise InvalidArgument(f"Invalid value {opts.cpuset_cpus} for cpuset cpus", hint="use a list like 0-3,5")
+        out["CpusetCpus"] = opts.cpuset_cpus
     return out
 
 

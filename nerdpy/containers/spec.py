@@ -48,6 +48,10 @@ def resources(settings: Settings, host: dict[str, Any], cgroup_limits: bool) -> 
         wanted.setdefault("cpu", {})["shares"] = int(host["CpuShares"])
     if host.get("PidsLimit"):
         wanted["pids"] = {"limit": int(host["PidsLimit"])}
+    if host.get("MemoryReservation"):
+        wanted.setdefault("memory", {})["reservation"] = int(host["MemoryReservation"])
+    if host.get("CpusetCpus"):
+        wanted.setdefault("cpu", {})["cpus"] = str(host["CpusetCpus"])
     if wanted and not cgroup_limits:
         return {}, ["resource limits (--memory, --cpus, --pids-limit) are ignored: rootless limits need "
                     "cgroup v2 with controllers delegated to the user, and this host does not have it"]

@@ -54,3 +54,19 @@ def test_run_memory_swap_and_cpu_shares(nerdpy, busybox_image):
             assert out.stdout.split() in (["512", str(96 * 2**20)], ["20", str(32 * 2**20)]), out.stdout
     finally:
         nerdpy("rm", "-f", name, check=False)
+
+
+def test_run_cpuset_cpus_and_memory_reservation(nerdpy, busybox_image):
+    name = f"res2-{uuid.uuid4().hex[:8]}"
+    bad = nerdpy("create", "--cpuset-cpus", "x", busybox_image, check=False)
+    assert bad.returncode == 125 and "Invalid value x for cpuset cpus" in bad.stderr
+    out = nerdpy("run", "--name", name, "--cpuset-cpus", "0", "--memory-reservation", "32m", busybox_image,
+                 "sh", "-c", "cat /sys/fs/cgroup/cpuset/cpuset.cpus /sys/fs/cgroup/memory/memory.soft_limit_in_bytes "
+                 "/sys/fs/cgroup/cpuset.cpus /sys/fs/cgroup/memory.low 2>/dev/null; true")
+    try:
+        host = json.loads(nerdpy("inspect", "-f", "{{json .HostConfig}}", name).stdout)
+        assert host["CpusetCpus"] == "0" and host["MemoryReservation"] == 32 * 2**20
+        if "WARNING" not in out.stderr:
+            assert out.stdout.split() == ["0", str(32 * 2**20)], out.stdout
+    finally:
+        nerdpy("rm", "-f", name, check=False)

@@ -60,6 +60,8 @@ CREATE_FLAGS = (
     opt("--cpus", help="Number of CPUs", default=""),
     opt("--memory-swap", default="", help="Swap limit equal to memory plus swap: '-1' to enable unlimited swap"),
     opt("--cpu-shares", "-c", type="int", default=0, help="CPU shares (relative weight)"),
+    opt("--cpuset-cpus", default="", help="CPUs in which to allow execution (0-3, 0,1)"),
+    opt("--memory-reservation", default="", help="Memory soft limit"),
     opt("--pids-limit", type="int", default=0, help="Tune container pids limit"),
     opt("--entrypoint", help="Overwrite the default ENTRYPOINT of the image"),
     flag("--rootfs", docker="-",
