@@ -304,6 +304,21 @@ def _pty_run(nerdpy, argv: list[str], env: dict[str, str] | None = None) -> tupl
     return proc, master
 
 
+def _detach(nerdpy, argv: list[str], env: dict[str, str], ready, ignored: bytes, keys: bytes) -> int:
+    """Run argv on a terminal; once ready, `ignored` must not detach, `keys` must; its exit code."""
+    proc, master = _pty_run(nerdpy, argv, env)
+    try:
+        ready()
+        time.sleep(0.3)
+        os.write(master, ignored)
+        time.sleep(0.5)
+        assert proc.poll() is None
+        os.write(master, keys)
+        return proc.wait(timeout=20)
+    finally:
+        os.close(master)
+
+
 def test_detach_keys_flag_and_config(nerdpy, busybox_image, tmp_path):
     """--detach-keys on run and attach; config.json's detachKeys when no flag; the flag wins."""
     name = _name("dkeys")
@@ -311,31 +326,13 @@ def test_detach_keys_flag_and_config(nerdpy, busybox_image, tmp_path):
     config.mkdir()
     (config / "config.json").write_text(json.dumps({"detachKeys": "ctrl-b"}))
     env = {"DOCKER_CONFIG": str(config)}
-    proc, master = _pty_run(nerdpy, ["run", "-it", "--detach-keys", "ctrl-a,x", "--name", name, busybox_image, "sh"],
-                            env)
-    try:
-        _wait_for(lambda: nerdpy("inspect", "-f", "{{.State.Status}}", name, check=False).stdout.strip() == "running")
-        time.sleep(0.3)
-        os.write(master, b"\x10\x11\x02")  # the default and the config's keys: not the flag's, typed through
-        time.sleep(0.5)
-        assert proc.poll() is None
-        os.write(master, b"\x01x")
-        proc.wait(timeout=20)
-    finally:
-        os.close(master)
-    assert nerdpy("inspect", "-f", "{{.State.Status}}", name).stdout.strip() == "running"
-    proc, master = _pty_run(nerdpy, ["attach", name], env)  # no flag: config.json's ctrl-b
-    try:
-        time.sleep(1)
-        os.write(master, b"\x10\x11")
-        time.sleep(0.5)
-        assert proc.poll() is None
-        os.write(master, b"\x02")
-        proc.wait(timeout=20)
-    finally:
-        os.close(master)
-    assert proc.returncode == 0
-    assert nerdpy("inspect", "-f", "{{.State.Status}}", name).stdout.strip() == "running"
+    running = lambda: nerdpy("inspect", "-f", "{{.State.Status}}", name, check=False).stdout.strip() == "running"  # noqa: E731
+    # The default and the config's keys are typed through to the shell; the flag's detach.
+    code = _detach(nerdpy, ["run", "-it", "--detach-keys", "ctrl-a,x", "--name", name, busybox_image, "sh"], env,
+                   lambda: _wait_for(running), b"\x10\x11\x02", b"\x01x")
+    assert code == 0 and running()
+    code = _detach(nerdpy, ["attach", name], env, lambda: time.sleep(1), b"\x10\x11", b"\x02")  # config's ctrl-b
+    assert code == 0 and running()
     bad = nerdpy("attach", "--detach-keys", "ctrl-", name, check=False)
     assert bad.returncode != 0 and "Invalid detach keys (ctrl-) provided" in bad.stderr, bad.stderr
     (config / "config.json").write_text(json.dumps({"detachKeys": "nope"}))
