@@ -10,7 +10,6 @@ from nerdpy.cli.main import run
 @pytest.mark.parametrize("argv,bound,usage", [
     (["rm"], "at least 1 argument", "nerdpy rm [OPTIONS] CONTAINER [CONTAINER...]"),
     (["stop"], "at least 1 argument", "nerdpy stop [OPTIONS] CONTAINER [CONTAINER...]"),
-    (["start"], "at least 1 argument", "nerdpy start [OPTIONS] CONTAINER [CONTAINER...]"),
     (["kill"], "at least 1 argument", "nerdpy kill [OPTIONS] CONTAINER [CONTAINER...]"),
     (["wait"], "at least 1 argument", "nerdpy wait CONTAINER [CONTAINER...]"),
     (["inspect"], "at least 1 argument", "nerdpy inspect [OPTIONS] NAME [NAME...]"),
