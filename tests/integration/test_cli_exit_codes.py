@@ -47,3 +47,8 @@ def test_run_and_create_exit_125_for_a_missing_image_or_network(nerdpy, busybox_
     assert image.returncode == 125 and "No such image: nosuch-image:1" in image.stderr, image
     network = nerdpy(command, "--network", "nosuch-net", busybox_image, "true", check=False)
     assert network.returncode == 125 and "nosuch-net" in network.stderr, network
+
+
+def test_start_without_a_container_or_all_is_an_arity_error(nerdpy):
+    result = nerdpy("start", check=False)
+    assert result.returncode == 1 and '"nerdpy start" requires at least 1 argument.' in result.stderr, result

@@ -30,13 +30,14 @@ def _mounts() -> list[str]:
 def test_unprivileged_container_names_the_blocker_and_fix(nerdpy, busybox_image, busybox_tar):
     info = _in_container(nerdpy, busybox_image, busybox_tar, f"{_INNER} info")
     assert info.returncode == 1, info
-    errors = [line for line in info.stdout.splitlines() if line.startswith("ERROR: ")]
-    assert len(errors) == 1, info.stdout
+    # As Docker's `info`, problems go to stderr.
+    errors = [line for line in info.stderr.splitlines() if line.startswith("ERROR: ")]
+    assert len(errors) == 1, info
     assert "without CAP_SYS_ADMIN: nerdpy cannot mount container filesystems" in errors[0]
     assert "privileged" in errors[0]
     # Root in there is not root on the host when the outer nerdpy is rootless.
     assert ("Rootless:         true" in info.stdout) == (not IS_ROOT), info.stdout
-    assert "not found" not in info.stdout and "Traceback" not in info.stdout + info.stderr
+    assert "not found" not in info.stdout + info.stderr and "Traceback" not in info.stdout + info.stderr
 
 
 @requires("runc", "userns", "busybox")
@@ -52,7 +53,7 @@ def test_unprivileged_container_run_fails_in_one_line_naming_the_blocker(nerdpy,
 @requires("runc", "userns", "busybox")
 def test_privileged_container_has_no_blocker(nerdpy, busybox_image, busybox_tar):
     info = _in_container(nerdpy, busybox_image, busybox_tar, f"{_INNER} info", privileged=True)
-    assert "ERROR" not in info.stdout, info
+    assert "ERROR" not in info.stdout + info.stderr, info
     assert "OCI runtime:      runc" in info.stdout
 
 

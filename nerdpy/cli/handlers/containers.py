@@ -33,8 +33,11 @@ def start(cli: CliState, *, containers: list[str], attach: bool, interactive: bo
     settings = entered(cli)
     if all or filter:
         return _start_all(settings, containers, attach or interactive, all, filter)
-    if not containers:
-        raise InvalidArgument("\"start\" requires at least 1 argument", hint="or --all")
+    if not containers:  # the table cannot say it: --all makes the argument optional
+        error = InvalidArgument('"nerdpy start" requires at least 1 argument.',
+                                hint="See 'nerdpy start --help' (or give --all)")
+        error.exit_code = 1  # Docker's arity errors exit 1
+        raise error
     if (attach or interactive) and len(containers) > 1:
         raise InvalidArgument("you cannot start and attach multiple containers at once")
     if attach or interactive:
