@@ -57,15 +57,18 @@ def test_privileged_container_has_no_blocker(nerdpy, busybox_image, busybox_tar)
     assert "OCI runtime:      runc" in info.stdout
 
 
-@requires("runc", "userns", "busybox")
-def test_privileged_nested_run(nerdpy, busybox_image, busybox_tar):
-    """The docker-in-docker case: nerdpy inside a privileged nerdpy container loads
-    an image and runs a container (rootful outer: root inside; rootless outer: root
-    in the outer user namespace)."""
-    script = (f"set -e; {_INNER} load -i /images/busybox.tar >/dev/null; "
+@requires("runc", "userns", "busybox", "docker-registry")
+def test_privileged_nested_pull_and_run(nerdpy, busybox_image, busybox_tar, registry_busybox):
+    """The docker-in-docker case: nerdpy inside a privileged nerdpy container pulls
+    from the test registry and runs a container, and loads an image too (rootful
+    outer: root inside; rootless outer: root in the outer user namespace). The outer
+    container shares the host's network: the registry listens on its loopback."""
+    script = (f"set -e; {_INNER} pull -q {registry_busybox} >/dev/null; "
+              f"{_INNER} run --rm --network none {registry_busybox} echo pulled-ok; "
+              f"{_INNER} load -i /images/busybox.tar >/dev/null; "
               f"{_INNER} run --rm --network none busybox:latest echo nested-ok")
-    result = _in_container(nerdpy, busybox_image, busybox_tar, script, privileged=True)
-    assert result.returncode == 0 and result.stdout.strip() == "nested-ok", result
+    result = _in_container(nerdpy, busybox_image, busybox_tar, script, privileged=True, host_network=True)
+    assert result.returncode == 0 and result.stdout.split() == ["pulled-ok", "nested-ok"], result
 
 
 # The inner nerdpy: this checkout's CLI run by this interpreter, as `nerdpy ARGS`.
@@ -73,8 +76,9 @@ _INNER = ("python -I -c \"import sys; sys.path.insert(0, '$REPO'); from nerdpy.c
           "sys.argv[0] = 'nerdpy'; main()\"")
 
 
-def _in_container(nerdpy, image: str, busybox_tar: Path, script: str, privileged: bool = False):
-    flags = ["--privileged"] if privileged else []
+def _in_container(nerdpy, image: str, busybox_tar: Path, script: str, privileged: bool = False,
+                  host_network: bool = False):
+    flags = (["--privileged"] if privileged else []) + (["--network", "host"] if host_network else [])
     return nerdpy("run", "--rm", *flags, *_mounts(), "-v", f"{busybox_tar.parent}:/images:ro", "-e", f"REPO={REPO}",
                   "-e", f"PATH={Path(sys.executable).parent}:/usr/sbin:/usr/bin:/bin",
                   "--tmpfs", "/var/lib/nerdpy", "--tmpfs", "/run", "--tmpfs", "/tmp",
