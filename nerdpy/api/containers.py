@@ -392,19 +392,13 @@ def prune(settings: Settings, filters: tuple[str, ...] = ()) -> list[str]:
     """Remove every stopped container matching `filters` (Docker's until=, label=,
     label!=); the removed ids."""
     from nerdpy.api.prune_filters import parse_prune_filters
-    from nerdpy.containers.remove import remove_if_stopped
+    from nerdpy.containers.remove import prune_stopped
 
     wanted = parse_prune_filters(filters, "container prune")
     store = _store(settings)
-    removed = []
-    for container in store.list():
-        if store.state(container.id).status not in ("exited", "created", "dead"):
-            continue
-        if not wanted.selects(container.created, container.cfg.get("Labels") or {}):
-            continue
-        # Started, being started or removed meanwhile by another command: not prune's.
-        if remove_if_stopped(settings, container.id):
-            removed.append(container.id)
+    stopped = [c.id for c in store.list() if store.state(c.id).status in ("exited", "created", "dead")
+               and wanted.selects(c.created, c.cfg.get("Labels") or {})]
+    removed = prune_stopped(settings, stopped)
     from nerdpy.containers.initlayer import remove_orphans
     from nerdpy.containers.remove import reclaim_orphan_shim_dirs
 

@@ -188,21 +188,23 @@ def remove(settings: Settings, ref: str, force: bool, volumes: bool) -> str:
     return container.name
 
 
-def remove_if_stopped(settings: Settings, ref: str) -> bool:
-    """`container prune`'s removal: only a container that is stopped under its lock
-    and that no `run` is starting (its shim, spawned before the record, still waits
-    for "go"); False when it was running, starting, or is gone already."""
+def prune_stopped(settings: Settings, ids: list[str]) -> list[str]:
+    """`container prune`'s removal of `ids`: only containers stopped under their lock
+    that no `run` is starting (a run spawns its shim before it records the container,
+    so one look at the shims, after the listing, sees every such start); the ids removed."""
     store = ContainerStore(settings)
-    container = store.find(ref)
-    if container is None:
-        return False
-    with container_lock(settings, container.id):
-        if store.find(container.id) is None or store.state(container.id).running:
-            return False
-        if store.state(container.id).status == "created" and _dirs_in_use(settings.layout.shims_dir, [container.id]):
-            return False
-        remove_everything(settings, store, container, remove_volumes=False, locked=True)
-    return True
+    starting = _dirs_in_use(settings.layout.shims_dir, ids)
+    removed = []
+    for cid in ids:
+        container = store.find(cid)
+        if container is None or cid in starting:
+            continue
+        with container_lock(settings, container.id):
+            if store.find(container.id) is None or store.state(container.id).running:
+                continue  # removed, or started, meanwhile by another command
+            remove_everything(settings, store, container, remove_volumes=False, locked=True)
+        removed.append(cid)
+    return removed
 
 
 def reclaim_orphan_shim_dirs(settings: Settings, store: ContainerStore) -> list[str]:
