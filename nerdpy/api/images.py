@@ -207,22 +207,30 @@ def collect_garbage(settings: Settings, store: ImageStore | None = None, stale_i
 
 
 def _gc_snapshots(settings: Settings, store: ImageStore) -> None:
-    """Remove committed layer snapshots (keyed by chain ID) no image needs and nothing builds on."""
+    """Remove committed layer snapshots (keyed by chain ID) no image needs and nothing builds on.
+
+    Only image layers are swept: a container's committed `<id>-init` has no
+    child for a moment while `create` makes its writable layer, and is removed
+    with its container (or by `container prune` once the record is gone)."""
     if not (settings.layout.snapshots_dir / "driver").exists():
         return  # nothing was ever unpacked; do not probe a driver for nothing
     from nerdpy.snapshots import Kind, get_snapshotter
 
     keep = {cid for image in store.list() for cid in _chain_ids_or_empty(image)}
     snapshotter = get_snapshotter(settings)
+    skipped: set[str] = set()
     while True:
         infos = list(snapshotter.walk())
         parents = {i.parent for i in infos if i.parent}
-        victims = [i.key for i in infos
-                   if i.kind == Kind.COMMITTED and i.key not in keep and i.key not in parents]
+        victims = [i.key for i in infos if i.kind == Kind.COMMITTED and i.key.startswith("sha256:")
+                   and i.key not in keep and i.key not in parents and i.key not in skipped]
         if not victims:
             break
         for key in victims:
-            snapshotter.remove(key)
+            try:
+                snapshotter.remove(key)
+            except (Conflict, NotFound):  # a racing create built on it, or another sweep took it
+                skipped.add(key)
     from nerdpy.images.unpack import reap_stale_extracts
 
     reap_stale_extracts(snapshotter)  # and what killed or failed commands left on disk

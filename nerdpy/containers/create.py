@@ -382,14 +382,8 @@ def _rootfs_snapshots(settings: Settings, record: Container, image: Any, scratch
 
         top = unpack(settings, image)
     points = initlayer.container_mountpoints(record)
-    for attempt in (1, 2):
-        init = initlayer.create_layer(snapshotter, record.id, top or None, scratch, points)
-        try:
-            snapshotter.prepare(record.id, parent=init)
-            return
-        except NotFound:  # a concurrent image gc took the fresh layer (no child yet): once more
-            if attempt == 2:
-                raise
+    init = initlayer.create_layer(snapshotter, record.id, top or None, scratch, points)
+    snapshotter.prepare(record.id, parent=init)  # image gc never sweeps a container's layers
 
 
 def _unpacked_top(snapshotter: Any, image: Any) -> str | None:

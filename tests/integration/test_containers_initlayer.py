@@ -166,3 +166,15 @@ def test_prune_reclaims_layers_of_vanished_containers(nerdpy, busybox_image):
     nerdpy("container", "prune", "-f")
     assert _snapshots(nerdpy, cid) == {}
     assert not (nerdpy.data_root / "containers" / cid).exists()
+
+
+def test_image_gc_leaves_a_containers_init_layer_alone(nerdpy, busybox_image):
+    """`create` commits `<id>-init` a moment before it builds the writable layer
+    on it: a concurrent image prune must not take (or trip over) that layer."""
+    cid = nerdpy("create", busybox_image, "true").stdout.strip()
+    with sqlite3.connect(nerdpy.data_root / "meta.db") as db:  # the moment before the writable layer
+        db.execute("DELETE FROM snapshots WHERE key = ?", (cid,))
+    nerdpy("image", "prune", "-f")
+    assert set(_snapshots(nerdpy, cid)) == {cid + "-init"}
+    nerdpy("rm", "-f", cid)
+    assert _snapshots(nerdpy, cid) == {}
