@@ -98,28 +98,24 @@ def test_snapshot_keys_children_first():
     assert initlayer.snapshot_keys("abc") == ("abc", "abc-init", "abc-init.active")
 
 
-def test_create_survives_gc_taking_the_fresh_init_layer(image, tmp_path, monkeypatch):
-    """Image gc removes committed snapshots without children: the window between
-    the init layer's commit and the writable layer's prepare is retried once."""
+def test_image_gc_sweeps_image_layers_but_not_a_childless_init_layer(image, tmp_path, monkeypatch):
+    """Between the init layer's commit and the writable layer's prepare the init
+    layer has no child: image GC must leave it, yet still sweep unused image layers."""
     import types
 
     from nerdpy import snapshots
-    from nerdpy.containers import Container
-    from nerdpy.containers.create import _rootfs_snapshots
+    from nerdpy.api.images import _gc_snapshots
 
     snap, top = image
-    real_prepare = snap.prepare
-    raced = []
-
-    def prepare(key, parent=None, labels=None):
-        if key == "c3" and not raced:  # gc ran just before us
-            raced.append(parent)
-            snap.remove(parent)
-        return real_prepare(key, parent, labels)
-
-    monkeypatch.setattr(snap, "prepare", prepare)
+    snap.prepare("c3-init-active", top)
+    snap.commit("c3-init", "c3-init-active")
+    snap.prepare("unused-active")
+    snap.commit("sha256:" + "ab" * 32, "unused-active")
+    (tmp_path / "snaps").mkdir()
+    (tmp_path / "snaps" / "driver").write_text("native")
     monkeypatch.setattr(snapshots, "get_snapshotter", lambda settings: snap)
-    record = Container("c3", "n", "img", "sha256:x", 0.0, {"Config": {}, "HostConfig": {}, "Runtime": {}})
-    _rootfs_snapshots(None, record, types.SimpleNamespace(chain_ids=[top]), str(tmp_path))
-    assert raced == ["c3-init"] and snap.stat("c3").parent == "c3-init"
-    assert snap.stat("c3-init").kind == Kind.COMMITTED
+    settings = types.SimpleNamespace(layout=types.SimpleNamespace(snapshots_dir=tmp_path / "snaps"))
+    _gc_snapshots(settings, types.SimpleNamespace(list=lambda: []))
+    keys = {info.key for info in snap.walk()}
+    assert "c3-init" in keys and top in keys
+    assert "sha256:" + "ab" * 32 not in keys
