@@ -39,15 +39,20 @@ def option(flag: Flag) -> Any:
     if flag.is_flag:
         return typer.core.TyperOption(param_decls=decls, is_flag=True, default=flag.default, help=flag.help,
                                       hidden=flag.hidden, show_default=True)
-    return typer.core.TyperOption(param_decls=decls, type=_param_type(flag), multiple=flag.repeat,
-                                  default=list(flag.default or ()) if flag.repeat else flag.default,
-                                  metavar=metavar(flag), help=flag.help, hidden=flag.hidden, show_default=True)
+    built: Any = typer.core.TyperOption(param_decls=decls, type=_param_type(flag), multiple=flag.repeat,
+                                        default=list(flag.default or ()) if flag.repeat else flag.default,
+                                        metavar=metavar(flag), help=flag.help, hidden=flag.hidden,
+                                        show_default=True)
+    built.completes = flag.completes  # read by the completion generator (nerdpy.cli.docgen)
+    return built
 
 
 def _argument(arg: Arg) -> Any:
-    return typer.core.TyperArgument(param_decls=[arg.name], type=_param_type(arg), required=arg.required,
-                                    nargs=-1 if arg.many else 1, metavar=arg.metavar or None, help=arg.help,
-                                    default=None)
+    built: Any = typer.core.TyperArgument(param_decls=[arg.name], type=_param_type(arg), required=arg.required,
+                                          nargs=-1 if arg.many else 1, metavar=arg.metavar or None,
+                                          help=arg.help, default=None)
+    built.completes = arg.completes
+    return built
 
 
 def _values(command: Command, params: dict[str, Any]) -> dict[str, Any]:

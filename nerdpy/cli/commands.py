@@ -17,14 +17,15 @@ from nerdpy.records import record
 class Entry:
     target: str
     help: str = ""  # table commands: "" for the table's help, or this spelling's own (buildx build)
+    hidden: bool = False  # runs, but is not listed in help, man pages, completions or the README
 
     @property
     def in_table(self) -> bool:
         return self.target.startswith("table.")
 
 
-def _T(group: str, name: str, help: str = "") -> Entry:
-    return Entry(f"table.{group}:{name}", help)
+def _T(group: str, name: str, help: str = "", hidden: bool = False) -> Entry:
+    return Entry(f"table.{group}:{name}", help, hidden)
 
 
 _C = "nerdpy.cli."
@@ -144,6 +145,8 @@ TOP: dict[str, Entry] = {
     "build": _T("build", "build"),
     "builder": Entry("@builder", "Manage builds"),
     "buildx": Entry("@buildx", "Docker Buildx (nerdpy's built-in builder)"),
+    "completion": _T("system", "completion"),
+    "__complete": _T("system", "complete", hidden=True),  # what the completion scripts run
     "login": _T("images", "login"),
     "logout": _T("images", "logout"),
 }

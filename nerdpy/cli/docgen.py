@@ -24,6 +24,13 @@ class Opt:
     metavar: str | None  # None: a flag
     help: str
     default: str | None
+    completes: str = ""  # the kind of name the value is (nerdpy.cli.spec.NAME_KINDS), "" if none
+
+
+@dataclass(frozen=True)
+class Positional:
+    completes: str  # as Opt.completes
+    many: bool  # takes the rest of the arguments
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,7 @@ class Cmd:
     options: tuple[Opt, ...]
     arguments: tuple[str, ...]
     subcommands: tuple["Cmd", ...] = field(default=())
+    positionals: tuple[Positional, ...] = field(default=())
 
     @property
     def page(self) -> str:
@@ -55,7 +63,8 @@ def _options(command: Any) -> tuple[Opt, ...]:
         shown = None
         if not flag and default not in (None, (), [], "") and not callable(default):
             shown = ",".join(map(str, default)) if isinstance(default, (list, tuple)) else str(default)
-        out.append(Opt(names, metavar, " ".join((param.help or "").split()), shown))
+        out.append(Opt(names, metavar, " ".join((param.help or "").split()), shown,
+                       getattr(param, "completes", "")))
     return tuple(sorted(out, key=lambda o: o.names[-1]))
 
 
@@ -69,6 +78,11 @@ def _arguments(command: Any) -> tuple[str, ...]:
             name += "..."
         args.append(name if param.required or name.startswith("[") else f"[{name}]")
     return tuple(args)
+
+
+def _positionals(command: Any) -> tuple[Positional, ...]:
+    return tuple(Positional(getattr(p, "completes", ""), p.nargs == -1)
+                 for p in command.params if p.param_type_name == "argument")
 
 
 def _usage(path: tuple[str, ...], command: Any, is_group: bool) -> str:
@@ -90,6 +104,8 @@ def _describe(path: tuple[str, ...], command: Any, short_help: str) -> Cmd:
     if is_group:
         for name in sorted(command.table):
             entry = command.table[name]
+            if entry.hidden:
+                continue
             try:
                 child = load_command(entry.target, name)
             except Exception as exc:  # an area's command is missing or broken: say which
@@ -104,7 +120,7 @@ def _describe(path: tuple[str, ...], command: Any, short_help: str) -> Cmd:
             subs.append(_describe((*path, name), child, (child.help or "").strip().split("\n")[0]))
     help_text = (command.help or short_help or "").strip()
     return Cmd(path, help_text, short_help or help_text.split("\n")[0], _usage(path, command, is_group),
-               _options(command), _arguments(command), tuple(subs))
+               _options(command), _arguments(command), tuple(subs), _positionals(command))
 
 
 def cli_tree() -> Cmd:

@@ -56,7 +56,8 @@ class LazyGroup(TyperGroup):
     table: dict[str, Entry] = {}
 
     def list_commands(self, ctx: Any) -> list[str]:
-        return sorted(set(self.table) | set(self.commands))
+        hidden = {name for name, entry in self.table.items() if entry.hidden}
+        return sorted((set(self.table) | set(self.commands)) - hidden)
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name not in self.commands and cmd_name in self.table:
@@ -65,7 +66,7 @@ class LazyGroup(TyperGroup):
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         # From the table: listing commands must not import every command module.
-        rows = [(name, help_of(self.table[name])) for name in sorted(self.table)]
+        rows = [(name, help_of(self.table[name])) for name in sorted(self.table) if not self.table[name].hidden]
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)

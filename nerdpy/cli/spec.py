@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 # The value types a flag or argument can have; `bool` is a flag without a value.
 TYPES = ("bool", "str", "int", "float")
+# What a value names, for shell completion (`nerdpy __complete KIND` lists them): "" = nothing known.
+NAME_KINDS = ("containers", "images", "networks", "volumes")
 
 
 @record
@@ -36,6 +38,7 @@ class Flag:
     choices: tuple[str, ...] = ()
     docker: str = ""  # Docker's spelling when nerdpy's differs; "-" for a flag Docker has not
     hidden: bool = False  # accepted, not documented
+    completes: str = ""  # one of NAME_KINDS: the shell completes the value with those names
 
     @property
     def is_flag(self) -> bool:
@@ -54,6 +57,7 @@ class Arg:
     required: bool = True
     many: bool = False  # takes the rest of the arguments: the body gets a list
     type: str = "str"
+    completes: str = ""  # one of NAME_KINDS: the shell completes the argument with those names
 
 
 @record
@@ -102,8 +106,9 @@ def many(*spellings: str, help: str = "", name: str = "", type: str = "str", **m
     return Flag(name or _name(spellings), spellings, help, type, None, True, **more)
 
 
-def arg(name: str, metavar: str = "", help: str = "", required: bool = True, many: bool = False) -> Arg:
-    return Arg(name, metavar, help, required, many)
+def arg(name: str, metavar: str = "", help: str = "", required: bool = True, many: bool = False,
+        completes: str = "") -> Arg:
+    return Arg(name, metavar, help, required, many, "str", completes)
 
 
 def default_of(param: Flag | Arg) -> Any:

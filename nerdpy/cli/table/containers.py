@@ -30,8 +30,9 @@ CREATE_FLAGS = (
     many("--tmpfs", help="Mount a tmpfs directory"),
     many("--volume", "-v", name="volumes", help="Bind mount a volume"),
     many("--mount", name="mounts", help="Attach a filesystem mount to the container"),
-    many("--volumes-from", help="Mount volumes from the specified container(s)"),
-    many("--network", name="networks", aliases=("--net",), help="Connect a container to a network"),
+    many("--volumes-from", help="Mount volumes from the specified container(s)", completes="containers"),
+    many("--network", name="networks", aliases=("--net",), help="Connect a container to a network",
+         completes="networks"),
     many("--publish", "-p", help="Publish a container's port(s) to the host"),
     flag("--publish-all", "-P", help="Publish all exposed ports to random ports"),
     many("--expose", help="Expose a port or a range of ports"),
@@ -82,12 +83,12 @@ CREATE_FLAGS = (
     flag("--no-healthcheck", help="Disable any container-specified HEALTHCHECK"),
 )
 
-_IMAGE = arg("image", help="Image (or, with --rootfs, the root filesystem directory)")
+_IMAGE = arg("image", help="Image (or, with --rootfs, the root filesystem directory)", completes="images")
 _COMMAND = arg("command", help="Command and arguments", required=False, many=True)
 _CIDFILE = opt("--cidfile", help="Write the container ID to the file")
 _QUIET_PULL = flag("--quiet", "-q", help="Suppress the pull output")
-_CONTAINERS = arg("containers", help="Containers", many=True)
-_CONTAINER = arg("container", help="Container")
+_CONTAINERS = arg("containers", help="Containers", many=True, completes="containers")
+_CONTAINER = arg("container", help="Container", completes="containers")
 _SIZE = flag("--size", "-s", help="Display total file sizes")
 
 _DETACH_KEYS = opt("--detach-keys", default="", help="Override the key sequence for detaching a container")
@@ -112,7 +113,7 @@ COMMANDS = {c.name: c for c in (
         opt("--format", help="Format output using a Go template, or 'json'"),
     )),
     Command("start", "Start one or more stopped containers", _H + "start", (
-        arg("containers", help="Containers", required=False, many=True),
+        arg("containers", help="Containers", required=False, many=True, completes="containers"),
         flag("--attach", "-a", help="Attach STDOUT/STDERR and forward signals"),
         flag("--interactive", "-i", help="Attach container's STDIN"),
         flag("--all", help="Start all stopped containers (restart on boot: see nerdpy-start(1))"),
@@ -155,7 +156,7 @@ COMMANDS = {c.name: c for c in (
         _SIZE,
     )),
     Command("inspect-any", "Return low-level information on containers or images", _H + "inspect_any", (
-        arg("names", help="Containers or images", many=True),
+        arg("names", help="Containers or images", many=True, completes="containers"),
         opt("--format", "-f", help="Format output using a Go template"),
         opt("--type", help="Return JSON for specified type: container, image, network or volume"),
         _SIZE,
@@ -173,22 +174,22 @@ COMMANDS = {c.name: c for c in (
         flag("--privileged", help="Give extended privileges to the command"),
     ), interspersed=False),
     Command("top", "Display the running processes of a container", "nerdpy.cli.container_list:top", (
-        arg("container", help="Container"),
+        arg("container", help="Container", completes="containers"),
         arg("ps_args", metavar="[ps OPTIONS]", help="Options for the host's ps (the PID column is needed)",
             required=False, many=True),
     ), interspersed=False),
     Command("port", "List port mappings or a specific mapping for the container", "nerdpy.cli.container_list:port", (
-        arg("container", help="Container"),
+        arg("container", help="Container", completes="containers"),
         arg("private_port", help="PRIVATE_PORT[/PROTO]", required=False),
     )),
     Command("attach", "Attach local standard input, output, and error streams to a running container", "nerdpy.cli.container_ops:attach", (
-        arg("container", help="Container"),
+        arg("container", help="Container", completes="containers"),
         flag("--no-stdin", help="Do not attach STDIN"),
         flag("--sig-proxy", help="Proxy all received signals to the process", default=True),
         _DETACH_KEYS,
     )),
     Command("rename", "Rename a container", "nerdpy.cli.container_ops:rename", (
-        arg("container"),
+        arg("container", completes="containers"),
         arg("new_name"),
     )),
     Command("prune", "Remove all stopped containers", "nerdpy.cli.container_ops:prune", (
@@ -203,14 +204,14 @@ COMMANDS = {c.name: c for c in (
         flag("--quiet", "-q", help="Suppress progress output"),
     )),
     Command("export", "Export a container's filesystem as a tar archive", "nerdpy.cli.container_ops:export", (
-        arg("container", help="Container"),
+        arg("container", help="Container", completes="containers"),
         opt("--output", "-o", help="Write to a file, instead of STDOUT"),
     )),
     Command("diff", "Inspect changes to files or directories on a container's filesystem", "nerdpy.cli.container_ops:diff", (
-        arg("container", help="Container"),
+        arg("container", help="Container", completes="containers"),
     )),
     Command("commit", "Create a new image from a container's changes", "nerdpy.cli.container_ops:commit", (
-        arg("container", help="Container"),
+        arg("container", help="Container", completes="containers"),
         arg("repository", help="REPOSITORY[:TAG]", required=False),
         opt("--author", "-a", help="Author (e.g., \"John Hannibal Smith <hannibal@a-team.com>\")", default=""),
         many("--change", "-c", help="Apply Dockerfile instruction to the created image"),

@@ -18,27 +18,27 @@ COMMANDS = {c.name: c for c in (
         opt("--format", help="Format output: table, json or a Go template"),
     )),
     Command("tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", _H + "tag", (
-        arg("source", metavar="SOURCE_IMAGE[:TAG]"),
+        arg("source", metavar="SOURCE_IMAGE[:TAG]", completes="images"),
         arg("target", metavar="TARGET_IMAGE[:TAG]"),
     )),
     Command("rm", "Remove one or more images", _H + "rmi", (
-        arg("images", metavar="IMAGE...", help="Images (names or IDs)", many=True),
+        arg("images", metavar="IMAGE...", help="Images (names or IDs)", many=True, completes="images"),
         flag("--force", "-f", help="Force removal of the image"),
         flag("--no-prune", help="Do not delete untagged parents (nerdpy keeps no parent images)"),
     )),
     Command("inspect", "Display detailed information on one or more images", _H + "inspect", (
-        arg("images", metavar="IMAGE...", many=True),
+        arg("images", metavar="IMAGE...", many=True, completes="images"),
         opt("--format", "-f", help="Format output: json or a Go template"),
     )),
     Command("history", "Show the history of an image", _H + "history", (
-        arg("image", metavar="IMAGE"),
+        arg("image", metavar="IMAGE", completes="images"),
         flag("--human", "-H", default=True, help="Print sizes and dates in human readable format"),
         flag("--no-trunc", help="Don't truncate output"),
         flag("--quiet", "-q", help="Only show image IDs"),
         opt("--format", help="Format output: table, json or a Go template"),
     )),
     Command("save", "Save one or more images to a tar archive (streamed to STDOUT by default)", _H + "save", (
-        arg("images", metavar="IMAGE...", many=True),
+        arg("images", metavar="IMAGE...", many=True, completes="images"),
         opt("--output", "-o", help="Write to a file, instead of STDOUT"),
         opt("--format", default="docker-archive", docker="-",
             help="docker-archive or oci-archive (the same dual-format tar), or oci-dir"),
@@ -70,7 +70,7 @@ COMMANDS = {c.name: c for c in (
              help="Skip image verification (always: nerdpy has no content trust)"),
     )),
     Command("push", "Upload an image to a registry", "nerdpy.cli.registry_cmds:push", (
-        arg("name", metavar="NAME[:TAG]"),
+        arg("name", metavar="NAME[:TAG]", completes="images"),
         flag("--quiet", "-q", help="Suppress verbose output"),
         flag("--all-tags", "-a", help="Push all tags of an image to the repository"),
         opt("--platform", help="Push a platform-specific manifest as a single-platform image to the registry"),

@@ -29,11 +29,11 @@ COMMANDS = {c.name: c for c in (
         flag("--no-trunc", help="Do not truncate the output"),
     )),
     Command("inspect", "Display detailed information on one or more networks", "nerdpy.cli.network:inspect", (
-        arg("names", help="Network names or IDs", many=True),
+        arg("names", help="Network names or IDs", many=True, completes="networks"),
         opt("--format", "-f", help="Format the output using a Go template or json"),
     )),
     Command("rm", "Remove one or more networks", "nerdpy.cli.network:rm", (
-        arg("names", help="Network names or IDs", many=True),
+        arg("names", help="Network names or IDs", many=True, completes="networks"),
         flag("--force", "-f", help="Do not error if the network does not exist"),
     )),
     Command("prune", "Remove all unused networks", "nerdpy.cli.network:prune", (
@@ -41,14 +41,14 @@ COMMANDS = {c.name: c for c in (
         many("--filter", help="Provide filter values (e.g. 'label=<key>=<value>')"),
     )),
     Command("connect", "Connect a container to a network", "nerdpy.cli.network:connect", (
-        arg("network", help="Network name or ID"),
-        arg("container", help="Container name or ID"),
+        arg("network", help="Network name or ID", completes="networks"),
+        arg("container", help="Container name or ID", completes="containers"),
         many("--alias", help="Add network-scoped alias for the container"),
         opt("--ip", help="IPv4 address"),
     )),
     Command("disconnect", "Disconnect a container from a network", "nerdpy.cli.network:disconnect", (
-        arg("network", help="Network name or ID"),
-        arg("container", help="Container name or ID"),
+        arg("network", help="Network name or ID", completes="networks"),
+        arg("container", help="Container name or ID", completes="containers"),
         flag("--force", "-f", help="Force the container to disconnect from a network"),
     )),
 )}

@@ -1,4 +1,5 @@
-"""System commands: version, info, unshare, system prune, system df."""
+"""System commands: version, info, unshare, system prune, system df, completion (and the
+hidden __complete behind it)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,15 @@ COMMANDS = {c.name: c for c in (
         flag("--force", "-f", help="Do not prompt for confirmation"),
         flag("--volumes", help="Prune anonymous volumes"),
         many("--filter", help="Provide filter values (e.g. 'label=<key>=<value>')"),
+    )),
+    Command("completion", "Generate the autocompletion script for the specified shell",
+            "nerdpy.cli.completion:completion", (
+                arg("shell", metavar="bash|zsh|fish", help="The shell to generate the script for"),
+            ), long="Load it in the current shell with `source <(nerdpy completion bash)`; pip installs the scripts "
+                    "where bash-completion, zsh (site-functions) and fish (vendor_completions.d) look for them."),
+    # The names the completion scripts offer; hidden (nerdpy.cli.commands).
+    Command("complete", "List names for shell completion", "nerdpy.cli.completion:complete_names", (
+        arg("kind", metavar="containers|images|networks|volumes"),
     )),
     Command("df", "Show disk usage", "nerdpy.cli.disk:df", (
         flag("--verbose", "-v", help="Show detailed information on space usage"),

@@ -18,11 +18,11 @@ COMMANDS = {c.name: c for c in (
         opt("--format", help="Format the output: table, json or a Go template"),
     )),
     Command("inspect", "Display detailed information on one or more volumes", "nerdpy.cli.volume:inspect", (
-        arg("names", help="Volume names", many=True),
+        arg("names", help="Volume names", many=True, completes="volumes"),
         opt("--format", "-f", help="Format the output using a Go template or json"),
     )),
     Command("rm", "Remove one or more volumes", "nerdpy.cli.volume:rm", (
-        arg("names", help="Volume names", many=True),
+        arg("names", help="Volume names", many=True, completes="volumes"),
         flag("--force", "-f", help="Do not error when a volume does not exist"),
     )),
     Command("prune", "Remove unused local volumes", "nerdpy.cli.volume:prune", (

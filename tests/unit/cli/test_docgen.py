@@ -66,7 +66,7 @@ def test_man_pages_render(generated):
 
 def _bash_complete(generated: Path, line: str) -> list[str]:
     words = line.split(" ")
-    script = (f"source {generated / 'completions' / 'nerdpy.bash'}\n"
+    script = (f"source {generated / 'completions' / 'nerdpy'}\n"
               f"COMP_WORDS=({' '.join(repr(w) for w in words)}); COMP_CWORD={len(words) - 1}\n"
               "_nerdpy; printf '%s\\n' \"${COMPREPLY[@]}\"\n")
     result = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=30, cwd="/")

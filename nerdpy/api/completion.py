@@ -1,0 +1,48 @@
+"""Names for shell completion: containers, images, networks, volumes.
+
+Read straight from the metadata database, which belongs to the invoking user
+in both modes, so completing never joins (or starts) the rootless namespace;
+only a store its owner cannot read (not made by nerdpy) needs the namespace.
+"""
+
+from __future__ import annotations
+
+import os
+
+from nerdpy.config import Settings
+from nerdpy.errors import InvalidArgument
+
+# One query per kind, over the tables their stores own (nerdpy.containers.store,
+# nerdpy.images.store, nerdpy.network.state, nerdpy.volumes.store); a unit test
+# fills real stores and reads them back through these.
+_QUERIES = {
+    "containers": "SELECT name FROM containers ORDER BY name",
+    "images": "SELECT name FROM image_names ORDER BY name",
+    "networks": "SELECT name FROM networks ORDER BY name",
+    "volumes": "SELECT name FROM volumes ORDER BY name",
+}
+KINDS = tuple(_QUERIES)
+# Present in every store, even before the first command records them (nerdpy.network.state).
+_BUILTIN_NETWORKS = ("bridge", "host", "none")
+
+
+def names(settings: Settings, kind: str) -> list[str]:
+    """The names of every object of `kind`, as the list commands show them."""
+    from nerdpy.metadata.peek import first_column
+
+    sql = _QUERIES.get(kind)
+    if sql is None:
+        raise InvalidArgument(f"unknown kind {kind!r}", hint=f"use one of: {', '.join(KINDS)}")
+    path = settings.layout.meta_db
+    if settings.rootless and not settings.in_userns and path.exists() and not os.access(path, os.R_OK):
+        from nerdpy.api.session import enter_namespace
+
+        enter_namespace(settings)
+    found = first_column(path, sql)
+    if kind == "images":
+        from nerdpy.reference import familiar
+
+        return sorted({familiar(name) for name in found if "@" not in name})
+    if kind == "networks":
+        return sorted(set(found) | set(_BUILTIN_NETWORKS))
+    return found
