@@ -167,20 +167,20 @@ function __nerdpy_arg_names
     for k in (string split ' ' -- (__nerdpy_arg_kinds "$cmdpath"))
         if test $n = $nargs; or string match -q -- '*...' $k
             set k (string replace -- '...' '' $k)
-            test $k != -; and $words[1] $root __complete $k 2>/dev/null
+            test $k != -; and __nerdpy_names $k
             return
         end
         set n (math $n + 1)
     end
 end
-# Names from the store for a flag's value; never an error into the prompt.
+# Names from the store; never an error into the prompt (fish itself reports a missing command).
 function __nerdpy_names
     set -l words (commandline -opc)
     set -l root
     if set -l i (contains -i -- --data-root $words)
         set root --data-root $words[(math $i + 1)]
     end
-    $words[1] $root __complete $argv[1] 2>/dev/null
+    command -q -- $words[1]; and command $words[1] $root __complete $argv[1] 2>/dev/null
 end
 complete -c nerdpy -a '(__nerdpy_arg_names)'
 complete -c nerdpy -n '__fish_use_subcommand' -a 'attach' -d 'Attach local standard input, output, and error streams to a running container'
@@ -539,7 +539,7 @@ complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_su
 complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_subcommand_from create' -l 'memory-swap' -r -d 'Swap limit equal to memory plus swap: \'-1\' to enable unlimited swap'
 complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_subcommand_from create' -l 'mount' -r -d 'Attach a filesystem mount to the container'
 complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_subcommand_from create' -l 'name' -r -d 'Assign a name to the container'
-complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_subcommand_from create' -l 'net' -l 'network' -r -a '(__nerdpy_names networks)' -d 'Connect a container to a network'
+complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_subcommand_from create' -l 'net' -l 'network' -x -a '(__nerdpy_names networks)' -d 'Connect a container to a network'
 complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_subcommand_from create' -l 'network-alias' -r -d 'Add network-scoped alias for the container'
 complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_subcommand_from create' -l 'no-healthcheck' -d 'Disable any container-specified HEALTHCHECK'
 complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_subcommand_from create' -l 'pids-limit' -r -d 'Tune container pids limit'
@@ -565,7 +565,7 @@ complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_su
 complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_subcommand_from create' -s 'u' -l 'user' -r -d 'Username or UID (format: <name|uid>[:<group|gid>])'
 complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_subcommand_from create' -l 'userns' -r -d 'User namespace to use: host (default) or keep-id (rootless: your uid inside)'
 complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_subcommand_from create' -s 'v' -l 'volume' -r -d 'Bind mount a volume'
-complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_subcommand_from create' -l 'volumes-from' -r -a '(__nerdpy_names containers)' -d 'Mount volumes from the specified container(s)'
+complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_subcommand_from create' -l 'volumes-from' -x -a '(__nerdpy_names containers)' -d 'Mount volumes from the specified container(s)'
 complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_subcommand_from create' -s 'w' -l 'workdir' -r -d 'Working directory inside the container'
 complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_subcommand_from exec' -s 'd' -l 'detach' -d 'Detached mode: run command in the background'
 complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_subcommand_from exec' -s 'e' -l 'env' -r -d 'Set environment variables'
@@ -651,7 +651,7 @@ complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_su
 complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_subcommand_from run' -l 'memory-swap' -r -d 'Swap limit equal to memory plus swap: \'-1\' to enable unlimited swap'
 complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_subcommand_from run' -l 'mount' -r -d 'Attach a filesystem mount to the container'
 complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_subcommand_from run' -l 'name' -r -d 'Assign a name to the container'
-complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_subcommand_from run' -l 'net' -l 'network' -r -a '(__nerdpy_names networks)' -d 'Connect a container to a network'
+complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_subcommand_from run' -l 'net' -l 'network' -x -a '(__nerdpy_names networks)' -d 'Connect a container to a network'
 complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_subcommand_from run' -l 'network-alias' -r -d 'Add network-scoped alias for the container'
 complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_subcommand_from run' -l 'no-healthcheck' -d 'Disable any container-specified HEALTHCHECK'
 complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_subcommand_from run' -l 'pids-limit' -r -d 'Tune container pids limit'
@@ -678,7 +678,7 @@ complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_su
 complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_subcommand_from run' -s 'u' -l 'user' -r -d 'Username or UID (format: <name|uid>[:<group|gid>])'
 complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_subcommand_from run' -l 'userns' -r -d 'User namespace to use: host (default) or keep-id (rootless: your uid inside)'
 complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_subcommand_from run' -s 'v' -l 'volume' -r -d 'Bind mount a volume'
-complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_subcommand_from run' -l 'volumes-from' -r -a '(__nerdpy_names containers)' -d 'Mount volumes from the specified container(s)'
+complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_subcommand_from run' -l 'volumes-from' -x -a '(__nerdpy_names containers)' -d 'Mount volumes from the specified container(s)'
 complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_subcommand_from run' -s 'w' -l 'workdir' -r -d 'Working directory inside the container'
 complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_subcommand_from start' -l 'all' -d 'Start all stopped containers (restart on boot: see nerdpy-start(1))'
 complete -c nerdpy -n '__fish_seen_subcommand_from container; and __fish_seen_subcommand_from start' -s 'a' -l 'attach' -d 'Attach STDOUT/STDERR and forward signals'
@@ -732,7 +732,7 @@ complete -c nerdpy -n '__fish_seen_subcommand_from create' -l 'memory-reservatio
 complete -c nerdpy -n '__fish_seen_subcommand_from create' -l 'memory-swap' -r -d 'Swap limit equal to memory plus swap: \'-1\' to enable unlimited swap'
 complete -c nerdpy -n '__fish_seen_subcommand_from create' -l 'mount' -r -d 'Attach a filesystem mount to the container'
 complete -c nerdpy -n '__fish_seen_subcommand_from create' -l 'name' -r -d 'Assign a name to the container'
-complete -c nerdpy -n '__fish_seen_subcommand_from create' -l 'net' -l 'network' -r -a '(__nerdpy_names networks)' -d 'Connect a container to a network'
+complete -c nerdpy -n '__fish_seen_subcommand_from create' -l 'net' -l 'network' -x -a '(__nerdpy_names networks)' -d 'Connect a container to a network'
 complete -c nerdpy -n '__fish_seen_subcommand_from create' -l 'network-alias' -r -d 'Add network-scoped alias for the container'
 complete -c nerdpy -n '__fish_seen_subcommand_from create' -l 'no-healthcheck' -d 'Disable any container-specified HEALTHCHECK'
 complete -c nerdpy -n '__fish_seen_subcommand_from create' -l 'pids-limit' -r -d 'Tune container pids limit'
@@ -758,7 +758,7 @@ complete -c nerdpy -n '__fish_seen_subcommand_from create' -l 'ulimit' -r -d 'Ul
 complete -c nerdpy -n '__fish_seen_subcommand_from create' -s 'u' -l 'user' -r -d 'Username or UID (format: <name|uid>[:<group|gid>])'
 complete -c nerdpy -n '__fish_seen_subcommand_from create' -l 'userns' -r -d 'User namespace to use: host (default) or keep-id (rootless: your uid inside)'
 complete -c nerdpy -n '__fish_seen_subcommand_from create' -s 'v' -l 'volume' -r -d 'Bind mount a volume'
-complete -c nerdpy -n '__fish_seen_subcommand_from create' -l 'volumes-from' -r -a '(__nerdpy_names containers)' -d 'Mount volumes from the specified container(s)'
+complete -c nerdpy -n '__fish_seen_subcommand_from create' -l 'volumes-from' -x -a '(__nerdpy_names containers)' -d 'Mount volumes from the specified container(s)'
 complete -c nerdpy -n '__fish_seen_subcommand_from create' -s 'w' -l 'workdir' -r -d 'Working directory inside the container'
 complete -c nerdpy -n '__fish_seen_subcommand_from events' -s 'f' -l 'filter' -r -d 'Filter output based on conditions provided'
 complete -c nerdpy -n '__fish_seen_subcommand_from events' -l 'format' -r -d 'Format output using a Go template, or \'json\''
@@ -970,7 +970,7 @@ complete -c nerdpy -n '__fish_seen_subcommand_from run' -l 'memory-reservation' 
 complete -c nerdpy -n '__fish_seen_subcommand_from run' -l 'memory-swap' -r -d 'Swap limit equal to memory plus swap: \'-1\' to enable unlimited swap'
 complete -c nerdpy -n '__fish_seen_subcommand_from run' -l 'mount' -r -d 'Attach a filesystem mount to the container'
 complete -c nerdpy -n '__fish_seen_subcommand_from run' -l 'name' -r -d 'Assign a name to the container'
-complete -c nerdpy -n '__fish_seen_subcommand_from run' -l 'net' -l 'network' -r -a '(__nerdpy_names networks)' -d 'Connect a container to a network'
+complete -c nerdpy -n '__fish_seen_subcommand_from run' -l 'net' -l 'network' -x -a '(__nerdpy_names networks)' -d 'Connect a container to a network'
 complete -c nerdpy -n '__fish_seen_subcommand_from run' -l 'network-alias' -r -d 'Add network-scoped alias for the container'
 complete -c nerdpy -n '__fish_seen_subcommand_from run' -l 'no-healthcheck' -d 'Disable any container-specified HEALTHCHECK'
 complete -c nerdpy -n '__fish_seen_subcommand_from run' -l 'pids-limit' -r -d 'Tune container pids limit'
@@ -997,7 +997,7 @@ complete -c nerdpy -n '__fish_seen_subcommand_from run' -l 'ulimit' -r -d 'Ulimi
 complete -c nerdpy -n '__fish_seen_subcommand_from run' -s 'u' -l 'user' -r -d 'Username or UID (format: <name|uid>[:<group|gid>])'
 complete -c nerdpy -n '__fish_seen_subcommand_from run' -l 'userns' -r -d 'User namespace to use: host (default) or keep-id (rootless: your uid inside)'
 complete -c nerdpy -n '__fish_seen_subcommand_from run' -s 'v' -l 'volume' -r -d 'Bind mount a volume'
-complete -c nerdpy -n '__fish_seen_subcommand_from run' -l 'volumes-from' -r -a '(__nerdpy_names containers)' -d 'Mount volumes from the specified container(s)'
+complete -c nerdpy -n '__fish_seen_subcommand_from run' -l 'volumes-from' -x -a '(__nerdpy_names containers)' -d 'Mount volumes from the specified container(s)'
 complete -c nerdpy -n '__fish_seen_subcommand_from run' -s 'w' -l 'workdir' -r -d 'Working directory inside the container'
 complete -c nerdpy -n '__fish_seen_subcommand_from save' -l 'format' -r -d 'docker-archive or oci-archive (the same dual-format tar), or oci-dir'
 complete -c nerdpy -n '__fish_seen_subcommand_from save' -s 'o' -l 'output' -r -d 'Write to a file, instead of STDOUT'

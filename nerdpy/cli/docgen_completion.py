@@ -251,20 +251,20 @@ function __nerdpy_arg_names
     for k in (string split ' ' -- (__nerdpy_arg_kinds "$cmdpath"))
         if test $n = $nargs; or string match -q -- '*...' $k
             set k (string replace -- '...' '' $k)
-            test $k != -; and $words[1] $root __complete $k 2>/dev/null
+            test $k != -; and __nerdpy_names $k
             return
         end
         set n (math $n + 1)
     end
 end
-# Names from the store for a flag's value; never an error into the prompt.
+# Names from the store; never an error into the prompt (fish itself reports a missing command).
 function __nerdpy_names
     set -l words (commandline -opc)
     set -l root
     if set -l i (contains -i -- --data-root $words)
         set root --data-root $words[(math $i + 1)]
     end
-    $words[1] $root __complete $argv[1] 2>/dev/null
+    command -q -- $words[1]; and command $words[1] $root __complete $argv[1] 2>/dev/null
 end"""]
     return lines
 
@@ -290,10 +290,10 @@ def fish(tree: "Cmd") -> str:
                     spec.append(f"-s {fq(name[1:])}")
                 else:
                     spec.append(f"-o {fq(name[1:])}")
-            if opt.metavar:
+            if opt.completes:  # -x: the names only, not file names too
+                spec.append(f"-x -a {fq(f'(__nerdpy_names {opt.completes})')}")
+            elif opt.metavar:
                 spec.append("-r")
-            if opt.completes:
-                spec.append(f"-a {fq(f'(__nerdpy_names {opt.completes})')}")
             lines.append(f"complete -c nerdpy -n {fq(_fish_condition(cmd))} {' '.join(spec)} -d {fq(opt.help)}")
     return "\n".join(lines) + "\n"
 

@@ -138,16 +138,22 @@ def test_fish_completes_names_from_the_store(nerdpy, store, tmp_path):
     names, env, _ = store
     script = _script(nerdpy, "fish", tmp_path)
 
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    (cwd / f"{names['network'][:6]}-a-file").touch()  # a name's prefix is not completed with file names
+
     def complete(line: str) -> list[str]:
         drive = f"source {shlex.quote(str(script))}; complete -C {shlex.quote(line)}"
         result = subprocess.run(["fish", "--no-config", "-c", drive], capture_output=True, text=True, timeout=60,
-                                env=env)
+                                env=env, cwd=cwd)
         assert result.returncode == 0 and result.stderr == "", result.stderr
         return [row.split("\t")[0] for row in result.stdout.splitlines()]
 
     assert names["container"] in complete("nerdpy stop ")
     assert names["volume"] in complete("nerdpy volume rm ")
     assert names["network"] in complete("nerdpy network rm ")
-    assert f"--network={names['network']}" in complete(f"nerdpy run --network={names['network'][:6]}")
+    network = names["network"]
+    assert complete(f"nerdpy run --network={network[:6]}") == [f"--network={network}"]
+    assert complete(f"nerdpy run --net {network[:6]}") == [network]
     assert names["container"] in complete("nerdpy run --volumes-from ")
     assert names["container"] not in complete("nerdpy volume rm ")

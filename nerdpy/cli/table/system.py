@@ -24,8 +24,13 @@ COMMANDS = {c.name: c for c in (
     Command("completion", "Generate the autocompletion script for the specified shell",
             "nerdpy.cli.completion:completion", (
                 arg("shell", metavar="bash|zsh|fish", help="The shell to generate the script for"),
-            ), long="Load it in the current shell with `source <(nerdpy completion bash)`; pip installs the scripts "
-                    "where bash-completion, zsh (site-functions) and fish (vendor_completions.d) look for them."),
+            ), long="The script completes commands, flags and the names of containers, images, networks and "
+                    "volumes (read from the store, without entering the rootless namespace). pip installs the "
+                    "scripts below its prefix where bash-completion, zsh (share/zsh/site-functions) and fish "
+                    "(vendor_completions.d) look for them; otherwise load one by hand: "
+                    "`source <(nerdpy completion bash)` (bash), "
+                    "`nerdpy completion zsh > \"${fpath[1]}/_nerdpy\"` (zsh), "
+                    "`nerdpy completion fish | source` (fish)."),
     # The names the completion scripts offer; hidden (nerdpy.cli.commands).
     Command("complete", "List names for shell completion", "nerdpy.cli.completion:complete_names", (
         arg("kind", metavar="containers|images|networks|volumes"),

@@ -102,11 +102,39 @@ def test_completion_refuses_other_shells():
 
 
 def test_setup_installs_the_scripts_where_shells_look(monkeypatch):
-    from setuptools._distutils.core import run_setup
+    import runpy
 
+    import setuptools
+
+    given: dict = {}
+    monkeypatch.setattr(setuptools, "setup", lambda **kwargs: given.update(kwargs))
     monkeypatch.chdir(REPO)
-    dist = run_setup("setup.py", stop_after="init")
-    assert sorted(dist.data_files) == [("share/bash-completion/completions", ["completions/nerdpy"]),
+    runpy.run_path(str(REPO / "setup.py"))
+    assert sorted(given["data_files"]) == [("share/bash-completion/completions", ["completions/nerdpy"]),
                                        ("share/fish/vendor_completions.d", ["completions/nerdpy.fish"]),
                                        ("share/zsh/site-functions", ["completions/_nerdpy"])]
-    assert set(docgen_completion.FILES.values()) == {f for _, files in dist.data_files for f in files}
+    assert set(docgen_completion.FILES.values()) == {f for _, files in given["data_files"] for f in files}
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_a_missing_nerdpy_completes_nothing_silently(shell, tmp_path):
+    """The command the user typed is what the script runs for names: when it is not
+    there (a typo, another PATH), the prompt gets no error."""
+    import shutil
+
+    if shutil.which(shell) is None:
+        pytest.skip(f"{shell} is not installed")
+    script = REPO / docgen_completion.FILES[shell]
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    if shell == "bash":
+        argv = ["bash", "--norc", "-c", f"source {script}; COMP_WORDS=(nerdpy-absent volume rm ''); COMP_CWORD=3; "
+                                        "_nerdpy; printf '%s\\n' \"${COMPREPLY[@]}\""]
+    elif shell == "zsh":
+        argv = ["zsh", "-fc", "compadd() { local a; for a in \"$@\"; do [[ $a == -* ]] || print -l -- \"${(@P)a}\"; "
+                              "done; }; compset() { :; }; words=(nerdpy-absent volume rm ''); CURRENT=4; "
+                              f"source {script}"]
+    else:
+        argv = ["fish", "--no-config", "-c", f"source {script}; complete -c nerdpy-absent -w nerdpy; "
+                                             "complete -C 'nerdpy-absent volume rm '"]
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path)
+    assert (result.returncode, result.stdout.strip(), result.stderr) == (0, "", "")
