@@ -82,8 +82,10 @@ def _sh_helpers(tree: "Cmd", describe: bool) -> list[str]:
                                             for cmd in cmds if arg_kinds(cmd)], "$1")
     lines += ["""# The kind of the argument at index $2 in the list $1 (`images -...`); "-": none.
 _nerdpy_nth_kind() {
-    local k n=0
-    for k in $1; do
+    local rest="$1 " k n=0
+    while [ -n "$rest" ]; do  # not `for k in $1`: zsh does not split it
+        k=${rest%% *}
+        rest=${rest#* }
         if [ "$n" = "$2" ] || [ "${k%...}" != "$k" ]; then
             echo "${k%...}"
             return
@@ -105,7 +107,7 @@ _WALK = """    while (( i < cword )); do
         w=${words[i]}
         if [[ $w == -* ]]; then
             if [[ $w != *=* ]] && _nerdpy_value_flag "$cmdpath" "$w"; then
-                (( i++ ))
+                (( ++i ))
                 [[ -z $cmdpath && $w == --data-root ]] && root=${words[i]}
                 if (( i == cword )); then
                     valueof=1
@@ -117,9 +119,9 @@ _WALK = """    while (( i < cword )); do
             cmdpath=${cmdpath:+$cmdpath }$w
         else
             done=1
-            (( nargs++ ))
+            (( ++nargs ))
         fi
-        (( i++ ))
+        (( ++i ))
     done
     if (( ! valueof )) && [[ $cur == --*=* ]] && _nerdpy_value_flag "$cmdpath" "${cur%%=*}"; then
         valueof=1
@@ -177,7 +179,7 @@ def zsh(tree: "Cmd") -> str:
 _nerdpy() {
     local cmdpath="" root="" kind="" w cur=${words[CURRENT]}
     local -i i=2 cword=CURRENT done=0 nargs=0 valueof=0
-    local -a items""", _WALK.replace("${words[i]}", "${words[$i]}"), """    if [[ -n $kind ]]; then
+    local -a items""", _WALK, """    if [[ -n $kind ]]; then
         [[ $cur == --*=* ]] && compset -P '*='
         items=("${(@f)$(_nerdpy_names "${words[1]}" "$root" "$kind")}")
         compadd -a - items

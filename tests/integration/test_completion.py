@@ -110,7 +110,7 @@ def test_zsh_and_fish_accept_their_scripts(nerdpy, tmp_path, shell, check):
     assert result.returncode == 0, result.stderr
 
 
-def test_zsh_completes_names_from_the_store(nerdpy, store, tmp_path):
+def test_zsh_completes_names_from_the_store(nerdpy, store, busybox_image, tmp_path):
     if shutil.which("zsh") is None:
         pytest.skip("zsh is not installed")
     names, env, _ = store
@@ -130,6 +130,9 @@ def test_zsh_completes_names_from_the_store(nerdpy, store, tmp_path):
     assert names["network"] in complete("nerdpy", "run", "--network", "")
     assert names["volume"] in complete("nerdpy", "volume", "rm", "")
     assert complete("nerdpy", "run", "--name", "") == ["FILES"]
+    assert busybox_image in complete("nerdpy", "run", "-d", "")
+    assert complete("nerdpy", "run", busybox_image, "") == ["FILES"]
+    assert complete("nerdpy", "network", "connect", names["network"], "") == [names["container"]]
 
 
 def test_fish_completes_names_from_the_store(nerdpy, store, tmp_path):
