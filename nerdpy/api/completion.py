@@ -1,8 +1,10 @@
-"""Names for shell completion: containers, images, networks, volumes.
+"""Names for shell completion: containers (all, or those in some states), images,
+networks, volumes.
 
-Read straight from the metadata database, which belongs to the invoking user
-in both modes, so completing never joins (or starts) the rootless namespace;
-only a store its owner cannot read (not made by nerdpy) needs the namespace.
+Read straight from the metadata database and the containers' state files, which
+belong to the invoking user in both modes, so completing never joins (or starts)
+the rootless namespace; only a store its owner cannot read (not made by nerdpy)
+needs the namespace.
 """
 
 from __future__ import annotations
@@ -16,21 +18,29 @@ from nerdpy.errors import InvalidArgument
 # nerdpy.images.store, nerdpy.network.state, nerdpy.volumes.store); a unit test
 # fills real stores and reads them back through these.
 _QUERIES = {
-    "containers": "SELECT name FROM containers ORDER BY name",
+    "containers": "SELECT name, id FROM containers ORDER BY name",
     "images": "SELECT name FROM image_names ORDER BY name",
     "networks": "SELECT name FROM networks ORDER BY name",
     "volumes": "SELECT name FROM volumes ORDER BY name",
 }
-KINDS = tuple(_QUERIES)
+# The container states each narrower kind offers, as Docker's completion does:
+# `stop`, `exec`... what `ps` shows without -a; `start` the stopped; `unpause` the paused.
+_CONTAINER_STATES = {
+    "running-containers": ("running", "paused", "restarting"),
+    "stopped-containers": ("created", "exited"),
+    "paused-containers": ("paused",),
+}
+KINDS = (*_QUERIES, *_CONTAINER_STATES)
 # Present in every store, even before the first command records them (nerdpy.network.state).
 _BUILTIN_NETWORKS = ("bridge", "host", "none")
 
 
 def names(settings: Settings, kind: str) -> list[str]:
     """The names of every object of `kind`, as the list commands show them."""
-    from nerdpy.metadata.peek import first_column
+    from nerdpy.metadata.peek import rows
 
-    sql = _QUERIES.get(kind)
+    states = _CONTAINER_STATES.get(kind)
+    sql = _QUERIES.get("containers" if states else kind)
     if sql is None:
         raise InvalidArgument(f"unknown kind {kind!r}", hint=f"use one of: {', '.join(KINDS)}")
     path = settings.layout.meta_db
@@ -38,11 +48,20 @@ def names(settings: Settings, kind: str) -> list[str]:
         from nerdpy.api.session import enter_namespace
 
         enter_namespace(settings)
-    found = first_column(path, sql)
+    found = rows(path, sql)
+    if states:
+        return [name for name, cid in found if _status(settings, cid) in states]
     if kind == "images":
         from nerdpy.reference import familiar
 
-        return sorted({familiar(name) for name in found if "@" not in name})
+        return sorted({familiar(name) for (name,) in found if "@" not in name})
     if kind == "networks":
-        return sorted(set(found) | set(_BUILTIN_NETWORKS))
-    return found
+        return sorted({name for (name,) in found} | set(_BUILTIN_NETWORKS))
+    return [row[0] for row in found]
+
+
+def _status(settings: Settings, container_id: str) -> str:
+    from nerdpy.containers.state import read_state
+
+    layout = settings.layout
+    return read_state(layout.containers_dir / container_id / "state.json", layout.shims_dir / container_id).status

@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 # The value types a flag or argument can have; `bool` is a flag without a value.
 TYPES = ("bool", "str", "int", "float")
 # What a value names, for shell completion (`nerdpy __complete KIND` lists them): "" = nothing known.
-NAME_KINDS = ("containers", "images", "networks", "volumes")
+# As Docker's completion, some commands offer only the containers they can act on.
+NAME_KINDS = ("containers", "running-containers", "stopped-containers", "paused-containers", "images", "networks",
+              "volumes")
 
 
 @record

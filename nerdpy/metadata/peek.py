@@ -14,15 +14,15 @@ from urllib.parse import quote
 BUSY_TIMEOUT_S = 0.5  # a TAB that waits longer than this for a writer is worse than no names
 
 
-def first_column(path: Path, sql: str) -> list[str]:
-    """The first column of `sql`'s rows; [] when the database or its table does not exist yet."""
+def rows(path: Path, sql: str) -> list[tuple]:
+    """`sql`'s rows; [] when the database or its table does not exist yet."""
     if not path.exists():
         return []
     # mode=ro: sqlite creates nothing (a store that does not exist stays so).
     conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", timeout=BUSY_TIMEOUT_S, uri=True,
                            isolation_level=None)
     try:
-        return [str(row[0]) for row in conn.execute(sql).fetchall()]
+        return conn.execute(sql).fetchall()
     except sqlite3.OperationalError as exc:
         if "no such table" in str(exc):
             return []

@@ -19,8 +19,10 @@ pytestmark = pytest.mark.integration
 def store(nerdpy, busybox_image, tmp_path_factory):
     """A container, a volume and a network in the session store; a `nerdpy` on PATH for the scripts."""
     tag = uuid.uuid4().hex[:8]
-    names = {"container": f"cmpc{tag}", "volume": f"cmpv{tag}", "network": f"cmpn{tag}"}
+    names = {"container": f"c{tag}-created", "running": f"c{tag}-running", "volume": f"cmpv{tag}",
+             "network": f"cmpn{tag}"}
     nerdpy("create", "--name", names["container"], busybox_image, "true")
+    nerdpy("run", "-d", "--name", names["running"], busybox_image, "sleep", "600")
     nerdpy("volume", "create", names["volume"])
     nerdpy("network", "create", names["network"])
     bin_dir = tmp_path_factory.mktemp("completion-bin")
@@ -29,7 +31,7 @@ def store(nerdpy, busybox_image, tmp_path_factory):
     wrapper.chmod(0o755)
     env = {**nerdpy.env, "PATH": f"{bin_dir}:{nerdpy.env['PATH']}"}
     yield names, env, bin_dir
-    nerdpy("rm", "-f", names["container"], check=False)
+    nerdpy("rm", "-f", names["container"], names["running"], check=False)
     nerdpy("volume", "rm", names["volume"], check=False)
     nerdpy("network", "rm", names["network"], check=False)
 
@@ -59,8 +61,13 @@ def test_bash_completes_names_from_the_store(nerdpy, store, busybox_image, tmp_p
     names, env, _ = store
     script = _script(nerdpy, "bash", tmp_path)
     container, volume, network = names["container"], names["volume"], names["network"]
-    assert _bash(script, env, ["nerdpy", "stop", container[:6]]) == [container]
-    assert container in _bash(script, env, ["nerdpy", "container", "rm", "-f", ""])
+    running, prefix = names["running"], container.split("-")[0]
+    # as Docker's: a command offers the containers it can act on
+    assert _bash(script, env, ["nerdpy", "stop", prefix]) == [running]
+    assert _bash(script, env, ["nerdpy", "exec", "-it", prefix]) == [running]
+    assert _bash(script, env, ["nerdpy", "start", prefix]) == [container]
+    assert _bash(script, env, ["nerdpy", "container", "rm", "-f", prefix]) == [container, running]
+    assert _bash(script, env, ["nerdpy", "logs", prefix]) == [container, running]
     assert _bash(script, env, ["nerdpy", "rmi", "busy"]) == [busybox_image]
     # bash's COMP_WORDS splits at ':', and replaces only the text after it
     assert _bash(script, env, ["nerdpy", "rmi", "busybox:la"], ["nerdpy", "rmi", "busybox", ":", "la"]) == ["latest"]
@@ -71,8 +78,8 @@ def test_bash_completes_names_from_the_store(nerdpy, store, busybox_image, tmp_p
     assert _bash(script, env, ["nerdpy", "run", f"--network={network[:6]}"],
                  ["nerdpy", "run", "--network", "=", network[:6]]) == [network]
     assert {"bridge", "host", "none", network} <= set(_bash(script, env, ["nerdpy", "run", "--net", ""]))
-    assert _bash(script, env, ["nerdpy", "create", "--volumes-from", container[:6]]) == [container]
-    assert _bash(script, env, ["nerdpy", "network", "connect", network, container[:6]]) == [container]
+    assert _bash(script, env, ["nerdpy", "create", "--volumes-from", container[:-2]]) == [container]
+    assert _bash(script, env, ["nerdpy", "network", "connect", network, container[:-2]]) == [container]
     # what is not a name of the store is not offered as one
     assert container not in _bash(script, env, ["nerdpy", "run", "--name", ""])
     assert container not in _bash(script, env, ["nerdpy", "run", busybox_image, ""])
@@ -126,13 +133,13 @@ def test_zsh_completes_names_from_the_store(nerdpy, store, busybox_image, tmp_pa
         assert result.returncode == 0 and result.stderr == "", result.stderr
         return result.stdout.split()
 
-    assert names["container"] in complete("nerdpy", "stop", "")
+    assert names["running"] in complete("nerdpy", "stop", "") and names["container"] not in complete("nerdpy", "stop", "")
     assert names["network"] in complete("nerdpy", "run", "--network", "")
     assert names["volume"] in complete("nerdpy", "volume", "rm", "")
     assert complete("nerdpy", "run", "--name", "") == ["FILES"]
     assert busybox_image in complete("nerdpy", "run", "-d", "")
     assert complete("nerdpy", "run", busybox_image, "") == ["FILES"]
-    assert complete("nerdpy", "network", "connect", names["network"], "") == [names["container"]]
+    assert {names["container"], names["running"]} <= set(complete("nerdpy", "network", "connect", names["network"], ""))
 
 
 def test_fish_completes_names_from_the_store(nerdpy, store, tmp_path):
@@ -152,7 +159,7 @@ def test_fish_completes_names_from_the_store(nerdpy, store, tmp_path):
         assert result.returncode == 0 and result.stderr == "", result.stderr
         return [row.split("\t")[0] for row in result.stdout.splitlines()]
 
-    assert names["container"] in complete("nerdpy stop ")
+    assert names["running"] in complete("nerdpy stop ") and names["container"] in complete("nerdpy start ")
     assert names["volume"] in complete("nerdpy volume rm ")
     assert names["network"] in complete("nerdpy network rm ")
     network = names["network"]

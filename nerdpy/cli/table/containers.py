@@ -89,6 +89,9 @@ _CIDFILE = opt("--cidfile", help="Write the container ID to the file")
 _QUIET_PULL = flag("--quiet", "-q", help="Suppress the pull output")
 _CONTAINERS = arg("containers", help="Containers", many=True, completes="containers")
 _CONTAINER = arg("container", help="Container", completes="containers")
+# Docker's completion offers only the containers a command can act on.
+_RUNNING = arg("containers", help="Containers", many=True, completes="running-containers")
+_RUNNING_ONE = arg("container", help="Container", completes="running-containers")
 _SIZE = flag("--size", "-s", help="Display total file sizes")
 
 _DETACH_KEYS = opt("--detach-keys", default="", help="Override the key sequence for detaching a container")
@@ -113,7 +116,7 @@ COMMANDS = {c.name: c for c in (
         opt("--format", help="Format output using a Go template, or 'json'"),
     )),
     Command("start", "Start one or more stopped containers", _H + "start", (
-        arg("containers", help="Containers", required=False, many=True, completes="containers"),
+        arg("containers", help="Containers", required=False, many=True, completes="stopped-containers"),
         flag("--attach", "-a", help="Attach STDOUT/STDERR and forward signals"),
         flag("--interactive", "-i", help="Attach container's STDIN"),
         flag("--all", help="Start all stopped containers (restart on boot: see nerdpy-start(1))"),
@@ -121,7 +124,7 @@ COMMANDS = {c.name: c for c in (
         _DETACH_KEYS,
     )),
     Command("stop", "Stop one or more running containers", _H + "stop", (
-        _CONTAINERS,
+        _RUNNING,
         opt("--time", "-t", type="int", help="Seconds to wait before killing the container"),
         opt("--signal", "-s", help="Signal to send to the container"),
     )),
@@ -130,7 +133,7 @@ COMMANDS = {c.name: c for c in (
         opt("--time", "-t", type="int", help="Seconds to wait before killing the container"),
     )),
     Command("kill", "Kill one or more running containers", _H + "kill", (
-        _CONTAINERS,
+        _RUNNING,
         opt("--signal", "-s", default="KILL", help="Signal to send to the container"),
     )),
     Command("rm", "Remove one or more containers", _H + "rm", (
@@ -140,8 +143,9 @@ COMMANDS = {c.name: c for c in (
     )),
     Command("wait", "Block until one or more containers stop, then print their exit codes", _H + "wait",
             (_CONTAINERS,)),
-    Command("pause", "Pause all processes within one or more containers", _H + "pause", (_CONTAINERS,)),
-    Command("unpause", "Unpause all processes within one or more containers", _H + "unpause", (_CONTAINERS,)),
+    Command("pause", "Pause all processes within one or more containers", _H + "pause", (_RUNNING,)),
+    Command("unpause", "Unpause all processes within one or more containers", _H + "unpause", (
+        arg("containers", help="Containers", many=True, completes="paused-containers"),)),
     Command("logs", "Fetch the logs of a container", _H + "logs", (
         _CONTAINER,
         flag("--follow", "-f", help="Follow log output"),
@@ -162,7 +166,7 @@ COMMANDS = {c.name: c for c in (
         _SIZE,
     )),
     Command("exec", "Execute a command in a running container", _H + "exec_", (
-        _CONTAINER,
+        _RUNNING_ONE,
         arg("command", help="Command and arguments", many=True),
         flag("--interactive", "-i", help="Keep STDIN open even if not attached"),
         flag("--tty", "-t", help="Allocate a pseudo-TTY"),
@@ -174,16 +178,16 @@ COMMANDS = {c.name: c for c in (
         flag("--privileged", help="Give extended privileges to the command"),
     ), interspersed=False),
     Command("top", "Display the running processes of a container", "nerdpy.cli.container_list:top", (
-        arg("container", help="Container", completes="containers"),
+        _RUNNING_ONE,
         arg("ps_args", metavar="[ps OPTIONS]", help="Options for the host's ps (the PID column is needed)",
             required=False, many=True),
     ), interspersed=False),
     Command("port", "List port mappings or a specific mapping for the container", "nerdpy.cli.container_list:port", (
-        arg("container", help="Container", completes="containers"),
+        _RUNNING_ONE,
         arg("private_port", help="PRIVATE_PORT[/PROTO]", required=False),
     )),
     Command("attach", "Attach local standard input, output, and error streams to a running container", "nerdpy.cli.container_ops:attach", (
-        arg("container", help="Container", completes="containers"),
+        _RUNNING_ONE,
         flag("--no-stdin", help="Do not attach STDIN"),
         flag("--sig-proxy", help="Proxy all received signals to the process", default=True),
         _DETACH_KEYS,

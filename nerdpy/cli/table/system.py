@@ -33,7 +33,7 @@ COMMANDS = {c.name: c for c in (
                     "`nerdpy completion fish | source` (fish)."),
     # The names the completion scripts offer; hidden (nerdpy.cli.commands).
     Command("complete", "List names for shell completion", "nerdpy.cli.completion:complete_names", (
-        arg("kind", metavar="containers|images|networks|volumes"),
+        arg("kind", help="containers (or running-, stopped-, paused-containers), images, networks or volumes"),
     )),
     Command("df", "Show disk usage", "nerdpy.cli.disk:df", (
         flag("--verbose", "-v", help="Show detailed information on space usage"),

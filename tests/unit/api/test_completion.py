@@ -51,8 +51,39 @@ def test_names_of_each_kind_as_the_list_commands_show_them(settings):
     assert names(settings, "volumes") == ["data"]
 
 
+def test_containers_in_the_states_a_command_acts_on(settings):
+    """State as the shim records it (state.json); a running one whose shim is gone is exited."""
+    import json
+
+    from nerdpy.containers.state import process_start_time
+
+    _fill(settings)
+    from nerdpy.metadata import open_database
+
+    db = open_database(settings.layout.meta_db)
+    alive = {"shim_pid": os.getpid(), "shim_start": process_start_time(os.getpid())}
+    states = {"web": {"status": "created"}, "up": {"status": "running", **alive},
+              "lost": {"status": "running", "shim_pid": os.getpid(), "shim_start": -1},
+              "held": {"status": "running", **alive}, "done": {"status": "exited"}}
+    for name, state in states.items():
+        cid = "c1" if name == "web" else f"id-{name}"  # web: _fill's
+        if name != "web":
+            with db.transaction() as conn:
+                conn.execute("INSERT INTO containers VALUES (?, ?, 'busybox', '', 0, '{}')", (cid, name))
+        (settings.layout.containers_dir / cid).mkdir(parents=True, exist_ok=True)
+        (settings.layout.containers_dir / cid / "state.json").write_text(json.dumps(state))
+        if name == "held":
+            (settings.layout.shims_dir / cid).mkdir(parents=True)
+            (settings.layout.shims_dir / cid / "paused").touch()
+    assert names(settings, "containers") == ["done", "held", "lost", "up", "web"]
+    assert names(settings, "running-containers") == ["held", "up"]
+    assert names(settings, "stopped-containers") == ["done", "lost", "web"]
+    assert names(settings, "paused-containers") == ["held"]
+
+
 def test_a_store_that_does_not_exist_is_empty_and_stays_absent(settings):
-    assert [names(settings, kind) for kind in KINDS] == [[], [], ["bridge", "host", "none"], []]
+    assert {kind: names(settings, kind) for kind in KINDS if names(settings, kind)} == {
+        "networks": ["bridge", "host", "none"]}
     assert not settings.layout.data_root.exists(), "completing must not create the store"
 
 

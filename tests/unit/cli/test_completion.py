@@ -58,8 +58,9 @@ def tree():
 
 
 @pytest.mark.parametrize("path,kinds", [
-    (("stop",), "containers..."), (("container", "rm"), "containers..."), (("rmi",), "images..."),
-    (("run",), "images -..."), (("exec",), "containers -..."), (("network", "rm"), "networks..."),
+    (("stop",), "running-containers..."), (("container", "rm"), "containers..."), (("rmi",), "images..."),
+    (("start",), "stopped-containers..."), (("unpause",), "paused-containers..."), (("logs",), "containers"),
+    (("run",), "images -..."), (("exec",), "running-containers -..."), (("network", "rm"), "networks..."),
     (("network", "connect"), "networks containers"), (("volume", "rm"), "volumes..."),
 ])
 def test_commands_complete_their_names(tree, path, kinds):
