@@ -142,7 +142,7 @@ def test_zsh_completes_names_from_the_store(nerdpy, store, busybox_image, tmp_pa
     assert {names["container"], names["running"]} <= set(complete("nerdpy", "network", "connect", names["network"], ""))
 
 
-def test_fish_completes_names_from_the_store(nerdpy, store, tmp_path):
+def test_fish_completes_names_from_the_store(nerdpy, store, busybox_image, tmp_path):
     if shutil.which("fish") is None:
         pytest.skip("fish is not installed")
     names, env, _ = store
@@ -166,4 +166,6 @@ def test_fish_completes_names_from_the_store(nerdpy, store, tmp_path):
     assert complete(f"nerdpy run --network={network[:6]}") == [f"--network={network}"]
     assert complete(f"nerdpy run --net {network[:6]}") == [network]
     assert names["container"] in complete("nerdpy run --volumes-from ")
+    assert complete("nerdpy run -d busy") == [busybox_image]
+    assert names["container"] not in complete(f"nerdpy run {busybox_image} ")
     assert names["container"] not in complete("nerdpy volume rm ")
