@@ -13,8 +13,9 @@ from nerdpy.errors import InvalidArgument
 
 @pytest.fixture
 def settings(tmp_path):
-    root = tmp_path / "data"
-    return load_settings(Flags(data_root=str(root)), env={"HOME": str(tmp_path), "PATH": os.environ["PATH"]})
+    env = {"HOME": str(tmp_path), "PATH": os.environ["PATH"], "NERDPY_RUNTIME_ROOT": str(tmp_path / "run"),
+           "NERDPY_CONFIG": str(tmp_path / "no-config.toml")}
+    return load_settings(Flags(data_root=str(tmp_path / "data")), env=env)
 
 
 def _fill(settings) -> None:
