@@ -45,6 +45,7 @@ GROUPS: dict[str, dict[str, Entry]] = {
         "logs": _T("containers", "logs"),
         "inspect": _T("containers", "inspect"),
         "top": _T("containers", "top"),
+        "stats": _T("containers", "stats"),
         "port": _T("containers", "port"),
         "wait": _T("containers", "wait"),
         "attach": _T("containers", "attach"),
@@ -116,8 +117,8 @@ GROUPS: dict[str, dict[str, Entry]] = {
 }
 
 # Docker's top-level shorthands: `nerdpy start` is `nerdpy container start`.
-_CONTAINER_SHORTHANDS = ("run", "create", "start", "stop", "restart", "kill", "rm", "ps", "logs", "top", "port", "wait",
-                         "attach", "pause", "unpause", "rename", "exec", "cp", "export", "diff", "commit", "update")
+_CONTAINER_SHORTHANDS = ("run", "create", "start", "stop", "restart", "kill", "rm", "ps", "logs", "top", "stats",
+                         "port", "wait", "attach", "pause", "unpause", "rename", "exec", "cp", "export", "diff", "commit", "update")
 
 TOP: dict[str, Entry] = {
     "container": Entry("@container", "Manage containers"),

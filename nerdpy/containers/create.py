@@ -256,7 +256,9 @@ def _pull(settings: Settings, opts: CreateOptions, want: Any, notice: Callable[[
 
     ref = reference.parse(opts.image)  # a malformed reference fails before any pull line
     if notice is None:
-        return pull(settings, opts.image, want, progress or _silent).image
+        image = pull(settings, opts.image, want, progress or _silent).image
+        _pull_event(settings, opts.image)
+        return image
     if opts.pull == "missing":
         notice(f"Unable to find image '{opts.image}' locally")
     header = [f"{ref.digest or ref.tag or 'latest'}: Pulling from {ref.path}"]
@@ -274,11 +276,19 @@ def _pull(settings: Settings, opts: CreateOptions, want: Any, notice: Callable[[
         shown(event)
 
     result = pull(settings, opts.image, want, on_event)
+    _pull_event(settings, opts.image)
     first()
     notice(f"Digest: {result.digest}")
     status = "Image is up to date for" if result.up_to_date else "Downloaded newer image for"
     notice(f"Status: {status} {result.familiar}")
     return result.image
+
+
+def _pull_event(settings: Settings, image: str) -> None:
+    """The `image pull` event, as `nerdpy pull` records it (nerdpy.api.registry)."""
+    from nerdpy.events import emit  # here, not at the top: a run without a pull does not import it
+
+    emit(settings.layout.runtime_root, "image", "pull", image, {"name": image})
 
 
 def creation_warnings(opts: CreateOptions, image: Any) -> list[str]:

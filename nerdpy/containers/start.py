@@ -156,6 +156,21 @@ def volume_mounts(container: Container, rootfs: str, uid: int, gid: int) -> list
     return [to_oci(m) for m in mounts]
 
 
+def _mount_events(settings: Settings, container: Container) -> None:
+    """Docker's `volume mount` event for each volume the container mounts, at every start."""
+    saved = [m for m in container.runtime.mounts if m.get("volume")]
+    if not saved:
+        return
+    from nerdpy.events import emit
+    from nerdpy.volumes import RuntimeMount, inspect_mount
+
+    for raw in saved:
+        entry = inspect_mount(RuntimeMount.from_dict(raw))
+        emit(settings.layout.runtime_root, "volume", "mount", entry["Name"], {
+            "container": container.id, "destination": entry["Destination"], "driver": entry["Driver"],
+            "propagation": entry["Propagation"], "read/write": "true" if entry["RW"] else "false"})
+
+
 def cgroup_limits_available(settings: Settings) -> bool:
     if not settings.rootless and not in_user_namespace():
         return True
@@ -307,6 +322,7 @@ def _start_locked(settings: Settings, store: ContainerStore, container: Containe
             makedirs(rootfs, cfg["WorkingDir"])
         keep_id = container.host_config.get("UsernsMode") == "keep-id"
         mounts = _network_files(cdir, attachment) + volume_mounts(container, rootfs, *owner)
+        _mount_events(settings, container)
         from nerdpy.containers.spec import build_spec
 
         root_path = "rootfs" if not container.runtime.rootfs else rootfs

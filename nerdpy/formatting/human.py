@@ -17,6 +17,19 @@ def human_size(size: float, precision: int = 3) -> str:
     return f"{size:.{precision}g}{_DECIMAL[i]}"
 
 
+_BINARY = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
+
+
+def bytes_size(size: float) -> str:
+    """units.BytesSize: binary units, four significant digits ("1.2MiB", "7.63GiB")."""
+    i = 0
+    size = float(size)
+    while size >= 1024.0 and i < len(_BINARY) - 1:
+        size /= 1024.0
+        i += 1
+    return f"{size:.4g}{_BINARY[i]}"
+
+
 def human_duration(seconds: float) -> str:
     """units.HumanDuration: "Less than a second", "About a minute", "3 weeks", ..."""
     if seconds < 1:

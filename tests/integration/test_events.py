@@ -68,3 +68,43 @@ def test_follow_while_another_process_acts(nerdpy, busybox_image):
         follower.terminate()
         out, _ = follower.communicate(timeout=10)
     assert out.split() == ["create", "start", "die", "destroy"]
+
+
+def test_volume_mount_event_at_each_start(nerdpy, busybox_image):
+    name, volume = f"evm-{uuid.uuid4().hex[:8]}", f"evmvol{uuid.uuid4().hex[:6]}"
+    began = time.time()
+    cid = nerdpy("create", "--name", name, "-v", f"{volume}:/data", "-v", "/tmp:/hosttmp:ro",
+                 "--mount", f"type=volume,source={volume}x,target=/ro,readonly", busybox_image, "true").stdout.strip()
+    try:
+        nerdpy("start", "-a", name)
+        nerdpy("start", "-a", name)
+        mounts = _events(nerdpy, began, "--filter", "type=volume", "--filter", "event=mount")
+        mine = [e for e in mounts if e["Actor"]["Attributes"].get("container") == cid]
+        assert [(e["Actor"]["ID"], e["Actor"]["Attributes"]["destination"]) for e in mine] == \
+            [(volume, "/data"), (f"{volume}x", "/ro")] * 2  # each start, named volumes only (not the bind)
+        assert mine[0]["Actor"]["Attributes"] == {"container": cid, "destination": "/data", "driver": "local",
+                                                  "propagation": "", "read/write": "true"}
+        assert mine[1]["Actor"]["Attributes"]["read/write"] == "false"
+        # Docker's order: the volume is mounted before the container starts.
+        both = _events(nerdpy, began, "--filter", f"container={name}", "--filter", f"volume={volume}")
+        assert [(e["Type"], e["Action"]) for e in both][:3] == [("container", "create"), ("volume", "mount"),
+                                                                ("container", "start")]
+    finally:
+        nerdpy("rm", "-f", name, check=False)
+        nerdpy("volume", "rm", volume, f"{volume}x", check=False)
+
+
+def test_implicit_pull_by_run_records_image_pull(nerdpy, registry, busybox_built, images):
+    repo = f"library/evpull{uuid.uuid4().hex[:8]}"
+    images.push(registry, repo, "latest", busybox_built)
+    ref = f"{registry}/{repo}:latest"
+    began = time.time()
+    try:
+        nerdpy("run", "--rm", ref, "true")
+        pulls = [e for e in _events(nerdpy, began, "--filter", "type=image", "--filter", "event=pull")]
+        assert [(e["Actor"]["ID"], e["Actor"]["Attributes"]["name"]) for e in pulls] == [(ref, ref)]
+        nerdpy("run", "--rm", ref, "true")  # present now: no pull, no event
+        again = _events(nerdpy, began, "--filter", "type=image", "--filter", "event=pull")
+        assert len(again) == 1
+    finally:
+        nerdpy("rmi", ref, check=False)

@@ -1,5 +1,5 @@
 """Container commands: run, create, ps, start, stop, restart, kill, rm, wait,
-pause, unpause, logs, inspect (and the top-level inspect), exec, top, port,
+pause, unpause, logs, inspect (and the top-level inspect), exec, top, stats, port,
 attach, rename, prune, cp, export, diff, commit."""
 
 from __future__ import annotations
@@ -96,6 +96,12 @@ _SIZE = flag("--size", "-s", help="Display total file sizes")
 
 _DETACH_KEYS = opt("--detach-keys", default="", help="Override the key sequence for detaching a container")
 
+_LONG_STATS = """Without CONTAINER, the running containers (with --all, every container), newest first; a container that is not running shows zeros, as Docker's. CPU % is the share of the host's CPU time over the last second times the online CPUs (100% is one CPU busy); MEM USAGE leaves out inactive file pages, as Docker's; NET I/O counts the container's interfaces except loopback.
+
+The figures come from the container's own cgroup (cgroup v2, or v1 as root), read directly (no daemon). Rootless on cgroup v1, or on v2 without controllers delegated to the user, a container has no cgroup of its own: CPU % and PIDS are then read from /proc for the processes in its PID namespace, NET I/O from its network namespace, and MEM USAGE / LIMIT, MEM % and BLOCK I/O show as --, with one warning on stderr that says so.
+
+Streaming (without --no-stream), the table is redrawn in place each second on a terminal; into a pipe, each sample follows the last."""
+
 COMMANDS = {c.name: c for c in (
     Command("run", "Create and run a new container from an image", _R + "run", (
         _IMAGE, _COMMAND,
@@ -182,6 +188,14 @@ COMMANDS = {c.name: c for c in (
         arg("ps_args", metavar="[ps OPTIONS]", help="Options for the host's ps (the PID column is needed)",
             required=False, many=True),
     ), interspersed=False),
+    Command("stats", "Display a live stream of container(s) resource usage statistics",
+            "nerdpy.cli.container_stats:stats", (
+        arg("containers", help="Containers", required=False, many=True),
+        flag("--all", "-a", help="Show all containers (default shows just running)"),
+        opt("--format", help="Format output using a Go template, 'table' or 'json'"),
+        flag("--no-stream", help="Disable streaming stats and only pull the first result"),
+        flag("--no-trunc", help="Do not truncate output"),
+    ), long=_LONG_STATS),
     Command("port", "List port mappings or a specific mapping for the container", "nerdpy.cli.container_list:port", (
         _RUNNING_ONE,
         arg("private_port", help="PRIVATE_PORT[/PROTO]", required=False),
