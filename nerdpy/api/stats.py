@@ -107,7 +107,8 @@ class _Reader:
         live = [t for t in self.targets if t.state.pid and t.state.status in ("running", "paused")]
         live_ids = {t.container.id for t in live}
         processes = _usage.processes_by_namespace([t.state.pid for t in live])
-        rows, unavailable = [], set()
+        rows: list[dict[str, str]] = []
+        unavailable: set[str] = set()
         for target in self.targets:
             row = {"Container": target.label, "Name": target.container.name,
                    "ID": target.container.id[:12] if self.trunc else target.container.id}
