@@ -190,7 +190,7 @@ COMMANDS = {c.name: c for c in (
     ), interspersed=False),
     Command("stats", "Display a live stream of container(s) resource usage statistics",
             "nerdpy.cli.container_stats:stats", (
-        arg("containers", help="Containers", required=False, many=True),
+        arg("containers", help="Containers", required=False, many=True, completes="running-containers"),
         flag("--all", "-a", help="Show all containers (default shows just running)"),
         opt("--format", help="Format output using a Go template, 'table' or 'json'"),
         flag("--no-stream", help="Disable streaming stats and only pull the first result"),
