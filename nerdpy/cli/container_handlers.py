@@ -128,6 +128,18 @@ def _pull_view() -> Callable[[Any], None]:
     return show
 
 
+def _streams(opts: Any) -> tuple[Optional[int], int, int]:
+    """The fds the container's stdin, stdout and stderr are attached to: `-a`
+    leaves the others out (their output goes to /dev/null, as unattached)."""
+    wanted = {a.lower() for a in opts.attach} or {"stdin", "stdout", "stderr"}
+    stdin = sys.stdin.fileno() if opts.interactive and "stdin" in wanted else None
+    if wanted >= {"stdout", "stderr"}:
+        return stdin, sys.stdout.fileno(), sys.stderr.fileno()
+    null = os.open(os.devnull, os.O_WRONLY | os.O_CLOEXEC)
+    return (stdin, sys.stdout.fileno() if "stdout" in wanted else null,
+            sys.stderr.fileno() if "stderr" in wanted else null)
+
+
 def run(cli: CliState, *, image: str, command: List[str], detach: bool, cidfile: Optional[str], sig_proxy: str,
         detach_keys: str, quiet: bool, storage_opt: List[str], **create: Any) -> int:
     """`create`: the rest of CREATE_FLAGS, for build_options."""
@@ -143,10 +155,12 @@ def run(cli: CliState, *, image: str, command: List[str], detach: bool, cidfile:
             f"container ID file found, make sure the other container isn't running or delete {cidfile}")
     if opts.tty and opts.interactive and not detach and not sys.stdin.isatty():
         raise InvalidArgument("the input device is not a TTY", hint="drop -t when stdin is not a terminal")
-    stdin = sys.stdin.fileno() if opts.interactive else None
+    if opts.attach and detach:
+        raise InvalidArgument("conflicting options: cannot specify both --attach and --detach")
+    stdin, stdout, stderr = _streams(opts)
     sys.stdout.flush()
     with tool_errors_exit_125():
-        result = api_run(settings, opts, detach, stdin, sys.stdout.fileno(), sys.stderr.fileno(), proxy,
+        result = api_run(settings, opts, detach, stdin, stdout, stderr, proxy,
                          on_created=(lambda c: write_cidfile(cidfile, c.id)) if cidfile else None, quiet=quiet,
                          pull_progress=_pull_view(), detach_keys=detach_keys)
     for warning in result.warnings:

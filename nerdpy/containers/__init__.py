@@ -88,6 +88,16 @@ class CreateOptions:
     health_start_interval: str = ""
     health_retries: int = 0
     no_healthcheck: bool = False
+    attach: tuple[str, ...] = ()  # -a: stdin, stdout, stderr (empty: stdout and stderr, stdin with -i)
+    pid: str = ""  # "", host, container:NAME
+    ipc: str = ""  # "" (private), shareable, host, none, container:NAME
+    uts: str = ""  # "" or host
+    cgroupns: str = ""  # "" (private), host
+    devices: tuple[str, ...] = ()  # HOST[:CONTAINER][:rwm]
+    links: tuple[str, ...] = ()  # NAME[:ALIAS]
+    oom_score_adj: int = 0
+    gpus: str = ""
+    mac_address: str = ""
 
 
 @record

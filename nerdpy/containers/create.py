@@ -141,17 +141,21 @@ def build_record(settings: Settings, opts: CreateOptions, image: Any, name: str,
         from nerdpy.network.files import check_hostname
 
         check_hostname(opts.hostname)
+    from nerdpy.containers.hostmodes import attached_streams, check_mac, host_modes, host_name
+
+    modes = host_modes(opts, settings.rootless)
     config = {
-        "Hostname": opts.hostname or cid[:12],
+        "Hostname": opts.hostname or (host_name() if opts.uts == "host" else cid[:12]),
         "Domainname": opts.domainname,
         "User": opts.user or image_cfg.get("User") or "",
-        "AttachStdin": opts.interactive, "AttachStdout": True, "AttachStderr": True,
+        **attached_streams(opts),
         "ExposedPorts": exposed_ports(image_cfg.get("ExposedPorts") or {}, opts.expose, opts.publish),
         "Tty": opts.tty, "OpenStdin": opts.interactive, "StdinOnce": opts.interactive,
         "Env": merge_env(list(image_cfg.get("Env") or []), list(opts.env)),
         "Cmd": cmd, "Image": opts.image or opts.rootfs, "Volumes": image_cfg.get("Volumes") or None,
         "WorkingDir": opts.workdir or image_cfg.get("WorkingDir") or "",
         "Entrypoint": entrypoint or None, "Labels": labels, "StopSignal": stop_signal,
+        "MacAddress": check_mac(opts.mac_address, opts.networks),
     }
     if opts.stop_timeout is not None:
         config["StopTimeout"] = opts.stop_timeout
@@ -171,7 +175,7 @@ def build_record(settings: Settings, opts: CreateOptions, image: Any, name: str,
         "Tmpfs": list(opts.tmpfs), "Binds": list(opts.volumes) or None, "Mounts": list(opts.mounts),
         "VolumesFrom": list(opts.volumes_from) or None, "Init": opts.init,
         "ShmSize": parse_size(opts.shm_size, "--shm-size") if opts.shm_size else 64 << 20,
-        "Ulimits": list(opts.ulimits), "Sysctls": parse_labels(opts.sysctls), **resources,
+        "Ulimits": list(opts.ulimits), "Sysctls": parse_labels(opts.sysctls), **resources, **modes,
     }
     runtime = RuntimeConfig(os.path.abspath(opts.rootfs) if opts.rootfs else "", tuple(opts.network_aliases),
                             opts.ip, parse_labels(opts.annotations))

@@ -58,6 +58,27 @@ def resources(settings: Settings, host: dict[str, Any], cgroup_limits: bool) -> 
     return wanted, []
 
 
+def _host_modes(settings: Settings, host: dict[str, Any], shared: dict[str, str]) -> list[Any]:
+    """--pid, --ipc, --uts, --cgroupns, --device, --oom-score-adj (off the run
+    path unless one is asked for)."""
+    ipc = host.get("IpcMode") or "private"
+    if not (shared or host.get("Devices") or host.get("OomScoreAdj") or host.get("UTSMode")
+            or host.get("CgroupnsMode") == "host" or ipc != "private"):
+        return []
+    from nerdpy.oci import namespaces as ns
+
+    rootless = settings.rootless
+    out = [ns.with_pid_namespace(shared.get("pid", ""), rootless),
+           ns.with_ipc_namespace(ipc, shared.get("ipc", ""), shared.get("shm", ""), rootless),
+           ns.with_uts_namespace(host.get("UTSMode") == "host"),
+           ns.with_cgroup_namespace(host.get("CgroupnsMode") == "host")]
+    if host.get("Devices"):
+        out.append(o.with_devices(host["Devices"], rootless or in_user_namespace()))
+    if host.get("OomScoreAdj"):
+        out.append(o.with_oom_score_adj(int(host["OomScoreAdj"])))
+    return out
+
+
 def build_spec(
     settings: Settings,
     container: Container,
@@ -67,7 +88,10 @@ def build_spec(
     mounts: list[dict[str, Any]],
     cgroup_limits: bool,
     hostname: str = "",
+    shared: dict[str, str] | None = None,
 ) -> tuple[Spec, list[str]]:
+    """`shared`: the namespaces to join and the /dev/shm to bind
+    (nerdpy.containers.hostmodes.shared_namespaces)."""
     cfg, host = container.cfg, container.host_config
     args = process_args(container)
     if host.get("Init"):
@@ -105,4 +129,5 @@ def build_spec(
         o.with_annotations(container.runtime.annotations),
         o.with_cgroups(None if settings.rootless or in_user_namespace() else f"/nerdpy/{container.id}", limits),
     ]
+    options += _host_modes(settings, host, shared or {})
     return build(settings.rootless, options), warnings

@@ -74,6 +74,10 @@ def _mount_rootfs(settings: Settings, store: ContainerStore, container: Containe
 
 
 def unmount_rootfs(settings: Settings, store: ContainerStore, container: Container) -> None:
+    if container.host_config.get("IpcMode") == "shareable":
+        from nerdpy.containers.hostmodes import unmount_shm
+
+        _quiet(unmount_shm, store, container)
     if container.runtime.rootfs:
         return
     from nerdpy.snapshots.mount import unmount_all
@@ -99,10 +103,18 @@ def network_request(container: Container, store: ContainerStore | None = None) -
         networks=networks, ports=tuple(ports), publish_all=bool(host.get("PublishAllPorts")),
         exposed_ports=tuple(cfg.get("ExposedPorts") or {}), dns=tuple(host.get("Dns") or ()),
         dns_search=tuple(host.get("DnsSearch") or ()), dns_options=tuple(host.get("DnsOptions") or ()),
-        add_hosts=tuple(host.get("ExtraHosts") or ()), hostname=cfg.get("Hostname") or "",
+        add_hosts=tuple(host.get("ExtraHosts") or ()) + _links(store, host), hostname=cfg.get("Hostname") or "",
         domainname=cfg.get("Domainname") or "", name=container.name, aliases=tuple(rt.aliases),
-        ip=rt.ip,
+        ip=rt.ip, mac_address=cfg.get("MacAddress") or "",
     )
+
+
+def _links(store: ContainerStore | None, host: dict[str, Any]) -> tuple[str, ...]:
+    if store is None or not host.get("Links"):
+        return ()
+    from nerdpy.containers.hostmodes import link_hosts
+
+    return link_hosts(store.settings, store, host)
 
 
 # (file in the container's directory, the attachment's text for it, where it is bind-mounted)
@@ -328,7 +340,8 @@ def _start_locked(settings: Settings, store: ContainerStore, container: Containe
         root_path = "rootfs" if not container.runtime.rootfs else rootfs
         joined = attachment.hostname.strip() if attachment.mode == "container" else ""  # Docker: the owner's name
         spec, warnings = build_spec(settings, container, root_path, user, attachment.netns_path, mounts,
-                                    cgroup_limits_available(settings), hostname=joined)
+                                    cgroup_limits_available(settings), hostname=joined,
+                                    shared=_shared_namespaces(store, container))
         if keep_id:
             from nerdpy.volumes.keepid import apply_keep_id
 
@@ -357,6 +370,18 @@ def _start_locked(settings: Settings, store: ContainerStore, container: Containe
         message = getattr(exc, "message", None) or str(exc)
         write_state(cdir / "state.json", error=message)
         raise
+
+
+def _shared_namespaces(store: ContainerStore, container: Container) -> dict[str, str]:
+    host = container.host_config
+    if not (host.get("PidMode") or (host.get("IpcMode") or "private") != "private"):
+        return {}
+    from nerdpy.containers.hostmodes import mount_shareable_shm, shared_namespaces
+
+    shared = shared_namespaces(store, host)
+    if host.get("IpcMode") == "shareable":
+        shared["shm"] = mount_shareable_shm(store, container)
+    return shared
 
 
 def _go(settings: Settings, store: ContainerStore, container: Container, shim: Any, runtime: str,

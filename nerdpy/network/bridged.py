@@ -77,13 +77,13 @@ def _ensure_bridge(settings: "Settings", ns: str | None, net: state.NetworkRecor
 
 
 def attach_one(settings: "Settings", ns: str | None, record: state.AttachmentRecord, net: state.NetworkRecord,
-               index: int, ip: str, aliases: tuple[str, ...], primary: bool) -> state.EndpointRecord:
+               index: int, ip: str, aliases: tuple[str, ...], primary: bool, mac: str = "") -> state.EndpointRecord:
     _ensure_bridge(settings, ns, net)
     db = state.database(settings)
     try:
         with db.transaction() as conn:
             endpoint = ipam.allocate(conn, net, record.container_id, ip, aliases, f"eth{index}",
-                                     veth_name(record.container_id, net.id))
+                                     veth_name(record.container_id, net.id), mac)
     except sqlite3.IntegrityError as exc:
         if exc.sqlite_errorname in ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"):  # already on it
             raise Conflict(f"container {record.container_id[:12]} is already connected to network {net.name}") from None
@@ -114,7 +114,8 @@ def attach_bridges(settings: "Settings", base: state.AttachmentRecord, request: 
     with shared.locked(settings):
         ns = _ns(settings, create=True)
         endpoints = [
-            attach_one(settings, ns, base, net, i, request.ip if i == 0 else "", request.aliases, i == 0)
+            attach_one(settings, ns, base, net, i, request.ip if i == 0 else "", request.aliases, i == 0,
+                       request.mac_address if i == 0 else "")
             for i, net in enumerate(networks)
         ]
         keep: list[int] = []

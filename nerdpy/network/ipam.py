@@ -84,7 +84,7 @@ def check_address_in(text: str, subnet: Net, what: str) -> str:
 
 
 def allocate(conn, network: NetworkRecord, container_id: str, wanted: str, aliases: tuple[str, ...],  # type: ignore[no-untyped-def]
-             ifname: str, host_veth: str) -> EndpointRecord:
+             ifname: str, host_veth: str, mac: str = "") -> EndpointRecord:
     """Insert the endpoint with `wanted` (or the lowest free address of ip_range)."""
     subnet = ipaddress.ip_network(network.subnet)
     pool = ipaddress.ip_network(network.ip_range) if network.ip_range else subnet
@@ -103,7 +103,7 @@ def allocate(conn, network: NetworkRecord, container_id: str, wanted: str, alias
     ip6 = ""
     if network.subnet6:
         ip6 = str(ipaddress.ip_network(network.subnet6)[int(ipaddress.ip_address(ip)) - int(subnet.network_address)])
-    mac = "02:42:" + ":".join(f"{b:02x}" for b in ipaddress.ip_address(ip).packed)
+    mac = mac or "02:42:" + ":".join(f"{b:02x}" for b in ipaddress.ip_address(ip).packed)
     conn.execute(
         "INSERT INTO net_endpoints(container_id, network_id, ip, ip6, mac, aliases, ifname, host_veth)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

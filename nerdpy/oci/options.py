@@ -295,3 +295,40 @@ def with_sysctls(values: Mapping[str, str]) -> SpecOption:
             spec["linux"]["sysctl"] = dict(values)
 
     return apply
+
+
+def with_devices(devices: Sequence[Mapping[str, str]], rootless: bool) -> SpecOption:
+    """--device: as root a device node runc creates, allowed in the devices cgroup
+    with its permissions; rootless (no mknod in a user namespace) a bind mount of
+    the host node (its access is the node's own: create refuses narrower ones)."""
+
+    def apply(spec: Spec) -> None:
+        import os
+        import stat
+
+        for device in devices:
+            host, inner, perms = device["PathOnHost"], device["PathInContainer"], device["CgroupPermissions"]
+            if rootless:
+                spec["mounts"].append({"destination": inner, "type": "bind", "source": host,
+                                       "options": ["bind", "nosuid", "noexec"]})
+                continue
+            try:
+                st = os.stat(host)
+            except OSError as exc:
+                raise InvalidArgument(f"device {host}: {exc.strerror}") from None
+            kind = "b" if stat.S_ISBLK(st.st_mode) else "c"
+            major, minor = os.major(st.st_rdev), os.minor(st.st_rdev)
+            spec["linux"].setdefault("devices", []).append(
+                {"path": inner, "type": kind, "major": major, "minor": minor,
+                 "fileMode": stat.S_IMODE(st.st_mode), "uid": 0, "gid": 0})
+            spec["linux"]["resources"].setdefault("devices", []).append(
+                {"allow": True, "type": kind, "major": major, "minor": minor, "access": perms})
+
+    return apply
+
+
+def with_oom_score_adj(value: int) -> SpecOption:
+    def apply(spec: Spec) -> None:
+        spec["process"]["oomScoreAdj"] = value
+
+    return apply

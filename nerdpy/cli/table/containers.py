@@ -81,6 +81,16 @@ CREATE_FLAGS = (
         help="Time between running the check during the start period (ms|s|m|h) (default 0s)"),
     opt("--health-retries", type="int", default=0, help="Consecutive failures needed to report unhealthy"),
     flag("--no-healthcheck", help="Disable any container-specified HEALTHCHECK"),
+    many("--attach", "-a", help="Attach to STDIN, STDOUT or STDERR"),
+    many("--device", name="devices", help="Add a host device to the container"),
+    opt("--pid", default="", help="PID namespace to use"),
+    opt("--ipc", default="", help="IPC mode to use"),
+    opt("--uts", default="", help="UTS namespace to use"),
+    opt("--cgroupns", default="", help="Cgroup namespace to use (host|private)"),
+    many("--link", name="links", help="Add link to another container"),
+    opt("--oom-score-adj", type="int", default=0, help="Tune host's OOM preferences (-1000 to 1000)"),
+    opt("--gpus", default="", help="GPU devices to add to the container ('all' to pass all GPUs)"),
+    opt("--mac-address", default="", help="Container MAC address (e.g., 92:d0:c6:0a:29:33)"),
 )
 
 _IMAGE = arg("image", help="Image (or, with --rootfs, the root filesystem directory)", completes="images")
