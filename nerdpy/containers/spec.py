@@ -34,6 +34,11 @@ def process_args(container: Container) -> list[str]:
     return list(cfg.get("Entrypoint") or []) + list(cfg.get("Cmd") or [])
 
 
+_LIMIT_FLAGS = (("Memory", "--memory"), ("MemorySwap", "--memory-swap"), ("MemoryReservation", "--memory-reservation"),
+                ("NanoCpus", "--cpus"), ("CpuShares", "--cpu-shares"), ("CpusetCpus", "--cpuset-cpus"),
+                ("PidsLimit", "--pids-limit"))
+
+
 def resources(settings: Settings, host: dict[str, Any], cgroup_limits: bool) -> tuple[dict[str, Any], list[str]]:
     """linux.resources for the limits asked for, or a warning when they cannot apply."""
     wanted: dict[str, Any] = {}
@@ -53,7 +58,8 @@ def resources(settings: Settings, host: dict[str, Any], cgroup_limits: bool) -> 
     if host.get("CpusetCpus"):
         wanted.setdefault("cpu", {})["cpus"] = str(host["CpusetCpus"])
     if wanted and not cgroup_limits:
-        return {}, ["resource limits (--memory, --cpus, --pids-limit) are ignored: rootless limits need "
+        asked = ", ".join(flag for key, flag in _LIMIT_FLAGS if host.get(key))
+        return {}, [f"resource limits ({asked}) are ignored: rootless limits need "
                     "cgroup v2 with controllers delegated to the user, and this host does not have it"]
     return wanted, []
 
