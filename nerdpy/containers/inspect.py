@@ -104,6 +104,9 @@ def network_settings(settings: Settings, container: Container, running: bool) ->
     if not ns["Networks"]:
         ns["Networks"] = network.configured_networks(settings, container.host_config.get("Networks") or
                                                      [container.host_config.get("NetworkMode") or "bridge"])
+        mac = container.cfg.get("MacAddress")
+        if mac and ns["Networks"]:  # --mac-address: configured on the first network, as Docker shows it
+            next(iter(ns["Networks"].values()))["MacAddress"] = mac
     for key in container.cfg.get("ExposedPorts") or {}:
         ns["Ports"].setdefault(key, None)
     return ns
