@@ -8,7 +8,7 @@ import os
 import re
 import stat
 
-from nerdpy.errors import InvalidArgument, Unavailable
+from nerdpy.errors import InvalidArgument
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from nerdpy.containers import CreateOptions
 
 IPC_MODES = ("private", "shareable", "host", "none")
-CDI_DIRS = ("/etc/cdi", "/var/run/cdi")
 _MAC = re.compile(r"[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}")
 _LINK_NAME = re.compile(r"/?[a-zA-Z0-9][a-zA-Z0-9_.-]*")
 
@@ -97,18 +96,18 @@ def check_oom_score_adj(value: int, rootless: bool) -> int:
     return value
 
 
-def check_gpus(value: str) -> None:
-    """GPUs reach a container through CDI specs (nvidia-ctk cdi generate); without
-    any, nerdpy says so rather than starting a container without the GPU."""
+def device_requests(value: str) -> list[dict[str, Any]] | None:
+    """--gpus as Docker's HostConfig.DeviceRequests, once CDI describes the GPUs
+    asked for (nvidia-ctk cdi generate); else a one-line refusal. The devices are
+    resolved again at start, from the specs of that moment."""
     if not value:
-        return
-    specs = [d for d in CDI_DIRS if os.path.isdir(d) and any(
-        f.endswith((".json", ".yaml", ".yml")) for f in os.listdir(d))]
-    if not specs:
-        raise Unavailable("--gpus: no CDI device specs found in /etc/cdi or /var/run/cdi",
-                          hint="generate them (nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml)")
-    raise Unavailable(f"--gpus: CDI device injection is not supported yet (specs found in {', '.join(specs)})",
-                      hint="pass the device nodes with --device")
+        return None
+    from nerdpy.oci.cdi import parse_gpus, select_gpus
+
+    count, ids = parse_gpus(value)
+    select_gpus(value)
+    return [{"Driver": "", "Count": 0 if ids else count, "DeviceIDs": ids or None, "Capabilities": [["gpu"]],
+             "Options": {}}]
 
 
 def check_mac(value: str, networks: tuple[str, ...]) -> str:
@@ -157,12 +156,11 @@ def host_modes(opts: CreateOptions, rootless: bool) -> dict[str, Any]:
         raise InvalidArgument("conflicting options: hostname and the UTS mode")
     if opts.cgroupns not in ("", "host", "private"):
         raise InvalidArgument(f"invalid --cgroupns {opts.cgroupns!r}", hint="use host or private")
-    check_gpus(opts.gpus)
     return {
         "PidMode": pid, "IpcMode": ipc, "UTSMode": opts.uts, "CgroupnsMode": opts.cgroupns or "private",
         "Devices": [parse_device(d, rootless) for d in opts.devices],
         "OomScoreAdj": check_oom_score_adj(opts.oom_score_adj, rootless) if opts.oom_score_adj else 0,
-        "Links": parse_links(opts.links, opts.networks),
+        "Links": parse_links(opts.links, opts.networks), "DeviceRequests": device_requests(opts.gpus),
     }
 
 

@@ -68,7 +68,7 @@ def _host_modes(settings: Settings, host: dict[str, Any], shared: dict[str, str]
     """--pid, --ipc, --uts, --cgroupns, --device, --oom-score-adj (off the run
     path unless one is asked for)."""
     ipc = host.get("IpcMode") or "private"
-    if not (shared or host.get("Devices") or host.get("OomScoreAdj") or host.get("UTSMode")
+    if not (shared or host.get("Devices") or host.get("OomScoreAdj") or host.get("UTSMode") or host.get("DeviceRequests")
             or host.get("CgroupnsMode") == "host" or ipc != "private"):
         return []
     from nerdpy.oci import namespaces as ns
@@ -80,9 +80,20 @@ def _host_modes(settings: Settings, host: dict[str, Any], shared: dict[str, str]
            ns.with_cgroup_namespace(host.get("CgroupnsMode") == "host")]
     if host.get("Devices"):
         out.append(o.with_devices(host["Devices"], rootless or in_user_namespace()))
+    if host.get("DeviceRequests"):
+        out.append(_gpus(host["DeviceRequests"][0], rootless or in_user_namespace()))
     if host.get("OomScoreAdj"):
         out.append(o.with_oom_score_adj(int(host["OomScoreAdj"])))
     return out
+
+
+def _gpus(request: dict[str, Any], rootless: bool) -> Any:
+    from nerdpy.oci.cdi import GPU_KIND, select_gpus, with_cdi_devices
+
+    ids = request.get("DeviceIDs") or []
+    count = int(request.get("Count") or 0)
+    value = "device=" + ",".join(ids) if ids else "all" if count == -1 else str(count)
+    return with_cdi_devices(GPU_KIND, select_gpus(value), rootless)
 
 
 def build_spec(

@@ -99,8 +99,31 @@ def test_device_and_oom_score_adj(nerdpy, busybox_image):
         _refused(nerdpy("create", "--oom-score-adj", "-500", busybox_image, check=False), "only root")
 
 
-def test_gpus_refused_without_cdi_injection(nerdpy, busybox_image):
-    _refused(nerdpy("run", "--rm", "--gpus", "all", busybox_image, "true", check=False), "--gpus", "CDI")
+def test_gpus_through_cdi(nerdpy, busybox_image):
+    """A GPU no CDI spec describes is refused in one line; as root (who may write
+    /var/run/cdi) a described one reaches the container: its node and its env."""
+    gpu = f"nerdpy-test-{uuid.uuid4().hex[:8]}"
+    _refused(nerdpy("run", "--rm", "--gpus", f"device={gpu}", busybox_image, "true", check=False), "--gpus", "CDI")
+    if not IS_ROOT:
+        return
+    made = not os.path.isdir("/var/run/cdi")
+    os.makedirs("/var/run/cdi", exist_ok=True)
+    path = f"/var/run/cdi/{gpu}.json"
+    with open(path, "w") as handle:
+        json.dump({"cdiVersion": "0.5.0", "kind": "nvidia.com/gpu", "devices": [{"name": gpu, "containerEdits": {
+            "env": [f"TEST_GPU={gpu}"], "deviceNodes": [{"path": "/dev/testgpu", "hostPath": "/dev/null"}]}}]}, handle)
+    name = _name("gpu")
+    try:
+        out = nerdpy("run", "--name", name, "--gpus", f"device={gpu}", busybox_image,
+                     "sh", "-c", "echo $TEST_GPU; stat -c %t,%T /dev/testgpu").stdout
+        assert out.split() == [gpu, "1,3"]
+        assert _host_config(nerdpy, name)["DeviceRequests"] == [
+            {"Driver": "", "Count": 0, "DeviceIDs": [gpu], "Capabilities": [["gpu"]], "Options": {}}]
+    finally:
+        os.unlink(path)
+        if made:
+            os.rmdir("/var/run/cdi")
+        nerdpy("rm", "-f", name, check=False)
 
 
 def test_mac_address_and_link_on_a_user_network(nerdpy, busybox_image):

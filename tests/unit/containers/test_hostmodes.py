@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from nerdpy.containers import CreateOptions
@@ -48,11 +50,15 @@ def test_links_mac_and_attach():
         hm.attached_streams(CreateOptions(attach=("x",)))
 
 
-def test_gpus_refused_in_one_line(monkeypatch, tmp_path):
-    monkeypatch.setattr(hm, "CDI_DIRS", (str(tmp_path),))
-    with pytest.raises(Unavailable, match="no CDI device specs"):
-        hm.check_gpus("all")
-    (tmp_path / "nvidia.yaml").write_text("cdiVersion: 0.5.0\n")
-    with pytest.raises(Unavailable, match="not supported"):
-        hm.check_gpus("all")
-    hm.check_gpus("")
+def test_gpus_become_a_device_request_only_when_cdi_describes_them(monkeypatch, tmp_path):
+    import nerdpy.oci.cdi as cdi
+
+    monkeypatch.setattr(cdi, "CDI_DIRS", (str(tmp_path),))
+    with pytest.raises(Unavailable, match="no CDI devices"):
+        hm.device_requests("all")
+    (tmp_path / "gpu.json").write_text(json.dumps({"cdiVersion": "0.5.0", "kind": "nvidia.com/gpu",
+                                                   "devices": [{"name": "0", "containerEdits": {}}]}))
+    assert hm.device_requests("all") == [{"Driver": "", "Count": -1, "DeviceIDs": None, "Capabilities": [["gpu"]],
+                                          "Options": {}}]
+    assert hm.device_requests("device=0")[0]["DeviceIDs"] == ["0"]
+    assert hm.device_requests("") is None
