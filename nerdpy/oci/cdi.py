@@ -73,7 +73,8 @@ def _merge(into: dict[str, Any], edits: dict[str, Any]) -> None:
 def parse_gpus(value: str) -> tuple[int, list[str]]:
     """Docker's --gpus: "all" (count -1), a count, or device=ID[,ID]; capabilities
     and driver options are accepted and only gpus are served."""
-    count, ids = 0, []
+    count = 0
+    ids: list[str] = []
     for part in value.strip().strip('"').split(","):
         key, sep, val = part.partition("=")
         if not sep and ids:
