@@ -141,6 +141,8 @@ _MANUALS.update({page: "nerdpy/containers/boot.md" for page in ("nerdpy-start", 
 _MANUALS.update({page: _MANUALS.get(page, "") + "+nerdpy/containers/health.md" for page in (
     "nerdpy-run", "nerdpy-create", "nerdpy-container-run", "nerdpy-container-create", "nerdpy-healthcheck",
     "nerdpy-healthcheck-run")})
+_MANUALS.update({page: _MANUALS[page] + "+nerdpy/containers/hostmodes.md" for page in (
+    "nerdpy-run", "nerdpy-create", "nerdpy-container-run", "nerdpy-container-create")})
 
 
 def _ascii(text: str) -> str:
