@@ -174,9 +174,11 @@ def _running_pid(store: Any, ref: str, what: str) -> tuple[Any, int]:
     return donor, state.pid
 
 
-def shared_namespaces(store: Any, host: dict[str, Any]) -> dict[str, str]:
+def shared_namespaces(store: Any, container: Any) -> dict[str, str]:
     """At start: the namespaces to join ("pid", "ipc": a /proc path, or "host")
-    and the /dev/shm to bind ("shm"), from PidMode and IpcMode."""
+    and the /dev/shm to bind ("shm"), from PidMode and IpcMode; a shareable
+    container's own /dev/shm is mounted here."""
+    host = container.host_config
     out: dict[str, str] = {}
     pid_mode = host.get("PidMode") or ""
     if pid_mode == "host":
@@ -193,6 +195,8 @@ def shared_namespaces(store: Any, host: dict[str, Any]) -> dict[str, str]:
             raise InvalidArgument(f"container {ref}: non-shareable IPC",
                                   hint="create the donor container with --ipc shareable")
         out.update(ipc=f"/proc/{pid}/ns/ipc", shm=str(store.dir(donor.id) / "shm"))
+    elif ipc_mode == "shareable":
+        out["shm"] = mount_shareable_shm(store, container)
     return out
 
 
@@ -218,7 +222,7 @@ def unmount_shm(store: Any, container: Any) -> None:
         libc.umount(str(path), libc.MNT_DETACH)
 
 
-def link_hosts(settings: Any, store: Any, host: dict[str, Any]) -> tuple[str, ...]:
+def link_hosts(store: Any, host: dict[str, Any]) -> tuple[str, ...]:
     """--link NAME:ALIAS on a user network: ALIAS resolves to NAME's address on
     the first network both share, for this container only (an /etc/hosts entry)."""
     from nerdpy.errors import Conflict
@@ -231,7 +235,7 @@ def link_hosts(settings: Any, store: Any, host: dict[str, Any]) -> tuple[str, ..
         target = store.get(name)
         if not store.state(target.id).running:
             raise Conflict(f"cannot link to a non running container: {name}", hint=f"start {name} first")
-        theirs = inspect_settings(settings, target.id).get("Networks") or {}
+        theirs = inspect_settings(store.settings, target.id).get("Networks") or {}
         ip = next((entry["IPAddress"] for net in ours for key, entry in theirs.items()
                    if entry.get("IPAddress") and (net == key or (len(net) >= 12 and
                                                   str(entry.get("NetworkID", "")).startswith(net)))), "")

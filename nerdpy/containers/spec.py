@@ -68,8 +68,8 @@ def _host_modes(settings: Settings, host: dict[str, Any], shared: dict[str, str]
     """--pid, --ipc, --uts, --cgroupns, --device, --oom-score-adj (off the run
     path unless one is asked for)."""
     ipc = host.get("IpcMode") or "private"
-    if not (shared or host.get("Devices") or host.get("OomScoreAdj") or host.get("UTSMode") or host.get("DeviceRequests")
-            or host.get("CgroupnsMode") == "host" or ipc != "private"):
+    if not (shared or ipc != "private" or host.get("UTSMode") or host.get("CgroupnsMode") == "host"
+            or host.get("Devices") or host.get("DeviceRequests") or host.get("OomScoreAdj")):
         return []
     from nerdpy.oci import namespaces as ns
 

@@ -109,14 +109,6 @@ def network_request(container: Container, store: ContainerStore | None = None) -
     )
 
 
-def _links(store: ContainerStore | None, host: dict[str, Any]) -> tuple[str, ...]:
-    if store is None or not host.get("Links"):
-        return ()
-    from nerdpy.containers.hostmodes import link_hosts
-
-    return link_hosts(store.settings, store, host)
-
-
 # (file in the container's directory, the attachment's text for it, where it is bind-mounted)
 NETWORK_FILES = (("hosts", "hosts", "/etc/hosts"), ("hostname", "hostname", "/etc/hostname"),
                  ("resolv.conf", "resolv_conf", "/etc/resolv.conf"))
@@ -372,16 +364,20 @@ def _start_locked(settings: Settings, store: ContainerStore, container: Containe
         raise
 
 
-def _shared_namespaces(store: ContainerStore, container: Container) -> dict[str, str]:
-    host = container.host_config
-    if not (host.get("PidMode") or (host.get("IpcMode") or "private") != "private"):
-        return {}
-    from nerdpy.containers.hostmodes import mount_shareable_shm, shared_namespaces
+def _links(store: ContainerStore | None, host: dict[str, Any]) -> tuple[str, ...]:
+    if store is None or not host.get("Links"):
+        return ()
+    from nerdpy.containers.hostmodes import link_hosts
 
-    shared = shared_namespaces(store, host)
-    if host.get("IpcMode") == "shareable":
-        shared["shm"] = mount_shareable_shm(store, container)
-    return shared
+    return link_hosts(store, host)
+
+
+def _shared_namespaces(store: ContainerStore, container: Container) -> dict[str, str]:
+    if not (container.host_config.get("PidMode") or container.host_config.get("IpcMode") not in (None, "private")):
+        return {}  # the common case stays off hostmodes
+    from nerdpy.containers.hostmodes import shared_namespaces
+
+    return shared_namespaces(store, container)
 
 
 def _go(settings: Settings, store: ContainerStore, container: Container, shim: Any, runtime: str,
