@@ -143,7 +143,7 @@ def build_record(settings: Settings, opts: CreateOptions, image: Any, name: str,
         check_hostname(opts.hostname)
     from nerdpy.containers.hostmodes import attached_streams, check_mac, host_modes, host_name
 
-    modes = host_modes(opts, settings.rootless)
+    modes = host_modes(opts, settings.rootless, name)
     config = {
         "Hostname": opts.hostname or (host_name() if opts.uts == "host" else cid[:12]),
         "Domainname": opts.domainname,

@@ -61,9 +61,10 @@ def parse_device(text: str, rootless: bool) -> dict[str, str]:
     return {"PathOnHost": host, "PathInContainer": os.path.normpath(inner), "CgroupPermissions": perms}
 
 
-def parse_links(values: tuple[str, ...], networks: tuple[str, ...]) -> list[str] | None:
-    """`NAME[:ALIAS]` kept as given; on a user network each is an alias of NAME
-    seen only by this container (Docker's behaviour there)."""
+def parse_links(values: tuple[str, ...], networks: tuple[str, ...], own_name: str) -> list[str] | None:
+    """`NAME[:ALIAS]` as Docker records it ("/NAME:/OWN_NAME/ALIAS"); on a user
+    network each is an alias of NAME seen only by this container (Docker's
+    behaviour there)."""
     if not values:
         return None
     user_networks = [n for n in networks if n not in ("", "bridge", "default", "host", "none")
@@ -77,7 +78,7 @@ def parse_links(values: tuple[str, ...], networks: tuple[str, ...]) -> list[str]
         alias = alias or name.lstrip("/")
         if not _LINK_NAME.fullmatch(name) or not _LINK_NAME.fullmatch(alias):
             raise InvalidArgument(f"invalid --link {item!r}", hint="use NAME[:ALIAS]")
-        links.append(f"{name.lstrip('/')}:{alias.lstrip('/')}")
+        links.append(f"/{name.lstrip('/')}:/{own_name}/{alias.lstrip('/')}")
     return links
 
 
@@ -146,7 +147,7 @@ def attached_streams(opts: CreateOptions) -> dict[str, bool]:
             "AttachStderr": "stderr" in streams}
 
 
-def host_modes(opts: CreateOptions, rootless: bool) -> dict[str, Any]:
+def host_modes(opts: CreateOptions, rootless: bool, name: str) -> dict[str, Any]:
     """The HostConfig entries of these flags, validated."""
     pid = _container_mode(opts.pid, "--pid", ("", "host"))
     ipc = _container_mode(opts.ipc, "--ipc", ("",) + IPC_MODES) or "private"
@@ -160,7 +161,7 @@ def host_modes(opts: CreateOptions, rootless: bool) -> dict[str, Any]:
         "PidMode": pid, "IpcMode": ipc, "UTSMode": opts.uts, "CgroupnsMode": opts.cgroupns or "private",
         "Devices": [parse_device(d, rootless) for d in opts.devices],
         "OomScoreAdj": check_oom_score_adj(opts.oom_score_adj, rootless) if opts.oom_score_adj else 0,
-        "Links": parse_links(opts.links, opts.networks), "DeviceRequests": device_requests(opts.gpus),
+        "Links": parse_links(opts.links, opts.networks, name), "DeviceRequests": device_requests(opts.gpus),
     }
 
 
@@ -231,7 +232,8 @@ def link_hosts(store: Any, host: dict[str, Any]) -> tuple[str, ...]:
     ours = [n for n in host.get("Networks") or ()]
     out = []
     for link in host.get("Links") or ():
-        name, _, alias = link.partition(":")
+        name, _, path = link.partition(":")
+        name, alias = name.lstrip("/"), path.rpartition("/")[2]
         target = store.get(name)
         if not store.state(target.id).running:
             raise Conflict(f"cannot link to a non running container: {name}", hint=f"start {name} first")

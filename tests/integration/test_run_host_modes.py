@@ -140,7 +140,7 @@ def test_mac_address_and_link_on_a_user_network(nerdpy, busybox_image):
         assert out.split() == [mac, target_ip, "db"]
         settings = json.loads(nerdpy("inspect", "-f", "{{json .NetworkSettings}}", name).stdout)
         assert settings["Networks"][net]["MacAddress"] == mac
-        assert _host_config(nerdpy, name)["Links"] == [f"{target}:db"]
+        assert _host_config(nerdpy, name)["Links"] == [f"/{target}:/{name}/db"]  # Docker's shape
         nerdpy("rm", "-f", name)
         _refused(nerdpy("create", "--mac-address", mac, busybox_image, check=False), "user-defined network")
         _refused(nerdpy("create", "--network", net, "--mac-address", "zz", busybox_image, check=False), "mac")

@@ -23,22 +23,22 @@ def test_device_syntax():
 
 
 def test_modes_and_refusals():
-    modes = hm.host_modes(CreateOptions(pid="container:db", ipc="shareable", uts="host", cgroupns="host"), False)
+    modes = hm.host_modes(CreateOptions(pid="container:db", ipc="shareable", uts="host", cgroupns="host"), False, "c")
     assert (modes["PidMode"], modes["IpcMode"], modes["UTSMode"], modes["CgroupnsMode"]) == (
         "container:db", "shareable", "host", "host")
-    defaults = hm.host_modes(CreateOptions(), False)
+    defaults = hm.host_modes(CreateOptions(), False, "c")
     assert (defaults["IpcMode"], defaults["CgroupnsMode"], defaults["Links"], defaults["Devices"]) == (
         "private", "private", None, [])
     for bad in (dict(pid="container:"), dict(ipc="bogus"), dict(uts="private"), dict(cgroupns="x"),
                 dict(uts="host", hostname="h"), dict(oom_score_adj=1001), dict(links=("a",))):
         with pytest.raises(InvalidArgument):
-            hm.host_modes(CreateOptions(**bad), False)
+            hm.host_modes(CreateOptions(**bad), False, "c")
 
 
 def test_links_mac_and_attach():
-    assert hm.parse_links(("db", "/web:site"), ("net1",)) == ["db:db", "web:site"]
+    assert hm.parse_links(("db", "/web:site"), ("net1",), "app") == ["/db:/app/db", "/web:/app/site"]
     with pytest.raises(InvalidArgument):
-        hm.parse_links(("db",), ("bridge",))
+        hm.parse_links(("db",), ("bridge",), "app")
     assert hm.check_mac("92:D0:C6:0A:29:33", ("net1",)) == "92:d0:c6:0a:29:33"
     for mac, nets in (("92:d0:c6:0a:29", ("n",)), ("93:d0:c6:0a:29:33", ("n",)), ("92:d0:c6:0a:29:33", ())):
         with pytest.raises(InvalidArgument):
