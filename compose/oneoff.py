@@ -118,7 +118,7 @@ def exec_(settings: Settings, project: Project, service: str, command: tuple[str
     cid = _container(settings, project, service, index)
     opts = ExecOptions(command=command, interactive=not detach, tty=tty and not detach, detach=detach, env=env,
                        workdir=workdir, user=user, privileged=privileged)
-    return api.exec_in(settings, cid, opts, None if detach else 0, 1, 2)
+    return api.exec_in(settings, cid, opts, None if detach else 0, 1, 2) or 0  # None: the user detached
 
 
 def cp(settings: Settings, project: Project, src: str, dest: str, index: int) -> None:

@@ -70,6 +70,14 @@ class DataCorrupted(NerdpyError):
     kind = "data corrupted"
 
 
+class NotATerminal(NerdpyError):
+    """`-it` while stdin is not a terminal: Docker's CLI refuses it with exit 1,
+    before anything is made."""
+
+    kind = "not a terminal"
+    exit_code = 1
+
+
 class CannotInvoke(NerdpyError):
     """The container's command exists but cannot be executed (Docker's 126)."""
 

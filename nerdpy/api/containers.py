@@ -368,15 +368,18 @@ def top(settings: Settings, ref: str, ps_args: tuple[str, ...] = ()) -> tuple[li
     return run_ps(ps_args, pids) if ps_args else describe(pids)
 
 
-def exec_in(settings: Settings, ref: str, opts: Any, stdin_fd: int | None, stdout_fd: int, stderr_fd: int) -> int:
-    """Run `opts.command` in the container; returns its exit code (0 with -d)."""
+def exec_in(settings: Settings, ref: str, opts: Any, stdin_fd: int | None, stdout_fd: int, stderr_fd: int,
+            detach_keys: str = "") -> int | None:
+    """Run `opts.command` in the container; returns its exit code (0 with -d), None
+    when the user detached (`-it`: `detach_keys`, else config.json's detachKeys)."""
     from nerdpy.containers import event
     from nerdpy.containers.execute import run_exec
 
+    keys = _detach_keys(settings, detach_keys)  # bad keys fail before anything runs
     container = _store(settings).get(ref)
     # Docker's wording: the action carries the command ("exec_start: sh -c true").
     on_start = lambda: event(settings, container, "exec_start: " + " ".join(opts.command))  # noqa: E731
-    return run_exec(settings, container, opts, stdin_fd, stdout_fd, stderr_fd, on_start=on_start)
+    return run_exec(settings, container, opts, stdin_fd, stdout_fd, stderr_fd, on_start=on_start, detach_keys=keys)
 
 
 def copy(settings: Settings, src: str, dest: str, stdin: Any = None, stdout: Any = None, follow_link: bool = False,

@@ -145,43 +145,10 @@ def _has_controlling_terminal() -> bool:
     return True
 
 
-def _run_on_own_terminal(argv: list[str], stdout_fd: int, env: dict[str, str]) -> int:
-    """`exec -t` without a terminal of ours (Docker allows it: only -it needs one):
-    runc's foreground -t wants a controlling terminal, so it gets a new one whose
-    output is copied to `stdout_fd` (a terminal's \\r\\n endings, as Docker's)."""
-    import fcntl
-    import subprocess
-    import termios
-
-    master, slave = os.openpty()
-
-    def controlling_terminal() -> None:
-        os.setsid()
-        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-    try:
-        proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env,
-                                preexec_fn=controlling_terminal)
-    finally:
-        os.close(slave)
-    try:
-        while True:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:  # EIO: every holder of the terminal is gone
-                break
-            if not chunk:
-                break
-            while chunk:
-                chunk = chunk[os.write(stdout_fd, chunk):]
-    finally:
-        os.close(master)
-    return proc.wait()
-
-
 def run_exec(settings: Settings, container: Container, opts: ExecOptions, stdin_fd: int | None, stdout_fd: int,
-             stderr_fd: int, on_start: Any = None) -> int:
-    """Run `opts.command` in the container with the caller's stdio; its exit code (0 with -d).
+             stderr_fd: int, on_start: Any = None, detach_keys: bytes = b"\x10\x11") -> int | None:
+    """Run `opts.command` in the container with the caller's stdio; its exit code (0 with -d),
+    None when the user detached from `-it` with `detach_keys`.
     `on_start()` runs once the process is ready to start (the exec_start event)."""
     from nerdpy.runtime import run as run_process
 
@@ -196,10 +163,11 @@ def run_exec(settings: Settings, container: Container, opts: ExecOptions, stdin_
 
                 raise InvalidArgument(f"exec failed: {error_line(err)}")
             return 0
-        if opts.tty and not _has_controlling_terminal():
+        if opts.tty and (stdin_fd is not None or not _has_controlling_terminal()):
+            from nerdpy.containers.exec_terminal import run_on_own_terminal
             from nerdpy.runtime import _clean_env
 
-            return _run_on_own_terminal(argv, stdout_fd, _clean_env())
+            return run_on_own_terminal(argv, stdin_fd, stdout_fd, _clean_env(), detach_keys)
         code, _, _ = run_process(argv, stdin=stdin_fd if stdin_fd is not None else -1, stdout=stdout_fd,
                                  stderr=stderr_fd)
         return code

@@ -183,13 +183,13 @@ def inspect_any(cli: CliState, *, names: list[str], format: str | None, type: st
 
 def exec_(cli: CliState, *, container: str, command: list[str], interactive: bool, tty: bool,
           detach: bool, env: list[str] | None, env_file: list[str] | None, workdir: str,
-          user: str, privileged: bool) -> int:
+          user: str, privileged: bool, detach_keys: str) -> int:
     from nerdpy.api.containers import ExecOptions, exec_in
     from nerdpy.cli.container_handlers import expand_env, read_env_file
-    from nerdpy.errors import ContainerExit, InvalidArgument
+    from nerdpy.errors import ContainerExit, NotATerminal
 
     if tty and interactive and not sys.stdin.isatty():  # Docker refuses only -it: -t alone reads no input
-        raise InvalidArgument("the input device is not a TTY", hint="drop -t when stdin is not a terminal")
+        raise NotATerminal("the input device is not a TTY", hint="drop -t when stdin is not a terminal")
     settings = entered(cli)
     values: list[str] = []
     for path in env_file or ():
@@ -198,7 +198,7 @@ def exec_(cli: CliState, *, container: str, command: list[str], interactive: boo
     opts = ExecOptions(tuple(command), interactive, tty, detach, tuple(values), workdir, user, privileged)
     sys.stdout.flush()
     code = exec_in(settings, container, opts, sys.stdin.fileno() if interactive else None, sys.stdout.fileno(),
-                   sys.stderr.fileno())
+                   sys.stderr.fileno(), detach_keys)
     if code:
         raise ContainerExit(code)
     return 0

@@ -192,6 +192,7 @@ COMMANDS = {c.name: c for c in (
         opt("--workdir", "-w", default="", help="Working directory inside the container"),
         opt("--user", "-u", default="", help="Username or UID (format: <name|uid>[:<group|gid>])"),
         flag("--privileged", help="Give extended privileges to the command"),
+        _DETACH_KEYS,
     ), interspersed=False),
     Command("top", "Display the running processes of a container", "nerdpy.cli.container_list:top", (
         _RUNNING_ONE,
