@@ -237,14 +237,14 @@ def _slirp_default(settings: "Settings", base: state.AttachmentRecord, request: 
 
 
 def forward_ports(settings: "Settings", container_id: str, netns_path: str, target_ip: str,
-                  ports: list[PortMapping]) -> tuple[int, list[PortMapping]]:
-    """Rootless ports through the forwarder; (exit fd or -1, published)."""
-    if not ports:
+                  ports: list[PortMapping], also_v6: list[PortMapping] | None = None) -> tuple[int, list[PortMapping]]:
+    """Rootless ports through the forwarder, and the IPv6 side of `also_v6`; (exit fd or -1, published)."""
+    if not ports and not also_v6:
         return -1, []
     from nerdpy.network import tcpfwd
 
     pidfile = settings.layout.netns_dir / f"{container_id[:16]}.fwd"
-    return tcpfwd.start(netns_path, target_ip, ports, pidfile, reserved_ports(settings, container_id))
+    return tcpfwd.start(netns_path, target_ip, ports, pidfile, reserved_ports(settings, container_id), also_v6)
 
 
 def teardown(settings: "Settings", container_id: str) -> None:

@@ -74,7 +74,9 @@ def run(netns: str | None, argv: list[str], input: str | None = None, check: boo
     except OSError as exc:
         raise Unavailable(f"cannot run {argv[0]}: {exc.strerror}", hint="install iproute2, nftables and util-linux") from None
     if check and proc.returncode != 0:
-        detail = (proc.stderr.strip().splitlines() or ["failed"])[-1]
+        lines = proc.stderr.strip().splitlines()
+        # nft ends with the failed line and a caret marker; its reason is on its `Error:` line
+        detail = next((ln for ln in lines if ln.startswith(("Error:", "/dev/stdin"))), lines[-1] if lines else "failed")
         raise Unavailable(f"{' '.join(argv[:3])}: {detail}")
     return proc
 

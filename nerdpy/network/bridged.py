@@ -119,17 +119,11 @@ def attach_bridges(settings: "Settings", base: state.AttachmentRecord, request: 
             for i, net in enumerate(networks)
         ]
         keep: list[int] = []
-        forwarded: list[PortMapping] = []
-        if settings.rootless:  # TCP through the splice forwarder; UDP through slirp4netns + DNAT
-            from nerdpy.network.attach import forward_ports
-
-            tcp = [p for p in ports if p.protocol == "tcp"]
-            fwd_fd, forwarded = forward_ports(settings, base.container_id, base.netns, endpoints[0].ip, tcp)
-            keep += [fwd_fd] if fwd_fd >= 0 else []
-            ports = [p for p in ports if p.protocol != "tcp"]
         try:
-            published = forwarded + publish(settings, ns, base.container_id, endpoints[0].ip, ports)
-            if not settings.rootless:
+            if settings.rootless:
+                published = _publish_rootless(settings, ns, base, endpoints[0].ip, ports, keep)
+            else:
+                published = publish(settings, ns, base.container_id, endpoints[0].ip, ports)
                 published += _forward_v6(settings, base, endpoints[0].ip, published, keep)
         except BaseException:
             for fd in keep:
@@ -179,6 +173,21 @@ def publish(settings: "Settings", ns: str | None, container_id: str, container_i
     return published
 
 
+def _publish_rootless(settings: "Settings", ns: str | None, base: state.AttachmentRecord, container_ip: str,
+                      ports: list[PortMapping], keep: list[int]) -> list[PortMapping]:
+    """Rootless: TCP through the splice forwarder; UDP through slirp4netns + DNAT on
+    IPv4 (slirp4netns binds no IPv6) and through the forwarder on IPv6."""
+    from nerdpy.network.attach import forward_ports
+
+    udp = publish(settings, ns, base.container_id, container_ip, [p for p in ports if p.protocol != "tcp"])
+    fwd_fd, forwarded = forward_ports(settings, base.container_id, base.netns, container_ip,
+                                      [p for p in ports if p.protocol == "tcp"], also_v6=udp)
+    keep += [fwd_fd] if fwd_fd >= 0 else []
+    tcp = [m for m in forwarded if m.protocol == "tcp"]
+    six = {(m.host_port, m.container_port): m for m in forwarded if m.protocol != "tcp"}
+    return tcp + [m for v4 in udp for m in (v4, six.get((v4.host_port, v4.container_port))) if m is not None]
+
+
 def _forward_v6(settings: "Settings", base: state.AttachmentRecord, container_ip: str,
                 published: list[PortMapping], keep: list[int]) -> list[PortMapping]:
     """Root: the IPv6 side (`:::8080->80/tcp`) of ports published without an address."""
@@ -192,10 +201,13 @@ def _forward_v6(settings: "Settings", base: state.AttachmentRecord, container_ip
 
 def port_rules(settings: "Settings", ports: tuple[PortMapping, ...] | list[PortMapping],
                container_ip: str) -> list[bridge.PortRule]:
-    # Rootless, slirp4netns binds the host address; inside the namespace only the port matters.
-    # Root: `::` ports are the forwarder's (see _forward_v6), not nftables rules.
-    return [(p.protocol, "" if settings.rootless else p.host_ip, p.host_port, container_ip, p.container_port)
-            for p in ports if settings.rootless or p.host_ip != "::"]
+    # `::` ports are the forwarder's (see _forward_v6), not nftables rules. Rootless, so is
+    # TCP, and slirp4netns binds UDP's host address: inside the namespace only the port
+    # matters. (One nft transaction: an element that was never added fails every delete.)
+    if settings.rootless:
+        return [(p.protocol, "", p.host_port, container_ip, p.container_port)
+                for p in ports if p.protocol != "tcp" and p.host_ip != "::"]
+    return [(p.protocol, p.host_ip, p.host_port, container_ip, p.container_port) for p in ports if p.host_ip != "::"]
 
 
 def _unpublish_slirp(settings: "Settings", ports: tuple[PortMapping, ...]) -> None:

@@ -67,8 +67,10 @@ def _listen_v6(mapping: PortMapping) -> list[tuple[socket.socket, PortMapping]]:
 
 
 def start(netns_path: str, target_ip: str, ports: list[PortMapping], pidfile: Path,
-          reserved: set[tuple[str, int]]) -> tuple[int, list[PortMapping]]:
-    """Start the forwarder for `ports` (TCP and UDP); returns (exit fd for the shim, published)."""
+          reserved: set[tuple[str, int]], also_v6: list[PortMapping] | None = None) -> tuple[int, list[PortMapping]]:
+    """Start the forwarder for `ports` (TCP and UDP; on IPv6 too when given no address)
+    and for the IPv6 side alone of `also_v6` (ports IPv4 reaches by other means);
+    returns (exit fd for the shim, or -1 when there is nothing to forward; published)."""
     if any(p.protocol not in ("tcp", "udp") for p in ports):
         raise InvalidArgument("the port forwarder only takes TCP and UDP ports")
     bound: list[tuple[socket.socket, PortMapping]] = []
@@ -77,6 +79,11 @@ def start(netns_path: str, target_ip: str, ports: list[PortMapping], pidfile: Pa
             bound.append(_listen(mapping, reserved))
             if not mapping.host_ip:
                 bound += _listen_v6(bound[-1][1])
+        for mapping in also_v6 or ():
+            if not mapping.host_ip and mapping.protocol in ("tcp", "udp"):
+                bound += _listen_v6(mapping)
+        if not bound:
+            return -1, []
         return _spawn(netns_path, target_ip, bound, pidfile), [m for _, m in bound]
     finally:
         for sock, _ in bound:
@@ -88,17 +95,7 @@ def start_v6(netns_path: str, target_ip: str, published: list[PortMapping],
     """Root: nftables DNAT publishes IPv4, and an ip6 DNAT cannot reach a container that
     has only IPv4, so the IPv6 side of each port given without an address goes through
     the forwarder (Docker uses its userland proxy for that). (-1, []) without IPv6."""
-    bound: list[tuple[socket.socket, PortMapping]] = []
-    try:
-        for mapping in published:
-            if not mapping.host_ip and mapping.protocol in ("tcp", "udp"):
-                bound += _listen_v6(mapping)
-        if not bound:
-            return -1, []
-        return _spawn(netns_path, target_ip, bound, pidfile), [m for _, m in bound]
-    finally:
-        for sock, _ in bound:
-            sock.close()
+    return start(netns_path, target_ip, [], pidfile, set(), also_v6=published)
 
 
 def _spawn(netns_path: str, target_ip: str, bound: list[tuple[socket.socket, PortMapping]], pidfile: Path) -> int:

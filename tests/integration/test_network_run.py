@@ -144,9 +144,35 @@ import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("0.0.0.0", 53))
 print("ready", flush=True)
-data, peer = s.recvfrom(100)
-s.sendto(b"pong:" + data, peer)
+while True:
+    data, peer = s.recvfrom(100)
+    s.sendto(b"pong:" + data, peer)
 """
+
+
+def _udp_round(nerdpy, name: str, port: int) -> None:
+    """The container's UDP echo answers on 127.0.0.1:port and, with IPv6, on [::1]:port."""
+    pid = nerdpy("inspect", "--format", "{{.State.Pid}}", name).stdout.strip()
+    argv = ["nsenter", f"--net=/proc/{pid}/ns/net", sys.executable, "-c", UDP_ECHO]
+    server = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True) if IS_ROOT else nerdpy.popen("unshare", *argv)
+    try:
+        assert server.stdout is not None and server.stdout.readline().strip() == "ready"
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(5)
+            s.sendto(b"ping", ("127.0.0.1", port))
+            assert s.recv(100) == b"pong:ping"
+        published = nerdpy("port", name, "53/udp").stdout.splitlines()
+        if _has_ipv6_loopback():
+            assert published == [f"0.0.0.0:{port}", f"[::]:{port}"]
+            with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
+                s.settimeout(5)
+                s.sendto(b"ping6", ("::1", port))
+                assert s.recv(100) == b"pong:ping6"
+        else:
+            assert published == [f"0.0.0.0:{port}"]
+    finally:
+        server.kill()
+        server.wait()
 
 
 @pytest.mark.parametrize("user_network", [False, True])
@@ -156,25 +182,20 @@ def test_udp_port_both_ways(nerdpy, netbox, user_network) -> None:
     extra = ["--network", net] if user_network else []
     if user_network:
         nerdpy("network", "create", net)
-    nerdpy("run", "-d", "--name", name, *extra, "-p", f"127.0.0.1:{port}:53/udp", netbox, "sleep", "1000")
-    server = None
     try:
-        pid = nerdpy("inspect", "--format", "{{.State.Pid}}", name).stdout.strip()
-        argv = ["nsenter", f"--net=/proc/{pid}/ns/net", sys.executable, "-c", UDP_ECHO]
-        if IS_ROOT:
-            server = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
-        else:
-            server = nerdpy.popen("unshare", *argv)
-        assert server.stdout is not None and server.stdout.readline().strip() == "ready"
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.settimeout(5)
-            s.sendto(b"ping", ("127.0.0.1", port))
-            assert s.recv(100) == b"pong:ping"
-    finally:
-        if server is not None:
-            server.kill()
-            server.wait()
+        if user_network:  # keeps the network in use: its port rules outlive a removed container's
+            nerdpy("run", "-d", "--name", name + "-f", *extra, netbox, "sleep", "1000")
+        # No host address: Docker publishes it on 0.0.0.0 and, where the host has IPv6, on ::
+        # too. With a TCP port beside it, whose removal must not keep the UDP one published.
+        nerdpy("run", "-d", "--name", name, *extra, "-p", f"{port}:53/udp", "-p", "80", netbox, "sleep", "1000")
+        _udp_round(nerdpy, name, port)
         nerdpy("rm", "-f", name)
+        if user_network:  # takes the removed container's address: the next one's differs
+            nerdpy("run", "-d", "--name", name + "-g", *extra, netbox, "sleep", "1000")
+        nerdpy("run", "-d", "--name", name, *extra, "-p", f"{port}:53/udp", netbox, "sleep", "1000")
+        _udp_round(nerdpy, name, port)
+    finally:
+        nerdpy("rm", "-f", name, name + "-f", name + "-g", check=False)
         if user_network:
             nerdpy("network", "rm", net)
 
