@@ -72,25 +72,49 @@ def usage_pieces(command: Any) -> str:
     parts = []
     if any(p.param_type_name == "option" and p.name != "help" for p in command.params):
         parts.append("[OPTIONS]")
-    for param in command.params:
-        if param.param_type_name != "argument":
-            continue
-        name = (param.metavar or param.name).upper()
-        if param.nargs != -1:
-            parts.append(name if param.required else f"[{name}]")
-        elif name == "COMMAND":
-            parts.append("COMMAND [ARG...]" if param.required else "[COMMAND] [ARG...]")
-        else:
-            one = name[:-1] if name.endswith("S") else name
-            parts.append(f"{one} [{one}...]" if param.required else f"[{one}...]")
+    parts += [argument_usage(p) for p in command.params if p.param_type_name == "argument"]
     return " ".join(parts)
+
+
+def usage_line(path: str, command: Any) -> str:
+    """`Usage:  nerdpy start [OPTIONS] CONTAINER [CONTAINER...]`, Docker's two spaces included;
+    a group's: `Usage:  nerdpy container COMMAND`."""
+    if hasattr(command, "list_commands"):
+        options = any(p.param_type_name == "option" and p.name != "help" for p in command.params)
+        return f"Usage:  {path}{' [OPTIONS]' if options else ''} COMMAND"
+    return f"Usage:  {path} {usage_pieces(command)}".rstrip()
+
+
+def arity_message(path: str, bound: str, command: Any) -> str:
+    """Docker's (cobra's) too-few-arguments text: the error, the help hint, the usage, the summary."""
+    summary = (command.help or "").strip().splitlines()[:1]
+    return (f'Error: "{path}" requires {bound}.\nSee \'{path} --help\'.\n\n' + usage_line(path, command) + "\n"
+            + ("\n" + summary[0] if summary else ""))
+
+
+def argument_usage(param: Any) -> str:
+    """`NAME`, `[NAME]`, `NAME [NAME...]`; a metavar in brackets or of several words
+    is the usage's own wording (`[ps OPTIONS]`, `CONTAINER [CONTAINER...]`)."""
+    given = param.metavar or ""
+    if given.startswith("[") or " " in given:
+        return given
+    name = given or param.name.upper()
+    if param.nargs != -1:
+        return name if param.required else f"[{name}]"
+    if name == "COMMAND":
+        return "COMMAND [ARG...]" if param.required else "[COMMAND] [ARG...]"
+    if name.endswith("..."):
+        one = name[:-3]
+    else:
+        one = name[:-1] if not given and name.endswith("S") else name
+    return f"{one} [{one}...]" if param.required else f"[{one}...]"
 
 
 class _Command(typer.core.TyperCommand):
     """Help's usage line as Docker writes it."""
 
     def format_usage(self, ctx: Any, formatter: Any) -> None:
-        formatter.write(f"Usage:  {ctx.command_path} {usage_pieces(self)}\n")
+        formatter.write(usage_line(ctx.command_path, self) + "\n")
 
 
 def build(command: Command, name: str) -> Any:

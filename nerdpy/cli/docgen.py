@@ -69,15 +69,9 @@ def _options(command: Any) -> tuple[Opt, ...]:
 
 
 def _arguments(command: Any) -> tuple[str, ...]:
-    args = []
-    for param in command.params:
-        if param.param_type_name != "argument":
-            continue
-        name = param.metavar or param.name.upper()
-        if param.nargs == -1:
-            name += "..."
-        args.append(name if param.required or name.startswith("[") else f"[{name}]")
-    return tuple(args)
+    from nerdpy.cli.clickbuild import argument_usage
+
+    return tuple(argument_usage(p) for p in command.params if p.param_type_name == "argument")
 
 
 def _positionals(command: Any) -> tuple[Positional, ...]:
@@ -86,13 +80,17 @@ def _positionals(command: Any) -> tuple[Positional, ...]:
 
 
 def _usage(path: tuple[str, ...], command: Any, is_group: bool) -> str:
+    """The usage line `--help` prints (without its `Usage:`); a group's takes a COMMAND."""
+    from nerdpy.cli.clickbuild import usage_pieces
+
     parts = ["nerdpy", *path]
-    if [p for p in command.params if p.param_type_name == "option"]:
-        parts.append("[OPTIONS]")
     if is_group:
+        if [p for p in command.params if p.param_type_name == "option"]:
+            parts.append("[OPTIONS]")
         parts.append("COMMAND")
-    parts.extend(_arguments(command))
-    return " ".join(parts)
+    else:
+        parts.append(usage_pieces(command))
+    return " ".join(p for p in parts if p)
 
 
 def _describe(path: tuple[str, ...], command: Any, short_help: str) -> Cmd:

@@ -8,6 +8,7 @@ import typer
 import typer.main
 from typer.core import TyperGroup
 
+from nerdpy.cli.clickbuild import usage_line
 from nerdpy.cli.commands import GROUPS, Entry, help_of, table_command
 
 TYPE_CHECKING = False
@@ -31,10 +32,19 @@ def load_command(target: str, name: str) -> Any:
     else:
         command = commands[command_name]
     command.name = name
-    if hasattr(command, "rich_markup_mode"):
-        command.rich_markup_mode = None  # plain help, as Docker's; rich is slow to import
-    docker_metavars(command)
+    plain_help(command)
     return command
+
+
+def plain_help(command: Any) -> None:
+    """A typer command's help (and its subcommands') as Docker's: plain (rich is slow
+    to import too), Docker's usage line, Docker's value names."""
+    if hasattr(command, "rich_markup_mode"):
+        command.rich_markup_mode = None
+    command.format_usage = lambda ctx, formatter: formatter.write(usage_line(ctx.command_path, command) + "\n")
+    docker_metavars(command)
+    for sub in (getattr(command, "commands", None) or {}).values():
+        plain_help(sub)
 
 
 _METAVARS = {"str": "string", "text": "string", "int": "int", "integer": "int", "float": "decimal"}
@@ -63,6 +73,9 @@ class LazyGroup(TyperGroup):
         if cmd_name not in self.commands and cmd_name in self.table:
             self.commands[cmd_name] = load_command(self.table[cmd_name].target, cmd_name)
         return self.commands.get(cmd_name)
+
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
+        formatter.write(usage_line(ctx.command_path, self) + "\n")
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         # From the table: listing commands must not import every command module.

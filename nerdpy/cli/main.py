@@ -66,7 +66,7 @@ def _missing_arguments(exc: BaseException) -> str | None:
     param = getattr(exc, "param", None)
     if type(exc).__name__ != "MissingParameter" or ctx is None or getattr(param, "param_type_name", "") != "argument":
         return None
-    from nerdpy.cli.clickbuild import usage_pieces
+    from nerdpy.cli.clickbuild import arity_message
 
     args = [p for p in ctx.command.params if p.param_type_name == "argument"]
     least = sum(1 for p in args if p.required)
@@ -77,10 +77,7 @@ def _missing_arguments(exc: BaseException) -> str | None:
     else:
         bound = f"at least {least} and at most {len(args)}"
     plural = "" if bound.endswith(" 1") else "s"
-    path = ctx.command_path
-    summary = (ctx.command.help or "").strip().splitlines()[:1]
-    return (f'Error: "{path}" requires {bound} argument{plural}.\n{_usage_hint(exc)}\n\n'
-            f"Usage:  {path} {usage_pieces(ctx.command)}\n" + ("\n" + summary[0] if summary else ""))
+    return arity_message(ctx.command_path, f"{bound} argument{plural}", ctx.command)
 
 
 def _dispatch(args: "Sequence[str]") -> int:

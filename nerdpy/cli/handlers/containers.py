@@ -34,10 +34,11 @@ def start(cli: CliState, *, containers: list[str], attach: bool, interactive: bo
     if all or filter:
         return _start_all(settings, containers, attach or interactive, all, filter)
     if not containers:  # the table cannot say it: --all makes the argument optional
-        error = InvalidArgument('"nerdpy start" requires at least 1 argument.',
-                                hint="See 'nerdpy start --help' (or give --all)")
-        error.exit_code = 1  # Docker's arity errors exit 1
-        raise error
+        from nerdpy.cli.clickbuild import arity_message, build
+        from nerdpy.cli.table.containers import COMMANDS
+
+        print(arity_message("nerdpy start", "at least 1 argument", build(COMMANDS["start"], "start")), file=sys.stderr)
+        return 1  # Docker's arity errors exit 1
     if (attach or interactive) and len(containers) > 1:
         raise InvalidArgument("you cannot start and attach multiple containers at once")
     if attach or interactive:

@@ -132,7 +132,9 @@ COMMANDS = {c.name: c for c in (
         opt("--format", help="Format output using a Go template, or 'json'"),
     )),
     Command("start", "Start one or more stopped containers", _H + "start", (
-        arg("containers", help="Containers", required=False, many=True, completes="stopped-containers"),
+        # Docker's usage: the containers are optional only with --all
+        arg("containers", metavar="CONTAINER [CONTAINER...]", help="Containers", required=False, many=True,
+            completes="stopped-containers"),
         flag("--attach", "-a", help="Attach STDOUT/STDERR and forward signals"),
         flag("--interactive", "-i", help="Attach container's STDIN"),
         flag("--all", help="Start all stopped containers (restart on boot: see nerdpy-start(1))"),
@@ -176,7 +178,7 @@ COMMANDS = {c.name: c for c in (
         _SIZE,
     )),
     Command("inspect-any", "Return low-level information on containers or images", _H + "inspect_any", (
-        arg("names", help="Containers or images", many=True, completes="containers"),
+        arg("names", metavar="NAME|ID", help="Containers or images", many=True, completes="containers"),
         opt("--format", "-f", help="Format output using a Go template"),
         opt("--type", help="Return JSON for specified type: container, image, network or volume"),
         _SIZE,
@@ -209,7 +211,7 @@ COMMANDS = {c.name: c for c in (
     ), long=_LONG_STATS),
     Command("port", "List port mappings or a specific mapping for the container", "nerdpy.cli.container_list:port", (
         _RUNNING_ONE,
-        arg("private_port", help="PRIVATE_PORT[/PROTO]", required=False),
+        arg("private_port", metavar="PRIVATE_PORT[/PROTO]", help="Container port", required=False),
     )),
     Command("attach", "Attach local standard input, output, and error streams to a running container", "nerdpy.cli.container_ops:attach", (
         _RUNNING_ONE,
@@ -226,8 +228,8 @@ COMMANDS = {c.name: c for c in (
         many("--filter", help="Provide filter values (e.g. 'label=<key>=<value>')"),
     )),
     Command("cp", "Copy files/folders between a container and the local filesystem", "nerdpy.cli.container_ops:cp", (
-        arg("src", help="SRC_PATH or CONTAINER:SRC_PATH ('-': a tar stream on stdin)"),
-        arg("dest", help="DEST_PATH or CONTAINER:DEST_PATH ('-': a tar stream on stdout)"),
+        arg("src", metavar="SRC_PATH|CONTAINER:SRC_PATH", help="SRC_PATH or CONTAINER:SRC_PATH ('-': a tar stream on stdin)"),
+        arg("dest", metavar="DEST_PATH|CONTAINER:DEST_PATH", help="DEST_PATH or CONTAINER:DEST_PATH ('-': a tar stream on stdout)"),
         flag("--archive", "-a", help="Archive mode (copy all uid/gid information)"),
         flag("--follow-link", "-L", help="Always follow symbol link in SRC_PATH"),
         flag("--quiet", "-q", help="Suppress progress output"),
@@ -241,7 +243,7 @@ COMMANDS = {c.name: c for c in (
     )),
     Command("commit", "Create a new image from a container's changes", "nerdpy.cli.container_ops:commit", (
         arg("container", help="Container", completes="containers"),
-        arg("repository", help="REPOSITORY[:TAG]", required=False),
+        arg("repository", metavar="REPOSITORY[:TAG]", help="Repository and tag of the image", required=False),
         opt("--author", "-a", help="Author (e.g., \"John Hannibal Smith <hannibal@a-team.com>\")", default=""),
         many("--change", "-c", help="Apply Dockerfile instruction to the created image"),
         opt("--message", "-m", help="Commit message", default=""),

@@ -9,7 +9,7 @@ _H = "nerdpy.cli.handlers.images:"
 
 COMMANDS = {c.name: c for c in (
     Command("ls", "List images", _H + "ls", (
-        arg("repository", metavar="[REPOSITORY[:TAG]]", help="Show only this repository", required=False),
+        arg("repository", metavar="REPOSITORY[:TAG]", help="Show only this repository", required=False),
         flag("--all", "-a", help="Show all images (default hides intermediate images)"),
         flag("--quiet", "-q", help="Only show image IDs"),
         flag("--digests", help="Show digests"),
@@ -51,7 +51,7 @@ COMMANDS = {c.name: c for c in (
     Command("import", "Import the contents from a tarball to create a filesystem image",
             _H + "import_", (
                 arg("file", metavar="file|-", help="Tarball, directory, or - for STDIN"),
-                arg("reference", metavar="[REPOSITORY[:TAG]]", required=False),
+                arg("reference", metavar="REPOSITORY[:TAG]", required=False),
                 many("--change", "-c", help="Apply Dockerfile instruction to the created image"),
                 opt("--message", "-m", default="", help="Set commit message for imported image"),
                 opt("--platform", help="Set platform (os/arch[/variant])"),
@@ -77,12 +77,12 @@ COMMANDS = {c.name: c for c in (
         flag("--disable-content-trust", help="Skip image signing (always: nerdpy has no content trust)", default=True),
     )),
     Command("login", "Log in to a registry", "nerdpy.cli.registry_cmds:login", (
-        arg("server", metavar="[SERVER]", required=False),
+        arg("server", metavar="SERVER", required=False),
         opt("--username", "-u", help="Username"),
         opt("--password", "-p", help="Password"),
         flag("--password-stdin", help="Take the password from stdin"),
     )),
     Command("logout", "Log out from a registry", "nerdpy.cli.registry_cmds:logout", (
-        arg("server", metavar="[SERVER]", required=False),
+        arg("server", metavar="SERVER", required=False),
     )),
 )}

@@ -12,7 +12,7 @@ Published ports (-p): as root, nftables DNAT in the kernel, and the container se
 
 COMMANDS = {c.name: c for c in (
     Command("create", "Create a network", "nerdpy.cli.network:create", (
-        arg("name", help="Network name"),
+        arg("name", metavar="NETWORK", help="Network name"),
         opt("--driver", "-d", help="Driver to manage the network (bridge)", default="bridge"),
         many("--subnet", help="Subnet in CIDR format (one IPv4, one IPv6)"),
         many("--gateway", help="Gateway for the subnet"),
@@ -29,11 +29,11 @@ COMMANDS = {c.name: c for c in (
         flag("--no-trunc", help="Do not truncate the output"),
     )),
     Command("inspect", "Display detailed information on one or more networks", "nerdpy.cli.network:inspect", (
-        arg("names", help="Network names or IDs", many=True, completes="networks"),
+        arg("names", metavar="NETWORK", help="Network names or IDs", many=True, completes="networks"),
         opt("--format", "-f", help="Format the output using a Go template or json"),
     )),
     Command("rm", "Remove one or more networks", "nerdpy.cli.network:rm", (
-        arg("names", help="Network names or IDs", many=True, completes="networks"),
+        arg("names", metavar="NETWORK", help="Network names or IDs", many=True, completes="networks"),
         flag("--force", "-f", help="Do not error if the network does not exist"),
     )),
     Command("prune", "Remove all unused networks", "nerdpy.cli.network:prune", (

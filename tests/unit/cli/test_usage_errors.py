@@ -12,7 +12,8 @@ from nerdpy.cli.main import run
     (["stop"], "at least 1 argument", "nerdpy stop [OPTIONS] CONTAINER [CONTAINER...]"),
     (["kill"], "at least 1 argument", "nerdpy kill [OPTIONS] CONTAINER [CONTAINER...]"),
     (["wait"], "at least 1 argument", "nerdpy wait CONTAINER [CONTAINER...]"),
-    (["inspect"], "at least 1 argument", "nerdpy inspect [OPTIONS] NAME [NAME...]"),
+    (["inspect"], "at least 1 argument", "nerdpy inspect [OPTIONS] NAME|ID [NAME|ID...]"),
+    (["start"], "at least 1 argument", "nerdpy start [OPTIONS] CONTAINER [CONTAINER...]"),
     (["exec", "c1"], "at least 2 arguments", "nerdpy exec [OPTIONS] CONTAINER COMMAND [ARG...]"),
     (["logs"], "exactly 1 argument", "nerdpy logs [OPTIONS] CONTAINER"),
     (["rename", "a"], "exactly 2 arguments", "nerdpy rename CONTAINER NEW_NAME"),
@@ -34,11 +35,39 @@ def test_flag_errors_stay_125(capsys, tmp_path, monkeypatch):
     assert run(["rm", "--no-such-flag", "x"]) == 125
 
 
-def test_help_usage_line_is_dockers(capsys, tmp_path, monkeypatch):
+# Docker's own usage lines (docker 27 and compose v2 `--help`), `docker` read as `nerdpy`.
+DOCKER_USAGE = {
+    "exec": "[OPTIONS] CONTAINER COMMAND [ARG...]",
+    "start": "[OPTIONS] CONTAINER [CONTAINER...]",
+    "container start": "[OPTIONS] CONTAINER [CONTAINER...]",
+    "commit": "[OPTIONS] CONTAINER [REPOSITORY[:TAG]]",
+    "port": "CONTAINER [PRIVATE_PORT[/PROTO]]",
+    "top": "CONTAINER [ps OPTIONS]",
+    "rmi": "[OPTIONS] IMAGE [IMAGE...]",
+    "save": "[OPTIONS] IMAGE [IMAGE...]",
+    "image inspect": "[OPTIONS] IMAGE [IMAGE...]",
+    "images": "[OPTIONS] [REPOSITORY[:TAG]]",
+    "login": "[OPTIONS] [SERVER]",
+    "logout": "[SERVER]",
+    "inspect": "[OPTIONS] NAME|ID [NAME|ID...]",
+    "network create": "[OPTIONS] NETWORK",
+    "network inspect": "[OPTIONS] NETWORK [NETWORK...]",
+    "volume create": "[OPTIONS] [VOLUME]",
+    "volume rm": "[OPTIONS] VOLUME [VOLUME...]",
+    "container": "COMMAND",
+    "compose up": "[OPTIONS] [SERVICE...]",
+    "compose exec": "[OPTIONS] SERVICE COMMAND [ARGS...]",
+    "compose run": "[OPTIONS] SERVICE [COMMAND] [ARGS...]",
+}
+
+
+@pytest.mark.parametrize("command", sorted(DOCKER_USAGE))
+def test_help_usage_line_is_dockers(command, capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("NERDPY_DATA_ROOT", str(tmp_path / "data"))
     monkeypatch.setenv("NERDPY_RUNTIME_ROOT", str(tmp_path / "run"))
-    assert run(["exec", "--help"]) == 0
-    assert capsys.readouterr().out.startswith("Usage:  nerdpy exec [OPTIONS] CONTAINER COMMAND [ARG...]\n")
+    assert run([*command.split(), "--help"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == f"Usage:  nerdpy {command} {DOCKER_USAGE[command]}"
 
 
 @pytest.mark.parametrize("flag", ["--version", "-v"])
