@@ -25,13 +25,23 @@ STATUSES = ("paused", "restarting", "removing", "running", "dead", "created", "e
 
 
 def _publishers(m: Member) -> list[dict[str, Any]]:
+    """One per port of the PORTS column, whose groups (`0.0.0.0:8000-8001->8000-8001/tcp`,
+    `80-81/tcp`) stand for several."""
     out = []
     for part in filter(None, (p.strip() for p in str(m.row.get("Ports", "")).split(","))):
         host, arrow, inner = part.partition("->")
         target, _, proto = (inner if arrow else host).partition("/")
-        url, _, port = host.rpartition(":") if arrow else ("", "", "0")
-        out.append({"URL": url, "TargetPort": int(target or 0), "PublishedPort": int(port or 0), "Protocol": proto})
+        url, _, port = host.rpartition(":") if arrow else ("", "", "")
+        targets = _span(target)
+        for i, number in enumerate(targets):
+            published = _span(port)[i] if port else 0
+            out.append({"URL": url, "TargetPort": number, "PublishedPort": published, "Protocol": proto})
     return out
+
+
+def _span(text: str) -> list[int]:
+    first, _, last = text.partition("-")
+    return list(range(int(first or 0), int(last or first or 0) + 1))
 
 
 def ps_rows(settings: Settings, project: Project, services: tuple[str, ...], show_all: bool,

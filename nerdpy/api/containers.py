@@ -315,20 +315,15 @@ def inspect_many(settings: Settings, refs: list[str], size: bool = False) -> tup
 
 
 def ports(settings: Settings, ref: str, private: str) -> list[str]:
+    from nerdpy.containers.portlist import port_lines
     from nerdpy.network import published_ports
 
     store = _store(settings)
     container = store.get(ref)
-    lines = []
-    for p in published_ports(settings, container.id):
-        key = f"{p.container_port}/{p.protocol}"
-        if private and private not in (key, str(p.container_port)):
-            continue
-        ip = p.host_ip or "0.0.0.0"
-        host = f"[{ip}]:{p.host_port}" if ":" in ip else f"{ip}:{p.host_port}"  # Docker: [::]:8080
-        lines.append(host if private else f"{key} -> {host}")
+    lines = port_lines(published_ports(settings, container.id), private)
     if private and not lines:
-        raise NotFound(f"no public port '{private}' published for {container.name}")
+        key = private if "/" in private else private + "/tcp"
+        raise NotFound(f"No public port '{key}' published for {container.name}")
     return lines
 
 

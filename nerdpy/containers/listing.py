@@ -205,12 +205,15 @@ def sizes(settings: Settings, container: Container) -> tuple[int, int]:
 
 
 def _ports_text(settings: Settings, container: Container, state: State) -> str:
-    if not state.running or not container.host_config.get("PortBindings") and not container.host_config.get("PublishAllPorts"):
+    """Published and exposed ports of a running container with a network of its own (Docker's)."""
+    mode = container.host_config.get("NetworkMode") or "bridge"
+    if not state.running or mode in ("host", "none") or mode.startswith("container:"):
         return ""
-    from nerdpy.network import published_ports
+    from nerdpy.containers.portlist import ps_column
 
-    return ", ".join(_port(p) for p in published_ports(settings, container.id))
+    published = ()
+    if container.host_config.get("PortBindings") or container.host_config.get("PublishAllPorts"):
+        from nerdpy.network import published_ports
 
-
-def _port(p: Any) -> str:
-    return f"{p.host_ip or '0.0.0.0'}:{p.host_port}->{p.container_port}/{p.protocol}"
+        published = published_ports(settings, container.id)
+    return ps_column(published, container.cfg.get("ExposedPorts") or ())

@@ -397,8 +397,12 @@ def test_port_without_address_listens_on_ipv6_too(nerdpy, netbox, user_network) 
         assert http_get(f"http://127.0.0.1:{port}/index.html") == "hello from nerdpy\n"
         assert nerdpy("port", name).stdout.splitlines() == [f"80/tcp -> 0.0.0.0:{port}", f"80/tcp -> [::]:{port}"]
         assert nerdpy("port", name, "80").stdout.splitlines() == [f"0.0.0.0:{port}", f"[::]:{port}"]
+        unpublished = nerdpy("port", name, "53", check=False)  # a bare number is TCP, as Docker's
+        assert unpublished.returncode == 1, unpublished
+        assert unpublished.stderr == f"Error: No public port '53/tcp' published for {name}\n"
         shown = nerdpy("ps", "--filter", f"name={name}", "--format", "{{.Ports}}").stdout.strip()
-        assert shown == f"0.0.0.0:{port}->80/tcp, :::{port}->80/tcp"
+        # Docker's column: the image's other exposed port (53/udp) first, unpublished
+        assert shown == f"53/udp, 0.0.0.0:{port}->80/tcp, :::{port}->80/tcp"
     finally:
         nerdpy("rm", "-f", name)
         if user_network:
