@@ -264,7 +264,7 @@ def _pull(settings: Settings, opts: CreateOptions, want: Any, notice: Callable[[
         _pull_event(settings, opts.image)
         return image
     if opts.pull == "missing":
-        notice(f"Unable to find image '{opts.image}' locally")
+        notice(f"Unable to find image '{ref.familiar()}' locally")  # Docker's: busybox:latest
     header = [f"{ref.digest or ref.tag or 'latest'}: Pulling from {ref.path}"]
     shown = progress or _silent
 

@@ -79,9 +79,9 @@ def test_run_and_create_show_the_implicit_pull_and_q_silences_it(fresh_nerdpy, r
     # A pull that fails to resolve prints no "TAG: Pulling from" line (Docker: only the error).
     missing = nerdpy("pull", f"{registry}/implicit/none:1", check=False)
     assert missing.returncode != 0 and "Pulling from" not in missing.stdout + missing.stderr
-    missing = nerdpy("run", "--rm", f"{registry}/implicit/none:1", "true", check=False)
+    missing = nerdpy("run", "--rm", f"{registry}/implicit/none", "true", check=False)
     lines = missing.stderr.splitlines()
-    assert lines[0] == f"Unable to find image '{registry}/implicit/none:1' locally"
+    assert lines[0] == f"Unable to find image '{registry}/implicit/none:latest' locally"  # Docker names the tag
     assert len(lines) == 2 and lines[1].startswith("Error: ")
     bad = nerdpy("run", "--rm", "Bad/Name:x", "true", check=False)
     assert bad.returncode == 125 and "Unable to find image" not in bad.stderr
