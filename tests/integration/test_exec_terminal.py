@@ -47,7 +47,12 @@ def _drain(fd: int) -> bytes:
 
 
 def _exec_on_terminal(nerdpy, argv: list[str], env: dict[str, str]) -> tuple[subprocess.Popen, int]:
+    import fcntl
+    import struct
+    import termios
+
     master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 77, 0, 0))  # must follow us in
     proc = subprocess.Popen(nerdpy.argv(*argv), stdin=slave, stdout=slave, stderr=slave,
                             env={**nerdpy.env, **env}, cwd="/tmp", start_new_session=True)
     os.close(slave)
@@ -108,10 +113,12 @@ def test_exec_detach_keys(nerdpy, busybox_image, tmp_path):
             os.close(master)
         assert _shells(nerdpy, name, "MARK=conf") == 1
 
-        # The command still ends the session when it exits: its code, no detach.
+        # The terminal has our size; the command still ends the session when it exits: its code.
         proc, master = _exec_on_terminal(nerdpy, ["exec", "-it", name, "sh"], env)
         try:
             _read_until(master, b"# ")
+            os.write(master, b"stty size\r")
+            _read_until(master, b"33 77\r\n")
             os.write(master, b"exit 7\r")
             assert proc.wait(timeout=20) == 7
         finally:
