@@ -14,10 +14,12 @@ if TYPE_CHECKING:
 
 def attach(cli: CliState, *, container: str, no_stdin: bool, sig_proxy: bool, detach_keys: str) -> None:
     from nerdpy.api.containers import attach_to, get
-    from nerdpy.errors import ContainerExit
+    from nerdpy.errors import ContainerExit, NotATerminal
 
     settings = state.entered(cli)
     record, _ = get(settings, container)
+    if not no_stdin and record.cfg.get("Tty") and not sys.stdin.isatty():  # Docker's check, exit 1
+        raise NotATerminal("the input device is not a TTY", hint="use --no-stdin when stdin is not a terminal")
     stdin = None if no_stdin or not record.cfg.get("OpenStdin") else sys.stdin.fileno()
     code = attach_to(settings, container, stdin, sys.stdout.fileno(), sys.stderr.fileno(), sig_proxy, detach_keys)
     if code is not None:

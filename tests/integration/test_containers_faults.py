@@ -333,8 +333,11 @@ def test_detach_keys_flag_and_config(nerdpy, busybox_image, tmp_path):
     assert code == 0 and running()
     code = _detach(nerdpy, ["attach", name], env, lambda: time.sleep(1), b"\x10\x11", b"\x02")  # config's ctrl-b
     assert code == 0 and running()
-    bad = nerdpy("attach", "--detach-keys", "ctrl-", name, check=False)
+    bad = nerdpy("attach", "--no-stdin", "--detach-keys", "ctrl-", name, check=False)
     assert bad.returncode != 0 and "Invalid detach keys (ctrl-) provided" in bad.stderr, bad.stderr
+    no_tty = nerdpy("attach", name, check=False)  # a terminal's container, stdin not a terminal: Docker refuses
+    assert no_tty.returncode == 1 and "the input device is not a TTY" in no_tty.stderr, no_tty.stderr
+    assert running()
     (config / "config.json").write_text(json.dumps({"detachKeys": "nope"}))
     bad = nerdpy("run", "--rm", "-i", busybox_image, "true", env=env, check=False)
     assert bad.returncode == 125 and "Invalid detach keys (nope) provided" in bad.stderr, bad.stderr
