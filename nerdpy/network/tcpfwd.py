@@ -44,15 +44,26 @@ def _listen(mapping: PortMapping, reserved: set[tuple[str, int]]) -> tuple[socke
     raise publish_failure(mapping, error)
 
 
+def _v6_listenable() -> bool:
+    """Docker's test (libnetwork's IsV6Listenable): `[::1]:0` can listen. `::` binds even
+    where IPv6 is disabled on every interface (sysctl disable_ipv6), reachable by nobody."""
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            probe.bind(("::1", 0))
+            probe.listen(1)
+    except OSError:  # EAFNOSUPPORT (ipv6.disable=1), EADDRNOTAVAIL (no ::1)
+        return False
+    return True
+
+
 def _listen_v6(mapping: PortMapping) -> list[tuple[socket.socket, PortMapping]]:
     """Docker publishes a port given without an address on IPv6 too (`:::8080->80/tcp`):
     the same port on `::`, IPv6 only (the IPv4 socket has 0.0.0.0). A host without IPv6,
     or another owner of that IPv6 port, leaves the port on IPv4 alone, quietly."""
     tcp = mapping.protocol == "tcp"
-    try:
-        sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM if tcp else socket.SOCK_DGRAM)
-    except OSError:  # EAFNOSUPPORT: IPv6 disabled in this kernel
+    if not _v6_listenable():
         return []
+    sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM if tcp else socket.SOCK_DGRAM)
     try:
         sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
         if tcp:

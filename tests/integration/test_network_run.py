@@ -419,3 +419,40 @@ def test_port_without_address_listens_on_ipv6_too(nerdpy, netbox, user_network) 
                 if time.monotonic() > deadline:
                     raise
         time.sleep(0.1)
+
+
+NO_IPV6_HOST = """
+set -e
+# A network namespace of its own whose IPv6 is disabled, with the /sys/class/net of it.
+mount -t sysfs sysfs "$SYSFS"
+mount --bind "$SYSFS/class/net" /sys/class/net
+mount --bind "$SYSFS/devices/virtual/net" /sys/devices/virtual/net
+ip link set lo up
+for conf in all default lo; do sysctl -qw net.ipv6.conf.$conf.disable_ipv6=1; done
+"$@" run -d --name "$NAME" -p "$PORT:80" -p "$PORT:53/udp" busybox:latest \
+    sh -c 'echo v4 > /tmp/i; exec httpd -f -p 80 -h /tmp' >/dev/null
+"$@" port "$NAME"
+"$@" ps --filter "name=$NAME" --format '{{.Ports}}'
+"$PYTHON" -c "import sys, urllib.request, time
+for _ in range(100):
+    try:
+        sys.stdout.write(urllib.request.urlopen('http://127.0.0.1:$PORT/i', timeout=5).read().decode()); break
+    except OSError: time.sleep(0.1)"
+"$@" rm -f "$NAME" >/dev/null
+"""
+
+
+@requires("root")
+def test_a_host_without_ipv6_publishes_on_ipv4_alone(fresh_nerdpy, busybox_tar, tmp_path) -> None:
+    # Docker's test (libnetwork's IsV6Listenable): `::` binds even with IPv6 disabled, so
+    # whether [::1] can listen decides; nothing is said, the port is on IPv4.
+    nerdpy = fresh_nerdpy
+    nerdpy("load", "-i", busybox_tar)
+    (tmp_path / "sys").mkdir()
+    name, port = _name("no6"), free_port()
+    env = {**nerdpy.env, "SYSFS": str(tmp_path / "sys"), "NAME": name, "PORT": str(port), "PYTHON": sys.executable}
+    done = subprocess.run(["unshare", "--net", "--mount", "--propagation", "private", "sh", "-c", NO_IPV6_HOST, "sh",
+                           *nerdpy.argv()], env=env, cwd="/tmp", capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stderr == "", done
+    assert done.stdout.splitlines() == [f"53/udp -> 0.0.0.0:{port}", f"80/tcp -> 0.0.0.0:{port}",
+                                        f"0.0.0.0:{port}->53/udp, 0.0.0.0:{port}->80/tcp", "v4"]
