@@ -101,6 +101,9 @@ def _drain_in_background(master: int) -> None:
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(null, fd)
+        # Nothing else of ours: a store lock (flock) held open here would outlive the CLI.
+        os.closerange(3, master)
+        os.closerange(master + 1, os.sysconf("SC_OPEN_MAX"))
         while True:
             try:
                 if not os.read(master, 65536):
