@@ -344,6 +344,16 @@ def test_detach_keys_flag_and_config(nerdpy, busybox_image, tmp_path):
     nerdpy("rm", "-f", name)
 
 
+def test_start_attach_detach_keys(nerdpy, busybox_image):
+    name = _name("sdkeys")
+    nerdpy("create", "-it", "--name", name, busybox_image, "sh")
+    running = lambda: nerdpy("inspect", "-f", "{{.State.Status}}", name, check=False).stdout.strip() == "running"  # noqa: E731
+    code = _detach(nerdpy, ["start", "-ai", "--detach-keys", "ctrl-a,x", name], {}, lambda: _wait_for(running),
+                   b"\x10\x11", b"\x01x")
+    assert code == 0 and running()
+    nerdpy("rm", "-f", name)
+
+
 def _drain(fd: int) -> bytes:
     out = b""
     while True:
