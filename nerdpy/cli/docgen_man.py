@@ -29,7 +29,9 @@ ENVIRONMENT = (
 EXIT_STATUS = (
     ("1", "A container, image, network or volume named on the command line does not exist "
           "(\"Error: No such container: NAME\"), in every command but run and create; one line on stderr. "
-          "Commands given several names act on the others and exit 1 if any failed."),
+          "Commands given several names act on the others and exit 1 if any failed. "
+          "Also, as Docker's: too few arguments, and -it (run, exec, attach) while stdin is not a terminal "
+          "(\"the input device is not a TTY\")."),
     ("125", "nerdpy itself failed (bad arguments, an unusable host, any failure of run or create, "
             "a missing image or network included): one line on stderr."),
     ("126", "The container command cannot be invoked."),
