@@ -23,7 +23,7 @@ def image_name(project: Project, name: str) -> str:
 
 
 def options(project: Project, name: str, no_cache: bool = False, pull: bool = False, quiet: bool = False,
-            extra_args: dict[str, str] | None = None) -> build_api.BuildOptions:
+            extra_args: dict[str, str | None] | None = None) -> build_api.BuildOptions:
     svc = project.services[name]
     spec = svc["build"]
     context = spec.get("context") or project.working_dir
@@ -75,7 +75,7 @@ def ensure_image(settings: Settings, project: Project, name: str, ui: Ui, policy
 
 
 def build_services(settings: Settings, project: Project, services: tuple[str, ...], ui: Ui, no_cache: bool,
-                   pull: bool, quiet: bool, build_args: dict[str, str]) -> int:
+                   pull: bool, quiet: bool, build_args: dict[str, str | None]) -> int:
     from nerdpy_compose import order
 
     names = [n for n in order.select(project, services, False) if "build" in project.services[n]]

@@ -78,8 +78,9 @@ def to_yaml(model: dict[str, Any]) -> str:
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="safe", pure=True)
-    yaml.default_flow_style = False  # type: ignore[assignment]
-    yaml.sort_base_mapping_type_on_output = False  # type: ignore[attr-defined]
+    yaml.default_flow_style = False
+    # ruamel's YAML.__init__ sets this to an untyped None, so mypy takes its type as None
+    yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
     buf = io.StringIO()
     yaml.dump(model, buf)
     return buf.getvalue().rstrip("\n")

@@ -109,9 +109,9 @@ class Converger:
         want = self.plan.scale.get(name, int(svc.get("scale", 1)))
         current = members(self.settings, self.project.name, (name,))
         wanted_hash = service_hash(svc)
-        for m in current:
-            if m.number > want or m.number == 0:
-                self._remove(m)
+        for member in current:
+            if member.number > want or member.number == 0:
+                self._remove(member)
         by_number = {m.number: m for m in current if 0 < m.number <= want}
         for n in range(1, want + 1):
             m = by_number.get(n)

@@ -47,15 +47,15 @@ def parse(text: str, lookup: Mapping[str, str], on_missing: Callable[[str], None
         if raw:
             result[key] = value
             continue
-        value, i = _value(value.lstrip(), lines, i)
+        (unquoted, interpolates), i = _value(value.lstrip(), lines, i)
 
         def scope() -> dict[str, str]:
             return {**result, **lookup}
 
-        if value[1]:
-            result[key] = _interpolate(value[0], scope(), on_missing, i)
+        if interpolates:
+            result[key] = _interpolate(unquoted, scope(), on_missing, i)
         else:
-            result[key] = value[0]
+            result[key] = unquoted
     return result
 
 

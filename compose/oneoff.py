@@ -99,7 +99,7 @@ def run(settings: Settings, project: Project, req: RunRequest, ui: Ui) -> int:
 def opts_publish(svc: dict[str, object]) -> tuple[str, ...]:
     from nerdpy_compose.convert import _publish
 
-    return _publish(svc)  # type: ignore[arg-type]
+    return _publish(svc)
 
 
 def _container(settings: Settings, project: Project, service: str, index: int) -> str:

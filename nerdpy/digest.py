@@ -23,9 +23,9 @@ def _sha256() -> Callable[[bytes], object]:
             from _sha256 import sha256 as impl  # CPython <= 3.11
         except ImportError:
             try:
-                from _sha2 import sha256 as impl  # type: ignore[no-redef]  # CPython >= 3.12
+                from _sha2 import sha256 as impl  # CPython >= 3.12
             except ImportError:
-                from hashlib import sha256 as impl  # type: ignore[assignment]
+                from hashlib import sha256 as impl
         _impl = impl
     return _impl
 

@@ -196,11 +196,11 @@ def host_report(settings: Settings) -> HostReport:
         path = find_tool(name)
         if path:
             report.runtime = Tool(name, path, _version(path))
+            if not settings.rootless:
+                _check_runtime_owner(report, path)
             break
-    if report.runtime is None:
+    else:
         report.problems.append(Problem("error", "no OCI runtime (runc or crun) found", "sudo apt-get install runc"))
-    elif not settings.rootless:
-        _check_runtime_owner(report, report.runtime.path)
     _storage_driver(report, settings)
     _check_fuse(report, settings)
     report.storage_opts = list(settings.storage_opts)

@@ -99,7 +99,7 @@ def _build(cls: Any, frozen: bool) -> Any:
             raise TypeError(f"non-default field {declared.name!r} follows a default field in {cls.__name__}")
         seen_default = seen_default or not declared.required
     cls.__record_fields__ = ordered
-    cls.__match_args__ = tuple(f.name for f in ordered)
+    setattr(cls, "__match_args__", tuple(f.name for f in ordered))  # mypy refuses assigning it even on Any
     cls.__init__ = _init
     for name, method in (("__repr__", _repr), ("__eq__", _eq)):
         if name not in cls.__dict__:

@@ -25,6 +25,7 @@ from nerdpy.archive.confine import Root, clean, entry_error, remove, remove_chil
 from nerdpy.errors import DataCorrupted, NerdpyError, PermissionDenied
 
 if TYPE_CHECKING:
+    from nerdpy.archive.layered import LayeredRoot
     from nerdpy.archive.tarstream import Entry
 
 WHITEOUT = ".wh."
@@ -70,7 +71,8 @@ def in_user_namespace() -> bool:
 
 class _Applier:
     def __init__(self, root: str, stream: LayerStream, options: ApplyOptions) -> None:
-        self.root = Root(root) if not options.lowers else _layered(root, options)
+        self.layered = _layered(root, options) if options.lowers else None
+        self.root: Root = self.layered or Root(root)
         self.stream = stream
         self.opts = options
         self.userns = in_user_namespace() if options.in_userns is None else options.in_userns
@@ -234,7 +236,7 @@ class _Applier:
             os.link(tbase, base, src_dir_fd=tfd, dst_dir_fd=pfd, follow_symlinks=False)
         except FileNotFoundError:
             # A target in a lower layer: copy it up first, as overlay would.
-            if not (self.opts.lowers and self.root.copy_up(tparent, tbase)):  # type: ignore[attr-defined]
+            if not (self.layered is not None and self.layered.copy_up(tparent, tbase)):
                 raise DataCorrupted(
                     f"layer entry {ti.name!r}: hardlink target {ti.linkname!r} does not exist") from None
             os.link(tbase, base, src_dir_fd=tfd, dst_dir_fd=pfd, follow_symlinks=False)
@@ -380,7 +382,7 @@ class _Applier:
                 os.close(fd)
 
 
-def _layered(root: str, options: ApplyOptions) -> Root:
+def _layered(root: str, options: ApplyOptions) -> LayeredRoot:
     from nerdpy.archive.layered import LayeredRoot
 
     if options.whiteouts != Whiteouts.OVERLAY:

@@ -57,7 +57,8 @@ def _zstd_chunks(src: BinaryIO, first: bytes) -> Iterator[bytes]:
 
     import zstandard  # only layers compressed with zstd pay for the import
 
-    joined = io.BufferedReader(_Prefixed(first, src), CHUNK)  # type: ignore[arg-type]
+    # BufferedReader needs only readinto/readable/closed of its raw reader; typeshed asks for all of RawIOBase.
+    joined = io.BufferedReader(_Prefixed(first, src), CHUNK)  # type: ignore[type-var]
     # The default window limit (128 MiB) bounds decoder memory.
     reader = zstandard.ZstdDecompressor().stream_reader(joined, read_size=CHUNK, read_across_frames=True)
     try:
@@ -76,7 +77,7 @@ class _Prefixed:
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buf) -> int:  # type: ignore[no-untyped-def]
+    def readinto(self, buf: memoryview) -> int:
         if self.first:
             n = min(len(buf), len(self.first))
             buf[:n] = self.first[:n]

@@ -17,6 +17,10 @@ import stat
 from nerdpy.errors import DataCorrupted
 from nerdpy.linux import libc
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable
+
 _RESOLVE = libc.RESOLVE_IN_ROOT | libc.RESOLVE_NO_MAGICLINKS
 _DIR_PATH = os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC
 _MAX_CACHED = 256
@@ -59,7 +63,7 @@ class Root:
         for fd in self._dirs.values():
             os.close(fd)
         self._dirs.clear()
-        if kept is not None:
+        if keep is not None and kept is not None:
             self._dirs[keep] = kept
 
     def open_dir(self, path: str, flags: int = _DIR_PATH) -> int:
@@ -155,7 +159,7 @@ def remove(dir_fd: int, name: str) -> bool:
     return remove_at(dir_fd, name)
 
 
-def remove_children(dir_fd: int, doomed) -> None:  # type: ignore[no-untyped-def]
+def remove_children(dir_fd: int, doomed: Callable[[str], bool]) -> None:
     """Remove every child of the open directory `dir_fd` for which doomed(name) is true."""
     for name in os.listdir(dir_fd):
         if doomed(name):

@@ -41,11 +41,24 @@ class Entry:
 
     __slots__ = ("name", "mode", "uid", "gid", "size", "mtime", "linkname", "type", "devmajor", "devminor",
                  "pax_headers", "sparse")
+    # Set by TarStream._info, apart from the three __init__ sets.
+    name: str
+    mode: int
+    uid: int
+    gid: int
+    size: int  # of the (sparse: expanded) file
+    mtime: float  # PAX mtimes have a fraction
+    linkname: str
+    type: bytes  # tarfile's type flag (tarfile.REGTYPE, …)
+    devmajor: int
+    devminor: int
+    pax_headers: dict[str, str]
+    sparse: list[tuple[int, int]] | None  # (offset, size) data blocks; None: not sparse
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.devmajor = self.devminor = 0
-        self.sparse: list[tuple[int, int]] | None = None
+        self.sparse = None
 
     def isreg(self) -> bool:
         return self.type in _REGULAR

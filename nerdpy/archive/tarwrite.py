@@ -24,8 +24,8 @@ class _Exact:
     def __init__(self, fd: int, size: int) -> None:
         self.fd, self.left = fd, size
 
-    def read(self, n: int) -> bytes:
-        n = min(n, self.left)
+    def read(self, n: int = -1, /) -> bytes:
+        n = self.left if n < 0 else min(n, self.left)
         parts, got = [], 0
         while got < n:
             try:
@@ -98,7 +98,7 @@ class TreeTar:
         try:
             info.size = now.st_size
             info.pax_headers = _pax(xattrs(fd))
-            self.tar.addfile(info, _Exact(fd, now.st_size))  # type: ignore[arg-type]
+            self.tar.addfile(info, _Exact(fd, now.st_size))
         finally:
             os.close(fd)
         if st.st_nlink > 1:

@@ -13,11 +13,17 @@ import threading
 import time
 from collections.abc import Callable
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    T = TypeVar("T")
+
 _LOG_TAIL = 6
 
 
-def _locked(method):  # type: ignore[no-untyped-def]
-    def call(self, *args):  # type: ignore[no-untyped-def]
+def _locked(method: Callable[..., T]) -> Callable[..., T]:
+    def call(self: Progress, *args: object) -> T:
         with self.lock:
             return method(self, *args)
     return call

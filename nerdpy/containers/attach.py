@@ -105,7 +105,7 @@ class Relay:
             except InterruptedError:
                 continue
             if self.stdin_fd is not None and self.stdin_fd in ready:
-                if not self._pump_stdin():
+                if not self._pump_stdin(self.stdin_fd):
                     if self._detached:
                         return None
                     watch.remove(self.stdin_fd)
@@ -120,9 +120,9 @@ class Relay:
 
     _detached = False
 
-    def _pump_stdin(self) -> bool:
+    def _pump_stdin(self, stdin_fd: int) -> bool:
         try:
-            data = os.read(self.stdin_fd, 65536)  # type: ignore[arg-type]
+            data = os.read(stdin_fd, 65536)
         except OSError:
             data = b""
         if not data:

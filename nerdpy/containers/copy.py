@@ -314,16 +314,24 @@ def tar_in(rootfs: str, source: BinaryIO, path: str, archive: bool = False) -> N
         os.close(fd)
 
 
+def _stream(stream: BinaryIO | None, which: str) -> BinaryIO:
+    if stream is None:
+        raise InvalidArgument(f'copying with "-" needs {which} stream')
+    return stream
+
+
 def copy(settings: Settings, store: ContainerStore, src: str, dest: str, stdin: BinaryIO | None,
          stdout: BinaryIO | None, follow_link: bool = False, archive: bool = False) -> None:
     """`cp`: exactly one of src/dest is CONTAINER:PATH; "-" is a tar stream.
     `follow_link` (-L): follow a symlink SRC_PATH; `archive` (-a): keep uid/gid."""
     src_ref, src_path = _split_ref(src)
     dest_ref, dest_path = _split_ref(dest)
-    if (src_ref is None) == (dest_ref is None):
+    # Exactly one side names a container: that one; None when both or neither do.
+    container_ref = src_ref if dest_ref is None else dest_ref if src_ref is None else None
+    if container_ref is None:
         raise InvalidArgument("copying between containers or between host paths is not supported",
                               hint="use CONTAINER:SRC_PATH DEST_PATH or SRC_PATH CONTAINER:DEST_PATH")
-    container = store.get(src_ref or dest_ref)  # type: ignore[arg-type]
+    container = store.get(container_ref)
     from nerdpy.containers.copyout import copy_out, tar_out
 
     with copy_view(settings, container) as rootfs:
@@ -333,11 +341,11 @@ def copy(settings: Settings, store: ContainerStore, src: str, dest: str, stdin: 
                 if follow_link:
                     src_path = resolve_links(rootfs, src_path) + ("/." if src_path.endswith("/.") else "")
                 if dest == "-":
-                    tar_out(rootfs, src_path, stdout, name)
+                    tar_out(rootfs, src_path, _stream(stdout, "an output"), name)
                 else:
                     copy_out(rootfs, src_path, dest, archive, name)
             elif src == "-":
-                tar_in(rootfs, stdin, dest_path, archive)
+                tar_in(rootfs, _stream(stdin, "an input"), dest_path, archive)
             else:
                 copy_in(rootfs, os.path.realpath(src) if follow_link else src, dest_path, archive)
         except OSError as exc:

@@ -52,8 +52,9 @@ def from_flags(cmd: str | None, interval: str | None, timeout: str | None, start
         return None
     out: dict[str, Any] = {"Test": ["CMD-SHELL", cmd]} if cmd else {}
     for key, docker in DURATIONS:
-        if values[key]:
-            nanos = parse_go_duration(values[key], "--health-" + key.replace("_", "-"))
+        given_duration = values[key]
+        if given_duration:
+            nanos = parse_go_duration(given_duration, "--health-" + key.replace("_", "-"))
             if nanos < 0:
                 raise InvalidArgument(f"--health-{key.replace('_', '-')} cannot be negative")
             if 0 < nanos < 1_000_000:

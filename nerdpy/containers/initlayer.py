@@ -71,7 +71,7 @@ def user_mountpoints(mounts: Iterable[dict[str, Any]], init_binary: str | None) 
     """
     import os
 
-    points = []
+    points: list[tuple[Any, ...]] = []
     for mount in mounts:
         dest = os.path.normpath("/" + str(mount.get("destination") or "").lstrip("/"))  # never "//x"
         if dest == "/" or any(dest == fs or dest.startswith(fs + "/") for fs in _RUNTIME_FILESYSTEMS):

@@ -20,7 +20,7 @@ def inspect_data(container: Container, state: State, paths: dict[str, str], netw
     args = list(cfg.get("Entrypoint") or []) + list(cfg.get("Cmd") or [])
     restart = dict(host.get("RestartPolicy") or {"MaximumRetryCount": 0})
     restart["Name"] = restart.get("Name") or "no"
-    data = {
+    data: dict[str, Any] = {
         "Id": container.id,
         "Created": _iso(container.created),
         "Path": args[0] if args else "",

@@ -78,12 +78,19 @@ class _Parser:
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
 
+    def _kind(self) -> str:
+        """The next token's kind, "" at the end."""
+        return self.tokens[self.pos][0] if self.pos < len(self.tokens) else ""
+
+    def _text(self) -> str:
+        return self.tokens[self.pos][1] if self.pos < len(self.tokens) else ""
+
     def pipeline(self, allow_decl: bool = True) -> tuple[list[str], list[list[tuple]]]:
         names: list[str] = []
         if allow_decl:
             names = self._declaration()
         commands = [self.command()]
-        while self.peek() and self.peek()[0] == "pipe":
+        while self._kind() == "pipe":
             self.pos += 1
             commands.append(self.command())
         return names, commands
@@ -91,14 +98,14 @@ class _Parser:
     def _declaration(self) -> list[str]:
         save = self.pos
         names = []
-        while self.peek() and self.peek()[0] == "field" and self.peek()[1].startswith("$") and "." not in self.peek()[1]:
-            names.append(self.peek()[1])
+        while self._kind() == "field" and self._text().startswith("$") and "." not in self._text():
+            names.append(self._text())
             self.pos += 1
-            if self.peek() and self.peek()[0] == "comma":
+            if self._kind() == "comma":
                 self.pos += 1
                 continue
             break
-        if names and self.peek() and self.peek()[0] in ("decl", "assign"):
+        if names and self._kind() in ("decl", "assign"):
             self.pos += 1
             return names
         self.pos = save
@@ -106,7 +113,7 @@ class _Parser:
 
     def command(self) -> list[tuple]:
         operands = []
-        while self.peek() and self.peek()[0] not in ("pipe", "rp"):
+        while self._kind() not in ("", "pipe", "rp"):
             operands.append(self.operand())
         if not operands:
             raise _err(f"missing value for command in {{{{{self.source}}}}}")
@@ -132,11 +139,11 @@ class _Parser:
             return ("func", text)
         if kind == "lp":
             inner = self.pipeline(allow_decl=False)
-            if not self.peek() or self.peek()[0] != "rp":
+            if self._kind() != "rp":
                 raise _err(f"unclosed left paren in {{{{{self.source}}}}}")
             self.pos += 1
             # `(pipeline).Field`: a field token right after the paren chains on it.
-            if self.peek() and self.peek()[0] == "field" and self.peek()[1].startswith(".") and self.peek()[1] != ".":
+            if self._kind() == "field" and self._text().startswith(".") and self._text() != ".":
                 field = self.tokens[self.pos][1]
                 self.pos += 1
                 return ("chain", inner, field)
@@ -147,8 +154,9 @@ class _Parser:
 def _parse_pipeline(expr: str) -> tuple[list[str], list[list[tuple]]]:
     parser = _Parser(_lex(expr), expr)
     result = parser.pipeline()
-    if parser.peek() is not None:
-        raise _err(f"unexpected {parser.peek()[1]!r} in {{{{{expr}}}}}")
+    left = parser.peek()
+    if left is not None:
+        raise _err(f"unexpected {left[1]!r} in {{{{{expr}}}}}")
     return result
 
 

@@ -14,12 +14,12 @@ import io
 import posixpath
 import tarfile
 import uuid
-from typing import BinaryIO, Iterator
+from typing import IO, BinaryIO, Iterator
 
 from nerdpy.content.store import ContentStore
 from nerdpy.errors import DataCorrupted, InvalidArgument, NotFound
 from nerdpy.images.archive_source import _clean
-from nerdpy.images.layers import LayerDigests, PeekStream, decompressed_chunks, detect, digest_layer
+from nerdpy.images.layers import LayerDigests, PeekStream, Reader, decompressed_chunks, detect, digest_layer
 
 SMALL_MAX = 1 << 20
 SMALL_TOTAL = 64 << 20
@@ -28,7 +28,7 @@ SMALL_TOTAL = 64 << 20
 class _Decompressing:
     """A read()-able view of a compressed stream's decompressed bytes."""
 
-    def __init__(self, stream: BinaryIO, kind: str) -> None:
+    def __init__(self, stream: Reader, kind: str) -> None:
         self._chunks: Iterator[bytes] = decompressed_chunks(stream, kind)
         self._buffer = b""
 
@@ -57,8 +57,9 @@ class StreamedTar:
         if not peek.head:
             raise InvalidArgument("empty input: expected an image archive (tar)")
         kind = detect(peek.head)
-        raw: BinaryIO = _Decompressing(peek, kind) if kind else peek  # type: ignore[assignment]
+        raw: Reader = _Decompressing(peek, kind) if kind else peek
         try:
+            # Stream mode ("r|") only calls read(); typeshed's _Fileobj asks for more.
             self._read(tarfile.open(fileobj=raw, mode="r|"))  # type: ignore[call-overload]
         except (tarfile.TarError, EOFError) as exc:
             raise InvalidArgument(f"not an image archive: {exc}") from None
@@ -83,7 +84,7 @@ class StreamedTar:
                 else:
                     self.blobs[name] = self._store(name, f)
 
-    def _store(self, name: str, f: BinaryIO) -> LayerDigests:
+    def _store(self, name: str, f: IO[bytes]) -> LayerDigests:
         # OCI blobs are named by digest and need no diff ID here: skip decompressing them.
         with self.content.writer(f"load-{uuid.uuid4().hex}") as writer:
             if name.startswith("blobs/"):

@@ -75,7 +75,7 @@ class WriterSink:
 def store_layer(store: ImageStore, produce: Callable[[BinaryIO], None]) -> Layer:
     """Ingest the uncompressed tar `produce` writes; call inside `store.ingest_guard()`."""
     with store.content.writer(f"layer-{os.getpid()}-{os.urandom(6).hex()}") as writer:
-        produce(WriterSink(writer))  # type: ignore[arg-type]
+        produce(WriterSink(writer))  # type: ignore[arg-type]  # producers only write(); BinaryIO names the role
         size = writer.offset
         digest = writer.commit()
     return Layer(Descriptor(OCI_LAYER_TAR, digest, size), digest)

@@ -37,6 +37,7 @@ def _tar_directory(directory: Path, writer: Writer) -> None:
         return info
 
     try:
+        # Stream mode ("w|") only calls write(); typeshed's _Fileobj asks for more.
         with tarfile.open(fileobj=WriterSink(writer), mode="w|", format=tarfile.PAX_FORMAT) as tar:  # type: ignore[call-overload]
             for child in sorted(os.listdir(directory)):
                 tar.add(directory / child, arcname=child, recursive=True, filter=clean)

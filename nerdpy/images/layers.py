@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import zlib
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO, Callable, Iterator, Protocol
 
 from nerdpy.errors import DataCorrupted, InvalidArgument
 from nerdpy.images import manifest as mf
@@ -17,6 +17,12 @@ _GZIP = b"\x1f\x8b"
 _ZSTD = b"\x28\xb5\x2f\xfd"
 _BZIP2 = b"BZh"
 _XZ = b"\xfd7zXZ\x00"
+
+
+class Reader(Protocol):
+    """The one thing streaming needs of its source: a file, stdin, a PeekStream."""
+
+    def read(self, n: int = -1, /) -> bytes: ...
 
 
 def detect(head: bytes) -> str:
@@ -45,7 +51,7 @@ def layer_media_type(compression: str) -> str:
 class PeekStream:
     """A read-only stream whose first bytes can be looked at without losing them (stdin)."""
 
-    def __init__(self, raw: BinaryIO, size: int = 8) -> None:
+    def __init__(self, raw: Reader, size: int = 8) -> None:
         self.raw = raw
         self.head = _read_full(raw, size)
         self._pos = 0
@@ -62,7 +68,7 @@ class PeekStream:
         return self.raw.read(n)
 
 
-def _read_full(f: BinaryIO, n: int) -> bytes:
+def _read_full(f: Reader, n: int) -> bytes:
     out = b""
     while len(out) < n:
         chunk = f.read(n - len(out))
@@ -102,7 +108,7 @@ def _decompressor(kind: str) -> Callable[[bytes], bytes]:
     return lambda chunk: chunk
 
 
-def decompressed_chunks(stream: BinaryIO, kind: str, on_raw: Callable[[bytes], None] | None = None) -> Iterator[bytes]:
+def decompressed_chunks(stream: Reader, kind: str, on_raw: Callable[[bytes], None] | None = None) -> Iterator[bytes]:
     """Yield the decompressed bytes of `stream`; `on_raw` sees every raw chunk first."""
     decompress = _decompressor(kind)
     while True:
@@ -130,7 +136,7 @@ class LayerDigests:
     uncompressed: int = -1  # bytes after decompression; -1 when not measured
 
 
-def digest_layer(stream: BinaryIO, sink: Callable[[bytes], None] | None = None) -> LayerDigests:
+def digest_layer(stream: Reader, sink: Callable[[bytes], None] | None = None) -> LayerDigests:
     """Hash a layer as stored and uncompressed in one pass; `sink` gets the stored bytes."""
     peek = PeekStream(stream)
     kind = detect(peek.head)

@@ -103,11 +103,11 @@ def _upload_all(uploader: _Uploader, manifest: mf.Manifest, workers: int) -> Non
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
         futures = [pool.submit(uploader.upload, desc, show) for desc, show in jobs]
         done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-        failed = [f for f in done if f.exception() is not None]
+        failed = [error for f in done if (error := f.exception()) is not None]
         if failed:
             uploader.cancelled.set()
             wait(futures)
-            raise failed[0].exception()  # type: ignore[misc]
+            raise failed[0]
 
 
 def _complete(store: ContentStore, child: Descriptor) -> bool:

@@ -115,7 +115,7 @@ def save(store: ImageStore, items: list[SaveItem], out: BinaryIO) -> None:
     """Stream the archive as a tar to `out`."""
     plan = _plan(items)
     now = int(time.time())
-    with tarfile.open(fileobj=out, mode="w|", format=tarfile.PAX_FORMAT) as tar:  # type: ignore[call-overload]
+    with tarfile.open(fileobj=out, mode="w|", format=tarfile.PAX_FORMAT) as tar:
         _add_dir(tar, "blobs", now)
         _add_dir(tar, "blobs/sha256", now)
         for desc in plan.blobs:

@@ -85,7 +85,8 @@ class _Udp:
 
     def __init__(self, sel: selectors.BaseSelector, listener: socket.socket, target: tuple[str, int]) -> None:
         self.sel, self.listener, self.target = sel, listener, target
-        self.flows: dict[object, list] = {}  # client address -> [socket, last activity]
+        # client address (host, port[, flowinfo, scope_id]) -> [socket, last activity]
+        self.flows: dict[tuple, list] = {}
 
     def from_client(self) -> None:
         try:
@@ -103,7 +104,7 @@ class _Udp:
         except OSError:
             pass
 
-    def _open(self, client: object) -> list | None:
+    def _open(self, client: tuple) -> list | None:
         if len(self.flows) >= UDP_FLOWS:
             self._close(min(self.flows, key=lambda c: self.flows[c][1]))
         upstream = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -117,18 +118,18 @@ class _Udp:
         self.sel.register(upstream, selectors.EVENT_READ, lambda: self.from_container(client))
         return flow
 
-    def from_container(self, client: object) -> None:
+    def from_container(self, client: tuple) -> None:
         flow = self.flows.get(client)
         if flow is None:  # evicted by an earlier event of the same select() round
             return
         try:
             data = flow[0].recv(65535)
-            self.listener.sendto(data, client)  # type: ignore[arg-type]
+            self.listener.sendto(data, client)
         except OSError:
             return  # e.g. ECONNREFUSED: nothing listens in the container yet
         flow[1] = time.monotonic()
 
-    def _close(self, client: object) -> None:
+    def _close(self, client: tuple) -> None:
         upstream = self.flows.pop(client)[0]
         self.sel.unregister(upstream)
         upstream.close()
@@ -167,8 +168,8 @@ def main(argv: list[str]) -> int:
                 return 0
             key.data()
         now = time.monotonic()
-        for port in udp:
-            port.expire(now)
+        for udp_port in udp:
+            udp_port.expire(now)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,11 @@ import random
 from nerdpy.errors import Conflict, InvalidArgument, Unavailable
 from nerdpy.network.state import EndpointRecord, NetworkRecord
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import sqlite3
+    from typing import Sequence
+
 Net = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -37,7 +42,7 @@ def check_overlap(subnet: Net, existing: list[NetworkRecord]) -> None:
 
 def host_routes(path: str = "/proc/net/route") -> list[ipaddress.IPv4Network]:
     """IPv4 destinations routed in this process's network namespace (default route excluded)."""
-    out = []
+    out: list[ipaddress.IPv4Network] = []
     try:
         lines = open(path).read().splitlines()[1:]
     except OSError:
@@ -52,7 +57,7 @@ def host_routes(path: str = "/proc/net/route") -> list[ipaddress.IPv4Network]:
     return out
 
 
-def pick_subnet(existing: list[NetworkRecord], avoid: list[ipaddress.IPv4Network] = ()) -> ipaddress.IPv4Network:  # type: ignore[assignment]
+def pick_subnet(existing: list[NetworkRecord], avoid: Sequence[ipaddress.IPv4Network] = ()) -> ipaddress.IPv4Network:
     """The first free /24; `avoid`: subnets already routed on the host (root: another
     store's bridges or the LAN), as Docker skips pools that overlap host routes."""
     used = [ipaddress.ip_network(n.subnet) for n in existing if n.subnet and ":" not in n.subnet] + list(avoid)
@@ -83,7 +88,7 @@ def check_address_in(text: str, subnet: Net, what: str) -> str:
     return str(addr)
 
 
-def allocate(conn, network: NetworkRecord, container_id: str, wanted: str, aliases: tuple[str, ...],  # type: ignore[no-untyped-def]
+def allocate(conn: sqlite3.Connection, network: NetworkRecord, container_id: str, wanted: str, aliases: tuple[str, ...],
              ifname: str, host_veth: str, mac: str = "") -> EndpointRecord:
     """Insert the endpoint with `wanted` (or the lowest free address of ip_range)."""
     subnet = ipaddress.ip_network(network.subnet)

@@ -195,10 +195,11 @@ def api_call(api_socket: str, request: dict) -> dict:
 def add_hostfwd(api_socket: str, proto: str, host_ip: str, host_port: int, guest_port: int,
                 guest_ip: str = "") -> int:
     """Forward host_ip:host_port to the guest; a clear error when the port is taken."""
-    args = {"proto": proto, "host_addr": host_ip or "0.0.0.0", "host_port": host_port, "guest_port": guest_port}
+    host_addr = host_ip or "0.0.0.0"
+    args = {"proto": proto, "host_addr": host_addr, "host_port": host_port, "guest_port": guest_port}
     if guest_ip:
         args["guest_addr"] = guest_ip
-    if ":" in args["host_addr"]:
+    if ":" in host_addr:
         raise InvalidArgument(f"cannot publish on IPv6 address {host_ip} with slirp4netns",
                               hint="publish on an IPv4 address or on all addresses")
     try:

@@ -25,6 +25,8 @@ from nerdpy.records import field, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
+    import sqlite3
+
     from nerdpy.config import Settings
     from nerdpy.metadata.db import Database
 
@@ -151,7 +153,7 @@ def _insert_builtins(db: "Database", rootless: bool) -> None:
             )
 
 
-def insert_network(conn, record: NetworkRecord) -> None:  # type: ignore[no-untyped-def]
+def insert_network(conn: sqlite3.Connection, record: NetworkRecord) -> None:
     conn.execute(
         "INSERT INTO networks(id, name, driver, subnet, gateway, ip_range, internal, ipv6, subnet6, gateway6,"
         " labels, options, created, bridge) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -161,7 +163,7 @@ def insert_network(conn, record: NetworkRecord) -> None:  # type: ignore[no-unty
     )
 
 
-def network_from_row(row) -> NetworkRecord:  # type: ignore[no-untyped-def]
+def network_from_row(row: sqlite3.Row) -> NetworkRecord:
     return NetworkRecord(
         id=row["id"], name=row["name"], driver=row["driver"], subnet=row["subnet"], gateway=row["gateway"],
         ip_range=row["ip_range"], internal=bool(row["internal"]), ipv6=bool(row["ipv6"]),
@@ -190,7 +192,7 @@ def find_network(settings: "Settings", name_or_id: str) -> NetworkRecord:
     return network_from_row(rows[0])
 
 
-def endpoint_from_row(row) -> EndpointRecord:  # type: ignore[no-untyped-def]
+def endpoint_from_row(row: sqlite3.Row) -> EndpointRecord:
     return EndpointRecord(row["container_id"], row["network_id"], row["ip"], row["ip6"], row["mac"],
                           tuple(json.loads(row["aliases"])), row["ifname"], row["host_veth"])
 
@@ -211,7 +213,7 @@ def count_endpoints(settings: "Settings") -> int:
     return int(rows[0][0])
 
 
-def attachment_from_row(row) -> AttachmentRecord:  # type: ignore[no-untyped-def]
+def attachment_from_row(row: sqlite3.Row) -> AttachmentRecord:
     return AttachmentRecord(
         row["container_id"], row["mode"], row["netns"], row["helper_pid"], row["helper_start"],
         row["api_socket"], tuple(PortMapping.from_dict(p) for p in json.loads(row["ports"])),

@@ -11,6 +11,10 @@ import _socket
 
 from nerdpy.shim import EXIT, RESIZE, STARTED, STDERR, STDIN, STDIN_CLOSE, STDOUT
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from nerdpy.logs.writer import JsonFileWriter
+
 SOCKET_NAME = "attach"
 CONSOLE_NAME = "console.sock"
 READ_SIZE = 65536
@@ -52,7 +56,7 @@ class Client:
 class AttachServer:
     def __init__(self, tty: bool) -> None:
         self.tty = tty
-        self.writer = None  # JsonFileWriter or None (log driver none)
+        self.writer: JsonFileWriter | None = None  # None: log driver none
         self.listener: "_socket.socket | None" = None
         self.clients: list[Client] = []
         self.outputs: dict[int, str] = {}  # fd -> "stdout"/"stderr"
@@ -76,7 +80,7 @@ class AttachServer:
         """Receive the pty master runc sends over the console socket (SCM_RIGHTS)."""
         assert self._console is not None
         self._console.settimeout(10.0)
-        fd, _ = self._console._accept()
+        fd, _ = self._console._accept()  # type: ignore[attr-defined]  # _socket's C method, not in typeshed
         conn = _socket.socket(fileno=fd)
         try:
             size = _socket.CMSG_LEN(4)
@@ -186,7 +190,7 @@ class AttachServer:
     def _accept(self) -> None:
         assert self.listener is not None
         try:
-            fd, _ = self.listener._accept()
+            fd, _ = self.listener._accept()  # type: ignore[attr-defined]  # _socket's C method, not in typeshed
         except OSError:
             return
         sock = _socket.socket(fileno=fd)
@@ -217,10 +221,13 @@ class AttachServer:
             from nerdpy.shim.record import loads
 
             try:
-                client.header = loads(line.decode())
+                header = loads(line.decode())
             except ValueError:
+                header = None
+            if not isinstance(header, dict):
                 self._drop(client)
                 return
+            client.header = header
             client.buffer = rest
         self._frames(client)
 

@@ -25,6 +25,10 @@ import time
 
 from nerdpy.shim.record import dumps, loads, now_iso
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable
+
 MAX_OUTPUT = 4096
 MAX_LOG = 5
 HEALTH_FILE = "health.json"
@@ -70,18 +74,18 @@ class HealthFile:
     def read(self) -> dict:
         try:
             with open(self.path, encoding="utf-8") as handle:
-                return loads(handle.read())  # type: ignore[return-value]
+                return loads(handle.read())
         except (OSError, ValueError):
             return {}
 
-    def update(self, change: object) -> dict:
+    def update(self, change: Callable[[dict], dict]) -> dict:
         """Apply `change(old) -> new` under the lock; the new state."""
         import fcntl
 
         lock = os.open(self.path + ".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            new = change(self.read())  # type: ignore[operator]
+            new = change(self.read())
             tmp = f"{self.path}.{os.getpid()}.tmp"
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
             try:
@@ -182,7 +186,7 @@ class Monitor:
         self.started = 0.0
         self.due = 0.0
         self.probe_began = 0.0
-        self.on_status = None  # callable(status): health_status events
+        self.on_status: Callable[[str], None] | None = None  # health_status events
 
     def container_started(self) -> None:
         """(Re)start: Docker resets the status to starting and the streak to 0, keeping the log."""

@@ -15,9 +15,16 @@ from nerdpy.shim.attach import SOCKET_NAME, AttachServer, listen
 from nerdpy.shim.record import StateFile, load_config, now_iso
 from nerdpy.shim.restart import Backoff, should_restart
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import _socket
+
+    from nerdpy.logs.writer import JsonFileWriter
+    from nerdpy.shim.health import Monitor
+
 
 class Shim:
-    def __init__(self, shim_dir: str, sync_fd: int, kept: list[int], listener: object) -> None:
+    def __init__(self, shim_dir: str, sync_fd: int, kept: list[int], listener: _socket.socket) -> None:
         self.dir = shim_dir
         self.cfg = load_config(os.path.join(shim_dir, "config.json"))
         self.sync_fd = sync_fd
@@ -29,14 +36,14 @@ class Shim:
         self.state.update(shim_pid=os.getpid(), shim_start=_start_time(os.getpid()))
         self.server = AttachServer(self.cfg.get("tty", False))
         self.server.listener = listener
-        self.writer = None
+        self.writer: JsonFileWriter | None = None
         if self.cfg.get("log_driver", "json-file") == "json-file":
             from nerdpy.logs.writer import JsonFileWriter
 
             self.writer = JsonFileWriter(self.cfg["log_path"], int(self.cfg.get("log_max_size", 0)),
                                          int(self.cfg.get("log_max_file", 1)))
         self.server.writer = self.writer
-        self.health = None
+        self.health: Monitor | None = None
         if self.cfg.get("healthcheck"):  # imported only then: no healthcheck, no cost
             from nerdpy.shim.health import Monitor
 

@@ -7,6 +7,32 @@ import os
 import time
 import _json
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypedDict
+
+    class ShimConfig(TypedDict, total=False):
+        """The shim's config.json, as nerdpy.containers.start.shim_config writes it."""
+        id: str
+        bundle: str
+        runtime: str
+        runtime_root: str
+        state_file: str
+        log_driver: str
+        log_path: str
+        log_max_size: int
+        log_max_file: int
+        tty: bool
+        stdin: bool
+        restart: str
+        wait_attach: bool
+        attach_timeout: float
+        exit_command: list[str]
+        exit_env: dict[str, str]
+        healthcheck: dict[str, Any]
+        events_root: str
+        event_attributes: dict[str, str]
+
 
 class _ScanContext:
     strict = True
@@ -18,10 +44,12 @@ class _ScanContext:
     memo: dict = {}
 
 
-_scan = _json.make_scanner(_ScanContext())
+# The C scanner reads these attributes off any object; typeshed asks for a json.JSONDecoder.
+_scan = _json.make_scanner(_ScanContext())  # type: ignore[arg-type]
 
 
-def loads(text: str) -> object:
+def loads(text: str) -> Any:
+    """A JSON value: its shape is the caller's to check, as with json.loads."""
     value, end = _scan(text, 0)
     return value
 
@@ -38,10 +66,12 @@ def dumps(value: object) -> str:
         return _json.encode_basestring(value)
     if isinstance(value, dict):
         return "{" + ",".join(_json.encode_basestring(str(k)) + ":" + dumps(v) for k, v in value.items()) + "}"
-    return "[" + ",".join(dumps(v) for v in value) + "]"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(dumps(v) for v in value) + "]"
+    raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
 
-def load_config(path: str) -> dict[str, object]:
+def load_config(path: str) -> ShimConfig:
     with open(path, encoding="utf-8") as handle:
         return loads(handle.read())
 
@@ -70,7 +100,7 @@ class StateFile:
         self.path = path
         try:
             with open(path, encoding="utf-8") as handle:
-                self.data: dict[str, object] = loads(handle.read())
+                self.data: dict[str, Any] = loads(handle.read())
         except (OSError, ValueError):
             self.data = {}
 

@@ -24,8 +24,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from nerdpy.snapshots.store import SnapshotStore
 
-def driver_class(name: str) -> type:
+
+def driver_class(name: str) -> type[SnapshotStore]:
     if name == "native":
         from nerdpy.snapshots.native import NativeSnapshotter
 
@@ -67,7 +69,7 @@ def select_driver(settings: Settings) -> Snapshotter:
     if storage is not None:
         options.check(name, storage)
         snapshotter.configure(storage)
-    return snapshotter  # type: ignore[no-any-return]
+    return snapshotter
 
 
 def _choose(forced: str | None, snaps: Path, storage: Any = None) -> str:
@@ -102,7 +104,7 @@ def probe(name: str, where: Path, storage: Any = None) -> str | None:
 
     test = Path(tempfile.mkdtemp(prefix="probe-", dir=where))
     try:
-        return run_isolated(lambda: _try_mount(name, test, storage))  # type: ignore[no-any-return]
+        return run_isolated(lambda: _try_mount(name, test, storage))
     except Unavailable as exc:
         return str(exc)
     finally:

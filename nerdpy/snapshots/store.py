@@ -190,14 +190,13 @@ class SnapshotStore:
             if conn.execute("SELECT 1 FROM snapshots WHERE driver = ? AND parent = ?", (self.name, key)).fetchone():
                 raise Conflict(f"snapshot {key} has children", hint="remove the snapshots built on it first")
             conn.execute("DELETE FROM snapshots WHERE id = ?", (row["id"],))
-            doomed: Path | None = self.root / f"rm-{row['id']}"
+            doomed = self.root / f"rm-{row['id']}"
             try:
-                os.rename(self._dir(row["id"]), doomed)  # type: ignore[arg-type]
+                os.rename(self._dir(row["id"]), doomed)
             except FileNotFoundError:
-                doomed = None
+                return  # no directory: nothing to remove
         # (a failed COMMIT leaves the row and an rm- dir: cleanup() drops rows without a directory)
-        if doomed is not None:
-            _remove_leftover(doomed)
+        _remove_leftover(doomed)
 
     def usage(self, key: str) -> Usage:
         row = self._row(key)

@@ -275,7 +275,7 @@ def _mount_request(raw: str, values: dict, seen: set[str], vol_opts: list, vol_l
         source=source,
         target=clean_target(target, kind),
         read_only=bool(values.get("read_only", False)),
-        propagation=values.get("propagation"),  # type: ignore[arg-type]
+        propagation=values.get("propagation"),
         recursive=bool(values.get("recursive", True)),
         create_host_path=False,
         chown=bool(values.get("chown", False)),
@@ -342,7 +342,7 @@ def image_volume_targets(volumes: object) -> list[str]:
     container paths (image config is data, not control: CVE-2022-23648)."""
     if not volumes:
         return []
-    keys = list(volumes.keys()) if isinstance(volumes, dict) else list(volumes)  # type: ignore[union-attr]
+    keys: list[object] = list(volumes) if isinstance(volumes, (dict, list, tuple)) else []
     out = []
     for key in keys:
         if not isinstance(key, str) or not key or "\x00" in key:

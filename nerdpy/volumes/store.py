@@ -15,6 +15,7 @@ which the next removal sweeps.
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import sqlite3
@@ -222,7 +223,7 @@ class VolumeStore:
                 (container_id, mounts_json),
             )
 
-    def detach(self, container_id: str) -> list[str]:
+    def detach(self, container_id: str) -> builtins.list[str]:  # `list` here is the method above
         """Forget a container; returns the volumes it used that nobody uses now."""
         with self.db.transaction(freeing=True) as conn:
             names = [r[0] for r in conn.execute("SELECT volume FROM volume_users WHERE container_id = ?", (container_id,))]
