@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from typing import Any
 
 from nerdpy_compose import labels as L
 
@@ -16,6 +15,8 @@ from nerdpy.api.events import local_time, read
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from nerdpy.api.types import Settings
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Iterable
-
 from nerdpy.errors import InvalidArgument
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Iterable
 
 
 def parse_key_values(items: Iterable[str], what: str, need_value: bool = False) -> dict[str, str]:

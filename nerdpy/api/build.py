@@ -17,12 +17,15 @@ import shutil
 import tarfile
 import tempfile
 from collections.abc import Callable
-from typing import BinaryIO
 
 from nerdpy.build.options import BuildOptions, BuildResult, Output, Secret
 from nerdpy.config import Settings
 from nerdpy.errors import InvalidArgument, NotFound
 from nerdpy.records import replace
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 __all__ = ["BuildOptions", "BuildResult", "Output", "Secret", "build", "cache_usage", "prune_cache"]
 

@@ -7,12 +7,15 @@ import json
 import os
 import time
 from collections.abc import Iterator
-from typing import Any
 
 from nerdpy.config import Settings
 from nerdpy.errors import InvalidArgument
 from nerdpy.events import TYPES, journal_path
 from nerdpy.logs.reader import parse_since  # noqa: F401 - Docker's --since/--until syntax, for the CLI
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 FILTER_KEYS = ("container", "event", "image", "label", "network", "type", "volume")
 POLL = 0.1

@@ -6,10 +6,12 @@ carrying the label, `label!=KEY[=VALUE]` those without it; every filter must hol
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
-
 from nerdpy.errors import InvalidArgument
 from nerdpy.records import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Mapping, Sequence
 
 PRUNE_KEYS = ("until", "label", "label!")
 

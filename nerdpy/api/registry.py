@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from nerdpy.records import record
-from typing import Any, Callable
 
 from nerdpy.config import Settings
 from nerdpy.errors import InvalidArgument, NotFound
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 
 def pull(settings: Settings, ref: str, platform: str | None = None,

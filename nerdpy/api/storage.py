@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Sequence
-
 from nerdpy.config import Settings
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Sequence
 
 
 def check_container_storage_opts(settings: Settings, entries: Sequence[str]) -> None:

@@ -10,14 +10,16 @@ STALE_AFTER_S: `run` records the use before the container record exists).
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
-
 from nerdpy.booleans import parse_bool
 from nerdpy.config import Settings
 from nerdpy.errors import Conflict, InvalidArgument, NotFound
 from nerdpy.records import record
 from nerdpy.volumes.spec import check_volume_name
 from nerdpy.volumes.store import ANONYMOUS_LABEL, STALE_AFTER_S, Volume, VolumeStore, directory_size
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Mapping, Sequence
 
 FILTER_KEYS = ("dangling", "name", "label", "label!", "driver")
 PRUNE_FILTER_KEYS = ("label", "label!", "all")

@@ -13,13 +13,10 @@ import errno
 import os
 import posixpath
 import stat
+from typing import Callable
 
 from nerdpy.errors import DataCorrupted
 from nerdpy.linux import libc
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Callable
 
 _RESOLVE = libc.RESOLVE_IN_ROOT | libc.RESOLVE_NO_MAGICLINKS
 _DIR_PATH = os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC

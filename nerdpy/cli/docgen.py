@@ -8,11 +8,16 @@ so the docs can never describe flags the CLI does not have. Output is
 deterministic (no dates): a unit test regenerates into a temp dir and fails on drift.
 """
 
+from __future__ import annotations
+
 import argparse
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # typer's own completion installers are not nerdpy flags.
 _SKIP_OPTIONS = {"--install-completion", "--show-completion", "--help"}

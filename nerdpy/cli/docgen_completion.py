@@ -9,8 +9,8 @@ reads the names from the store; other values fall back to file names.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from nerdpy.cli.docgen import Cmd
 

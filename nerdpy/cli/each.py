@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any, Callable, Iterable
 
 from nerdpy.errors import NerdpyError, NotFound
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterable
 
 
 def error_line(exc: NerdpyError) -> str:

@@ -10,11 +10,14 @@ walk only loses the entries that vanished.
 from __future__ import annotations
 
 import os
-from typing import BinaryIO
 
 from nerdpy.config import Settings
 from nerdpy.containers import Container
 from nerdpy.errors import NotImplementedYet, Unavailable
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 
 def export(settings: Settings, container: Container, out: BinaryIO) -> None:

@@ -8,12 +8,15 @@ from __future__ import annotations
 import os
 import stat
 from contextlib import contextmanager
-from typing import Any, BinaryIO, Iterator
 
 from nerdpy.config import Settings
 from nerdpy.containers import Container
 from nerdpy.containers.changes import GENERATED
 from nerdpy.errors import InvalidArgument, Unavailable
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO, Iterator
 
 
 def _generated_mount_point(change: Any) -> bool:

@@ -19,12 +19,15 @@ import errno
 import os
 import stat
 from contextlib import contextmanager
-from typing import BinaryIO, Iterator
 
 from nerdpy.config import Settings
 from nerdpy.containers import Container
 from nerdpy.containers.store import ContainerStore
 from nerdpy.errors import InvalidArgument, NotFound, Unavailable
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import BinaryIO, Iterator
 
 _NOFOLLOW = os.O_NOFOLLOW | os.O_CLOEXEC
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import os
 import stat
-from typing import BinaryIO
 
 from nerdpy.containers.copy import _NOFOLLOW, _open_parent, _pump
 from nerdpy.errors import InvalidArgument, NotFound
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 
 def copy_out(rootfs: str, path: str, dest: str, archive: bool = False, as_name: str = "") -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from nerdpy.config import Settings
 from nerdpy.containers import ZERO_TIME, Container, State
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _iso(ts: float) -> str:

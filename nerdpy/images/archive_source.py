@@ -10,9 +10,14 @@ from __future__ import annotations
 import os
 import posixpath
 from pathlib import Path
-from typing import BinaryIO, Protocol
 
 from nerdpy.errors import DataCorrupted, NotFound
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import BinaryIO, Protocol
+else:
+    Protocol = object  # a structural type only for checkers
 
 
 def _clean(path: str) -> str:

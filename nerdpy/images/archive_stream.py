@@ -14,12 +14,15 @@ import io
 import posixpath
 import tarfile
 import uuid
-from typing import IO, BinaryIO, Iterator
 
 from nerdpy.content.store import ContentStore
 from nerdpy.errors import DataCorrupted, InvalidArgument, NotFound
 from nerdpy.images.archive_source import _clean
 from nerdpy.images.layers import LayerDigests, PeekStream, Reader, decompressed_chunks, detect, digest_layer
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import BinaryIO, IO, Iterator
 
 SMALL_MAX = 1 << 20
 SMALL_TOTAL = 64 << 20

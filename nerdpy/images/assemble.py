@@ -13,12 +13,15 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Sequence
-from typing import Any, BinaryIO
 
 from nerdpy.content import Descriptor
 from nerdpy.images import manifest as mf
 from nerdpy.images.store import Image, ImageStore
 from nerdpy.records import field, record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO
 
 OCI_LAYER_TAR = "application/vnd.oci.image.layer.v1.tar"
 # The fields a new image takes from its base outside `config` (the rest is rewritten).

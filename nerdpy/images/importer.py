@@ -12,7 +12,6 @@ import tarfile
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, BinaryIO
 
 from nerdpy.content import Descriptor
 from nerdpy.content.store import Writer
@@ -22,6 +21,10 @@ from nerdpy.images.changes import apply_changes
 from nerdpy.images.layers import PeekStream, check_tar_header, decompressed_chunks, detect
 from nerdpy.images.platform import Platform, host_platform
 from nerdpy.images.store import Image, ImageStore
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO
 
 
 def now_rfc3339() -> str:

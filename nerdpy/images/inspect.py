@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from nerdpy.images.store import Image, parse_time
 from nerdpy.reference import familiar
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # Docker's container-config fields, in its order; inspect always shows all of them.
 _CONFIG_DEFAULTS: dict[str, Any] = {

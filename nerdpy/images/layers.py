@@ -6,11 +6,16 @@ from __future__ import annotations
 import hashlib
 import io
 import zlib
-from typing import BinaryIO, Callable, Iterator, Protocol
 
 from nerdpy.errors import DataCorrupted, InvalidArgument
 from nerdpy.images import manifest as mf
 from nerdpy.records import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import BinaryIO, Callable, Iterator, Protocol
+else:
+    Protocol = object  # a structural type only for checkers
 
 CHUNK = 1 << 20
 _GZIP = b"\x1f\x8b"

@@ -13,7 +13,6 @@ import json
 import re
 import uuid
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
 
 from nerdpy.content import Descriptor
 from nerdpy.errors import DataCorrupted, InvalidArgument, NotFound, PermissionDenied
@@ -25,6 +24,10 @@ from nerdpy.images.platform import Platform
 from nerdpy.images.store import Image, ImageStore
 from nerdpy.records import record
 from nerdpy.reference import parse
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO, Callable
 
 NAME_ANNOTATION = "io.containerd.image.name"
 REF_ANNOTATION = "org.opencontainers.image.ref.name"

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-from typing import Any
 
 from nerdpy.config import Settings
 from nerdpy.content import Descriptor
@@ -23,6 +22,10 @@ from nerdpy.images import manifest as mf
 from nerdpy.images.platform import Platform, format_platform, matches
 from nerdpy.images.pull import Progress, ProgressFn, _silent, make_client, short_id
 from nerdpy.records import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 CHUNKED_ABOVE = 16 << 20  # blobs larger than this are sent in chunks
 CHUNK_SIZE = 8 << 20

@@ -24,7 +24,6 @@ import tarfile
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, BinaryIO
 
 from nerdpy.content import Descriptor
 from nerdpy.errors import AlreadyExists, InvalidArgument
@@ -32,6 +31,10 @@ from nerdpy.images import manifest as mf
 from nerdpy.images.store import Image, ImageStore
 from nerdpy.records import record
 from nerdpy.reference import parse
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO
 
 OCI_LAYOUT = b'{"imageLayoutVersion":"1.0.0"}'
 

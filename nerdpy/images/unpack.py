@@ -15,13 +15,16 @@ from __future__ import annotations
 import os
 import secrets
 from contextlib import contextmanager
-from typing import Any, Iterator
 
 from nerdpy.archive import DEFAULT_MAX_LAYER_RATIO, DEFAULT_MAX_LAYER_SIZE, ApplyOptions
 from nerdpy.config import Settings
 from nerdpy.errors import DataCorrupted, NotFound
 from nerdpy.locks import file_lock
 from nerdpy.snapshots import Kind, Snapshotter, get_snapshotter
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator
 
 EXTRACT_PREFIX = "extract-"
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import os
-from typing import TYPE_CHECKING
 
 import _sqlite3 as sqlite3  # the C module, as nerdpy.metadata uses
 
@@ -24,6 +23,7 @@ from nerdpy.network.ports import PortMapping
 from nerdpy.paths import write_private
 from nerdpy.records import replace
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
     from nerdpy.config import Settings
 

@@ -24,11 +24,11 @@ from __future__ import annotations
 import os
 import signal
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from nerdpy.errors import Unavailable
 from nerdpy.network import files, state
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
     from nerdpy.config import Settings
 

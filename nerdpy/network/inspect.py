@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING
 
 from nerdpy.errors import NerdpyError
 from nerdpy.network import slirp, state
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
     from nerdpy.config import Settings
 

@@ -17,10 +17,9 @@ gateway, fed from the same tables: see `dns.py`; `refresh` updates both.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from nerdpy.network import files, state
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
     from nerdpy.config import Settings
 

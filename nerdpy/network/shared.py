@@ -12,13 +12,15 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
 
 from nerdpy.network import netns, slirp
 from nerdpy.paths import private_dirs, write_private
 from nerdpy.records import record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
+    from typing import Iterator
+
     from nerdpy.config import Settings
 
 

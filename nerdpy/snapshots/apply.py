@@ -17,11 +17,14 @@ import os
 import tempfile
 from nerdpy.records import asdict, replace
 from pathlib import Path
-from typing import BinaryIO
 
 from nerdpy.archive import ApplyOptions, ApplyResult, Whiteouts
 from nerdpy.snapshots import Mount, Snapshotter
 from nerdpy.snapshots.isolated import run_isolated
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 log = logging.getLogger("nerdpy.snapshots")
 

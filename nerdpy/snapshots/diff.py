@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import os
 from contextlib import ExitStack, contextmanager
-from typing import TYPE_CHECKING, BinaryIO, Callable, Iterable, Iterator
 
 from nerdpy.snapshots import Snapshotter
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import BinaryIO, Callable, Iterable, Iterator
+
     from nerdpy.archive.diff import Change
 
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC

@@ -17,10 +17,13 @@ The fuse helper path travels inside the `Mount` as the userspace-only option
 from __future__ import annotations
 
 import os
-from typing import Sequence
 
 from nerdpy.errors import InvalidArgument
 from nerdpy.records import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Sequence
 
 HELPER_OPTION = "x-nerdpy.helper="
 # Mount options that only change how the tree is presented, per driver.

@@ -23,11 +23,13 @@ Implementations live beside this file and are imported only when called, so
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from nerdpy.records import record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Callable, Mapping, Sequence
+
     from nerdpy.config import Settings
 
 MOUNT_BIND = "bind"

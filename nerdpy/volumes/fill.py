@@ -12,12 +12,14 @@ import errno
 import os
 import stat
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
 
 from nerdpy.errors import InvalidArgument
 from nerdpy.volumes import RuntimeMount
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Sequence
+
     from nerdpy.archive.walk import Entry
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC

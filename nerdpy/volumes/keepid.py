@@ -17,11 +17,12 @@ image users shift by one. The same shape applies to gids.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from nerdpy.errors import InvalidArgument
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from nerdpy.config import Settings
     from nerdpy.userns import IdMapping
 

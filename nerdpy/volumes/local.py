@@ -8,10 +8,13 @@ later containers find it; a restarted holder remounts on next use).
 from __future__ import annotations
 
 import os
-from typing import Mapping
 
 from nerdpy.errors import InvalidArgument
 from nerdpy.linux import libc
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Mapping
 
 MS_SYNCHRONOUS = 16
 MS_MANDLOCK = 64

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from nerdpy.errors import Conflict, InvalidArgument, NotFound
 from nerdpy.volumes import MOUNT_BIND, MOUNT_TMPFS, RuntimeMount
@@ -26,7 +25,10 @@ from nerdpy.volumes.spec import (
     tmpfs_mount_options,
 )
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Callable, Mapping, Sequence
+
     from nerdpy.config import Settings
     from nerdpy.volumes.store import VolumeStore
 

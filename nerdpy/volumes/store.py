@@ -23,14 +23,16 @@ import stat
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Mapping
 
 from nerdpy.errors import AlreadyExists, Conflict, InvalidArgument, NotFound, NotImplementedYet
 from nerdpy.metadata.db import Database, open_database
 from nerdpy.paths import private_dirs
 from nerdpy.records import field, record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Iterable, Mapping
+
     from nerdpy.config import Settings
 
 DOMAIN = "volumes"

@@ -7,11 +7,14 @@ import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from nerdpy.cli.state import CliState, entered
 from nerdpy.errors import InvalidArgument, NotFound
 from nerdpy.formatting.human import human_size, since
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _check_format(format: str | None) -> None:

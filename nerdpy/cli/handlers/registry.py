@@ -7,10 +7,13 @@ import os
 import sys
 import threading
 import time
-from typing import Any, Callable, Optional, TextIO
 
 from nerdpy.cli.state import CliState
 from nerdpy.formatting.human import human_size as _human_size
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Optional, TextIO
 
 _BAR = 50
 # Docker's jsonmessage: the bar only on a terminal wider than 110 columns (narrower ones
