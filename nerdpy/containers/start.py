@@ -22,6 +22,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Iterator
 
+    from nerdpy.shim.record import ShimConfig
+
 
 @record(frozen=False)
 class Started:
@@ -182,14 +184,14 @@ def cgroup_limits_available(settings: Settings) -> bool:
 
 
 def shim_config(settings: Settings, store: ContainerStore, container: Container, runtime: str,
-                wait_attach: bool) -> dict[str, Any]:
+                wait_attach: bool) -> ShimConfig:
     host, cfg = container.host_config, container.cfg
     log = host.get("LogConfig") or {}
     log_cfg = log.get("Config") or {}
     from nerdpy.containers.create import parse_size
 
     env = exit_env(settings)
-    return {
+    config: ShimConfig = {
         "id": container.id, "bundle": str(store.dir(container.id)), "runtime": runtime,
         "runtime_root": str(settings.layout.runc_root), "state_file": str(store.dir(container.id) / "state.json"),
         "log_driver": "none" if log.get("Type") == "none" else "json-file", "log_path": str(store.log_path(container.id)),
@@ -199,10 +201,12 @@ def shim_config(settings: Settings, store: ContainerStore, container: Container,
         "restart": _policy(host), "wait_attach": wait_attach,
         "exit_command": [sys.executable, "-m", "nerdpy.containers.cleanup", container.id],
         "exit_env": env,
-        **({"healthcheck": _health_settings(cfg)} if cfg.get("Healthcheck") else {}),
         "events_root": str(settings.layout.runtime_root),
         "event_attributes": {**(cfg.get("Labels") or {}), "image": container.image, "name": container.name},
     }
+    if cfg.get("Healthcheck"):
+        config["healthcheck"] = _health_settings(cfg)
+    return config
 
 
 def _health_process(store: ContainerStore, container: Container, process: dict[str, Any]) -> None:

@@ -44,10 +44,11 @@ class Shim:
                                          int(self.cfg.get("log_max_file", 1)))
         self.server.writer = self.writer
         self.health: Monitor | None = None
-        if self.cfg.get("healthcheck"):  # imported only then: no healthcheck, no cost
+        probe = self.cfg.get("healthcheck")
+        if probe:  # imported only then: no healthcheck, no cost
             from nerdpy.shim.health import Monitor
 
-            self.health = Monitor(self.cfg["healthcheck"], shim_dir, os.path.dirname(self.cfg["state_file"]),
+            self.health = Monitor(probe, shim_dir, os.path.dirname(self.cfg["state_file"]),
                                   self.cfg["runtime"], self.cfg["runtime_root"], self.id)
             self.health.on_status = lambda status: self.event("health_status: " + status)
         self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)

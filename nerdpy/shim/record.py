@@ -29,7 +29,7 @@ if TYPE_CHECKING:
         attach_timeout: float
         exit_command: list[str]
         exit_env: dict[str, str]
-        healthcheck: dict[str, Any]
+        healthcheck: dict[str, Any] | None  # None: no probe to run
         events_root: str
         event_attributes: dict[str, str]
 
