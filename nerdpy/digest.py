@@ -10,13 +10,16 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable
+    from typing import Callable, Protocol
+
+    class _Hash(Protocol):  # what _sha256, _sha2 and hashlib's sha256 objects share
+        def hexdigest(self) -> str: ...
 
 LARGE = 256 << 10  # above this, OpenSSL's speed outweighs its load time
-_impl: Callable[[bytes], object] | None = None
+_impl: Callable[[bytes], _Hash] | None = None
 
 
-def _sha256() -> Callable[[bytes], object]:
+def _sha256() -> Callable[[bytes], _Hash]:
     global _impl
     if _impl is None:
         try:
@@ -35,7 +38,7 @@ def sha256_hex(data: bytes) -> str:
         import hashlib
 
         return hashlib.sha256(data).hexdigest()
-    return _sha256()(data).hexdigest()  # type: ignore[attr-defined]
+    return _sha256()(data).hexdigest()
 
 
 def sha256_digest(data: bytes) -> str:

@@ -10,6 +10,10 @@ from nerdpy.config import Settings
 from nerdpy.errors import Conflict, InvalidArgument, NerdpyError, NotFound, NotImplementedYet
 from nerdpy.network import ipam, state
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Sequence
+
 _NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")  # fullmatch: no trailing newline
 BUILTIN_ERROR = "{} is a pre-defined network and cannot be removed"
 
@@ -73,7 +77,9 @@ def _ip_range(ranges: tuple[str, ...], subnet: ipaddress.IPv4Network | ipaddress
     if not v4:
         return ""
     pool = ipam.parse_subnet(v4[0])
-    if not pool.subnet_of(subnet):  # type: ignore[arg-type]
+    inside = (isinstance(pool, ipaddress.IPv4Network) and isinstance(subnet, ipaddress.IPv4Network)
+              and pool.subnet_of(subnet))
+    if not inside:
         raise InvalidArgument(f"--ip-range {pool} is not inside subnet {subnet}")
     return str(pool)
 
@@ -82,7 +88,7 @@ def _now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def list_networks(settings: Settings, filters: list[str] = ()) -> list[state.NetworkRecord]:  # type: ignore[assignment]
+def list_networks(settings: Settings, filters: Sequence[str] = ()) -> list[state.NetworkRecord]:
     networks = state.list_networks(settings)
     for item in filters:
         key, eq, value = item.partition("=")
@@ -191,7 +197,7 @@ def reap_stale(settings: Settings) -> list[str]:
     return stale
 
 
-def prune(settings: Settings, filters: list[str] = ()) -> list[str]:  # type: ignore[assignment]
+def prune(settings: Settings, filters: Sequence[str] = ()) -> list[str]:
     """Remove unused user networks matching Docker's until=, label=, label!= filters."""
     from nerdpy.api.prune_filters import parse_prune_filters
     from nerdpy.images.store import parse_time

@@ -55,8 +55,12 @@ def read_uid_map(root: str = "/") -> tuple[tuple[int, int, int], ...]:
             text = f.read()
     except OSError:
         return IDENTITY_MAP
-    rows = tuple(tuple(int(x) for x in line.split()) for line in text.splitlines() if line.strip())
-    return rows  # type: ignore[return-value]
+    rows = []
+    for line in text.splitlines():
+        if line.strip():
+            inside, outside, count = (int(x) for x in line.split())  # the kernel writes three numbers a line
+            rows.append((inside, outside, count))
+    return tuple(rows)
 
 
 def in_user_namespace() -> bool:

@@ -90,9 +90,12 @@ def resolve_user(
         raise InvalidArgument(f"invalid user {spec!r}")
     uid_num = parse_id(user_part)
     entry = _find_user(passwd, user_part, uid_num)
-    if entry is None and uid_num is None:
+    if uid_num is not None:
+        uid = uid_num
+    elif entry is not None:
+        uid = entry.uid
+    else:
         raise InvalidArgument(f"unable to find user {user_part}: no matching entries in passwd file")
-    uid = uid_num if uid_num is not None else entry.uid  # type: ignore[union-attr]
     gid = entry.gid if entry is not None else 0
     if group_part:
         gid = _resolve_group(group_part, groups)
