@@ -46,11 +46,11 @@ def options(project: Project, name: str, no_cache: bool = False, pull: bool = Fa
         progress="quiet" if quiet else "plain")
 
 
-def build_one(settings: Settings, project: Project, name: str, ui: Ui, **kw: object) -> None:
+def build_one(settings: Settings, project: Project, name: str, ui: Ui, *, no_cache: bool = False,
+              pull: bool = False, quiet: bool = False, extra_args: dict[str, str | None] | None = None) -> None:
     image = image_name(project, name)
     ui.event("Image", image, "Building")
-    quiet = bool(kw.get("quiet"))
-    result = build_api.build(settings, options(project, name, **kw),  # type: ignore[arg-type]
+    result = build_api.build(settings, options(project, name, no_cache, pull, quiet, extra_args),
                              emit=None if quiet else (lambda line: ui.err(f"#{name} {line}")))
     for line in result.warnings:
         ui.warn(line)

@@ -128,7 +128,7 @@ class Engine:
             for ins in stage.instructions:
                 if ins.kind in ("copy", "add") and ins.flag("from"):
                     refs.append(str(ins.flag("from")))
-                for mount in ins.flag("mount", []) if ins.kind == "run" else []:  # type: ignore[union-attr]
+                for mount in ins.list_flag("mount") if ins.kind == "run" else []:
                     refs += [f.partition("=")[2] for f in str(mount).split(",") if f.startswith("from=")]
             found = [self.program.stage(ref) for ref in refs]
             deps[stage.index] = {d.index for d in found if d is not None and d.index < stage.index}

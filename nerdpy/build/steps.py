@@ -237,7 +237,7 @@ class Steps:
         if is_directory(target, dest) is False and (several or any(inputs.is_dir(tree, s) for s in sources)):
             raise DockerfileSyntaxError(self.x.path, ins.line, f"cannot copy to non-directory: {dest.rstrip('/')}",
                                         ins.kind)
-        exclude = [str(p) for p in (ins.flag("exclude") or [])]  # type: ignore[union-attr]
+        exclude = ins.list_flag("exclude")
         return CopyPlan(tree, tuple(sources), dest.rstrip("/") or "/", dest_dir, tuple(spec.inline),
                         tuple(downloads), inputs.owner(spec.chown, target, self.x.path, ins), inputs.chmod(spec.chmod, ins, self.x),
                         bool(ins.flag("parents")), Matcher(exclude) if exclude else None,

@@ -115,8 +115,7 @@ class Expander:
     def mounts(self, ins: Instruction, env: Mapping[str, str]) -> list[str]:
         """RUN --mount values expanded field by field; `from=` must be literal."""
         out = []
-        specs = ins.flag("mount", [])
-        for spec in specs if isinstance(specs, list) else []:
+        for spec in ins.list_flag("mount"):
             fields = []
             for part in split_csv(str(spec)):
                 key, eq, value = part.partition("=")

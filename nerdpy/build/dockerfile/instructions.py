@@ -60,6 +60,11 @@ class Instruction:
     def flag(self, name: str, default: str | bool | list[str] | None = None) -> str | bool | list[str] | None:
         return self.flags.get(name, default)
 
+    def list_flag(self, name: str) -> list[str]:
+        """A repeatable flag's values (`--mount`, `--exclude`); [] when not given."""
+        values = self.flags.get(name)
+        return list(values) if isinstance(values, list) else []
+
 
 @record
 class Stage:
