@@ -64,11 +64,11 @@ def _relay(master: int, stdin_fd: int | None, stdout_fd: int, matcher: Any) -> b
             continue
         if stdin_fd in ready:
             try:
-                data = os.read(stdin_fd, 65536)  # type: ignore[arg-type]
+                data = os.read(stdin_fd, 65536)
             except OSError:
                 data = b""
             if not data:
-                watch.remove(stdin_fd)  # type: ignore[arg-type]
+                watch.remove(stdin_fd)
             else:
                 data, detach = matcher.feed(data)
                 _write_all(master, data)

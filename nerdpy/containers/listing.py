@@ -15,6 +15,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from nerdpy.network.ports import PortMapping
+
 FILTER_KEYS = ("id", "name", "label", "status", "exited", "ancestor", "before", "since", "health", "network", "publish",
                "expose", "volume", "is-task")
 HEALTH_FILTERS = ("starting", "healthy", "unhealthy", "none")
@@ -211,7 +213,7 @@ def _ports_text(settings: Settings, container: Container, state: State) -> str:
         return ""
     from nerdpy.containers.portlist import ps_column
 
-    published = ()
+    published: tuple[PortMapping, ...] = ()
     if container.host_config.get("PortBindings") or container.host_config.get("PublishAllPorts"):
         from nerdpy.network import published_ports
 
