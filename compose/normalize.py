@@ -13,7 +13,7 @@ import shlex
 from nerdpy_compose import forms
 from nerdpy_compose.errors import ConfigError, at
 from nerdpy_compose.options import ProjectOptions, read_env_file
-from nerdpy_compose.order import NAMESPACE_KEYS, implied_deps, volumes_from_service
+from nerdpy_compose.order import NAMESPACE_KEYS, implied_deps, shared_with, volumes_from_service
 
 from nerdpy.api.types import field, record
 
@@ -98,6 +98,8 @@ def normalize(data: dict[str, Any], opts: ProjectOptions, env: dict[str, str], p
             model[key] = value
     model = {k: v for k, v in model.items() if v or k in ("name", "services")}
     _check(model, disabled, source)
+    for svc in out_services.values():
+        _add_implied_deps(svc, out_services)
     return Project(name, project_dir, config_files, env_files, model, disabled, env)
 
 
@@ -196,6 +198,21 @@ def _check(model: dict[str, Any], disabled: dict[str, Any], source: str) -> None
     cycle = find_cycle({n: list(s.get("depends_on") or {}) + implied_deps(s, services) for n, s in services.items()})
     if cycle:
         raise at(source, "services", "dependency cycle detected: " + " -> ".join(cycle))
+
+
+def _add_implied_deps(svc: dict[str, Any], services: dict[str, Any]) -> None:
+    """compose-go's implied depends_on, kept where depends_on names the service
+    already: started first, and restarted with it, except for volumes_from."""
+    implied = implied_deps(svc, services)
+    if not implied:
+        return
+    from_volumes = {volumes_from_service(str(v), services) for v in svc.get("volumes_from") or ()}
+    links_or_ns = {str(link).partition(":")[0] for link in svc.get("links") or ()} | set(shared_with(svc))
+    deps = dict(svc.get("depends_on") or {})
+    for name in implied:
+        restart = {"restart": True} if name in links_or_ns or name not in from_volumes else {}
+        deps.setdefault(name, {"condition": "service_started", **restart, "required": True})
+    svc["depends_on"] = deps
 
 
 def _check_references(name: str, svc: dict[str, Any], services: dict[str, Any], disabled: dict[str, Any],

@@ -234,3 +234,26 @@ def test_bad_duration():
 def test_mount_quotes_commas(project):
     p, _ = project({"compose.yaml": "name: app\nservices:\n  web: {image: busybox}\n"})
     assert mount({"type": "bind", "source": "/a,b", "target": "/x"}, p) == 'type=bind,target=/x,"source=/a,b"'
+
+
+def test_config_shows_the_implied_depends_on(project):
+    p, _ = project({"compose.yaml": """
+        name: app
+        services:
+          web:
+            image: busybox
+            depends_on: {files: {condition: service_healthy}}
+            links: ["api:backend"]
+            volumes_from: ["files:ro", "cache"]
+          api: {image: busybox, ipc: "service:ns"}
+          ns: {image: busybox, ipc: shareable}
+          files: {image: busybox}
+          cache: {image: busybox}
+    """})
+    assert p.services["web"]["depends_on"] == {
+        "files": {"condition": "service_healthy", "required": True},
+        "api": {"condition": "service_started", "restart": True, "required": True},
+        "cache": {"condition": "service_started", "required": True},
+    }
+    assert p.services["api"]["depends_on"] == {"ns": {"condition": "service_started", "restart": True, "required": True}}
+    assert "depends_on" not in p.services["ns"]
