@@ -34,6 +34,15 @@ def _mode(svc: dict[str, Any], key: str, name: str, container_names: Callable[[s
     return value
 
 
+def _ipc(svc: dict[str, Any], name: str, services: dict[str, Any], container_names: Callable[[str], str]) -> str:
+    """As Docker's: only a `shareable` container's IPC namespace can be joined."""
+    donor = str(svc.get("ipc") or "").removeprefix("service:")
+    if str(svc.get("ipc") or "").startswith("service:") and services.get(donor, {}).get("ipc") != "shareable":
+        raise ConfigError(f"services.{name}.ipc: service {donor!r} has a non-shareable IPC namespace",
+                          hint=f"set ipc: shareable on service {donor!r}")
+    return _mode(svc, "ipc", name, container_names)
+
+
 def _devices(svc: dict[str, Any]) -> tuple[str, ...]:
     out = []
     for item in svc.get("devices") or ():
@@ -139,7 +148,7 @@ def host_options(svc: dict[str, Any], name: str, services: dict[str, Any], conta
     reservations = ((svc.get("deploy") or {}).get("resources") or {}).get("reservations") or {}
     swap = svc.get("memswap_limit")
     return {
-        "pid": _mode(svc, "pid", name, container_names), "ipc": _mode(svc, "ipc", name, container_names),
+        "pid": _mode(svc, "pid", name, container_names), "ipc": _ipc(svc, name, services, container_names),
         "uts": str(svc.get("uts") or ""), "cgroupns": str(svc.get("cgroup") or ""),
         "devices": _devices(svc), "oom_score_adj": _int(svc, "oom_score_adj", name),
         "links": _links(svc, container_names),

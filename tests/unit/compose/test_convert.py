@@ -148,6 +148,7 @@ def test_non_gpu_reservation_is_reported_and_memory_reservation_applies(project)
     ('{image: busybox, volumes_from: ["db:rx"]}', "invalid entry"),
     ('{image: busybox, volumes_from: ["container::ro"]}', "invalid entry"),
     ('{image: busybox, oom_score_adj: "lots"}', "invalid integer"),
+    ('{image: busybox, ipc: "service:db"}', "non-shareable IPC"),
     ('{image: busybox, mac_address: "02:00:00:00:00:01", networks: {default: {mac_address: "02:00:00:00:00:02"}}}',
      "conflicts"),
 ])
