@@ -1,5 +1,5 @@
 """Namespace and link keys between services, end to end: `pid`/`ipc: service:X`,
-`links`, `volumes_from` and `oom_score_adj` take effect in the containers, the
+`links`, `volumes_from`, `oom_score_adj` and `devices` take effect in the containers, the
 referenced service starts first (an implied dependency), and `down` removes all."""
 
 import json
@@ -41,6 +41,7 @@ def test_services_share_namespaces_links_and_volumes(compose, nerdpy):
 
     assert _exec(c, "app", "cat /proc/self/oom_score_adj").strip() == "500"
     assert _exec(c, "base", "cat /proc/self/oom_score_adj").strip() != "500"
+    assert _exec(c, "app", "test -c /dev/extra-null && echo hi > /dev/extra-null && echo device").strip() == "device"
     host = json.loads(nerdpy("inspect", "-f", "{{json .HostConfig}}", "hostmodes-app-1").stdout)
     assert (host["PidMode"], host["IpcMode"]) == ("container:hostmodes-base-1", "container:hostmodes-base-1")
     assert host["Links"] == ["/hostmodes-base-1:/hostmodes-app-1/db"] and host["OomScoreAdj"] == 500
