@@ -138,9 +138,8 @@ class Converger:
         if self.plan.force_recreate or m.config_hash != wanted_hash:
             self.recreated.add(name)
             return True
-        mode = self.project.services[name].get("network_mode") or ""
-        if mode.startswith("service:") and mode[8:] in self.recreated:
-            self.recreated.add(name)
+        if any(d in self.recreated for d in order.shared_with(self.project.services[name])):
+            self.recreated.add(name)  # it joined a namespace of the container just replaced
             return True
         return False
 
@@ -156,7 +155,8 @@ class Converger:
     def container_name(self, service: str) -> str:
         found = members(self.settings, self.project.name, (service,))
         if not found:
-            raise ConfigError(f"service {service!r} has no container to share the network of")
+            raise ConfigError(f"service {service!r} has no container to share or link to",
+                              hint=f"start it first: compose up {service}")
         return found[0].name
 
     def _create(self, name: str, number: int, recreated: bool = False) -> None:

@@ -9,6 +9,7 @@ import io
 import re
 
 from nerdpy_compose import labels as L
+from nerdpy_compose.hostkeys import host_options, mac_address
 from nerdpy_compose.config_cmd import service_hash
 from nerdpy_compose.errors import ConfigError
 
@@ -22,12 +23,10 @@ if TYPE_CHECKING:
     from nerdpy_compose.normalize import Project
 
 # Keys that change nothing nerdpy does (with why), reported once per service.
-UNSUPPORTED = ("blkio_config", "cpu_count", "cpu_percent", "cpu_shares", "cpu_quota", "cpu_period", "cpu_rt_period",
-               "cpu_rt_runtime", "cpuset", "cgroup", "cgroup_parent", "credential_spec", "device_cgroup_rules",
-               "devices", "develop", "external_links", "gpus", "ipc", "isolation", "links", "mac_address",
-               "mem_reservation", "mem_swappiness", "memswap_limit", "oom_kill_disable", "oom_score_adj", "pid",
-               "post_start", "pre_stop", "pre_start", "provider", "runtime", "storage_opt", "uts", "volumes_from",
-               "label_file", "models", "use_api_socket")
+UNSUPPORTED = ("blkio_config", "cpu_count", "cpu_percent", "cpu_quota", "cpu_period", "cpu_rt_period",
+               "cpu_rt_runtime", "cgroup_parent", "credential_spec", "device_cgroup_rules", "develop", "isolation",
+               "mem_swappiness", "oom_kill_disable", "post_start", "pre_stop", "pre_start", "provider", "runtime",
+               "storage_opt", "label_file", "models", "use_api_socket")
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
 _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
@@ -92,12 +91,14 @@ def compose_labels(project: Project, name: str, svc: dict[str, Any], number: int
     return [f"{k}={v}" for k, v in {**(svc.get("labels") or {}), **out}.items()]
 
 
-def _networking(project: Project, name: str, svc: dict[str, Any], container_names: Callable[[str], str]) -> dict[str, Any]:
+def _networking(project: Project, name: str, svc: dict[str, Any], container_names: Callable[[str], str],
+                warn: Callable[[str], None]) -> dict[str, Any]:
     mode = svc.get("network_mode")
     if mode:
+        mac = {"mac_address": str(svc["mac_address"])} if svc.get("mac_address") else {}
         if mode.startswith("service:"):
-            return {"networks": (f"container:{container_names(mode[8:])}",)}
-        return {"networks": (mode,)}
+            return {"networks": (f"container:{container_names(mode[8:])}",), **mac}
+        return {"networks": (mode,), **mac}
     nets = svc.get("networks") or {}
     ordered = sorted(nets.items(), key=lambda kv: -((kv[1] or {}).get("priority") or 0))
     aliases = [name]
@@ -106,7 +107,8 @@ def _networking(project: Project, name: str, svc: dict[str, Any], container_name
         aliases += [a for a in (spec or {}).get("aliases") or [] if a not in aliases]
         ip = ip or (spec or {}).get("ipv4_address", "")
     real = tuple(project.model["networks"][n]["name"] for n, _ in ordered)
-    return {"networks": real, "network_aliases": tuple(aliases), "ip": ip}
+    return {"networks": real, "network_aliases": tuple(aliases), "ip": ip,
+            "mac_address": mac_address(svc, name, [n for n, _ in ordered], warn)}
 
 
 def _publish(svc: dict[str, Any]) -> tuple[str, ...]:
@@ -190,5 +192,6 @@ def create_options(project: Project, name: str, number: int, *, oneoff: bool = F
         log_opts=tuple(f"{k}={v}" for k, v in (logging.get("options") or {}).items()),
         annotations=tuple(f"{k}={v}" for k, v in (svc.get("annotations") or {}).items()),
         userns=svc.get("userns_mode", ""),
-        **_networking(project, name, svc, container_names), **_limits(svc),
+        **_networking(project, name, svc, container_names, warn), **_limits(svc),
+        **host_options(svc, name, project.services, container_names, warn),
     )

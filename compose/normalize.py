@@ -13,6 +13,7 @@ import shlex
 from nerdpy_compose import forms
 from nerdpy_compose.errors import ConfigError, at
 from nerdpy_compose.options import ProjectOptions, read_env_file
+from nerdpy_compose.order import NAMESPACE_KEYS, implied_deps, shared_with, volumes_from_service
 
 from nerdpy.api.types import field, record
 
@@ -97,6 +98,8 @@ def normalize(data: dict[str, Any], opts: ProjectOptions, env: dict[str, str], p
             model[key] = value
     model = {k: v for k, v in model.items() if v or k in ("name", "services")}
     _check(model, disabled, source)
+    for svc in out_services.values():
+        _add_implied_deps(svc, out_services)
     return Project(name, project_dir, config_files, env_files, model, disabled, env)
 
 
@@ -191,12 +194,38 @@ def _check(model: dict[str, Any], disabled: dict[str, Any], source: str) -> None
             for ref in svc.get(kind) or []:
                 if ref["source"] not in model.get(kind, {}):
                     raise at(source, f"{path}.{kind}", f"service {name!r} refers to undefined {kind[:-1]} {ref['source']}")
-        mode = svc.get("network_mode", "")
-        if mode.startswith("service:") and mode[8:] not in services:
-            raise at(source, f"{path}.network_mode", f"service {mode[8:]!r} not found")
-    cycle = find_cycle({n: list(s.get("depends_on") or {}) for n, s in services.items()})
+        _check_references(name, svc, services, disabled, source)
+    cycle = find_cycle({n: list(s.get("depends_on") or {}) + implied_deps(s, services) for n, s in services.items()})
     if cycle:
         raise at(source, "services", "dependency cycle detected: " + " -> ".join(cycle))
+
+
+def _add_implied_deps(svc: dict[str, Any], services: dict[str, Any]) -> None:
+    """compose-go's implied depends_on, kept where depends_on names the service
+    already: started first, and restarted with it, except for volumes_from."""
+    implied = implied_deps(svc, services)
+    if not implied:
+        return
+    from_volumes = {volumes_from_service(str(v), services) for v in svc.get("volumes_from") or ()}
+    links_or_ns = {str(link).partition(":")[0] for link in svc.get("links") or ()} | set(shared_with(svc))
+    deps = dict(svc.get("depends_on") or {})
+    for name in implied:
+        restart = {"restart": True} if name in links_or_ns or name not in from_volumes else {}
+        deps.setdefault(name, {"condition": "service_started", **restart, "required": True})
+    svc["depends_on"] = deps
+
+
+def _check_references(name: str, svc: dict[str, Any], services: dict[str, Any], disabled: dict[str, Any],
+                      source: str) -> None:
+    """The services named by `KEY: service:X`, links and volumes_from exist and are enabled."""
+    path = f"services.{name}"
+    refs = [(key, str(svc[key])[8:]) for key in NAMESPACE_KEYS if str(svc.get(key) or "").startswith("service:")]
+    refs += [("links", str(link).partition(":")[0]) for link in svc.get("links") or ()]
+    refs += [("volumes_from", volumes_from_service(str(v), services)) for v in svc.get("volumes_from") or ()]
+    for key, ref in refs:
+        if ref and ref not in services:
+            why = "is disabled by its profiles" if ref in disabled else "is not defined"
+            raise at(source, f"{path}.{key}", f"service {name!r} refers to service {ref!r}, which {why}")
 
 
 def find_cycle(graph: dict[str, list[str]]) -> list[str]:

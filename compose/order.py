@@ -7,17 +7,49 @@ from nerdpy_compose.errors import ConfigError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from nerdpy_compose.normalize import Project
 
 
+NAMESPACE_KEYS = ("network_mode", "ipc", "pid", "uts", "cgroup")
+
+
+def shared_with(svc: dict[str, Any]) -> list[str]:
+    """The services whose container this one joins (`KEY: service:X`): recreating
+    X recreates it."""
+    out = []
+    for key in NAMESPACE_KEYS:
+        mode = str(svc.get(key) or "")
+        if mode.startswith("service:") and mode[8:] not in out:
+            out.append(mode[8:])
+    return out
+
+
+def volumes_from_service(entry: str, services: dict[str, Any]) -> str:
+    """The service a `volumes_from` entry names (`NAME[:ro|rw]`, `service:NAME[...]`),
+    or "" for `container:NAME[...]`."""
+    head, _, rest = entry.partition(":")
+    if head == "container" and rest:
+        return ""
+    if head == "service" and rest and rest.partition(":")[0] in services:
+        return rest.partition(":")[0]
+    return head
+
+
+def implied_deps(svc: dict[str, Any], services: dict[str, Any]) -> list[str]:
+    """The dependencies compose-go adds to depends_on: links,
+    `network_mode|ipc|pid|uts|cgroup: service:X` and `volumes_from: X`."""
+    implied = [*(str(link).partition(":")[0] for link in svc.get("links") or ()), *shared_with(svc),
+               *(volumes_from_service(str(v), services) for v in svc.get("volumes_from") or ())]
+    return [d for d in dict.fromkeys(implied) if d and d in services]
+
+
 def deps(project: Project, name: str) -> list[str]:
-    """Direct dependencies: depends_on plus the implicit ones (network_mode: service:X)."""
+    """Direct dependencies: depends_on plus the implied ones."""
     svc = project.services[name]
     out = [d for d in (svc.get("depends_on") or {}) if d in project.services]
-    mode = svc.get("network_mode") or ""
-    if mode.startswith("service:") and mode[8:] not in out:
-        out.append(mode[8:])
-    return out
+    return out + [d for d in implied_deps(svc, project.services) if d not in out]
 
 
 def select(project: Project, wanted: tuple[str, ...] | list[str], with_deps: bool = True) -> list[str]:
