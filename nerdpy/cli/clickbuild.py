@@ -15,7 +15,7 @@ import typer.main
 from typer._click import types as click_types
 from typer._click.globals import get_current_context
 
-from nerdpy.cli.spec import Arg, Command, Flag
+from nerdpy.cli.spec import Arg, Command, Flag, Group
 
 _TYPES = {"str": click_types.STRING, "int": click_types.INT, "float": click_types.FLOAT}
 # Docker's value names in help: `--env list`, `--name string`, `--time int`.
@@ -55,7 +55,7 @@ def _argument(arg: Arg) -> Any:
     return built
 
 
-def _values(command: Command, params: dict[str, Any]) -> dict[str, Any]:
+def _values(command: Command | Group, params: dict[str, Any]) -> dict[str, Any]:
     """click's values as the fast path gives them: lists, not tuples or None."""
     out = {}
     for p in command.params:
@@ -123,7 +123,8 @@ def build(command: Command, name: str) -> Any:
     def callback(**params: Any) -> Any:
         from nerdpy.cli.fastpath import resolve
 
-        return resolve(command)(get_current_context().find_root().obj, **_values(command, params))
+        # The root's CliState, or what the group's body made of it (nerdpy.cli.lazy.make_group).
+        return resolve(command)(get_current_context().obj, **_values(command, params))
 
     params = [_argument(p) if isinstance(p, Arg) else option(p) for p in command.params]
     settings: dict[str, Any] = {"help_option_names": list(command.help_spellings)}
@@ -132,3 +133,16 @@ def build(command: Command, name: str) -> Any:
     text = f"{command.help}\n\n{command.long}" if command.long else command.help
     return _Command(name, callback=callback, params=params, help=text, short_help=command.help,
                                    context_settings=settings, rich_markup_mode=None)
+
+
+def group_callback(group: Group) -> Any:
+    """The click callback of a group with flags of its own: the group's body by keyword,
+    its result the context object the subcommands' bodies get first."""
+
+    def callback(**params: Any) -> None:
+        from nerdpy.cli.fastpath import resolve
+
+        ctx = get_current_context()
+        ctx.obj = resolve(group)(ctx.obj, **_values(group, params))
+
+    return callback

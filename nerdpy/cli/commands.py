@@ -1,11 +1,11 @@
 """Which Docker spelling runs which command: `ps`, `container ps` and `container ls` alike.
 
 An entry's target is a command of the table (`table.<group>:<name>`, see
-nerdpy/cli/spec.py: its flags, help and body are declared there), a management
-group (`@container`), or a typer command (`module:command` of that module's
-`app`) for commands not moved into the table yet. The top-level shortcuts
-(`ps`, `images`, `rmi`) and the group spellings (`container ls`, `image rm`)
-share one entry target each, so every spelling takes the same path.
+nerdpy/cli/spec.py: its flags, help and body are declared there) or a management
+group (`@container`; `@compose` with flags of its own, before the subcommand).
+The top-level shortcuts (`ps`, `images`, `rmi`) and the group spellings
+(`container ls`, `image rm`) share one entry target each, so every spelling
+takes the same path.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ class Entry:
     target: str
     help: str = ""  # table commands: "" for the table's help, or this spelling's own (buildx build)
     hidden: bool = False  # runs, but is not listed in help, man pages, completions or the README
+    flags: str = ""  # a group with flags of its own: the table module whose GROUP declares them
 
     @property
     def in_table(self) -> bool:
@@ -58,7 +59,7 @@ GROUPS: dict[str, dict[str, Entry]] = {
         "diff": _T("containers", "diff"),
         "commit": _T("containers", "commit"),
         "prune": _T("containers", "prune"),
-        "update": Entry(_C + "container_update:update", "Update configuration of one or more containers"),
+        "update": _T("containers", "update"),
     },
     "image": {
         "ls": _T("images", "ls"),
@@ -106,14 +107,17 @@ GROUPS: dict[str, dict[str, Entry]] = {
         "prune": _T("volumes", "prune"),
     },
     "healthcheck": {
-        "run": Entry(_C + "container_health:run", "Run the container's healthcheck once"),
+        "run": _T("containers", "healthcheck-run"),
     },
     "system": {
         "info": _T("system", "info"),
         "df": _T("system", "df"),
         "prune": _T("system", "prune"),
-        "events": Entry(_C + "events:events", "Get real time events from the server"),
+        "events": _T("system", "events"),
     },
+    "compose": {name: _T("compose", name) for name in (
+        "config", "up", "down", "ps", "logs", "exec", "run", "create", "start", "stop", "restart", "kill", "pause",
+        "unpause", "rm", "wait", "top", "port", "images", "ls", "cp", "pull", "push", "version", "build", "events")},
 }
 
 # Docker's top-level shorthands: `nerdpy start` is `nerdpy container start`.
@@ -133,14 +137,14 @@ TOP: dict[str, Entry] = {
     "load": _T("images", "load"),
     "import": _T("images", "import"),
     "info": _T("system", "info"),
-    "events": Entry(_C + "events:events", "Get real time events from the server"),
+    "events": _T("system", "events"),
     "version": _T("system", "version"),
     "unshare": _T("system", "unshare"),
     "system": Entry("@system", "Manage nerdpy"),
     "healthcheck": Entry("@healthcheck", "Manage healthchecks of containers (podman)"),
     "volume": Entry("@volume", "Manage volumes"),
     "network": Entry("@network", "Manage networks"),
-    "compose": Entry(_C + "compose:compose", "Define and run multi-container applications"),
+    "compose": Entry("@compose", "Define and run multi-container applications", flags="table.compose"),
     "pull": _T("images", "pull"),
     "push": _T("images", "push"),
     "build": _T("build", "build"),
@@ -159,6 +163,15 @@ def table_command(entry: Entry):  # -> nerdpy.cli.spec.Command
 
     module, _, name = entry.target.partition(":")
     return importlib.import_module(_C + module).COMMANDS[name]
+
+
+def group_flags(entry: Entry):  # -> nerdpy.cli.spec.Group | None
+    """The flags a group takes before its subcommand (`compose -f FILE up`), if any."""
+    if not entry.flags:
+        return None
+    import importlib
+
+    return importlib.import_module(_C + entry.flags).GROUP
 
 
 def help_of(entry: Entry) -> str:

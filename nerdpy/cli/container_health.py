@@ -1,17 +1,16 @@
 """`healthcheck run` (podman's command): one probe now, for scripts."""
 
-import typer
+from __future__ import annotations
 
 from nerdpy.cli import state
+from nerdpy.cli.state import CliState
 
-app = typer.Typer()
 
-
-@app.command("run", help="Run the container's healthcheck once (exit 0: healthy, 1: unhealthy)")
-def run(ctx: typer.Context, container: str = typer.Argument(..., help="Container")) -> None:
+def run(cli: CliState, *, container: str) -> int:
     from nerdpy.api.containers import healthcheck_run
 
-    result = healthcheck_run(state.entered(ctx.find_root().obj), container)
+    result = healthcheck_run(state.entered(cli), container)
     if result["ExitCode"] != 0:
-        typer.echo("unhealthy")
-        raise typer.Exit(1)
+        print("unhealthy")
+        return 1
+    return 0

@@ -2,10 +2,9 @@
 
     python -m nerdpy.cli.docgen [--out DIR]     # writes DIR/man/*.1 and DIR/completions/*
 
-Walks the click tree, building every command listed in nerdpy.cli.commands (from
-the command table, nerdpy/cli/table, or the typer modules not moved there yet),
-so the docs can never describe flags the CLI does not have. Output is
-deterministic (no dates): a unit test regenerates into a temp dir and fails on drift.
+Walks the click tree, building every command listed in nerdpy.cli.commands from
+the command table (nerdpy/cli/table), so the docs can never describe flags the
+CLI does not have. Output is deterministic (no dates): a unit test regenerates into a temp dir and fails on drift.
 """
 
 from __future__ import annotations
@@ -110,17 +109,12 @@ def _describe(path: tuple[str, ...], command: Any, short_help: str) -> Cmd:
             if entry.hidden:
                 continue
             try:
-                child = load_command(entry.target, name)
+                child = load_command(entry, name)
             except Exception as exc:  # an area's command is missing or broken: say which
                 print(f"docgen: warning: skipping `nerdpy {' '.join((*path, name))}`: cannot load "
                       f"{entry.target} ({type(exc).__name__}: {exc})", file=sys.stderr)
                 continue
             subs.append(_describe((*path, name), child, help_of(entry)))
-    elif getattr(command, "commands", None):  # a plain click group (compose): its commands are loaded
-        is_group = True
-        for name in sorted(command.commands):
-            child = command.commands[name]
-            subs.append(_describe((*path, name), child, (child.help or "").strip().split("\n")[0]))
     help_text = (command.help or short_help or "").strip()
     return Cmd(path, help_text, short_help or help_text.split("\n")[0], _usage(path, command, is_group),
                _options(command), _arguments(command), tuple(subs), _positionals(command))

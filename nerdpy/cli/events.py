@@ -1,14 +1,12 @@
 """`events`: Docker's event stream, read from nerdpy's journal (no daemon)."""
 
+from __future__ import annotations
+
 import sys
 import time
-from typing import List, Optional
-
-import typer
 
 from nerdpy.cli import state
-
-app = typer.Typer()
+from nerdpy.cli.state import CliState
 
 
 def _stamp(time_ns: int) -> str:
@@ -28,20 +26,13 @@ def default_line(event: dict) -> str:
     return line
 
 
-@app.command("events", help="Get real time events from the server")
-def events(
-    ctx: typer.Context,
-    since: Optional[str] = typer.Option(None, "--since", help="Show all events created since timestamp"),
-    until: Optional[str] = typer.Option(None, "--until", help="Stream events until this timestamp"),
-    filter: List[str] = typer.Option([], "--filter", "-f", help="Filter output based on conditions provided"),
-    format: Optional[str] = typer.Option(None, "--format", help="Format output using a Go template, or 'json'"),
-) -> None:
+def events(cli: CliState, *, since: str | None, until: str | None, filter: list[str], format: str | None) -> None:
     import json
 
     from nerdpy.api.events import parse_filters, parse_since, read
     from nerdpy.cli.output import render_template
 
-    settings = state.entered(ctx.find_root().obj)
+    settings = state.entered(cli)
     filters = parse_filters(filter)
     since_ns = parse_since(since) if since else None  # "--since 0" is the epoch: everything
     until_ns = parse_since(until) if until else 0

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib
 
-from nerdpy.cli.spec import Arg, Command, Flag, default_of
+from nerdpy.cli.spec import Arg, Command, Flag, Group, default_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ def _option_index(flags: Sequence[Flag]) -> dict[str, Flag]:
     return {spelling: f for f in flags for spelling in f.all_spellings}
 
 
-def parse(command: Command, args: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
+def parse(command: Command | Group, args: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
     """Parse `args` for one command: (values by keyword, leftover positionals)."""
     options = _option_index(command.flags)
     values: dict[str, Any] = {}
@@ -120,7 +120,7 @@ def _store(values: dict, param: Flag, raw: str) -> None:
         values[param.name] = value
 
 
-def bind(command: Command, values: dict[str, Any], positional: list[str]) -> dict[str, Any]:
+def bind(command: Command | Group, values: dict[str, Any], positional: list[str]) -> dict[str, Any]:
     """Every keyword the body takes: positionals assigned to arguments, defaults filled."""
     kwargs: dict[str, Any] = {}
     rest = list(positional)
@@ -181,35 +181,48 @@ def split_globals(argv: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
     return values, list(argv[i:])
 
 
-def resolve(command: Command) -> Callable[..., Any]:
-    """The command's body."""
+def resolve(command: Command | Group) -> Callable[..., Any]:
+    """The command's (or group's) body."""
     module_name, _, attr = command.body.partition(":")
     return getattr(importlib.import_module(module_name), attr)
 
 
-def find(words: Sequence[str]) -> tuple[Command, int] | None:
-    """The table command `words` start with (`ps`, `container ls`) and how many words name it."""
-    from nerdpy.cli.commands import lookup, table_command
+def find(words: Sequence[str]) -> tuple[Command, list[tuple[Group, dict[str, Any]]], list[str]] | None:
+    """The table command `words` name (`ps`, `container ls`, `compose -p web up`): the
+    command, the groups with flags of their own on the way and their values, and the
+    words left for the command."""
+    from nerdpy.cli.commands import GROUPS, TOP, group_flags, table_command
 
-    for n in (1, 2):
-        entry = lookup(list(words[:n]))
-        if entry is not None and entry.in_table:
-            return table_command(entry), n
-        if entry is None or not entry.target.startswith("@") or len(words) <= n:
+    entries, rest = TOP, list(words)
+    groups: list[tuple[Group, dict[str, Any]]] = []
+    while rest:
+        entry = entries.get(rest.pop(0))
+        if entry is None:
             return None
+        if entry.in_table:
+            return table_command(entry), groups, rest
+        if not entry.target.startswith("@"):
+            return None
+        group = group_flags(entry)
+        if group is not None:
+            values, rest = parse(group, rest)
+            groups.append((group, bind(group, values, [])))
+        entries = GROUPS[entry.target[1:]]
     return None
 
 
-def parse_argv(argv: Sequence[str]) -> tuple[dict[str, Any], Command, dict[str, Any]] | None:
-    """(global values, command, the body's keywords) for a table command; None to fall back."""
+def parse_argv(argv: Sequence[str]) -> tuple[dict[str, Any], list[tuple[Group, dict[str, Any]]], Command,
+                                             dict[str, Any]] | None:
+    """(global values, groups with their values, command, the body's keywords) for a
+    table command; None to fall back."""
     try:
         global_values, rest = split_globals(argv)
         found = find(rest)
         if found is None or global_values.get("version"):
             return None
-        command, n = found
-        values, positional = parse(command, rest[n:])
-        return global_values, command, bind(command, values, positional)
+        command, groups, rest = found
+        values, positional = parse(command, rest)
+        return global_values, groups, command, bind(command, values, positional)
     except _Fallback:
         return None
 
@@ -219,7 +232,7 @@ def try_run(argv: Sequence[str]) -> int | None:
     parsed = parse_argv(argv)
     if parsed is None:
         return None
-    global_values, command, kwargs = parsed
+    global_values, groups, command, kwargs = parsed
     from nerdpy.cli.state import CliState
     from nerdpy.config import Flags, load_settings
 
@@ -231,5 +244,8 @@ def try_run(argv: Sequence[str]) -> int | None:
         global_values.get("log_level"),
         tuple(global_values.get("storage_opt", ())),
     )
-    result = resolve(command)(CliState(load_settings(flags)), **kwargs)
+    first: Any = CliState(load_settings(flags))
+    for group, values in groups:
+        first = resolve(group)(first, **values)
+    result = resolve(command)(first, **kwargs)
     return result if isinstance(result, int) else 0

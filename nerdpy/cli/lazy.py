@@ -1,63 +1,25 @@
-"""A typer group whose subcommands are built or imported only when they are invoked."""
+"""A click group whose subcommands are built or imported only when they are invoked."""
 
 from __future__ import annotations
 
-import importlib
-
-import typer
-import typer.main
 from typer.core import TyperGroup
 
 from nerdpy.cli.clickbuild import usage_line
-from nerdpy.cli.commands import GROUPS, Entry, help_of, table_command
+from nerdpy.cli.commands import GROUPS, Entry, group_flags, help_of, table_command
+from nerdpy.cli.spec import Group
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
 
-def load_command(target: str, name: str) -> Any:
-    if target.startswith("@"):
-        return make_group(name, GROUPS[target[1:]])
-    if target.startswith("table."):
-        from nerdpy.cli.clickbuild import build
+def load_command(entry: Entry, name: str) -> Any:
+    """The click command or group for `entry`, registered under the spelling `name`."""
+    if entry.target.startswith("@"):
+        return make_group(name, GROUPS[entry.target[1:]], group_flags(entry))
+    from nerdpy.cli.clickbuild import build
 
-        return build(table_command(Entry(target)), name)
-    module_name, _, command_name = target.partition(":")
-    module = importlib.import_module(module_name)
-    click_app = typer.main.get_command(module.app)
-    commands = getattr(click_app, "commands", None)
-    if commands is None:  # a module app with a single command
-        command = click_app
-    else:
-        command = commands[command_name]
-    command.name = name
-    plain_help(command)
-    return command
-
-
-def plain_help(command: Any) -> None:
-    """A typer command's help (and its subcommands') as Docker's: plain (rich is slow
-    to import too), Docker's usage line, Docker's value names."""
-    if hasattr(command, "rich_markup_mode"):
-        command.rich_markup_mode = None
-    command.format_usage = lambda ctx, formatter: formatter.write(usage_line(ctx.command_path, command) + "\n")
-    docker_metavars(command)
-    for sub in (getattr(command, "commands", None) or {}).values():
-        plain_help(sub)
-
-
-_METAVARS = {"str": "string", "text": "string", "int": "int", "integer": "int", "float": "decimal"}
-
-
-def docker_metavars(command: Any) -> None:
-    """Help shows `--env list`, `--name string` as Docker's does, not `<str>`."""
-    for param in getattr(command, "params", ()):
-        if param.param_type_name != "option" or getattr(param, "is_flag", False) or param.metavar:
-            continue
-        kind = _METAVARS.get(getattr(param.type, "name", ""), None)
-        if kind is not None:
-            param.metavar = "list" if param.multiple else kind
+    return build(table_command(entry), name)
 
 
 class LazyGroup(TyperGroup):
@@ -71,7 +33,7 @@ class LazyGroup(TyperGroup):
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name not in self.commands and cmd_name in self.table:
-            self.commands[cmd_name] = load_command(self.table[cmd_name].target, cmd_name)
+            self.commands[cmd_name] = load_command(self.table[cmd_name], cmd_name)
         return self.commands.get(cmd_name)
 
     def format_usage(self, ctx: Any, formatter: Any) -> None:
@@ -85,6 +47,14 @@ class LazyGroup(TyperGroup):
                 formatter.write_dl(rows)
 
 
-def make_group(name: str, table: dict[str, Entry]) -> Any:
+def make_group(name: str, table: dict[str, Entry], group: Group | None = None) -> Any:
+    """The click group `name`; with `group`, its own flags, read by the group's body,
+    whose result the subcommands' bodies get first (as on the fast path)."""
     cls = type(f"LazyGroup_{name}", (LazyGroup,), {"table": table})
-    return cls(name=name, help=f"Manage {name}s", no_args_is_help=True, rich_markup_mode=None)
+    if group is None:
+        return cls(name=name, help=f"Manage {name}s", no_args_is_help=True, rich_markup_mode=None)
+    from nerdpy.cli.clickbuild import group_callback, option
+
+    return cls(name=name, help=group.help, no_args_is_help=True, rich_markup_mode=None,
+               params=[option(f) for f in group.flags], callback=group_callback(group),
+               context_settings={"help_option_names": list(group.help_spellings)})

@@ -87,6 +87,33 @@ class Command:
         return ("-h", "--help") if "-h" not in taken else ("--help",)
 
 
+@record
+class Group:
+    """A command group's own flags, given before the subcommand (`compose -f FILE -p NAME up`).
+
+    The fast path and the click group parse them alike and call `body(cli, **values)`;
+    what it returns is the first argument of the group's command bodies instead of the
+    CLI state, so a group flag is declared and read once for all its commands."""
+
+    name: str
+    help: str
+    body: str  # "module:function" called as function(cli, **values)
+    params: tuple[Flag, ...] = ()
+    interspersed = False  # the first argument names the subcommand; what follows is its own
+
+    @property
+    def flags(self) -> tuple[Flag, ...]:
+        return self.params
+
+    @property
+    def args(self) -> tuple[Arg, ...]:
+        return ()
+
+    @property
+    def help_spellings(self) -> tuple[str, ...]:
+        return ("-h", "--help")
+
+
 def _name(spellings: tuple[str, ...]) -> str:
     longest = max(spellings, key=len)
     return longest.lstrip("-").replace("-", "_")

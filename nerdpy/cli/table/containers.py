@@ -1,6 +1,6 @@
 """Container commands: run, create, ps, start, stop, restart, kill, rm, wait,
 pause, unpause, logs, inspect (and the top-level inspect), exec, top, stats, port,
-attach, rename, prune, cp, export, diff, commit."""
+attach, rename, prune, cp, export, diff, commit, update, and podman's healthcheck run."""
 
 from __future__ import annotations
 
@@ -249,4 +249,16 @@ COMMANDS = {c.name: c for c in (
         opt("--message", "-m", help="Commit message", default=""),
         flag("--pause", "-p", help="Pause container during commit", default=True),
     )),
+    Command("update", "Update configuration of one or more containers", "nerdpy.cli.container_update:update", (
+        _CONTAINERS,
+        opt("--restart", default="", help="Restart policy to apply when a container exits"),
+        opt("--memory", "-m", default="", help="Memory limit"),
+        opt("--memory-swap", default="", help="Swap limit equal to memory plus swap: -1 to enable unlimited swap"),
+        opt("--cpus", default="", help="Number of CPUs"),
+        opt("--cpu-shares", "-c", type="int", default=0, help="CPU shares (relative weight)"),
+        opt("--pids-limit", type="int", default=0, help="Tune container pids limit"),
+    )),
+    Command("healthcheck-run", "Run the container's healthcheck once", "nerdpy.cli.container_health:run", (
+        _CONTAINER,
+    ), long="Exit status 0: healthy; 1: unhealthy (and it prints \"unhealthy\")."),
 )}

@@ -1,5 +1,5 @@
-"""System commands: version, info, unshare, system prune, system df, completion (and the
-hidden __complete behind it)."""
+"""System commands: version, info, unshare, events, system prune, system df, completion
+(and the hidden __complete behind it)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,12 @@ COMMANDS = {c.name: c for c in (
         flag("--force", "-f", help="Do not prompt for confirmation"),
         flag("--volumes", help="Prune anonymous volumes"),
         many("--filter", help="Provide filter values (e.g. 'label=<key>=<value>')"),
+    )),
+    Command("events", "Get real time events from the server", "nerdpy.cli.events:events", (
+        opt("--since", help="Show all events created since timestamp"),
+        opt("--until", help="Stream events until this timestamp"),
+        many("--filter", "-f", help="Filter output based on conditions provided"),
+        opt("--format", help="Format output using a Go template, or 'json'"),
     )),
     Command("completion", "Generate the autocompletion script for the specified shell",
             "nerdpy.cli.completion:completion", (

@@ -43,7 +43,7 @@ def test_every_registered_command_loads():
     for table_name, table in [("", TOP), *GROUPS.items()]:
         for name, entry in table.items():
             try:
-                load_command(entry.target, name)
+                load_command(entry, name)
             except Exception as exc:  # noqa: BLE001 - reported below
                 broken.append(f"{table_name} {name} -> {entry.target}: {type(exc).__name__}: {exc}".strip())
     assert not broken, "registry entries without a command:\n" + "\n".join(broken)

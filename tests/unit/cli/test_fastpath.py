@@ -11,8 +11,8 @@ import pytest
 from nerdpy.errors import InvalidArgument
 
 from nerdpy.cli import fastpath, table
-from nerdpy.cli.commands import GROUPS, TOP, table_command
-from nerdpy.cli.spec import Arg, Command, flag, many, opt, arg
+from nerdpy.cli.commands import GROUPS, TOP, group_flags, table_command
+from nerdpy.cli.spec import Arg, Command, Group, flag, many, opt, arg
 
 RUN_LIKE = Command("t", "test", "x:y", (
     flag("--detach", "-d"), flag("--interactive", "-i"), flag("--tty", "-t"),
@@ -82,7 +82,18 @@ def all_commands() -> list[Command]:
     return out
 
 
+def all_groups() -> list[Group]:
+    """The groups with flags of their own (compose): their body is checked as a command's."""
+    out = []
+    for info in pkgutil.iter_modules(table.__path__):
+        module = importlib.import_module(f"nerdpy.cli.table.{info.name}")
+        if hasattr(module, "GROUP"):
+            out.append(module.GROUP)
+    return out
+
+
 COMMANDS = all_commands()
+GROUP_LIST = all_groups()
 IDS = [f"{c.body}" for c in COMMANDS]
 
 
@@ -168,9 +179,33 @@ def test_fast_and_click_parse_alike(command, short):
         assert fast == click_values(command, argv), argv
 
 
+@pytest.mark.parametrize("group", GROUP_LIST, ids=[g.body for g in GROUP_LIST])
+def test_group_body_takes_the_tables_keywords(group):
+    assert body_problems(group, fastpath.resolve(group)) == []
+
+
+@pytest.mark.parametrize("group", GROUP_LIST, ids=[g.body for g in GROUP_LIST])
+@pytest.mark.parametrize("short", [False, True])
+def test_fast_and_click_parse_group_flags_alike(group, short):
+    """A group's flags stop at the subcommand's name: what follows is the subcommand's."""
+    from nerdpy.cli.clickbuild import _values
+    from nerdpy.cli.lazy import make_group
+
+    for argv in (sample_argv(group, short), []):
+        argv = [*argv, "sub", "-x", "--file"]
+        values, positional = fastpath.parse(group, argv)
+        assert positional == ["sub", "-x", "--file"]
+        ctx = make_group(group.name, {}, group).make_context(group.name, list(argv), resilient_parsing=True)
+        assert fastpath.bind(group, values, []) == _values(group, ctx.params), argv
+        assert ctx.args == positional[1:]  # click keeps the subcommand name apart
+
+
 def spellings() -> list[list[str]]:
     out = [[name] for name, e in TOP.items() if e.in_table]
     out += [[g, name] for g, entries in GROUPS.items() for name, e in entries.items() if e.in_table]
+    # A group's own flags before its subcommand: `compose -f A -f B -p P ... up`.
+    with_flags = {g: sample_argv(group_flags(e), short=True) for g, e in TOP.items() if group_flags(e) is not None}
+    out += [[g, *with_flags[g], name] for g, entries in GROUPS.items() if g in with_flags for name in entries]
     return out
 
 
@@ -181,15 +216,17 @@ def test_every_spelling_takes_the_fast_path(words, monkeypatch):
     from nerdpy.cli import main
 
     found = fastpath.find(words)
-    assert found is not None and found[1] == len(words)
+    assert found is not None and found[2] == []
     command = found[0]
     argv = ["--data-root", "/nonexistent-ct", *words, *sample_argv(command, short=False)]
     calls = []
     monkeypatch.setattr(fastpath, "resolve", lambda c: lambda cli, **kw: calls.append((c, kw)) or 0)
     assert main.run(argv) == 0
+    fast = list(calls)
+    calls.clear()
     monkeypatch.setattr(fastpath, "try_run", lambda args: None)
     assert main.run(argv) == 0
-    assert len(calls) == 2 and calls[0] == calls[1] and calls[0][0] == command
+    assert calls == fast and calls[-1][0] == command
 
 
 def test_fast_and_click_paths_print_the_same(capsys, monkeypatch):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from nerdpy.cli import fastpath
-from tests.unit.cli.test_fastpath import COMMANDS, IDS
+from tests.unit.cli.test_fastpath import COMMANDS, GROUP_LIST, IDS
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -50,6 +50,11 @@ def create_field_read(field: str) -> bool:
 @pytest.mark.parametrize("command", COMMANDS, ids=IDS)
 def test_every_flag_is_read(command):
     assert unread(command, fastpath.resolve(command)) == []
+
+
+@pytest.mark.parametrize("group", GROUP_LIST, ids=[g.body for g in GROUP_LIST])
+def test_every_group_flag_is_read(group):
+    assert unread(group, fastpath.resolve(group)) == []
 
 
 def test_an_ignored_flag_is_caught():
