@@ -5,13 +5,20 @@
 * "run -d sleep 1000"              detached start (containers removed afterwards)
 * "exec true" / "logs" / "stop"    day-to-day commands on a running container (stop -t 0
                                    of a fresh `run -d` each time)
-* "ps -a (100 containers)"         listing cost with 100 created containers
+* "ps -a (100 containers)"         listing cost with 100 created containers, and the same
+                                   under Docker's group spelling ("container ps -a"): both
+                                   take the fast path, so they must cost the same
+* "images" / "image ls"            image listing, short and group spelling
+* "network ls"                     network listing (a group spelling only)
 * helper USS                       private memory (Private_Clean + Private_Dirty of
                                    /proc/PID/smaps_rollup) of the per-container helper
                                    processes with 10 containers running: nerdpy's
                                    shims (+ slirp4netns) vs podman's conmon (+ slirp4netns)
 
-    python -m bench.run [--user tester] [-n 10] [--python .venv/bin/python] [--quick]
+    python -m bench.run [--user tester] [-n 10] [--python .venv/bin/python] [--quick] [--cli]
+
+`--cli` runs only the command-line cases (run -d, the listings under each spelling):
+the before/after check of a change to command parsing.
 """
 
 from __future__ import annotations
@@ -104,12 +111,30 @@ def measure_helpers(env: BenchEnv, count: int, limits: tuple[str, ...]) -> None:
     _run(env.podman("rm", "-f", "-t", "0", "--all"))
 
 
+def _remove_all(env: BenchEnv) -> None:
+    _run(env.nerdpy("rm", "-f", *_run(env.nerdpy("ps", "-aq")).split()))
+    _run(env.podman("rm", "-f", "-t", "0", "--all"))
+
+
+def listings(env: BenchEnv, image: str, limits: tuple[str, ...], many: int, n: int) -> None:
+    """The listings under Docker's short and group spellings, with `many` created containers."""
+    for _ in range(many):
+        _run(env.nerdpy("create", image, "true"))
+        _run(env.podman("create", *limits, image, "true"))
+    for words in (("ps", "-a"), ("container", "ps", "-a")):
+        compare(f"{' '.join(words)} ({many} containers)", env.nerdpy(*words), env.podman(*words), n=n)
+    for words in (("images",), ("image", "ls"), ("network", "ls")):
+        compare(" ".join(words), env.nerdpy(*words), env.podman(*words), n=n)
+    _remove_all(env)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run")
     parser.add_argument("--user", help="run both tools as this unprivileged user")
     parser.add_argument("-n", type=int, default=10)
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--quick", action="store_true", help="fewer containers for ps and USS")
+    parser.add_argument("--cli", action="store_true", help="only run -d and the listings under each spelling")
     opts = parser.parse_args(argv)
     many, helpers = (20, 4) if opts.quick else (100, 10)
     # Rootful podman asks for rlimits root cannot hold here (host notes): clamp them.
@@ -117,14 +142,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     with BenchEnv(user=opts.user, python=opts.python) as env:
         env.pull_both()
         image = env.image()
+        if opts.cli:
+            compare("run -d sleep 1000", env.nerdpy("run", "-d", image, "sleep", "1000"),
+                    env.podman("run", *limits, "-d", image, "sleep", "1000"), n=opts.n)
+            _remove_all(env)
+            listings(env, image, limits, many, opts.n)
+            return 0
         compare("run --rm --network none true", env.nerdpy("run", "--rm", "--network", "none", image, "true"),
                 env.podman("run", *limits, "--rm", "--network", "none", image, "true"), n=opts.n)
         compare("run --rm true", env.nerdpy("run", "--rm", image, "true"),
                 env.podman("run", *limits, "--rm", image, "true"), n=opts.n)
         compare("run -d sleep 1000", env.nerdpy("run", "-d", image, "sleep", "1000"),
                 env.podman("run", *limits, "-d", image, "sleep", "1000"), n=opts.n)
-        _run(env.nerdpy("rm", "-f", *_run(env.nerdpy("ps", "-aq")).split()))
-        _run(env.podman("rm", "-f", "-t", "0", "--all"))
+        _remove_all(env)
         mine = _run(env.nerdpy("run", "-d", image, "sleep", "1000")).strip()
         theirs = _run(env.podman("run", *limits, "-d", image, "sleep", "1000")).strip()
         compare("exec true", env.nerdpy("exec", mine, "true"), env.podman("exec", theirs, "true"), n=opts.n)
@@ -133,12 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 setup=(env.nerdpy("start", mine), env.podman("start", theirs)))
         _run(env.nerdpy("rm", "-f", mine))
         _run(env.podman("rm", "-f", "-t", "0", theirs))
-        for _ in range(many):
-            _run(env.nerdpy("create", image, "true"))
-            _run(env.podman("create", *limits, image, "true"))
-        compare(f"ps -a ({many} containers)", env.nerdpy("ps", "-a"), env.podman("ps", "-a"), n=opts.n)
-        _run(env.nerdpy("rm", "-f", *_run(env.nerdpy("ps", "-aq")).split()))
-        _run(env.podman("rm", "-f", "--all"))
+        listings(env, image, limits, many, opts.n)
         measure_helpers(env, helpers, limits)
     return 0
 
