@@ -64,7 +64,7 @@ class Arg:
 
 @record
 class Command:
-    name: str  # the name in its module's COMMANDS (the registry maps Docker's spellings to it)
+    name: str  # the name in its module's COMMANDS (nerdpy.cli.commands maps Docker's spellings to it)
     help: str
     body: str  # "module:function" called as function(cli, **values)
     params: tuple[Flag | Arg, ...] = ()

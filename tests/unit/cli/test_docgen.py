@@ -46,7 +46,7 @@ def test_every_registered_command_loads():
                 load_command(entry, name)
             except Exception as exc:  # noqa: BLE001 - reported below
                 broken.append(f"{table_name} {name} -> {entry.target}: {type(exc).__name__}: {exc}".strip())
-    assert not broken, "registry entries without a command:\n" + "\n".join(broken)
+    assert not broken, "spellings without a command:\n" + "\n".join(broken)
 
 
 def test_root_page_documents_files_and_locks(generated):

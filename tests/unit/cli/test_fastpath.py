@@ -239,13 +239,16 @@ def test_fast_and_click_paths_print_the_same(capsys, monkeypatch):
     assert capsys.readouterr().out == fast == "linux\n"
 
 
-def test_registry_points_at_existing_table_commands():
+def test_every_spelling_names_a_table_command_or_group():
+    """Every command is in the table: an entry is a table command or a group (with its
+    own help, and, if it has flags of its own, a table GROUP)."""
     for entries in (TOP, *GROUPS.values()):
         for entry in entries.values():
             if entry.in_table:
                 assert isinstance(table_command(entry), Command)
             else:
-                assert entry.help, entry  # typer commands carry their list help in the registry
+                assert entry.target.startswith("@") and entry.target[1:] in GROUPS and entry.help, entry
+                assert entry.flags == "" or isinstance(group_flags(entry), Group), entry
 
 
 def test_arg_records_are_used():
