@@ -2,8 +2,10 @@
 
 Thin by design: each command (flags in nerdpy/cli/table/compose.py) turns its
 values into the engine's options records and calls one engine function, which
-calls nerdpy.api in-process. The one place that imports nerdpy_compose (an
-import-linter contract says so).
+calls nerdpy.api in-process. This module holds the group's body (its project
+flags), the helpers its commands share and the small commands; up, run and exec
+have modules of their own (compose_up, compose_run, compose_exec). These are the
+only modules that import nerdpy_compose (an import-linter contract says so).
 """
 
 from __future__ import annotations
@@ -90,34 +92,6 @@ def config(compose: ComposeCli, *, selected: list[str], format: str, quiet: bool
         print(text)
 
 
-def up(compose: ComposeCli, *, services: list[str], detach: bool, wait: bool, wait_timeout: int, force_recreate: bool,
-       no_recreate: bool, remove_orphans: bool, abort_on_container_exit: bool, abort_on_container_failure: bool,
-       exit_code_from: str, scale: list[str], no_deps: bool, timeout: int | None, no_start: bool, attach: list[str],
-       no_attach: list[str], no_log_prefix: bool, timestamps: bool, pull: str, no_build: bool, build: bool) -> int:
-    from nerdpy_compose.up import UpRequest
-    from nerdpy_compose.up import up as engine_up
-
-    from nerdpy.errors import InvalidArgument
-
-    if build and no_build:
-        raise InvalidArgument("--build and --no-build are incompatible")
-    counts = {}
-    for item in scale:
-        name, eq, num = item.partition("=")
-        if not eq or not num.isdigit():
-            raise InvalidArgument(f"invalid --scale {item!r}: use SERVICE=NUM")
-        counts[name] = int(num)
-    settings, project, ui = _entered(compose, tuple(services))
-    req = UpRequest(services=tuple(services), detach=detach, wait=wait, wait_timeout=wait_timeout,
-                    force_recreate=force_recreate, no_recreate=no_recreate, remove_orphans=remove_orphans,
-                    abort_on_exit=abort_on_container_exit, abort_on_failure=abort_on_container_failure,
-                    exit_code_from=exit_code_from, scale=counts, no_deps=no_deps, timeout=timeout,
-                    no_start=no_start, attach=tuple(attach), no_attach=tuple(no_attach), no_log_prefix=no_log_prefix,
-                    timestamps=timestamps, pull=pull, parallel=compose.parallel,
-                    build="always" if build else "never" if no_build else "")
-    return engine_up(settings, project, req, ui)
-
-
 def down(compose: ComposeCli, *, volumes: bool, rmi: str, remove_orphans: bool, timeout: int | None) -> int:
     from nerdpy_compose.lifecycle import down as engine_down
 
@@ -161,27 +135,202 @@ def logs(compose: ComposeCli, *, services: list[str], follow: bool, tail: str, t
     engine_logs(settings, project, tuple(services), follow, tail, timestamps, no_log_prefix, since, index, ui)
 
 
-def exec_(compose: ComposeCli, *, service: str, command: list[str], detach: bool, no_tty: bool, env: list[str],
-          user: str, workdir: str, index: int, privileged: bool) -> int:
-    from nerdpy_compose.oneoff import exec_ as engine_exec
-    from nerdpy_compose.oneoff import isatty
+def create(compose: ComposeCli, *, services: list[str], force_recreate: bool, no_recreate: bool, pull: str) -> None:
+    from nerdpy_compose.converge import Plan
+    from nerdpy_compose.up import create as engine_create
+
+    settings, project, ui = _entered(compose, tuple(services))
+    plan = Plan(force_recreate, no_recreate, pull=pull, parallel=compose.parallel)
+    engine_create(settings, project, tuple(services), plan, ui)
+
+
+def start(compose: ComposeCli, *, services: list[str]) -> None:
+    from nerdpy_compose.up import start as engine_start
+
+    settings, project, ui = _entered(compose)
+    engine_start(settings, project, tuple(services), ui)
+
+
+def stop(compose: ComposeCli, *, services: list[str], timeout: int | None) -> int:
+    from nerdpy_compose.lifecycle import stop as engine_stop
+
+    settings, project, ui = _entered(compose)
+    return engine_stop(settings, project, tuple(services), timeout, ui)
+
+
+def restart(compose: ComposeCli, *, services: list[str], timeout: int | None) -> int:
+    from nerdpy_compose.lifecycle import restart as engine_restart
+
+    settings, project, ui = _entered(compose)
+    return engine_restart(settings, project, tuple(services), timeout, ui)
+
+
+def kill(compose: ComposeCli, *, services: list[str], signal: str, remove_orphans: bool) -> int:
+    from nerdpy_compose.lifecycle import kill as engine_kill
+
+    settings, project, ui = _entered(compose)
+    return engine_kill(settings, project, tuple(services), signal, remove_orphans, ui)
+
+
+def pause(compose: ComposeCli, *, services: list[str]) -> int:
+    from nerdpy_compose.lifecycle import pause as engine_pause
+
+    settings, project, ui = _entered(compose)
+    return engine_pause(settings, project, tuple(services), False, ui)
+
+
+def unpause(compose: ComposeCli, *, services: list[str]) -> int:
+    from nerdpy_compose.lifecycle import pause as engine_pause
+
+    settings, project, ui = _entered(compose)
+    return engine_pause(settings, project, tuple(services), True, ui)
+
+
+def _confirm(question: str) -> bool:
+    """click's confirm prompt (`Are you sure? [y/N]: `), asked again until answered;
+    end of input aborts as Ctrl-C does (exit 130)."""
+    while True:
+        print(f"{question} [y/N]: ", end="", flush=True)
+        line = sys.stdin.readline()
+        if not line:
+            print("Aborted.", file=sys.stderr)
+            raise KeyboardInterrupt
+        answer = line.strip().lower()
+        if answer in ("y", "yes"):
+            return True
+        if answer in ("", "n", "no"):
+            return False
+        print("Error: invalid input", file=sys.stderr)
+
+
+def rm(compose: ComposeCli, *, services: list[str], force: bool, stop: bool, volumes: bool) -> int:
+    from nerdpy_compose.lifecycle import rm as engine_rm
+
+    settings, project, ui = _entered(compose)
+
+    def confirm(found: list) -> bool:
+        print("Going to remove " + ", ".join(m.name for m in found))
+        return _confirm("Are you sure?")
+
+    return engine_rm(settings, project, tuple(services), stop, volumes, force, ui, confirm)
+
+
+def wait(compose: ComposeCli, *, services: list[str], down_project: bool) -> int:
+    from nerdpy_compose.lifecycle import wait as engine_wait
+
+    settings, project, ui = _entered(compose)
+    return engine_wait(settings, project, tuple(services), down_project, ui)
+
+
+def top(compose: ComposeCli, *, services: list[str]) -> None:
+    from nerdpy_compose.listing import top as engine_top
+
+    from nerdpy.cli.output import align
 
     settings, project, _ = _entered(compose)
-    return engine_exec(settings, project, service, tuple(command), index, detach, not no_tty and isatty(),
-                       tuple(env), user, workdir, privileged)
+    for name, header, rows in engine_top(settings, project, tuple(services)):
+        print(name)
+        for line in align([header] + rows):
+            print(line)
+        print("")
 
 
-def run(compose: ComposeCli, *, service: str, command: list[str], detach: bool, rm: bool, name: str,
-        entrypoint: str | None, env: list[str], label: list[str], publish: list[str], service_ports: bool,
-        volume: list[str], user: str, workdir: str, no_deps: bool, no_tty: bool, interactive: bool,
-        use_aliases: bool, cap_add: list[str], cap_drop: list[str]) -> int:
-    from nerdpy_compose.oneoff import RunRequest, isatty
-    from nerdpy_compose.oneoff import run as engine_run
+def port(compose: ComposeCli, *, service: str, private_port: str, protocol: str, index: int) -> None:
+    from nerdpy_compose.listing import port as engine_port
 
-    settings, project, ui = _entered(compose, (service,))
-    req = RunRequest(service=service, command=tuple(command), detach=detach, remove=rm, name=name,
-                     entrypoint=entrypoint, env=tuple(env), labels=tuple(label), publish=tuple(publish),
-                     service_ports=service_ports, volumes=tuple(volume), user=user, workdir=workdir,
-                     no_deps=no_deps, tty=not no_tty and isatty(), interactive=interactive, use_aliases=use_aliases,
-                     cap_add=tuple(cap_add), cap_drop=tuple(cap_drop))
-    return engine_run(settings, project, req, ui)
+    settings, project, _ = _entered(compose)
+    print(engine_port(settings, project, service, private_port, protocol, index))
+
+
+def images(compose: ComposeCli, *, services: list[str], quiet: bool, format: str) -> None:
+    from nerdpy_compose.listing import images as engine_images
+
+    from nerdpy.cli.output import print_rows
+
+    settings, project, _ = _entered(compose)
+    rows = engine_images(settings, project, tuple(services))
+    if format == "json":
+        import json
+
+        print(json.dumps(rows))
+        return
+    from nerdpy.formatting.human import human_size
+
+    rows = [{**r, "Size": human_size(r["Size"])} for r in rows]
+    columns = [("ContainerName", "CONTAINER"), ("Repository", "REPOSITORY"), ("Tag", "TAG"), ("ID", "IMAGE ID"),
+               ("Size", "SIZE")]
+    for line in print_rows(rows, columns, None if format == "table" else format, "ID", quiet):
+        print(line)
+
+
+def ls(compose: ComposeCli, *, all: bool, quiet: bool, filter: list[str], format: str) -> None:
+    from nerdpy_compose.listing import ls as engine_ls
+
+    from nerdpy.cli.output import print_rows
+
+    rows = engine_ls(state.entered(compose.cli), all, tuple(filter))
+    if format == "json":
+        import json
+
+        print(json.dumps(rows))
+        return
+    columns = [("Name", "NAME"), ("Status", "STATUS"), ("ConfigFiles", "CONFIG FILES")]
+    for line in print_rows(rows, columns, None if format == "table" else format, "Name", quiet):
+        print(line)
+
+
+def cp(compose: ComposeCli, *, src: str, dest: str, index: int) -> None:
+    from nerdpy_compose.oneoff import cp as engine_cp
+
+    settings, project, _ = _entered(compose)
+    engine_cp(settings, project, src, dest, index)
+
+
+def pull(compose: ComposeCli, *, services: list[str], ignore_pull_failures: bool, quiet: bool) -> int:
+    from nerdpy_compose.oneoff import pull as engine_pull
+
+    settings, project, ui = _entered(compose, tuple(services))
+    return engine_pull(settings, project, tuple(services), ignore_pull_failures, quiet, ui)
+
+
+def push(compose: ComposeCli, *, services: list[str], ignore_push_failures: bool, quiet: bool) -> int:
+    from nerdpy_compose.oneoff import push as engine_push
+
+    settings, project, ui = _entered(compose, tuple(services))
+    return engine_push(settings, project, tuple(services), ignore_push_failures, quiet, ui)
+
+
+def version(compose: ComposeCli, *, format: str, short: bool) -> None:
+    from nerdpy import __version__
+
+    del compose  # the version needs no project
+    if short:
+        print(__version__)
+    elif format == "json":
+        print(f'{{"version":"{__version__}"}}')
+    else:
+        print(f"nerdpy compose version {__version__}")
+
+
+def build(compose: ComposeCli, *, services: list[str], no_cache: bool, pull: bool, quiet: bool,
+          build_arg: list[str]) -> int:
+    from nerdpy_compose.build import build_services
+
+    args: dict[str, str | None] = {}
+    for item in build_arg:
+        key, eq, value = item.partition("=")
+        args[key] = value if eq else None
+    settings, project, ui = _entered(compose, tuple(services))
+    return build_services(settings, project, tuple(services), ui, no_cache, pull, quiet, args)
+
+
+def events(compose: ComposeCli, *, services: list[str], json: bool) -> None:
+    from nerdpy_compose.events import json_line, stream, text_line
+
+    settings, project, _ = _entered(compose)
+    try:
+        for event in stream(settings, project.name, tuple(services)):
+            sys.stdout.write((json_line(event) if json else text_line(event)) + "\n")
+            sys.stdout.flush()
+    except (KeyboardInterrupt, BrokenPipeError):
+        return

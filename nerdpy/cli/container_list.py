@@ -1,30 +1,29 @@
-"""Container commands: top, port (their flags: nerdpy/cli/table/containers.py)."""
+"""Body of `ps` (`container ls`, `container list`; flags: nerdpy/cli/table/containers.py)."""
 
 from __future__ import annotations
 
-from nerdpy.cli import state
-from nerdpy.cli.state import CliState
+import sys
+
+from nerdpy.cli.state import CliState, entered
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import List, Optional
 
 
-def top(cli: CliState, *, container: str, ps_args: List[str]) -> None:
-    from nerdpy.api.containers import top as api_top
-
-    header, rows = api_top(state.entered(cli), container, tuple(ps_args))
-    from nerdpy.cli.output import align
-
-    for line in align([header] + rows):
-        print(line)
+PS_COLUMNS = [("ID", "CONTAINER ID"), ("Image", "IMAGE"), ("Command", "COMMAND"), ("RunningFor", "CREATED"),
+              ("Status", "STATUS"), ("Ports", "PORTS"), ("Names", "NAMES")]
 
 
-def port(cli: CliState, *, container: str, private_port: Optional[str]) -> None:
-    from nerdpy.api.containers import ports
+def ps(cli: CliState, *, all: bool, quiet: bool, last: int, latest: bool, size: bool, no_trunc: bool,
+       filter: List[str], format: Optional[str]) -> int:
+    from nerdpy.api.containers import list_rows
+    from nerdpy.cli.output import print_rows
 
-    lines = ports(state.entered(cli), container, private_port or "")
-    for line in lines:
-        print(line)
-
-
+    settings = entered(cli)
+    rows = list_rows(settings, all, 1 if latest else last, tuple(filter), no_trunc, size)
+    columns = PS_COLUMNS + ([("Size", "SIZE")] if size else [])
+    lines = print_rows(rows, columns, format, quiet_field="ID", quiet=quiet)
+    if lines:
+        sys.stdout.write("\n".join(lines) + "\n")
+    return 0

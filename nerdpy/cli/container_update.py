@@ -9,7 +9,7 @@ from nerdpy.cli.state import CliState
 def update(cli: CliState, *, containers: list[str], restart: str, memory: str, memory_swap: str, cpus: str,
            cpu_shares: int, pids_limit: int) -> int:
     from nerdpy.api.containers import update as api_update
-    from nerdpy.cli.handlers.containers import each
+    from nerdpy.cli.container import each
 
     settings = state.entered(cli)
 

@@ -1,6 +1,6 @@
 """Docker's multi-object commands (`rm a b c`, `inspect a b`): act on each name,
 report each failure as one line and go on; the caller decides the exit code.
-No typer here: the typer-free fast-path handlers use it too."""
+Command bodies on the fast path use it: it imports nothing heavy."""
 
 from __future__ import annotations
 

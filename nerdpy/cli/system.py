@@ -1,4 +1,4 @@
-"""`nerdpy info`, `unshare`, `system prune` (flags: nerdpy/cli/table/system.py)."""
+"""`nerdpy version`, `info`, `unshare`, `system prune` (flags: nerdpy/cli/table/system.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,29 @@ from nerdpy.cli.state import CliState
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import List, Optional
+
+
+def version(cli: CliState, *, format: str | None) -> None:
+    from nerdpy.api.engine_docs import system_version
+
+    data = system_version(cli.settings)
+    if format in ("json", "{{json .}}"):
+        print(json.dumps(data))
+    elif format:
+        from nerdpy.cli.output import render_template
+
+        print(render_template(format, data))
+    else:
+        client, server = data["Client"], data["Server"]
+        lines = ["Client:", f" Version:\t{client['Version']}", f" API version:\t{client['ApiVersion']}",
+                 f" Python:\t{client['Python']}", f" OS/Arch:\tlinux/{client['Arch']}", "",
+                 "Server: nerdpy (no daemon)"]
+        for component in server["Components"]:
+            lines += [f" {component['Name']}:", f"  Version:\t{component['Version']}"]
+            if component["Name"] == "Engine":
+                lines += [f"  API version:\t{server['ApiVersion']} (minimum version {server['MinAPIVersion']})",
+                          f"  OS/Arch:\tlinux/{server['Arch']}", f"  Kernel:\t{server['KernelVersion']}"]
+        print("\n".join(lines))
 
 
 def info(cli: CliState, *, format: Optional[str]) -> int:

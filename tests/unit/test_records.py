@@ -91,7 +91,7 @@ def test_required_after_default_is_refused():
 def test_run_path_modules_do_not_import_heavy_modules():
     """The point of records: the run hot path never pays for dataclasses/inspect
     (nor typing, socket's enums, sqlite3's datetime adapters: ~6 ms together)."""
-    code = ("import sys, nerdpy.cli.container_handlers, nerdpy.api.containers, nerdpy.containers.create, "
+    code = ("import sys, nerdpy.cli.container_run, nerdpy.api.containers, nerdpy.containers.create, "
             "nerdpy.containers.start, nerdpy.network.attach, nerdpy.images.store, nerdpy.shim.client, "
             "nerdpy.snapshots.select, nerdpy.snapshots.overlay, nerdpy.containers.spec, nerdpy.containers.remove, "
             "nerdpy.containers.attach, nerdpy.containers.initlayer, nerdpy.oci.options, nerdpy.api.session;"

@@ -1,11 +1,11 @@
 """Build commands: build (image build, builder build, buildx build), builder/buildx prune,
-buildx version and ls. Bodies: nerdpy.cli.handlers.build."""
+buildx version and ls. Bodies: nerdpy.cli.builder."""
 
 from __future__ import annotations
 
 from nerdpy.cli.spec import Command, arg, flag, many, opt
 
-_H = "nerdpy.cli.handlers.build:"
+_H = "nerdpy.cli.builder:"
 
 COMMANDS = {c.name: c for c in (
     Command("build", "Build an image from a Dockerfile", _H + "build", (

@@ -1,13 +1,12 @@
 """Compose commands (`nerdpy compose`): the group's project flags, given before the
-subcommand, and docker compose's subcommands; bodies in nerdpy.cli.compose and
-nerdpy.cli.compose_ops."""
+subcommand, and docker compose's subcommands; bodies in nerdpy.cli.compose and,
+for up, run and exec, nerdpy.cli.compose_<verb>."""
 
 from __future__ import annotations
 
 from nerdpy.cli.spec import Command, Flag, Group, arg, flag, many, opt
 
 _C = "nerdpy.cli.compose:"
-_O = "nerdpy.cli.compose_ops:"
 
 GROUP = Group("compose", "Define and run multi-container applications", _C + "project_options", (
     many("--file", "-f", help="Compose configuration files"),
@@ -55,7 +54,7 @@ COMMANDS = {c.name: c for c in (
         flag("--no-interpolate", help="Don't interpolate environment variables"),
         opt("--output", "-o", default="", help="Save to file (default to stdout)"),
     )),
-    Command("up", "Create and start containers", _C + "up", (
+    Command("up", "Create and start containers", "nerdpy.cli.compose_up:up", (
         _SERVICES,
         flag("--detach", "-d", help="Detached mode: Run containers in the background"),
         flag("--wait", help="Wait for services to be running|healthy. Implies detached mode."),
@@ -110,7 +109,7 @@ COMMANDS = {c.name: c for c in (
                                         "(e.g. 42m for 42 minutes)"),
         _index(0),
     )),
-    Command("exec", "Execute a command in a running container", _C + "exec_", (
+    Command("exec", "Execute a command in a running container", "nerdpy.cli.compose_exec:exec_", (
         _SERVICE,
         arg("command", metavar="COMMAND [ARGS...]", help="Command and arguments", many=True),
         flag("--detach", "-d", help="Detached mode: Run command in the background"),
@@ -122,7 +121,7 @@ COMMANDS = {c.name: c for c in (
         _index(0),
         flag("--privileged", help="Give extended privileges to the process"),
     ), interspersed=False),
-    Command("run", "Run a one-off command on a service", _C + "run", (
+    Command("run", "Run a one-off command on a service", "nerdpy.cli.compose_run:run", (
         _SERVICE,
         arg("command", metavar="[COMMAND] [ARGS...]", help="Command and arguments", required=False, many=True),
         flag("--detach", "-d", help="Run container in background and print container ID"),
@@ -143,74 +142,74 @@ COMMANDS = {c.name: c for c in (
         many("--cap-add", help="Add Linux capabilities"),
         many("--cap-drop", help="Drop Linux capabilities"),
     ), interspersed=False),
-    Command("create", "Creates containers for a service", _O + "create", (
+    Command("create", "Creates containers for a service", _C + "create", (
         _SERVICES, _FORCE_RECREATE, _NO_RECREATE, _PULL,
     )),
-    Command("start", "Start services", _O + "start", (_SERVICES,)),
-    Command("stop", "Stop services", _O + "stop", (_SERVICES, _TIMEOUT)),
-    Command("restart", "Restart service containers", _O + "restart", (_SERVICES, _TIMEOUT)),
-    Command("kill", "Force stop service containers", _O + "kill", (
+    Command("start", "Start services", _C + "start", (_SERVICES,)),
+    Command("stop", "Stop services", _C + "stop", (_SERVICES, _TIMEOUT)),
+    Command("restart", "Restart service containers", _C + "restart", (_SERVICES, _TIMEOUT)),
+    Command("kill", "Force stop service containers", _C + "kill", (
         _SERVICES,
         opt("--signal", "-s", default="SIGKILL", help="SIGNAL to send to the container"),
         _REMOVE_ORPHANS,
     )),
-    Command("pause", "Pause services", _O + "pause", (_SERVICES,)),
-    Command("unpause", "Unpause services", _O + "unpause", (_SERVICES,)),
-    Command("rm", "Removes stopped service containers", _O + "rm", (
+    Command("pause", "Pause services", _C + "pause", (_SERVICES,)),
+    Command("unpause", "Unpause services", _C + "unpause", (_SERVICES,)),
+    Command("rm", "Removes stopped service containers", _C + "rm", (
         _SERVICES,
         flag("--force", "-f", help="Don't ask to confirm removal"),
         flag("--stop", "-s", help="Stop the containers, if required, before removing"),
         flag("--volumes", "-v", help="Remove any anonymous volumes attached to containers"),
     )),
-    Command("wait", "Block until containers of all (or specified) services stop.", _O + "wait", (
+    Command("wait", "Block until containers of all (or specified) services stop.", _C + "wait", (
         arg("services", metavar="SERVICE", help="Services", many=True),
         flag("--down-project", help="Drops project when the first container stops"),
     )),
-    Command("top", "Display the running processes", _O + "top", (_SERVICES,)),
-    Command("port", "Print the public port for a port binding", _O + "port", (
+    Command("top", "Display the running processes", _C + "top", (_SERVICES,)),
+    Command("port", "Print the public port for a port binding", _C + "port", (
         _SERVICE,
         arg("private_port", help="Private port"),
         opt("--protocol", default="tcp", help="tcp or udp"),
         _index(1),
     )),
-    Command("images", "List images used by the created containers", _O + "images", (
+    Command("images", "List images used by the created containers", _C + "images", (
         _SERVICES,
         flag("--quiet", "-q", help="Only display IDs"),
         opt("--format", default="table", help="Format the output. Values: [table | json]"),
     )),
-    Command("ls", "List running compose projects", _O + "ls", (
+    Command("ls", "List running compose projects", _C + "ls", (
         flag("--all", "-a", help="Show all stopped Compose projects"),
         flag("--quiet", "-q", help="Only display project names"),
         many("--filter", help="Filter output based on conditions provided"),
         opt("--format", default="table", help="Format the output. Values: [table | json]"),
     )),
-    Command("cp", "Copy files/folders between a service container and the local filesystem", _O + "cp", (
+    Command("cp", "Copy files/folders between a service container and the local filesystem", _C + "cp", (
         arg("src", metavar="SRC_PATH"),
         arg("dest", metavar="DEST_PATH"),
         _index(0),
     )),
-    Command("pull", "Pull service images", _O + "pull", (
+    Command("pull", "Pull service images", _C + "pull", (
         _SERVICES,
         flag("--ignore-pull-failures", help="Pull what it can and ignores images with pull failures"),
         flag("--quiet", "-q", help="Pull without printing progress information"),
     )),
-    Command("push", "Push service images", _O + "push", (
+    Command("push", "Push service images", _C + "push", (
         _SERVICES,
         flag("--ignore-push-failures", help="Push what it can and ignores images with push failures"),
         flag("--quiet", "-q", help="Push without printing progress information"),
     )),
-    Command("version", "Show the Docker Compose version information", _O + "version", (
+    Command("version", "Show the Docker Compose version information", _C + "version", (
         opt("--format", "-f", default="pretty", help="Format the output. Values: [pretty | json]"),
         flag("--short", help="Shows only Compose's version number"),
     )),
-    Command("build", "Build or rebuild services", _O + "build", (
+    Command("build", "Build or rebuild services", _C + "build", (
         _SERVICES,
         flag("--no-cache", help="Do not use cache when building the image"),
         flag("--pull", help="Always attempt to pull a newer version of the image"),
         flag("--quiet", "-q", help="Don't print anything to STDOUT"),
         many("--build-arg", help="Set build-time variables for services"),
     )),
-    Command("events", "Receive real time events from containers", _O + "events", (
+    Command("events", "Receive real time events from containers", _C + "events", (
         _SERVICES,
         flag("--json", help="Output events as a stream of json objects"),
     )),

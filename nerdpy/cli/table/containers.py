@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from nerdpy.cli.spec import Command, arg, flag, many, opt
 
-_H = "nerdpy.cli.handlers.containers:"
-_R = "nerdpy.cli.container_handlers:"
+_H = "nerdpy.cli.container:"
+_R = "nerdpy.cli.container_run:"
 
 # Flags shared by run and create. A row's name is the CreateOptions field it fills
-# (nerdpy.cli.container_handlers.build_options), except the few build_options reads
+# (nerdpy.cli.container_run.build_options), except the few build_options reads
 # itself: env, env_file, label_file, rootfs, storage_opt.
 CREATE_FLAGS = (
     opt("--name", help="Assign a name to the container", default=""),
@@ -121,7 +121,7 @@ COMMANDS = {c.name: c for c in (
         _DETACH_KEYS, _QUIET_PULL, *CREATE_FLAGS), interspersed=False),
     Command("create", "Create a new container", _R + "create",
             (_IMAGE, _COMMAND, _CIDFILE, _QUIET_PULL, *CREATE_FLAGS), interspersed=False),
-    Command("ps", "List containers", _R + "ps", (
+    Command("ps", "List containers", "nerdpy.cli.container_list:ps", (
         flag("--all", "-a", help="Show all containers (default shows just running)"),
         flag("--quiet", "-q", help="Only display container IDs"),
         opt("--last", "-n", type="int", default=-1, help="Show n last created containers (includes all states)"),
@@ -196,7 +196,7 @@ COMMANDS = {c.name: c for c in (
         flag("--privileged", help="Give extended privileges to the command"),
         _DETACH_KEYS,
     ), interspersed=False),
-    Command("top", "Display the running processes of a container", "nerdpy.cli.container_list:top", (
+    Command("top", "Display the running processes of a container", "nerdpy.cli.container:top", (
         _RUNNING_ONE,
         arg("ps_args", metavar="[ps OPTIONS]", help="Options for the host's ps (the PID column is needed)",
             required=False, many=True),
@@ -209,39 +209,39 @@ COMMANDS = {c.name: c for c in (
         flag("--no-stream", help="Disable streaming stats and only pull the first result"),
         flag("--no-trunc", help="Do not truncate output"),
     ), long=_LONG_STATS),
-    Command("port", "List port mappings or a specific mapping for the container", "nerdpy.cli.container_list:port", (
+    Command("port", "List port mappings or a specific mapping for the container", "nerdpy.cli.container:port", (
         _RUNNING_ONE,
         arg("private_port", metavar="PRIVATE_PORT[/PROTO]", help="Container port", required=False),
     )),
-    Command("attach", "Attach local standard input, output, and error streams to a running container", "nerdpy.cli.container_ops:attach", (
+    Command("attach", "Attach local standard input, output, and error streams to a running container", "nerdpy.cli.container:attach", (
         _RUNNING_ONE,
         flag("--no-stdin", help="Do not attach STDIN"),
         flag("--sig-proxy", help="Proxy all received signals to the process", default=True),
         _DETACH_KEYS,
     )),
-    Command("rename", "Rename a container", "nerdpy.cli.container_ops:rename", (
+    Command("rename", "Rename a container", "nerdpy.cli.container:rename", (
         arg("container", completes="containers"),
         arg("new_name"),
     )),
-    Command("prune", "Remove all stopped containers", "nerdpy.cli.container_ops:prune", (
+    Command("prune", "Remove all stopped containers", "nerdpy.cli.container:prune", (
         flag("--force", "-f", help="Do not prompt for confirmation"),
         many("--filter", help="Provide filter values (e.g. 'label=<key>=<value>')"),
     )),
-    Command("cp", "Copy files/folders between a container and the local filesystem", "nerdpy.cli.container_ops:cp", (
+    Command("cp", "Copy files/folders between a container and the local filesystem", "nerdpy.cli.container:cp", (
         arg("src", metavar="SRC_PATH|CONTAINER:SRC_PATH", help="SRC_PATH or CONTAINER:SRC_PATH ('-': a tar stream on stdin)"),
         arg("dest", metavar="DEST_PATH|CONTAINER:DEST_PATH", help="DEST_PATH or CONTAINER:DEST_PATH ('-': a tar stream on stdout)"),
         flag("--archive", "-a", help="Archive mode (copy all uid/gid information)"),
         flag("--follow-link", "-L", help="Always follow symbol link in SRC_PATH"),
         flag("--quiet", "-q", help="Suppress progress output"),
     )),
-    Command("export", "Export a container's filesystem as a tar archive", "nerdpy.cli.container_ops:export", (
+    Command("export", "Export a container's filesystem as a tar archive", "nerdpy.cli.container:export", (
         arg("container", help="Container", completes="containers"),
         opt("--output", "-o", help="Write to a file, instead of STDOUT"),
     )),
-    Command("diff", "Inspect changes to files or directories on a container's filesystem", "nerdpy.cli.container_ops:diff", (
+    Command("diff", "Inspect changes to files or directories on a container's filesystem", "nerdpy.cli.container:diff", (
         arg("container", help="Container", completes="containers"),
     )),
-    Command("commit", "Create a new image from a container's changes", "nerdpy.cli.container_ops:commit", (
+    Command("commit", "Create a new image from a container's changes", "nerdpy.cli.container:commit", (
         arg("container", help="Container", completes="containers"),
         arg("repository", metavar="REPOSITORY[:TAG]", help="Repository and tag of the image", required=False),
         opt("--author", "-a", help="Author (e.g., \"John Hannibal Smith <hannibal@a-team.com>\")", default=""),
@@ -258,7 +258,7 @@ COMMANDS = {c.name: c for c in (
         opt("--cpu-shares", "-c", type="int", default=0, help="CPU shares (relative weight)"),
         opt("--pids-limit", type="int", default=0, help="Tune container pids limit"),
     )),
-    Command("healthcheck-run", "Run the container's healthcheck once", "nerdpy.cli.container_health:run", (
+    Command("healthcheck-run", "Run the container's healthcheck once", "nerdpy.cli.healthcheck:run", (
         _CONTAINER,
     ), long="Exit status 0: healthy; 1: unhealthy (and it prints \"unhealthy\")."),
 )}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from nerdpy.cli.spec import Command, arg, flag, many, opt
 
-_H = "nerdpy.cli.handlers.images:"
+_H = "nerdpy.cli.image:"
 
 COMMANDS = {c.name: c for c in (
     Command("ls", "List images", _H + "ls", (
@@ -61,7 +61,7 @@ COMMANDS = {c.name: c for c in (
         flag("--force", "-f", help="Do not prompt for confirmation"),
         many("--filter", help="Provide filter values (label=, until=)"),
     )),
-    Command("pull", "Download an image from a registry", "nerdpy.cli.handlers.registry:pull", (
+    Command("pull", "Download an image from a registry", "nerdpy.cli.image_pull:pull", (
         arg("name", metavar="NAME[:TAG|@DIGEST]"),
         opt("--platform", help="Set platform if server is multi-platform capable"),
         flag("--quiet", "-q", help="Suppress verbose output"),
@@ -69,20 +69,20 @@ COMMANDS = {c.name: c for c in (
         flag("--disable-content-trust", default=True,
              help="Skip image verification (always: nerdpy has no content trust)"),
     )),
-    Command("push", "Upload an image to a registry", "nerdpy.cli.registry_cmds:push", (
+    Command("push", "Upload an image to a registry", "nerdpy.cli.image_push:push", (
         arg("name", metavar="NAME[:TAG]", completes="images"),
         flag("--quiet", "-q", help="Suppress verbose output"),
         flag("--all-tags", "-a", help="Push all tags of an image to the repository"),
         opt("--platform", help="Push a platform-specific manifest as a single-platform image to the registry"),
         flag("--disable-content-trust", help="Skip image signing (always: nerdpy has no content trust)", default=True),
     )),
-    Command("login", "Log in to a registry", "nerdpy.cli.registry_cmds:login", (
+    Command("login", "Log in to a registry", "nerdpy.cli.login:login", (
         arg("server", metavar="SERVER", required=False),
         opt("--username", "-u", help="Username"),
         opt("--password", "-p", help="Password"),
         flag("--password-stdin", help="Take the password from stdin"),
     )),
-    Command("logout", "Log out from a registry", "nerdpy.cli.registry_cmds:logout", (
+    Command("logout", "Log out from a registry", "nerdpy.cli.login:logout", (
         arg("server", metavar="SERVER", required=False),
     )),
 )}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from nerdpy.cli.spec import Command, arg, flag, many, opt
 
 COMMANDS = {c.name: c for c in (
-    Command("version", "Show the nerdpy version information", "nerdpy.cli.handlers.system:version", (
+    Command("version", "Show the nerdpy version information", "nerdpy.cli.system:version", (
         opt("--format", "-f", help="Format the output: json or a Go template"),
     )),
     Command("info", "Display system-wide information", "nerdpy.cli.system:info", (
@@ -21,7 +21,7 @@ COMMANDS = {c.name: c for c in (
         flag("--volumes", help="Prune anonymous volumes"),
         many("--filter", help="Provide filter values (e.g. 'label=<key>=<value>')"),
     )),
-    Command("events", "Get real time events from the server", "nerdpy.cli.events:events", (
+    Command("events", "Get real time events from the server", "nerdpy.cli.system_events:events", (
         opt("--since", help="Show all events created since timestamp"),
         opt("--until", help="Stream events until this timestamp"),
         many("--filter", "-f", help="Filter output based on conditions provided"),
@@ -41,7 +41,7 @@ COMMANDS = {c.name: c for c in (
     Command("complete", "List names for shell completion", "nerdpy.cli.completion:complete_names", (
         arg("kind", help="containers (or running-, stopped-, paused-containers), images, networks or volumes"),
     )),
-    Command("df", "Show disk usage", "nerdpy.cli.disk:df", (
+    Command("df", "Show disk usage", "nerdpy.cli.system_df:df", (
         flag("--verbose", "-v", help="Show detailed information on space usage"),
         opt("--format", help="Format output: table, json or a Go template"),
     )),

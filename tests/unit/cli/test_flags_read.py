@@ -26,7 +26,7 @@ def unread(command, body) -> list[str]:
     read = names_read(body)
     missing = [p for p in params if params[p].kind is inspect.Parameter.KEYWORD_ONLY and p not in read]
     if any(p.kind is p.VAR_KEYWORD for p in params.values()):
-        from nerdpy.cli.container_handlers import build_options
+        from nerdpy.cli.container_run import build_options
 
         sink = set(inspect.signature(build_options).parameters) - {"create"}
         sink_read = names_read(build_options)

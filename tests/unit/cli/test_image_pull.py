@@ -4,7 +4,7 @@ import io
 import subprocess
 import sys
 
-from nerdpy.cli.handlers.registry import ProgressView, human_size, progress_line
+from nerdpy.cli.image_pull import ProgressView, human_size, progress_line
 from nerdpy.images.pull import Progress
 
 
@@ -60,7 +60,7 @@ def test_redraw_moves_up_over_wrapped_rows():
 def test_help_and_registry_commands_do_not_import_requests():
     code = ("import sys\nfrom nerdpy.cli.main import run\n"
             "run(['--help']); run(['pull', '--help']); run(['login', '--help'])\n"
-            "import nerdpy.cli.registry_cmds, nerdpy.cli.handlers.registry, nerdpy.images.pull\n"
+            "import nerdpy.cli.login, nerdpy.cli.image_pull, nerdpy.cli.image_push, nerdpy.images.pull\n"
             "bad = [m for m in ('requests', 'urllib3', 'zstandard') if m in sys.modules]\n"
             "assert not bad, bad\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

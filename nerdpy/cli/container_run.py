@@ -1,4 +1,4 @@
-"""Bodies of `run`, `create` and `ps` (their flags: nerdpy/cli/table/containers.py)."""
+"""Bodies of `run` and `create` (their flags: nerdpy/cli/table/containers.py)."""
 
 from __future__ import annotations
 
@@ -120,7 +120,7 @@ def _pull_view() -> Callable[[Any], None]:
 
     def show(event: Any) -> None:
         if not view:
-            from nerdpy.cli.handlers.registry import ProgressView
+            from nerdpy.cli.image_pull import ProgressView
 
             sys.stdout.flush()
             view.append(ProgressView(sys.stderr, sys.stderr.isatty()))
@@ -191,22 +191,4 @@ def create(cli: CliState, *, image: str, command: List[str], cidfile: Optional[s
     if cidfile:
         write_cidfile(cidfile, container.id)
     print(container.id)
-    return 0
-
-
-PS_COLUMNS = [("ID", "CONTAINER ID"), ("Image", "IMAGE"), ("Command", "COMMAND"), ("RunningFor", "CREATED"),
-              ("Status", "STATUS"), ("Ports", "PORTS"), ("Names", "NAMES")]
-
-
-def ps(cli: CliState, *, all: bool, quiet: bool, last: int, latest: bool, size: bool, no_trunc: bool,
-       filter: List[str], format: Optional[str]) -> int:
-    from nerdpy.api.containers import list_rows
-    from nerdpy.cli.output import print_rows
-
-    settings = entered(cli)
-    rows = list_rows(settings, all, 1 if latest else last, tuple(filter), no_trunc, size)
-    columns = PS_COLUMNS + ([("Size", "SIZE")] if size else [])
-    lines = print_rows(rows, columns, format, quiet_field="ID", quiet=quiet)
-    if lines:
-        sys.stdout.write("\n".join(lines) + "\n")
     return 0

@@ -1,0 +1,33 @@
+"""`nerdpy compose up` (flags: nerdpy/cli/table/compose.py)."""
+
+from __future__ import annotations
+
+from nerdpy.cli.compose import ComposeCli, _entered
+
+
+def up(compose: ComposeCli, *, services: list[str], detach: bool, wait: bool, wait_timeout: int, force_recreate: bool,
+       no_recreate: bool, remove_orphans: bool, abort_on_container_exit: bool, abort_on_container_failure: bool,
+       exit_code_from: str, scale: list[str], no_deps: bool, timeout: int | None, no_start: bool, attach: list[str],
+       no_attach: list[str], no_log_prefix: bool, timestamps: bool, pull: str, no_build: bool, build: bool) -> int:
+    from nerdpy_compose.up import UpRequest
+    from nerdpy_compose.up import up as engine_up
+
+    from nerdpy.errors import InvalidArgument
+
+    if build and no_build:
+        raise InvalidArgument("--build and --no-build are incompatible")
+    counts = {}
+    for item in scale:
+        name, eq, num = item.partition("=")
+        if not eq or not num.isdigit():
+            raise InvalidArgument(f"invalid --scale {item!r}: use SERVICE=NUM")
+        counts[name] = int(num)
+    settings, project, ui = _entered(compose, tuple(services))
+    req = UpRequest(services=tuple(services), detach=detach, wait=wait, wait_timeout=wait_timeout,
+                    force_recreate=force_recreate, no_recreate=no_recreate, remove_orphans=remove_orphans,
+                    abort_on_exit=abort_on_container_exit, abort_on_failure=abort_on_container_failure,
+                    exit_code_from=exit_code_from, scale=counts, no_deps=no_deps, timeout=timeout,
+                    no_start=no_start, attach=tuple(attach), no_attach=tuple(no_attach), no_log_prefix=no_log_prefix,
+                    timestamps=timestamps, pull=pull, parallel=compose.parallel,
+                    build="always" if build else "never" if no_build else "")
+    return engine_up(settings, project, req, ui)
