@@ -45,7 +45,9 @@ def _span(text: str) -> list[int]:
 
 
 def ps_rows(settings: Settings, project: Project, services: tuple[str, ...], show_all: bool,
-            statuses: tuple[str, ...], filters: tuple[str, ...]) -> list[dict[str, Any]]:
+            statuses: tuple[str, ...], filters: tuple[str, ...], no_trunc: bool = True) -> list[dict[str, Any]]:
+    """The project's containers as docker compose lists them; without `no_trunc` the
+    COMMAND is cut to 20 characters as its table shows it."""
     for s in statuses:
         if s not in STATUSES:
             raise InvalidArgument(f"invalid status {s!r}: use one of {', '.join(STATUSES)}")
@@ -64,7 +66,7 @@ def ps_rows(settings: Settings, project: Project, services: tuple[str, ...], sho
         if wanted and m.status not in wanted:
             continue
         rows.append({
-            "ID": m.id[:12], "Name": m.name, "Image": m.image, "Command": m.row.get("Command", ""),
+            "ID": m.id[:12], "Name": m.name, "Image": m.image, "Command": _command(m.row.get("Command", ""), no_trunc),
             "Project": project.name, "Service": m.service, "Created": m.row.get("RunningFor", ""),
             "CreatedAt": m.row.get("CreatedAt", ""), "State": m.status, "Status": m.row.get("Status", ""),
             "Health": "", "ExitCode": m.exit_code, "Ports": m.row.get("Ports", ""), "Publishers": _publishers(m),
@@ -72,6 +74,14 @@ def ps_rows(settings: Settings, project: Project, services: tuple[str, ...], sho
             "Networks": m.row.get("Networks", ""), "RunningFor": m.row.get("RunningFor", ""), "Size": "",
         })
     return rows
+
+
+def _command(quoted: str, no_trunc: bool) -> str:
+    """Docker's Ellipsis: at most 20 characters, the last one `…`, inside the quotes."""
+    inner = quoted[1:-1] if len(quoted) >= 2 and quoted[0] == quoted[-1] == '"' else quoted
+    if no_trunc or len(inner) <= 20:
+        return quoted
+    return f'"{inner[:19]}…"'
 
 
 def ps_json(rows: list[dict[str, Any]]) -> str:

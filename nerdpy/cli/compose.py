@@ -109,9 +109,9 @@ def ps(compose: ComposeCli, *, selected: list[str], all: bool, quiet: bool, serv
 
     from nerdpy.cli.output import print_rows
 
-    del no_trunc  # docker compose's flag, accepted for its scripts; the rows print as the engine makes them
     settings, project, _ = _entered(compose)
-    rows = ps_rows(settings, project, tuple(selected), all, tuple(status), tuple(filter))
+    rows = ps_rows(settings, project, tuple(selected), all, tuple(status), tuple(filter),
+                   no_trunc or format == "json")
     if services:
         for name in dict.fromkeys(r["Service"] for r in rows):
             print(name)
