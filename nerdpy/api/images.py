@@ -8,7 +8,8 @@ from pathlib import Path
 
 from nerdpy.config import Settings
 from nerdpy.errors import Conflict, InvalidArgument, NotFound
-from nerdpy.images.store import Image, ImageStore
+from nerdpy.images.image import Image
+from nerdpy.images.store import ImageStore
 from nerdpy.records import record
 from nerdpy.reference import familiar, parse
 
@@ -283,7 +284,7 @@ def _prune_filter(image: Image, filters: list[tuple[str, str]]) -> bool:
 
 def _until(text: str, now: float) -> float:
     """Docker's `until=`: a duration before now (`24h`), a unix time, or an RFC 3339 date."""
-    from nerdpy.images.store import parse_time
+    from nerdpy.images.image import parse_time
 
     if re.fullmatch(r"\d+(?:\.\d+)?", text):
         return float(text)

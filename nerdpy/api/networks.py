@@ -200,7 +200,7 @@ def reap_stale(settings: Settings) -> list[str]:
 def prune(settings: Settings, filters: Sequence[str] = ()) -> list[str]:
     """Remove unused user networks matching Docker's until=, label=, label!= filters."""
     from nerdpy.api.prune_filters import parse_prune_filters
-    from nerdpy.images.store import parse_time
+    from nerdpy.images.image import parse_time
 
     wanted = parse_prune_filters(filters, "network prune")
     removed = []

@@ -12,7 +12,7 @@ from typing import Any
 from nerdpy.build.options import Output
 from nerdpy.config import Settings
 from nerdpy.errors import InvalidArgument
-from nerdpy.images.store import Image
+from nerdpy.images.image import Image
 
 
 def export(settings: Settings, image: Image, out: Output, stream: Any = None) -> None:

@@ -20,7 +20,8 @@ from typing import BinaryIO
 
 from nerdpy.config import Settings
 from nerdpy.images.assemble import Layer, store_layer
-from nerdpy.images.store import Image, ImageStore, chain_ids
+from nerdpy.images.image import Image, chain_ids
+from nerdpy.images.store import ImageStore
 
 PREFIX = "build-"
 

@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 
 from nerdpy.content import Descriptor
 from nerdpy.images import manifest as mf
-from nerdpy.images.store import Image, ImageStore
+from nerdpy.images.image import Image
+from nerdpy.images.store import ImageStore
 from nerdpy.records import field, record
 
 TYPE_CHECKING = False

@@ -20,7 +20,8 @@ from nerdpy.images import manifest as mf
 from nerdpy.images.changes import apply_changes
 from nerdpy.images.layers import PeekStream, check_tar_header, decompressed_chunks, detect
 from nerdpy.images.platform import Platform, host_platform
-from nerdpy.images.store import Image, ImageStore
+from nerdpy.images.image import Image
+from nerdpy.images.store import ImageStore
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nerdpy.images.store import Image, parse_time
+from nerdpy.images.image import Image, parse_time
 from nerdpy.reference import familiar
 
 TYPE_CHECKING = False

@@ -1,6 +1,6 @@
 """Image sizes as Docker shows them: the sum of the layers' uncompressed sizes.
 
-Tables (images domain, schema v2; drawn in nerdpy.images.store): `image_layers`
+Tables (images domain, schema v2; drawn in nerdpy.images.schema): `image_layers`
 (an image's diff IDs and blob sizes, in order) and `layer_sizes` (uncompressed
 size per diff ID, measured by load, import and unpack). A layer never
 decompressed here counts with its blob size; a record from before v2 gets its

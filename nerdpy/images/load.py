@@ -21,7 +21,8 @@ from nerdpy.images.archive_source import DirSource, Source
 from nerdpy.images.archive_stream import StreamedTar
 from nerdpy.images.layers import digest_layer, layer_media_type
 from nerdpy.images.platform import Platform
-from nerdpy.images.store import Image, ImageStore
+from nerdpy.images.image import Image
+from nerdpy.images.store import ImageStore
 from nerdpy.records import record
 from nerdpy.reference import parse
 

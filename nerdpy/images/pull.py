@@ -300,7 +300,7 @@ class _EarlyUnpack:
         if self.unpack is None:
             return
         if self._ids is None:
-            from nerdpy.images.store import chain_ids
+            from nerdpy.images.image import chain_ids
 
             config = mf.parse_config(self.store.read_bytes(self.manifest.config.digest, mf.CONFIG_MAX))
             diff_ids = [str(d) for d in config["rootfs"]["diff_ids"]]

@@ -28,7 +28,8 @@ from pathlib import Path
 from nerdpy.content import Descriptor
 from nerdpy.errors import AlreadyExists, InvalidArgument
 from nerdpy.images import manifest as mf
-from nerdpy.images.store import Image, ImageStore
+from nerdpy.images.image import Image
+from nerdpy.images.store import ImageStore
 from nerdpy.records import record
 from nerdpy.reference import parse
 

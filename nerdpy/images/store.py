@@ -1,33 +1,6 @@
-"""Local images: `ImageStore` (names -> records in sqlite, bytes in the content store) and `Image`.
-
-Metadata domain "images" (sqlite, `<data_root>/meta.db`)::
-
-    images                          one row per stored image (a resolved platform manifest)
-      manifest_digest  TEXT PK      the platform manifest actually used
-      target_*         TEXT/INT     what was pulled/loaded/imported: an index or that manifest
-      manifest_media_type, manifest_size
-      config_digest    TEXT         the image ID (as Docker's: the config digest)
-      platform         TEXT         os/arch[/variant]
-      size             INTEGER      sum of config and layer blob sizes (compressed; a fallback only)
-      labels           TEXT         JSON object (nerdpy's own labels, not the config's)
-      created_at, updated_at REAL   when stored / last changed here
-    image_names                     name -> image; an image without names is dangling (<none>)
-      name             TEXT PK      normalised reference, `docker.io/library/busybox:latest`
-      manifest_digest  TEXT         -> images (ON DELETE CASCADE)
-      tagged_at        REAL
-    image_blobs                     every blob an image holds (target, manifests, config, layers)
-      manifest_digest, digest       PK together; GC marks exactly these
-    image_layers                    (v2) an image's layers in order
-      manifest_digest, position     PK together; -> images (ON DELETE CASCADE)
-      diff_id          TEXT         the uncompressed digest (config rootfs.diff_ids[position])
-      blob_size        INTEGER      the layer blob's size as stored (compressed)
-    layer_sizes                     (v2) uncompressed size per diff_id, recorded whenever a
-      diff_id          TEXT PK      layer is decompressed (load, import, unpack) or is stored
-      size             INTEGER      uncompressed; one value per diff_id, so shared by images
-
-An image's size, as Docker shows it, is the sum of its layers' uncompressed sizes:
-`layer_sizes.size`, falling back to `image_layers.blob_size` for a layer never
-decompressed here. Records from before v2 get their `image_layers` rows on first read.
+"""Local images: `ImageStore`, names -> records in sqlite (tables drawn in
+`nerdpy.images.schema`), bytes in the content store; records read as
+`nerdpy.images.image.Image`.
 
 GC (`gc`): holds `locks/gc.lock` exclusively, marks image_blobs of every image,
 sweeps every other blob. Writers of new content hold gc.lock shared
@@ -37,155 +10,32 @@ concurrent GC never removes blobs that are about to be referenced.
 
 from __future__ import annotations
 
+import builtins
 import json
 import re
 import time
 from contextlib import contextmanager
-from nerdpy.records import field, record
-from functools import cached_property
 from pathlib import Path
 
 from nerdpy.config import Settings
 from nerdpy.content import Descriptor
 from nerdpy.content.store import ContentStore
-from nerdpy.digest import sha256_digest
-from nerdpy.errors import Conflict, DataCorrupted, InvalidArgument, NerdpyError, NotFound
-from nerdpy.locks import file_lock
+from nerdpy.errors import Conflict, DataCorrupted, InvalidArgument, NotFound
 from nerdpy.images import manifest as mf
+from nerdpy.images.image import Image
 from nerdpy.images.layer_sizes import SELECT_IMAGES, image_size, layer_sizes, record_sizes, set_layers
 from nerdpy.images.platform import Platform, format_platform, parse_platform
+from nerdpy.images.schema import DOMAIN, MIGRATIONS
+from nerdpy.locks import file_lock
 from nerdpy.metadata import Database, open_database
 from nerdpy.reference import parse
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable, Iterable, Iterator
+    from typing import Any, Callable, Iterator
 
-DOMAIN = "images"
 INGEST_KEEP_S = 24 * 3600.0  # a killed pull's partial download stays this long for a resume
-MIGRATIONS = [
-    """
-    CREATE TABLE images (
-        manifest_digest TEXT PRIMARY KEY,
-        target_media_type TEXT NOT NULL, target_digest TEXT NOT NULL, target_size INTEGER NOT NULL,
-        manifest_media_type TEXT NOT NULL, manifest_size INTEGER NOT NULL,
-        config_digest TEXT NOT NULL, platform TEXT NOT NULL, size INTEGER NOT NULL,
-        labels TEXT NOT NULL DEFAULT '{}', created_at REAL NOT NULL, updated_at REAL NOT NULL);
-    CREATE INDEX images_config ON images(config_digest);
-    CREATE TABLE image_names (
-        name TEXT PRIMARY KEY,
-        manifest_digest TEXT NOT NULL REFERENCES images(manifest_digest) ON DELETE CASCADE,
-        tagged_at REAL NOT NULL);
-    CREATE INDEX image_names_manifest ON image_names(manifest_digest);
-    CREATE TABLE image_blobs (
-        manifest_digest TEXT NOT NULL REFERENCES images(manifest_digest) ON DELETE CASCADE,
-        digest TEXT NOT NULL, PRIMARY KEY (manifest_digest, digest));
-    CREATE INDEX image_blobs_digest ON image_blobs(digest);
-    """,
-    """
-    CREATE TABLE image_layers (
-        manifest_digest TEXT NOT NULL REFERENCES images(manifest_digest) ON DELETE CASCADE,
-        position INTEGER NOT NULL, diff_id TEXT NOT NULL, blob_size INTEGER NOT NULL,
-        PRIMARY KEY (manifest_digest, position));
-    CREATE INDEX image_layers_diff ON image_layers(diff_id);
-    CREATE TABLE layer_sizes (diff_id TEXT PRIMARY KEY, size INTEGER NOT NULL);
-    """,
-]
-
 _HEX_PREFIX = re.compile(r"(?:sha256:)?([a-f0-9]{1,64})\Z")
-
-
-def parse_time(text: str | None) -> float:
-    """RFC 3339 (with nanoseconds, as Go writes it) -> epoch seconds; 0 when absent or bad."""
-    if not text:
-        return 0.0
-    from datetime import datetime  # not on the `run` hot path unless a time is parsed
-
-    text = re.sub(r"(\.\d{6})\d+", r"\1", text.strip()).replace("Z", "+00:00")
-    try:
-        return datetime.fromisoformat(text).timestamp()
-    except ValueError:
-        return 0.0
-
-
-def chain_ids(diff_ids: Iterable[str]) -> list[str]:
-    """OCI chain IDs: chain[0] = diff[0]; chain[n] = sha256(chain[n-1] + " " + diff[n])."""
-    out: list[str] = []
-    for diff_id in diff_ids:
-        if out:
-            diff_id = sha256_digest(f"{out[-1]} {diff_id}".encode())
-        out.append(diff_id)
-    return out
-
-
-@record
-class Image:
-    """One stored image. Manifest and config are read from the content store on first use."""
-
-    names: tuple[str, ...]
-    target: Descriptor
-    manifest_descriptor: Descriptor
-    id: str
-    platform: Platform
-    size: int
-    labels: dict[str, str]
-    stored_at: float
-    updated_at: float
-    content: ContentStore = field(repr=False, compare=False)
-
-    @property
-    def name(self) -> str | None:
-        return self.names[0] if self.names else None
-
-    @property
-    def dangling(self) -> bool:
-        return not self.names
-
-    @cached_property
-    def manifest(self) -> mf.Manifest:
-        data = self.content.read_bytes(self.manifest_descriptor.digest, mf.MANIFEST_MAX)
-        return mf.parse_manifest(data, self.manifest_descriptor.media_type)
-
-    @cached_property
-    def config(self) -> dict[str, Any]:
-        return mf.parse_config(self.content.read_bytes(self.id, mf.CONFIG_MAX))
-
-    @property
-    def layers(self) -> list[Descriptor]:
-        return list(self.manifest.layers)
-
-    @property
-    def diff_ids(self) -> list[str]:
-        return [str(d) for d in self.config["rootfs"]["diff_ids"]]
-
-    @property
-    def chain_ids(self) -> list[str]:
-        return chain_ids(self.diff_ids)
-
-    @property
-    def created(self) -> str:
-        """The config's `created` (RFC 3339), as Docker shows it."""
-        return str(self.config.get("created") or "")
-
-    @property
-    def created_ts(self) -> float:
-        try:
-            return parse_time(self.config.get("created")) or self.stored_at
-        except NerdpyError:  # a damaged config must not break `images` for every other image
-            return self.stored_at
-
-    @property
-    def short_id(self) -> str:
-        return self.id.split(":", 1)[1][:12]
-
-    def repo_digests(self) -> list[str]:
-        repos = sorted({_repository(n) for n in self.names})
-        return [f"{r}@{self.target.digest}" for r in repos]
-
-
-def _repository(name: str) -> str:
-    ref = parse(name, default_tag=False)
-    return ref.name
 
 
 class ImageStore:
@@ -253,7 +103,7 @@ class ImageStore:
             raise Conflict(f"image ID prefix {text!r} is ambiguous", hint="give more characters of the ID")
         return self._with_names(rows[0]) if rows else None
 
-    def records_with_id(self, image_id: str) -> list[Image]:
+    def records_with_id(self, image_id: str) -> builtins.list[Image]:
         """Every record with this config digest (one image can be stored via several manifests)."""
         rows = self.db.query(f"{SELECT_IMAGES} FROM images WHERE config_digest = ?", (image_id,))
         return [self._with_names(row) for row in rows]
@@ -315,7 +165,7 @@ class ImageStore:
             with self.db.transaction() as conn:
                 record_sizes(conn, sizes)
 
-    def layer_sizes(self, image: Image) -> list[int]:
+    def layer_sizes(self, image: Image) -> builtins.list[int]:
         """Per layer, bottom first: the uncompressed size, or the blob size when unknown."""
         return layer_sizes(self.db, image.manifest_descriptor.digest) or [layer.size for layer in image.layers]
 
@@ -364,13 +214,13 @@ class ImageStore:
             yield
 
     def gc(self, also: Callable[[], None] | None = None, wait: bool = True,
-           ingest_age: float = INGEST_KEEP_S) -> tuple[list[str], int]:
+           ingest_age: float = INGEST_KEEP_S) -> tuple[builtins.list[str], int]:
         """Delete every blob no image holds; return (digests removed, bytes freed).
 
         `also` runs under the same exclusive gc.lock (the API sweeps snapshots there);
         `wait=False` gives up at once when another process holds the lock. Partial
         pulls nobody writes are kept `ingest_age` seconds for a resume (0: `system prune`)."""
-        removed: list[str] = []
+        removed: builtins.list[str] = []
         freed = 0
         with file_lock(self.locks_dir / "gc.lock", wait=wait) as held:
             if not held:
@@ -422,4 +272,4 @@ class ImageStore:
         )
 
 
-__all__ = ["Image", "ImageStore", "chain_ids", "parse_time"]
+__all__ = ["INGEST_KEEP_S", "ImageStore"]

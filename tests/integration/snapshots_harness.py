@@ -190,13 +190,13 @@ def usage(sn: Snapshotter) -> Any:
 
 
 class FakeImage:
-    """What unpack needs from nerdpy.images.store.Image, for an image built by the fixtures."""
+    """What unpack needs from nerdpy.images.image.Image, for an image built by the fixtures."""
 
     def __init__(self, built: Any, settings: Any, diff_ids: list[str] | None = None) -> None:
         from types import SimpleNamespace
 
         from nerdpy.content.store import ContentStore
-        from nerdpy.images.store import chain_ids
+        from nerdpy.images.image import chain_ids
 
         self.content = ContentStore(settings.layout.content_dir)
         for digest, data in built.blobs().items():

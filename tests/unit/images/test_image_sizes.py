@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 
 from nerdpy.formatting.human import human_size
-from nerdpy.images.store import DOMAIN, MIGRATIONS, ImageStore
+from nerdpy.images.schema import DOMAIN, MIGRATIONS
+from nerdpy.images.store import ImageStore
 from nerdpy.metadata.db import Database, _open
 
 from tests.fixtures import images as fx

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nerdpy.errors import Conflict, NotFound
-from nerdpy.images.store import chain_ids
+from nerdpy.images.image import chain_ids
 from tests.fixtures import images as fx
 
 
