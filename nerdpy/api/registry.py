@@ -17,11 +17,12 @@ def pull(settings: Settings, ref: str, platform: str | None = None,
     """Pull `ref`; returns nerdpy.images.pull.PullResult. Call after entering the namespace."""
     from nerdpy.images import pull as _pull
     from nerdpy.images.platform import parse_platform
+    from nerdpy.images.progress import silent
 
     from nerdpy.events import emit
 
     want = parse_platform(platform) if platform else None
-    result = _pull.pull(settings, ref, want, progress or _pull._silent)
+    result = _pull.pull(settings, ref, want, progress or silent)
     emit(settings.layout.runtime_root, "image", "pull", ref, {"name": ref})
     return result
 
@@ -31,12 +32,12 @@ def push(settings: Settings, ref: str, progress: Callable[[Any], None] | None = 
     """Push a local image (one platform of it with `platform`); returns nerdpy.images.push.PushResult."""
     from nerdpy.images import push as _push
     from nerdpy.images.platform import parse_platform
-    from nerdpy.images.pull import _silent
+    from nerdpy.images.progress import silent
 
     from nerdpy.events import emit
 
     want = parse_platform(platform) if platform else None
-    result = _push.push(settings, ref, progress or _silent, platform=want)
+    result = _push.push(settings, ref, progress or silent, platform=want)
     emit(settings.layout.runtime_root, "image", "push", ref, {"name": ref})
     return result
 

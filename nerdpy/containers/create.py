@@ -256,17 +256,18 @@ def find_image(settings: Settings, opts: CreateOptions, notice: Callable[[str], 
 def _pull(settings: Settings, opts: CreateOptions, want: Any, notice: Callable[[str], None] | None,
           progress: Callable[[Any], None] | None) -> Any:
     from nerdpy import reference
-    from nerdpy.images.pull import _silent, pull
+    from nerdpy.images.progress import silent
+    from nerdpy.images.pull import pull
 
     ref = reference.parse(opts.image)  # a malformed reference fails before any pull line
     if notice is None:
-        image = pull(settings, opts.image, want, progress or _silent).image
+        image = pull(settings, opts.image, want, progress or silent).image
         _pull_event(settings, opts.image)
         return image
     if opts.pull == "missing":
         notice(f"Unable to find image '{ref.familiar()}' locally")  # Docker's: busybox:latest
     header = [f"{ref.digest or ref.tag or 'latest'}: Pulling from {ref.path}"]
-    shown = progress or _silent
+    shown = progress or silent
 
     def first() -> None:  # once the registry answered, as Docker: a failed resolve prints only its error
         try:

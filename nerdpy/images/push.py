@@ -20,11 +20,13 @@ from nerdpy.content.store import ContentStore
 from nerdpy.errors import NotFound, Unavailable
 from nerdpy.images import manifest as mf
 from nerdpy.images.platform import Platform, format_platform, matches
-from nerdpy.images.pull import Progress, ProgressFn, _silent, make_client, short_id
+from nerdpy.images.client import make_client
+from nerdpy.images.progress import Progress, short_id, silent
 from nerdpy.records import record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from nerdpy.images.progress import ProgressFn
     from typing import Any
 
 CHUNKED_ABOVE = 16 << 20  # blobs larger than this are sent in chunks
@@ -54,7 +56,7 @@ class _Uploader:
         self.cancelled = threading.Event()
 
     def upload(self, desc: Descriptor, show: bool) -> None:
-        report = self.progress if show else _silent
+        report = self.progress if show else silent
         sid = short_id(desc.digest)
         from nerdpy.remotes.client import push_scope
 
@@ -169,7 +171,7 @@ def _top(store: ContentStore, image: Any, platform: Platform | None) -> Descript
     return image.manifest_descriptor
 
 
-def push(settings: Settings, text: str, progress: ProgressFn = _silent, workers: int = 4,
+def push(settings: Settings, text: str, progress: ProgressFn = silent, workers: int = 4,
          chunk_size: int = CHUNK_SIZE, chunked_above: int = CHUNKED_ABOVE,
          platform: Platform | None = None) -> PushResult:
     """Push one name. A name whose target is an index pushes every platform manifest

@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 from nerdpy.cli.image_pull import ProgressView, human_size, progress_line
-from nerdpy.images.pull import Progress
+from nerdpy.images.progress import Progress
 
 
 def test_human_size_is_dockers():
