@@ -85,7 +85,7 @@ def send_signal(settings: Settings, container: Container, signal: int) -> None:
 
 
 def stop(settings: Settings, container: Container, timeout: int | None = None, signal: str = "") -> None:
-    from nerdpy.containers.create import parse_signal
+    from nerdpy.containers.parse import parse_signal
 
     store = ContainerStore(settings)
     state = store.state(container.id)
@@ -115,7 +115,7 @@ def stop(settings: Settings, container: Container, timeout: int | None = None, s
 
 
 def kill(settings: Settings, container: Container, signal: str = "SIGKILL") -> None:
-    from nerdpy.containers.create import parse_signal
+    from nerdpy.containers.parse import parse_signal
 
     store = ContainerStore(settings)
     state = store.state(container.id)

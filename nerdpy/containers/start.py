@@ -188,7 +188,7 @@ def shim_config(settings: Settings, store: ContainerStore, container: Container,
     host, cfg = container.host_config, container.cfg
     log = host.get("LogConfig") or {}
     log_cfg = log.get("Config") or {}
-    from nerdpy.containers.create import parse_size
+    from nerdpy.containers.parse import parse_size
 
     env = exit_env(settings)
     config: ShimConfig = {

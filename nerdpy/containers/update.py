@@ -28,7 +28,7 @@ class UpdateOptions:
 
 
 def parse_limits(opts: UpdateOptions) -> dict[str, int]:
-    from nerdpy.containers.create import parse_size
+    from nerdpy.containers.parse import parse_size
 
     out: dict[str, int] = {}
     if opts.memory:
@@ -71,7 +71,7 @@ def runc_update_args(host: dict[str, Any], changed: dict[str, int]) -> list[str]
 
 
 def update(settings: Settings, container: Container, opts: UpdateOptions) -> None:
-    from nerdpy.containers.create import parse_restart
+    from nerdpy.containers.parse import parse_restart
     from nerdpy.containers.lifecycle import runc
     from nerdpy.containers.start import _policy, cgroup_limits_available, container_lock
 

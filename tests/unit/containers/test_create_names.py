@@ -6,6 +6,7 @@ from pathlib import Path
 
 from nerdpy.config import Settings
 from nerdpy.containers import CreateOptions, create, names
+from nerdpy.containers.record import build_record
 from nerdpy.containers.store import ContainerStore, new_id
 from nerdpy.paths import Layout
 
@@ -15,7 +16,7 @@ def test_a_generated_name_that_is_taken_is_drawn_again(tmp_path: Path, monkeypat
                         rootless=False, host_uid=0, host_gid=0)
     store = ContainerStore(settings)
     opts = CreateOptions(rootfs=str(tmp_path), command=["true"])
-    store.add(create.build_record(settings, opts, None, "taken_name", new_id()))
+    store.add(build_record(settings, opts, None, "taken_name", new_id()))
     draws = iter(["taken_name", "taken_name", "free_name"])
     monkeypatch.setattr(names, "random_name", lambda: next(draws))
     record = create._add_with_random_name(settings, store, opts, None, new_id())

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from nerdpy.containers import CreateOptions
-from nerdpy.containers.create import command_line, parse_log_opts, parse_restart, parse_signal, parse_size
+from nerdpy.containers.parse import parse_log_opts, parse_restart, parse_signal, parse_size
+from nerdpy.containers.record import command_line
 from nerdpy.containers.names import random_name, validate_name
 from nerdpy.containers.start import map_runtime_error
 from nerdpy.errors import CannotInvoke, CommandNotFound, InvalidArgument, Unavailable
