@@ -9,7 +9,7 @@ from nerdpy.containers.execute import ExecOptions  # noqa: F401 - re-exported: t
 
 # Container, CreateOptions, ExecOptions and State are the records the CLI builds or
 # reads: it reaches nerdpy.containers only through this module.
-from nerdpy.errors import InvalidArgument, NerdpyError, NotFound
+from nerdpy.errors import InvalidArgument, NotFound
 from nerdpy.records import field, record
 
 TYPE_CHECKING = False
@@ -38,20 +38,6 @@ def create(settings: Settings, opts: CreateOptions, notice: Callable[[str], None
     return _create(settings, opts, notice, container_id, progress)
 
 
-def _undo_failed_start(settings: Settings, container: Container, exc: BaseException) -> None:
-    """Docker keeps a container whose command could not run (126/127) unless
-    --rm; a container that could not even be set up is not left behind."""
-    from nerdpy.containers.remove import remove_everything
-    from nerdpy.errors import CannotInvoke, CommandNotFound
-
-    keep = isinstance(exc, (CannotInvoke, CommandNotFound)) and not container.host_config.get("AutoRemove")
-    if not keep:
-        try:
-            remove_everything(settings, _store(settings), container, remove_volumes=True)
-        except NerdpyError:
-            pass
-
-
 def run(settings: Settings, opts: CreateOptions, detach: bool, stdin_fd: int | None, stdout_fd: int,
         stderr_fd: int, sig_proxy: bool = True, on_created: Callable[[Container], None] | None = None,
         quiet: bool = False, pull_progress: Callable[[Any], None] | None = None,
@@ -73,27 +59,25 @@ def run(settings: Settings, opts: CreateOptions, detach: bool, stdin_fd: int | N
         if on_created is not None:
             on_created(container)
     except BaseException:
-        _discard_shim(settings, shim, cid)
+        from nerdpy.containers.foreground import discard_shim
+
+        discard_shim(settings, shim, cid)
         raise
     try:
         started = _start(settings, container, wait_attach=not detach,
                          console_size=_terminal_size(stdin_fd) if opts.tty and not detach else None, shim=shim)
     except BaseException as exc:
-        _undo_failed_start(settings, container, exc)
+        from nerdpy.containers.foreground import undo_failed_start
+
+        undo_failed_start(settings, container, exc)
         raise
     if detach:
         return RunResult(container, None, started.warnings)
-    code = _foreground(settings, container, started, stdin_fd if opts.interactive else None, stdout_fd, stderr_fd,
-                       sig_proxy and not opts.tty, keys)
+    from nerdpy.containers.foreground import foreground
+
+    code = foreground(settings, container, started, stdin_fd if opts.interactive else None, stdout_fd, stderr_fd,
+                      sig_proxy and not opts.tty, keys)
     return RunResult(container, code, started.warnings)
-
-
-def _discard_shim(settings: Settings, shim: Any, container_id: str) -> None:
-    """The container was never made: the waiting shim exits, its directory goes."""
-    from nerdpy.containers.state import remove_tree
-
-    shim.close()
-    remove_tree(_store(settings).shim_dir(container_id))
 
 
 def _notice(fd: int, line: str, quiet: bool) -> None:
@@ -126,53 +110,6 @@ def _detach_keys(settings: Settings, flag: str) -> bytes:
     return resolve_detach_keys(flag, settings.docker_config_dir)
 
 
-def _foreground(settings: Settings, container: Container, started: Any, stdin_fd: int | None, stdout_fd: int,
-                stderr_fd: int, sig_proxy: bool, detach_keys: bytes | None = None) -> int | None:
-    from nerdpy.containers.attach import Relay, SignalProxy, TerminalMode
-    from nerdpy.containers.remove import cleanup_after_exit
-    from nerdpy.containers.start import map_runtime_error
-    from nerdpy.shim.client import ShimError, connect_attach
-
-    store = _store(settings)
-    tty = bool(container.cfg.get("Tty"))
-    conn = connect_attach(str(store.shim_dir(container.id)), stdin_fd is not None, True, True, cleanup=True)
-    try:
-        try:
-            started.shim.wait_for("started")
-        except ShimError as exc:
-            error = map_runtime_error(exc.message)
-            _undo_failed_start(settings, container, error)
-            if not isinstance(error, NerdpyError) or container.host_config.get("AutoRemove"):
-                raise error from None
-            cleanup_after_exit(settings, container.id)
-            raise error from None
-        finally:
-            started.shim.close()
-        forward = _forwarder(settings, container)
-        with TerminalMode(stdin_fd if tty else None, conn.resize), SignalProxy(forward, sig_proxy):
-            code = Relay(conn, stdin_fd, stdout_fd, stderr_fd, tty,
-                         detach_keys=detach_keys or _detach_keys(settings, "")).run()
-    finally:
-        conn.close()
-    if code is not None:
-        if container.host_config.get("AutoRemove"):
-            from nerdpy.containers.remove import remove_soon
-
-            remove_soon(settings, store, container)
-        else:
-            cleanup_after_exit(settings, container.id)
-    return code
-
-
-def _forwarder(settings: Settings, container: Container) -> Callable[[int], None]:
-    def forward(signum: int) -> None:
-        from nerdpy.containers.lifecycle import send_signal
-
-        send_signal(settings, container, signum)
-
-    return forward
-
-
 def start(settings: Settings, ref: str, attach: bool, interactive: bool, stdin_fd: int | None, stdout_fd: int,
           stderr_fd: int, detach_keys: str = "") -> tuple[Container, int | None]:
     from nerdpy.containers.start import start as _start
@@ -181,13 +118,15 @@ def start(settings: Settings, ref: str, attach: bool, interactive: bool, stdin_f
     if not attach:
         _start(settings, container)
         return container, None
+    from nerdpy.containers.foreground import foreground
+
     keys = _detach_keys(settings, detach_keys)
     started = _start(settings, container, wait_attach=True)
     if started.shim is None:  # already running: just attach
         return container, attach_to(settings, container.id, stdin_fd if interactive else None, stdout_fd, stderr_fd,
                                     detach_keys=detach_keys)
-    code = _foreground(settings, container, started, stdin_fd if interactive else None, stdout_fd, stderr_fd,
-                       not container.cfg.get("Tty"), keys)
+    code = foreground(settings, container, started, stdin_fd if interactive else None, stdout_fd, stderr_fd,
+                      not container.cfg.get("Tty"), keys)
     return container, code
 
 
@@ -202,6 +141,7 @@ def start_all_selection(settings: Settings, filters: list[str]) -> list[tuple[st
 def attach_to(settings: Settings, ref: str, stdin_fd: int | None, stdout_fd: int, stderr_fd: int,
               sig_proxy: bool = True, detach_keys: str = "") -> int | None:
     from nerdpy.containers.attach import Relay, SignalProxy, TerminalMode
+    from nerdpy.containers.foreground import forwarder
     from nerdpy.shim.client import connect_attach
 
     keys = _detach_keys(settings, detach_keys)
@@ -216,7 +156,7 @@ def attach_to(settings: Settings, ref: str, stdin_fd: int | None, stdout_fd: int
         raise NotFound(f"cannot attach to {container.name}: {exc.strerror}") from None
     try:
         with TerminalMode(stdin_fd if tty else None, conn.resize), \
-                SignalProxy(_forwarder(settings, container), sig_proxy and not tty):
+                SignalProxy(forwarder(settings, container), sig_proxy and not tty):
             code = Relay(conn, stdin_fd, stdout_fd, stderr_fd, tty, stdin_once=False, detach_keys=keys).run()
     finally:
         conn.close()
