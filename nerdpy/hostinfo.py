@@ -16,6 +16,10 @@ from nerdpy.records import asdict, field, record
 from nerdpy.userns import IdRange
 from nerdpy.userns.subids import SUBGID, SUBUID, lookup_ranges
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from nerdpy.linux.confinement import Confinement
+
 
 @record
 class Problem:
@@ -106,12 +110,11 @@ def _setuid_or_caps(path: str) -> bool:
         return False
 
 
-def _check_confinement(report: HostReport, settings: Settings) -> None:
+def _check_confinement(report: HostReport, settings: Settings, conf: Confinement) -> None:
     """Inside another engine's container, or where user namespaces are refused:
     name the blocker and the fix for the engine that runs us."""
     from nerdpy.linux import confinement
 
-    conf = confinement.detect()
     report.container = conf.engine
     report.container_evidence = conf.evidence
     report.in_user_namespace = conf.in_user_namespace
@@ -189,7 +192,10 @@ def host_report(settings: Settings) -> HostReport:
     report = HostReport(rootless=settings.rootless, uid=settings.host_uid,
                         data_root=str(settings.layout.data_root), runtime_root=str(settings.layout.runtime_root),
                         kernel=os.uname().release)
-    _check_confinement(report, settings)
+    from nerdpy.linux.confinement import detect
+
+    conf = detect()  # once: every check below reads this one view of where we run
+    _check_confinement(report, settings, conf)
     if settings.rootless:
         _check_id_maps(report, settings)
     for name in (settings.runtime, "runc", "crun"):
@@ -197,7 +203,7 @@ def host_report(settings: Settings) -> HostReport:
         if path:
             report.runtime = Tool(name, path, _version(path))
             if not settings.rootless:
-                _check_runtime_owner(report, path)
+                _check_runtime_owner(report, path, conf)
             break
     else:
         report.problems.append(Problem("error", "no OCI runtime (runc or crun) found", "sudo apt-get install runc"))
@@ -224,16 +230,16 @@ def host_report(settings: Settings) -> HostReport:
         if not os.access("/dev/net/tun", os.R_OK | os.W_OK):
             report.problems.append(Problem(
                 "warning", "/dev/net/tun is not accessible: container networking fails",
-                _in_container_fix(report) or "sudo chmod 0666 /dev/net/tun"))
+                _in_container_fix(conf) or "sudo chmod 0666 /dev/net/tun"))
     return report
 
 
-def _check_runtime_owner(report: HostReport, path: str) -> None:
+def _check_runtime_owner(report: HostReport, path: str, conf: Confinement) -> None:
     """nerdpy runs only a runtime binary nobody but the host's root can replace."""
     from nerdpy.linux.confinement import trusted_owner
 
     st = os.stat(path)
-    if trusted_owner(st) and not st.st_mode & 0o022:
+    if trusted_owner(st, conf.in_user_namespace) and not st.st_mode & 0o022:
         return
     if report.container:
         message = (f"{path} is owned by uid {st.st_uid}, which root in this container does not map to the "
@@ -245,12 +251,12 @@ def _check_runtime_owner(report: HostReport, path: str) -> None:
     report.problems.append(Problem("error", message, fix))
 
 
-def _in_container_fix(report: HostReport) -> str:
-    if not report.container:
+def _in_container_fix(conf: Confinement) -> str:
+    if not conf.engine:
         return ""
-    from nerdpy.linux import confinement
+    from nerdpy.linux.confinement import engine_fix
 
-    return confinement.engine_fix(confinement.detect())
+    return engine_fix(conf)
 
 
 def _delegated_controllers() -> bool:

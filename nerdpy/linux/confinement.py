@@ -69,13 +69,16 @@ def in_user_namespace() -> bool:
     return read_uid_map() != IDENTITY_MAP
 
 
-def trusted_owner(st: os.stat_result) -> bool:
+def trusted_owner(st: os.stat_result, in_userns: bool | None = None) -> bool:
     """A runtime binary nobody in here can replace (CVE-2019-5736): owned by root,
     or, when this root is itself inside a user namespace (a CI job in a rootless
-    container), by the overflow uid: the host's root seen from here."""
+    container), by the overflow uid: the host's root seen from here. `in_userns`:
+    what a caller holding a `Confinement` already knows (else the uid map is read)."""
     if st.st_uid == 0:
         return True
-    return st.st_uid == OVERFLOW_UID and in_user_namespace()
+    if st.st_uid != OVERFLOW_UID:
+        return False
+    return in_user_namespace() if in_userns is None else in_userns
 
 
 def detect(root: str = "/", env: dict[str, str] | None = None) -> Confinement:

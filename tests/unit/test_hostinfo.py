@@ -68,3 +68,31 @@ def test_inaccessible_dev_fuse_says_how_to_enable_the_fallback(tmp_path, subid_f
             assert not fuse
         else:
             assert fuse and fuse[0].severity == "warning" and "chmod 0666 /dev/fuse" in fuse[0].fix
+
+
+def test_info_looks_at_where_it_runs_once(tmp_path, subid_files, monkeypatch):
+    """One detection feeds every check: the runtime-owner check and the /dev/net/tun
+    fix read the report's view of the outer container rather than looking again."""
+    from nerdpy.linux import confinement
+
+    for path in subid_files:
+        path.write_text("4242:100000:65536\n")
+    runc = tmp_path / "runc"
+    runc.write_text("")
+    inside_docker = confinement.Confinement(
+        engine="docker", evidence="/.dockerenv", uid_map=((0, 1000, 1), (1, 100000, 65536)), cap_eff=0,
+        seccomp=2, no_new_privs=False, ci=None, apparmor_restricts_userns=False, userns_sysctl_off=False,
+        fuse=False, tun=False)
+    looks = []
+    monkeypatch.setattr(confinement, "detect", lambda *a, **k: looks.append(1) or inside_docker)
+    monkeypatch.setattr(confinement, "read_uid_map", lambda root="/": pytest.fail("the uid map was read again"))
+    monkeypatch.setattr(hostinfo, "find_tool", lambda name, *a: str(runc) if name == "runc" else None)
+    real_access = hostinfo.os.access
+    monkeypatch.setattr(hostinfo.os, "access", lambda p, m: False if p == "/dev/net/tun" else real_access(p, m))
+    for uid in (4242, 0):
+        looks.clear()
+        report = hostinfo.host_report(_settings(tmp_path, uid=uid))
+        assert looks == [1]
+        assert report.container == "docker" and report.in_user_namespace and report.rootless
+    tun = [p for p in hostinfo.host_report(_settings(tmp_path)).problems if "/dev/net/tun" in p.message]
+    assert tun and tun[0].fix == confinement.engine_fix(inside_docker)
