@@ -7,14 +7,19 @@ import time
 _DECIMAL = ("B", "kB", "MB", "GB", "TB", "PB", "EB")
 
 
-def human_size(size: float, precision: int = 3) -> str:
-    """units.HumanSizeWithPrecision: decimal units, `precision` significant digits ("5.12MB")."""
+def _scaled(size: float, base: float, units: tuple[str, ...]) -> tuple[float, str]:
     i = 0
     size = float(size)
-    while size >= 1000.0 and i < len(_DECIMAL) - 1:
-        size /= 1000.0
+    while size >= base and i < len(units) - 1:
+        size /= base
         i += 1
-    return f"{size:.{precision}g}{_DECIMAL[i]}"
+    return size, units[i]
+
+
+def human_size(size: float, precision: int = 3) -> str:
+    """units.HumanSizeWithPrecision: decimal units, `precision` significant digits ("5.12MB")."""
+    value, unit = _scaled(size, 1000.0, _DECIMAL)
+    return f"{value:.{precision}g}{unit}"
 
 
 _BINARY = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
@@ -22,12 +27,8 @@ _BINARY = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
 
 def bytes_size(size: float) -> str:
     """units.BytesSize: binary units, four significant digits ("1.2MiB", "7.63GiB")."""
-    i = 0
-    size = float(size)
-    while size >= 1024.0 and i < len(_BINARY) - 1:
-        size /= 1024.0
-        i += 1
-    return f"{size:.4g}{_BINARY[i]}"
+    value, unit = _scaled(size, 1024.0, _BINARY)
+    return f"{value:.4g}{unit}"
 
 
 def human_duration(seconds: float) -> str:
