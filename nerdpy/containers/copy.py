@@ -76,7 +76,8 @@ def _mount_container_mounts(settings: Settings, rootfs: str, container: Containe
     the image, as at start). Each target is opened inside the root (a symlink
     cannot redirect the mount); targets that do not exist are left out.
     Unmounting the rootfs (lazily, with its submounts) undoes them."""
-    from nerdpy.containers.start import NETWORK_FILES, user_and_volume_owner, volume_mounts
+    from nerdpy.containers.start import NETWORK_FILES
+    from nerdpy.containers.volume_mounts import user_and_volume_owner, volume_mounts
     from nerdpy.errors import NerdpyError
     from nerdpy.linux import libc
     from nerdpy.oci.confined import open_in_root, open_root
