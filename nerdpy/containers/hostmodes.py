@@ -30,7 +30,8 @@ def _container_mode(value: str, flag: str, allowed: tuple[str, ...]) -> str:
 
 
 def parse_device(text: str, rootless: bool) -> dict[str, str]:
-    """`/dev/x[:/dev/y][:rwm]` -> Docker's DeviceMapping; the host node must exist.
+    """`/dev/x[:/dev/y][:rwm]` -> Docker's DeviceMapping; the host node (or a directory
+    of nodes, expanded at start as Docker does) must exist.
     Rootless the node is bind-mounted: no devices cgroup narrows what it allows
     (a read-only mount does not stop writes to a device)."""
     parts = text.split(":")
@@ -53,8 +54,9 @@ def parse_device(text: str, rootless: bool) -> dict[str, str]:
     except OSError as exc:
         raise InvalidArgument(f"error gathering device information while adding custom device {host!r}: "
                               f"{exc.strerror}") from None
-    if not (stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)):
-        raise InvalidArgument(f"{host} is not a device node", hint="give a character or block device under /dev")
+    if not (stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+        raise InvalidArgument(f"{host} is not a device node", hint="give a character or block device, or a "
+                              "directory of them, under /dev")
     if rootless and not {"r", "w"} <= set(perms):
         raise InvalidArgument(f"--device {text}: rootless, a device is bound with the host node's own access; "
                               f"permissions {perms!r} need root", hint="drop the permissions or use rw")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from nerdpy.errors import InvalidArgument
 from nerdpy.oci.defaults import ALL_CAPS, DEFAULT_PATH, clamped_rlimits, held_caps
 from nerdpy.oci.user import ExecUser
@@ -303,28 +305,52 @@ def with_devices(devices: Sequence[Mapping[str, str]], rootless: bool) -> SpecOp
     the host node (its access is the node's own: create refuses narrower ones)."""
 
     def apply(spec: Spec) -> None:
-        import os
-        import stat
-
         for device in devices:
-            host, inner, perms = device["PathOnHost"], device["PathInContainer"], device["CgroupPermissions"]
-            if rootless:
-                spec["mounts"].append({"destination": inner, "type": "bind", "source": host,
-                                       "options": ["bind", "nosuid", "noexec"]})
-                continue
-            try:
-                st = os.stat(host)
-            except OSError as exc:
-                raise InvalidArgument(f"device {host}: {exc.strerror}") from None
-            kind = "b" if stat.S_ISBLK(st.st_mode) else "c"
-            major, minor = os.major(st.st_rdev), os.minor(st.st_rdev)
-            spec["linux"].setdefault("devices", []).append(
-                {"path": inner, "type": kind, "major": major, "minor": minor,
-                 "fileMode": stat.S_IMODE(st.st_mode), "uid": 0, "gid": 0})
-            spec["linux"]["resources"].setdefault("devices", []).append(
-                {"allow": True, "type": kind, "major": major, "minor": minor, "access": perms})
+            for host, inner, st in _device_nodes(device["PathOnHost"], device["PathInContainer"]):
+                _add_device(spec, host, inner, st, device["CgroupPermissions"], rootless)
 
     return apply
+
+
+def _device_nodes(host: str, inner: str) -> list[tuple[str, str, os.stat_result]]:
+    """A device node, or every node under a directory (Docker's devicesFromPath:
+    nothing followed, non-devices skipped, each at the same place under `inner`)."""
+    import stat
+
+    try:
+        st = os.stat(host)
+    except OSError as exc:
+        raise InvalidArgument(f"device {host}: {exc.strerror}") from None
+    if not stat.S_ISDIR(st.st_mode):
+        return [(host, inner, st)]
+    found = []
+    for top, dirs, files in os.walk(host):
+        dirs.sort()
+        for name in sorted(files):
+            path = os.path.join(top, name)
+            try:
+                node = os.lstat(path)
+            except OSError:
+                continue
+            if stat.S_ISCHR(node.st_mode) or stat.S_ISBLK(node.st_mode):
+                found.append((path, os.path.join(inner, os.path.relpath(path, host)), node))
+    return found
+
+
+def _add_device(spec: Spec, host: str, inner: str, st: os.stat_result, perms: str, rootless: bool) -> None:
+    import stat
+
+    if rootless:
+        spec["mounts"].append({"destination": inner, "type": "bind", "source": host,
+                               "options": ["bind", "nosuid", "noexec"]})
+        return
+    kind = "b" if stat.S_ISBLK(st.st_mode) else "c"
+    major, minor = os.major(st.st_rdev), os.minor(st.st_rdev)
+    spec["linux"].setdefault("devices", []).append(
+        {"path": inner, "type": kind, "major": major, "minor": minor,
+         "fileMode": stat.S_IMODE(st.st_mode), "uid": 0, "gid": 0})
+    spec["linux"]["resources"].setdefault("devices", []).append(
+        {"allow": True, "type": kind, "major": major, "minor": minor, "access": perms})
 
 
 def with_oom_score_adj(value: int) -> SpecOption:

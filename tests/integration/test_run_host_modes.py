@@ -94,6 +94,9 @@ def test_device_and_oom_score_adj(nerdpy, busybox_image):
         _refused(read_only, "need root")
     _refused(nerdpy("create", "--device", "/dev/nonexistent-dev", busybox_image, check=False), "nonexistent-dev")
     _refused(nerdpy("create", "--device", "/etc/hostname", busybox_image, check=False), "not a device")
+    # A directory brings every node under it, at the same place under the target (Docker's devicesFromPath).
+    tun = nerdpy("run", "--rm", "--device", "/dev/net:/dev/xnet", busybox_image, "stat", "-c", "%t,%T", "/dev/xnet/tun")
+    assert tun.stdout.split() == ["a,c8"]
     _refused(nerdpy("create", "--oom-score-adj", "1001", busybox_image, check=False), "oom score adj")
     if not IS_ROOT:
         _refused(nerdpy("create", "--oom-score-adj", "-500", busybox_image, check=False), "only root")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import resource
 
 import pytest
@@ -120,3 +121,15 @@ def test_mounts_replace_defaults_and_shm_size():
 def test_no_command_is_an_error():
     with pytest.raises(InvalidArgument):
         build(True, [o.with_args([])])
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/net/tun"), reason="host has no /dev/net/tun")
+def test_a_device_directory_expands_to_its_nodes_as_docker_does():
+    mapping = [{"PathOnHost": "/dev/net", "PathInContainer": "/dev/xnet", "CgroupPermissions": "rw"}]
+    spec = build(False, [o.with_devices(mapping, False)])
+    tun = [d for d in spec["linux"]["devices"] if d["path"] == "/dev/xnet/tun"]
+    assert tun and (tun[0]["type"], tun[0]["major"], tun[0]["minor"]) == ("c", 10, 200)
+    assert {"allow": True, "type": "c", "major": 10, "minor": 200, "access": "rw"} in spec["linux"]["resources"]["devices"]
+    rootless = build(True, [o.with_devices(mapping, True)])
+    assert {"destination": "/dev/xnet/tun", "type": "bind", "source": "/dev/net/tun",
+            "options": ["bind", "nosuid", "noexec"]} in rootless["mounts"]
