@@ -89,7 +89,7 @@ function __nerdpy_arg_kinds
         case 'image tag'
             echo 'images -'
         case 'inspect'
-            echo 'containers...'
+            echo 'objects...'
         case 'kill'
             echo 'running-containers...'
         case 'logs'

@@ -30,7 +30,9 @@ _CONTAINER_STATES = {
     "stopped-containers": ("created", "exited"),
     "paused-containers": ("paused",),
 }
-KINDS = (*_QUERIES, *_CONTAINER_STATES)
+# The top-level `inspect` (and Docker's completion of it) takes containers and images.
+_OBJECTS = ("containers", "images")
+KINDS = (*_QUERIES, *_CONTAINER_STATES, "objects")
 # Present in every store, even before the first command records them (nerdpy.network.state).
 _BUILTIN_NETWORKS = ("bridge", "host", "none")
 
@@ -39,6 +41,8 @@ def names(settings: Settings, kind: str) -> list[str]:
     """The names of every object of `kind`, as the list commands show them."""
     from nerdpy.metadata.peek import rows
 
+    if kind == "objects":
+        return [name for each in _OBJECTS for name in names(settings, each)]
     states = _CONTAINER_STATES.get(kind)
     sql = _QUERIES.get("containers" if states else kind)
     if sql is None:

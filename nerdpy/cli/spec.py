@@ -24,7 +24,7 @@ TYPES = ("bool", "str", "int", "float")
 # What a value names, for shell completion (`nerdpy __complete KIND` lists them): "" = nothing known.
 # As Docker's completion, some commands offer only the containers they can act on.
 NAME_KINDS = ("containers", "running-containers", "stopped-containers", "paused-containers", "images", "networks",
-              "volumes")
+              "volumes", "objects")
 
 
 @record

@@ -69,6 +69,8 @@ def test_bash_completes_names_from_the_store(nerdpy, store, busybox_image, tmp_p
     assert _bash(script, env, ["nerdpy", "container", "rm", "-f", prefix]) == [container, running]
     assert _bash(script, env, ["nerdpy", "logs", prefix]) == [container, running]
     assert _bash(script, env, ["nerdpy", "rmi", "busy"]) == [busybox_image]
+    # the top-level inspect takes containers and images
+    assert {container, running, busybox_image} <= set(_bash(script, env, ["nerdpy", "inspect", ""]))
     # bash's COMP_WORDS splits at ':', and replaces only the text after it
     assert _bash(script, env, ["nerdpy", "rmi", "busybox:la"], ["nerdpy", "rmi", "busybox", ":", "la"]) == ["latest"]
     assert _bash(script, env, ["nerdpy", "run", "-d", "busy"]) == [busybox_image]

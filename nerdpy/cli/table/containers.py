@@ -178,7 +178,7 @@ COMMANDS = {c.name: c for c in (
         _SIZE,
     )),
     Command("inspect-any", "Return low-level information on containers or images", _H + "inspect_any", (
-        arg("names", metavar="NAME|ID", help="Containers or images", many=True, completes="containers"),
+        arg("names", metavar="NAME|ID", help="Containers or images", many=True, completes="objects"),
         opt("--format", "-f", help="Format output using a Go template"),
         opt("--type", help="Return JSON for specified type: container, image, network or volume"),
         _SIZE,

@@ -50,6 +50,7 @@ def test_names_of_each_kind_as_the_list_commands_show_them(settings):
     assert names(settings, "images") == ["busybox:latest", "localhost:5000/team/app:v1"]
     assert names(settings, "networks") == ["backend", "bridge", "host", "none"]
     assert names(settings, "volumes") == ["data"]
+    assert names(settings, "objects") == ["web", "busybox:latest", "localhost:5000/team/app:v1"]
 
 
 def test_containers_in_the_states_a_command_acts_on(settings):
