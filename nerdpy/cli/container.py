@@ -31,15 +31,15 @@ def start(cli: CliState, *, containers: list[str], attach: bool, interactive: bo
     from nerdpy.api.containers import start as api_start
     from nerdpy.errors import ContainerExit, InvalidArgument
 
-    settings = entered(cli)
-    if all or filter:
-        return _start_all(settings, containers, attach or interactive, all, filter)
-    if not containers:  # the table cannot say it: --all makes the argument optional
+    if not containers and not (all or filter):  # the table cannot say it: --all makes the argument optional
         from nerdpy.cli.clickbuild import arity_message, build
         from nerdpy.cli.table.containers import COMMANDS
 
         print(arity_message("nerdpy start", "at least 1 argument", build(COMMANDS["start"], "start")), file=sys.stderr)
-        return 1  # Docker's arity errors exit 1
+        return 1  # Docker's arity errors exit 1; checked before joining the namespace
+    settings = entered(cli)
+    if all or filter:
+        return _start_all(settings, containers, attach or interactive, all, filter)
     if (attach or interactive) and len(containers) > 1:
         raise InvalidArgument("you cannot start and attach multiple containers at once")
     if attach or interactive:
