@@ -6,7 +6,6 @@ Everything here only reads the host; `nerdpy info` renders the report.
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import subprocess
 from pathlib import Path
@@ -66,15 +65,10 @@ class HostReport:
         return data
 
 
-def find_tool(name: str, extra_dirs: tuple[str, ...] = ("/usr/sbin", "/sbin", "/usr/libexec/podman")) -> str | None:
-    found = shutil.which(name)
-    if found:
-        return found
-    for directory in extra_dirs:
-        candidate = os.path.join(directory, name)
-        if os.access(candidate, os.X_OK):
-            return candidate
-    return None
+def find_tool(name: str, extra_dirs: tuple[str, ...] = ("/usr/libexec/podman", "/usr/lib/podman")) -> str | None:
+    from nerdpy.linux.which import find_executable
+
+    return find_executable(name, extra_dirs)
 
 
 def _version(path: str, args: tuple[str, ...] = ("--version",)) -> str | None:

@@ -41,7 +41,11 @@ IDENTITY_SKIP = "identity:"
 
 
 def _has(tool: str) -> bool:
-    return shutil.which(tool) is not None
+    """Installed where nerdpy looks: $PATH, then the system directories (a user's
+    login PATH has no sbin, where Debian puts runc and nft)."""
+    from nerdpy.linux.which import find_executable
+
+    return find_executable(tool) is not None
 
 
 def _subids() -> bool:

@@ -28,3 +28,17 @@ def _executable(path: str) -> bool:
     except OSError:
         return False
     return (st.st_mode & 0o170000) == 0o100000 and os.access(path, os.X_OK)
+
+
+def find_executable(name: str, extra_dirs: tuple[str, ...] = ()) -> str | None:
+    """`name` on $PATH, else in the system directories, else in `extra_dirs`.
+
+    A user's login PATH on Debian has no sbin directories, where nft lives, so
+    a tool nerdpy runs must not depend on the caller's PATH alone.
+    """
+    return which(name) or which(name, ":".join((DEFAULT_PATH, *extra_dirs)))
+
+
+def executable(name: str) -> str:
+    """The path of a system tool to run, or `name` itself (exec then reports it missing)."""
+    return find_executable(name) or name

@@ -68,7 +68,10 @@ class BridgeSpec:
 
 def run(netns: str | None, argv: list[str], input: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
     """Run a network tool in `netns` (None: this process's namespace)."""
-    full = (["nsenter", f"--net={netns}"] if netns else []) + argv
+    from nerdpy.linux.which import executable
+
+    tool = [executable(argv[0]), *argv[1:]]
+    full = ([executable("nsenter"), f"--net={netns}"] if netns else []) + tool
     try:
         proc = subprocess.run(full, input=input, capture_output=True, text=True)
     except OSError as exc:

@@ -163,7 +163,9 @@ def _start(settings: Settings, program: str, directory: Path) -> None:
         current = shared.current(settings)
         if current is None:
             return
-        argv = ["nsenter", f"--net={current.path}"] + argv
+        from nerdpy.linux.which import executable
+
+        argv = [executable("nsenter"), f"--net={current.path}"] + argv
     log = directory.parent / "aardvark.log"  # a file, not a pipe: the daemon keeps its stderr
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
     try:

@@ -36,9 +36,9 @@ class Slirp:
 
 
 def binary() -> str:
-    from nerdpy.linux.which import which
+    from nerdpy.linux.which import find_executable
 
-    path = which("slirp4netns")
+    path = find_executable("slirp4netns")
     if path is None:
         raise Unavailable(
             "slirp4netns is not installed: rootless containers cannot have a network",

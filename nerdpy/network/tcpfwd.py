@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from nerdpy.errors import InvalidArgument
+from nerdpy.linux.which import executable
 from nerdpy.network.ports import PortMapping, publish_failure
 from nerdpy.paths import write_private
 from nerdpy.records import replace
@@ -113,7 +114,7 @@ def _spawn(netns_path: str, target_ip: str, bound: list[tuple[socket.socket, Por
     """Run forwarder.py in the container's netns with the bound sockets; the exit fd for the shim."""
     exit_r, exit_w = os.pipe()
     try:
-        argv = ["nsenter", f"--net={netns_path}", sys.executable, "-I", "-S", SCRIPT, str(exit_r), target_ip]
+        argv = [executable("nsenter"), f"--net={netns_path}", sys.executable, "-I", "-S", SCRIPT, str(exit_r), target_ip]
         argv += [f"{sock.fileno()}:{m.container_port}" for sock, m in bound]
         fds = [exit_r] + [sock.fileno() for sock, _ in bound]
         proc = subprocess.Popen(argv, pass_fds=fds, start_new_session=True, stdin=subprocess.DEVNULL,

@@ -139,11 +139,11 @@ def compact_lowerdir(data: list[str]) -> tuple[str, list[str]]:
 
 def _mount_fuse(m: Mount, target: str) -> None:
     import subprocess
-    from shutil import which
+    from nerdpy.linux.which import executable
 
     helper = m.type.split(".", 1)[1]
     given = [o.partition("=")[2] for o in m.options if o.startswith("x-nerdpy.helper=")]
-    path = given[-1] if given else which(helper) or f"/usr/bin/{helper}"
+    path = given[-1] if given else executable(helper)
     # The helper takes the flag options too (libfuse turns nodev/nosuid/noexec/ro into flags).
     data = [o for o in m.options if o not in ("rw", "bind", "rbind") and not o.startswith("x-")]
     argv = [path, "-o", ",".join(data), target]

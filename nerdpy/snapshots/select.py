@@ -95,8 +95,10 @@ def probe(name: str, where: Path, storage: Any = None) -> str | None:
         return None
     import shutil  # probing is rare (once per store); `run` does not pay for shutil
 
+    from nerdpy.linux.which import find_executable
+
     if name == "fuse-overlayfs":
-        if not (storage is not None and storage.mount_program) and not shutil.which("fuse-overlayfs"):
+        if not (storage is not None and storage.mount_program) and not find_executable("fuse-overlayfs"):
             return "fuse-overlayfs is not installed"
         if not os.access("/dev/fuse", os.R_OK | os.W_OK):
             return "/dev/fuse is not accessible"

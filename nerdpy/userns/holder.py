@@ -170,13 +170,12 @@ def _saved_cwd() -> str:
 
 
 def _holder_argv() -> list[str]:
-    import shutil
+    from nerdpy.linux.which import executable, find_executable
 
-    catatonit = shutil.which("catatonit") or "/usr/libexec/podman/catatonit"
-    if os.access(catatonit, os.X_OK):
+    catatonit = find_executable("catatonit", ("/usr/libexec/podman", "/usr/lib/podman"))
+    if catatonit is not None:
         return [catatonit, "-P"]
-    sleep = shutil.which("sleep") or "/bin/sleep"
-    return [sleep, "infinity"]
+    return [executable("sleep"), "infinity"]
 
 
 def _create_holder(mapping: IdMapping, pidfile: Path) -> int:
@@ -240,11 +239,11 @@ def _refused_userns() -> None:
 
 
 def _map_tools() -> tuple[str, str]:
-    import shutil
+    from nerdpy.linux.which import executable
 
     tools = []
     for name in ("newuidmap", "newgidmap"):
-        path = shutil.which(name) or f"/usr/bin/{name}"
+        path = executable(name)
         if not os.access(path, os.X_OK):
             raise PermissionDenied(
                 f"{name} not found",

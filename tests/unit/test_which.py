@@ -18,3 +18,21 @@ def test_agrees_with_shutil(tmp_path):
     for name in ("tool", "dir-tool", "missing", str(tool)):
         assert which(name, path) == shutil.which(name, path=path)
     assert which("sh") == shutil.which("sh")
+
+
+def test_system_tools_are_found_without_sbin_on_path(monkeypatch, tmp_path):
+    """A login PATH on Debian has no sbin (where nft and runc are): nerdpy still finds them."""
+    from nerdpy.linux.which import executable, find_executable
+
+    monkeypatch.setenv("PATH", "/usr/local/bin:/usr/bin:/bin")
+    sbin_tool = next((f"/usr/sbin/{n}" for n in ("nft", "runc", "useradd") if os.access(f"/usr/sbin/{n}", os.X_OK)), None)
+    if sbin_tool is not None:
+        assert shutil.which(os.path.basename(sbin_tool)) is None
+        assert find_executable(os.path.basename(sbin_tool)) == sbin_tool
+    extra = tmp_path / "libexec"
+    extra.mkdir()
+    (extra / "helper-x").write_text("#!/bin/sh\n")
+    (extra / "helper-x").chmod(0o755)
+    assert find_executable("helper-x") is None
+    assert find_executable("helper-x", (str(extra),)) == str(extra / "helper-x")
+    assert executable("no-such-tool-anywhere") == "no-such-tool-anywhere"
