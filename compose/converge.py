@@ -104,8 +104,6 @@ class Converger:
     def _converge(self, name: str) -> None:
         svc = self.project.services[name]
         build.ensure_image(self.settings, self.project, name, self.ui, self.plan.build)
-        if health.has_check(svc) and not health.supported():
-            self.ui.warn(f"services.{name}.healthcheck is not run: this nerdpy build has no healthchecks")
         want = self.plan.scale.get(name, int(svc.get("scale", 1)))
         current = members(self.settings, self.project.name, (name,))
         wanted_hash = service_hash(svc)
@@ -191,12 +189,9 @@ def wait_condition(settings: Settings, project: Project, service: str, condition
     if condition == "service_started":
         return
     if condition == "service_healthy":
-        if not health.supported():
-            raise health.needs_health(f"depends_on {service!r} condition: service_healthy")
-        if not health.has_check(project.services[service]):
-            raise StackError(f"container {found[0].name if found else service} has no healthcheck configured")
         for m in found:
-            _wait_healthy(settings, m, deadline)
+            if not _wait_healthy(settings, m, deadline):
+                raise StackError(f"container {m.name} has no healthcheck configured")
             ui.event("Container", m.name, "Healthy")
         return
     for m in found:  # service_completed_successfully
@@ -206,12 +201,15 @@ def wait_condition(settings: Settings, project: Project, service: str, condition
         ui.event("Container", m.name, "Exited")
 
 
-def _wait_healthy(settings: Settings, m: Member, deadline: float | None) -> None:
+def _wait_healthy(settings: Settings, m: Member, deadline: float | None) -> bool:
+    """Wait until the container is healthy: True; False at once if it has no healthcheck."""
     while True:
         inspected = api.inspect_one(settings, m.id)
         status = health.status(inspected)
+        if not status:
+            return False
         if status == "healthy":
-            return
+            return True
         if status == "unhealthy":
             raise StackError(f"dependency failed to start: container {m.name} is unhealthy")
         if not (inspected.get("State") or {}).get("Running"):
@@ -243,18 +241,16 @@ def wait_ready(settings: Settings, project: Project, names: list[str], ui: Ui, t
     completed = {d for s in names for d, spec in (project.services[s].get("depends_on") or {}).items()
                  if spec["condition"] == "service_completed_successfully"}
     for name in names:
-        checked = health.has_check(project.services[name])
-        if checked and not health.supported():
-            raise health.needs_health(f"`up --wait` on service {name!r} (it has a healthcheck)")
         for m in members(settings, project.name, (name,)):
             ui.event("Container", m.name, "Waiting")
+            checked = False
             if name in completed:
                 _wait_exit(settings, m, deadline)
-            elif checked:
-                _wait_healthy(settings, m, deadline)
             else:
+                # A healthcheck from the service or from the image's HEALTHCHECK: wait for healthy.
+                checked = _wait_healthy(settings, m, deadline)
                 _, state = api.get(settings, m.id)
-                if state.status != "running":
+                if not checked and state.status != "running":
                     raise StackError(f"container {m.name} exited ({state.exit_code})")
             ui.event("Container", m.name, "Healthy" if checked else "Running")
 
