@@ -35,6 +35,18 @@ def container_pids(init_pid: int) -> list[int]:
     return sorted(pids, key=lambda p: (p != init_pid, p))
 
 
+def _user(uid: int) -> str:
+    """The UID column as `ps -ef` prints it: the user's name, or the number when the
+    name is unknown or longer than procps' 8 columns."""
+    import pwd
+
+    try:
+        name = pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
+    return name if len(name) <= 8 else str(uid)
+
+
 def describe(pids: list[int]) -> tuple[list[str], list[list[str]]]:
     ticks = os.sysconf("SC_CLK_TCK")
     with open("/proc/uptime") as handle:
@@ -53,7 +65,7 @@ def describe(pids: list[int]) -> tuple[list[str], list[list[str]]]:
             continue
         cpu = (int(fields[12]) + int(fields[13])) // ticks
         start = boot + int(fields[20]) / ticks
-        rows.append([str(uid), str(pid), fields[2], "0", time.strftime("%H:%M", time.localtime(start)), "?",
+        rows.append([_user(uid), str(pid), fields[2], "0", time.strftime("%H:%M", time.localtime(start)), "?",
                      time.strftime("%H:%M:%S", time.gmtime(cpu)), cmd or fields[0].split("(", 1)[1][:-1]])
     return HEADER, rows
 

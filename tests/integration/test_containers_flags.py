@@ -111,6 +111,7 @@ def test_container_group_commands(nerdpy, busybox_image):
     assert name in nerdpy("container", "ls").stdout
     top = nerdpy("container", "top", name).stdout.splitlines()
     assert top[0].split()[:3] == ["UID", "PID", "PPID"] and "sleep 30" in top[1]
+    assert top[1].split()[0] == "root"  # ps -ef names the user (the container's root)
     nerdpy("container", "rm", "-f", name)
     started = time.monotonic()
     nerdpy("container", "prune", "-f")
