@@ -32,6 +32,8 @@ def export(settings: Settings, container: Container, out: BinaryIO) -> None:
             for entry in walk(root):
                 tar.add(entry)
             tar.close()
+        except BrokenPipeError:  # the reader went away (`export c | head`): the CLI edge ends quietly
+            raise
         except OSError as exc:  # the disk, not the tree: a changing tree only loses entries
             raise Unavailable(f"cannot export container {container.name}: {exc.strerror or exc}") from None
         finally:

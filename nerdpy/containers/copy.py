@@ -352,6 +352,8 @@ def copy(settings: Settings, store: ContainerStore, src: str, dest: str, stdin: 
                 tar_in(rootfs, _stream(stdin, "an input"), dest_path, archive)
             else:
                 copy_in(rootfs, os.path.realpath(src) if follow_link else src, dest_path, archive)
+        except BrokenPipeError:  # the reader of `cp C:P -` went away: the CLI edge ends quietly
+            raise
         except OSError as exc:
             where = dest_path if dest_ref is not None else dest
             if exc.errno == errno.EROFS:  # a read-only volume or bind, or --read-only

@@ -66,6 +66,16 @@ def test_tar_streams(nerdpy, box):
         assert tar.getnames() == ["f"]
 
 
+def test_a_reader_going_away_ends_export_and_cp_quietly(nerdpy, box):
+    # `export C | head -c 10`: the reader closes the pipe early; no error, no traceback.
+    for args in (("export", box), ("cp", f"{box}:/bin", "-")):
+        proc = nerdpy.popen(*args, text=False)
+        assert len(proc.stdout.read(10)) == 10
+        proc.stdout.close()
+        err = proc.stderr.read()
+        assert proc.wait(timeout=60) == 0 and err == b"", (args, err)
+
+
 def test_copy_from_a_stopped_container(nerdpy, busybox_image, tmp_path):
     name = f"cps-{uuid.uuid4().hex[:8]}"
     nerdpy("run", "--name", name, busybox_image, "sh", "-c", "echo kept > /result")
@@ -95,6 +105,7 @@ def test_commit_makes_a_runnable_image(nerdpy, busybox_image):
     image_id = nerdpy("commit", "-c", 'CMD ["cat", "/newfile"]', "-m", "test", name, tag).stdout.strip()
     assert image_id.startswith("sha256:")
     assert nerdpy("run", "--rm", tag).stdout == "committed\n"
+    assert nerdpy("image", "inspect", "-f", "{{.Comment}}", tag).stdout == "test\n"  # -m, as Docker's
     assert nerdpy("run", "--rm", tag, "ls", "/etc/group", check=False).returncode == 1
     nerdpy("rm", name)
     nerdpy("rmi", tag)
