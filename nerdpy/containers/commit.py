@@ -92,7 +92,8 @@ def commit(settings: Settings, container: Container, name: str | None, changes: 
             except OSError as exc:
                 raise Unavailable(f"cannot commit container {container.name}: {exc.strerror or exc}") from None
         step = Step(" ".join(container.cfg.get("Cmd") or []), layer, comment, author=author)
-        top = {"author": author} if author else {}
+        # Docker's image config carries both at the top too (`inspect -f '{{.Comment}}'`).
+        top = {key: value for key, value in (("author", author), ("comment", comment)) if value}
         return assemble(store, Base.of(parent), _run_config(parent.config, container, changes), [step],
                         now_rfc3339(), [name] if name else [], top)
 
