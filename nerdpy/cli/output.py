@@ -34,6 +34,8 @@ def print_rows(
     """Lines for a list command: Docker's columns, `-q`, `--format` (`table`, `json`, template)."""
     if quiet and quiet_field:
         return [str(row[quiet_field]) for row in rows]
+    if format is not None and format.strip() == "table":  # Docker: the default table
+        format = None
     if format in ("json", "{{json .}}"):
         return [json.dumps(row, separators=(",", ":")) for row in rows]
     if format:

@@ -63,9 +63,9 @@ def ls(cli: CliState, *, quiet: bool, filter: List[str], format: Optional[str]) 
     from nerdpy.cli.output import print_rows
 
     rows = [_row(v) for v in volumes.list_volumes(state.entered(cli), filter)]
-    columns = LS_COLUMNS if format else LS_COLUMNS[:2]
-    if format == "table":
+    if format is not None and format.strip() == "table":  # Docker: the default table
         format = None
+    columns = LS_COLUMNS if format else LS_COLUMNS[:2]
     for line in print_rows(rows, columns, format, quiet_field="Name", quiet=quiet):
         print(line)
 

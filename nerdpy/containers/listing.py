@@ -135,10 +135,10 @@ def health_status(store: Any, container: Container) -> str:
 
 
 def row(container: Container, state: State, ports: str, no_trunc: bool, now: float,
-        health: str = "none") -> dict[str, Any]:
+        health: str = "none", image: str | None = None) -> dict[str, Any]:
     return Row({
         "ID": container.id if no_trunc else container.id[:12],
-        "Image": container.image,
+        "Image": container.image if image is None else image,
         "Command": command_text(container, not no_trunc),
         "CreatedAt": time.strftime("%Y-%m-%d %H:%M:%S %z %Z", time.localtime(container.created)),
         "RunningFor": human_duration(now - container.created) + " ago",
@@ -161,6 +161,7 @@ def list_rows(settings: Settings, store: Any, show_all: bool, last: int, filters
     by_ref = {c.name: c for c in containers} | {c.id: c for c in containers}
     now = time.time()
     rows = []
+    images = _ImageColumn(settings, no_trunc)
     for container in containers:
         state = store.state(container.id)
         if not (show_all or last > 0) and not state.running and not any(k in ("status", "exited") for k, _ in wanted):
@@ -168,7 +169,8 @@ def list_rows(settings: Settings, store: Any, show_all: bool, last: int, filters
         health = health_status(store, container)
         if wanted and not matches(container, state, wanted, by_ref, health):
             continue
-        rows.append(row(container, state, _ports_text(settings, container, state), no_trunc, now, health))
+        rows.append(row(container, state, _ports_text(settings, container, state), no_trunc, now, health,
+                        images.shown(container)))
     if last > 0:
         rows = rows[:last]
     if size:
@@ -177,6 +179,38 @@ def list_rows(settings: Settings, store: Any, show_all: bool, last: int, filters
             entry["Size"] = _size_text(settings, by_id[entry["ID"]] if no_trunc else
                                        next(c for c in containers if c.id.startswith(entry["ID"])))
     return rows
+
+
+class _ImageColumn:
+    """Docker's IMAGE column: the name the container was created from while that name
+    still points at its image; once the tag moved on (a rebuild) or is gone, the image ID."""
+
+    def __init__(self, settings: Settings, no_trunc: bool) -> None:
+        self.settings = settings
+        self.no_trunc = no_trunc
+        self.resolved: dict[str, str | None] = {}
+        self.store: Any = None
+
+    def shown(self, container: Container) -> str:
+        if not container.image_id or container.image == container.image_id:
+            return container.image
+        if container.image not in self.resolved:
+            self.resolved[container.image] = self._image_id(container.image)
+        if self.resolved[container.image] == container.image_id:
+            return container.image
+        image_id = container.image_id
+        return image_id if self.no_trunc else image_id.removeprefix("sha256:")[:12]
+
+    def _image_id(self, ref: str) -> str | None:
+        if self.store is None:
+            from nerdpy.images.store import ImageStore
+
+            self.store = ImageStore(self.settings)
+        try:
+            found = self.store.find(ref)
+        except NerdpyError:  # an ambiguous ID prefix
+            return None
+        return found.id if found is not None else None
 
 
 def _size_text(settings: Settings, container: Container) -> str:

@@ -1,4 +1,5 @@
-"""`ps --filter` on a container's definition (network=, publish=, expose=, volume=, is-task=) and run's --memory-swap / --cpu-shares (Docker's)."""
+"""`ps --filter` on a container's definition (network=, publish=, expose=, volume=, is-task=), `ps`'s
+table and IMAGE column, and run's --memory-swap / --cpu-shares (Docker's)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,28 @@ def test_ps_definition_filters(nerdpy, busybox_image):
     finally:
         nerdpy("rm", "-f", a, b, check=False)
         nerdpy("volume", "rm", f"vol-{tag}", check=False)
+
+
+def test_ps_table_format_and_the_image_column_once_the_tag_is_gone(nerdpy, busybox_image):
+    tag = uuid.uuid4().hex[:8]
+    name, image = f"psimg-{tag}", f"psimg-{tag}:1"
+    nerdpy("tag", busybox_image, image)
+    nerdpy("create", "--name", name, image, "true")
+
+    def ps(*args: str) -> str:
+        return nerdpy("ps", "-a", "--filter", f"name={name}", *args).stdout
+
+    try:
+        assert ps("--format", "table") == ps()  # a bare `table` is the default table
+        assert ps("--format", "{{.Image}}") == f"{image}\n"
+        # Once the name no longer points at the container's image, Docker shows the image ID.
+        nerdpy("rmi", image)
+        image_id = nerdpy("image", "inspect", "-f", "{{.Id}}", busybox_image).stdout.strip()
+        assert ps("--format", "{{.Image}}") == image_id.removeprefix("sha256:")[:12] + "\n"
+        assert ps("--no-trunc", "--format", "{{.Image}}") == image_id + "\n"
+    finally:
+        nerdpy("rm", "-f", name, check=False)
+        nerdpy("rmi", image, check=False)
 
 
 def test_run_memory_swap_and_cpu_shares(nerdpy, busybox_image):

@@ -50,6 +50,9 @@ def test_ls_filters_and_format(nerdpy) -> None:
     assert rows[0]["Name"] == a and rows[0]["Driver"] == "local"
     table = nerdpy("volume", "ls", "-f", f"name={a}", "--format", "table {{.Name}}\t{{.Driver}}").stdout.splitlines()
     assert table[0].split() == ["VOLUME", "NAME", "DRIVER"] and table[1].split() == [a, "local"]
+    # A bare `table` is the default table.
+    assert nerdpy("volume", "ls", "-f", f"name={a}", "--format", "table").stdout == \
+        nerdpy("volume", "ls", "-f", f"name={a}").stdout
     nerdpy("volume", "rm", a, b)
 
 
