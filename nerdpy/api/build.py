@@ -90,8 +90,8 @@ def _read_secret(secret: Secret) -> Secret:
         raise NotFound(f"secret {secret.id}: cannot read {path}: {e.strerror}") from None
 
 
-def prune_cache(settings: Settings, everything: bool, until: str | None = None) -> tuple[int, int]:
-    """`builder prune`: (cache records removed, bytes of cache mounts freed).
+def prune_cache(settings: Settings, everything: bool, until: str | None = None) -> tuple[list[str], int]:
+    """`builder prune`: (keys of the cache records removed, bytes of cache mounts freed).
 
     `until`: a Go duration (`24h`); only records older than that go.
     """

@@ -37,12 +37,14 @@ class PruneReport:
     networks: list[str] = field(default_factory=list)
     images: list[str] = field(default_factory=list)  # "untagged: ..." / "deleted: ..." lines
     volumes: list[str] = field(default_factory=list)
+    build_cache: list[str] = field(default_factory=list)  # keys of the build cache records removed
     reclaimed: int = 0
 
 
 def prune(settings: Settings, all_images: bool, volumes: bool, filters: list[str]) -> PruneReport:
     """Docker's `system prune`: stopped containers, unused networks, dangling (or,
-    with `all_images`, unused) images, and with `volumes` unused anonymous volumes."""
+    with `all_images`, unused) images, the build cache (with `all_images` its cache
+    mounts too), and with `volumes` unused anonymous volumes."""
     from nerdpy.api import containers, images, networks
     from nerdpy.api import volumes as volume_api
 
@@ -54,10 +56,23 @@ def prune(settings: Settings, all_images: bool, volumes: bool, filters: list[str
     if volumes:
         vol = volume_api.prune(settings, labels)
         report.volumes, report.reclaimed = list(vol.deleted), vol.reclaimed
+    # Before the images: layers only the build cache still held go with them.
+    report.build_cache, freed = _prune_build_cache(settings, all_images, filters)
+    report.reclaimed += freed
     events, freed = images.prune(settings, all_images, filters, stale_ingests=True)
     report.images = list(events)
     report.reclaimed += freed
     return report
+
+
+def _prune_build_cache(settings: Settings, everything: bool, filters: list[str]) -> tuple[list[str], int]:
+    from nerdpy.api.prune_filters import parse_prune_filters
+    from nerdpy.build.cache import prune
+
+    chosen = parse_prune_filters(filters, "system prune")
+    if not chosen.selects(0.0, {}):  # a label= filter: build cache records carry no labels
+        return [], 0
+    return prune(settings, everything, chosen.until)
 
 
 def validate_prune_filters(filters: list[str]) -> list[str]:

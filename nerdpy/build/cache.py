@@ -85,22 +85,22 @@ def usage(settings: Settings) -> tuple[int, int]:
     return count, size
 
 
-def prune(settings: Settings, everything: bool, until: float | None = None) -> tuple[int, int]:
+def prune(settings: Settings, everything: bool, until: float | None = None) -> tuple[list[str], int]:
     """Drop cache records (older than `until` if given) and, with `everything`, cache mounts.
 
-    Returns (records removed, bytes of cache mounts removed). Layers themselves are
-    reclaimed by image gc once no image or record needs them.
+    Returns (keys of the records removed, bytes of cache mounts removed). Layers
+    themselves are reclaimed by image gc once no image or record needs them.
     """
     root = settings.layout.data_root / "buildcache"
     if not root.exists():
-        return 0, 0
-    removed = 0
+        return [], 0
+    removed = []
     for path in root.glob("*.json"):
         try:
             if until is not None and path.stat().st_mtime >= until:
                 continue
             path.unlink()
-            removed += 1
+            removed.append(path.stem)
         except OSError:
             pass
     freed = 0

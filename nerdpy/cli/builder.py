@@ -176,7 +176,7 @@ def prune(cli: CliState, *, all: bool, filter: list[str] | None, force: bool) ->
         if sys.stdin.readline().strip().lower() not in ("y", "yes"):
             return
     removed, freed = prune_cache(cli.settings, all, until)
-    print(f"Total:\t{human_size(freed)}" + (f" ({removed} cache records)" if removed else ""))
+    print(f"Total:\t{human_size(freed)}" + (f" ({len(removed)} cache records)" if removed else ""))
 
 
 def version(cli: CliState) -> None:

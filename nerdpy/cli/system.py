@@ -136,13 +136,15 @@ def prune(cli: CliState, *, all: bool, force: bool, volumes: bool, filter: List[
             items.append("all anonymous volumes not used by at least one container")
         items.append("all images without at least one container associated to them" if all
                      else "all dangling images")
+        items.append("all build cache" if all else "unused build cache")
         print("WARNING! This will remove:\n" + "".join(f"  - {i}\n" for i in items))
         print("Are you sure you want to continue? [y/N] ", end="")
         if sys.stdin.readline().strip().lower() not in ("y", "yes"):
             return
     report = system_prune(settings, all, volumes, list(filter))
     for title, lines in (("Deleted Containers:", report.containers), ("Deleted Networks:", report.networks),
-                         ("Deleted Volumes:", report.volumes), ("Deleted Images:", report.images)):
+                         ("Deleted Volumes:", report.volumes), ("Deleted Images:", report.images),
+                         ("Deleted build cache objects:", report.build_cache)):
         if lines:
             print(title + "\n" + "\n".join(lines) + "\n")
     print(f"Total reclaimed space: {human_size(report.reclaimed, 4)}")

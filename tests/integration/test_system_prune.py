@@ -39,6 +39,27 @@ def test_prune_keeps_what_is_in_use_and_removes_the_rest(fresh_nerdpy, busybox_t
     np("rm", "-f", "alive1")
 
 
+@requires("runc", "newuidmap")
+def test_prune_takes_the_build_cache_and_with_all_its_cache_mounts(fresh_nerdpy, busybox_tar, tmp_path):
+    np = fresh_nerdpy
+    np("load", "-i", busybox_tar, timeout=120)
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN --mount=type=cache,target=/c echo data > /c/x\n")
+    tmp_path.chmod(0o755)
+    np("build", "-q", tmp_path, timeout=120)
+
+    def cache() -> str:
+        return np("system", "df", "--format", "{{.Type}} {{.TotalCount}} {{.Size}}").stdout.splitlines()[-1]
+
+    assert cache() == "Build Cache 1 5B"
+    assert "  - unused build cache\n" in np("system", "prune", input="n\n").stdout
+    out = np("system", "prune", "-f").stdout
+    assert "Deleted build cache objects:\n" in out
+    assert cache() == "Build Cache 0 5B"  # the cache mount stays, as `builder prune` without -a
+    assert "  - all build cache\n" in np("system", "prune", "-a", input="n\n").stdout
+    np("system", "prune", "-a", "-f")
+    assert cache() == "Build Cache 0 0B"
+
+
 def test_prune_rejects_a_bad_filter_before_asking(nerdpy):
     result = nerdpy("system", "prune", "--filter", "bogus=1", input="", check=False)
     assert result.returncode == 125
