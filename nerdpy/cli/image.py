@@ -74,11 +74,11 @@ def tag(cli: CliState, *, source: str, target: str) -> None:
 
 
 def _each(refs: list[str], action: Any) -> int:
-    """Run `action` per argument, as Docker does: report each failure, exit non-zero at the end."""
+    """Run `action` per argument, as Docker does: report each failure and go on; exit 1
+    at the end (Docker's CLI exits 1 for a daemon's refusal, an image in use among them)."""
     from nerdpy.cli.each import for_each
 
-    failed = for_each(refs, action)
-    return failed.exit_code if failed else 0
+    return 1 if for_each(refs, action) else 0
 
 
 def rmi(cli: CliState, *, images: list[str], force: bool, no_prune: bool) -> int:
