@@ -37,13 +37,20 @@ def load_program(options: BuildOptions) -> tuple[Program, str]:
         with open(path, "rb") as f:
             data = f.read(MAX_DOCKERFILE + 1)
     except FileNotFoundError:
-        raise NotFound(f"failed to read dockerfile: open {path}: no such file or directory") from None
+        raise NotFound(f"failed to read dockerfile: open {_shown(path, options)}: no such file or directory") from None
     except IsADirectoryError:
-        raise InvalidArgument(f"failed to read dockerfile: {path} is a directory") from None
+        raise InvalidArgument(f"failed to read dockerfile: {_shown(path, options)} is a directory") from None
     if len(data) > MAX_DOCKERFILE:
         raise InvalidArgument(f"{path}: Dockerfile too large")
     name = os.path.basename(path)
     return program(parse(data, name)), name
+
+
+def _shown(path: str, options: BuildOptions) -> str:
+    """A Dockerfile inside the context by its name there, as BuildKit's errors do (a
+    context from stdin lives in a private directory the user never named)."""
+    inside = os.path.relpath(path, options.context)
+    return path if inside.startswith("..") else inside
 
 
 def context_tree(options: BuildOptions) -> Tree:
