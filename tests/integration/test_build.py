@@ -143,6 +143,13 @@ def test_reproducible_outputs_and_stdin(nerdpy, busybox_image, tmp_path):
     assert (local / "out" / "f").read_text() == "tarred\n"
     with tarfile.open(archive) as tar:
         assert "manifest.json" in tar.getnames() and "index.json" in tar.getnames()
+    # A tar context without a Dockerfile: named as in the context, as BuildKit's error.
+    empty = io.BytesIO()
+    tarfile.open(fileobj=empty, mode="w").close()
+    result = nerdpy.popen("build", "-q", "-", text=False, stdin=subprocess.PIPE)
+    _, err = result.communicate(empty.getvalue(), timeout=120)
+    assert result.returncode == 1
+    assert err == b"Error: failed to read dockerfile: open Dockerfile: no such file or directory\n"
 
 
 @pytest.mark.parametrize("dockerfile, line, message", [
