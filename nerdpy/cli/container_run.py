@@ -56,6 +56,8 @@ def build_options(image: str, command: list[str], env: list[str], env_file: list
     root = image if rootfs else ""
     if "volumes" in create:
         create["volumes"] = absolute_binds(list(create["volumes"]))
+    if "mounts" in create:
+        create["mounts"] = [absolute_mount_source(spec) for spec in create["mounts"]]
     fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in create.items()}
     return CreateOptions(image="" if rootfs else image, command=tuple(command), env=tuple(all_env),
                          labels=tuple(all_labels), rootfs=root, **fields)
@@ -70,6 +72,27 @@ def absolute_binds(volumes: List[str]) -> List[str]:
             spec = f"{os.path.abspath(host)}:{rest}"
         out.append(spec)
     return out
+
+
+def absolute_mount_source(spec: str) -> str:
+    """Docker 23+: a `--mount` source of "." or starting with "./" is relative to the cwd."""
+    import csv
+    import io
+
+    try:
+        fields = next(csv.reader([spec]), [])
+    except csv.Error:
+        return spec  # the mount parser reports it
+    changed = False
+    for i, field in enumerate(fields):
+        key, eq, value = field.partition("=")
+        if eq and key.strip().lower() in ("source", "src") and (value == "." or value.startswith("./")):
+            fields[i], changed = f"{key}={os.path.abspath(value)}", True
+    if not changed:
+        return spec
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(fields)
+    return out.getvalue()
 
 
 def check_storage_opts(settings: Any, storage_opt: list[str]) -> None:

@@ -1,4 +1,4 @@
-"""Docker 23+ habits at run/create (issue 14 #19): `-v ./dir:/x` relative to the cwd, the
+"""Docker 23+ habits at run/create (issue 14 #19): `-v ./dir:/x` and `--mount src=./dir` relative to the cwd, the
 host-network and platform warnings in Docker's words (kept under -q), and `system df -v`
 per-image SIZE equal to what `images` shows."""
 
@@ -20,6 +20,12 @@ def test_relative_bind_is_relative_to_the_cwd(nerdpy, busybox_image, tmp_path):
     tmp_path.chmod(0o755)
     out = nerdpy("run", "--rm", "-v", "./here:/x:ro", busybox_image, "cat", "/x/f", cwd=tmp_path)
     assert out.stdout == "relative\n"
+    out = nerdpy("run", "--rm", "--mount", "type=bind,src=./here,dst=/x,readonly", busybox_image, "cat", "/x/f",
+                 cwd=tmp_path)
+    assert out.stdout == "relative\n"
+    bad = nerdpy("run", "--rm", "--mount", "type=bind,src=here,dst=/x", busybox_image, "true", cwd=tmp_path,
+                 check=False)
+    assert bad.returncode == 125 and "mount path must be absolute" in bad.stderr
     # "../" is not a path to Docker (it is an invalid volume name): still refused in one line.
     bad = nerdpy("run", "--rm", "-v", "../here:/x", busybox_image, "true", cwd=tmp_path / "here", check=False)
     assert bad.returncode == 125 and len(bad.stderr.strip().splitlines()) == 1
