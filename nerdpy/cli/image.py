@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from nerdpy.cli.state import CliState, entered
@@ -30,6 +30,15 @@ def _short(image_id: str, no_trunc: bool) -> str:
 
 def _created_at(ts: float) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d %H:%M:%S +0000 UTC") if ts else ""
+
+
+def _rfc3339(ts: float) -> str:
+    """Go's time.RFC3339 in local time: `history`'s CreatedAt (and its CREATED with -H=false)."""
+    if not ts:
+        return ""
+    local = datetime.fromtimestamp(ts).astimezone()
+    text = local.isoformat(timespec="seconds")
+    return text[:-6] + "Z" if local.utcoffset() == timedelta(0) else text
 
 
 def ls(cli: CliState, *, repository: str | None, all: bool, quiet: bool,
@@ -121,8 +130,8 @@ def history(cli: CliState, *, image: str, human: bool, no_trunc: bool, quiet: bo
             created_by = created_by[:44] + "…"
         rows.append({
             "ID": _short(entry["ID"], no_trunc) if entry["ID"] != "<missing>" else "<missing>",
-            "CreatedSince": since(entry["Created"]) if human else entry["CreatedAt"],
-            "CreatedAt": entry["CreatedAt"], "CreatedBy": created_by,
+            "CreatedSince": since(entry["Created"]) if human else _rfc3339(entry["Created"]),
+            "CreatedAt": _rfc3339(entry["Created"]), "CreatedBy": created_by,
             "Size": human_size(entry["Size"]) if human else str(entry["Size"]), "Comment": entry["Comment"],
         })
     columns = [("ID", "IMAGE"), ("CreatedSince", "CREATED"), ("CreatedBy", "CREATED BY"), ("Size", "SIZE"),

@@ -7,6 +7,7 @@ import gzip
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import tarfile
@@ -56,6 +57,12 @@ def test_load_list_tag_inspect_rmi(fresh_nerdpy, busybox_tar, busybox_built):
     fmt = np("image", "inspect", "-f", "{{.Os}}/{{.Architecture}} {{join .Config.Cmd \",\"}}", busybox_built.id[7:19])
     assert fmt.stdout == "linux/amd64 sh\n"
     assert np("history", "-q", "busybox").stdout.split() == [busybox_built.id[7:19]]
+    # Go's RFC 3339 in local time, whole seconds (Docker's -H=false and CreatedAt).
+    for tz, suffix in (("UTC", "Z"), ("Europe/Paris", ":00")):
+        stamps = np("history", "--format", "{{.CreatedAt}}", "busybox", env={"TZ": tz}).stdout.split()
+        assert stamps and all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)", s) for s in stamps)
+        assert stamps[0].endswith(suffix), stamps
+    assert "T" in np("history", "-H=false", "busybox").stdout.splitlines()[1].split()[1]
 
     assert np("rmi", "busybox").stdout == "Untagged: busybox:latest\n"
     assert _blobs(np)  # still held by localhost:5000/bb:v1
