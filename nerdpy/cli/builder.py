@@ -9,6 +9,10 @@ import sys
 from nerdpy.cli.state import CliState
 from nerdpy.errors import InvalidArgument
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 
 def _warn(text: str) -> None:
     print(f"WARNING: {text}", file=sys.stderr)
@@ -99,8 +103,8 @@ def build(cli: CliState, *, context: str, tag: list[str] | None, file: str | Non
     from nerdpy.api.build import build as api_build
     from nerdpy.reference import parse
 
-    if push:
-        raise InvalidArgument("--push is not supported", hint="build with -t NAME, then `nerdpy push NAME`")
+    if push and not tag:
+        raise InvalidArgument("tag is needed when pushing to registry")  # buildx's check, before building
     ignored = [flag for flag, value in (("--cache-from", cache_from), ("--cache-to", cache_to),
                                         ("--builder", builder), ("--provenance", provenance), ("--sbom", sbom),
                                         ("--attest", attest), ("--allow", allow)) if value]
@@ -136,6 +140,18 @@ def build(cli: CliState, *, context: str, tag: list[str] | None, file: str | Non
         for name in result.names:
             emit(f"naming to {name} done")
         emit(f"writing image {result.image_id} done")
+    if push:
+        _push(cli, list(tag or ()), emit)
+
+
+def _push(cli: CliState, names: list[str], emit: Any) -> None:
+    """`--push`: each tag to its registry once built, as `nerdpy push` would."""
+    from nerdpy.api import registry
+
+    for name in names:
+        result = registry.push(cli.settings, name)
+        if emit is not None:
+            emit(f"pushing manifest for {result.reference}@{result.digest} done")
 
 
 def _progress_mode(quiet: bool, progress: str) -> str:

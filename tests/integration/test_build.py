@@ -221,6 +221,21 @@ def test_dockerfile_outside_the_context_its_ignore_file_and_pull(nerdpy, registr
     assert listing == [".dockerignore", "keep"]
 
 
+def test_push_sends_each_tag_once_built(nerdpy, busybox_image, registry, tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN echo pushed > /p\n")
+    tmp_path.chmod(0o755)
+    untagged = nerdpy("build", "-q", "--push", tmp_path, check=False)
+    assert untagged.returncode == 125 and "tag is needed when pushing to registry" in untagged.stderr
+    ref = f"{registry}/build/pushed"
+    built = nerdpy("build", "--progress", "plain", "--push", "-t", f"{ref}:1", "-t", f"{ref}:2", tmp_path,
+                   timeout=120)
+    assert f"pushing manifest for {ref}:2@sha256:" in built.stderr
+    nerdpy("rmi", f"{ref}:1", f"{ref}:2")
+    nerdpy("pull", "-q", f"{ref}:1")
+    assert nerdpy("run", "--rm", "--network", "none", f"{ref}:1", "cat", "/p").stdout == "pushed\n"
+    nerdpy("rmi", f"{ref}:1")
+
+
 def test_builder_prune_and_buildx(nerdpy, busybox_image, tmp_path):
     (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN --mount=type=cache,target=/c touch /c/x\n")
     tmp_path.chmod(0o755)

@@ -26,7 +26,7 @@ COMMANDS = {c.name: c for c in (
         opt("--platform", help="Set target platform for build"),
         opt("--network", help="Set the networking mode for the RUN instructions (default, none, host)", default="default"),
         flag("--load", help="Shorthand for --output=type=docker (the image is always stored)"),
-        flag("--push", help="Not supported: push the image with `nerdpy push`"),
+        flag("--push", help="Push the image to its registry once built (as `nerdpy push` each --tag)"),
         many("--cache-from", help="Ignored: nerdpy uses its local build cache"),
         many("--cache-to", help="Ignored: nerdpy uses its local build cache"),
         opt("--builder", help="Ignored: nerdpy builds in-process"),
