@@ -21,11 +21,19 @@ def read_env_file(path: str) -> list[str]:
             lines = handle.read().splitlines()
     except OSError as exc:
         raise InvalidArgument(f"cannot read env file {path}: {exc.strerror}") from None
+    if lines:
+        lines[0] = lines[0].removeprefix("\ufeff")
     out = []
-    for line in lines:
-        line = line.strip()
-        if line and not line.startswith("#"):
-            out.extend(expand_env([line]))
+    for line in lines:  # Docker's parseKeyValueFile: only leading blanks go, a value is kept as written
+        line = line.lstrip()
+        if not line or line.startswith("#"):
+            continue
+        name, eq, value = line.partition("=")
+        if any(c in name for c in " \t\n\v\f\r"):
+            raise InvalidArgument(f"poorly formatted environment: variable '{name}' contains whitespaces")
+        if not name:
+            raise InvalidArgument(f"no variable name on line '{line}'")
+        out.extend([f"{name}={value}"] if eq else expand_env([name]))
     return out
 
 
