@@ -55,21 +55,26 @@ def _containers(settings: Settings, snapshotter: Any) -> tuple[Usage, set[str]]:
         from nerdpy.containers.store import ContainerStore
     except ImportError:
         return usage, used_images
+    from nerdpy.containers.listing import command_text, status_text
+
     store = ContainerStore(settings)
     for c in store.list():
-        running = store.state(c.id).status == "running"
+        state = store.state(c.id)
+        running = state.status == "running"
         size = _snapshot_size(snapshotter, c.id)
         used_images.add(c.image_id)
         usage.total += 1
         usage.active += running
         usage.size += size
         usage.reclaimable += 0 if running else size
-        usage.items.append({"ID": c.id[:12], "Image": c.image, "Size": size, "Names": c.name,
-                            "Status": "running" if running else "not running"})
+        usage.items.append({"ID": c.id[:12], "Image": c.image, "Command": command_text(c, True),
+                            "LocalVolumes": sum(1 for m in c.runtime.mounts if m.get("volume")),
+                            "Size": size, "Created": c.created, "Status": status_text(state), "Names": c.name,
+                            "ImageID": c.image_id})
     return usage, used_images
 
 
-def _images(settings: Settings, snapshotter: Any, used: set[str]) -> Usage:
+def _images(settings: Settings, snapshotter: Any, containers_of: dict[str, int]) -> Usage:
     from nerdpy.images.store import ImageStore
     from nerdpy.reference import familiar
 
@@ -79,21 +84,34 @@ def _images(settings: Settings, snapshotter: Any, used: set[str]) -> Usage:
     store = ImageStore(settings)
     for ref, size, _ in store.content.walk_ingests():  # partial downloads: `system prune` frees them
         sizes["ingest:" + ref] = size
-    for image in store.list():
+    images = store.list()
+    chains = {image.manifest_descriptor.digest: _chain_ids(image) for image in images}
+    images_of_chain: dict[str, int] = {}
+    for chain_ids in chains.values():
+        for chain_id in set(chain_ids):
+            images_of_chain[chain_id] = images_of_chain.get(chain_id, 0) + 1
+    for image in images:
         pieces = {image.id: image.manifest.config.size}
         pieces.update({layer.digest: layer.size for layer in image.layers})
-        for chain_id in _chain_ids(image):
+        for chain_id in chains[image.manifest_descriptor.digest]:
             pieces["snapshot:" + chain_id] = _snapshot_size(snapshotter, chain_id)
         sizes.update(pieces)
-        active = image.id in used
+        active = image.id in containers_of
         if active:
             held.update(pieces)
         usage.total += 1
         usage.active += active
-        usage.items.append({"Repository": familiar(image.name) if image.name else "<none>", "ID": image.id.split(":")[-1][:12],
-                            # Docker's per-image SIZE is the image's size, as `images` shows it;
-                            # the totals count what the store holds on disk.
-                            "Size": image.size, "Containers": int(active)})
+        # Docker's SHARED SIZE: the layers another image has too (by chain ID).
+        shared = sum(size for size, chain_id in zip(store.layer_sizes(image), chains[image.manifest_descriptor.digest])
+                     if images_of_chain.get(chain_id, 0) > 1)
+        row = {"ID": image.id.split(":")[-1][:12], "Created": image.created_ts,
+               # Docker's per-image SIZE is the image's size, as `images` shows it;
+               # the totals count what the store holds on disk.
+               "Size": image.size, "SharedSize": shared, "UniqueSize": max(image.size - shared, 0),
+               "Containers": containers_of.get(image.id, 0)}
+        tags = [familiar(name).rpartition(":") for name in image.names if "@" not in name]
+        for repository, _, tag in tags or [("<none>", "", "<none>")]:
+            usage.items.append({"Repository": repository, "Tag": tag, **row})
     usage.size = sum(sizes.values())
     usage.reclaimable = sum(v for k, v in sizes.items() if k not in held)
     return usage
@@ -125,8 +143,11 @@ def _volumes(settings: Settings) -> Usage:
 def collect(settings: Settings) -> list[Usage]:
     """Images, containers, local volumes and the (empty) build cache, in Docker's order."""
     snapshotter = _snapshotter(settings)
-    containers, used = _containers(settings, snapshotter)
-    return [_images(settings, snapshotter, used), containers, _volumes(settings), _build_cache(settings)]
+    containers, _ = _containers(settings, snapshotter)
+    containers_of: dict[str, int] = {}
+    for item in containers.items:
+        containers_of[item["ImageID"]] = containers_of.get(item["ImageID"], 0) + 1
+    return [_images(settings, snapshotter, containers_of), containers, _volumes(settings), _build_cache(settings)]
 
 
 def _build_cache(settings: Settings) -> Usage:

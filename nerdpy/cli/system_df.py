@@ -31,11 +31,13 @@ def _row(u: Usage) -> dict[str, Any]:
             "Reclaimable": _reclaimable(u)}
 
 
-_VERBOSE = {
-    "Images": ("Images space usage:", [("Repository", "REPOSITORY"), ("ID", "IMAGE ID"), ("Size", "SIZE"),
-                                       ("Containers", "CONTAINERS")]),
-    "Containers": ("Containers space usage:", [("ID", "CONTAINER ID"), ("Image", "IMAGE"), ("Size", "SIZE"),
-                                               ("Status", "STATUS"), ("Names", "NAMES")]),
+_VERBOSE = {  # Docker's columns
+    "Images": ("Images space usage:", [("Repository", "REPOSITORY"), ("Tag", "TAG"), ("ID", "IMAGE ID"),
+                                       ("Created", "CREATED"), ("Size", "SIZE"), ("SharedSize", "SHARED SIZE"),
+                                       ("UniqueSize", "UNIQUE SIZE"), ("Containers", "CONTAINERS")]),
+    "Containers": ("Containers space usage:", [("ID", "CONTAINER ID"), ("Image", "IMAGE"), ("Command", "COMMAND"),
+                                               ("LocalVolumes", "LOCAL VOLUMES"), ("Size", "SIZE"),
+                                               ("Created", "CREATED"), ("Status", "STATUS"), ("Names", "NAMES")]),
     "Local Volumes": ("Local Volumes space usage:", [("Name", "VOLUME NAME"), ("Links", "LINKS"),
                                                      ("Size", "SIZE")]),
 }
@@ -60,8 +62,19 @@ def df(cli: CliState, *, verbose: bool, format: Optional[str]) -> None:
             continue
         title, columns = _VERBOSE[u.type]
         print(title + "\n")
-        # Images: 3 significant digits, as `images` prints them (Docker's formatter does both).
-        size = _human_size if u.type == "Images" else human_size
-        for line in print_rows([dict(item, Size=size(item["Size"])) for item in u.items], columns):
+        for line in print_rows([_verbose_row(u.type, item) for item in u.items], columns):
             print(line)
         print("")
+
+
+def _verbose_row(kind: str, item: dict[str, Any]) -> dict[str, Any]:
+    from nerdpy.formatting.human import since
+
+    row = dict(item)
+    if "Created" in row:
+        row["Created"] = since(row["Created"])
+    if kind == "Images":  # 3 significant digits, as `images` prints them (Docker's formatter does both)
+        row.update({key: _human_size(row[key]) for key in ("Size", "SharedSize", "UniqueSize")})
+    else:
+        row["Size"] = human_size(row["Size"])
+    return row

@@ -1,10 +1,13 @@
-"""Docker 23+ habits at run/create (issue 14 #19): `-v ./dir:/x` and `--mount src=./dir` relative to the cwd, the
-host-network and platform warnings in Docker's words (kept under -q), and `system df -v`
+"""Docker 23+ habits at run/create (issue 14 #19): `-v ./dir:/x` and `--mount src=./dir`
+relative to the cwd, `--env-file` lines as Docker reads them, the host-network and platform
+warnings in Docker's words (kept under -q), and `system df -v` in Docker's columns, its
 per-image SIZE equal to what `images` shows."""
 
 from __future__ import annotations
 
 import platform
+import re
+import uuid
 
 import pytest
 
@@ -31,6 +34,19 @@ def test_relative_bind_is_relative_to_the_cwd(nerdpy, busybox_image, tmp_path):
     assert bad.returncode == 125 and len(bad.stderr.strip().splitlines()) == 1
 
 
+def test_env_file_values_are_passed_as_written(nerdpy, busybox_image, tmp_path):
+    env_file = tmp_path / "env"
+    env_file.write_text('Q="quoted"\n  T=x  \n')
+    tmp_path.chmod(0o755)
+    env_file.chmod(0o644)
+    out = nerdpy("run", "--rm", "--env-file", env_file, busybox_image, "sh", "-c", 'echo "[$Q][$T]"')
+    assert out.stdout == '["quoted"][x  ]\n'  # Docker keeps quotes and trailing blanks
+    env_file.write_text("export A=1\n")
+    bad = nerdpy("run", "--rm", "--env-file", env_file, busybox_image, "true", check=False)
+    assert bad.returncode == 125 and bad.stderr == \
+        "Error: poorly formatted environment: variable 'export A' contains whitespaces\n"
+
+
 def test_host_network_ports_and_platform_mismatch_warn(nerdpy, busybox_image, images, tmp_path):
     warning = "WARNING: Published ports are discarded when using host network mode"
     made = nerdpy("create", "--network", "host", "-p", "8080:80", busybox_image, "true")
@@ -52,9 +68,31 @@ def test_host_network_ports_and_platform_mismatch_warn(nerdpy, busybox_image, im
     nerdpy("rm", made.stdout.strip())
 
 
-def test_system_df_image_size_is_the_images_size(nerdpy, busybox_image):
+def _columns(lines: list[str]) -> list[dict[str, str]]:
+    """A Docker table (columns three spaces apart, cells may hold one space) as dicts."""
+    header = lines[0]
+    starts = [m.start() for m in re.finditer(r"(?:^|(?<=   ))\S", header)]
+    names = [header[a:b].strip() for a, b in zip(starts, starts[1:] + [None])]
+    return [{name: line[a:b].strip() for name, a, b in zip(names, starts, starts[1:] + [None])} for line in lines[1:]]
+
+
+def test_system_df_verbose_is_dockers_table(nerdpy, busybox_image):
     shown = nerdpy("images", "--format", "{{.Repository}}:{{.Tag}} {{.Size}}").stdout.splitlines()
     sizes = dict(line.split() for line in shown)
-    rows = nerdpy("system", "df", "-v").stdout.split("Containers space usage:")[0].splitlines()
-    row = next(line.split() for line in rows if line.startswith(busybox_image + " "))
-    assert row[2] == sizes[busybox_image]
+    name = f"dfv-{uuid.uuid4().hex[:8]}"
+    nerdpy("create", "--name", name, "-v", "/anon", busybox_image, "sh", "-c", "true")
+    try:
+        out = nerdpy("system", "df", "-v").stdout
+        images, rest = out.split("Containers space usage:")
+        lines = [line for line in images.splitlines()[1:] if line]
+        assert re.split(" {2,}", lines[0])[:3] == ["REPOSITORY", "TAG", "IMAGE ID"] and lines[0].endswith("CONTAINERS")
+        row = next(r for r in _columns(lines) if f"{r['REPOSITORY']}:{r['TAG']}" == busybox_image)
+        assert row["SIZE"] == sizes[busybox_image]  # the per-image SIZE is what `images` shows
+        assert row["CREATED"].endswith(" ago") and int(row["CONTAINERS"]) >= 1
+        lines = [line for line in rest.split("Local Volumes space usage:")[0].splitlines() if line]
+        assert lines[0].split() == ["CONTAINER", "ID", "IMAGE", "COMMAND", "LOCAL", "VOLUMES", "SIZE", "CREATED",
+                                    "STATUS", "NAMES"]
+        mine = next(r for r in _columns(lines) if r["NAMES"] == name)
+        assert mine["COMMAND"] == '"sh -c true"' and mine["LOCAL VOLUMES"] == "1" and mine["STATUS"] == "Created"
+    finally:
+        nerdpy("rm", "-v", name)

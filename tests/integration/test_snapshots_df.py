@@ -27,6 +27,7 @@ def test_system_df_counts_images_and_lists_every_type(fresh_nerdpy, busybox_tar,
     table = fresh_nerdpy("system", "df").stdout.splitlines()
     assert table[0].split() == ["TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"]
     verbose = fresh_nerdpy("system", "df", "-v").stdout
-    assert "Images space usage:" in verbose and "busybox:latest" in verbose and "dfvol" in verbose
+    assert "Images space usage:" in verbose and "dfvol" in verbose
+    assert any(line.split()[:2] == ["busybox", "latest"] for line in verbose.splitlines())
     assert fresh_nerdpy("system", "df", "--format", "{{.Type}}={{.TotalCount}}").stdout.splitlines() == [
         "Images=1", "Containers=0", "Local Volumes=1", "Build Cache=0"]
