@@ -27,13 +27,53 @@ class _NoValue:
 NO_VALUE = _NoValue()
 
 
+class _NilList(list):
+    """A JSON null where Docker's Go type is a slice: Go prints `[]` (json: null)."""
+
+
+class _NilMap(dict):
+    """A JSON null where Docker's Go type is a map: Go prints `map[]` (json: null)."""
+
+
+class _NilPointer:
+    """A JSON null where Docker's Go type is a pointer: Go prints `<nil>`."""
+
+    def __bool__(self) -> bool:
+        return False
+
+
+NIL_POINTER = _NilPointer()
+# Fields of Docker's inspect and list types, by their Go kind: a null there is a typed nil.
+_SLICE_FIELDS = frozenset((
+    "Env", "Cmd", "Entrypoint", "OnBuild", "Shell", "Binds", "Dns", "DnsOptions", "DnsSearch", "ExtraHosts",
+    "CapAdd", "CapDrop", "Links", "Aliases", "DNSNames", "SecurityOpt", "GroupAdd", "VolumesFrom", "Devices",
+    "DeviceRequests", "DeviceCgroupRules", "Ulimits", "MaskedPaths", "ReadonlyPaths", "RepoTags", "RepoDigests",
+    "Layers", "Mounts", "Args"))
+_MAP_FIELDS = frozenset((
+    "Labels", "Volumes", "ExposedPorts", "Ports", "PortBindings", "Options", "Networks", "Sysctls", "StorageOpt",
+    "Tmpfs", "DriverOpts", "Data", "Containers"))
+_POINTER_FIELDS = frozenset(("Healthcheck", "Health", "IPAMConfig"))
+
+
+def _typed_nil(name: str) -> Any:
+    if name in _SLICE_FIELDS:
+        return _NilList()
+    if name in _MAP_FIELDS:
+        return _NilMap()
+    return NIL_POINTER if name in _POINTER_FIELDS else None
+
+
 def _lookup(value: Any, name: str) -> Any:
     if isinstance(value, dict):
         if name in value:
-            return value[name]
+            found = value[name]
+            return _typed_nil(name) if found is None else found
         for key in value:
             if isinstance(key, str) and key.lower() == name.lower():
-                return value[key]
+                return _typed_nil(key) if value[key] is None else value[key]
+        typed = _typed_nil(name)  # a field Docker's JSON omits when empty (omitempty)
+        if typed is not None:
+            return typed
         if type(value) is not dict and not name.startswith("_") and hasattr(value, name):
             return getattr(value, name)  # a method of a row type, e.g. `.Label "key"`
         return NO_VALUE
@@ -51,6 +91,8 @@ def to_text(value: Any) -> str:
     """Go's fmt %v for JSON-like values."""
     if value is NO_VALUE or value is None:
         return "<no value>"
+    if value is NIL_POINTER:
+        return "<nil>"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
@@ -62,13 +104,15 @@ def to_text(value: Any) -> str:
 
 def to_json(value: Any) -> str:
     """Go's json.Marshal: compact, HTML characters escaped."""
-    text = json.dumps(None if value is NO_VALUE else value, separators=(",", ":"), ensure_ascii=False,
+    if value is NO_VALUE or value is NIL_POINTER or isinstance(value, (_NilList, _NilMap)):
+        value = None
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False,
                       default=lambda o: getattr(o, "__dict__", str(o)))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def truth(value: Any) -> bool:
-    if value is NO_VALUE or value is None:
+    if value is NO_VALUE or value is None or value is NIL_POINTER:
         return False
     if isinstance(value, (bool, int, float, str, list, tuple, dict)):
         return bool(value)

@@ -77,3 +77,20 @@ def test_compile_template_checks_syntax_without_data():
     compile_template("table {{.ID}}\t{{index .RepoTags 0}}")  # valid, even though it would fail on {}
     with pytest.raises(InvalidArgument):
         compile_template("{{.Nope")
+
+
+NULLS = {"Config": {"Env": None, "Labels": None, "Healthcheck": None, "Hostname": None},
+         "State": {"Status": "running"}}
+
+
+@pytest.mark.parametrize("template,expected", [
+    # Docker renders its typed structs: a null slice is `[]`, a null map `map[]`, a null pointer `<nil>`.
+    ("{{.Config.Env}}|{{.Config.Labels}}|{{.Config.Healthcheck}}", "[]|map[]|<nil>"),
+    ("{{.State.Health}}", "<nil>"),  # omitted from the JSON (omitempty), still a field of the type
+    ("{{json .Config.Env}} {{json .Config.Labels}} {{json .Config.Healthcheck}}", "null null null"),
+    ("{{len .Config.Env}}{{range .Config.Env}}x{{end}}{{if .Config.Labels}}y{{else}}n{{end}}", "0n"),
+    ("{{if .Config.Healthcheck}}y{{else}}n{{end}}", "n"),
+    ("{{.Config.Hostname}}|{{.Config.Missing}}", "<no value>|<no value>"),  # not a slice, map or pointer
+])
+def test_nulls_print_as_dockers_typed_nils(template, expected):
+    assert render(template, NULLS) == expected
