@@ -38,8 +38,11 @@ def build(settings: Settings, options: BuildOptions, emit: Callable[[str], None]
     """
     from nerdpy.api.session import enter_namespace
     from nerdpy.build.run import build as run_build
+    from nerdpy.network.files import parse_add_host
 
     options = replace(options, secrets=tuple(_read_secret(s) for s in options.secrets))
+    for spec in options.add_hosts:  # refused before anything runs, in run's words
+        parse_add_host(spec)
     if options.dockerfile and options.dockerfile_text is None and not os.path.isabs(options.dockerfile):
         # relative to the working directory (docker build -f), else to the context (compose's `dockerfile:`)
         beside = os.path.join(options.context or ".", options.dockerfile)

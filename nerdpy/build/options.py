@@ -40,6 +40,7 @@ class BuildOptions:
     no_cache_filter: tuple[str, ...] = ()
     pull: bool = False
     network: str = "default"  # default | none | host: the RUN network unless a step says otherwise
+    add_hosts: tuple[str, ...] = ()  # "name:ip" lines RUN steps see in /etc/hosts (--add-host)
     secrets: tuple[Secret, ...] = ()
     platform: str = ""
     outputs: tuple[Output, ...] = ()

@@ -32,6 +32,7 @@ class RunRequest:
     cwd: str = "/"
     user: str = ""
     network: str = "default"  # default | none | host
+    add_hosts: tuple[str, ...] = ()  # "name:ip" for /etc/hosts (--add-host)
     mounts: tuple[dict[str, Any], ...] = ()  # extra OCI mounts (--mount=...)
     files: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # heredoc scripts for /dev/pipes
 
@@ -49,7 +50,7 @@ def run_in(settings: Settings, step_id: str, rootfs: str, req: RunRequest,
     attachment = None
     try:
         user = resolve_in_rootfs(rootfs, req.user)
-        attachment = _network(settings, step_id, req.network)
+        attachment = _network(settings, step_id, req.network, req.add_hosts)
         mounts = _network_files(bundle, attachment) + list(req.mounts) + _pipes(bundle, req.files)
         options = [
             o.with_args(list(req.argv)),
@@ -77,11 +78,11 @@ def run_in(settings: Settings, step_id: str, rootfs: str, req: RunRequest,
         shutil.rmtree(bundle, ignore_errors=True)
 
 
-def _network(settings: Settings, step_id: str, mode: str) -> Any:
+def _network(settings: Settings, step_id: str, mode: str, add_hosts: tuple[str, ...]) -> Any:
     from nerdpy.network import NetworkRequest, setup
 
     networks = {"default": (), "none": ("none",), "host": ("host",)}[mode]
-    return setup(settings, step_id, NetworkRequest(networks=networks, hostname=HOSTNAME))
+    return setup(settings, step_id, NetworkRequest(networks=networks, hostname=HOSTNAME, add_hosts=add_hosts))
 
 
 def _network_files(bundle: Path, attachment: Any) -> list[dict[str, Any]]:

@@ -106,7 +106,8 @@ class Steps:
         bind_digests = [self._mount_digest(s, ins, index) for s in specs]
         key = cache.step_key("run", st.chain or "", json.dumps(argv), json.dumps(st.run_env()), st.workdir,
                              st.config.get("User") or "", network, json.dumps([repr(s) for s in specs]),
-                             json.dumps(files), json.dumps(bind_digests))
+                             json.dumps(files), json.dumps(bind_digests),
+                             *([json.dumps(self.options.add_hosts)] if self.options.add_hosts else []))
         if self._hit(st, key, name, text):
             return
         vertex = self.progress.start(name)
@@ -120,7 +121,7 @@ class Steps:
             from nerdpy.build.runstep import RunRequest, run_in
 
             req = RunRequest(tuple(argv), tuple(env_list), st.workdir, st.config.get("User") or "", network,
-                             tuple(mounts), tuple(files))
+                             self.options.add_hosts, tuple(mounts), tuple(files))
             code = run_in(self.ws.settings, snap.removeprefix("build-"), rootfs, req,
                           lambda line: self.progress.log(vertex, line))
             if code != 0:

@@ -95,7 +95,7 @@ def build(cli: CliState, *, context: str, tag: list[str] | None, file: str | Non
           build_arg: list[str] | None, label: list[str] | None, target: str | None,
           no_cache: bool, no_cache_filter: list[str] | None, pull: bool, quiet: bool,
           iidfile: str | None, progress: str, secret: list[str] | None,
-          output: list[str] | None, platform: str | None, network: str,
+          output: list[str] | None, platform: str | None, network: str, add_host: list[str] | None,
           load: bool, push: bool, cache_from: list[str] | None,
           cache_to: list[str] | None, builder: str | None, provenance: str | None,
           sbom: str | None, attest: list[str] | None, allow: list[str] | None) -> None:
@@ -124,7 +124,7 @@ def build(cli: CliState, *, context: str, tag: list[str] | None, file: str | Non
         dockerfile_text=sys.stdin.read() if file == "-" else None, tags=tuple(tag or ()),
         build_args=_kv(list(build_arg or []), "build-arg", from_env=True), labels=_kv(list(label or []), "label", empty=True),
         target=target or "", no_cache=no_cache, no_cache_filter=tuple(no_cache_filter or ()), pull=pull,
-        network=network, secrets=_secrets(list(secret or [])), platform=platform or "",
+        network=network, add_hosts=tuple(add_host or ()), secrets=_secrets(list(secret or [])), platform=platform or "",
         outputs=_outputs(list(output or []), load), source_date_epoch=_epoch(build_arg or []),
         progress=_progress_mode(quiet, progress))
     emit = None if options.progress == "quiet" else (lambda line: print(line, file=sys.stderr, flush=True))

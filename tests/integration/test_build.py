@@ -236,6 +236,20 @@ def test_push_sends_each_tag_once_built(nerdpy, busybox_image, registry, tmp_pat
     nerdpy("rmi", f"{ref}:1")
 
 
+def test_add_host_reaches_the_run_steps(nerdpy, busybox_image, tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN grep -w db /etc/hosts > /seen\n"
+                                         "RUN --network=none grep -w db /etc/hosts >> /seen\n")
+    tmp_path.chmod(0o755)
+    bad = nerdpy("build", "-q", "--add-host", "db", tmp_path, check=False)
+    assert bad.returncode == 125 and bad.stderr.startswith("Error: invalid --add-host 'db'")
+    image = nerdpy("build", "-q", "--add-host", "db:10.9.8.7", tmp_path, timeout=120).stdout.strip()
+    assert nerdpy("run", "--rm", "--network", "none", image, "cat", "/seen").stdout == "10.9.8.7\tdb\n" * 2
+    # The mapping is part of the step: another address is another step, not a cache hit.
+    other = nerdpy("build", "-q", "--add-host", "db=10.9.8.6", tmp_path, timeout=120).stdout.strip()
+    assert nerdpy("run", "--rm", "--network", "none", other, "cat", "/seen").stdout == "10.9.8.6\tdb\n" * 2
+    nerdpy("rmi", image, other)
+
+
 def test_builder_prune_and_buildx(nerdpy, busybox_image, tmp_path):
     (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN --mount=type=cache,target=/c touch /c/x\n")
     tmp_path.chmod(0o755)

@@ -25,6 +25,7 @@ COMMANDS = {c.name: c for c in (
         many("--output", "-o", help="Output destination (type=image|local|tar|oci|docker,dest=path)"),
         opt("--platform", help="Set target platform for build"),
         opt("--network", help="Set the networking mode for the RUN instructions (default, none, host)", default="default"),
+        many("--add-host", help="Add a custom host-to-IP mapping (format: \"host:ip\") for the RUN instructions"),
         flag("--load", help="Shorthand for --output=type=docker (the image is always stored)"),
         flag("--push", help="Push the image to its registry once built (as `nerdpy push` each --tag)"),
         many("--cache-from", help="Ignored: nerdpy uses its local build cache"),
