@@ -4,12 +4,13 @@ image, calling nerdpy's API in-process."""
 from __future__ import annotations
 
 import os
+import shlex
 import secrets as _random
 
 from nerdpy_compose import order, resources
 from nerdpy_compose import secrets as secret_mounts
 from nerdpy_compose.converge import Converger, Plan, wait_condition
-from nerdpy_compose.convert import create_options
+from nerdpy_compose.convert import command_line, create_options
 from nerdpy_compose.lock import ProjectLock
 from nerdpy_compose.members import members
 
@@ -78,11 +79,11 @@ def run(settings: Settings, project: Project, req: RunRequest, ui: Ui) -> int:
         "network_aliases": opts.network_aliases if req.use_aliases else (),
         "cap_add": (*opts.cap_add, *req.cap_add), "cap_drop": (*opts.cap_drop, *req.cap_drop),
     }
-    if req.command:
-        changes["command"] = req.command
     if req.entrypoint is not None:
-        changes["entrypoint"] = req.entrypoint
-        changes["command"] = req.command
+        # docker compose splits --entrypoint as a shell would, and drops the service's command.
+        changes["entrypoint"], changes["command"] = command_line(_words(req.entrypoint), req.command)
+    elif req.command:
+        changes["entrypoint"], changes["command"] = command_line(svc.get("entrypoint"), req.command)
     if req.user:
         changes["user"] = req.user
     if req.workdir:
@@ -94,6 +95,13 @@ def run(settings: Settings, project: Project, req: RunRequest, ui: Ui) -> int:
         ui.out(result.container.name)
         return 0
     return result.exit_code or 0
+
+
+def _words(entrypoint: str) -> list[str]:
+    try:
+        return shlex.split(entrypoint)
+    except ValueError as e:
+        raise InvalidArgument(f"invalid --entrypoint {entrypoint!r}: {e}") from None
 
 
 def opts_publish(svc: dict[str, object]) -> tuple[str, ...]:
