@@ -69,11 +69,19 @@ def ps_rows(settings: Settings, project: Project, services: tuple[str, ...], sho
             "ID": m.id[:12], "Name": m.name, "Image": m.image, "Command": _command(m.row.get("Command", ""), no_trunc),
             "Project": project.name, "Service": m.service, "Created": m.row.get("RunningFor", ""),
             "CreatedAt": m.row.get("CreatedAt", ""), "State": m.status, "Status": m.row.get("Status", ""),
-            "Health": "", "ExitCode": m.exit_code, "Ports": m.row.get("Ports", ""), "Publishers": _publishers(m),
+            "Health": _health(settings, m), "ExitCode": m.exit_code, "Ports": m.row.get("Ports", ""), "Publishers": _publishers(m),
             "Labels": m.row.get("Labels", ""), "LocalVolumes": "0", "Mounts": m.row.get("Mounts", ""),
             "Networks": m.row.get("Networks", ""), "RunningFor": m.row.get("RunningFor", ""), "Size": "",
         })
     return rows
+
+
+def _health(settings: Settings, m: Member) -> str:
+    """State.Health.Status as docker compose reports it: "" without a healthcheck."""
+    try:
+        return str((api.health(settings, m.id) or {}).get("Status", ""))
+    except NotFound:
+        return ""  # removed meanwhile
 
 
 def _command(quoted: str, no_trunc: bool) -> str:
