@@ -3,7 +3,7 @@ foreground log view, under the project's lock."""
 
 from __future__ import annotations
 
-from nerdpy_compose import order, resources
+from nerdpy_compose import lifecycle, order, resources
 from nerdpy_compose.attach import LogStreams, watch
 from nerdpy_compose.converge import Converger, Plan, orphans, wait_ready
 from nerdpy_compose.lock import ProjectLock
@@ -114,14 +114,12 @@ def _foreground(settings: Settings, project: Project, req: UpRequest, names: lis
             streams.add(m, tail=-1)
 
     def stop_all(force: bool) -> None:
+        if not force:  # dependents first, replicas together, as `stop` does
+            lifecycle.stop(settings, project, tuple(names), req.timeout, ui)
+            return
         for m in reversed(everything):
             try:
-                if force:
-                    api.kill(settings, m.id, "KILL")
-                else:
-                    ui.event("Container", m.name, "Stopping")
-                    api.stop(settings, m.id, req.timeout)
-                    ui.event("Container", m.name, "Stopped")
+                api.kill(settings, m.id, "KILL")
             except NerdpyError:
                 continue
 
