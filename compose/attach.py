@@ -77,6 +77,7 @@ def watch(settings: Settings, ui: Ui, watched: list[Member], streams: LogStreams
     expected, not a reason to abort."""
     running = {m.id: m for m in watched}
     code = 0
+    restore = _interrupt_on_term()
     try:
         while running:
             for cid, m in list(running.items()):
@@ -107,7 +108,29 @@ def watch(settings: Settings, ui: Ui, watched: list[Member], streams: LogStreams
         except KeyboardInterrupt:
             stop_all(True)
         return 0  # docker compose: the stack stopped on SIGINT is a success (compose_up.md)
+    finally:
+        restore()
     return code
+
+
+def _interrupt_on_term() -> Callable[[], None]:
+    """SIGTERM (and a SIGINT that was ignored, as in a shell's background job) stop
+    the stack as Ctrl-C does: docker compose catches both. Returns the undo."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    before = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def restore() -> None:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+
+    return restore
 
 
 def _service_code(settings: Settings, watched: list[Member], service: str) -> int:

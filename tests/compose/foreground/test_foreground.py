@@ -1,4 +1,5 @@
-"""A foreground `up` streams prefixed logs and stops the stack on Ctrl-C."""
+"""A foreground `up` streams prefixed logs and stops the stack on Ctrl-C or SIGTERM,
+as docker compose does."""
 
 import signal
 import time
@@ -8,7 +9,8 @@ import pytest
 pytestmark = pytest.mark.integration
 
 
-def test_ctrl_c_stops_the_stack(compose, nerdpy):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_stops_the_stack(compose, nerdpy, sig):
     c = compose("foreground")
     proc = nerdpy.popen("compose", "-p", c.project, "up", cwd=c.dir)
     try:
@@ -17,7 +19,7 @@ def test_ctrl_c_stops_the_stack(compose, nerdpy):
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() < deadline, "the service never started"
             time.sleep(0.2)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         out, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
