@@ -28,3 +28,12 @@ def test_ctrl_c_stops_the_stack(compose, nerdpy, sig):
     assert "talker-1  | talking" in out and "Gracefully stopping..." in out
     assert c("ps", "-q").stdout == "", "the stack is stopped"
     assert c("ps", "-a", "--format", "{{.State}}").stdout.strip() == "exited"
+
+
+def test_up_shows_only_this_run(compose):
+    c = compose("foreground")
+    for _ in range(2):
+        result = c("--profile", "once", "up", "once", check=False)
+        assert result.returncode == 0, result.stderr
+    assert result.stdout.count("said once") == 1, "the earlier run's output is not replayed"
+    assert "once-1 exited with code 0" in result.stdout
