@@ -456,3 +456,16 @@ def test_a_host_without_ipv6_publishes_on_ipv4_alone(fresh_nerdpy, busybox_tar, 
     assert done.returncode == 0 and done.stderr == "", done
     assert done.stdout.splitlines() == [f"53/udp -> 0.0.0.0:{port}", f"80/tcp -> 0.0.0.0:{port}",
                                         f"0.0.0.0:{port}->53/udp, 0.0.0.0:{port}->80/tcp", "v4"]
+
+
+def test_namespaced_defaults_let_any_user_bind_low_ports(nerdpy, busybox_image):
+    """Docker's sysctls in a container's own network namespace: ports from 0 and ping
+    for every group; --sysctl overrides them."""
+    script = "cat /proc/sys/net/ipv4/ping_group_range; httpd -p 80 -h /tmp && echo bound"
+    out = nerdpy("run", "--rm", "-u", "1000", busybox_image, "sh", "-c", script).stdout.split("\n")
+    low, high = out[0].split()
+    assert low == "0" and int(high) >= 65535, out
+    assert out[1] == "bound", out
+    refused = nerdpy("run", "--rm", "-u", "1000", "--sysctl", "net.ipv4.ip_unprivileged_port_start=1024",
+                     busybox_image, "sh", "-c", script, check=False)
+    assert "bind: Permission denied" in refused.stderr and "bound" not in refused.stdout
