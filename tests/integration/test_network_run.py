@@ -316,6 +316,25 @@ def test_static_ip_and_ip_range(nerdpy, netbox) -> None:
         nerdpy("network", "rm", net)
 
 
+def test_a_removed_network_frees_its_subnet_at_once(nerdpy, netbox) -> None:
+    """The bridge goes with `network rm` even while other containers keep networking
+    up: a new network on the same subnet must carry traffic."""
+    keeper, old, new, a, b = _name("nk"), _name("no"), _name("nn"), _name("a"), _name("b")
+    nerdpy("network", "create", keeper)
+    try:
+        nerdpy("run", "-d", "--name", a, "--network", keeper, netbox, "sleep", "1000")
+        nerdpy("network", "create", "--subnet", "10.78.0.0/24", old)
+        nerdpy("run", "--rm", "--network", old, netbox, "true")
+        nerdpy("network", "rm", old)
+        nerdpy("network", "create", "--subnet", "10.78.0.0/24", new)
+        nerdpy("run", "-d", "--name", b, "--network", new, netbox, "sleep", "1000")
+        reached = nerdpy("run", "--rm", "--network", new, netbox, "ping", "-c", "1", "-W", "5", b, check=False)
+        assert reached.returncode == 0, reached.stdout + reached.stderr
+    finally:
+        nerdpy("rm", "-f", a, b, check=False)
+        nerdpy("network", "rm", keeper, new, check=False)
+
+
 def test_network_errors_are_one_line(nerdpy, netbox) -> None:
     net = _name("ne")
     nerdpy("network", "create", "--subnet", "10.99.0.0/24", net)
