@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 from nerdpy_compose import dotenv
-from nerdpy_compose.errors import ConfigError
+from nerdpy_compose.errors import ConfigError, FileNotFound
 
 from nerdpy.api.types import field, record
 
@@ -116,7 +116,7 @@ def _files(opts: ProjectOptions, env: dict[str, str], cwd: str, warn: Callable[[
             continue
         path = os.path.normpath(os.path.join(cwd, os.path.expanduser(name)))
         if not os.path.exists(path):
-            raise ConfigError(f"open {path}: no such file or directory")
+            raise FileNotFound(f"open {path}: no such file or directory")
         out.append(path)
     return tuple(out)
 
@@ -136,5 +136,5 @@ def _search(cwd: str, warn: Callable[[str], None]) -> tuple[str, ...]:
             return tuple(files)
         parent = os.path.dirname(directory)
         if parent == directory:
-            raise ConfigError("no configuration file provided: not found")
+            raise FileNotFound("no configuration file provided: not found")
         directory = parent

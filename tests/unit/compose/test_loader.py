@@ -89,8 +89,9 @@ def test_discovery_prefers_compose_yaml_and_warns(project):
 
 
 def test_no_file_found(project):
-    with pytest.raises(ConfigError, match="no configuration file provided"):
+    with pytest.raises(ConfigError, match="no configuration file provided") as err:
         project({}, cwd="/")
+    assert err.value.exit_code == 14  # docker compose's file-not-found status, not the parse error's 15
 
 
 def test_merge_rules_across_files(project):
