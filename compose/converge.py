@@ -254,16 +254,17 @@ def wait_ready(settings: Settings, project: Project, names: list[str], ui: Ui, t
     for name in names:
         for m in members(settings, project.name, (name,)):
             ui.event("Container", m.name, "Waiting")
-            checked = False
+            checked, done = False, "Running"
             if name in completed:
                 _wait_exit(settings, m, deadline)
+                done = "Exited"  # as docker compose reports a one-shot dependency
             else:
                 # A healthcheck from the service or from the image's HEALTHCHECK: wait for healthy.
                 checked = _wait_healthy(settings, m, deadline)
                 _, state = api.get(settings, m.id)
                 if not checked and state.status != "running":
                     raise StackError(f"container {m.name} exited ({state.exit_code})")
-            ui.event("Container", m.name, "Healthy" if checked else "Running")
+            ui.event("Container", m.name, "Healthy" if checked else done)
 
 
 def orphans(settings: Settings, project: Project) -> list[Member]:

@@ -52,3 +52,10 @@ def test_run_command_follows_a_list_entrypoint(compose):
     # --entrypoint is split as a shell would; the service's command is dropped with it.
     result = c("run", "--rm", "-T", "--entrypoint", "sh -c 'exit 6'", "shell", check=False)
     assert result.returncode == 6, result.stderr
+
+
+def test_up_wait_accepts_a_completed_dependency(compose):
+    c = compose("exit_codes")
+    result = c("up", "-d", "--wait", "--wait-timeout", "60", "server", timeout=120)
+    assert "Container exitcodes-migrate-1  Exited" in result.stderr, result.stderr
+    assert "Container exitcodes-server-1  Running" in result.stderr, result.stderr
