@@ -1,5 +1,6 @@
 """A running project looked at and signalled as docker compose does: ps (json),
-port (reachable on the host), top, images, ls, cp both ways, kill -s, restart."""
+port (reachable on the host), top, images, ls, cp both ways, kill -s, restart;
+exec and run -e KEY without a value."""
 
 import json
 import urllib.request
@@ -43,3 +44,14 @@ def test_look_at_and_signal_a_running_project(compose, nerdpy, tmp_path):
     assert c("wait", "worker").returncode == 0
     assert c("ps", "-a", "--format", "{{.State}} {{.ExitCode}}", "worker").stdout.strip() == "exited 0"
     assert "got usr1" in c("logs", "worker").stdout
+
+
+def test_a_bare_env_flag_takes_the_shell_value(compose):
+    c = compose("inspection")
+    c("up", "-d", "worker")
+    shell = {"FROM_SHELL": "shell-value"}
+    script = "echo [$FROM_SHELL] [${NOT_SET-unset}] [$GIVEN]"
+    flags = ("-e", "FROM_SHELL", "-e", "NOT_SET", "-e", "GIVEN=given")
+    expected = "[shell-value] [unset] [given]\n"
+    assert c("exec", "-T", *flags, "worker", "sh", "-c", script, env=shell).stdout == expected
+    assert c("run", "--rm", "-T", *flags, "worker", "sh", "-c", script, env=shell).stdout == expected
