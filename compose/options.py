@@ -89,7 +89,7 @@ def discover(opts: ProjectOptions, warn: Callable[[str], None]) -> Sources:
     if early_dir is None and opts.files and opts.files[0] != "-":
         early_dir = os.path.dirname(os.path.join(cwd, opts.files[0]))
     env, env_files = project_environment(opts, early_dir or cwd, warn)
-    files = _files(opts, env, cwd, warn)
+    files = _files(opts, env, cwd, os.path.join(cwd, opts.project_directory) if opts.project_directory else cwd, warn)
     if opts.project_directory:
         project_dir = os.path.join(cwd, opts.project_directory)
     elif files[0] == "-":
@@ -101,14 +101,17 @@ def discover(opts: ProjectOptions, warn: Callable[[str], None]) -> Sources:
     return Sources(env, files, os.path.normpath(project_dir), env_files)
 
 
-def _files(opts: ProjectOptions, env: dict[str, str], cwd: str, warn: Callable[[str], None]) -> tuple[str, ...]:
+def _files(opts: ProjectOptions, env: dict[str, str], cwd: str, search_from: str,
+           warn: Callable[[str], None]) -> tuple[str, ...]:
+    """-f and COMPOSE_FILE paths are relative to the cwd; without them the search
+    starts in --project-directory (as compose-go's working directory) or the cwd."""
     if opts.files:
         names = list(opts.files)
     elif env.get("COMPOSE_FILE"):
         sep = env.get("COMPOSE_PATH_SEPARATOR") or os.pathsep
         names = [n for n in env["COMPOSE_FILE"].split(sep) if n]
     else:
-        return _search(cwd, warn)
+        return _search(search_from, warn)
     out = []
     for name in names:
         if name == "-":
