@@ -107,6 +107,8 @@ COMMANDS = {c.name: c for c in (
         flag("--no-color", help="Produce monochrome output"),
         opt("--since", default="", help="Show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative "
                                         "(e.g. 42m for 42 minutes)"),
+        opt("--until", default="", help="Show logs before a timestamp (e.g. 2013-01-02T13:23:37Z) or relative "
+                                        "(e.g. 42m for 42 minutes)"),
         _index(0),
     )),
     Command("exec", "Execute a command in a running container", "nerdpy.cli.compose_exec:exec_", (

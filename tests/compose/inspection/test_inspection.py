@@ -44,6 +44,8 @@ def test_look_at_and_signal_a_running_project(compose, nerdpy, tmp_path):
     assert c("wait", "worker").returncode == 0
     assert c("ps", "-a", "--format", "{{.State}} {{.ExitCode}}", "worker").stdout.strip() == "exited 0"
     assert "got usr1" in c("logs", "worker").stdout
+    assert "got usr1" in c("logs", "--until", "0s", "worker").stdout
+    assert c("logs", "--until", "2000-01-01T00:00:00Z", "worker").stdout == ""
 
 
 def test_a_bare_env_flag_takes_the_shell_value(compose):
