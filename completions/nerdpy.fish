@@ -465,6 +465,7 @@ complete -c nerdpy -n '__fish_seen_subcommand_from compose; and __fish_seen_subc
 complete -c nerdpy -n '__fish_seen_subcommand_from compose; and __fish_seen_subcommand_from up' -l 'force-recreate' -d 'Recreate containers even if their configuration and image haven\'t changed'
 complete -c nerdpy -n '__fish_seen_subcommand_from compose; and __fish_seen_subcommand_from up' -l 'no-attach' -r -d 'Do not attach (stream logs) to the specified services'
 complete -c nerdpy -n '__fish_seen_subcommand_from compose; and __fish_seen_subcommand_from up' -l 'no-build' -d 'Don\'t build an image, even if it\'s policy'
+complete -c nerdpy -n '__fish_seen_subcommand_from compose; and __fish_seen_subcommand_from up' -l 'no-color' -d 'Produce monochrome output'
 complete -c nerdpy -n '__fish_seen_subcommand_from compose; and __fish_seen_subcommand_from up' -l 'no-deps' -d 'Don\'t start linked services'
 complete -c nerdpy -n '__fish_seen_subcommand_from compose; and __fish_seen_subcommand_from up' -l 'no-log-prefix' -d 'Don\'t print prefix in logs'
 complete -c nerdpy -n '__fish_seen_subcommand_from compose; and __fish_seen_subcommand_from up' -l 'no-recreate' -d 'If containers already exist, don\'t recreate them'

@@ -74,6 +74,7 @@ COMMANDS = {c.name: c for c in (
         many("--attach", help="Restrict attaching to the specified services"),
         many("--no-attach", help="Do not attach (stream logs) to the specified services"),
         _NO_LOG_PREFIX,
+        flag("--no-color", help="Produce monochrome output"),
         flag("--timestamps", help="Show timestamps"),
         _PULL,
         flag("--no-build", help="Don't build an image, even if it's policy"),

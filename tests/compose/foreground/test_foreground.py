@@ -37,3 +37,11 @@ def test_up_shows_only_this_run(compose):
         assert result.returncode == 0, result.stderr
     assert result.stdout.count("said once") == 1, "the earlier run's output is not replayed"
     assert "once-1 exited with code 0" in result.stdout
+
+
+def test_no_color_drops_the_prefix_colours(compose):
+    c = compose("foreground")
+    coloured = c("--ansi", "always", "--profile", "once", "up", "once")
+    assert "\x1b[" in coloured.stdout and "said once" in coloured.stdout
+    plain = c("--ansi", "always", "--profile", "once", "up", "--no-color", "once")
+    assert "\x1b[" not in plain.stdout and "once-1  | said once" in plain.stdout
