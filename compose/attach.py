@@ -30,25 +30,27 @@ class LogStreams:
         self.threads: dict[str, threading.Thread] = {}
         self.width = 0
 
-    def add(self, m: Member, tail: int = -1, follow: bool = True, since_ns: int = 0) -> None:
+    def add(self, m: Member, tail: int = -1, follow: bool = True, since_ns: int = 0, until_ns: int = 0) -> None:
         self.width = max(self.width, len(m.short) + 1)  # docker compose pads one past the longest
-        thread = threading.Thread(target=self._pump, args=(m, tail, follow, since_ns), daemon=True,
+        thread = threading.Thread(target=self._pump, args=(m, tail, follow, since_ns, until_ns), daemon=True,
                                   name=f"logs-{m.name}")
         self.threads[m.id] = thread
         thread.start()
 
-    def _pump(self, m: Member, tail: int, follow: bool, since_ns: int) -> None:
+    def _pump(self, m: Member, tail: int, follow: bool, since_ns: int, until_ns: int) -> None:
         try:
             _, path = api.log_path(self.settings, m.id)
         except NerdpyError as exc:
             self.ui.err(f"{m.short}: {exc.message}")
             return
         offset = logs_api.end_offset(path)
-        for entry in logs_api.read_entries(path, since_ns, 0, tail):
+        for entry in logs_api.read_entries(path, since_ns, until_ns, tail):
             self._emit(m, entry)
         if not follow:
             return
         for entry in logs_api.follow(path, offset, lambda: _alive(self.settings, m.id)):
+            if until_ns and entry.ns > until_ns:
+                return  # --until: following ends there
             self._emit(m, entry)
 
     def _emit(self, m: Member, entry: logs_api.LogEntry) -> None:
@@ -77,6 +79,7 @@ def watch(settings: Settings, ui: Ui, watched: list[Member], streams: LogStreams
     expected, not a reason to abort."""
     running = {m.id: m for m in watched}
     code = 0
+    restore = _interrupt_on_term()
     try:
         while running:
             for cid, m in list(running.items()):
@@ -107,7 +110,29 @@ def watch(settings: Settings, ui: Ui, watched: list[Member], streams: LogStreams
         except KeyboardInterrupt:
             stop_all(True)
         return 0  # docker compose: the stack stopped on SIGINT is a success (compose_up.md)
+    finally:
+        restore()
     return code
+
+
+def _interrupt_on_term() -> Callable[[], None]:
+    """SIGTERM (and a SIGINT that was ignored, as in a shell's background job) stop
+    the stack as Ctrl-C does: docker compose catches both. Returns the undo."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    before = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def restore() -> None:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+
+    return restore
 
 
 def _service_code(settings: Settings, watched: list[Member], service: str) -> int:

@@ -16,6 +16,7 @@ from nerdpy_compose.errors import ConfigError, StackError
 from nerdpy_compose.members import Member, members
 
 from nerdpy.api import containers as api
+from nerdpy.api import images as api_images
 from nerdpy.api.errors import NerdpyError
 from nerdpy.api.types import field, record
 
@@ -107,13 +108,14 @@ class Converger:
         want = self.plan.scale.get(name, int(svc.get("scale", 1)))
         current = members(self.settings, self.project.name, (name,))
         wanted_hash = service_hash(svc)
+        wanted_image = self._image_id(name)
         for member in current:
             if member.number > want or member.number == 0:
                 self._remove(member)
         by_number = {m.number: m for m in current if 0 < m.number <= want}
         for n in range(1, want + 1):
             m = by_number.get(n)
-            if m is not None and self._must_recreate(name, m, wanted_hash):
+            if m is not None and self._must_recreate(name, m, wanted_hash, wanted_image):
                 self.ui.event("Container", m.name, "Recreate")
                 self._remove(m, quiet=True)
                 self._create(name, n, recreated=True)
@@ -130,10 +132,19 @@ class Converger:
             else:
                 self.ui.event("Container", m.name, "Running")
 
-    def _must_recreate(self, name: str, m: Member, wanted_hash: str) -> bool:
+    def _image_id(self, name: str) -> str:
+        """The local image the service's reference names now ("" if none yet: it is pulled on create)."""
+        try:
+            return str(api_images.inspect(self.settings, build.image_name(self.project, name)).get("Id", ""))
+        except NerdpyError:
+            return ""
+
+    def _must_recreate(self, name: str, m: Member, wanted_hash: str, wanted_image: str) -> bool:
         if self.plan.no_recreate:
             return False
-        if self.plan.force_recreate or m.config_hash != wanted_hash:
+        # As docker compose: a changed config, or a tag that now names another image (built, pulled).
+        image_changed = bool(wanted_image and m.image_id and m.image_id != wanted_image)
+        if self.plan.force_recreate or m.config_hash != wanted_hash or image_changed:
             self.recreated.add(name)
             return True
         if any(d in self.recreated for d in order.shared_with(self.project.services[name])):
@@ -243,16 +254,17 @@ def wait_ready(settings: Settings, project: Project, names: list[str], ui: Ui, t
     for name in names:
         for m in members(settings, project.name, (name,)):
             ui.event("Container", m.name, "Waiting")
-            checked = False
+            checked, done = False, "Running"
             if name in completed:
                 _wait_exit(settings, m, deadline)
+                done = "Exited"  # as docker compose reports a one-shot dependency
             else:
                 # A healthcheck from the service or from the image's HEALTHCHECK: wait for healthy.
                 checked = _wait_healthy(settings, m, deadline)
                 _, state = api.get(settings, m.id)
                 if not checked and state.status != "running":
                     raise StackError(f"container {m.name} exited ({state.exit_code})")
-            ui.event("Container", m.name, "Healthy" if checked else "Running")
+            ui.event("Container", m.name, "Healthy" if checked else done)
 
 
 def orphans(settings: Settings, project: Project) -> list[Member]:

@@ -124,9 +124,10 @@ def _publish(svc: dict[str, Any]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _command(svc: dict[str, Any]) -> tuple[str | None, tuple[str, ...]]:
-    command = tuple(svc.get("command") or ())
-    entrypoint = svc.get("entrypoint")
+def command_line(entrypoint: list[str] | None, command: list[str] | tuple[str, ...] | None,
+                 ) -> tuple[str | None, tuple[str, ...]]:
+    """CreateOptions' (entrypoint, command) for a list entrypoint (None: the image's) and command."""
+    command = tuple(command or ())
     if entrypoint is None:
         return None, command
     if not entrypoint:
@@ -163,7 +164,7 @@ def create_options(project: Project, name: str, number: int, *, oneoff: bool = F
     for key in UNSUPPORTED:
         if key in svc:
             warn(f"services.{name}.{key} is not supported by nerdpy and is ignored")
-    entrypoint, command = _command(svc)
+    entrypoint, command = command_line(svc.get("entrypoint"), svc.get("command"))
     logging = svc.get("logging") or {}
     stop = svc.get("stop_grace_period")
     restart = svc.get("restart") or "no"

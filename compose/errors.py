@@ -1,17 +1,24 @@
-"""The compose engine's error kinds: a bad compose file exits 15 as docker
-compose does for configuration errors; everything else uses nerdpy's kinds."""
+"""The compose engine's error kinds: a bad compose file exits 15 and a missing
+one 14, as docker compose does; everything else uses nerdpy's kinds."""
 
 from __future__ import annotations
 
 from nerdpy.api.errors import InvalidArgument, NerdpyError
 
 EXIT_CONFIG = 15  # docker compose: "invalid compose project" (cmd/compose/compose.go)
+EXIT_FILE_NOT_FOUND = 14  # docker compose: a compose or env file that is not there (FileNotFoundFailure)
 
 
 class ConfigError(InvalidArgument):
     """A compose file (or its environment) is invalid: one line naming the file and key."""
 
     exit_code = EXIT_CONFIG
+
+
+class FileNotFound(ConfigError):
+    """A compose file or a required env_file does not exist."""
+
+    exit_code = EXIT_FILE_NOT_FOUND
 
 
 def at(source: str, path: str, message: str) -> ConfigError:

@@ -69,11 +69,19 @@ def ps_rows(settings: Settings, project: Project, services: tuple[str, ...], sho
             "ID": m.id[:12], "Name": m.name, "Image": m.image, "Command": _command(m.row.get("Command", ""), no_trunc),
             "Project": project.name, "Service": m.service, "Created": m.row.get("RunningFor", ""),
             "CreatedAt": m.row.get("CreatedAt", ""), "State": m.status, "Status": m.row.get("Status", ""),
-            "Health": "", "ExitCode": m.exit_code, "Ports": m.row.get("Ports", ""), "Publishers": _publishers(m),
+            "Health": _health(settings, m), "ExitCode": m.exit_code, "Ports": m.row.get("Ports", ""), "Publishers": _publishers(m),
             "Labels": m.row.get("Labels", ""), "LocalVolumes": "0", "Mounts": m.row.get("Mounts", ""),
             "Networks": m.row.get("Networks", ""), "RunningFor": m.row.get("RunningFor", ""), "Size": "",
         })
     return rows
+
+
+def _health(settings: Settings, m: Member) -> str:
+    """State.Health.Status as docker compose reports it: "" without a healthcheck."""
+    try:
+        return str((api.health(settings, m.id) or {}).get("Status", ""))
+    except NotFound:
+        return ""  # removed meanwhile
 
 
 def _command(quoted: str, no_trunc: bool) -> str:
@@ -142,13 +150,14 @@ def ls(settings: Settings, show_all: bool, filters: tuple[str, ...]) -> list[dic
 
 
 def logs(settings: Settings, project: Project, services: tuple[str, ...], follow: bool, tail: str, timestamps: bool,
-         no_prefix: bool, since: str, index: int, ui: Ui) -> None:
+         no_prefix: bool, since: str, index: int, ui: Ui, until: str = "") -> None:
     from nerdpy.api import log_reader as logs_api
 
     if tail != "all" and not tail.lstrip("-").isdigit():
         raise InvalidArgument(f"invalid --tail {tail!r}: use a number or all")
     count = -1 if tail == "all" or int(tail) < 0 else int(tail)
     since_ns = logs_api.parse_since(since) if since else 0
+    until_ns = logs_api.parse_since(until) if until else 0
     for name in services:
         if name not in project.services:
             raise InvalidArgument(f"no such service: {name}")
@@ -159,7 +168,7 @@ def logs(settings: Settings, project: Project, services: tuple[str, ...], follow
     for m in found:
         streams.width = max(streams.width, len(m.short) + 1)
     for m in found:
-        streams.add(m, tail=count, follow=follow, since_ns=since_ns)
+        streams.add(m, tail=count, follow=follow, since_ns=since_ns, until_ns=until_ns)
     try:
         for m in found:
             thread = streams.threads[m.id]

@@ -29,6 +29,7 @@ class Member:
     image: str
     labels: dict[str, str]
     row: dict[str, Any]
+    image_id: str = ""  # the image it was created from (sha256:…)
 
     @property
     def running(self) -> bool:
@@ -59,7 +60,8 @@ def members(settings: Settings, project: str, services: tuple[str, ...] = (), on
         if services and service not in services:
             continue
         out.append(Member(container.id, container.name, service, int(labels.get(L.NUMBER) or 0), is_oneoff,
-                          labels.get(L.CONFIG_HASH, ""), state.status, state.exit_code, container.image, labels, row))
+                          labels.get(L.CONFIG_HASH, ""), state.status, state.exit_code, container.image, labels, row,
+                          container.image_id))
     return sorted(out, key=lambda m: (m.service, m.number, m.name))
 
 
@@ -75,7 +77,7 @@ def projects(settings: Settings, include_stopped: bool) -> dict[str, list[Member
         labels = container.cfg.get("Labels") or {}
         member = Member(container.id, container.name, labels.get(L.SERVICE, ""), int(labels.get(L.NUMBER) or 0),
                         labels.get(L.ONEOFF) == "True", labels.get(L.CONFIG_HASH, ""), state.status, state.exit_code,
-                        container.image, labels, row)
+                        container.image, labels, row, container.image_id)
         out.setdefault(labels.get(L.PROJECT, ""), []).append(member)
     if not include_stopped:
         out = {k: v for k, v in out.items() if any(m.running for m in v)}

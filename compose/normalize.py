@@ -11,7 +11,7 @@ import re
 import shlex
 
 from nerdpy_compose import forms
-from nerdpy_compose.errors import ConfigError, at
+from nerdpy_compose.errors import ConfigError, FileNotFound, at
 from nerdpy_compose.options import ProjectOptions, read_env_file
 from nerdpy_compose.order import NAMESPACE_KEYS, implied_deps, shared_with, volumes_from_service
 
@@ -142,7 +142,7 @@ def _environment(svc: dict[str, Any], env: dict[str, str], warn: Callable[[str],
         path = entry["path"]
         if not os.path.isfile(path):
             if entry.get("required", True):
-                raise ConfigError(f"env file {path} not found: stat {path}: no such file or directory")
+                raise FileNotFound(f"env file {path} not found: stat {path}: no such file or directory")
             continue
         values.update(read_env_file(path, env, warn, raw=entry.get("format") == "raw"))
     for key, value in (svc.get("environment") or {}).items():

@@ -4,12 +4,13 @@ image, calling nerdpy's API in-process."""
 from __future__ import annotations
 
 import os
+import shlex
 import secrets as _random
 
 from nerdpy_compose import order, resources
 from nerdpy_compose import secrets as secret_mounts
 from nerdpy_compose.converge import Converger, Plan, wait_condition
-from nerdpy_compose.convert import create_options
+from nerdpy_compose.convert import command_line, create_options
 from nerdpy_compose.lock import ProjectLock
 from nerdpy_compose.members import members
 
@@ -73,16 +74,16 @@ def run(settings: Settings, project: Project, req: RunRequest, ui: Ui) -> int:
     changes: dict[str, object] = {
         "labels": (*opts.labels, f"com.docker.compose.slug={slug}", *req.labels),
         "publish": (*(opts_publish(svc) if req.service_ports else ()), *req.publish),
-        "env": (*opts.env, *req.env), "volumes": tuple(req.volumes), "auto_remove": req.remove,
+        "env": (*opts.env, *given_env(project, req.env)), "volumes": tuple(req.volumes), "auto_remove": req.remove,
         "tty": req.tty and not req.detach, "interactive": req.interactive and not req.detach,
         "network_aliases": opts.network_aliases if req.use_aliases else (),
         "cap_add": (*opts.cap_add, *req.cap_add), "cap_drop": (*opts.cap_drop, *req.cap_drop),
     }
-    if req.command:
-        changes["command"] = req.command
     if req.entrypoint is not None:
-        changes["entrypoint"] = req.entrypoint
-        changes["command"] = req.command
+        # docker compose splits --entrypoint as a shell would, and drops the service's command.
+        changes["entrypoint"], changes["command"] = command_line(_words(req.entrypoint), req.command)
+    elif req.command:
+        changes["entrypoint"], changes["command"] = command_line(svc.get("entrypoint"), req.command)
     if req.user:
         changes["user"] = req.user
     if req.workdir:
@@ -94,6 +95,25 @@ def run(settings: Settings, project: Project, req: RunRequest, ui: Ui) -> int:
         ui.out(result.container.name)
         return 0
     return result.exit_code or 0
+
+
+def given_env(project: Project, env: tuple[str, ...]) -> tuple[str, ...]:
+    """-e KEY=VALUE as given; a bare -e KEY takes the project environment's value
+    (the shell's, then .env's), and is dropped without one, as docker compose does."""
+    out = []
+    for item in env:
+        if "=" in item:
+            out.append(item)
+        elif item in project.environment:
+            out.append(f"{item}={project.environment[item]}")
+    return tuple(out)
+
+
+def _words(entrypoint: str) -> list[str]:
+    try:
+        return shlex.split(entrypoint)
+    except ValueError as e:
+        raise InvalidArgument(f"invalid --entrypoint {entrypoint!r}: {e}") from None
 
 
 def opts_publish(svc: dict[str, object]) -> tuple[str, ...]:
@@ -116,7 +136,8 @@ def exec_(settings: Settings, project: Project, service: str, command: tuple[str
     if not command:
         raise InvalidArgument("exec needs a command")
     cid = _container(settings, project, service, index)
-    opts = ExecOptions(command=command, interactive=not detach, tty=tty and not detach, detach=detach, env=env,
+    opts = ExecOptions(command=command, interactive=not detach, tty=tty and not detach, detach=detach,
+                       env=given_env(project, env),
                        workdir=workdir, user=user, privileged=privileged)
     return api.exec_in(settings, cid, opts, None if detach else 0, 1, 2) or 0  # None: the user detached
 

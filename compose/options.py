@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 from nerdpy_compose import dotenv
-from nerdpy_compose.errors import ConfigError
+from nerdpy_compose.errors import ConfigError, FileNotFound
 
 from nerdpy.api.types import field, record
 
@@ -89,7 +89,7 @@ def discover(opts: ProjectOptions, warn: Callable[[str], None]) -> Sources:
     if early_dir is None and opts.files and opts.files[0] != "-":
         early_dir = os.path.dirname(os.path.join(cwd, opts.files[0]))
     env, env_files = project_environment(opts, early_dir or cwd, warn)
-    files = _files(opts, env, cwd, warn)
+    files = _files(opts, env, cwd, os.path.join(cwd, opts.project_directory) if opts.project_directory else cwd, warn)
     if opts.project_directory:
         project_dir = os.path.join(cwd, opts.project_directory)
     elif files[0] == "-":
@@ -101,14 +101,17 @@ def discover(opts: ProjectOptions, warn: Callable[[str], None]) -> Sources:
     return Sources(env, files, os.path.normpath(project_dir), env_files)
 
 
-def _files(opts: ProjectOptions, env: dict[str, str], cwd: str, warn: Callable[[str], None]) -> tuple[str, ...]:
+def _files(opts: ProjectOptions, env: dict[str, str], cwd: str, search_from: str,
+           warn: Callable[[str], None]) -> tuple[str, ...]:
+    """-f and COMPOSE_FILE paths are relative to the cwd; without them the search
+    starts in --project-directory (as compose-go's working directory) or the cwd."""
     if opts.files:
         names = list(opts.files)
     elif env.get("COMPOSE_FILE"):
         sep = env.get("COMPOSE_PATH_SEPARATOR") or os.pathsep
         names = [n for n in env["COMPOSE_FILE"].split(sep) if n]
     else:
-        return _search(cwd, warn)
+        return _search(search_from, warn)
     out = []
     for name in names:
         if name == "-":
@@ -116,7 +119,7 @@ def _files(opts: ProjectOptions, env: dict[str, str], cwd: str, warn: Callable[[
             continue
         path = os.path.normpath(os.path.join(cwd, os.path.expanduser(name)))
         if not os.path.exists(path):
-            raise ConfigError(f"open {path}: no such file or directory")
+            raise FileNotFound(f"open {path}: no such file or directory")
         out.append(path)
     return tuple(out)
 
@@ -136,5 +139,5 @@ def _search(cwd: str, warn: Callable[[str], None]) -> tuple[str, ...]:
             return tuple(files)
         parent = os.path.dirname(directory)
         if parent == directory:
-            raise ConfigError("no configuration file provided: not found")
+            raise FileNotFound("no configuration file provided: not found")
         directory = parent

@@ -3,7 +3,9 @@ foreground log view, under the project's lock."""
 
 from __future__ import annotations
 
-from nerdpy_compose import order, resources
+import time
+
+from nerdpy_compose import lifecycle, order, resources
 from nerdpy_compose.attach import LogStreams, watch
 from nerdpy_compose.converge import Converger, Plan, orphans, wait_ready
 from nerdpy_compose.lock import ProjectLock
@@ -78,6 +80,7 @@ def up(settings: Settings, project: Project, req: UpRequest, ui: Ui) -> int:
     names = order.select(project, req.services, not req.no_deps)
     plan = Plan(req.force_recreate, req.no_recreate, req.no_start, dict(req.scale), req.timeout, req.pull,
                 req.build, req.parallel)
+    began_ns = time.time_ns()
     with ProjectLock(settings, project.name):
         _orphans(settings, project, req.remove_orphans, ui)
         resources.ensure(settings, project, names, ui)
@@ -89,7 +92,7 @@ def up(settings: Settings, project: Project, req: UpRequest, ui: Ui) -> int:
         return 0
     if req.detach:
         return 0
-    return _foreground(settings, project, req, names, ui)
+    return _foreground(settings, project, req, names, ui, began_ns)
 
 
 def _orphans(settings: Settings, project: Project, remove: bool, ui: Ui) -> None:
@@ -104,24 +107,25 @@ def _orphans(settings: Settings, project: Project, remove: bool, ui: Ui) -> None
         ui.event("Container", m.name, "Removed")
 
 
-def _foreground(settings: Settings, project: Project, req: UpRequest, names: list[str], ui: Ui) -> int:
+def _foreground(settings: Settings, project: Project, req: UpRequest, names: list[str], ui: Ui,
+                began_ns: int) -> int:
+    """The containers' output since this `up` began: docker compose attaches, so a
+    container's earlier runs are not replayed."""
     shown = [n for n in (req.attach or names) if n not in req.no_attach]
     streams = LogStreams(settings, ui, prefix=not req.no_log_prefix, timestamps=req.timestamps)
     everything = members(settings, project.name, tuple(names))
     ui.out("Attaching to " + ", ".join(m.name for m in everything if m.service in shown))
     for m in everything:
         if m.service in shown:
-            streams.add(m, tail=-1)
+            streams.add(m, tail=-1, since_ns=began_ns)
 
     def stop_all(force: bool) -> None:
+        if not force:  # dependents first, replicas together, as `stop` does
+            lifecycle.stop(settings, project, tuple(names), req.timeout, ui)
+            return
         for m in reversed(everything):
             try:
-                if force:
-                    api.kill(settings, m.id, "KILL")
-                else:
-                    ui.event("Container", m.name, "Stopping")
-                    api.stop(settings, m.id, req.timeout)
-                    ui.event("Container", m.name, "Stopped")
+                api.kill(settings, m.id, "KILL")
             except NerdpyError:
                 continue
 

@@ -179,6 +179,10 @@ def remove(settings: Settings, name_or_id: str, force: bool = False) -> str:
         bridge.delete_bridge(None, net.bridge, net.id)
         if not glob.glob("/sys/class/net/nerdpy*"):
             bridge.delete_table(None)
+    elif net.driver == "bridge" and not net.slirp:
+        from nerdpy.network import bridged
+
+        bridged.forget_bridge(settings, net)
     _event(settings, "destroy", net, type=net.driver)
     return net.name
 

@@ -126,13 +126,14 @@ def ps(compose: ComposeCli, *, selected: list[str], all: bool, quiet: bool, serv
 
 
 def logs(compose: ComposeCli, *, services: list[str], follow: bool, tail: str, timestamps: bool, no_log_prefix: bool,
-         no_color: bool, since: str, index: int) -> None:
+         no_color: bool, since: str, until: str, index: int) -> None:
     from nerdpy_compose.listing import logs as engine_logs
 
     settings, project, ui = _entered(compose)
     if no_color:
         ui.colour = False
-    engine_logs(settings, project, tuple(services), follow, tail, timestamps, no_log_prefix, since, index, ui)
+    engine_logs(settings, project, tuple(services), follow, tail, timestamps, no_log_prefix, since, index, ui,
+                until=until)
 
 
 def create(compose: ComposeCli, *, services: list[str], force_recreate: bool, no_recreate: bool, pull: str) -> None:

@@ -8,7 +8,8 @@ from nerdpy.cli.compose import ComposeCli, _entered
 def up(compose: ComposeCli, *, services: list[str], detach: bool, wait: bool, wait_timeout: int, force_recreate: bool,
        no_recreate: bool, remove_orphans: bool, abort_on_container_exit: bool, abort_on_container_failure: bool,
        exit_code_from: str, scale: list[str], no_deps: bool, timeout: int | None, no_start: bool, attach: list[str],
-       no_attach: list[str], no_log_prefix: bool, timestamps: bool, pull: str, no_build: bool, build: bool) -> int:
+       no_attach: list[str], no_log_prefix: bool, no_color: bool, timestamps: bool, pull: str, no_build: bool,
+       build: bool) -> int:
     from nerdpy_compose.up import UpRequest
     from nerdpy_compose.up import up as engine_up
 
@@ -23,6 +24,8 @@ def up(compose: ComposeCli, *, services: list[str], detach: bool, wait: bool, wa
             raise InvalidArgument(f"invalid --scale {item!r}: use SERVICE=NUM")
         counts[name] = int(num)
     settings, project, ui = _entered(compose, tuple(services))
+    if no_color:
+        ui.colour = False
     req = UpRequest(services=tuple(services), detach=detach, wait=wait, wait_timeout=wait_timeout,
                     force_recreate=force_recreate, no_recreate=no_recreate, remove_orphans=remove_orphans,
                     abort_on_exit=abort_on_container_exit, abort_on_failure=abort_on_container_failure,

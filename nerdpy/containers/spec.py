@@ -96,6 +96,27 @@ def _gpus(request: dict[str, Any], rootless: bool) -> Any:
     return with_cdi_devices(GPU_KIND, select_gpus(value), rootless)
 
 
+def _network_sysctls(host: dict[str, Any], netns_path: str | None) -> dict[str, str]:
+    """Docker's defaults in a network namespace of the container's own: any user may
+    bind any port and ping (moby's WithSysctls), so `--user 1000` serves on port 80.
+    The ping range ends at the highest group mapped here: the kernel refuses others."""
+    if netns_path is None or str(host.get("NetworkMode") or "").startswith("container:"):
+        return {}
+    return {"net.ipv4.ip_unprivileged_port_start": "0", "net.ipv4.ping_group_range": f"0 {_highest_gid()}"}
+
+
+def _highest_gid() -> int:
+    highest = 0
+    try:
+        with open("/proc/self/gid_map") as mapping:
+            for line in mapping:
+                inner, _, count = (int(field) for field in line.split())
+                highest = max(highest, inner + count - 1)
+    except (OSError, ValueError):
+        return 0
+    return min(highest, 2147483647)
+
+
 def build_spec(
     settings: Settings,
     container: Container,
@@ -142,7 +163,7 @@ def build_spec(
         options.append(o.with_ulimits(host["Ulimits"]))
     options += [
         o.with_mounts(mounts),
-        o.with_sysctls(host.get("Sysctls") or {}),
+        o.with_sysctls({**_network_sysctls(host, netns_path), **(host.get("Sysctls") or {})}),
         o.with_annotations(container.runtime.annotations),
         o.with_cgroups(None if settings.rootless or in_user_namespace() else f"/nerdpy/{container.id}", limits),
     ]

@@ -76,6 +76,18 @@ def _ensure_bridge(settings: "Settings", ns: str | None, net: state.NetworkRecor
         marker.touch()
 
 
+def forget_bridge(settings: "Settings", net: state.NetworkRecord) -> None:
+    """Rootless `network rm`: the bridge leaves the shared namespace at once. Left
+    there while other containers keep the namespace alive, it kept its gateway
+    address, and a later network given the same subnet lost its traffic to it."""
+    with shared.locked(settings):
+        current = shared.current(settings)
+        if current is None:
+            return  # its markers went with the namespace
+        bridge.delete_bridge(current.path, net.bridge, net.id)
+        (shared.marker_dir(settings) / net.bridge).unlink(missing_ok=True)
+
+
 def attach_one(settings: "Settings", ns: str | None, record: state.AttachmentRecord, net: state.NetworkRecord,
                index: int, ip: str, aliases: tuple[str, ...], primary: bool, mac: str = "") -> state.EndpointRecord:
     _ensure_bridge(settings, ns, net)

@@ -316,6 +316,25 @@ def test_static_ip_and_ip_range(nerdpy, netbox) -> None:
         nerdpy("network", "rm", net)
 
 
+def test_a_removed_network_frees_its_subnet_at_once(nerdpy, netbox) -> None:
+    """The bridge goes with `network rm` even while other containers keep networking
+    up: a new network on the same subnet must carry traffic."""
+    keeper, old, new, a, b = _name("nk"), _name("no"), _name("nn"), _name("a"), _name("b")
+    nerdpy("network", "create", keeper)
+    try:
+        nerdpy("run", "-d", "--name", a, "--network", keeper, netbox, "sleep", "1000")
+        nerdpy("network", "create", "--subnet", "10.78.0.0/24", old)
+        nerdpy("run", "--rm", "--network", old, netbox, "true")
+        nerdpy("network", "rm", old)
+        nerdpy("network", "create", "--subnet", "10.78.0.0/24", new)
+        nerdpy("run", "-d", "--name", b, "--network", new, netbox, "sleep", "1000")
+        reached = nerdpy("run", "--rm", "--network", new, netbox, "ping", "-c", "1", "-W", "5", b, check=False)
+        assert reached.returncode == 0, reached.stdout + reached.stderr
+    finally:
+        nerdpy("rm", "-f", a, b, check=False)
+        nerdpy("network", "rm", keeper, new, check=False)
+
+
 def test_network_errors_are_one_line(nerdpy, netbox) -> None:
     net = _name("ne")
     nerdpy("network", "create", "--subnet", "10.99.0.0/24", net)
@@ -456,3 +475,16 @@ def test_a_host_without_ipv6_publishes_on_ipv4_alone(fresh_nerdpy, busybox_tar, 
     assert done.returncode == 0 and done.stderr == "", done
     assert done.stdout.splitlines() == [f"53/udp -> 0.0.0.0:{port}", f"80/tcp -> 0.0.0.0:{port}",
                                         f"0.0.0.0:{port}->53/udp, 0.0.0.0:{port}->80/tcp", "v4"]
+
+
+def test_namespaced_defaults_let_any_user_bind_low_ports(nerdpy, busybox_image):
+    """Docker's sysctls in a container's own network namespace: ports from 0 and ping
+    for every group; --sysctl overrides them."""
+    script = "cat /proc/sys/net/ipv4/ping_group_range; httpd -p 80 -h /tmp && echo bound"
+    out = nerdpy("run", "--rm", "-u", "1000", busybox_image, "sh", "-c", script).stdout.split("\n")
+    low, high = out[0].split()
+    assert low == "0" and int(high) >= 65535, out
+    assert out[1] == "bound", out
+    refused = nerdpy("run", "--rm", "-u", "1000", "--sysctl", "net.ipv4.ip_unprivileged_port_start=1024",
+                     busybox_image, "sh", "-c", script, check=False)
+    assert "bind: Permission denied" in refused.stderr and "bound" not in refused.stdout

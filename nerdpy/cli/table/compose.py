@@ -74,6 +74,7 @@ COMMANDS = {c.name: c for c in (
         many("--attach", help="Restrict attaching to the specified services"),
         many("--no-attach", help="Do not attach (stream logs) to the specified services"),
         _NO_LOG_PREFIX,
+        flag("--no-color", help="Produce monochrome output"),
         flag("--timestamps", help="Show timestamps"),
         _PULL,
         flag("--no-build", help="Don't build an image, even if it's policy"),
@@ -106,6 +107,8 @@ COMMANDS = {c.name: c for c in (
         _NO_LOG_PREFIX,
         flag("--no-color", help="Produce monochrome output"),
         opt("--since", default="", help="Show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative "
+                                        "(e.g. 42m for 42 minutes)"),
+        opt("--until", default="", help="Show logs before a timestamp (e.g. 2013-01-02T13:23:37Z) or relative "
                                         "(e.g. 42m for 42 minutes)"),
         _index(0),
     )),

@@ -1,5 +1,5 @@
 """Bad compose files: one line naming the file and key, exit 15 (docker compose's
-config error), no traceback, and nothing created."""
+config error; 14 for a file that is not there), no traceback, and nothing created."""
 
 import pytest
 
@@ -34,3 +34,16 @@ def test_unknown_service_on_the_command_line(compose):
     (c.dir / "compose.yaml").write_text("services:\n  web: {image: busybox}\n")
     result = c("up", "-d", "nope", check=False)
     assert result.returncode == 15 and result.stderr.strip() == "Error: no such service: nope"
+
+
+@pytest.mark.parametrize("args, text, message", [
+    (("-f", "missing.yaml", "up", "-d"), "", "missing.yaml: no such file or directory"),
+    (("up", "-d"), "services:\n  web: {image: busybox, env_file: absent.env}\n", "absent.env not found"),
+])
+def test_a_missing_file_exits_14(compose, nerdpy, args, text, message):
+    c = compose("bad_files", project="badfiles")
+    if text:
+        (c.dir / "compose.yaml").write_text(text)
+    result = c(*args, check=False)
+    assert result.returncode == 14 and message in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and nerdpy("ps", "-aq").stdout == ""

@@ -43,3 +43,19 @@ def test_run_rm_returns_the_command_exit_code(compose):
     assert kept.returncode == 0 and "migrated" in kept.stdout
     name = c("ps", "-a", "--format", "{{.Name}}").stdout.strip()
     assert name.startswith("exitcodes-migrate-run-") and len(name) == len("exitcodes-migrate-run-") + 12
+
+
+def test_run_command_follows_a_list_entrypoint(compose):
+    c = compose("exit_codes")
+    result = c("run", "--rm", "-T", "shell", "echo replaced; exit 5", check=False)
+    assert (result.returncode, result.stdout) == (5, "replaced\n"), result.stderr
+    # --entrypoint is split as a shell would; the service's command is dropped with it.
+    result = c("run", "--rm", "-T", "--entrypoint", "sh -c 'exit 6'", "shell", check=False)
+    assert result.returncode == 6, result.stderr
+
+
+def test_up_wait_accepts_a_completed_dependency(compose):
+    c = compose("exit_codes")
+    result = c("up", "-d", "--wait", "--wait-timeout", "60", "server", timeout=120)
+    assert "Container exitcodes-migrate-1  Exited" in result.stderr, result.stderr
+    assert "Container exitcodes-server-1  Running" in result.stderr, result.stderr

@@ -17,3 +17,5 @@ def test_healthy_dependency_gates_start(compose):
     assert sorted(rows) == ["app", "cache", "db"], lines
     assert all(row.startswith("running Up") for row in rows.values()), lines
     assert "(healthy)" in rows["db"] and "(healthy)" in rows["cache"], lines
+    health = c("ps", "--format", "{{.Service}} {{.Health}}").stdout.splitlines()
+    assert sorted(health) == ["app ", "cache healthy", "db healthy"], health

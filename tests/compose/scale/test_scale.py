@@ -24,3 +24,11 @@ def test_scale_and_wait(compose):
     assert c("ps", "-q").stdout == "" and len(c("ps", "-aq").stdout.split()) == 1
     c("start")
     assert _names(c) == ["scale-worker-1"]
+
+
+def test_replicas_stop_together(compose):
+    c = compose("scale")
+    c("--profile", "pair", "up", "-d", "pair")
+    c("--profile", "pair", "stop", "pair", timeout=300)
+    rows = c("--profile", "pair", "ps", "-a", "--format", "{{.Name}} {{.ExitCode}}", "pair").stdout.splitlines()
+    assert sorted(rows) == ["scale-pair-1 0", "scale-pair-2 0"], "a replica waited for the other's stop"

@@ -89,8 +89,17 @@ def test_discovery_prefers_compose_yaml_and_warns(project):
 
 
 def test_no_file_found(project):
-    with pytest.raises(ConfigError, match="no configuration file provided"):
+    with pytest.raises(ConfigError, match="no configuration file provided") as err:
         project({}, cwd="/")
+    assert err.value.exit_code == 14  # docker compose's file-not-found status, not the parse error's 15
+
+
+def test_project_directory_is_where_the_file_is_found(project, tmp_path_factory):
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    p, _ = project({"app/compose.yaml": "services:\n  a: {image: a}\n"},
+                   cwd=elsewhere, project_directory=str(project.dir / "app"))
+    assert list(p.services) == ["a"] and p.working_dir == str(project.dir / "app")
+    assert p.config_files == (str(project.dir / "app" / "compose.yaml"),)
 
 
 def test_merge_rules_across_files(project):
