@@ -97,24 +97,17 @@ def _gpus(request: dict[str, Any], rootless: bool) -> Any:
 
 
 def _network_sysctls(host: dict[str, Any], netns_path: str | None) -> dict[str, str]:
-    """Docker's defaults in a network namespace of the container's own: any user may
-    bind any port and ping (moby's WithSysctls), so `--user 1000` serves on port 80.
-    The ping range ends at the highest group mapped here: the kernel refuses others."""
+    """Docker's defaults in a network namespace of the container's own (see
+    `netns.set_default_sysctls`, which sets them when it makes one). runc writes
+    them again where /proc/sys was read-only then; a keep-id container's user
+    namespace does not own the namespace, so there they are left to its maker."""
     if netns_path is None or str(host.get("NetworkMode") or "").startswith("container:"):
         return {}
-    return {"net.ipv4.ip_unprivileged_port_start": "0", "net.ipv4.ping_group_range": f"0 {_highest_gid()}"}
+    if host.get("UsernsMode") == "keep-id":
+        return {}
+    from nerdpy.network.netns import default_sysctls
 
-
-def _highest_gid() -> int:
-    highest = 0
-    try:
-        with open("/proc/self/gid_map") as mapping:
-            for line in mapping:
-                inner, _, count = (int(field) for field in line.split())
-                highest = max(highest, inner + count - 1)
-    except (OSError, ValueError):
-        return 0
-    return min(highest, 2147483647)
+    return default_sysctls()
 
 
 def build_spec(

@@ -1,8 +1,8 @@
 """Network namespaces kept as bind-mounted files under `<runtime_root>/netns/`.
 
-A forked child unshares CLONE_NEWNET, brings up `lo` and bind-mounts its
-`/proc/self/ns/net` onto the file; the mount keeps the namespace alive after the
-child exits. Rootless, this runs inside the holder's user+mount namespace, so the
+A forked child unshares CLONE_NEWNET, brings up `lo`, sets Docker's default
+sysctls and bind-mounts its `/proc/self/ns/net` onto the file; the mount keeps
+the namespace alive after the child exits. Rootless, this runs inside the holder's user+mount namespace, so the
 namespace belongs to the holder's user namespace and the mount lives in the
 holder's mount namespace (where runc, slirp4netns and later commands see it).
 """
@@ -41,6 +41,37 @@ def set_loopback_up() -> None:
         sock.close()
 
 
+def set_default_sysctls() -> None:
+    """Docker's defaults in a container's own network namespace: any user may bind
+    any port and ping (moby's WithSysctls), so `--user 1000` serves on port 80.
+    Written here, by the namespace's owner, rather than by runc: a keep-id
+    container's user namespace does not own the namespace and could not write them.
+    The ping range ends at the highest group mapped here: the kernel refuses others.
+    Best effort: where /proc/sys is read-only (a nested container) runc writes them."""
+    for name, value in default_sysctls().items():
+        try:
+            with open(f"/proc/sys/{name.replace('.', '/')}", "w") as knob:
+                knob.write(value)
+        except OSError:
+            pass
+
+
+def default_sysctls() -> dict[str, str]:
+    return {"net.ipv4.ip_unprivileged_port_start": "0", "net.ipv4.ping_group_range": f"0 {_highest_gid()}"}
+
+
+def _highest_gid() -> int:
+    highest = 0
+    try:
+        with open("/proc/self/gid_map") as mapping:
+            for line in mapping:
+                inner, _, count = (int(field) for field in line.split())
+                highest = max(highest, inner + count - 1)
+    except (OSError, ValueError):
+        return 0
+    return min(highest, 2147483647)
+
+
 def create(path: Path) -> Path:
     """Create a new network namespace bound at `path` (which must not exist yet)."""
     private_dirs(path.parent)
@@ -54,6 +85,7 @@ def create(path: Path) -> Path:
             os.close(read_end)
             libc.unshare(libc.CLONE_NEWNET)
             set_loopback_up()
+            set_default_sysctls()
             libc.mount("/proc/self/ns/net", str(path), None, libc.MS_BIND)
             code = 0
         except OSError as exc:

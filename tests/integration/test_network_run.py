@@ -488,3 +488,12 @@ def test_namespaced_defaults_let_any_user_bind_low_ports(nerdpy, busybox_image):
     refused = nerdpy("run", "--rm", "-u", "1000", "--sysctl", "net.ipv4.ip_unprivileged_port_start=1024",
                      busybox_image, "sh", "-c", script, check=False)
     assert "bind: Permission denied" in refused.stderr and "bound" not in refused.stdout
+
+
+@requires("rootless")
+def test_keep_id_container_gets_the_namespaced_defaults(nerdpy, busybox_image):
+    """A keep-id container's user namespace does not own its network namespace: the
+    defaults come from the namespace's maker, and the invoking user serves on port 80."""
+    script = "id -u; cat /proc/sys/net/ipv4/ip_unprivileged_port_start; httpd -p 80 -h /tmp && echo bound"
+    out = nerdpy("run", "--rm", "--userns=keep-id", busybox_image, "sh", "-c", script).stdout.split()
+    assert out == [str(os.getuid()), "0", "bound"]
