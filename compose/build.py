@@ -9,6 +9,7 @@ import os
 from nerdpy.api import build as build_api
 from nerdpy.api import images as images_api
 from nerdpy.api.errors import NerdpyError, NotFound
+from nerdpy_compose.errors import BuildFailed
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -50,8 +51,11 @@ def build_one(settings: Settings, project: Project, name: str, ui: Ui, *, no_cac
               pull: bool = False, quiet: bool = False, extra_args: dict[str, str | None] | None = None) -> None:
     image = image_name(project, name)
     ui.event("Image", image, "Building")
-    result = build_api.build(settings, options(project, name, no_cache, pull, quiet, extra_args),
-                             emit=None if quiet else (lambda line: ui.err(f"#{name} {line}")))
+    try:
+        result = build_api.build(settings, options(project, name, no_cache, pull, quiet, extra_args),
+                                 emit=None if quiet else (lambda line: ui.err(f"#{name} {line}")))
+    except NerdpyError as exc:
+        raise BuildFailed(exc.message, hint=exc.hint) from None
     for line in result.warnings:
         ui.warn(line)
     ui.event("Image", image, "Built")

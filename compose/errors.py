@@ -1,5 +1,6 @@
-"""The compose engine's error kinds: a bad compose file exits 15 and a missing
-one 14, as docker compose does; everything else uses nerdpy's kinds."""
+"""The compose engine's error kinds, with docker compose's exit codes: a missing
+file 14, a bad compose file 15, a failed build 17, a failed pull 18. Any other
+failure exits 1 (nerdpy's CLI edge maps its tool errors so for compose)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from nerdpy.api.errors import InvalidArgument, NerdpyError
 
 EXIT_CONFIG = 15  # docker compose: "invalid compose project" (cmd/compose/compose.go)
 EXIT_FILE_NOT_FOUND = 14  # docker compose: a compose or env file that is not there (FileNotFoundFailure)
+EXIT_BUILD_FAILED = 17  # docker compose: BuildFailure
+EXIT_PULL_FAILED = 18  # docker compose: PullFailure
 
 
 class ConfigError(InvalidArgument):
@@ -32,3 +35,9 @@ class StackError(NerdpyError):
     a container is unhealthy, a wait timed out): docker compose exits 1."""
 
     exit_code = 1
+
+
+class BuildFailed(NerdpyError):
+    """A service's image could not be built."""
+
+    exit_code = EXIT_BUILD_FAILED

@@ -10,6 +10,7 @@ import secrets as _random
 from nerdpy_compose import order, resources
 from nerdpy_compose import secrets as secret_mounts
 from nerdpy_compose.converge import Converger, Plan, wait_condition
+from nerdpy_compose.errors import EXIT_PULL_FAILED
 from nerdpy_compose.convert import command_line, create_options
 from nerdpy_compose.lock import ProjectLock
 from nerdpy_compose.members import members
@@ -157,7 +158,8 @@ def pull(settings: Settings, project: Project, services: tuple[str, ...], ignore
     from nerdpy.api import registry
 
     return _each_image(project, services, ignore_failures, quiet, ui, ("Pulling", "Pulled"),
-                       lambda image: registry.pull(settings, image), skip_policies=("never", "build"))
+                       lambda image: registry.pull(settings, image), skip_policies=("never", "build"),
+                       failed=EXIT_PULL_FAILED)
 
 
 def push(settings: Settings, project: Project, services: tuple[str, ...], ignore_failures: bool, quiet: bool,
@@ -169,7 +171,8 @@ def push(settings: Settings, project: Project, services: tuple[str, ...], ignore
 
 
 def _each_image(project: Project, services: tuple[str, ...], ignore_failures: bool, quiet: bool, ui: Ui,
-                words: tuple[str, str], act: Callable[[str], object], skip_policies: tuple[str, ...] = ()) -> int:
+                words: tuple[str, str], act: Callable[[str], object], skip_policies: tuple[str, ...] = (),
+                failed: int = 1) -> int:
     for name in order.select(project, services, False):
         image = project.services[name].get("image")
         if not image or project.services[name].get("pull_policy") in skip_policies:
@@ -181,7 +184,7 @@ def _each_image(project: Project, services: tuple[str, ...], ignore_failures: bo
         except NerdpyError as exc:
             ui.err(f"Error: {name}: {exc.message}")
             if not ignore_failures:
-                return 1
+                return failed
             continue
         if not quiet:
             ui.event("Image", image, words[1])

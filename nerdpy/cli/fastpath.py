@@ -181,6 +181,15 @@ def split_globals(argv: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
     return values, list(argv[i:])
 
 
+def command_words(argv: Sequence[str]) -> list[str]:
+    """The words after the global flags (`compose up` in `-D compose up`); [] when a
+    global flag is not one of ours."""
+    try:
+        return split_globals(argv)[1]
+    except _Fallback:
+        return []
+
+
 def resolve(command: Command | Group) -> Callable[..., Any]:
     """The command's (or group's) body."""
     module_name, _, attr = command.body.partition(":")

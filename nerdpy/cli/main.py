@@ -112,6 +112,18 @@ def _typer_exit_code(exc: BaseException) -> int | None:
     return None
 
 
+def _compose_code(args: "Sequence[str]", code: int, usage: bool = False) -> int:
+    """docker compose's codes for a compose command: 16 for a usage error, 1 for any
+    other failure of the tool (its own 14, 15, 17 and 18 are raised as such)."""
+    if code != EXIT_TOOL_ERROR:
+        return code
+    from nerdpy.cli.fastpath import command_words
+
+    if command_words(args)[:1] != ["compose"]:
+        return code
+    return 16 if usage else 1
+
+
 def run(args: "Sequence[str]") -> int:
     """Run the CLI on `args`; return the exit code. Never raises for user errors."""
     debug = _debug_requested(args)
@@ -125,7 +137,7 @@ def run(args: "Sequence[str]") -> int:
         from nerdpy.cli.each import error_line
 
         print(error_line(exc), file=sys.stderr)
-        return exc.exit_code
+        return _compose_code(args, exc.exit_code)
     except ContainerExit as exc:
         return exc.code
     except KeyboardInterrupt:
@@ -137,7 +149,7 @@ def run(args: "Sequence[str]") -> int:
     except Exception as exc:
         code = _typer_exit_code(exc)
         if code is not None:
-            return code
+            return _compose_code(args, code, usage=True)
         if debug:  # a bug: one line, unless --debug
             raise
         print(f"Error: internal error: {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)

@@ -47,3 +47,22 @@ def test_a_missing_file_exits_14(compose, nerdpy, args, text, message):
     result = c(*args, check=False)
     assert result.returncode == 14 and message in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and nerdpy("ps", "-aq").stdout == ""
+
+
+def test_failures_exit_as_docker_compose(compose):
+    """docker compose's codes: a usage error 16, a failed build 17, a failed pull 18,
+    any other failure 1 (never nerdpy's 125)."""
+    c = compose("bad_files", project="badfiles")
+    (c.dir / "compose.yaml").write_text(
+        "services:\n  web: {image: busybox}\n"
+        "  broken: {build: {context: ., dockerfile_inline: \"FROM busybox\\nRUN exit 3\\n\"}}\n"
+        "  gone: {image: \"127.0.0.1:9/absent/x:1\"}\n")
+    for args, code, message in [
+        (("up", "--bogus"), 16, "No such option: --bogus"),
+        (("bogus",), 16, "No such command 'bogus'"),
+        (("build", "broken"), 17, "did not complete successfully: exit code: 3"),
+        (("pull", "gone"), 18, "cannot reach registry 127.0.0.1:9"),
+        (("exec", "-T", "web", "true"), 1, 'service "web" is not running'),
+    ]:
+        result = c(*args, check=False)
+        assert result.returncode == code and message in result.stderr, (args, result.stderr)
