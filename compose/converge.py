@@ -34,8 +34,12 @@ POLL = 0.1
 class Plan:
     """How `up` / `create` / `start` converge: docker compose's flags."""
 
-    force_recreate: bool = False
+    force_recreate: bool = False  # --force-recreate: the services named (all when none is)
     no_recreate: bool = False
+    recreate_deps: bool = False  # --always-recreate-deps: their dependencies too
+    selected: tuple[str, ...] = ()  # the services named on the command line (none: all)
+    inherit: bool = True  # a recreated container keeps its predecessor's anonymous volumes (-V: not)
+    quiet_pull: bool = False  # --quiet-pull: no lines for an implicit pull
     no_start: bool = False
     scale: dict[str, int] = field(default_factory=dict)
     timeout: int | None = None
@@ -117,8 +121,9 @@ class Converger:
             m = by_number.get(n)
             if m is not None and self._must_recreate(name, m, wanted_hash, wanted_image):
                 self.ui.event("Container", m.name, "Recreate")
+                kept = self._anonymous_volumes(m) if self.plan.inherit else {}
                 self._remove(m, quiet=True)
-                self._create(name, n, recreated=True)
+                self._create(name, n, recreated=True, inherited=kept)
             elif m is None:
                 self._create(name, n)
             elif not m.running and not self.plan.no_start:
@@ -144,13 +149,27 @@ class Converger:
             return False
         # As docker compose: a changed config, or a tag that now names another image (built, pulled).
         image_changed = bool(wanted_image and m.image_id and m.image_id != wanted_image)
-        if self.plan.force_recreate or m.config_hash != wanted_hash or image_changed:
+        named = not self.plan.selected or name in self.plan.selected
+        forced = self.plan.force_recreate if named else self.plan.recreate_deps
+        if forced or m.config_hash != wanted_hash or image_changed:
             self.recreated.add(name)
             return True
         if any(d in self.recreated for d in order.shared_with(self.project.services[name])):
             self.recreated.add(name)  # it joined a namespace of the container just replaced
             return True
         return False
+
+    def _anonymous_volumes(self, m: Member) -> dict[str, str]:
+        """{destination: volume} of the container's anonymous volumes: as docker compose,
+        its replacement mounts them again, so an image's VOLUME keeps its data."""
+        from nerdpy.api import volumes as api_volumes
+
+        mounts = {mnt["Destination"]: mnt["Name"] for mnt in api.inspect_one(self.settings, m.id).get("Mounts") or []
+                  if mnt.get("Type") == "volume" and mnt.get("Name")}
+        if not mounts:
+            return {}
+        anonymous = {v.name for v in api_volumes.inspect(self.settings, sorted(set(mounts.values()))) if v.anonymous}
+        return {dest: name for dest, name in mounts.items() if name in anonymous}
 
     def _remove(self, m: Member, quiet: bool = False) -> None:
         if m.running:
@@ -168,7 +187,8 @@ class Converger:
                               hint=f"start it first: compose up {service}")
         return found[0].name
 
-    def _create(self, name: str, number: int, recreated: bool = False) -> None:
+    def _create(self, name: str, number: int, recreated: bool = False,
+                inherited: dict[str, str] | None = None) -> None:
         svc = self.project.services[name]
         for vol in svc.get("volumes") or []:
             if vol["type"] == "bind" and vol.get("bind", {}).get("create_host_path", True) \
@@ -176,7 +196,7 @@ class Converger:
                 os.makedirs(vol["source"], exist_ok=True)  # as docker compose: a missing bind source is created
         opts = create_options(self.project, name, number, container_names=self.container_name,
                               extra_mounts=secrets.mounts(self.settings, self.project, name, self.ui.warn),
-                              warn=self.ui.warn)
+                              warn=self.ui.warn, inherited=inherited or {})
         extra = health.options(svc)
         if extra or self.plan.pull:
             from nerdpy.api.types import replace
@@ -184,10 +204,10 @@ class Converger:
             opts = replace(opts, **extra, **({"pull": self.plan.pull} if self.plan.pull else {}))
         self.ui.event("Container", opts.name, "Creating")
         if self.plan.no_start:
-            api.create(self.settings, opts, notice=self.ui.err)
+            api.create(self.settings, opts, notice=None if self.plan.quiet_pull else self.ui.err)
             self.ui.event("Container", opts.name, "Recreated" if recreated else "Created")
             return
-        result = api.run(self.settings, opts, True, None, self.ui.out_fd, self.ui.err_fd)
+        result = api.run(self.settings, opts, True, None, self.ui.out_fd, self.ui.err_fd, quiet=self.plan.quiet_pull)
         for line in result.warnings:
             self.ui.warn(line)
         self.ui.event("Container", opts.name, "Recreated" if recreated else "Created")

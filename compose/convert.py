@@ -51,12 +51,15 @@ def _csv(fields: list[str]) -> str:
     return buf.getvalue()
 
 
-def mount(vol: dict[str, Any], project: Project) -> str:
-    """A long-form volume as a `--mount` value."""
+def mount(vol: dict[str, Any], project: Project, inherited: str = "") -> str:
+    """A long-form volume as a `--mount` value; `inherited` names the volume an
+    anonymous one reuses."""
     kind = vol["type"]
     fields = [f"type={kind}", f"target={vol['target']}"]
     if kind == "volume" and vol.get("source"):
         fields.append(f"source={project.model['volumes'][vol['source']]['name']}")
+    elif kind == "volume" and inherited:
+        fields.append(f"source={inherited}")
     elif kind == "bind":
         fields.append(f"source={vol['source']}")
         if vol.get("bind", {}).get("propagation"):
@@ -154,12 +157,24 @@ def _ulimits(svc: dict[str, Any]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _mounts(project: Project, svc: dict[str, Any], inherited: dict[str, str]) -> tuple[str, ...]:
+    """The service's volumes, its anonymous ones reusing `inherited` volumes, and the
+    other inherited ones (an image's VOLUME) where nothing else is mounted now."""
+    volumes = svc.get("volumes") or ()
+    own = tuple(mount(v, project, inherited.get(v["target"], "") if v["type"] == "volume" else "") for v in volumes)
+    taken = {v["target"] for v in volumes} | {str(t).partition(":")[0] for t in svc.get("tmpfs") or ()}
+    return own + tuple(_csv(["type=volume", f"source={name}", f"target={dest}"])
+                       for dest, name in inherited.items() if dest not in taken)
+
+
 _PULL = {"always": "always", "never": "never", "missing": "missing", "if_not_present": "missing", "build": "never"}
 
 
 def create_options(project: Project, name: str, number: int, *, oneoff: bool = False, container_name: str = "",
                    container_names: Callable[[str], str], extra_mounts: tuple[str, ...] = (),
-                   warn: Callable[[str], None] = lambda _: None) -> CreateOptions:
+                   warn: Callable[[str], None] = lambda _: None,
+                   inherited: dict[str, str] | None = None) -> CreateOptions:
+    """`inherited`: {destination: volume} of the replaced container's anonymous volumes."""
     svc = project.services[name]
     for key in UNSUPPORTED:
         if key in svc:
@@ -176,7 +191,7 @@ def create_options(project: Project, name: str, number: int, *, oneoff: bool = F
         group_add=tuple(str(g) for g in svc.get("group_add") or ()), hostname=svc.get("hostname", ""),
         domainname=svc.get("domainname", ""), tty=bool(svc.get("tty")), interactive=bool(svc.get("stdin_open")),
         labels=tuple(compose_labels(project, name, svc, number, oneoff)), read_only=bool(svc.get("read_only")),
-        tmpfs=tuple(svc.get("tmpfs") or ()), mounts=tuple(mount(v, project) for v in svc.get("volumes") or ()) + extra_mounts,
+        tmpfs=tuple(svc.get("tmpfs") or ()), mounts=_mounts(project, svc, inherited or {}) + extra_mounts,
         publish=_publish(svc) if not oneoff else (), expose=tuple(str(e) for e in svc.get("expose") or ()),
         dns=tuple(svc.get("dns") or ()), dns_search=tuple(svc.get("dns_search") or ()),
         dns_options=tuple(svc.get("dns_opt") or ()),

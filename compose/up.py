@@ -31,6 +31,10 @@ class UpRequest:
     wait_timeout: int = 0
     force_recreate: bool = False
     no_recreate: bool = False
+    recreate_deps: bool = False  # --always-recreate-deps
+    renew_anon_volumes: bool = False  # -V
+    quiet_pull: bool = False
+    attach_dependencies: bool = False
     remove_orphans: bool = False
     abort_on_exit: bool = False
     abort_on_failure: bool = False
@@ -63,6 +67,10 @@ def check(req: UpRequest) -> UpRequest:
         raise InvalidArgument("--abort-on-container-exit and --abort-on-container-failure cannot be combined")
     if req.force_recreate and req.no_recreate:
         raise InvalidArgument("--force-recreate and --no-recreate are incompatible")
+    if req.recreate_deps and req.no_recreate:
+        raise InvalidArgument("--always-recreate-deps and --no-recreate are incompatible")
+    if req.attach_dependencies and req.detach:
+        raise InvalidArgument("--attach-dependencies cannot be combined with --detach or --wait")
     if req.build and req.build not in ("always", "never"):
         raise InvalidArgument("--build and --no-build are incompatible")
     if req.pull not in ("", "always", "missing", "never"):
@@ -78,8 +86,10 @@ def up(settings: Settings, project: Project, req: UpRequest, ui: Ui) -> int:
     if req.exit_code_from and req.exit_code_from not in project.services:
         raise InvalidArgument(f"no such service: {req.exit_code_from}")
     names = order.select(project, req.services, not req.no_deps)
-    plan = Plan(req.force_recreate, req.no_recreate, req.no_start, dict(req.scale), req.timeout, req.pull,
-                req.build, req.parallel)
+    plan = Plan(force_recreate=req.force_recreate, no_recreate=req.no_recreate, recreate_deps=req.recreate_deps,
+                selected=req.services, inherit=not req.renew_anon_volumes, quiet_pull=req.quiet_pull,
+                no_start=req.no_start, scale=dict(req.scale), timeout=req.timeout, pull=req.pull, build=req.build,
+                parallel=req.parallel)
     began_ns = time.time_ns()
     with ProjectLock(settings, project.name):
         _orphans(settings, project, req.remove_orphans, ui)
@@ -111,7 +121,11 @@ def _foreground(settings: Settings, project: Project, req: UpRequest, names: lis
                 began_ns: int) -> int:
     """The containers' output since this `up` began: docker compose attaches, so a
     container's earlier runs are not replayed."""
-    shown = [n for n in (req.attach or names) if n not in req.no_attach]
+    # As docker compose: the services named (all when none is), with their dependencies
+    # under --attach-dependencies, less those with `attach: false`; or --attach's.
+    default = req.services if req.services and not req.attach_dependencies else names
+    attached = req.attach or [n for n in default if project.services[n].get("attach", True) is not False]
+    shown = [n for n in attached if n not in req.no_attach]
     streams = LogStreams(settings, ui, prefix=not req.no_log_prefix, timestamps=req.timestamps)
     everything = members(settings, project.name, tuple(names))
     ui.out("Attaching to " + ", ".join(m.name for m in everything if m.service in shown))

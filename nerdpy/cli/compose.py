@@ -136,12 +136,14 @@ def logs(compose: ComposeCli, *, services: list[str], follow: bool, tail: str, t
                 until=until)
 
 
-def create(compose: ComposeCli, *, services: list[str], force_recreate: bool, no_recreate: bool, pull: str) -> None:
+def create(compose: ComposeCli, *, services: list[str], force_recreate: bool, no_recreate: bool, pull: str,
+           quiet_pull: bool) -> None:
     from nerdpy_compose.converge import Plan
     from nerdpy_compose.up import create as engine_create
 
     settings, project, ui = _entered(compose, tuple(services))
-    plan = Plan(force_recreate, no_recreate, pull=pull, parallel=compose.parallel)
+    plan = Plan(force_recreate=force_recreate, no_recreate=no_recreate, selected=tuple(services), quiet_pull=quiet_pull,
+                pull=pull, parallel=compose.parallel)
     engine_create(settings, project, tuple(services), plan, ui)
 
 

@@ -6,10 +6,10 @@ from nerdpy.cli.compose import ComposeCli, _entered
 
 
 def up(compose: ComposeCli, *, services: list[str], detach: bool, wait: bool, wait_timeout: int, force_recreate: bool,
-       no_recreate: bool, remove_orphans: bool, abort_on_container_exit: bool, abort_on_container_failure: bool,
+       no_recreate: bool, always_recreate_deps: bool, renew_anon_volumes: bool, remove_orphans: bool, abort_on_container_exit: bool, abort_on_container_failure: bool,
        exit_code_from: str, scale: list[str], no_deps: bool, timeout: int | None, no_start: bool, attach: list[str],
-       no_attach: list[str], no_log_prefix: bool, no_color: bool, timestamps: bool, pull: str, no_build: bool,
-       build: bool) -> int:
+       attach_dependencies: bool, no_attach: list[str], no_log_prefix: bool, no_color: bool, timestamps: bool,
+       pull: str, quiet_pull: bool, no_build: bool, build: bool) -> int:
     from nerdpy_compose.up import UpRequest
     from nerdpy_compose.up import up as engine_up
 
@@ -27,7 +27,9 @@ def up(compose: ComposeCli, *, services: list[str], detach: bool, wait: bool, wa
     if no_color:
         ui.colour = False
     req = UpRequest(services=tuple(services), detach=detach, wait=wait, wait_timeout=wait_timeout,
-                    force_recreate=force_recreate, no_recreate=no_recreate, remove_orphans=remove_orphans,
+                    force_recreate=force_recreate, no_recreate=no_recreate, recreate_deps=always_recreate_deps,
+                    renew_anon_volumes=renew_anon_volumes, quiet_pull=quiet_pull,
+                    attach_dependencies=attach_dependencies, remove_orphans=remove_orphans,
                     abort_on_exit=abort_on_container_exit, abort_on_failure=abort_on_container_failure,
                     exit_code_from=exit_code_from, scale=counts, no_deps=no_deps, timeout=timeout,
                     no_start=no_start, attach=tuple(attach), no_attach=tuple(no_attach), no_log_prefix=no_log_prefix,

@@ -28,6 +28,7 @@ _FORCE_RECREATE = flag("--force-recreate",
                        help="Recreate containers even if their configuration and image haven't changed")
 _NO_RECREATE = flag("--no-recreate", help="If containers already exist, don't recreate them")
 _PULL = opt("--pull", default="", help='Pull image before running ("always"|"missing"|"never")')
+_QUIET_PULL = flag("--quiet-pull", help="Pull without printing progress information")
 _NO_LOG_PREFIX = flag("--no-log-prefix", help="Don't print prefix in logs")
 _NO_TTY = flag("--no-TTY", "-T", name="no_tty", help="Disable pseudo-TTY allocation (default: auto-detected)")
 _ENV = many("--env", "-e", help="Set environment variables")
@@ -62,6 +63,9 @@ COMMANDS = {c.name: c for c in (
             help="Maximum duration in seconds to wait for the project to be running|healthy"),
         _FORCE_RECREATE,
         _NO_RECREATE,
+        flag("--always-recreate-deps", help="Recreate dependent containers. Incompatible with --no-recreate."),
+        flag("--renew-anon-volumes", "-V",
+             help="Recreate anonymous volumes instead of retrieving data from the previous containers"),
         _REMOVE_ORPHANS,
         flag("--abort-on-container-exit", help="Stops all containers if any container was stopped"),
         flag("--abort-on-container-failure", help="Stops all containers if any container exited with failure"),
@@ -72,11 +76,13 @@ COMMANDS = {c.name: c for c in (
         opt("--timeout", "-t", type="int", help="Use this timeout in seconds for container shutdown"),
         flag("--no-start", help="Don't start the services after creating them"),
         many("--attach", help="Restrict attaching to the specified services"),
+        flag("--attach-dependencies", help="Automatically attach to log output of dependent services"),
         many("--no-attach", help="Do not attach (stream logs) to the specified services"),
         _NO_LOG_PREFIX,
         flag("--no-color", help="Produce monochrome output"),
         flag("--timestamps", help="Show timestamps"),
         _PULL,
+        _QUIET_PULL,
         flag("--no-build", help="Don't build an image, even if it's policy"),
         flag("--build", help="Build images before starting containers"),
     )),
@@ -146,7 +152,7 @@ COMMANDS = {c.name: c for c in (
         many("--cap-drop", help="Drop Linux capabilities"),
     ), interspersed=False),
     Command("create", "Creates containers for a service", _C + "create", (
-        _SERVICES, _FORCE_RECREATE, _NO_RECREATE, _PULL,
+        _SERVICES, _FORCE_RECREATE, _NO_RECREATE, _PULL, _QUIET_PULL,
     )),
     Command("start", "Start services", _C + "start", (_SERVICES,)),
     Command("stop", "Stop services", _C + "stop", (_SERVICES, _TIMEOUT)),

@@ -1,0 +1,50 @@
+"""Recreating containers as docker compose does: a replacement keeps its
+predecessor's anonymous volumes (-V renews them), dependencies are recreated only
+with --always-recreate-deps, --quiet-pull silences an implicit pull, and a
+foreground up shows the services named (--attach-dependencies: and theirs)."""
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def test_anonymous_volumes_survive_a_recreate(compose):
+    c = compose("recreate")
+    c("up", "-d", "db")
+    c("exec", "-T", "db", "sh", "-c", "echo kept > /data/f")
+    first = c.ids("db")
+    c("up", "-d", "--force-recreate", "db")
+    assert c.ids("db") != first
+    assert c("exec", "-T", "db", "cat", "/data/f").stdout == "kept\n"
+    c("up", "-d", "--force-recreate", "--renew-anon-volumes", "db")
+    assert c("exec", "-T", "db", "ls", "/data").stdout == ""
+
+
+def test_dependencies_are_recreated_only_when_asked(compose):
+    c = compose("recreate")
+    c("up", "-d")
+    db, web = c.ids("db"), c.ids("web")
+    c("up", "-d", "--force-recreate", "web")
+    assert c.ids("db") == db and c.ids("web") != web
+    c("up", "-d", "--always-recreate-deps", "web")
+    assert c.ids("db") != db
+    refused = c("up", "-d", "--always-recreate-deps", "--no-recreate", check=False)
+    assert refused.returncode == 1 and "--always-recreate-deps and --no-recreate are incompatible" in refused.stderr
+
+
+def test_quiet_pull(compose, nerdpy, registry_busybox):
+    c = compose("recreate")
+    env = {"PULLED": registry_busybox}
+    for quiet in (False, True):
+        nerdpy("rmi", "-f", registry_busybox, check=False)
+        args = ("--profile", "pull", "up", "-d", *(("--quiet-pull",) if quiet else ()), "pulled")
+        result = c(*args, env=env)
+        assert ("Unable to find image" in result.stderr) is not quiet, result.stderr
+
+
+def test_foreground_up_attaches_to_the_services_named(compose):
+    c = compose("recreate")
+    named = c("--profile", "attach", "up", "second")
+    assert "second said" in named.stdout and "first said" not in named.stdout, named.stdout
+    both = c("--profile", "attach", "up", "--attach-dependencies", "second")
+    assert "second said" in both.stdout and "first said" in both.stdout, both.stdout
