@@ -41,3 +41,9 @@ class BuildFailed(NerdpyError):
     """A service's image could not be built."""
 
     exit_code = EXIT_BUILD_FAILED
+
+
+class PullFailed(NerdpyError):
+    """A service's image could not be pulled."""
+
+    exit_code = EXIT_PULL_FAILED

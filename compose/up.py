@@ -10,6 +10,7 @@ from nerdpy_compose.attach import LogStreams, watch
 from nerdpy_compose.converge import Converger, Plan, orphans, wait_ready
 from nerdpy_compose.lock import ProjectLock
 from nerdpy_compose.members import members
+from nerdpy_compose.prepull import pull_missing
 
 from nerdpy.api import containers as api
 from nerdpy.api.errors import InvalidArgument, NerdpyError
@@ -92,6 +93,7 @@ def up(settings: Settings, project: Project, req: UpRequest, ui: Ui) -> int:
                 parallel=req.parallel)
     began_ns = time.time_ns()
     with ProjectLock(settings, project.name):
+        pull_missing(settings, project, names, ui, req.pull, req.quiet_pull)
         _orphans(settings, project, req.remove_orphans, ui)
         resources.ensure(settings, project, names, ui)
         Converger(settings, project, plan, ui).run(names)
@@ -154,6 +156,7 @@ def create(settings: Settings, project: Project, services: tuple[str, ...], plan
 
     names = order.select(project, services, True)
     with ProjectLock(settings, project.name):
+        pull_missing(settings, project, names, ui, plan.pull, plan.quiet_pull)
         resources.ensure(settings, project, names, ui)
         Converger(settings, project, replace(plan, no_start=True), ui).run(names)
 

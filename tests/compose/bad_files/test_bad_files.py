@@ -62,7 +62,9 @@ def test_failures_exit_as_docker_compose(compose):
         (("bogus",), 16, "No such command 'bogus'"),
         (("build", "broken"), 17, "did not complete successfully: exit code: 3"),
         (("pull", "gone"), 18, "cannot reach registry 127.0.0.1:9"),
+        (("up", "-d"), 18, "gone: cannot reach registry 127.0.0.1:9"),
         (("exec", "-T", "web", "true"), 1, 'service "web" is not running'),
     ]:
         result = c(*args, check=False)
         assert result.returncode == code and message in result.stderr, (args, result.stderr)
+    assert c("ps", "-aq").stdout == "", "a failed pull makes nothing"
