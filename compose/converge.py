@@ -237,7 +237,7 @@ def _wait_healthy(settings: Settings, m: Member, deadline: float | None) -> bool
     while True:
         inspected = api.inspect_one(settings, m.id)
         status = health.status(inspected)
-        if not status:
+        if not status and not health.configured(inspected):
             return False
         if status == "healthy":
             return True

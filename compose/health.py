@@ -39,3 +39,9 @@ def status(inspected: dict[str, Any]) -> str:
     """"healthy" / "unhealthy" / "starting", or "" for a container without a healthcheck."""
     health = (inspected.get("State") or {}).get("Health") or {}
     return str(health.get("Status", ""))
+
+
+def configured(inspected: dict[str, Any]) -> bool:
+    """Whether the container has a healthcheck to wait for, whatever its state says yet."""
+    test = ((inspected.get("Config") or {}).get("Healthcheck") or {}).get("Test") or []
+    return bool(test) and test[0] != "NONE"

@@ -95,12 +95,12 @@ class Shim:
             self.runc.delete(self.id, force=True)
             return None
         self.started_once = True
+        if self.health is not None:  # before "running" is recorded: a running container with a check has a Health
+            self.health.container_started()
         self.state.update(status="running", pid=pid, started_at=now_iso(), exit_code=0)
         self.report("started", pid=pid)
         self.server.broadcast_started()
         self.event("start")
-        if self.health is not None:
-            self.health.container_started()
         return pid
 
     def _create(self) -> int:
