@@ -212,7 +212,7 @@ class Engine:
         elif ins.kind in ("copy", "add"):
             self.steps.copy(st, ins, name, stage.index)
         elif ins.kind == "workdir":
-            self.steps.workdir(st, workdir_path(st, ins, self.x), name)
+            self.steps.workdir(st, ins, workdir_path(st, ins, self.x), name)
         else:
             apply_metadata(st, ins, self.x, self.options.build_args, self.used, self.meta)
 
