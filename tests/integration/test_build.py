@@ -12,7 +12,7 @@ import tarfile
 import pytest
 
 from tests.conftest import requires
-from tests.integration.build_harness import make_context
+from tests.integration.build_harness import context_tar, make_context
 
 pytestmark = [pytest.mark.integration, requires("runc", "busybox", "userns")]
 
@@ -129,16 +129,11 @@ def test_reproducible_outputs_and_stdin(nerdpy, busybox_image, tmp_path):
     assert created.startswith("2023-11-14")
 
     # a tar context on stdin and the Dockerfile from inside it; output types
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        for name, data in (("Dockerfile", b"FROM busybox\nCOPY f /out/f\n"), ("f", b"tarred\n")):
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
+    tarred = context_tar({"Dockerfile": b"FROM busybox\nCOPY f /out/f\n", "f": b"tarred\n"})
     local, archive = tmp_path / "local", tmp_path / "img.tar"
     result = nerdpy.popen("build", "-q", "-o", f"type=local,dest={local}", "-o", f"type=docker,dest={archive}",
                           "-", text=False, stdin=subprocess.PIPE)
-    out, err = result.communicate(buf.getvalue(), timeout=120)
+    out, err = result.communicate(tarred, timeout=120)
     assert result.returncode == 0, err
     assert (local / "out" / "f").read_text() == "tarred\n"
     with tarfile.open(archive) as tar:

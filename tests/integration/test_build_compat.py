@@ -4,9 +4,12 @@ is the Docker behaviour that was missing."""
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from tests.conftest import requires
+from tests.integration.build_harness import context_tar
 
 pytestmark = [pytest.mark.integration, requires("runc", "busybox", "userns")]
 
@@ -30,3 +33,26 @@ def test_workdir_creates_only_the_missing_directories_as_the_user(nerdpy, busybo
         "1777 0:0 /tmp", "755 0:0 /tmp/made", "755 1000:1000 /home/user", "755 1000:1000 /home/user/src",
         "755 1000:1000 /home/user/src/deep"]
     nerdpy("rmi", image)
+
+
+def _stdin_build(nerdpy, data: bytes, *args: str):
+    proc = nerdpy.popen("build", "-q", *args, "-", text=False, stdin=subprocess.PIPE)
+    out, err = proc.communicate(data, timeout=120)
+    return proc.returncode, out.decode().strip(), err.decode()
+
+
+def test_stdin_holds_a_dockerfile_or_a_compressed_context(nerdpy, busybox_image, tmp_path):
+    # `docker build - < Dockerfile`: stdin is the Dockerfile, the context is empty
+    code, image, err = _stdin_build(nerdpy, b"FROM busybox\nRUN echo from-stdin > /f\n")
+    assert code == 0, err
+    assert nerdpy("run", "--rm", "--network", "none", image, "cat", "/f").stdout == "from-stdin\n"
+    code, _, err = _stdin_build(nerdpy, b"FROM busybox\nCOPY f /f\n")
+    assert code == 1 and "f: not found" in err
+    # a bzip2'd context; -f names the Dockerfile inside it, not a file of the working directory
+    bzipped = context_tar({"Build.Dockerfile": b"FROM busybox\nCOPY f /out/f\n", "f": b"bzipped\n"}, "w:bz2")
+    code, image2, err = _stdin_build(nerdpy, bzipped, "-f", "Build.Dockerfile")
+    assert code == 0, err
+    assert nerdpy("run", "--rm", "--network", "none", image2, "cat", "/out/f").stdout == "bzipped\n"
+    code, _, err = _stdin_build(nerdpy, b"FROM busybox\n", "-f", "Dockerfile")
+    assert code != 0 and "ambiguous Dockerfile source" in err
+    nerdpy("rmi", image, image2)
