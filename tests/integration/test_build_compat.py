@@ -56,3 +56,10 @@ def test_stdin_holds_a_dockerfile_or_a_compressed_context(nerdpy, busybox_image,
     code, _, err = _stdin_build(nerdpy, b"FROM busybox\n", "-f", "Dockerfile")
     assert code != 0 and "ambiguous Dockerfile source" in err
     nerdpy("rmi", image, image2)
+
+
+def test_a_failed_build_exits_1_as_buildx(nerdpy, busybox_image, tmp_path):
+    ctx = _context(tmp_path, "FROM busybox\n")
+    for args in (("--progress", "bogus", ctx), ("-f", "-", "-"), ("--network", "bridge0", ctx)):
+        result = nerdpy("build", "-q", *args, input="", check=False)
+        assert result.returncode == 1 and result.stderr.startswith("Error: "), (args, result.stderr)
