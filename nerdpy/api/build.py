@@ -45,6 +45,9 @@ def build(settings: Settings, options: BuildOptions, emit: Callable[[str], None]
     options = replace(options, secrets=tuple(_read_secret(s) for s in options.secrets))
     for spec in options.add_hosts:  # refused before anything runs, in run's words
         parse_add_host(spec)
+    if context_stream is None and not os.path.isdir(options.context):
+        # buildx checks the context first, and names it as given
+        raise NotFound(f'unable to prepare context: path "{options.context}" not found')
     if options.dockerfile and options.dockerfile_text is None and context_stream is None \
             and not os.path.isabs(options.dockerfile):
         # relative to the working directory (docker build -f), else to the context (compose's `dockerfile:`)

@@ -63,3 +63,8 @@ def test_a_failed_build_exits_1_as_buildx(nerdpy, busybox_image, tmp_path):
     for args in (("--progress", "bogus", ctx), ("-f", "-", "-"), ("--network", "bridge0", ctx)):
         result = nerdpy("build", "-q", *args, input="", check=False)
         assert result.returncode == 1 and result.stderr.startswith("Error: "), (args, result.stderr)
+
+
+def test_a_missing_context_is_named_before_the_dockerfile(nerdpy, tmp_path):
+    result = nerdpy("build", "-q", "nodir", cwd=tmp_path, check=False)
+    assert (result.returncode, result.stderr) == (1, 'Error: unable to prepare context: path "nodir" not found\n')
