@@ -14,10 +14,11 @@ from tests.integration.build_harness import context_tar
 pytestmark = [pytest.mark.integration, requires("runc", "busybox", "userns")]
 
 
-def _context(tmp_path, dockerfile: str):
-    (tmp_path / "Dockerfile").write_text(dockerfile)
-    tmp_path.chmod(0o755)
-    return tmp_path
+def _context(path, dockerfile: str):
+    path.mkdir(exist_ok=True)
+    (path / "Dockerfile").write_text(dockerfile)
+    path.chmod(0o755)
+    return path
 
 
 def _stat(nerdpy, image: str, *paths: str) -> list[str]:
@@ -68,3 +69,19 @@ def test_a_failed_build_exits_1_as_buildx(nerdpy, busybox_image, tmp_path):
 def test_a_missing_context_is_named_before_the_dockerfile(nerdpy, tmp_path):
     result = nerdpy("build", "-q", "nodir", cwd=tmp_path, check=False)
     assert (result.returncode, result.stderr) == (1, 'Error: unable to prepare context: path "nodir" not found\n')
+
+
+def test_cache_and_secret_mounts_take_uid_gid_and_mode(nerdpy, busybox_image, tmp_path):
+    ctx = _context(tmp_path / "ctx", (
+        "FROM busybox\nUSER user\n"
+        "RUN --mount=type=cache,id=owned-by-user,target=/c,uid=1000,gid=1000 touch /c/x && ls -lnd /c > /tmp/owned\n"
+        "RUN --mount=type=cache,id=owned-by-root,target=/r ls -lnd /r > /tmp/root\n"
+        "RUN --mount=type=secret,id=tok,uid=1000 cat /run/secrets/tok > /tmp/seen\n"))
+    (tmp_path / "tok").write_text("s3cret\n")
+    image = nerdpy("build", "-q", "--secret", f"id=tok,src={tmp_path / 'tok'}", ctx, timeout=120).stdout.strip()
+    out = nerdpy("run", "--rm", "--network", "none", image, "cat", "/tmp/owned", "/tmp/root", "/tmp/seen").stdout
+    owned, root, seen = out.splitlines()
+    mode_owner = [(line.split()[0], line.split()[2:4]) for line in (owned, root)]
+    assert mode_owner == [("drwxr-xr-x", ["1000", "1000"]), ("drwxr-xr-x", ["0", "0"])]
+    assert seen == "s3cret"
+    nerdpy("rmi", image)
