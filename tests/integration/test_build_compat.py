@@ -85,3 +85,17 @@ def test_cache_and_secret_mounts_take_uid_gid_and_mode(nerdpy, busybox_image, tm
     assert mode_owner == [("drwxr-xr-x", ["1000", "1000"]), ("drwxr-xr-x", ["0", "0"])]
     assert seen == "s3cret"
     nerdpy("rmi", image)
+
+
+def test_copy_chmod_takes_symbolic_modes(nerdpy, busybox_image, tmp_path):
+    ctx = _context(tmp_path / "ctx", "FROM busybox\nCOPY --chmod=u=rwX,go=rX tree /tree\nCOPY --chmod=+x run.sh /\n")
+    (ctx / "tree" / "sub").mkdir(parents=True)
+    (ctx / "tree" / "sub" / "data").write_text("d\n")
+    (ctx / "run.sh").write_text("echo\n")
+    for path, mode in ((ctx / "tree", 0o700), (ctx / "tree" / "sub", 0o700), (ctx / "tree" / "sub" / "data", 0o600),
+                       (ctx / "run.sh", 0o640)):
+        path.chmod(mode)
+    image = nerdpy("build", "-q", ctx, timeout=120).stdout.strip()
+    assert _stat(nerdpy, image, "/tree", "/tree/sub", "/tree/sub/data", "/run.sh") == [
+        "755 0:0 /tree", "755 0:0 /tree/sub", "644 0:0 /tree/sub/data", "751 0:0 /run.sh"]
+    nerdpy("rmi", image)
