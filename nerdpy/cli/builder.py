@@ -138,10 +138,6 @@ def build(cli: CliState, *, context: str, tag: list[str] | None, file: str | Non
                 f.write(result.image_id)
         if quiet:
             print(result.image_id)
-        elif emit is not None:
-            for name in result.names:
-                emit(f"naming to {name} done")
-            emit(f"writing image {result.image_id} done")
         if push:
             _push(cli, list(tag or ()), emit)
 

@@ -99,3 +99,15 @@ def test_copy_chmod_takes_symbolic_modes(nerdpy, busybox_image, tmp_path):
     assert _stat(nerdpy, image, "/tree", "/tree/sub", "/tree/sub/data", "/run.sh") == [
         "755 0:0 /tree", "755 0:0 /tree/sub", "644 0:0 /tree/sub/data", "751 0:0 /run.sh"]
     nerdpy("rmi", image)
+
+
+def test_plain_progress_ends_with_the_exporter_step(nerdpy, busybox_image, tmp_path):
+    ctx = _context(tmp_path / "ctx", "FROM busybox\nLABEL x=y\n")
+    err = nerdpy("build", "--progress", "plain", "-t", "exported:1", ctx, timeout=120).stderr
+    block = err.strip().split("\n\n")[-1].splitlines()
+    vertex = block[0].split()[0]
+    assert [line.split(" ", 1)[0] for line in block] == [vertex] * 5, err
+    assert block[0] == f"{vertex} exporting to image" and block[1] == f"{vertex} exporting layers done"
+    assert block[2].startswith(f"{vertex} writing image sha256:") and block[2].endswith(" done")
+    assert block[3] == f"{vertex} naming to docker.io/library/exported:1 done" and " DONE " in block[4]
+    nerdpy("rmi", "exported:1")
