@@ -27,12 +27,14 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import BinaryIO
 
+    from nerdpy.images.layers import Reader
+
 __all__ = ["BuildOptions", "BuildResult", "Output", "Secret", "build", "cache_usage", "prune_cache"]
 
 
 def build(settings: Settings, options: BuildOptions, emit: Callable[[str], None] | None = None,
           context_stream: BinaryIO | None = None) -> BuildResult:
-    """Build an image. `context_stream`: a tar of the context (`build -`) instead of a directory.
+    """Build an image. `context_stream`: stdin of `build -` (a context archive or a Dockerfile).
 
     Secrets given by `source` are read here (before the rootless namespace is joined).
     """
@@ -43,7 +45,11 @@ def build(settings: Settings, options: BuildOptions, emit: Callable[[str], None]
     options = replace(options, secrets=tuple(_read_secret(s) for s in options.secrets))
     for spec in options.add_hosts:  # refused before anything runs, in run's words
         parse_add_host(spec)
-    if options.dockerfile and options.dockerfile_text is None and not os.path.isabs(options.dockerfile):
+    if context_stream is None and not os.path.isdir(options.context):
+        # buildx checks the context first, and names it as given
+        raise NotFound(f'unable to prepare context: path "{options.context}" not found')
+    if options.dockerfile and options.dockerfile_text is None and context_stream is None \
+            and not os.path.isabs(options.dockerfile):
         # relative to the working directory (docker build -f), else to the context (compose's `dockerfile:`)
         beside = os.path.join(options.context or ".", options.dockerfile)
         chosen = options.dockerfile if os.path.isfile(options.dockerfile) or not os.path.isfile(beside) else beside
@@ -52,12 +58,26 @@ def build(settings: Settings, options: BuildOptions, emit: Callable[[str], None]
     enter_namespace(settings)
     if context_stream is None:
         return run_build(settings, options, emit)
+    return _build_from_stdin(settings, options, emit, context_stream)
+
+
+def _build_from_stdin(settings: Settings, options: BuildOptions, emit: Callable[[str], None] | None,
+                      stream: BinaryIO) -> BuildResult:
+    """`build -`: a context archive (`-f` names the Dockerfile inside it), or a Dockerfile
+    built with an empty context."""
+    from nerdpy.build.run import build as run_build
+    from nerdpy.build.stdin import read_stdin
+
+    given = read_stdin(stream)
+    if given.archive is None and options.dockerfile:
+        raise InvalidArgument("ambiguous Dockerfile source: both stdin and flag correspond to Dockerfiles")
     staging = tempfile.mkdtemp(prefix=f"context-{os.getpid()}-", dir=_scratch(settings))
     try:
-        _extract(context_stream, staging)
-        dockerfile = options.dockerfile or os.path.join(staging, "Dockerfile")
-        if options.dockerfile and not os.path.isabs(options.dockerfile):
-            dockerfile = os.path.join(staging, options.dockerfile)
+        if given.archive is None:
+            text = (given.dockerfile or b"").decode("utf-8", "replace")
+            return run_build(settings, replace(options, context=staging, dockerfile_text=text), emit)
+        _extract(given.archive, staging)
+        dockerfile = os.path.join(staging, options.dockerfile or "Dockerfile")
         return run_build(settings, replace(options, context=staging, dockerfile=dockerfile), emit)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -69,13 +89,13 @@ def _scratch(settings: Settings) -> str:
     return path
 
 
-def _extract(stream: BinaryIO, target: str) -> None:
+def _extract(stream: Reader, target: str) -> None:
     """The context tar through the confined layer applier (no entry lands outside `target`)."""
     from nerdpy.archive.apply import apply_layer
     from nerdpy.errors import NerdpyError
 
     try:
-        apply_layer(stream, target)
+        apply_layer(stream, target)  # type: ignore[arg-type]  # it only reads
     except (NerdpyError, tarfile.TarError, OSError) as e:
         raise InvalidArgument(f"the build context on stdin is not a usable tar archive: {e}") from None
 

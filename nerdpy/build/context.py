@@ -54,8 +54,6 @@ def _shown(path: str, options: BuildOptions) -> str:
 
 
 def context_tree(options: BuildOptions) -> Tree:
-    if not os.path.isdir(options.context):
-        raise NotFound(f"unable to prepare context: path {options.context!r} not found")
     patterns: list[str] = []
     candidates = []
     if options.dockerfile_text is None:

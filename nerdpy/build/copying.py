@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from nerdpy.build.ignore import Matcher
+from nerdpy.build.modes import Symbolic
 from nerdpy.build.trees import Item, Tree
 from nerdpy.records import field, record
 
@@ -34,7 +35,7 @@ class CopyPlan:
     inline: tuple[tuple[str, str], ...] = ()  # heredoc files (name, content)
     downloads: tuple[tuple[str, bytes], ...] = ()  # ADD URLs: (file name, body)
     owner: tuple[int, int] | None = None  # --chown
-    chmod: int | None = None
+    chmod: int | Symbolic | None = None
     parents: bool = False
     exclude: Matcher | None = None
     extract: bool = False  # ADD: local tars are unpacked into the destination
@@ -85,12 +86,12 @@ def _entries(plan: CopyPlan, when: int) -> Iterator[tuple[tarfile.TarInfo, Data 
     for name, content in plan.inline:
         data = content.encode()
         target = posixpath.join(plan.dest, name) if plan.dest_dir else plan.dest
-        info = _info(target, tarfile.REGTYPE, plan.chmod if plan.chmod is not None else 0o644,
+        info = _info(target, tarfile.REGTYPE, _mode(plan, 0o644, False),
                      plan.owner or (0, 0), when, len(data))
         yield info, _const(data)
     for name, body in plan.downloads:
         target = posixpath.join(plan.dest, name) if plan.dest_dir else plan.dest
-        info = _info(target, tarfile.REGTYPE, plan.chmod if plan.chmod is not None else 0o600,
+        info = _info(target, tarfile.REGTYPE, _mode(plan, 0o600, False),
                      plan.owner or (0, 0), when, len(body))
         yield info, _const(body)
     for src in plan.sources:
@@ -128,7 +129,7 @@ def _entry(plan: CopyPlan, item: Item, target: str, read: Data | None) -> tuple[
     assert plan.tree is not None
     owner = plan.owner or ((0, 0) if plan.tree.reset_owner else (st.st_uid, st.st_gid))
     mtime = min(st.st_mtime, plan.mtime) if plan.mtime is not None else st.st_mtime
-    mode = plan.chmod if plan.chmod is not None else stat.S_IMODE(st.st_mode)
+    mode = _mode(plan, stat.S_IMODE(st.st_mode), stat.S_ISDIR(st.st_mode))
     if stat.S_ISDIR(st.st_mode):
         return _info(target, tarfile.DIRTYPE, mode, owner, mtime), None
     if stat.S_ISLNK(st.st_mode):
@@ -139,6 +140,12 @@ def _entry(plan: CopyPlan, item: Item, target: str, read: Data | None) -> tuple[
     if kind is None:
         return _info(target, tarfile.DIRTYPE, 0o755, owner, mtime), None  # sockets/devices: not copied
     return _info(target, kind, mode, owner, mtime), None
+
+
+def _mode(plan: CopyPlan, mode: int, is_dir: bool) -> int:
+    if isinstance(plan.chmod, Symbolic):
+        return plan.chmod.apply(mode, is_dir)
+    return mode if plan.chmod is None else plan.chmod
 
 
 def _extracted(plan: CopyPlan, dest: str, data: bytes) -> Iterator[tuple[tarfile.TarInfo, Data | None]]:

@@ -30,6 +30,7 @@ from nerdpy.build.workspace import Workspace
 from nerdpy.config import Settings
 from nerdpy.images.assemble import Base, Step, assemble
 from nerdpy.records import replace
+from nerdpy.reference import parse
 
 LAYER_KINDS = ("run", "copy", "add", "workdir")
 # predefined: usable by RUN without an ARG line, left out of history and the cache key
@@ -212,7 +213,7 @@ class Engine:
         elif ins.kind in ("copy", "add"):
             self.steps.copy(st, ins, name, stage.index)
         elif ins.kind == "workdir":
-            self.steps.workdir(st, workdir_path(st, ins, self.x), name)
+            self.steps.workdir(st, ins, workdir_path(st, ins, self.x), name)
         else:
             apply_metadata(st, ins, self.x, self.options.build_args, self.used, self.meta)
 
@@ -227,7 +228,13 @@ class Engine:
             top["author"] = st.author
         outputs = self.options.outputs
         names = [o.name for o in outputs if o.type == "image" and o.name] or list(self.options.tags)
+        vertex = self.progress.start("exporting to image")  # BuildKit's exporter step and its lines
+        self.progress.status(vertex, "exporting layers done")
         image = assemble(self.ws.images, st.base, config, steps, created, names, top)
+        self.progress.status(vertex, f"writing image {image.id} done")
+        for name in names:
+            self.progress.status(vertex, f"naming to {parse(name)} done")
+        self.progress.done(vertex)
         for out in outputs:
             if out.type != "image":
                 from nerdpy.build.export import export

@@ -11,6 +11,7 @@ from pathlib import Path
 from nerdpy.build.dockerfile.expand import Expander
 from nerdpy.build.dockerfile.instructions import Instruction
 from nerdpy.build.dockerfile.parser import DockerfileSyntaxError
+from nerdpy.build.modes import Symbolic, parse_symbolic
 from nerdpy.build.trees import Tree
 from nerdpy.errors import InvalidArgument
 
@@ -87,16 +88,20 @@ def owner(chown: str, rootfs: str, path: str, ins: Instruction) -> tuple[int, in
     return uid, gid if gid is not None else 0
 
 
-def chmod(text: str, ins: Instruction, x: Expander) -> int | None:
+def chmod(text: str, ins: Instruction, x: Expander) -> int | Symbolic | None:
+    """An octal mode, or a symbolic one applied to each file's own mode."""
     if not text:
         return None
     try:
         value = int(text, 8)
     except ValueError:
+        symbolic = parse_symbolic(text) if not text[0].isdigit() else None
+        if symbolic is not None:
+            return symbolic
         value = -1
     if not 0 <= value <= 0o7777:
         raise DockerfileSyntaxError(x.path, ins.line, f"invalid chmod parameter {text!r}. it should be octal string "
-                                    "and between 0 and 07777", ins.kind)
+                                    "and between 0 and 07777 (or symbolic: u=rwX,go=rX)", ins.kind)
     return value
 
 

@@ -28,6 +28,8 @@ class MountSpec:
     required: bool = False
     env: str = ""
     mode: int | None = None
+    uid: int = 0  # owner of a new cache directory, or of the secret file
+    gid: int = 0
     size: str = ""
     options: dict[str, str] = field(default_factory=dict)
 
@@ -76,14 +78,16 @@ def parse_mount(text: str, workdir: str) -> MountSpec:
         cid = target
     readonly = fields.get("ro", "false") == "true" or (kind == "bind" and fields.get("rw", "false") != "true")
     mode = int(fields["mode"], 8) if "mode" in fields else None
+    uid, gid = int(fields.get("uid", "0")), int(fields.get("gid", "0"))
     return MountSpec(kind, target, fields.get("source", ""), fields.get("from", ""), cid, readonly,
-                     fields.get("required", "false") == "true", fields.get("env", ""), mode, fields.get("size", ""),
-                     fields)
+                     fields.get("required", "false") == "true", fields.get("env", ""), mode, uid, gid,
+                     fields.get("size", ""), fields)
 
 
 def cache_mount(spec: MountSpec, directory: Path) -> dict[str, Any]:
-    if spec.mode is not None and not any(directory.iterdir()):
-        directory.chmod(spec.mode)
+    if not any(directory.iterdir()):  # a new cache: BuildKit's owner and mode, 0:0 and 0755 unless given
+        os.chown(directory, spec.uid, spec.gid)
+        directory.chmod(spec.mode if spec.mode is not None else 0o755)
     options = ["rbind", "ro" if spec.readonly else "rw"]
     return {"destination": spec.target, "type": "bind", "source": str(directory), "options": options}
 
@@ -113,5 +117,6 @@ def secret_mount(spec: MountSpec, value: bytes, scratch: Path) -> dict[str, Any]
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o400)
     with os.fdopen(fd, "wb") as f:
         f.write(value)
+    os.chown(path, spec.uid, spec.gid)
     path.chmod(spec.mode if spec.mode is not None else 0o400)
     return {"destination": spec.target, "type": "bind", "source": str(path), "options": ["rbind", "ro"]}

@@ -1,7 +1,8 @@
 """Build progress in BuildKit's two human formats, written through a callback.
 
-plain (pipes, `--progress plain`): `#N name`, `#N 0.123 log line`, `#N CACHED`,
-`#N DONE 0.3s`, `#N ERROR: ...`, a blank line after each finished step.
+plain (pipes, `--progress plain`): `#N name`, `#N 0.123 log line`, `#N status done`
+(the exporter's `writing image sha256:... done`), `#N CACHED`, `#N DONE 0.3s`,
+`#N ERROR: ...`, a blank line after each finished step.
 tty (`--progress tty`, or auto on a terminal): a header `[+] Building 1.2s (3/5)`
 and one ` => [2/5] RUN ...  0.4s` line per step, redrawn in place, with the last
 log lines of the running step shown below it; the final frame stays on screen.
@@ -36,6 +37,7 @@ class Progress:
         self.names: dict[int, str] = {}
         self.states: dict[int, str] = {}  # "" running, "DONE 0.3s", "CACHED", "ERROR"
         self.logs: dict[int, list[str]] = {}
+        self.statuses: dict[int, list[str]] = {}  # sub-steps, shown under their step in tty mode
         self.drawn = 0
         self.lock = threading.RLock()  # stages report from their threads
 
@@ -61,6 +63,12 @@ class Progress:
         stamp = f"{elapsed:.3f}" if elapsed < 10 else f"{elapsed:.2f}" if elapsed < 100 else f"{elapsed:.1f}"
         self._out(f"#{vertex} {stamp} {line}")
         self.logs.setdefault(vertex, []).append(line)
+        self._draw()
+
+    @_locked
+    def status(self, vertex: int, text: str) -> None:
+        self._out(f"#{vertex} {text}")
+        self.statuses.setdefault(vertex, []).append(text)
         self._draw()
 
     @_locked
@@ -99,6 +107,7 @@ class Progress:
         for vertex in sorted(self.names):
             state = self.states[vertex] or f"{self._elapsed(vertex):.1f}s"
             lines.append(f" => {self.names[vertex][:70]:<70} {state}")
+            lines += [f" => => {text[:88]}" for text in self.statuses.get(vertex, ())]
             if self.states[vertex] in ("", "ERROR"):  # a failed step keeps its output on screen
                 lines += [f" => => # {text[:90]}" for text in self.logs[vertex][-_LOG_TAIL:]]
         # move up over the previous frame, clear it, draw this one

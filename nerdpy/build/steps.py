@@ -246,38 +246,64 @@ class Steps:
                         self.options.source_date_epoch, exists)
 
     # -- WORKDIR ------------------------------------------------------------------
-    def workdir(self, st: StageState, path: str, name: str) -> None:
-        from nerdpy.oci.confined import is_directory
-
+    def workdir(self, st: StageState, ins: Instruction, path: str, name: str) -> None:
+        """Create the missing directories of `path` (mkdir -p: existing ones keep their
+        owner and mode), owned by the stage's USER as BuildKit does."""
         st.config["WorkingDir"] = path
         text = f"WORKDIR {path}"
         if path == "/":
             st.history(text)
             return
         with self._view(st.chain) as target:
-            missing = not is_directory(target, path)
+            missing = _missing_dirs(target, path)
+            owner = _user_owner(str(st.config.get("User") or ""), target, self.x.path, ins) if missing else None
         if not missing:
             st.history(text)
             return
-        key = cache.step_key("workdir", st.chain or "", path)
+        key = cache.step_key("workdir", st.chain or "", path, repr(owner))
         if self._hit(st, key, name, text):
             st.steps[-1] = Step(text, st.steps[-1].layer, COMMENT, created=st.steps[-1].created)
             return
         vertex = self.progress.start(name)
-        plan = CopyPlan(None, (), path, True, mtime=self.options.source_date_epoch)
-        layer = store_layer(self.ws.images, lambda out: _dirs_tar(plan, path, out))
+        epoch = self.options.source_date_epoch
+        when = epoch if epoch is not None else int(time.time())
+        layer = store_layer(self.ws.images, lambda out: _dirs_tar(missing, owner or (0, 0), when, out))
         chain = self.ws.apply(st.chain, layer)
         self.progress.done(vertex)
         self._done(st, key, layer, chain, text)
 
 
-def _dirs_tar(plan: CopyPlan, path: str, out: Any) -> None:
+def _user_owner(user: str, rootfs: str, path: str, ins: Instruction) -> tuple[int, int] | None:
+    """USER as --chown resolves it; a name the image does not know gives root, as
+    BuildKit's mkdir (the RUN that needs that user is the step that fails)."""
+    try:
+        return inputs.owner(user, rootfs, path, ins)
+    except DockerfileSyntaxError:
+        return None
+
+
+def _missing_dirs(rootfs: str, path: str) -> list[str]:
+    """The components of `path` that do not exist yet, outermost first."""
+    from nerdpy.oci.confined import is_directory
+
+    parts = path.strip("/").split("/")
+    missing = []
+    for i in range(1, len(parts) + 1):
+        prefix = "/".join(parts[:i])
+        found = is_directory(rootfs, "/" + prefix)
+        if found is False:
+            raise BuildError(f"WORKDIR {path}: /{prefix} exists and is not a directory")
+        if found is None:
+            missing.append(prefix)
+    return missing
+
+
+def _dirs_tar(dirs: list[str], owner: tuple[int, int], when: int, out: Any) -> None:
     import tarfile
 
-    when = plan.mtime if plan.mtime is not None else 0
     with tarfile.open(fileobj=out, mode="w|", format=tarfile.PAX_FORMAT) as tar:
-        parts = path.strip("/").split("/")
-        for i in range(1, len(parts) + 1):
-            info = tarfile.TarInfo("/".join(parts[:i]))
+        for name in dirs:
+            info = tarfile.TarInfo(name)
             info.type, info.mode, info.mtime = tarfile.DIRTYPE, 0o755, when
+            info.uid, info.gid = owner
             tar.addfile(info)

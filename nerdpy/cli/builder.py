@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 
 from nerdpy.cli.state import CliState
 from nerdpy.errors import InvalidArgument
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Iterator
 
 
 def _warn(text: str) -> None:
@@ -99,49 +100,60 @@ def build(cli: CliState, *, context: str, tag: list[str] | None, file: str | Non
           load: bool, push: bool, cache_from: list[str] | None,
           cache_to: list[str] | None, builder: str | None, provenance: str | None,
           sbom: str | None, attest: list[str] | None, allow: list[str] | None) -> None:
-    from nerdpy.api.build import BuildOptions
-    from nerdpy.api.build import build as api_build
-    from nerdpy.reference import parse
+    with _buildx_exit_codes():
+        from nerdpy.api.build import BuildOptions
+        from nerdpy.api.build import build as api_build
+        from nerdpy.reference import parse
 
-    if push and not tag:
-        raise InvalidArgument("tag is needed when pushing to registry")  # buildx's check, before building
-    ignored = [flag for flag, value in (("--cache-from", cache_from), ("--cache-to", cache_to),
-                                        ("--builder", builder), ("--provenance", provenance), ("--sbom", sbom),
-                                        ("--attest", attest), ("--allow", allow)) if value]
-    if ignored:
-        _warn(f"{', '.join(ignored)} ignored: nerdpy builds in-process, with its local cache and no attestations")
-    if progress not in ("auto", "plain", "tty", "quiet", "none"):
-        raise InvalidArgument(f"invalid progress mode {progress!r}", hint="use auto, plain, tty or quiet")
-    if network not in ("default", "none", "host"):
-        raise InvalidArgument(f"network mode {network!r} not supported by build", hint="use default, none or host")
-    for name in tag or []:
-        parse(name)
-    stdin_context = context == "-"
-    if file == "-" and stdin_context:
-        raise InvalidArgument("invalid argument: can't use stdin for both build context and dockerfile")
-    options = BuildOptions(
-        context="" if stdin_context else context, dockerfile="" if file in (None, "-") else file,
-        dockerfile_text=sys.stdin.read() if file == "-" else None, tags=tuple(tag or ()),
-        build_args=_kv(list(build_arg or []), "build-arg", from_env=True), labels=_kv(list(label or []), "label", empty=True),
-        target=target or "", no_cache=no_cache, no_cache_filter=tuple(no_cache_filter or ()), pull=pull,
-        network=network, add_hosts=tuple(add_host or ()), secrets=_secrets(list(secret or [])), platform=platform or "",
-        outputs=_outputs(list(output or []), load), source_date_epoch=_epoch(build_arg or []),
-        progress=_progress_mode(quiet, progress))
-    emit = None if options.progress == "quiet" else (lambda line: print(line, file=sys.stderr, flush=True))
-    result = api_build(cli.settings, options, emit, sys.stdin.buffer if stdin_context else None)
-    for warning in result.warnings:
-        _warn(warning)
-    if iidfile:
-        with open(iidfile, "w") as f:
-            f.write(result.image_id)
-    if quiet:
-        print(result.image_id)
-    elif emit is not None:
-        for name in result.names:
-            emit(f"naming to {name} done")
-        emit(f"writing image {result.image_id} done")
-    if push:
-        _push(cli, list(tag or ()), emit)
+        if push and not tag:
+            raise InvalidArgument("tag is needed when pushing to registry")  # buildx's check, before building
+        ignored = [flag for flag, value in (("--cache-from", cache_from), ("--cache-to", cache_to),
+                                            ("--builder", builder), ("--provenance", provenance), ("--sbom", sbom),
+                                            ("--attest", attest), ("--allow", allow)) if value]
+        if ignored:
+            _warn(f"{', '.join(ignored)} ignored: nerdpy builds in-process, with its local cache and no attestations")
+        if progress not in ("auto", "plain", "tty", "quiet", "none"):
+            raise InvalidArgument(f"invalid progress mode {progress!r}", hint="use auto, plain, tty or quiet")
+        if network not in ("default", "none", "host"):
+            raise InvalidArgument(f"network mode {network!r} not supported by build", hint="use default, none or host")
+        for name in tag or []:
+            parse(name)
+        stdin_context = context == "-"
+        if file == "-" and stdin_context:
+            raise InvalidArgument("invalid argument: can't use stdin for both build context and dockerfile")
+        options = BuildOptions(
+            context="" if stdin_context else context, dockerfile="" if file in (None, "-") else file,
+            dockerfile_text=sys.stdin.read() if file == "-" else None, tags=tuple(tag or ()),
+            build_args=_kv(list(build_arg or []), "build-arg", from_env=True), labels=_kv(list(label or []), "label", empty=True),
+            target=target or "", no_cache=no_cache, no_cache_filter=tuple(no_cache_filter or ()), pull=pull,
+            network=network, add_hosts=tuple(add_host or ()), secrets=_secrets(list(secret or [])), platform=platform or "",
+            outputs=_outputs(list(output or []), load), source_date_epoch=_epoch(build_arg or []),
+            progress=_progress_mode(quiet, progress))
+        emit = None if options.progress == "quiet" else (lambda line: print(line, file=sys.stderr, flush=True))
+        result = api_build(cli.settings, options, emit, sys.stdin.buffer if stdin_context else None)
+        for warning in result.warnings:
+            _warn(warning)
+        if iidfile:
+            with open(iidfile, "w") as f:
+                f.write(result.image_id)
+        if quiet:
+            print(result.image_id)
+        if push:
+            _push(cli, list(tag or ()), emit)
+
+
+@contextmanager
+def _buildx_exit_codes() -> Iterator[None]:
+    """buildx exits 1 for every failure of the build (a bad option included); only
+    flag-parsing errors, caught before the body runs, exit 125."""
+    from nerdpy.errors import EXIT_TOOL_ERROR, NerdpyError
+
+    try:
+        yield
+    except NerdpyError as exc:
+        if exc.exit_code == EXIT_TOOL_ERROR:
+            exc.exit_code = 1
+        raise
 
 
 def _push(cli: CliState, names: list[str], emit: Any) -> None:

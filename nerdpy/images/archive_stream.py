@@ -18,34 +18,14 @@ import uuid
 from nerdpy.content.store import ContentStore
 from nerdpy.errors import DataCorrupted, InvalidArgument, NotFound
 from nerdpy.images.archive_source import _clean
-from nerdpy.images.layers import LayerDigests, PeekStream, Reader, decompressed_chunks, detect, digest_layer
+from nerdpy.images.layers import DecompressedReader, LayerDigests, PeekStream, Reader, detect, digest_layer
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import BinaryIO, IO, Iterator
+    from typing import BinaryIO, IO
 
 SMALL_MAX = 1 << 20
 SMALL_TOTAL = 64 << 20
-
-
-class _Decompressing:
-    """A read()-able view of a compressed stream's decompressed bytes."""
-
-    def __init__(self, stream: Reader, kind: str) -> None:
-        self._chunks: Iterator[bytes] = decompressed_chunks(stream, kind)
-        self._buffer = b""
-
-    def read(self, n: int = -1) -> bytes:
-        while n < 0 or len(self._buffer) < n:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                break
-            self._buffer += chunk
-        if n < 0:
-            out, self._buffer = self._buffer, b""
-        else:
-            out, self._buffer = self._buffer[:n], self._buffer[n:]
-        return out
 
 
 class StreamedTar:
@@ -60,7 +40,7 @@ class StreamedTar:
         if not peek.head:
             raise InvalidArgument("empty input: expected an image archive (tar)")
         kind = detect(peek.head)
-        raw: Reader = _Decompressing(peek, kind) if kind else peek
+        raw: Reader = DecompressedReader(peek, kind) if kind else peek
         try:
             # Stream mode ("r|") only calls read(); typeshed's _Fileobj asks for more.
             self._read(tarfile.open(fileobj=raw, mode="r|"))  # type: ignore[call-overload]

@@ -132,6 +132,26 @@ def decompressed_chunks(stream: Reader, kind: str, on_raw: Callable[[bytes], Non
             yield out
 
 
+class DecompressedReader:
+    """A read()-able view of a compressed stream's decompressed bytes."""
+
+    def __init__(self, stream: Reader, kind: str) -> None:
+        self._chunks: Iterator[bytes] = decompressed_chunks(stream, kind)
+        self._buffer = b""
+
+    def read(self, n: int = -1) -> bytes:
+        while n < 0 or len(self._buffer) < n:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            self._buffer += chunk
+        if n < 0:
+            out, self._buffer = self._buffer, b""
+        else:
+            out, self._buffer = self._buffer[:n], self._buffer[n:]
+        return out
+
+
 @record
 class LayerDigests:
     digest: str  # of the bytes as stored

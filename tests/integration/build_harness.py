@@ -25,3 +25,14 @@ def make_context(root: Path, dockerfile: str, members: tuple[tuple[str, bytes, i
             tar.addfile(info, io.BytesIO(data))
     root.chmod(0o755)
     return root
+
+
+def context_tar(files: dict[str, bytes], mode: str = "w") -> bytes:
+    """A context archive for `build -` (`mode`: tarfile's, e.g. "w:bz2")."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode=mode) as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()

@@ -20,6 +20,9 @@ def test_mount_defaults():
     assert secret.target == "/run/secrets/tok"
     assert parse_mount("type=secret,id=tok,env=TOKEN", "/").target == ""
     assert parse_mount("type=bind,source=x,target=/m,rw", "/").readonly is False
+    owned = parse_mount("type=cache,target=/c,uid=1000,gid=50,mode=0700", "/")
+    assert (owned.uid, owned.gid, owned.mode) == (1000, 50, 0o700)
+    assert (cache.uid, cache.gid, cache.mode) == (0, 0, None)
 
 
 @pytest.mark.parametrize("text, message", [
