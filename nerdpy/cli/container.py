@@ -218,7 +218,7 @@ def top(cli: CliState, *, container: str, ps_args: List[str]) -> None:
     header, rows = api_top(entered(cli), container, tuple(ps_args))
     from nerdpy.cli.output import align
 
-    for line in align([header] + rows):
+    for line in align([header] + rows, minwidth=20):  # docker top's tabwriter
         print(line)
 
 

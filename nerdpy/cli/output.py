@@ -51,15 +51,20 @@ def print_rows(
     return align(table)
 
 
-def align(table: Iterable[Sequence[str]]) -> list[str]:
-    """Columns padded like Docker's tabwriter: three spaces between columns."""
+def align(table: Iterable[Sequence[str]], minwidth: int = 10) -> list[str]:
+    """Columns padded like Docker's tabwriter: `NewWriter(out, 10, 1, 3, ' ', 0)`.
+
+    A cell is its widest text plus three spaces, but never narrower than
+    `minwidth` (padding included): `docker ps` prints `IMAGE     COMMAND`.
+    """
     table = [list(r) for r in table]
     if not table:
         return []
     width = max(len(r) for r in table)
-    sizes = [max((len(r[i]) for r in table if i < len(r)), default=0) for i in range(width)]
+    sizes = [max(max((len(r[i]) for r in table if i < len(r)), default=0) + 3, minwidth)
+             for i in range(width)]
     out = []
     for r in table:
         cells = [c.ljust(sizes[i]) if i < len(r) - 1 else c for i, c in enumerate(r)]
-        out.append("   ".join(cells).rstrip())
+        out.append("".join(cells).rstrip())
     return out
