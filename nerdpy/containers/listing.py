@@ -9,6 +9,7 @@ from nerdpy.containers import Container, State
 from nerdpy.containers.ps_filters import DEFINITION_KEYS, check
 from nerdpy.containers.ps_filters import matches as definition_matches
 from nerdpy.errors import InvalidArgument, NerdpyError
+from nerdpy.formatting.gofuncs import go_quote
 from nerdpy.formatting.human import human_duration
 
 TYPE_CHECKING = False
@@ -51,11 +52,13 @@ def status_text(state: State, now: float | None = None, health: str = "none") ->
 
 
 def command_text(container: Container, truncate: bool) -> str:
+    """`ps` COMMAND as Docker's: path, then arguments with a space quoted in `'`, Go-quoted."""
     cfg = container.cfg
-    command = " ".join(list(cfg.get("Entrypoint") or []) + list(cfg.get("Cmd") or []))
+    argv = list(cfg.get("Entrypoint") or []) + list(cfg.get("Cmd") or [])
+    command = " ".join(argv[:1] + [f"'{a}'" if " " in a else a for a in argv[1:]])
     if truncate and len(command) > 20:
         command = command[:19] + "…"
-    return f'"{command}"'
+    return go_quote(command)
 
 
 def parse_filters(values: tuple[str, ...]) -> list[tuple[str, str]]:
