@@ -6,15 +6,15 @@ from __future__ import annotations
 import json
 import re
 
-from nerdpy.errors import InvalidArgument
+from nerdpy.errors import TemplateError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable
 
 
-def _err(message: str) -> InvalidArgument:
-    return InvalidArgument(f"template: {message}")
+def _err(message: str) -> TemplateError:
+    return TemplateError(f"template parsing error: template: {message}")  # Docker's words, run errors too
 
 
 class _NoValue:
