@@ -78,6 +78,25 @@ class NotATerminal(NerdpyError):
     exit_code = 1
 
 
+class TemplateError(InvalidArgument):
+    """A `--format` template that does not parse or cannot run: Docker's CLI prints
+    "template parsing error: ..." and exits 1 (a usage error, 125, it is not)."""
+
+    kind = "template"
+    exit_code = 1
+
+
+class TemplateSyntaxError(TemplateError):
+    """A template that does not parse at all."""
+
+
+class TemplateUsageError(TemplateError):
+    """A template that does not parse, given to inspect, version, info or events:
+    Docker's CLI checks it before anything else and exits 64 (EX_USAGE)."""
+
+    exit_code = 64
+
+
 class CannotInvoke(NerdpyError):
     """The container's command exists but cannot be executed (Docker's 126)."""
 

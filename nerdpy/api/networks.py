@@ -12,7 +12,7 @@ from nerdpy.network import ipam, state
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Sequence
+    from typing import Any, Callable, Sequence
 
 _NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")  # fullmatch: no trailing newline
 BUILTIN_ERROR = "{} is a pre-defined network and cannot be removed"
@@ -221,41 +221,81 @@ def prune(settings: Settings, filters: Sequence[str] = ()) -> list[str]:
 
 
 def connect(settings: Settings, network: str, container: str, aliases: tuple[str, ...] = (), ip: str = "") -> None:
-    """Attach a running container to one more network (a new ethN; peers' hosts files updated)."""
+    """Join a container to one more network, running (a new ethN; peers' hosts files
+    updated) or not, and keep it in its config: the next start joins it too, as Docker."""
+    from nerdpy.containers import netconfig
     from nerdpy.network import bridged, peers, shared
 
     net = state.find_network(settings, network)
-    record = find_attached(settings, container)
-    if record.mode != "bridge" or net.driver != "bridge" or net.slirp:
+    store = _containers(settings)
+    target = store.get(container)
+    if netconfig.is_connected(target.config, _same(settings, net)):
+        raise Conflict(f"container {container} is already connected to network {net.name}")
+    record = _running_attachment(settings, store, target.id)
+    own_bridge = record.mode == "bridge" if record is not None else _on_user_bridge(settings, target)
+    if not own_bridge or net.driver != "bridge" or net.slirp:
         raise Conflict(f"container {container} cannot be connected to network {net.name}",
                        hint="containers on the rootless default, host, none or container: network cannot join")
-    with shared.locked(settings):
-        ns = bridged._ns(settings, create=True)
-        index = len(state.endpoints_of(settings, record.container_id))
-        bridged.attach_one(settings, ns, record, net, index, ip, aliases, primary=False)
-        peers.refresh(settings, {e.network_id for e in state.endpoints_of(settings, record.container_id)})
-    _event(settings, "connect", net, container=record.container_id, type=net.driver)
+    if record is not None:
+        with shared.locked(settings):
+            ns = bridged._ns(settings, create=True)
+            index = len(state.endpoints_of(settings, record.container_id))
+            bridged.attach_one(settings, ns, record, net, index, ip, aliases, primary=False)
+            peers.refresh(settings, {e.network_id for e in state.endpoints_of(settings, record.container_id)})
+    store.update_config(target.id, netconfig.with_network(target.config, net.name, aliases))
+    _event(settings, "connect", net, container=target.id, type=net.driver)
 
 
-def find_attached(settings: Settings, ref: str) -> state.AttachmentRecord:
-    """A running container's network record by id, name or unique id prefix."""
-    records = state.all_attachments(settings)
-    exact = [r for r in records if ref in (r.container_id, r.name)]
-    if not exact:
-        exact = [r for r in records if r.container_id.startswith(ref)] if ref else []
-        if len(exact) > 1:
-            raise Conflict(f"container id prefix {ref!r} is ambiguous")
-    if not exact:
-        raise NotFound(f"no running container {ref} has a network", hint="start the container first")
-    return exact[0]
+def _containers(settings: Settings) -> Any:
+    from nerdpy.containers.store import ContainerStore
+
+    return ContainerStore(settings)
+
+
+def _same(settings: Settings, net: state.NetworkRecord) -> Callable[[str], bool]:
+    """Whether a configured network name or id is `net`."""
+    def same(name: str) -> bool:
+        if name in (net.name, net.id):
+            return True
+        try:
+            return state.find_network(settings, name).id == net.id
+        except NerdpyError:
+            return False
+
+    return same
+
+
+def _running_attachment(settings: Settings, store: Any, container_id: str) -> state.AttachmentRecord | None:
+    record = state.load_attachment(settings, container_id)
+    return record if record is not None and store.state(container_id).running else None
+
+
+def _on_user_bridge(settings: Settings, container: Any) -> bool:
+    """A stopped container can join more networks when its first one is a bridge of its own."""
+    first = (container.host_config.get("Networks") or ["bridge"])[0]
+    try:
+        net = state.find_network(settings, first)
+    except NerdpyError:  # host, none, container:NAME
+        return False
+    return net.driver == "bridge" and not net.slirp
 
 
 def disconnect(settings: Settings, network: str, container: str, force: bool = False) -> None:
+    """Leave a network, running or not; the config forgets it, so the next start does too."""
+    from nerdpy.containers import netconfig
     from nerdpy.network import bridged
 
     net = state.find_network(settings, network)
-    record = find_attached(settings, container)
-    if not any(e.network_id == net.id for e in state.endpoints_of(settings, record.container_id)):
+    store = _containers(settings)
+    target = store.get(container)
+    same = _same(settings, net)
+    record = _running_attachment(settings, store, target.id)
+    live = record is not None and any(e.network_id == net.id for e in state.endpoints_of(settings, target.id))
+    configured = netconfig.is_connected(target.config, same)
+    if not live and not configured:
         raise NotFound(f"container {container} is not connected to network {net.name}")
-    bridged.detach(settings, record.container_id, {net.id})
-    _event(settings, "disconnect", net, container=record.container_id, type=net.driver)
+    if live:
+        bridged.detach(settings, target.id, {net.id})
+    if configured:
+        store.update_config(target.id, netconfig.without_network(target.config, same))
+    _event(settings, "disconnect", net, container=target.id, type=net.driver)

@@ -233,7 +233,7 @@ def top(compose: ComposeCli, *, services: list[str]) -> None:
     settings, project, _ = _entered(compose)
     for name, header, rows in engine_top(settings, project, tuple(services)):
         print(name)
-        for line in align([header] + rows):
+        for line in align([header] + rows, minwidth=0):
             print(line)
         print("")
 

@@ -132,7 +132,9 @@ def logs(cli: CliState, *, container: str, follow: bool, tail: str, timestamps: 
 def inspect(cli: CliState, *, containers: list[str], format: str | None, size: bool) -> int:
     from nerdpy.api.containers import inspect_many
     from nerdpy.cli.each import inspect_lines
+    from nerdpy.cli.output import check_usage_template
 
+    check_usage_template(format)
     settings = entered(cli)
     found, errors = inspect_many(settings, containers, size)
     _print_lines(inspect_lines(found, format))
@@ -157,8 +159,10 @@ def inspect_any(cli: CliState, *, names: list[str], format: str | None, type: st
     """Docker's top-level `inspect`: a container by that name first, then an image,
     a network, a volume (or only the `--type` given)."""
     from nerdpy.cli.each import inspect_lines
+    from nerdpy.cli.output import check_usage_template
     from nerdpy.errors import InvalidArgument, NotFound
 
+    check_usage_template(format)
     kinds = ("container", "image", "network", "volume")
     if type not in (None, *kinds):
         raise InvalidArgument(f'"{type}" is not a valid value for --type',
@@ -218,7 +222,7 @@ def top(cli: CliState, *, container: str, ps_args: List[str]) -> None:
     header, rows = api_top(entered(cli), container, tuple(ps_args))
     from nerdpy.cli.output import align
 
-    for line in align([header] + rows):
+    for line in align([header] + rows, minwidth=20):  # docker top's tabwriter
         print(line)
 
 

@@ -31,7 +31,9 @@ EXIT_STATUS = (
           "(\"Error: No such container: NAME\"), in every command but run and create; one line on stderr. "
           "Commands given several names act on the others and exit 1 if any failed. "
           "Also, as Docker's: too few arguments, and -it (run, exec, attach) while stdin is not a terminal "
-          "(\"the input device is not a TTY\"), and any failure of build (as buildx), bad options included."),
+          "(\"the input device is not a TTY\"); a --format template that does not parse or run "
+          "(\"template parsing error: ...\"); any failure of build (as buildx), bad options included."),
+    ("64", "A --format template given to inspect, version, info or events does not parse (Docker's EX_USAGE)."),
     ("125", "nerdpy itself failed (bad arguments, an unusable host, any failure of run or create, "
             "a missing image or network included): one line on stderr. For build, only flags it cannot parse."),
     ("126", "The container command cannot be invoked."),

@@ -105,8 +105,9 @@ def rmi(cli: CliState, *, images: list[str], force: bool, no_prune: bool) -> int
 
 def inspect(cli: CliState, *, images: list[str], format: str | None) -> int:
     from nerdpy.api import images as api
+    from nerdpy.cli.output import check_usage_template
 
-    _check_format(format)
+    check_usage_template(format)
     settings = entered(cli)
     docs: list[dict[str, Any]] = []
     code = _each(images, lambda ref: docs.append(api.inspect(settings, ref)))

@@ -53,10 +53,34 @@ def _debug_requested(args: "Sequence[str]") -> bool:
     return "--debug" in args or "-D" in args or os.environ.get("NERDPY_DEBUG", "") not in ("", "0", "false")
 
 
-def _usage_hint(exc: BaseException) -> str:
+def _usage_hint(exc: BaseException, args: "Sequence[str]" = ()) -> str:
     ctx = getattr(exc, "ctx", None)
-    path = ctx.command_path if ctx is not None else "nerdpy"
+    path = ctx.command_path if ctx is not None else _command_path(args)
     return f"See '{path} --help'."
+
+
+def _command_path(args: "Sequence[str]") -> str:
+    """`nerdpy run` for `run --name` (click's parser may fail before it has a context)."""
+    from nerdpy.cli.fastpath import command_words, find
+
+    words = command_words(args)
+    found = find(words) if words else None
+    named = words[:len(words) - len(found[2])] if found else []
+    return " ".join(["nerdpy", *(w for w in named if not w.startswith("-"))])
+
+
+def _flag_error(exc: BaseException) -> str | None:
+    """pflag's words for an unknown flag or a flag without its value, as Docker prints
+    them (click says "No such option", "requires an argument"); None for other errors."""
+    name = getattr(exc, "option_name", "") or ""
+    kind = type(exc).__name__
+    short = not name.startswith("--") and len(name) > 1
+    if kind == "NoSuchOption":
+        return f"unknown shorthand flag: '{name[1]}' in {name}" if short else f"unknown flag: {name}"
+    # click has no class of its own for a missing value: its message is the only sign
+    if kind == "BadOptionUsage" and str(getattr(exc, "message", "")).endswith("requires an argument."):
+        return f"flag needs an argument: '{name[1]}' in {name}" if short else f"flag needs an argument: {name}"
+    return None
 
 
 def _missing_arguments(exc: BaseException) -> str | None:
@@ -90,7 +114,7 @@ def _dispatch(args: "Sequence[str]") -> int:
     return result if isinstance(result, int) else 0
 
 
-def _typer_exit_code(exc: BaseException) -> int | None:
+def _typer_exit_code(exc: BaseException, args: "Sequence[str]" = ()) -> int | None:
     """Exit code for typer/click's own exceptions; None if `exc` is not one."""
     if not type(exc).__module__.startswith("typer"):
         return None
@@ -106,8 +130,8 @@ def _typer_exit_code(exc: BaseException) -> int | None:
         print(missing, file=sys.stderr)
         return 1  # Docker's cobra: an arity error exits 1, not 125
     if isinstance(exc, typer.TyperException):  # usage errors: Docker exits 125
-        text = exc.format_message() if hasattr(exc, "format_message") else str(exc)
-        print(f"Error: {text}\n{_usage_hint(exc)}", file=sys.stderr)
+        text = _flag_error(exc) or (exc.format_message() if hasattr(exc, "format_message") else str(exc))
+        print(f"Error: {text}\n{_usage_hint(exc, args)}", file=sys.stderr)
         return EXIT_TOOL_ERROR
     return None
 
@@ -147,7 +171,7 @@ def run(args: "Sequence[str]") -> int:
         sys.stderr.close()
         return 0
     except Exception as exc:
-        code = _typer_exit_code(exc)
+        code = _typer_exit_code(exc, args)
         if code is not None:
             return _compose_code(args, code, usage=True)
         if debug:  # a bug: one line, unless --debug

@@ -64,7 +64,9 @@ def ls(cli: CliState, *, quiet: bool, filter: List[str], format: Optional[str], 
 
 def inspect(cli: CliState, *, names: List[str], format: Optional[str]) -> int:
     from nerdpy.api import networks
+    from nerdpy.cli.output import check_usage_template
 
+    check_usage_template(format)
     settings = state.entered(cli)
     data: list = []
     failed = for_each(names, lambda name: data.append(networks.inspect(settings, name)), catch=NotFound)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from nerdpy.formatting.gotemplate import render, table_header
+from nerdpy.errors import TemplateSyntaxError, TemplateUsageError
+from nerdpy.formatting.gotemplate import compile_template, render, table_header
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -14,6 +15,17 @@ if TYPE_CHECKING:
 
 def render_template(template: str, data: Any) -> str:
     return render(template, data)
+
+
+def check_usage_template(format: str | None) -> None:
+    """inspect, version, info and events parse `--format` before anything else and
+    refuse a bad one with Docker's 64; `json` is a format of theirs, not a template."""
+    if not format or format == "json":
+        return
+    try:
+        compile_template(format)
+    except TemplateSyntaxError as exc:
+        raise TemplateUsageError(exc.message) from None
 
 
 def _header_for(row_template: str, headers: dict[str, str]) -> str:
@@ -39,6 +51,7 @@ def print_rows(
     if format in ("json", "{{json .}}"):
         return [json.dumps(row, separators=(",", ":")) for row in rows]
     if format:
+        compile_template(format)  # Docker parses it first: a bad one fails with no rows too
         row_template, is_table = table_header(format)
         lines = [render(row_template, row) for row in rows]
         if is_table:
@@ -51,15 +64,20 @@ def print_rows(
     return align(table)
 
 
-def align(table: Iterable[Sequence[str]]) -> list[str]:
-    """Columns padded like Docker's tabwriter: three spaces between columns."""
+def align(table: Iterable[Sequence[str]], minwidth: int = 10) -> list[str]:
+    """Columns padded like Docker's tabwriter: `NewWriter(out, 10, 1, 3, ' ', 0)`.
+
+    A cell is its widest text plus three spaces, but never narrower than
+    `minwidth` (padding included): `docker ps` prints `IMAGE     COMMAND`.
+    """
     table = [list(r) for r in table]
     if not table:
         return []
     width = max(len(r) for r in table)
-    sizes = [max((len(r[i]) for r in table if i < len(r)), default=0) for i in range(width)]
+    sizes = [max(max((len(r[i]) for r in table if i < len(r)), default=0) + 3, minwidth)
+             for i in range(width)]
     out = []
     for r in table:
         cells = [c.ljust(sizes[i]) if i < len(r) - 1 else c for i, c in enumerate(r)]
-        out.append("   ".join(cells).rstrip())
+        out.append("".join(cells).rstrip())
     return out

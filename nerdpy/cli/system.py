@@ -14,7 +14,9 @@ if TYPE_CHECKING:
 
 def version(cli: CliState, *, format: str | None) -> None:
     from nerdpy.api.engine_docs import system_version
+    from nerdpy.cli.output import check_usage_template
 
+    check_usage_template(format)
     data = system_version(cli.settings)
     if format in ("json", "{{json .}}"):
         print(json.dumps(data))
@@ -41,7 +43,9 @@ def info(cli: CliState, *, format: Optional[str]) -> int:
     from nerdpy.api.engine_docs import system_info
     from nerdpy.api.registry import registry_config
     from nerdpy.api.system import info as host_info
+    from nerdpy.cli.output import check_usage_template
 
+    check_usage_template(format)
     report = host_info(cli.settings)
     data = system_info(cli.settings, report.to_dict(), registry_config(cli.settings))
     if format == "json" or format == "{{json .}}":

@@ -30,8 +30,9 @@ def events(cli: CliState, *, since: str | None, until: str | None, filter: list[
     import json
 
     from nerdpy.api.events import parse_filters, parse_since, read
-    from nerdpy.cli.output import render_template
+    from nerdpy.cli.output import check_usage_template, render_template
 
+    check_usage_template(format)
     settings = state.entered(cli)
     filters = parse_filters(filter)
     since_ns = parse_since(since) if since else None  # "--since 0" is the epoch: everything

@@ -72,7 +72,9 @@ def ls(cli: CliState, *, quiet: bool, filter: List[str], format: Optional[str]) 
 
 def inspect(cli: CliState, *, names: List[str], format: Optional[str]) -> int:
     from nerdpy.api import volumes
+    from nerdpy.cli.output import check_usage_template
 
+    check_usage_template(format)
     settings = state.entered(cli)
     found: list = []
     failed = for_each(names, lambda name: found.extend(volumes.inspect(settings, [name])), catch=NotFound)

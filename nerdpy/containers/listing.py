@@ -9,6 +9,7 @@ from nerdpy.containers import Container, State
 from nerdpy.containers.ps_filters import DEFINITION_KEYS, check
 from nerdpy.containers.ps_filters import matches as definition_matches
 from nerdpy.errors import InvalidArgument, NerdpyError
+from nerdpy.formatting.gofuncs import go_quote
 from nerdpy.formatting.human import human_duration
 
 TYPE_CHECKING = False
@@ -51,11 +52,16 @@ def status_text(state: State, now: float | None = None, health: str = "none") ->
 
 
 def command_text(container: Container, truncate: bool) -> str:
+    """`ps` COMMAND as Docker's: path, then arguments with a space quoted in `'`, Go-quoted."""
     cfg = container.cfg
-    command = " ".join(list(cfg.get("Entrypoint") or []) + list(cfg.get("Cmd") or []))
-    if truncate and len(command) > 20:
-        command = command[:19] + "…"
-    return f'"{command}"'
+    argv = list(cfg.get("Entrypoint") or []) + list(cfg.get("Cmd") or [])
+    command = " ".join(argv[:1] + [f"'{a}'" if " " in a else a for a in argv[1:]])
+    return go_quote(_ellipsis(command, 20) if truncate else command)
+
+
+def _ellipsis(text: str, width: int) -> str:
+    """docker/cli's Ellipsis: at most `width` characters, the last one `…` when cut."""
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def parse_filters(values: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -146,11 +152,12 @@ def row(container: Container, state: State, ports: str, no_trunc: bool, now: flo
         "State": state.status,
         "Ports": ports,
         "Names": container.name,
-        "Labels": ",".join(f"{k}={v}" for k, v in (container.cfg.get("Labels") or {}).items()),
-        "Mounts": ",".join(m.get("volume") or m.get("source", "") for m in
-                           container.runtime.mounts),
+        "Labels": ",".join(sorted(f"{k}={v}" for k, v in (container.cfg.get("Labels") or {}).items())),
+        "LocalVolumes": str(sum(1 for m in container.runtime.mounts if m.get("volume"))),
+        "Mounts": ",".join(_ellipsis(m.get("volume") or m.get("source", ""), 15 if not no_trunc else 1 << 30)
+                           for m in container.runtime.mounts),
         "Networks": ",".join(container.host_config.get("Networks") or []) or "bridge",
-        "Size": "",
+        "Size": "0B",  # Docker's text for a size it was not asked to compute
     }, container.cfg.get("Labels") or {})
 
 

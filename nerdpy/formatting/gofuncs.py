@@ -6,15 +6,15 @@ from __future__ import annotations
 import json
 import re
 
-from nerdpy.errors import InvalidArgument
+from nerdpy.errors import TemplateError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable
 
 
-def _err(message: str) -> InvalidArgument:
-    return InvalidArgument(f"template: {message}")
+def _err(message: str) -> TemplateError:
+    return TemplateError(f"template parsing error: template: {message}")  # Docker's words, run errors too
 
 
 class _NoValue:
@@ -109,6 +109,24 @@ def to_json(value: Any) -> str:
     text = json.dumps(value, separators=(",", ":"), ensure_ascii=False,
                       default=lambda o: getattr(o, "__dict__", str(o)))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+_GO_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
+               "\v": "\\v", '"': '\\"', "\\": "\\\\"}
+
+
+def go_quote(text: str) -> str:
+    """Go's strconv.Quote: double quotes, `"` and `\\` escaped, control characters as Go spells them."""
+    out = []
+    for ch in text:
+        if ch in _GO_ESCAPES:
+            out.append(_GO_ESCAPES[ch])
+        elif ch.isprintable():
+            out.append(ch)
+        else:
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return '"' + "".join(out) + '"'
 
 
 def truth(value: Any) -> bool:

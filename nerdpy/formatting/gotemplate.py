@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 
-from nerdpy.errors import InvalidArgument
+from nerdpy.errors import InvalidArgument, TemplateError, TemplateSyntaxError
 from nerdpy.formatting.gofuncs import FUNCS, NO_VALUE, _err, _lookup, to_text, truth
 from nerdpy.records import field, record
 
@@ -349,7 +349,11 @@ def compile_template(template: str) -> None:
 def _compiled(template: str) -> _Template:
     compiled = _CACHE.get(template)
     if compiled is None:
-        compiled = _CACHE[template] = _Template(template.replace("\\t", "\t").replace("\\n", "\n"))
+        try:
+            compiled = _Template(template.replace("\\t", "\t").replace("\\n", "\n"))
+        except TemplateError as exc:
+            raise TemplateSyntaxError(exc.message) from None
+        _CACHE[template] = compiled
     return compiled
 
 

@@ -94,6 +94,10 @@ def ensure_bridge(netns: str | None, spec: BridgeSpec, exists: bool = False) -> 
     `exists`: repair a bridge someone else made (root: another store, an older
     nerdpy): add what is missing, replace this network's rules."""
     batch = [
+        # A bridge without an address of its own takes its lowest port's, so it changed
+        # whenever a container joined with a lower one and peers kept the stale ARP entry
+        # for the gateway: no DNS and no way out for ~30 s. Docker sets one too.
+        f"link set {spec.name} address {bridge_mac(spec.network_id)}",
         f"addr replace {spec.gateway}/{spec.prefix_len} dev {spec.name}",
         f"link set {spec.name} up",
     ]
@@ -119,6 +123,12 @@ def ensure_bridge(netns: str | None, spec: BridgeSpec, exists: bool = False) -> 
     rules.append(f'add rule ip {TABLE} postrouting oifname "{spec.name}" iifname "{spec.name}" ct status dnat '
                  f"masquerade {tag}\n")
     run(netns, ["nft", "-f", "-"], input="".join(rules))
+
+
+def bridge_mac(network_id: str) -> str:
+    """A fixed, locally administered unicast address (0e:…) from the network's id;
+    containers' addresses start 02:42, so the two never meet."""
+    return "0e:" + ":".join(network_id[i:i + 2] for i in range(0, 10, 2))
 
 
 def delete_bridge(netns: str | None, name: str, network_id: str) -> None:

@@ -126,8 +126,8 @@ def attach_bridges(settings: "Settings", base: state.AttachmentRecord, request: 
     with shared.locked(settings):
         ns = _ns(settings, create=True)
         endpoints = [
-            attach_one(settings, ns, base, net, i, request.ip if i == 0 else "", request.aliases, i == 0,
-                       request.mac_address if i == 0 else "")
+            attach_one(settings, ns, base, net, i, request.ip if i == 0 else "",
+                       request.aliases + _only_on(request, net), i == 0, request.mac_address if i == 0 else "")
             for i, net in enumerate(networks)
         ]
         keep: list[int] = []
@@ -155,6 +155,11 @@ def attach_bridges(settings: "Settings", base: state.AttachmentRecord, request: 
                       resolv_conf=_resolv(settings, request, served or dns, settings.rootless and not served),
                       hostname=f"{hostname}\n", ports=tuple(published), ip=endpoints[0].ip,
                       endpoints=tuple(to_endpoint(net, ep) for net, ep in zip(networks, endpoints)), mode="bridge")
+
+
+def _only_on(request: NetworkRequest, net: state.NetworkRecord) -> tuple[str, ...]:
+    """Aliases given for this one network (`network connect --alias`), by its name or id."""
+    return tuple(a for name, aliases in request.network_aliases if name in (net.name, net.id) for a in aliases)
 
 
 def to_endpoint(net: state.NetworkRecord, ep: state.EndpointRecord) -> Endpoint:

@@ -52,3 +52,25 @@ def test_run_and_create_exit_125_for_a_missing_image_or_network(nerdpy, busybox_
 def test_start_without_a_container_or_all_is_an_arity_error(nerdpy):
     result = nerdpy("start", check=False)
     assert result.returncode == 1 and '"nerdpy start" requires at least 1 argument.' in result.stderr, result
+
+
+USAGE_TEMPLATE = [("inspect", "nosuch"), ("container", "inspect", "nosuch"), ("image", "inspect", "nosuch"),
+                  ("volume", "inspect", "nosuch"), ("network", "inspect", "nosuch"), ("version",), ("info",),
+                  ("events", "--since", "0", "--until", "1")]
+NOTHING = ("--filter", "label=nerdpy-test-none=1")
+LIST_TEMPLATE = [("ps", "-a", *NOTHING), ("images", *NOTHING), ("volume", "ls", *NOTHING),
+                 ("network", "ls", *NOTHING), ("system", "df")]
+
+
+@pytest.mark.parametrize("args", USAGE_TEMPLATE, ids=[" ".join(a) for a in USAGE_TEMPLATE])
+def test_a_template_that_does_not_parse_exits_64_where_docker_checks_it_first(nerdpy, args):
+    result = nerdpy(*args, "--format", "{{.Bad", check=False)
+    assert result.returncode == 64 and result.stderr.startswith("Error: template parsing error: "), result
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("args", LIST_TEMPLATE, ids=[" ".join(a[:2]) for a in LIST_TEMPLATE])
+def test_a_bad_list_template_exits_1_even_with_nothing_to_list(nerdpy, args):
+    for template in ("{{.Bad", "table {{.Nope | nosuchfunc}}"):
+        result = nerdpy(*args, "--format", template, check=False)
+        assert result.returncode == 1 and result.stderr.startswith("Error: template parsing error: "), result

@@ -79,6 +79,65 @@ def test_names_aliases_connect_disconnect_isolation(nerdpy, dnsbox) -> None:
     assert dns.running(directory) is None or _other_user_networks_in_use(nerdpy)
 
 
+def test_connect_and_disconnect_last_past_a_restart_and_reach_stopped_containers(nerdpy, dnsbox) -> None:
+    """Docker keeps `network connect`/`disconnect` in the container's config: a restart
+    rejoins, a created container joins at its start (with its --alias there)."""
+    tag = secrets.token_hex(3)
+    a, b = f"cona{tag}", f"conb{tag}"
+    peer, mover, late = f"peer{tag}", f"mov{tag}", f"late{tag}"
+    nerdpy("network", "create", a)
+    nerdpy("network", "create", b)
+
+    def networks(name: str) -> list[str]:
+        fmt = "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}"
+        return sorted(nerdpy("inspect", "-f", fmt, name).stdout.split())
+
+    try:
+        nerdpy("run", "-d", "--name", peer, "--network", a, dnsbox, "sleep", "120")
+        nerdpy("run", "-d", "--name", mover, "--network", b, dnsbox, "sleep", "120")
+        nerdpy("network", "connect", a, mover)
+        assert nerdpy("ps", "--filter", f"network={a}", "--format", "{{.Names}}").stdout.split() == [mover, peer]
+        nerdpy("restart", "-t", "0", mover)
+        assert networks(mover) == sorted([a, b]) and lookup(nerdpy, peer, mover) == [ip_on(nerdpy, mover, a)]
+        nerdpy("network", "disconnect", a, mover)
+        nerdpy("restart", "-t", "0", mover)
+        assert networks(mover) == [b] and lookup(nerdpy, peer, mover) == []
+        nerdpy("create", "--name", late, "--network", b, dnsbox, "sleep", "120")
+        nerdpy("network", "connect", "--alias", f"db{tag}", a, late)
+        nerdpy("start", late)
+        assert lookup(nerdpy, peer, f"db{tag}") == [ip_on(nerdpy, late, a)]
+        missing = nerdpy("network", "connect", a, f"nosuch{tag}", check=False)
+        assert missing.returncode == 1 and f"No such container: nosuch{tag}" in missing.stderr
+    finally:
+        nerdpy("rm", "-f", peer, mover, late, check=False)
+        nerdpy("network", "rm", a, b, check=False)
+
+
+def test_the_gateway_keeps_its_address_as_containers_join(nerdpy, dnsbox) -> None:
+    """A bridge with no address of its own takes its lowest port's: a container joining
+    changed the gateway's MAC and its peers lost the gateway (and DNS) for ~30 s."""
+    tag = secrets.token_hex(3)
+    net, names = f"mac{tag}", [f"mac{i}{tag}" for i in range(4)]
+    nerdpy("network", "create", net)
+    try:
+        doc = json.loads(nerdpy("network", "inspect", net).stdout)[0]
+        bridge, gateway = doc["Options"]["com.docker.network.bridge.name"], doc["IPAM"]["Config"][0]["Gateway"]
+        for name in names:
+            nerdpy("run", "-d", "--name", name, "--network", net, dnsbox, "sleep", "120")
+            assert nerdpy("exec", names[0], "ping", "-c", "1", "-W", "2", gateway, check=False).returncode == 0
+        settings = _settings(nerdpy)
+        # Rootless, the bridges live in the shared namespace, mounted beside aardvark's files.
+        where = ["nsenter", f"--net={dns.config_dir(settings).parent / 'shared'}"] if settings.rootless else []
+        links = json.loads(nerdpy("unshare", *where, "ip", "-j", "link", "show").stdout)
+        own = next(link["address"] for link in links if link["ifname"] == bridge)
+        ports = {link["address"] for link in links if link.get("master") == bridge}
+        assert len(ports) == len(names) and own not in ports
+        assert lookup(nerdpy, names[0], names[-1]) == [ip_on(nerdpy, names[-1], net)]
+    finally:
+        nerdpy("rm", "-f", *names, check=False)
+        nerdpy("network", "rm", net, check=False)
+
+
 def _settings(nerdpy):
     from nerdpy.config import load_settings
 

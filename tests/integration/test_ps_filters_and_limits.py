@@ -60,6 +60,33 @@ def test_ps_table_format_and_the_image_column_once_the_tag_is_gone(nerdpy, busyb
         nerdpy("rmi", image, check=False)
 
 
+def test_ps_format_fields_as_dockers_formatter(nerdpy, busybox_image, tmp_path):
+    """LocalVolumes, sorted Labels, cut Mounts, the extra headers, and sizes computed when the
+    template reads .Size (docker/cli's ps turns --size on for it)."""
+    tag = uuid.uuid4().hex[:8]
+    name, vol = f"psfmt-{tag}", f"psfmt-vol-{tag}"
+    bind = tmp_path / ("b" * 20)
+    bind.mkdir()
+    nerdpy("create", "--name", name, "-l", "z=1", "-l", "a=2", "-v", f"{vol}:/data", "-v", f"{bind}:/b",
+           busybox_image, "sh", "-c", "echo 'a b'")
+
+    def ps(fmt: str, *args: str) -> str:
+        return nerdpy("ps", "-a", "--filter", f"name={name}", "--format", fmt, *args).stdout
+
+    try:
+        assert ps("{{.LocalVolumes}}|{{.Labels}}|{{.Command}}") == "1|a=2,z=1|\"sh -c 'echo 'a b''\"\n"
+        assert sorted(ps("{{.Mounts}}").strip().split(",")) == sorted([vol[:14] + "…", str(bind)[:14] + "…"])
+        assert vol in ps("{{.Mounts}}", "--no-trunc")
+        assert ps("{{.Size}}").startswith("0B (virtual ") and json.loads(ps("{{json .}}"))["Size"] != "0B"
+        row = json.loads(ps("json"))
+        assert row["Size"] == "0B" and row["LocalVolumes"] == "1"
+        header = ps("table {{.CreatedAt}}\t{{.LocalVolumes}}\t{{.State}}").splitlines()[0].split("   ")
+        assert [h.strip() for h in header if h.strip()] == ["CREATED AT", "LOCAL VOLUMES", "STATE"]
+    finally:
+        nerdpy("rm", "-f", "-v", name, check=False)
+        nerdpy("volume", "rm", vol, check=False)
+
+
 def test_run_memory_swap_and_cpu_shares(nerdpy, busybox_image):
     """run/create --memory-swap and --cpu-shares reach HostConfig and the container's cgroup
     (where limits apply: as root, or rootless with delegated controllers)."""

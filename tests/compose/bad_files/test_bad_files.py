@@ -58,7 +58,7 @@ def test_failures_exit_as_docker_compose(compose):
         "  broken: {build: {context: ., dockerfile_inline: \"FROM busybox\\nRUN exit 3\\n\"}}\n"
         "  gone: {image: \"127.0.0.1:9/absent/x:1\"}\n")
     for args, code, message in [
-        (("up", "--bogus"), 16, "No such option: --bogus"),
+        (("up", "--bogus"), 16, "unknown flag: --bogus"),
         (("bogus",), 16, "No such command 'bogus'"),
         (("build", "broken"), 17, "did not complete successfully: exit code: 3"),
         (("pull", "gone"), 18, "cannot reach registry 127.0.0.1:9"),

@@ -44,9 +44,9 @@ def test_up_is_idempotent_and_recreates_only_what_changed(compose, nerdpy):
     assert names == ["basics-db-1 db running", "basics-web-1 web running"]
     # COMMAND is cut to 20 characters in the table as docker compose cuts it, whole with --no-trunc.
     cut = c("ps", "--format", "{{.Command}}", "db").stdout.strip()
-    assert cut == '"sh -c echo ready > …"'
+    assert cut == '"sh -c \'echo ready >…"'
     whole = c("ps", "--no-trunc", "--format", "{{.Command}}", "db").stdout.strip()
-    assert whole.startswith('"sh -c echo ready > /data/state;') and whole.endswith('exec sleep 600"')
+    assert whole.startswith('"sh -c \'echo ready > /data/state;') and whole.endswith('exec sleep 600\'"')
     out = _wait_logs(c, "web", "motd=")
     assert "db resolves" in out and "greeting=from-dotenv" in out and "file=from-env-file" in out
     assert "secret=s3cret" in out and "shared=hi there" in out and "key=k3y motd=welcome" in out

@@ -35,6 +35,23 @@ def test_flag_errors_stay_125(capsys, tmp_path, monkeypatch):
     assert run(["rm", "--no-such-flag", "x"]) == 125
 
 
+@pytest.mark.parametrize("argv,line", [
+    (["run", "--bogus", "busybox"], "unknown flag: --bogus"),
+    (["run", "-Z", "busybox"], "unknown shorthand flag: 'Z' in -Z"),
+    (["run", "--name"], "flag needs an argument: --name"),
+    (["run", "-e"], "flag needs an argument: 'e' in -e"),
+    (["network", "create", "--subnet"], "flag needs an argument: --subnet"),
+])
+def test_flag_errors_in_pflags_words(argv, line, capsys, tmp_path, monkeypatch):
+    """Docker (cobra/pflag) says `unknown flag: --x` and `flag needs an argument: --x`,
+    then the help hint of the command given; click's own words are not what scripts grep."""
+    monkeypatch.setenv("NERDPY_DATA_ROOT", str(tmp_path / "data"))
+    monkeypatch.setenv("NERDPY_RUNTIME_ROOT", str(tmp_path / "run"))
+    assert run(argv) == 125
+    path = "nerdpy " + " ".join(w for w in argv[:2] if not w.startswith("-") and w != "busybox")
+    assert capsys.readouterr().err == f"Error: {line}\nSee '{path} --help'.\n"
+
+
 # Docker's own usage lines (docker 27 and compose v2 `--help`), `docker` read as `nerdpy`.
 DOCKER_USAGE = {
     "exec": "[OPTIONS] CONTAINER COMMAND [ARG...]",

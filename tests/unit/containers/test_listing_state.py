@@ -27,8 +27,15 @@ def test_status_text():
 
 def test_command_text_truncates_like_docker():
     c = Container("a" * 64, "n", "img", "", 0, {"Config": {"Cmd": ["sh", "-c", "while true; do sleep 1; done"]}})
-    assert command_text(c, True) == '"sh -c while true; d…"'
-    assert command_text(c, False) == '"sh -c while true; do sleep 1; done"'
+    assert command_text(c, True) == '"sh -c \'while true; …"'
+    assert command_text(c, False) == '"sh -c \'while true; do sleep 1; done\'"'
+
+
+def test_command_text_quotes_arguments_with_spaces_and_go_escapes():
+    """Docker's daemon wraps an argument holding a space in `'`; the CLI applies strconv.Quote."""
+    c = Container("a" * 64, "n", "img", "", 0, {"Config": {"Entrypoint": ["sh", "-c"], "Cmd": ['echo "a b"\tc']}})
+    assert command_text(c, False) == '"sh -c \'echo \\"a b\\"\\tc\'"'
+    assert command_text(Container("b" * 64, "m", "img", "", 0, {"Config": {"Cmd": ["sleep", "1"]}}), True) == '"sleep 1"'
 
 
 def test_filters():

@@ -94,3 +94,15 @@ NULLS = {"Config": {"Env": None, "Labels": None, "Healthcheck": None, "Hostname"
 ])
 def test_nulls_print_as_dockers_typed_nils(template, expected):
     assert render(template, NULLS) == expected
+
+
+def test_template_errors_are_dockers_template_parsing_errors():
+    """Docker's CLI exits 1 for a bad list --format ("template parsing error: ..."), not 125."""
+    from nerdpy.errors import TemplateError, TemplateSyntaxError
+
+    with pytest.raises(TemplateSyntaxError) as parse:
+        render("{{.Bad", {})
+    assert parse.value.exit_code == 1 and str(parse.value).startswith("template parsing error: template: ")
+    with pytest.raises(TemplateError) as run:
+        render("{{.A.B}}", {"A": "text"})
+    assert run.value.exit_code == 1 and not isinstance(run.value, TemplateSyntaxError)
