@@ -154,6 +154,7 @@ class State:
     shim_pid: int = 0
     error: str = ""
     oom_killed: bool = False
+    shim_protocol: int = 0  # what the shim's socket understands (nerdpy.shim.PROTOCOL)
 
     @property
     def running(self) -> bool:

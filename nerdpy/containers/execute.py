@@ -51,7 +51,9 @@ def _open_lookup_root(rootfs: str, pid: int) -> int:
     return open_root(rootfs)
 
 
-def _lookup(rootfs: str, command: str, env: list[str], pid: int = 0) -> None:
+def _lookup(rootfs: str, command: str, env: list[str], pid: int = 0, cwd: str = "") -> None:
+    """Docker's errors for a missing or non-executable command and a missing
+    working directory, from the container's own view, before runc is started."""
     from nerdpy.oci.confined import open_in_root
 
     if "/" in command:
@@ -61,6 +63,12 @@ def _lookup(rootfs: str, command: str, env: list[str], pid: int = 0) -> None:
         candidates = [f"{d.rstrip('/')}/{command}" for d in path.split(":") if d.startswith("/")]
     root = _open_lookup_root(rootfs, pid)
     try:
+        if cwd:
+            try:
+                os.close(open_in_root(root, cwd, os.O_PATH | os.O_DIRECTORY))
+            except OSError as exc:
+                raise CannotInvoke(f"OCI runtime exec failed: exec failed: unable to start container process: "
+                                   f'chdir to cwd ("{cwd}") set in config.json failed: {os.strerror(exc.errno or 0).lower()}') from None
         denied = False
         for candidate in candidates:
             try:
@@ -109,14 +117,13 @@ def process_spec(store: ContainerStore, container: Container, opts: ExecOptions,
         caps = list(ALL_CAPS)
         process["capabilities"] = {"bounding": caps, "effective": caps, "permitted": caps}
     process.pop("consoleSize", None)
-    _lookup(rootfs, opts.command[0], process["env"], pid)
+    _lookup(rootfs, opts.command[0], process["env"], pid, cwd=opts.workdir)
     return process
 
 
-def exec_argv(settings: Settings, container: Container, opts: ExecOptions) -> tuple[list[str], str]:
-    """The `runc exec` argv and the process file it reads (the caller runs it
-    with its own stdio and removes the file)."""
-    from nerdpy.containers.lifecycle import runc
+def write_process(settings: Settings, container: Container, opts: ExecOptions) -> str:
+    """The process file `runc exec` reads, in the container's shim dir (the
+    caller removes it)."""
     from nerdpy.containers.start import rootfs_path
 
     store = ContainerStore(settings)
@@ -133,9 +140,39 @@ def exec_argv(settings: Settings, container: Container, opts: ExecOptions) -> tu
                           hint="run nerdpy from the session that started it, or set NERDPY_RUNTIME_ROOT to that root") from None
     with os.fdopen(fd, "w") as handle:
         json.dump(process, handle)
-    argv = runc(settings).exec_argv(container.id, str(path), opts.detach, tty=opts.tty)
-    return argv, str(path)
+    return str(path)
 
+
+RUNC_FAILED = 255  # runc's exit code when it could not start the process
+
+
+def _start_detached(settings: Settings, container: Container, process_file: str, log_file: str) -> None:
+    """`exec -d`: the container's shim runs runc, so the process runc leaves
+    behind is the shim's to reap (a subreaper), even where PID 1 reaps nothing.
+    A shim older than that request: runc from here. Either way the process's
+    stdio is /dev/null, as Docker's, and we return once it started."""
+    from nerdpy.containers.lifecycle import runc
+    from nerdpy.runtime import run as run_process
+    from nerdpy.shim import PROTOCOL
+
+    store = ContainerStore(settings)
+    code: int | None
+    if store.state(container.id).shim_protocol >= PROTOCOL:
+        from nerdpy.shim.client import exec_detached
+
+        code = exec_detached(str(store.shim_dir(container.id)), os.path.basename(process_file))
+    else:
+        null = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
+        try:
+            code, _, _ = run_process(runc(settings).exec_argv(container.id, process_file, True, log_file=log_file),
+                                     stdout=null, stderr=null)
+        finally:
+            os.close(null)
+    if code is None:
+        raise Conflict(f"container {container.id[:12]} is not running")
+    if code != 0:
+        _raise_runtime_error(log_file)
+        raise InvalidArgument(f"exec failed: runc exited {code}")
 
 def _has_controlling_terminal() -> bool:
     try:
@@ -150,29 +187,43 @@ def run_exec(settings: Settings, container: Container, opts: ExecOptions, stdin_
     """Run `opts.command` in the container with the caller's stdio; its exit code (0 with -d),
     None when the user detached from `-it` with `detach_keys`.
     `on_start()` runs once the process is ready to start (the exec_start event)."""
+    from nerdpy.containers.lifecycle import runc
     from nerdpy.runtime import run as run_process
 
-    argv, process_file = exec_argv(settings, container, opts)
+    process_file = write_process(settings, container, opts)
+    log_file = process_file + ".log"
     if on_start is not None:
         on_start()
     try:
         if opts.detach:
-            code, _, err = run_process(argv)
-            if code != 0:
-                from nerdpy.runtime import error_line
-
-                raise InvalidArgument(f"exec failed: {error_line(err)}")
+            _start_detached(settings, container, process_file, log_file)
             return 0
+        argv = runc(settings).exec_argv(container.id, process_file, False, tty=opts.tty, log_file=log_file)
+        code: int | None
         if opts.tty and (stdin_fd is not None or not _has_controlling_terminal()):
             from nerdpy.containers.exec_terminal import run_on_own_terminal
-            from nerdpy.runtime import _clean_env
+            from nerdpy.runtime import clean_env
 
-            return run_on_own_terminal(argv, stdin_fd, stdout_fd, _clean_env(), detach_keys)
-        code, _, _ = run_process(argv, stdin=stdin_fd if stdin_fd is not None else -1, stdout=stdout_fd,
-                                 stderr=stderr_fd)
+            code = run_on_own_terminal(argv, stdin_fd, stdout_fd, clean_env(), detach_keys)
+        else:
+            code, _, _ = run_process(argv, stdin=stdin_fd if stdin_fd is not None else -1, stdout=stdout_fd,
+                                     stderr=stderr_fd)
+        if code == RUNC_FAILED:
+            _raise_runtime_error(log_file)
         return code
     finally:
-        try:
-            os.unlink(process_file)
-        except OSError:
-            pass
+        for path in (process_file, log_file):
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+
+
+def _raise_runtime_error(log_file: str) -> None:
+    """runc's own failure to start the process (its log says so; a command that
+    exits 255 leaves none): Docker's "OCI runtime exec failed", exit 126."""
+    from nerdpy.runtime.runc import logged_error
+
+    message = logged_error(log_file)
+    if message:
+        raise CannotInvoke(f"OCI runtime exec failed: {message}")

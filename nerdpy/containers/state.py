@@ -64,6 +64,7 @@ def read_state(path: Path, shim_dir: Path) -> State:
         restart_count=int(raw.get("restart_count") or 0),
         shim_pid=int(raw.get("shim_pid") or 0),
         error=raw.get("error", ""),
+        shim_protocol=int(raw.get("shim_protocol") or 0),
     )
 
 

@@ -60,7 +60,7 @@ def run(argv: list[str], stdin: int = -1, stdout: int = -1, stderr: int = -1, en
                 given = w
             actions.append((os.POSIX_SPAWN_DUP2, given, target))
         actions.insert(0, (os.POSIX_SPAWN_DUP2, null if stdin < 0 else stdin, 0))
-        pid = os.posix_spawn(argv[0], argv, env if env is not None else _clean_env(), file_actions=actions)
+        pid = os.posix_spawn(argv[0], argv, env if env is not None else clean_env(), file_actions=actions)
         for r, w in pipes.values():
             os.close(w)
         out = _drain([pipes[1][0]] if 1 in pipes else [], pipes.get(2, (None,))[0])
@@ -93,7 +93,7 @@ def _drain(out_fds: list[int], err_fd: int | None) -> tuple[bytes, bytes]:
     return out, err
 
 
-def _clean_env() -> dict[str, str]:
+def clean_env() -> dict[str, str]:
     # No LISTEN_FDS/NOTIFY_SOCKET: runc would hand those fds/sockets to the container.
     keep = ("PATH", "XDG_RUNTIME_DIR", "HOME")
     env = {k: os.environ[k] for k in keep if k in os.environ}

@@ -39,14 +39,10 @@ class Runc:
         args = [command] + (["--detach"] if command == "run" else []) + ["--bundle", bundle, "--pid-file", pid_file]
         if console_socket:
             args += ["--console-socket", console_socket]
-        argv = self.argv(*args, container_id)
-        if log_file:
-            argv[1:1] = ["--log", log_file, "--log-format", "json"]
-            # runc creates its files 0644 under our umask; an existing log keeps its mode.
-            os.close(os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600))
+        argv = _with_log(self.argv(*args, container_id), log_file)
         code, _, err = run(argv, stdin=stdio[0], stdout=stdio[1], stderr=stdio[2])
         if code != 0:
-            raise RuntimeFailure(_log_error(log_file) or error_line(err), code)
+            raise RuntimeFailure(logged_error(log_file) or error_line(err), code)
         os.chmod(pid_file, 0o600)  # runc writes it by rename: no way to create it private
 
     def run_detached(
@@ -100,8 +96,10 @@ class Runc:
         pid_file: str | None = None,
         console_socket: str | None = None,
         tty: bool = False,
+        log_file: str | None = None,
     ) -> list[str]:
-        """The argv for `runc exec` (the caller runs it with its own stdio)."""
+        """The argv for `runc exec` (the caller runs it with its own stdio).
+        With `log_file`, runc's errors go there (see `exec_error`), created private."""
         args = ["exec", "--process", process_file]
         if detach:
             args.append("--detach")
@@ -111,10 +109,21 @@ class Runc:
             args += ["--console-socket", console_socket]
         if tty and not console_socket:
             args.append("--tty")
-        return self.argv(*args, container_id)
+        return _with_log(self.argv(*args, container_id), log_file)
 
 
-def _log_error(log_file: str | None) -> str | None:
+def _with_log(argv: list[str], log_file: str | None) -> list[str]:
+    if log_file:
+        argv[1:1] = ["--log", log_file, "--log-format", "json"]
+        # runc creates its files 0644 under our umask; an existing log keeps its mode.
+        os.close(os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600))
+    return argv
+
+
+
+
+def logged_error(log_file: str | None) -> str | None:
+    """The last error runc logged to `log_file` (which is then removed)."""
     if not log_file:
         return None
     try:

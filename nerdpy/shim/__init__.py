@@ -15,7 +15,14 @@ costs a few MB of private memory. Files:
 Attach protocol (stream socket): the client sends one JSON header line
 `{"stdin": bool, "stdout": bool, "stderr": bool, "cleanup": bool}`, then frames
 `<type:1><length:4 big-endian><payload>`; the shim sends frames back.
+`exec -d` sends `{"exec": "<process file name in the shim dir>"}` instead: the
+shim runs `runc exec --detach` itself, so the process it leaves behind is
+reparented to the shim (a subreaper) and reaped, wherever PID 1 does not reap,
+and answers one EXECUTED frame. Shims that speak this record
+`shim_protocol >= PROTOCOL` in the state file.
 """
+
+PROTOCOL = 2  # 2: the exec request
 
 # Frame types, client -> shim
 STDIN = b"i"
@@ -26,3 +33,4 @@ STDOUT = b"\x01"
 STDERR = b"\x02"
 EXIT = b"x"  # payload: the exit code in ASCII
 STARTED = b"s"
+EXECUTED = b"e"  # payload: runc exec's exit code in ASCII (its error is in <process file>.log)

@@ -13,6 +13,8 @@ from nerdpy.shim import EXIT, RESIZE, STARTED, STDERR, STDIN, STDIN_CLOSE, STDOU
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from nerdpy.logs.writer import JsonFileWriter
 
 SOCKET_NAME = "attach"
@@ -68,6 +70,7 @@ class AttachServer:
         # never blocks on a full pipe (it must keep moving output).
         self.stdin_pending = bytearray()
         self.stdin_close_pending = False
+        self.on_exec: Callable[[Client, str], None] | None = None  # the shim's `exec -d` runner
 
     # -- sockets ----------------------------------------------------------------
     def console_listener(self) -> str:
@@ -229,6 +232,8 @@ class AttachServer:
                 return
             client.header = header
             client.buffer = rest
+            if header.get("exec") and self.on_exec is not None:
+                self.on_exec(client, str(header["exec"]))
         self._frames(client)
 
     def _frames(self, client: Client) -> None:

@@ -10,7 +10,7 @@ import sys
 import time
 
 from nerdpy.paths import write_private
-from nerdpy.shim import EXIT, RESIZE, STDIN, STDIN_CLOSE
+from nerdpy.shim import EXECUTED, EXIT, RESIZE, STDIN, STDIN_CLOSE
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -109,6 +109,25 @@ class ShimProcess:
 
 
 def connect_attach(shim_dir: str, stdin: bool, stdout: bool, stderr: bool, cleanup: bool = False) -> "AttachConnection":
+    return _connect(shim_dir, {"stdin": stdin, "stdout": stdout, "stderr": stderr, "cleanup": cleanup})
+
+
+def exec_detached(shim_dir: str, process_name: str) -> int | None:
+    """Have the shim run `runc exec --detach` with this process file (a name
+    in its dir): runc's exit code, None when the container exited first."""
+    conn = _connect(shim_dir, {"exec": process_name})
+    conn.sock.settimeout(None)  # runc itself bounds this: it starts a process or fails
+    try:
+        while not conn.closed:
+            for kind, payload in conn.read_frames():
+                if kind == EXECUTED:
+                    return int(payload)
+        return None
+    finally:
+        conn.close()
+
+
+def _connect(shim_dir: str, header: dict[str, Any]) -> "AttachConnection":
     """Connect to a shim's attach socket (via /proc/self/fd to stay under sun_path's limit)."""
     dir_fd = os.open(shim_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
@@ -127,7 +146,6 @@ def connect_attach(shim_dir: str, stdin: bool, stdout: bool, stderr: bool, clean
         raise
     finally:
         os.close(dir_fd)
-    header = {"stdin": stdin, "stdout": stdout, "stderr": stderr, "cleanup": cleanup}
     sock.sendall(json.dumps(header).encode() + b"\n")
     return AttachConnection(sock)
 

@@ -9,9 +9,10 @@ import os
 import _signal as signal  # not `signal`: its enums cost the shim memory
 import time
 
-from nerdpy.runtime import RuntimeFailure
+from nerdpy.runtime import RuntimeFailure, clean_env
 from nerdpy.runtime.runc import Runc
-from nerdpy.shim.attach import SOCKET_NAME, AttachServer, listen
+from nerdpy.shim import EXECUTED, PROTOCOL
+from nerdpy.shim.attach import SOCKET_NAME, AttachServer, Client, listen
 from nerdpy.shim.record import StateFile, load_config, now_iso
 from nerdpy.shim.restart import Backoff, should_restart
 
@@ -33,9 +34,11 @@ class Shim:
         self.started_once = False
         self.runc = Runc(self.cfg["runtime"], self.cfg["runtime_root"])
         self.state = StateFile(self.cfg["state_file"])
-        self.state.update(shim_pid=os.getpid(), shim_start=_start_time(os.getpid()))
+        self.state.update(shim_pid=os.getpid(), shim_start=_start_time(os.getpid()), shim_protocol=PROTOCOL)
         self.server = AttachServer(self.cfg.get("tty", False))
         self.server.listener = listener
+        self.server.on_exec = self._exec_detached
+        self.execs: dict[int, Client] = {}  # runc exec --detach pid -> the client waiting for it
         self.writer: JsonFileWriter | None = None
         if self.cfg.get("log_driver", "json-file") == "json-file":
             from nerdpy.logs.writer import JsonFileWriter
@@ -127,6 +130,26 @@ class Shim:
         with open(pid_file) as handle:
             return int(handle.read().strip())
 
+    def _exec_detached(self, client: Client, name: str) -> None:
+        """`exec -d`: runc runs from here, so the process it leaves behind is
+        reparented to us (a subreaper) and reaped in `_reap`; the client hears
+        runc's exit code once it has started the process."""
+        if os.sep in name or not (name.startswith("exec-") and name.endswith(".json")):
+            client.send(EXECUTED, b"125")
+            return
+        process = os.path.join(self.dir, name)
+        argv = self.runc.exec_argv(self.id, process, detach=True, log_file=process + ".log")
+        null = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
+        try:
+            pid = os.posix_spawn(argv[0], argv, clean_env(),
+                                 file_actions=[(os.POSIX_SPAWN_DUP2, null, fd) for fd in (0, 1, 2)])
+        except OSError:
+            client.send(EXECUTED, b"126")
+            return
+        finally:
+            os.close(null)
+        self.execs[pid] = client
+
     def wait_exit(self, pid: int) -> int:
         """Pump I/O until the container's init is reaped; its Docker exit code."""
         code = None
@@ -160,6 +183,8 @@ class Shim:
             if child == pid:
                 code = os.waitstatus_to_exitcode(status)
                 found = 128 - code if code < 0 else code
+            elif child in self.execs:
+                self.execs.pop(child).send(EXECUTED, str(os.waitstatus_to_exitcode(status)).encode())
             elif self.health is not None:
                 self.health.reaped(child, status)
 

@@ -179,6 +179,30 @@ def test_exec(nerdpy, busybox_image):
     assert nerdpy("exec", name, "true", check=False).returncode == 1  # removed: no such container
 
 
+def test_exec_detached_returns_at_once_and_is_reaped(nerdpy, busybox_image):
+    # -d returns once the process started (its stdio is not ours to wait on),
+    # and what it leaves is reaped by the shim, even where PID 1 reaps nothing.
+    name = _name("execd")
+    nerdpy("run", "-d", "--name", name, busybox_image, "sleep", "60")
+    nerdpy("exec", "-d", name, "sh", "-c", "echo out; echo err >&2; exec sleep 600", timeout=20)
+    assert "sleep 600" in nerdpy("exec", name, "ps", "-o", "args").stdout
+    nerdpy("exec", "-d", name, "true")
+
+    def no_zombies() -> bool:
+        states = nerdpy("exec", name, "ps", "-o", "stat,args").stdout.splitlines()[1:]
+        return not any(line.split()[0].startswith("Z") for line in states if "ps -o" not in line)
+
+    _wait_for(no_zombies)
+    assert nerdpy("logs", name).stdout == ""  # an exec's output never reaches the container's log
+    for detach in ((), ("-d",)):
+        missing = nerdpy("exec", *detach, "-w", "/nope", name, "true", check=False)
+        assert missing.returncode == 126
+        assert missing.stderr.strip().splitlines() == [
+            'Error: OCI runtime exec failed: exec failed: unable to start container process: '
+            'chdir to cwd ("/nope") set in config.json failed: no such file or directory']
+    nerdpy("rm", "-f", name)
+
+
 def _wait_for(predicate, timeout: float = 10.0) -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
