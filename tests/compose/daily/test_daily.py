@@ -17,3 +17,17 @@ def test_down_takes_a_self_removing_one_off_quietly(compose):
     assert result.returncode == 0, result.stderr
     assert f"Container {name}  Removed" in result.stderr and "No such container" not in result.stderr
     assert c("ps", "-aq").stdout == ""
+
+
+def test_scale_command(compose):
+    c = compose("daily")
+    c("up", "-d")
+    result = c("scale", "app=3")
+    assert "Container daily-app-3  Started" in result.stderr
+    assert c("ps", "--format", "{{.Name}}", "app").stdout.split() == ["daily-app-1", "daily-app-2", "daily-app-3"]
+    c("scale", "app=1", "web=0")
+    assert c("ps", "-a", "--format", "{{.Name}}").stdout.split() == ["daily-app-1"]
+    bad = c("scale", "app=x", check=False)
+    assert bad.returncode == 1
+    assert bad.stderr.strip() == "Error: invalid scale specifier: can't parse replica value as int: app=x"
+
