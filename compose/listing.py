@@ -73,7 +73,7 @@ def ps_rows(settings: Settings, project: Project, services: tuple[str, ...], sho
             "Labels": m.row.get("Labels", ""), "LocalVolumes": "0", "Mounts": m.row.get("Mounts", ""),
             "Networks": m.row.get("Networks", ""), "RunningFor": m.row.get("RunningFor", ""), "Size": "",
         })
-    return rows
+    return sorted(rows, key=lambda r: r["Name"])  # docker compose's cmd/compose/ps.go sorts by name
 
 
 def _health(settings: Settings, m: Member) -> str:

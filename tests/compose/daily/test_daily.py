@@ -31,3 +31,12 @@ def test_scale_command(compose):
     assert bad.returncode == 1
     assert bad.stderr.strip() == "Error: invalid scale specifier: can't parse replica value as int: app=x"
 
+
+def test_ps_lists_by_container_name(compose):
+    # docker compose sorts ps by name: a container_name, one-offs and replica 10 fall where
+    # their names put them, not in service/number order.
+    c = compose("daily")
+    c("up", "-d")
+    run = c("run", "-d", "--no-deps", "app", "sleep", "600").stdout.strip()
+    names = c("ps", "--format", "{{.Name}}").stdout.split()
+    assert names == sorted(["a-web", "daily-app-1", run]) and names[0] == "a-web"
