@@ -166,7 +166,17 @@ def push(settings: Settings, project: Project, services: tuple[str, ...], ignore
          ui: Ui) -> int:
     from nerdpy.api import registry
 
-    return _each_image(project, services, ignore_failures, quiet, ui, ("Pushing", "Pushed"),
+    # Only images compose builds and names are pushed (pkg/compose/push.go): a service
+    # without build or image is skipped, not pushed to its image's registry.
+    unbuilt = [n for n in order.select(project, services, False)
+               if not (project.services[n].get("build") and project.services[n].get("image"))]
+    if not quiet:
+        for name in unbuilt:
+            ui.event("", name, "Skipped")
+    pushed = tuple(n for n in order.select(project, services, False) if n not in unbuilt)
+    if not pushed:
+        return 0
+    return _each_image(project, pushed, ignore_failures, quiet, ui, ("Pushing", "Pushed"),
                        lambda image: registry.push(settings, image))
 
 

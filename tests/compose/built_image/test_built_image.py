@@ -32,3 +32,15 @@ def test_a_rebuilt_image_recreates_the_container(compose):
     again = c("up", "-d", timeout=120)
     assert "Recreate" not in again.stderr and c.ids() == second
     c("down", "--rmi", "local")
+
+
+def test_push_sends_only_built_and_named_images(compose, registry):
+    # docker compose push skips a service without both build and image (pkg/compose/push.go);
+    # nerdpy pushed busybox towards docker.io too and failed.
+    c = compose("built_image", project="pushing")
+    env = {"REGISTRY": registry}
+    c("--profile", "push", "build", "pushed", env=env, timeout=300)
+    result = c("--profile", "push", "push", env=env, timeout=120)
+    assert f"Image {registry}/compose/pushed:1  Pushed" in result.stderr
+    assert " pulled  Skipped" in result.stderr and " app  Skipped" in result.stderr
+    assert c("--profile", "push", "push", "-q", "pulled", env=env).stderr == ""
