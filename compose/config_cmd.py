@@ -62,7 +62,7 @@ def render(project: Project, req: ConfigRequest) -> str:
         missing = [w for w in wanted if w not in model["services"]]
         if missing:
             raise ConfigError(f"no such service: {missing[0]}")
-        return "\n".join(f"{n} {service_hash(model['services'][n])}" for n in wanted)
+        return "\n".join(f"{n} {service_hash(model['services'][n])}" for n in sorted(set(wanted)))
     model = {k: dict(sorted(v.items())) if k in ("services", "networks", "volumes", "secrets", "configs") else v
              for k, v in model.items()}
     if req.format == "json":

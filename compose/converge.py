@@ -228,7 +228,7 @@ def wait_condition(settings: Settings, project: Project, service: str, condition
     for m in found:  # service_completed_successfully
         code = _wait_exit(settings, m, deadline)
         if code != 0:
-            raise StackError(f"service {service!r} didn't complete successfully: exit {code}")
+            raise StackError(f'service "{service}" didn\'t complete successfully: exit {code}')
         ui.event("Container", m.name, "Exited")
 
 

@@ -9,7 +9,7 @@ from nerdpy_compose.lock import ProjectLock
 from nerdpy_compose.members import Member, members
 
 from nerdpy.api import containers as api
-from nerdpy.api.errors import InvalidArgument, NerdpyError
+from nerdpy.api.errors import InvalidArgument, NerdpyError, NotFound
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -98,9 +98,14 @@ def down(settings: Settings, project: Project, volumes: bool, remove_orphans: bo
         found = [m for m in found if m.service in known or remove_orphans or m.oneoff]
 
         def stop_rm(m: Member) -> None:
-            if m.running:
-                api.stop(settings, m.id, timeout)
-            api.remove(settings, m.id, True, volumes)
+            # Gone already is done (docker compose ignores NotFound): a `run --rm -d`
+            # container removes itself once stopped.
+            try:
+                if m.running:
+                    api.stop(settings, m.id, timeout)
+                api.remove(settings, m.id, True, volumes)
+            except NotFound:
+                pass
 
         code = _parallel(project, ui, found, "Stopping", "Removed", stop_rm)
         resources.remove_networks(settings, project, ui)

@@ -73,7 +73,7 @@ def ps_rows(settings: Settings, project: Project, services: tuple[str, ...], sho
             "Labels": m.row.get("Labels", ""), "LocalVolumes": "0", "Mounts": m.row.get("Mounts", ""),
             "Networks": m.row.get("Networks", ""), "RunningFor": m.row.get("RunningFor", ""), "Size": "",
         })
-    return rows
+    return sorted(rows, key=lambda r: r["Name"])  # docker compose's cmd/compose/ps.go sorts by name
 
 
 def _health(settings: Settings, m: Member) -> str:
@@ -115,7 +115,8 @@ def port(settings: Settings, project: Project, service: str, private: str, proto
 
 
 def images(settings: Settings, project: Project, services: tuple[str, ...]) -> list[dict[str, Any]]:
-    """CONTAINER REPOSITORY TAG IMAGE ID SIZE of each service container's image."""
+    """Each service container's image as docker compose's ImageSummary (v2.30): the whole
+    ID (sha256:…), the container, repository, tag and size in bytes."""
     from nerdpy.api import images as images_api
 
     out = []
@@ -126,8 +127,8 @@ def images(settings: Settings, project: Project, services: tuple[str, ...]) -> l
             info = {}
         last = m.image.rsplit("/", 1)[-1]
         repo, tag = (m.image.rsplit(":", 1) if ":" in last else (m.image, "latest"))
-        out.append({"ContainerName": m.name, "Repository": repo, "Tag": tag,
-                    "ID": str(info.get("Id", "")).removeprefix("sha256:")[:12], "Size": info.get("Size", 0)})
+        out.append({"ID": str(info.get("Id", "")), "ContainerName": m.name, "Repository": repo, "Tag": tag,
+                    "Size": info.get("Size", 0)})
     return out
 
 

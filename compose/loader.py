@@ -26,16 +26,34 @@ def load_project(opts: ProjectOptions, warn: Callable[[str], None], selected: tu
     """The project `opts` points at; `selected` services enable their profiles."""
     sources = discover(opts, warn)
     env = dict(sources.env)
+    texts = {path: opts.stdin() if path == "-" and opts.stdin is not None else _read(path) for path in sources.files}
     if opts.project_name:
         env["COMPOSE_PROJECT_NAME"] = opts.project_name
+    elif opts.interpolate and not env.get("COMPOSE_PROJECT_NAME"):
+        env["COMPOSE_PROJECT_NAME"] = _name_before_load(texts, env, sources.project_dir)
     ctx = _Context(env, opts.interpolate, warn)
     data: dict[str, Any] = {}
-    for path in sources.files:
-        text = opts.stdin() if path == "-" and opts.stdin is not None else _read(path)
+    for path, text in texts.items():
         data = merge.merge_files(data, ctx.load(path, text, sources.project_dir))
     data = _apply_includes(data, ctx, sources.project_dir, opts, 0, sources.files)
     config_files = tuple(f if f != "-" else "-" for f in sources.files)
     return normalize(data, opts, env, sources.project_dir, config_files, sources.env_files, selected, warn)
+
+
+def _name_before_load(texts: dict[str, str], env: dict[str, str], project_dir: str) -> str:
+    """The project name the files will get (the last top-level `name:`, else the
+    directory's), known before interpolation so that ${COMPOSE_PROJECT_NAME}
+    resolves to it, as compose-go's projectName() arranges."""
+    from nerdpy_compose.normalize import normalize_name
+
+    name, source = "", ""
+    for path, text in texts.items():
+        declared = yamlio.load(text, path).get("name")
+        if isinstance(declared, str) and declared:
+            name, source = declared, path
+    if name:  # warnings about its variables come once, from the load proper
+        name = normalize_name(str(interpolate({"name": name}, env, source, lambda _: None)["name"]))
+    return name or normalize_name(os.path.basename(project_dir))
 
 
 def _read(path: str) -> str:

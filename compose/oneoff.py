@@ -157,16 +157,52 @@ def pull(settings: Settings, project: Project, services: tuple[str, ...], ignore
          ui: Ui) -> int:
     from nerdpy.api import registry
 
-    return _each_image(project, services, ignore_failures, quiet, ui, ("Pulling", "Pulled"),
-                       lambda image: registry.pull(settings, image), skip_policies=("never", "build"),
-                       failed=EXIT_PULL_FAILED)
+    # As pkg/compose/pull.go: a service that can be built fails softly (a warning, then
+    # the hint to build it); one without an image is skipped.
+    selected = order.select(project, services, False)
+    buildable = [n for n in selected if project.services[n].get("build") and project.services[n].get("image")]
+    if not quiet:
+        for name in selected:
+            if not project.services[name].get("image"):
+                ui.event("", name, "Skipped - No image to be pulled")
+    must_build: list[str] = []
+
+    def pull_one(image: str) -> bool:
+        try:
+            registry.pull(settings, image)
+        except NerdpyError as exc:
+            names = [n for n in buildable if project.services[n]["image"] == image]
+            if not names:
+                raise
+            if not quiet:
+                ui.event("", names[0], f"Warning {exc.message}")
+            must_build.extend(names)
+            return False
+        return True
+
+    code = _each_image(project, services, ignore_failures, quiet, ui, ("Pulling", "Pulled"), pull_one,
+                       skip_policies=("never", "build"), failed=EXIT_PULL_FAILED)
+    if must_build and not quiet:
+        ui.err("WARNING: Some service image(s) must be built from source by running:\n"
+               f"    nerdpy compose build {' '.join(must_build)}")
+    return code
 
 
 def push(settings: Settings, project: Project, services: tuple[str, ...], ignore_failures: bool, quiet: bool,
          ui: Ui) -> int:
     from nerdpy.api import registry
 
-    return _each_image(project, services, ignore_failures, quiet, ui, ("Pushing", "Pushed"),
+    # Only images compose builds and names are pushed (pkg/compose/push.go): a service
+    # without build or image is skipped, not pushed to its image's registry.
+    unbuilt = [n for n in order.select(project, services, False)
+               if not (project.services[n].get("build") and project.services[n].get("image"))]
+    if not quiet:
+        for name in unbuilt:
+            ui.event("", name, "Skipped")
+    pushed = tuple(n for n in order.select(project, services, False) if n not in unbuilt)
+    if not pushed:
+        return 0
+    return _each_image(project, pushed, ignore_failures, quiet, ui, ("Pushing", "Pushed"),
                        lambda image: registry.push(settings, image))
 
 
@@ -180,13 +216,13 @@ def _each_image(project: Project, services: tuple[str, ...], ignore_failures: bo
         if not quiet:
             ui.event("Image", image, words[0])
         try:
-            act(image)
+            done = act(image)
         except NerdpyError as exc:
             ui.err(f"Error: {name}: {exc.message}")
             if not ignore_failures:
                 return failed
             continue
-        if not quiet:
+        if not quiet and done is not False:  # False: act reported it otherwise
             ui.event("Image", image, words[1])
     return 0
 

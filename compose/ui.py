@@ -10,7 +10,7 @@ import threading
 
 _COLOURS = ("36", "33", "32", "35", "34", "96", "93", "92", "95", "94")
 _DONE = {"Created", "Started", "Running", "Stopped", "Removed", "Healthy", "Exited", "Pulled", "Recreated",
-         "Killed", "Paused", "Unpaused", "Restarted", "Waiting"}
+         "Killed", "Paused", "Unpaused", "Restarted", "Waiting", "Skipped"}
 
 
 class Ui:
@@ -34,11 +34,12 @@ class Ui:
         """`Container app-web-1  Started` (kind: Container, Network, Volume, Image)."""
         if self.quiet:
             return
+        label = f"{kind} {name}" if kind else name  # no kind: a service (`app  Skipped`)
         if self.fancy:
             mark = "\x1b[32m✔\x1b[0m" if status in _DONE else "\x1b[33m⠿\x1b[0m"
-            self._write(self.err_fd, f" {mark} {kind} {name}  {status}\n")
+            self._write(self.err_fd, f" {mark} {label}  {status}\n")
         else:
-            self._write(self.err_fd, f" {kind} {name}  {status}\n")
+            self._write(self.err_fd, f" {label}  {status}\n")
 
     def out(self, line: str) -> None:
         self._write(self.out_fd, line + "\n")

@@ -117,7 +117,8 @@ GROUPS: dict[str, dict[str, Entry]] = {
     },
     "compose": {name: _T("compose", name) for name in (
         "config", "up", "down", "ps", "logs", "exec", "run", "create", "start", "stop", "restart", "kill", "pause",
-        "unpause", "rm", "wait", "top", "port", "images", "ls", "cp", "pull", "push", "version", "build", "events")},
+        "unpause", "rm", "scale", "wait", "top", "port", "images", "ls", "cp", "pull", "push", "version", "build",
+        "events")},
 }
 
 # Docker's top-level shorthands: `nerdpy start` is `nerdpy container start`.

@@ -252,18 +252,27 @@ def images(compose: ComposeCli, *, services: list[str], quiet: bool, format: str
 
     settings, project, _ = _entered(compose)
     rows = engine_images(settings, project, tuple(services))
+    if quiet:  # each image once, its whole ID (docker compose cmd/compose/images.go)
+        for image_id in dict.fromkeys(r["ID"].removeprefix("sha256:") for r in rows):
+            print(image_id)
+        return
     if format == "json":
-        import json
-
-        print(json.dumps(rows))
+        print(_go_json(rows))
         return
     from nerdpy.formatting.human import human_size
 
-    rows = [{**r, "Size": human_size(r["Size"])} for r in rows]
+    rows = [{**r, "ID": r["ID"].removeprefix("sha256:")[:12], "Size": human_size(r["Size"])} for r in rows]
     columns = [("ContainerName", "CONTAINER"), ("Repository", "REPOSITORY"), ("Tag", "TAG"), ("ID", "IMAGE ID"),
                ("Size", "SIZE")]
     for line in print_rows(rows, columns, None if format == "table" else format, "ID", quiet):
         print(line)
+
+
+def _go_json(rows: list) -> str:
+    """A list as docker compose's formatter prints it: Go's encoder, compact, no HTML escapes."""
+    import json
+
+    return json.dumps(rows, separators=(",", ":"), ensure_ascii=False)
 
 
 def ls(compose: ComposeCli, *, all: bool, quiet: bool, filter: list[str], format: str) -> None:
@@ -273,9 +282,7 @@ def ls(compose: ComposeCli, *, all: bool, quiet: bool, filter: list[str], format
 
     rows = engine_ls(state.entered(compose.cli), all, tuple(filter))
     if format == "json":
-        import json
-
-        print(json.dumps(rows))
+        print(_go_json(rows))
         return
     columns = [("Name", "NAME"), ("Status", "STATUS"), ("ConfigFiles", "CONFIG FILES")]
     for line in print_rows(rows, columns, None if format == "table" else format, "Name", quiet):

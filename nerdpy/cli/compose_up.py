@@ -1,4 +1,5 @@
-"""`nerdpy compose up` (flags: nerdpy/cli/table/compose.py)."""
+"""`nerdpy compose up` and `scale`, which is `up -d` on the named services at new
+replica counts (flags: nerdpy/cli/table/compose.py)."""
 
 from __future__ import annotations
 
@@ -35,4 +36,26 @@ def up(compose: ComposeCli, *, services: list[str], detach: bool, wait: bool, wa
                     no_start=no_start, attach=tuple(attach), no_attach=tuple(no_attach), no_log_prefix=no_log_prefix,
                     timestamps=timestamps, pull=pull, parallel=compose.parallel,
                     build="always" if build else "never" if no_build else "")
+    return engine_up(settings, project, req, ui)
+
+
+def scale(compose: ComposeCli, *, replicas: list[str], no_deps: bool) -> int:
+    """docker compose scale (pkg/compose/scale.go): create and start the services,
+    and their dependencies unless --no-deps, at the given counts; no logs, no wait."""
+    from nerdpy_compose.up import UpRequest
+    from nerdpy_compose.up import up as engine_up
+
+    from nerdpy.errors import InvalidArgument
+
+    counts = {}
+    for item in replicas:
+        name, _, num = item.partition("=")
+        if not name or not num:
+            raise InvalidArgument(f"invalid scale specifier: {item}")
+        if not num.isdigit():
+            raise InvalidArgument(f"invalid scale specifier: can't parse replica value as int: {item}")
+        counts[name] = int(num)
+    services = tuple(sorted(counts))
+    settings, project, ui = _entered(compose, services)
+    req = UpRequest(services=services, detach=True, scale=counts, no_deps=no_deps, parallel=compose.parallel)
     return engine_up(settings, project, req, ui)

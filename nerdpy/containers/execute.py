@@ -89,10 +89,18 @@ def _lookup(rootfs: str, command: str, env: list[str], pid: int = 0, cwd: str = 
         os.close(root)
 
 
-def process_spec(store: ContainerStore, container: Container, opts: ExecOptions, rootfs: str,
-                 pid: int = 0) -> dict[str, Any]:
+def exec_env(container_env: list[str], env: list[str], tty: bool) -> list[str]:
+    """The exec'd process's environment, as Docker's CreateDaemonEnvironment makes
+    it: the container's, TERM=xterm with -t unless the container sets TERM, then -e."""
     from nerdpy.oci.options import merge_env
 
+    if tty and not any(e.startswith("TERM=") for e in container_env):
+        container_env = [*container_env, "TERM=xterm"]
+    return merge_env(container_env, env)
+
+
+def process_spec(store: ContainerStore, container: Container, opts: ExecOptions, rootfs: str,
+                 pid: int = 0) -> dict[str, Any]:
     with open(store.dir(container.id) / "config.json", encoding="utf-8") as handle:
         spec = json.load(handle)
     process = dict(spec["process"])
@@ -100,7 +108,7 @@ def process_spec(store: ContainerStore, container: Container, opts: ExecOptions,
         raise InvalidArgument("no command given to exec")
     process["args"] = list(opts.command)
     process["terminal"] = opts.tty
-    process["env"] = merge_env(process.get("env") or [], list(opts.env))
+    process["env"] = exec_env(process.get("env") or [], list(opts.env), opts.tty)
     if opts.workdir:
         if not opts.workdir.startswith("/"):
             raise InvalidArgument(f"the working directory {opts.workdir!r} is invalid: it needs to be an absolute path")

@@ -170,6 +170,10 @@ COMMANDS = {c.name: c for c in (
         flag("--stop", "-s", help="Stop the containers, if required, before removing"),
         flag("--volumes", "-v", help="Remove any anonymous volumes attached to containers"),
     )),
+    Command("scale", "Scale services", "nerdpy.cli.compose_up:scale", (
+        arg("replicas", metavar="SERVICE=REPLICAS", help="Services and their replica counts", many=True),
+        _NO_DEPS,
+    )),
     Command("wait", "Block until containers of all (or specified) services stop.", _C + "wait", (
         arg("services", metavar="SERVICE", help="Services", many=True),
         flag("--down-project", help="Drops project when the first container stops"),

@@ -24,10 +24,18 @@ def test_look_at_and_signal_a_running_project(compose, nerdpy, tmp_path):
     top = c("top", "web").stdout.splitlines()
     assert top[0] == "inspection-web-1" and top[1].split()[:3] == ["UID", "PID", "PPID"]
     assert any(line.endswith("httpd -f -p 8080 -h /tmp") for line in top[2:]), top
-    images = json.loads(c("images", "--format", "json").stdout)
+    text = c("images", "--format", "json").stdout
+    images = json.loads(text)
     assert sorted((i["ContainerName"], i["Repository"]) for i in images) == [
         ("inspection-web-1", "busybox"), ("inspection-worker-1", "busybox")]
-    listed = json.loads(nerdpy("compose", "ls", "--format", "json").stdout)
+    # docker compose's JSON: Go's compact encoding, the whole image ID; -q lists each image once.
+    assert '", "' not in text and '": ' not in text and list(images[0]) == ["ID", "ContainerName", "Repository",
+                                                                           "Tag", "Size"]
+    assert images[0]["ID"].startswith("sha256:") and len(images[0]["ID"]) == 71
+    assert c("images", "-q").stdout.split() == [images[0]["ID"].removeprefix("sha256:")]
+    text = nerdpy("compose", "ls", "--format", "json").stdout
+    assert '", "' not in text and '": ' not in text
+    listed = json.loads(text)
     assert {"Name": "inspection", "Status": "running(2)", "ConfigFiles": str(c.dir / "compose.yaml")} in listed
 
     (tmp_path / "in.txt").write_text("copied in\n")

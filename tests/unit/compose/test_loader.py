@@ -314,3 +314,19 @@ def test_legacy_boolean_warns(project):
     p, warnings = project({"compose.yaml": "services:\n  web: {image: a, tty: '${T}'}\n"}, env={"T": "yes"})
     assert p.services["web"]["tty"] is True
     assert warnings == ["services.web.tty: 'yes' for a boolean is not supported by YAML 1.2, use true or false"]
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    ({"compose.yaml": "services:\n  web: {image: busybox, container_name: '${COMPOSE_PROJECT_NAME}-web'}\n"},
+     "dirname"),
+    ({"compose.yaml": "name: My_${STAGE}\nservices:\n  web: {image: busybox, container_name: "
+                      "'${COMPOSE_PROJECT_NAME}-web'}\n"}, "my_prod"),
+])
+def test_project_name_is_known_to_interpolation(project, tmp_path, files, expected):
+    # compose-go sets COMPOSE_PROJECT_NAME before interpolating, whatever gave the name
+    # (-p, the environment, `name:` or the directory); it said "variable is not set".
+    directory = tmp_path / "DirName"
+    p, warnings = project({f"DirName/{k}": v for k, v in files.items()}, env={"STAGE": "Prod"}, cwd=directory)
+    assert p.name == expected
+    assert p.services["web"]["container_name"] == f"{expected}-web"
+    assert warnings == []
