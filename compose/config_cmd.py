@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from nerdpy_compose.errors import ConfigError
+from nerdpy_compose.errors import ConfigError, NoSuchService
 
 from nerdpy.api.types import record
 
@@ -61,7 +61,7 @@ def render(project: Project, req: ConfigRequest) -> str:
         wanted = list(model["services"]) if req.hash == "*" else req.hash.split(",")
         missing = [w for w in wanted if w not in model["services"]]
         if missing:
-            raise ConfigError(f"no such service: {missing[0]}")
+            raise NoSuchService(f"no such service: {missing[0]}")
         return "\n".join(f"{n} {service_hash(model['services'][n])}" for n in sorted(set(wanted)))
     model = {k: dict(sorted(v.items())) if k in ("services", "networks", "volumes", "secrets", "configs") else v
              for k, v in model.items()}

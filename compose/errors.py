@@ -30,6 +30,13 @@ def at(source: str, path: str, message: str) -> ConfigError:
     return ConfigError(f"{where}: {message}" if where else message)
 
 
+class NoSuchService(InvalidArgument):
+    """A service named on the command line is not in the project: docker compose
+    exits 1 (compose-go's selection error is not one of its load failures)."""
+
+    exit_code = 1
+
+
 class StackError(NerdpyError):
     """The project could not be brought to the asked state (a dependency failed,
     a container is unhealthy, a wait timed out): docker compose exits 1."""

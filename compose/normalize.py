@@ -11,7 +11,7 @@ import re
 import shlex
 
 from nerdpy_compose import forms
-from nerdpy_compose.errors import ConfigError, FileNotFound, at
+from nerdpy_compose.errors import ConfigError, FileNotFound, NoSuchService, at
 from nerdpy_compose.options import ProjectOptions, read_env_file
 from nerdpy_compose.order import NAMESPACE_KEYS, implied_deps, shared_with, volumes_from_service
 
@@ -84,7 +84,7 @@ def normalize(data: dict[str, Any], opts: ProjectOptions, env: dict[str, str], p
     disabled = {n: s for n, s in services.items() if n not in enabled}
     for svc_name in selected:
         if svc_name not in services:
-            raise ConfigError(f"no such service: {svc_name}")
+            raise NoSuchService(f"no such service: {svc_name}")
     model: dict[str, Any] = {"name": name}
     out_services = {n: _service(n, s, env, source, warn) for n, s in enabled.items()}
     model["services"] = out_services

@@ -3,7 +3,7 @@ unless --no-deps) and dependency-first / dependents-first order."""
 
 from __future__ import annotations
 
-from nerdpy_compose.errors import ConfigError
+from nerdpy_compose.errors import NoSuchService
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def select(project: Project, wanted: tuple[str, ...] | list[str], with_deps: boo
     """The services to act on, dependencies first."""
     for name in wanted:
         if name not in project.services:
-            raise ConfigError(f"no such service: {name}")
+            raise NoSuchService(f"no such service: {name}")
     roots = list(wanted) or list(project.services)
     seen: list[str] = []
 

@@ -33,7 +33,7 @@ def test_unknown_service_on_the_command_line(compose):
     c = compose("bad_files", project="badfiles")
     (c.dir / "compose.yaml").write_text("services:\n  web: {image: busybox}\n")
     result = c("up", "-d", "nope", check=False)
-    assert result.returncode == 15 and result.stderr.strip() == "Error: no such service: nope"
+    assert result.returncode == 1 and result.stderr.strip() == "Error: no such service: nope"  # as docker compose
 
 
 @pytest.mark.parametrize("args, text, message", [
