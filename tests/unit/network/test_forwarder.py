@@ -20,7 +20,8 @@ def test_udp_each_client_gets_its_own_replies():
                 return
             echo.sendto(b"pong:" + data, peer)
 
-    threading.Thread(target=serve, daemon=True).start()
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
     listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     listener.bind(("127.0.0.1", 0))
     exit_r, exit_w = os.pipe()
@@ -37,6 +38,7 @@ def test_udp_each_client_gets_its_own_replies():
         os.close(exit_w)
         relay.join(5)
         echo.sendto(b"stop", echo.getsockname())
+        server.join(5)  # before the close: a recvfrom on a closed socket fails in the thread
         for s in clients + [echo, listener]:
             s.close()
         os.close(exit_r)
