@@ -114,6 +114,7 @@ def parse_since(text: str, now_ns: int | None = None) -> int:
         return now_ns - int(total)
     if re.fullmatch(r"\d+(\.\d+)?", text):
         return int(float(text) * 1e9)
+    given = text
     try:
         if "T" not in text:
             text += "T00:00:00Z"
@@ -123,4 +124,4 @@ def parse_since(text: str, now_ns: int | None = None) -> int:
     except ValueError:
         from nerdpy.errors import InvalidArgument
 
-        raise InvalidArgument(f"invalid time {text!r}", hint="use RFC3339, a Unix timestamp or a duration like 10m") from None
+        raise InvalidArgument(f'failed to parse value as time or duration: "{given}"', hint="use RFC3339, a Unix timestamp or a duration like 10m") from None

@@ -90,5 +90,5 @@ def test_parse_since():
     assert parse_since("1700000000", now) == 1_700_000_000 * 1_000_000_000
     assert parse_since("2023-11-14T22:13:20Z", now) == 1_700_000_000 * 1_000_000_000
     assert parse_since("", now) == 0
-    with pytest.raises(InvalidArgument):
+    with pytest.raises(InvalidArgument, match='time or duration: "yesterday"$'):  # as typed, nothing appended
         parse_since("yesterday", now)
