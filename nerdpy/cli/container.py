@@ -115,7 +115,7 @@ def unpause(cli: CliState, *, containers: list[str]) -> int:
 
 
 def logs(cli: CliState, *, container: str, follow: bool, tail: str, timestamps: bool,
-         since: str | None, until: str | None) -> int:
+         since: str | None, until: str | None, details: bool) -> int:
     from nerdpy.api.logs import entries
 
     settings = entered(cli)
@@ -124,6 +124,8 @@ def logs(cli: CliState, *, container: str, follow: bool, tail: str, timestamps: 
         stream = err if entry.stream == "stderr" else out
         if timestamps:
             stream.write(entry.time.encode() + b" ")
+        if details:  # Docker's attributes from --log-opt labels/env, then a space: json-file here has none
+            stream.write(b" ")
         stream.write(entry.data)
         stream.flush()
     return 0
