@@ -116,7 +116,7 @@ def unpause(cli: CliState, *, containers: list[str]) -> int:
 
 def logs(cli: CliState, *, container: str, follow: bool, tail: str, timestamps: bool,
          since: str | None, until: str | None, details: bool) -> int:
-    from nerdpy.api.logs import entries
+    from nerdpy.api.logs import details_prefix, entries
 
     settings = entered(cli)
     out, err = sys.stdout.buffer, sys.stderr.buffer
@@ -124,8 +124,8 @@ def logs(cli: CliState, *, container: str, follow: bool, tail: str, timestamps: 
         stream = err if entry.stream == "stderr" else out
         if timestamps:
             stream.write(entry.time.encode() + b" ")
-        if details:  # Docker's attributes from --log-opt labels/env, then a space: json-file here has none
-            stream.write(b" ")
+        if details:
+            stream.write(details_prefix(entry))
         stream.write(entry.data)
         stream.flush()
     return 0

@@ -20,6 +20,7 @@ class LogEntry:
     data: bytes
     time: str  # as recorded (RFC3339Nano)
     ns: int
+    attrs: tuple[tuple[str, str], ...] = ()  # --log-opt labels/env/tag, sorted by key
 
 
 def _files(path: str) -> list[str]:
@@ -35,7 +36,9 @@ def parse_line(line: bytes) -> LogEntry | None:
     try:
         obj = json.loads(line)
         stamp = obj["time"]
-        return LogEntry(obj.get("stream", "stdout"), obj["log"].encode("utf-8", "surrogateescape"), stamp, parse_time(stamp))
+        attrs = obj.get("attrs") or {}
+        return LogEntry(obj.get("stream", "stdout"), obj["log"].encode("utf-8", "surrogateescape"), stamp,
+                        parse_time(stamp), tuple(sorted((str(k), str(v)) for k, v in attrs.items())))
     except (ValueError, KeyError, TypeError, AttributeError):
         return None  # a torn or foreign line: skip it, as Docker does
 

@@ -143,6 +143,12 @@ def test_logs_options(nerdpy, busybox_image):
     log_path = json.loads(nerdpy("inspect", name).stdout)[0]["LogPath"]
     nerdpy("rm", name)
     assert not os.path.exists(log_path)
+    # --log-opt labels/env/tag become each line's attributes, which --details shows (Docker's json-file)
+    nerdpy("run", "--name", name, "--label", "com.ex=v 1", "-e", "FOO=bar", "--log-opt", "labels=com.ex",
+           "--log-opt", "env=FOO", "--log-opt", "tag={{.Name}}", busybox_image, "echo", "hi")
+    assert nerdpy("logs", "--details", name).stdout == f"FOO=bar,com.ex=v+1,tag={name} hi\n"
+    assert nerdpy("logs", name).stdout == "hi\n"
+    nerdpy("rm", name)
 
 
 def test_logs_follow_until_exit(nerdpy, busybox_image):
