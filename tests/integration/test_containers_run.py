@@ -135,6 +135,7 @@ def test_logs_options(nerdpy, busybox_image):
     assert nerdpy("logs", "--tail", "2", name).stdout == "line4\nline5\n"
     stamped = nerdpy("logs", "-t", name).stdout.splitlines()
     assert stamped[0].endswith(" line1") and stamped[0][:4].isdigit() and "T" in stamped[0]
+    assert {len(line.split()[0]) for line in stamped} == {30}  # RFC3339NanoFixed: nine fraction digits
     assert nerdpy("logs", "--since", "1h", name).stdout.count("line") == 5
     assert nerdpy("logs", "--until", "2000-01-01T00:00:00Z", name).stdout == ""
     assert nerdpy("logs", "--details", "--tail", "1", name).stdout == " line5\n"  # no log attributes: a space

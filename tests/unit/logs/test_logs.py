@@ -5,7 +5,7 @@ import json
 import pytest
 
 from nerdpy.errors import InvalidArgument
-from nerdpy.logs import format_time, parse_time
+from nerdpy.logs import format_time, format_time_fixed, parse_time
 from nerdpy.logs.attributes import details_prefix, extra_attributes, tag
 from nerdpy.logs.reader import parse_since, read_entries
 from nerdpy.logs.writer import MAX_LINE, JsonFileWriter, encode_entry
@@ -19,6 +19,9 @@ def test_time_round_trip():
     ns = 1_700_000_000_123_456_700
     text = format_time(ns)
     assert text == "2023-11-14T22:13:20.1234567Z"
+    # `logs -t` prints Docker's RFC3339NanoFixed: nine digits always, so columns line up
+    assert format_time_fixed(ns) == "2023-11-14T22:13:20.123456700Z"
+    assert format_time_fixed(1_700_000_000_000_000_000) == "2023-11-14T22:13:20.000000000Z"
     assert parse_time(text) == ns
     assert format_time(1_700_000_000_000_000_000) == "2023-11-14T22:13:20Z"
     assert parse_time("2023-11-14T23:13:20+01:00") == 1_700_000_000_000_000_000
