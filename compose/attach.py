@@ -56,7 +56,7 @@ class LogStreams:
     def _emit(self, m: Member, entry: logs_api.LogEntry) -> None:
         head = self.ui.prefix(m.short, self.width) if self.prefix else ""
         if self.timestamps:
-            head += entry.time + " "
+            head += logs_api.format_time_fixed(entry.ns) + " "
         self.ui.log(head, entry.data, entry.stream == "stderr")
 
     def join(self, m: Member, timeout: float = 2.0) -> None:

@@ -219,7 +219,10 @@ def rename(settings: Settings, ref: str, new_name: str) -> None:
 
     store = _store(settings)
     container = store.get(ref)  # Docker names a missing container before a bad new name
-    store.rename(container.id, validate_name(new_name))
+    new_name = validate_name(new_name)
+    if new_name == container.name:  # Docker's refusal; it "succeeded" with a rename event
+        raise InvalidArgument("Renaming a container with the same name as its current name")
+    store.rename(container.id, new_name)
     from nerdpy.containers import event
 
     event(settings, store.get(container.id), "rename", oldName="/" + container.name)

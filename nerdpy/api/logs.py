@@ -29,3 +29,11 @@ def entries(settings: Settings, ref: str, tail: str = "all", since: str = "", un
     yield from read_entries(path, since_ns, until_ns, count)
     if follow and not until_ns:
         yield from follow_log(path, offset, lambda: is_running(settings, record.id))
+
+
+def details_prefix(entry: LogEntry) -> bytes:
+    """`logs --details`: the entry's log attributes (--log-opt labels/env/tag) as
+    Docker prints them before the line, then a space."""
+    from nerdpy.logs.attributes import details_prefix as prefix
+
+    return prefix(entry.attrs)

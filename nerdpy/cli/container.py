@@ -115,15 +115,18 @@ def unpause(cli: CliState, *, containers: list[str]) -> int:
 
 
 def logs(cli: CliState, *, container: str, follow: bool, tail: str, timestamps: bool,
-         since: str | None, until: str | None) -> int:
-    from nerdpy.api.logs import entries
+         since: str | None, until: str | None, details: bool) -> int:
+    from nerdpy.api.log_reader import format_time_fixed
+    from nerdpy.api.logs import details_prefix, entries
 
     settings = entered(cli)
     out, err = sys.stdout.buffer, sys.stderr.buffer
     for entry in entries(settings, container, tail, since or "", until or "", follow):
         stream = err if entry.stream == "stderr" else out
         if timestamps:
-            stream.write(entry.time.encode() + b" ")
+            stream.write(format_time_fixed(entry.ns).encode() + b" ")
+        if details:
+            stream.write(details_prefix(entry))
         stream.write(entry.data)
         stream.flush()
     return 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 from nerdpy.cli import state
 from nerdpy.cli.state import CliState
@@ -18,12 +17,10 @@ def version(cli: CliState, *, format: str | None) -> None:
 
     check_usage_template(format)
     data = system_version(cli.settings)
-    if format in ("json", "{{json .}}"):
-        print(json.dumps(data))
-    elif format:
+    if format:
         from nerdpy.cli.output import render_template
 
-        print(render_template(format, data))
+        print(render_template("{{json .}}" if format == "json" else format, data))  # compact, as Go's json
     else:
         client, server = data["Client"], data["Server"]
         lines = ["Client:", f" Version:\t{client['Version']}", f" API version:\t{client['ApiVersion']}",
@@ -48,12 +45,10 @@ def info(cli: CliState, *, format: Optional[str]) -> int:
     check_usage_template(format)
     report = host_info(cli.settings)
     data = system_info(cli.settings, report.to_dict(), registry_config(cli.settings))
-    if format == "json" or format == "{{json .}}":
-        print(json.dumps(data, indent=None))
-    elif format:
+    if format:
         from nerdpy.cli.output import render_template
 
-        print(render_template(format, data))
+        print(render_template("{{json .}}" if format == "json" else format, data))  # compact, as Go's json
     else:
         print(_render_info(data))
         # Docker prints its warnings after the report, on stderr.

@@ -184,6 +184,7 @@ def copy_in(rootfs: str, src: str, path: str, archive: bool = False) -> None:
     try:
         contents_only = src.endswith("/.")
         existing = _lstat(parent_fd, name) if name else os.stat(".", dir_fd=parent_fd)
+        _check_destination(path, existing, os.path.isdir(src) and not os.path.islink(src))
         if not name or (existing is not None and stat.S_ISDIR(existing.st_mode) and not contents_only):
             fd = os.open(name or ".", os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW, dir_fd=parent_fd)
             try:
@@ -196,6 +197,18 @@ def copy_in(rootfs: str, src: str, path: str, archive: bool = False) -> None:
             _put(src, parent_fd, name, archive)
     finally:
         os.close(parent_fd)
+
+
+def _check_destination(path: str, existing: os.stat_result | None, src_is_dir: bool) -> None:
+    """Docker's refusals (archive.PrepareArchiveCopy): a directory does not replace a
+    file, and a path written as a directory (trailing / or /.) must be one to take a
+    file; without them the existing file was replaced or a file named like the
+    directory was made."""
+    is_dir = existing is not None and stat.S_ISDIR(existing.st_mode)
+    if existing is not None and not is_dir and src_is_dir:
+        raise InvalidArgument(f"cannot copy a directory to {path}: it is not a directory")
+    if not is_dir and not src_is_dir and path.endswith(("/", "/.")):
+        raise NotFound(f"could not find the directory {path} in container")
 
 
 def _lstat(dir_fd: int, name: str) -> os.stat_result | None:

@@ -113,6 +113,19 @@ def device_requests(value: str) -> list[dict[str, Any]] | None:
              "Options": {}}]
 
 
+def _on_default_network(networks: tuple[str, ...]) -> bool:
+    first = networks[0] if networks else ""
+    return first in ("", "bridge", "default", "host", "none") or first.startswith("container:")
+
+
+def check_ip(value: str, networks: tuple[str, ...]) -> None:
+    """--ip is for a user-defined network, as Docker's refusal at create says; on
+    the default network (slirp4netns, fixed address) it was silently ignored."""
+    if value and _on_default_network(networks):
+        raise InvalidArgument("user specified IP address is supported on user defined networks only",
+                              hint="nerdpy network create --subnet CIDR NET, then run with --network NET")
+
+
 def check_mac(value: str, networks: tuple[str, ...]) -> str:
     if not value:
         return ""
@@ -120,8 +133,7 @@ def check_mac(value: str, networks: tuple[str, ...]) -> str:
         raise InvalidArgument(f"{value} is not a valid mac address")
     if int(value[:2], 16) & 1:
         raise InvalidArgument(f"{value} is a multicast mac address", hint="the first byte must be even")
-    first = networks[0] if networks else ""
-    if first in ("", "bridge", "default", "host", "none") or first.startswith("container:"):
+    if _on_default_network(networks):
         raise InvalidArgument("--mac-address needs a user-defined network: the default network's "
                               "address is fixed by slirp4netns or the host",
                               hint="nerdpy network create NET, then run with --network NET")

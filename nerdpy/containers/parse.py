@@ -30,12 +30,20 @@ def parse_size(text: str, what: str) -> int:
 def parse_log_opts(driver: str, opts: tuple[str, ...]) -> dict[str, str]:
     if driver not in ("json-file", "none", "k8s-file"):
         raise InvalidArgument(f"unsupported log driver {driver!r}", hint="use json-file or none")
-    values = {}
+    if not opts:
+        return {}
+    from nerdpy.logs.attributes import JSON_FILE_OPTS  # only with options: `run` stays light
+
+    values: dict[str, str] = {}
     for opt in opts:
         key, sep, value = opt.partition("=")
-        if not sep or key not in ("max-size", "max-file", "compress", "labels", "env", "tag"):
-            raise InvalidArgument(f"invalid --log-opt {opt!r}", hint="json-file knows max-size and max-file")
+        if not sep:
+            raise InvalidArgument(f"invalid --log-opt {opt!r}", hint="use KEY=VALUE")
+        if key not in JSON_FILE_OPTS:  # Docker's words
+            raise InvalidArgument(f"unknown log opt '{key}' for {driver} log driver",
+                                  hint="json-file takes " + ", ".join(JSON_FILE_OPTS))
         values[key] = value
+    _check_log_templates(values)
     if "max-size" in values:
         parse_size(values["max-size"], "log max-size")
     if "max-file" in values and (not values["max-file"].isdigit() or int(values["max-file"]) < 1):
@@ -43,6 +51,22 @@ def parse_log_opts(driver: str, opts: tuple[str, ...]) -> dict[str, str]:
     if "max-file" in values and int(values["max-file"]) > 1 and "max-size" not in values:
         raise InvalidArgument("max-file cannot be given without max-size")
     return values
+
+
+def _check_log_templates(values: dict[str, str]) -> None:
+    """The regexes and the tag template fail at create, not in the shim."""
+    if values.get("labels-regex") or values.get("env-regex"):
+        import re
+
+        for key in ("labels-regex", "env-regex"):
+            try:
+                re.compile(values.get(key, ""))
+            except re.error as exc:
+                raise InvalidArgument(f"invalid --log-opt {key}={values[key]!r}: {exc}") from None
+    if values.get("tag"):
+        from nerdpy.formatting.gotemplate import compile_template
+
+        compile_template(values["tag"])
 
 
 def parse_restart(text: str, auto_remove: bool) -> dict[str, Any]:

@@ -68,9 +68,10 @@ def build_record(settings: Settings, opts: CreateOptions, image: Any, name: str,
         from nerdpy.network.files import check_hostname
 
         check_hostname(opts.hostname)
-    from nerdpy.containers.hostmodes import attached_streams, check_mac, host_modes, host_name
+    from nerdpy.containers.hostmodes import attached_streams, check_ip, check_mac, host_modes, host_name
 
     modes = host_modes(opts, settings.rootless, name)
+    check_ip(opts.ip, opts.networks)
     config = {
         "Hostname": opts.hostname or (host_name() if opts.uts == "host" else cid[:12]),
         "Domainname": opts.domainname,

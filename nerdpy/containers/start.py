@@ -161,7 +161,20 @@ def shim_config(settings: Settings, store: ContainerStore, container: Container,
     }
     if cfg.get("Healthcheck"):
         config["healthcheck"] = _health_settings(cfg)
+    if any(log_cfg.get(key) for key in ("labels", "labels-regex", "env", "env-regex", "tag")):
+        config["log_attrs"] = _log_attributes(container, log_cfg)
     return config
+
+
+def _log_attributes(container: Container, log_cfg: dict[str, str]) -> dict[str, str]:
+    """The "attrs" of each json-file line (`logs --details`), from --log-opt labels/env/tag."""
+    from nerdpy.logs.attributes import extra_attributes, tag
+
+    cfg = container.cfg
+    attrs = extra_attributes(log_cfg, cfg.get("Labels") or {}, cfg.get("Env") or [])
+    if log_cfg.get("tag"):
+        attrs["tag"] = tag(log_cfg["tag"], container.id, container.name, container.image_id, container.image)
+    return attrs
 
 
 def _health_process(store: ContainerStore, container: Container, process: dict[str, Any]) -> None:

@@ -223,6 +223,18 @@ def _name(store: ImageStore, image: Image, names: list[str]) -> Loaded:
 
 
 def _merge(loaded: list[Loaded]) -> list[Loaded]:
+    """Each name and each image reported once: an archive of two tags of one image
+    has an index entry per tag, and manifest.json gives each entry both tags (Docker
+    prints "Loaded image: NAME" once per name; it was printed once per entry)."""
     if not loaded:
         raise NotFound("the archive holds no images")
-    return loaded
+    out: list[Loaded] = []
+    seen_names: set[str] = set()
+    seen_images: set[str] = set()
+    for item in loaded:
+        names = tuple(n for n in item.names if n not in seen_names)
+        if names or item.image.id not in seen_images:
+            out.append(Loaded(item.image, names, tuple(r for r in item.replaced if r[0] in names)))
+        seen_names.update(names)
+        seen_images.add(item.image.id)
+    return out

@@ -19,6 +19,13 @@ def format_time(ns: int) -> str:
     return base + "Z"
 
 
+def format_time_fixed(ns: int) -> str:
+    """Docker's RFC3339NanoFixed (always nine fraction digits), as `logs -t` prints
+    timestamps so that they line up; the file keeps Go's trimmed RFC3339Nano."""
+    seconds, frac = divmod(ns, 1_000_000_000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{frac:09d}Z"
+
+
 def parse_time(text: str) -> int:
     """Nanoseconds since the epoch from an RFC3339(Nano) UTC/offset timestamp."""
     import calendar

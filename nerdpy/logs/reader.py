@@ -20,6 +20,7 @@ class LogEntry:
     data: bytes
     time: str  # as recorded (RFC3339Nano)
     ns: int
+    attrs: tuple[tuple[str, str], ...] = ()  # --log-opt labels/env/tag, sorted by key
 
 
 def _files(path: str) -> list[str]:
@@ -35,7 +36,9 @@ def parse_line(line: bytes) -> LogEntry | None:
     try:
         obj = json.loads(line)
         stamp = obj["time"]
-        return LogEntry(obj.get("stream", "stdout"), obj["log"].encode("utf-8", "surrogateescape"), stamp, parse_time(stamp))
+        attrs = obj.get("attrs") or {}
+        return LogEntry(obj.get("stream", "stdout"), obj["log"].encode("utf-8", "surrogateescape"), stamp,
+                        parse_time(stamp), tuple(sorted((str(k), str(v)) for k, v in attrs.items())))
     except (ValueError, KeyError, TypeError, AttributeError):
         return None  # a torn or foreign line: skip it, as Docker does
 
@@ -114,6 +117,7 @@ def parse_since(text: str, now_ns: int | None = None) -> int:
         return now_ns - int(total)
     if re.fullmatch(r"\d+(\.\d+)?", text):
         return int(float(text) * 1e9)
+    given = text
     try:
         if "T" not in text:
             text += "T00:00:00Z"
@@ -123,4 +127,4 @@ def parse_since(text: str, now_ns: int | None = None) -> int:
     except ValueError:
         from nerdpy.errors import InvalidArgument
 
-        raise InvalidArgument(f"invalid time {text!r}", hint="use RFC3339, a Unix timestamp or a duration like 10m") from None
+        raise InvalidArgument(f'failed to parse value as time or duration: "{given}"', hint="use RFC3339, a Unix timestamp or a duration like 10m") from None

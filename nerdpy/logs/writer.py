@@ -16,14 +16,20 @@ from nerdpy.logs import format_time
 MAX_LINE = 16 * 1024  # Docker splits longer lines into partial messages
 
 
-def encode_entry(stream: str, data: bytes, ns: int) -> bytes:
+def encode_entry(stream: str, data: bytes, ns: int, attrs: str = "") -> bytes:
+    """One line in Docker's field order: log, stream, attrs (`attrs`: their JSON, when
+    there are any), time."""
     text = data.decode("utf-8", "replace")
-    return ('{"log":' + _quote(text) + ',"stream":"' + stream + '","time":"' + format_time(ns) + '"}\n').encode()
+    extra = ',"attrs":' + attrs if attrs else ""
+    return ('{"log":' + _quote(text) + ',"stream":"' + stream + '"' + extra + ',"time":"' + format_time(ns)
+            + '"}\n').encode()
 
 
 class JsonFileWriter:
-    def __init__(self, path: str, max_size: int = 0, max_file: int = 1) -> None:
+    def __init__(self, path: str, max_size: int = 0, max_file: int = 1, attrs: dict[str, str] | None = None) -> None:
         self.path = path
+        pairs = sorted((attrs or {}).items())
+        self._attrs = "{" + ",".join(_quote(k) + ":" + _quote(v) for k, v in pairs) + "}" if pairs else ""
         self.max_size = max_size
         self.max_file = max(1, max_file)
         self._buffers: dict[str, bytes] = {"stdout": b"", "stderr": b""}
@@ -55,7 +61,7 @@ class JsonFileWriter:
                 self._buffers[name] = b""
 
     def _emit(self, stream: str, line: bytes, ns: int) -> None:
-        entry = encode_entry(stream, line, ns)
+        entry = encode_entry(stream, line, ns, self._attrs)
         if self.max_size and self._size + len(entry) > self.max_size and self._size > 0:
             self._rotate()
         os.write(self._fd, entry)

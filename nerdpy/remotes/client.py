@@ -180,7 +180,10 @@ class RegistryClient:
         if status == 404:
             return NotFound(f"{what}: not found{suffix}")
         if status == 401:
-            return Unauthenticated(f"{what}: unauthorized{suffix}", hint="run `nerdpy login` first")
+            # With credentials sent, "login first" would send a user who just logged in in circles.
+            return Unauthenticated(f"{what}: unauthorized{suffix}",
+                                   hint="the registry refused these credentials: check the username and password"
+                                   if self.auth.creds is not None else "run `nerdpy login` first")
         if status == 403:
             return PermissionDenied(f"{what}: denied{suffix}")
         if status in _TRANSIENT:

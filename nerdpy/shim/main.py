@@ -44,7 +44,7 @@ class Shim:
             from nerdpy.logs.writer import JsonFileWriter
 
             self.writer = JsonFileWriter(self.cfg["log_path"], int(self.cfg.get("log_max_size", 0)),
-                                         int(self.cfg.get("log_max_file", 1)))
+                                         int(self.cfg.get("log_max_file", 1)), self.cfg.get("log_attrs") or {})
         self.server.writer = self.writer
         self.health: Monitor | None = None
         probe = self.cfg.get("healthcheck")

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         log_path: str
         log_max_size: int
         log_max_file: int
+        log_attrs: dict[str, str]  # --log-opt labels/env/tag: "attrs" on every line
         tty: bool
         stdin: bool
         restart: str

@@ -68,6 +68,8 @@ def test_cidfile_rename_and_wait(nerdpy, busybox_image, tmp_path):
     assert nerdpy("run", "--cidfile", cidfile, busybox_image, "true", check=False).returncode == 125
     new = name + "-new"
     nerdpy("rename", name, new)
+    same = nerdpy("rename", new, f"/{new}", check=False)
+    assert same.returncode != 0 and "same name as its current name" in same.stderr
     assert nerdpy("wait", new, timeout=30).stdout.strip() == "4"
     assert nerdpy("inspect", "-f", "{{.Name}}", cid).stdout.strip() == "/" + new
     nerdpy("rm", cid)

@@ -135,11 +135,21 @@ def test_logs_options(nerdpy, busybox_image):
     assert nerdpy("logs", "--tail", "2", name).stdout == "line4\nline5\n"
     stamped = nerdpy("logs", "-t", name).stdout.splitlines()
     assert stamped[0].endswith(" line1") and stamped[0][:4].isdigit() and "T" in stamped[0]
+    assert {len(line.split()[0]) for line in stamped} == {30}  # RFC3339NanoFixed: nine fraction digits
     assert nerdpy("logs", "--since", "1h", name).stdout.count("line") == 5
     assert nerdpy("logs", "--until", "2000-01-01T00:00:00Z", name).stdout == ""
+    assert nerdpy("logs", "--details", "--tail", "1", name).stdout == " line5\n"  # no log attributes: a space
+    bad = nerdpy("logs", "--since", "soon", name, check=False)
+    assert bad.returncode == 125 and 'duration: "soon"' in bad.stderr
     log_path = json.loads(nerdpy("inspect", name).stdout)[0]["LogPath"]
     nerdpy("rm", name)
     assert not os.path.exists(log_path)
+    # --log-opt labels/env/tag become each line's attributes, which --details shows (Docker's json-file)
+    nerdpy("run", "--name", name, "--label", "com.ex=v 1", "-e", "FOO=bar", "--log-opt", "labels=com.ex",
+           "--log-opt", "env=FOO", "--log-opt", "tag={{.Name}}", busybox_image, "echo", "hi")
+    assert nerdpy("logs", "--details", name).stdout == f"FOO=bar,com.ex=v+1,tag={name} hi\n"
+    assert nerdpy("logs", name).stdout == "hi\n"
+    nerdpy("rm", name)
 
 
 def test_logs_follow_until_exit(nerdpy, busybox_image):

@@ -171,6 +171,7 @@ COMMANDS = {c.name: c for c in (
         flag("--timestamps", "-t", help="Show timestamps"),
         opt("--since", help="Show logs since timestamp or relative (e.g. 42m)"),
         opt("--until", help="Show logs before a timestamp or relative"),
+        flag("--details", help="Show extra details provided to logs"),
     )),
     Command("inspect", "Display detailed information on one or more containers", _H + "inspect", (
         _CONTAINERS,

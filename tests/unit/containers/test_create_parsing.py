@@ -41,6 +41,14 @@ def test_log_opts():
                          ("json-file", ("max-file=2",))):
         with pytest.raises(InvalidArgument):
             parse_log_opts(driver, opts)
+    # every key Docker's json-file driver takes; the rest in Docker's words
+    docker_keys = ("compress=true", "labels=a,b", "labels-regex=^com", "env=A", "env-regex=^X", "tag={{.Name}}")
+    assert set(parse_log_opts("json-file", docker_keys)) == {o.split("=")[0] for o in docker_keys}
+    with pytest.raises(InvalidArgument, match="unknown log opt 'bogus' for json-file log driver"):
+        parse_log_opts("json-file", ("bogus=1",))
+    for bad in ("labels-regex=(", "tag={{.Name"):  # refused at create, not by the shim later
+        with pytest.raises(InvalidArgument):
+            parse_log_opts("json-file", (bad,))
 
 
 def test_command_line_rules():

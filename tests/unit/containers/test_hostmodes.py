@@ -43,6 +43,11 @@ def test_links_mac_and_attach():
     for mac, nets in (("92:d0:c6:0a:29", ("n",)), ("93:d0:c6:0a:29:33", ("n",)), ("92:d0:c6:0a:29:33", ())):
         with pytest.raises(InvalidArgument):
             hm.check_mac(mac, nets)
+    hm.check_ip("10.77.0.5", ("net1",))
+    hm.check_ip("", ())
+    for nets in ((), ("bridge",), ("host",), ("none",), ("container:web",)):
+        with pytest.raises(InvalidArgument, match="user defined networks only"):
+            hm.check_ip("10.4.1.50", nets)
     assert hm.attached_streams(CreateOptions(attach=("STDOUT",))) == {
         "AttachStdin": False, "AttachStdout": True, "AttachStderr": False}
     assert hm.attached_streams(CreateOptions(interactive=True))["AttachStdin"] is True

@@ -141,6 +141,19 @@ def test_import_rejects_garbage(store, tmp_path):
     assert store.list() == []
 
 
+def test_two_tags_of_one_image_load_once_each(store, tmp_path, settings):
+    img = fx.busybox_image()
+    load_path(store, fx.write_docker_archive(tmp_path / "a.tar", img, ["one:a", "two:b"]))
+    out = io.BytesIO()
+    save(store, select(store, ["one:a", "two:b"]), out)  # an index entry per tag, manifest.json: both tags
+    other = ImageStore(settings.__class__(**{**settings.__dict__, "layout": settings.layout.__class__(
+        tmp_path / "other", tmp_path / "r2", tmp_path / "c2")}))
+    loaded = load_stream(other, io.BytesIO(out.getvalue()))
+    assert [name for item in loaded for name in item.names] == [
+        "docker.io/library/one:a", "docker.io/library/two:b"]  # "Loaded image:" once per name
+    assert {item.image.id for item in loaded} == {img.id}
+
+
 def test_save_dir_then_load_dir(store, tmp_path, settings):
     from nerdpy.errors import AlreadyExists
     from nerdpy.images.save import save_dir

@@ -5,7 +5,8 @@ import json
 import pytest
 
 from nerdpy.errors import InvalidArgument
-from nerdpy.logs import format_time, parse_time
+from nerdpy.logs import format_time, format_time_fixed, parse_time
+from nerdpy.logs.attributes import details_prefix, extra_attributes, tag
 from nerdpy.logs.reader import parse_since, read_entries
 from nerdpy.logs.writer import MAX_LINE, JsonFileWriter, encode_entry
 
@@ -18,6 +19,9 @@ def test_time_round_trip():
     ns = 1_700_000_000_123_456_700
     text = format_time(ns)
     assert text == "2023-11-14T22:13:20.1234567Z"
+    # `logs -t` prints Docker's RFC3339NanoFixed: nine digits always, so columns line up
+    assert format_time_fixed(ns) == "2023-11-14T22:13:20.123456700Z"
+    assert format_time_fixed(1_700_000_000_000_000_000) == "2023-11-14T22:13:20.000000000Z"
     assert parse_time(text) == ns
     assert format_time(1_700_000_000_000_000_000) == "2023-11-14T22:13:20Z"
     assert parse_time("2023-11-14T23:13:20+01:00") == 1_700_000_000_000_000_000
@@ -90,5 +94,30 @@ def test_parse_since():
     assert parse_since("1700000000", now) == 1_700_000_000 * 1_000_000_000
     assert parse_since("2023-11-14T22:13:20Z", now) == 1_700_000_000 * 1_000_000_000
     assert parse_since("", now) == 0
-    with pytest.raises(InvalidArgument):
+    with pytest.raises(InvalidArgument, match='time or duration: "yesterday"$'):  # as typed, nothing appended
         parse_since("yesterday", now)
+
+
+def test_attributes_from_log_opts_are_written_read_and_shown_as_docker():
+    labels = {"com.ex": "v1", "com.other": "o", "plain": "p"}
+    env = ["FOO=a b", "BAR=2", "BAZ=3", "NOVALUE"]
+    assert extra_attributes({"labels": "com.ex,missing", "env": "FOO"}, labels, env) == {"com.ex": "v1", "FOO": "a b"}
+    assert extra_attributes({"labels-regex": "^com", "env-regex": "^BA"}, labels, env) == {
+        "com.ex": "v1", "com.other": "o", "BAR": "2", "BAZ": "3"}
+    assert tag("{{.Name}}/{{.ID}}/{{.ImageName}}", "ab" * 32, "/web", "sha256:" + "cd" * 32, "busybox") == \
+        "web/abababababab/busybox"
+    assert details_prefix([("FOO", "a b"), ("tag", "x/y")]) == b"FOO=a+b,tag=x%2Fy "  # Go's url.QueryEscape
+    assert details_prefix([]) == b" "
+
+
+def test_writer_records_attrs_in_dockers_field_order(tmp_path):
+    path = tmp_path / "c.log"
+    writer = JsonFileWriter(str(path), attrs={"tag": "web", "FOO": "1"})
+    writer.write("stdout", b"hi\n")
+    raw = path.read_text()
+    assert raw.startswith('{"log":"hi\\n","stream":"stdout","attrs":{"FOO":"1","tag":"web"},"time":"')
+    [entry] = read_entries(str(path))
+    assert entry.data == b"hi\n" and entry.attrs == (("FOO", "1"), ("tag", "web"))
+    plain = tmp_path / "p.log"
+    JsonFileWriter(str(plain)).write("stdout", b"x\n")
+    assert '"attrs"' not in plain.read_text() and read_entries(str(plain))[0].attrs == ()

@@ -7,8 +7,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from nerdpy.errors import DataCorrupted, NotFound, Unavailable
-from nerdpy.remotes import Endpoint
+from nerdpy.errors import DataCorrupted, NotFound, Unauthenticated, Unavailable
+from nerdpy.remotes import Credentials, Endpoint
 from nerdpy.remotes.client import RegistryClient
 from tests.integration.registry_fake import FakeRegistry
 
@@ -68,6 +68,16 @@ def test_transient_errors_are_retried(scripted):
     s = scripted([(503, {}, b""), (429, {"Retry-After": "0"}, b""), (200, {"Content-Type": "x"}, body)])
     got, media_type, digest = s.client().get_manifest("r", "v1")
     assert got == body and s.count == 3 and digest == "sha256:" + hashlib.sha256(body).hexdigest()
+
+
+def test_refused_credentials_are_not_told_to_log_in(scripted):
+    challenge = (401, {"WWW-Authenticate": 'Basic realm="r"'}, b"")
+    with pytest.raises(Unauthenticated) as anonymous:
+        scripted([challenge]).client().ping()
+    assert "nerdpy login" in (anonymous.value.hint or "")
+    with pytest.raises(Unauthenticated, match="unauthorized") as refused:  # `login` with a wrong password
+        scripted([challenge]).client(creds=Credentials("bob", "wrong")).ping()
+    assert "login" not in (refused.value.hint or "") and "password" in (refused.value.hint or "")
 
 
 def test_retries_are_bounded(scripted):
