@@ -104,13 +104,13 @@ def _networking(project: Project, name: str, svc: dict[str, Any], container_name
         return {"networks": (mode,), **mac}
     nets = svc.get("networks") or {}
     ordered = sorted(nets.items(), key=lambda kv: -((kv[1] or {}).get("priority") or 0))
-    aliases = [name]
-    ip = ""
-    for _, spec in ordered:
-        aliases += [a for a in (spec or {}).get("aliases") or [] if a not in aliases]
-        ip = ip or (spec or {}).get("ipv4_address", "")
     real = tuple(project.model["networks"][n]["name"] for n, _ in ordered)
-    return {"networks": real, "network_aliases": tuple(aliases), "ip": ip,
+    # The service name on every network; `aliases` and `ipv4_address` on their own network only.
+    aliases = tuple((net, tuple(a for a in own if a != name)) for net, own in
+                    ((real[i], (spec or {}).get("aliases") or ()) for i, (_, spec) in enumerate(ordered)) if own)
+    ips = tuple((real[i], spec["ipv4_address"]) for i, (_, spec) in enumerate(ordered)
+                if (spec or {}).get("ipv4_address"))
+    return {"networks": real, "network_aliases": (name,), "endpoint_aliases": aliases, "endpoint_ips": ips,
             "mac_address": mac_address(svc, name, [n for n, _ in ordered], warn)}
 
 

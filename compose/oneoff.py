@@ -78,6 +78,7 @@ def run(settings: Settings, project: Project, req: RunRequest, ui: Ui) -> int:
         "env": (*opts.env, *given_env(project, req.env)), "volumes": tuple(req.volumes), "auto_remove": req.remove,
         "tty": req.tty and not req.detach, "interactive": req.interactive and not req.detach,
         "network_aliases": opts.network_aliases if req.use_aliases else (),
+        "endpoint_aliases": opts.endpoint_aliases if req.use_aliases else (),
         "cap_add": (*opts.cap_add, *req.cap_add), "cap_drop": (*opts.cap_drop, *req.cap_drop),
     }
     if req.entrypoint is not None:

@@ -242,7 +242,7 @@ def connect(settings: Settings, network: str, container: str, aliases: tuple[str
             index = len(state.endpoints_of(settings, record.container_id))
             bridged.attach_one(settings, ns, record, net, index, ip, aliases, primary=False)
             peers.refresh(settings, {e.network_id for e in state.endpoints_of(settings, record.container_id)})
-    store.update_config(target.id, netconfig.with_network(target.config, net.name, aliases))
+    store.update_config(target.id, netconfig.with_network(target.config, net.name, aliases, ip))
     _event(settings, "connect", net, container=target.id, type=net.driver)
 
 

@@ -56,6 +56,9 @@ class CreateOptions:
     add_hosts: tuple[str, ...] = ()
     network_aliases: tuple[str, ...] = ()
     ip: str = ""
+    # Per network (Docker's `--network name=NET,alias=A,ip=IP`, compose's `networks:`):
+    endpoint_aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (network, its own aliases)
+    endpoint_ips: tuple[tuple[str, str], ...] = ()  # (network, static IPv4 address)
     init: bool = False
     stop_signal: str = ""
     stop_timeout: int | None = None

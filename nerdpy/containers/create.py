@@ -21,7 +21,9 @@ def create(settings: Settings, opts: CreateOptions, notice: Callable[[str], None
     """`container_id`: an ID the caller drew with `new_id()` (run spawns the shim
     under it before the container exists); a fresh one by default."""
     from nerdpy.containers.names import validate_name
+    from nerdpy.containers.netconfig import expand_network_flags
 
+    opts = expand_network_flags(opts)
     image = find_image(settings, opts, notice, progress)
     if notice is not None:
         for warning in creation_warnings(opts, image):

@@ -72,6 +72,8 @@ def build_record(settings: Settings, opts: CreateOptions, image: Any, name: str,
 
     modes = host_modes(opts, settings.rootless, name)
     check_ip(opts.ip, opts.networks)
+    for network, address in opts.endpoint_ips:
+        check_ip(address, (network,))
     config = {
         "Hostname": opts.hostname or (host_name() if opts.uts == "host" else cid[:12]),
         "Domainname": opts.domainname,
@@ -105,6 +107,10 @@ def build_record(settings: Settings, opts: CreateOptions, image: Any, name: str,
         "ShmSize": parse_size(opts.shm_size, "--shm-size") if opts.shm_size else 64 << 20,
         "Ulimits": list(opts.ulimits), "Sysctls": parse_labels(opts.sysctls), **resources, **modes,
     }
+    if opts.endpoint_aliases:
+        host["NetworkAliases"] = {network: list(aliases) for network, aliases in opts.endpoint_aliases}
+    if opts.endpoint_ips:
+        host["NetworkIPs"] = dict(opts.endpoint_ips)
     runtime = RuntimeConfig(os.path.abspath(opts.rootfs) if opts.rootfs else "", tuple(opts.network_aliases),
                             opts.ip, parse_labels(opts.annotations))
     return Container(cid, name, opts.image or opts.rootfs, image.id if image is not None else "", time.time(),

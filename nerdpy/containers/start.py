@@ -92,7 +92,7 @@ def unmount_rootfs(settings: Settings, store: ContainerStore, container: Contain
 
 
 def network_request(container: Container, store: ContainerStore | None = None) -> Any:
-    from nerdpy.containers.netconfig import network_aliases
+    from nerdpy.containers.netconfig import network_aliases, network_ips
     from nerdpy.network import NetworkRequest, parse_publish
 
     cfg, host, rt = container.cfg, container.host_config, container.runtime
@@ -109,7 +109,7 @@ def network_request(container: Container, store: ContainerStore | None = None) -
         dns_search=tuple(host.get("DnsSearch") or ()), dns_options=tuple(host.get("DnsOptions") or ()),
         add_hosts=tuple(host.get("ExtraHosts") or ()) + _links(store, host), hostname=cfg.get("Hostname") or "",
         domainname=cfg.get("Domainname") or "", name=container.name, aliases=tuple(rt.aliases),
-        network_aliases=network_aliases(host),
+        network_aliases=network_aliases(host), network_ips=network_ips(host),
         ip=rt.ip, mac_address=cfg.get("MacAddress") or "",
     )
 

@@ -59,8 +59,9 @@ class NetworkRequest:
     domainname: str = ""
     name: str = ""  # the container's name, resolvable by peers on user networks
     aliases: tuple[str, ...] = ()  # --network-alias (compose adds the service name here)
-    network_aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (network, aliases) from `network connect --alias`
-    ip: str = ""  # --ip: a static address on the (first) user network
+    network_aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (network, its own aliases)
+    network_ips: tuple[tuple[str, str], ...] = ()  # (network, its static address)
+    ip: str = ""  # --ip: a static address on the first user network
     mac_address: str = ""
 
 

@@ -126,7 +126,7 @@ def attach_bridges(settings: "Settings", base: state.AttachmentRecord, request: 
     with shared.locked(settings):
         ns = _ns(settings, create=True)
         endpoints = [
-            attach_one(settings, ns, base, net, i, request.ip if i == 0 else "",
+            attach_one(settings, ns, base, net, i, _ip_on(request, net) or (request.ip if i == 0 else ""),
                        request.aliases + _only_on(request, net), i == 0, request.mac_address if i == 0 else "")
             for i, net in enumerate(networks)
         ]
@@ -160,6 +160,11 @@ def attach_bridges(settings: "Settings", base: state.AttachmentRecord, request: 
 def _only_on(request: NetworkRequest, net: state.NetworkRecord) -> tuple[str, ...]:
     """Aliases given for this one network (`network connect --alias`), by its name or id."""
     return tuple(a for name, aliases in request.network_aliases if name in (net.name, net.id) for a in aliases)
+
+
+def _ip_on(request: NetworkRequest, net: state.NetworkRecord) -> str:
+    """The static address given for this one network (`--network name=NET,ip=IP`, `network connect --ip`)."""
+    return next((ip for name, ip in request.network_ips if name in (net.name, net.id)), "")
 
 
 def to_endpoint(net: state.NetworkRecord, ep: state.EndpointRecord) -> Endpoint:

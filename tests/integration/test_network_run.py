@@ -316,6 +316,34 @@ def test_static_ip_and_ip_range(nerdpy, netbox) -> None:
         nerdpy("network", "rm", net)
 
 
+def test_per_network_alias_ip_and_mac(nerdpy, netbox) -> None:
+    """Docker's `--network name=NET,alias=A,ip=IP,mac-address=M`: each option for its
+    own network only, kept across a restart."""
+    front, back, a = _name("nf"), _name("nb"), _name("a")
+    nerdpy("network", "create", "--subnet", "10.81.0.0/24", front)
+    nerdpy("network", "create", "--subnet", "10.82.0.0/24", back)
+    try:
+        nerdpy("run", "-d", "--name", a, "--network", f"name={front},alias=www,mac-address=02:42:0a:51:00:07",
+               "--network", f"name={back},alias=db,ip=10.82.0.7", netbox, "sleep", "1000")
+        nerdpy("restart", "-t", "0", a)
+        nets = json.loads(nerdpy("inspect", a).stdout)[0]["NetworkSettings"]["Networks"]
+        assert nets[back]["IPAddress"] == "10.82.0.7" and nets[front]["IPAddress"].startswith("10.81.0.")
+        assert nets[front]["MacAddress"] == "02:42:0a:51:00:07"
+        assert "www" in nets[front]["Aliases"] and "db" not in nets[front]["Aliases"]
+        assert "db" in nets[back]["Aliases"] and "www" not in nets[back]["Aliases"]
+        for args, text in (((f"name={front},bogus=1",), "invalid field key bogus"),
+                           (("alias=x",), "network name not specified"),
+                           ((f"name={front},ip6=fd00::7",), "not supported"),
+                           ((front, f"name={back},mac-address=02:42:0a:52:00:07"), "first network only")):
+            proc = nerdpy("run", "--rm", *(x for net in args for x in ("--network", net)), netbox, "true",
+                          check=False)
+            assert proc.returncode == 125 and text in proc.stderr, (args, proc.stderr)
+            assert len(proc.stderr.strip().splitlines()) == 1
+    finally:
+        nerdpy("rm", "-f", a, check=False)
+        nerdpy("network", "rm", front, back)
+
+
 def test_a_removed_network_frees_its_subnet_at_once(nerdpy, netbox) -> None:
     """The bridge goes with `network rm` even while other containers keep networking
     up: a new network on the same subnet must carry traffic."""

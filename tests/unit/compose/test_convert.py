@@ -38,7 +38,8 @@ def test_keys_map_to_run_options(project):
     assert opts.mounts == ("type=volume,target=/data,source=app_data,readonly",
                            f"type=bind,target=/src,source={p.working_dir}/src",
                            "type=tmpfs,target=/t,tmpfs-size=1000")
-    assert opts.networks == ("app_back", "app_front") and opts.network_aliases == ("web", "www")
+    assert opts.networks == ("app_back", "app_front") and opts.network_aliases == ("web",)
+    assert opts.endpoint_aliases == (("app_front", ("www",)),) and opts.endpoint_ips == ()
     assert opts.add_hosts == ("gw:host-gateway",)
     assert opts.stop_timeout == 90 and opts.restart == "on-failure:3"
     assert opts.ulimits == ("nofile=10:20", "nproc=5")
