@@ -111,7 +111,20 @@ def network_settings(settings: Settings, container: Container, running: bool) ->
             next(iter(ns["Networks"].values()))["MacAddress"] = mac
     for key in container.cfg.get("ExposedPorts") or {}:
         ns["Ports"].setdefault(key, None)
+    _static_addresses(ns["Networks"], container)
     return ns
+
+
+def _static_addresses(networks: dict[str, Any], container: Container) -> None:
+    """IPAMConfig as Docker shows it: the address asked for (--ip on the first
+    network, `--network name=NET,ip=IP`, `network connect --ip`), else null."""
+    asked = dict(container.host_config.get("NetworkIPs") or {})
+    if container.runtime.ip and networks:
+        asked.setdefault(next(iter(networks)), container.runtime.ip)
+    for name, address in asked.items():
+        entry = networks.get(name) or next((n for n in networks.values() if n.get("NetworkID") == name), None)
+        if entry is not None:
+            entry["IPAMConfig"] = {"IPv4Address": address}
 
 
 def inspect_container(settings: Settings, store: Any, ref: str) -> dict[str, Any]:

@@ -329,6 +329,7 @@ def test_per_network_alias_ip_and_mac(nerdpy, netbox) -> None:
         nets = json.loads(nerdpy("inspect", a).stdout)[0]["NetworkSettings"]["Networks"]
         assert nets[back]["IPAddress"] == "10.82.0.7" and nets[front]["IPAddress"].startswith("10.81.0.")
         assert nets[front]["MacAddress"] == "02:42:0a:51:00:07"
+        assert nets[back]["IPAMConfig"] == {"IPv4Address": "10.82.0.7"} and nets[front]["IPAMConfig"] is None
         assert "www" in nets[front]["Aliases"] and "db" not in nets[front]["Aliases"]
         assert "db" in nets[back]["Aliases"] and "www" not in nets[back]["Aliases"]
         for args, text in (((f"name={front},bogus=1",), "invalid field key bogus"),
