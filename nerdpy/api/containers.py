@@ -366,13 +366,12 @@ def health(settings: Settings, ref: str) -> dict[str, Any] | None:
     return read_health(store.dir(container.id)) if container.cfg.get("Healthcheck") else None
 
 
-def update(settings: Settings, ref: str, restart: str = "", memory: str = "", memory_swap: str = "", cpus: str = "",
-           cpu_shares: int = 0, pids_limit: int = 0) -> Container:
-    """`update`: restart policy and limits ("" / 0: unchanged)."""
+def update(settings: Settings, ref: str, **changes: Any) -> Container:
+    """`update`: restart policy and limits, `nerdpy.containers.update.UpdateOptions`'
+    fields ("" / 0: unchanged)."""
     from nerdpy.containers.update import UpdateOptions
     from nerdpy.containers.update import update as _update
 
     container = _store(settings).get(ref)
-    _update(settings, container, UpdateOptions(restart=restart, memory=memory, memory_swap=memory_swap, cpus=cpus,
-                                               cpu_shares=cpu_shares, pids_limit=pids_limit))
+    _update(settings, container, UpdateOptions(**changes))
     return container

@@ -8,6 +8,7 @@ import time
 
 from nerdpy.config import Settings
 from nerdpy.containers import Container, CreateOptions, RuntimeConfig
+from nerdpy.containers.cgroupres import check_cfs, check_cpu_list, host_fields, online
 from nerdpy.containers.parse import parse_labels, parse_log_opts, parse_restart, parse_signal, parse_size
 from nerdpy.errors import InvalidArgument
 
@@ -149,11 +150,9 @@ def _resources(opts: CreateOptions) -> dict[str, Any]:
     if opts.memory_reservation:
         out["MemoryReservation"] = parse_size(opts.memory_reservation, "--memory-reservation")
     if opts.cpuset_cpus:
-        import re
-
-        if not re.fullmatch(r"\d+(-\d+)?(,\d+(-\d+)?)*", opts.cpuset_cpus):
-            raise InvalidArgument(f"Invalid value {opts.cpuset_cpus} for cpuset cpus", hint="use a list like 0-3,5")
-        out["CpusetCpus"] = opts.cpuset_cpus
+        out["CpusetCpus"] = check_cpu_list(opts.cpuset_cpus, "cpus", online("cpu"))
+    check_cfs(opts.cpu_period, opts.cpu_quota, out["NanoCpus"])
+    out.update(host_fields(opts))
     return out
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 from nerdpy.config import Settings
-from nerdpy.containers import Container
+from nerdpy.containers import Container, cgroupres
 from nerdpy.linux.confinement import in_user_namespace
 from nerdpy.oci import build
 from nerdpy.oci import options as o
@@ -57,11 +57,15 @@ def resources(settings: Settings, host: dict[str, Any], cgroup_limits: bool) -> 
         wanted.setdefault("memory", {})["reservation"] = int(host["MemoryReservation"])
     if host.get("CpusetCpus"):
         wanted.setdefault("cpu", {})["cpus"] = str(host["CpusetCpus"])
-    if wanted and not cgroup_limits:
-        asked = ", ".join(flag for key, flag in _LIMIT_FLAGS if host.get(key))
+    extra = cgroupres.asked(host)
+    if (wanted or extra) and not cgroup_limits:
+        asked = ", ".join([flag for key, flag in _LIMIT_FLAGS if host.get(key)] + extra)
         return {}, [f"resource limits ({asked}) are ignored: rootless limits need "
                     "cgroup v2 with controllers delegated to the user, and this host does not have it"]
-    return wanted, []
+    if not extra:
+        return wanted, []
+    more, warnings = cgroupres.spec_resources(host)
+    return cgroupres.merge(wanted, more), warnings
 
 
 def _host_modes(settings: Settings, host: dict[str, Any], shared: dict[str, str]) -> list[Any]:
@@ -134,6 +138,10 @@ def build_spec(
         mounts = mounts + [{"destination": INIT_PATH, "type": "bind", "source": init, "options": ["rbind", "ro"]}]
         args = [INIT_PATH, "--"] + args
     limits, warnings = resources(settings, host, cgroup_limits)
+    cgroup_path = None if settings.rootless or in_user_namespace() else cgroupres.cgroups_path(host, container.id)
+    if cgroup_path is None and host.get("CgroupParent"):
+        warnings.append("--cgroup-parent is ignored: a rootless container's cgroup is placed by the runtime, "
+                        "not by nerdpy")
     hostname = hostname or cfg.get("Hostname") or container.id[:12]
     options = [
         o.with_args(args),
@@ -158,7 +166,7 @@ def build_spec(
         o.with_mounts(mounts),
         o.with_sysctls({**_network_sysctls(host, netns_path), **(host.get("Sysctls") or {})}),
         o.with_annotations(container.runtime.annotations),
-        o.with_cgroups(None if settings.rootless or in_user_namespace() else f"/nerdpy/{container.id}", limits),
+        o.with_cgroups(cgroup_path, limits),
     ]
     options += _host_modes(settings, host, shared or {})
     return build(settings.rootless, options), warnings

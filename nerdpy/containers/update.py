@@ -25,12 +25,16 @@ class UpdateOptions:
     cpus: str = ""
     cpu_shares: int = 0
     pids_limit: int = 0
+    cpu_period: int = 0
+    cpu_quota: int = 0
+    cpuset_cpus: str = ""
+    cpuset_mems: str = ""
 
 
-def parse_limits(opts: UpdateOptions) -> dict[str, int]:
+def parse_limits(opts: UpdateOptions) -> dict[str, Any]:
     from nerdpy.containers.parse import parse_size
 
-    out: dict[str, int] = {}
+    out: dict[str, Any] = {}
     if opts.memory:
         out["Memory"] = parse_size(opts.memory, "--memory")
     if opts.memory_swap:
@@ -46,13 +50,35 @@ def parse_limits(opts: UpdateOptions) -> dict[str, int]:
         out["CpuShares"] = opts.cpu_shares
     if opts.pids_limit:
         out["PidsLimit"] = opts.pids_limit
+    out.update(_cpu_limits(opts, out.get("NanoCpus", 0)))
     memory, swap = out.get("Memory"), out.get("MemorySwap")
     if memory and swap and swap > 0 and swap < memory:
         raise InvalidArgument("Minimum memoryswap limit should be larger than memory limit, see usage")
     return out
 
 
-def runc_update_args(host: dict[str, Any], changed: dict[str, int]) -> list[str]:
+def _cpu_limits(opts: UpdateOptions, nano_cpus: int) -> dict[str, Any]:
+    from nerdpy.containers.cgroupres import check_cfs, check_cpu_list, online
+
+    check_cfs(opts.cpu_period, opts.cpu_quota, nano_cpus)
+    out: dict[str, Any] = {"CpuPeriod": opts.cpu_period, "CpuQuota": opts.cpu_quota,
+                           "CpusetCpus": opts.cpuset_cpus and check_cpu_list(opts.cpuset_cpus, "cpus", online("cpu")),
+                           "CpusetMems": opts.cpuset_mems and check_cpu_list(opts.cpuset_mems, "mems", online("node"))}
+    return {key: value for key, value in out.items() if value}
+
+
+def check_cpu_conflicts(host: dict[str, Any], changed: dict[str, Any]) -> None:
+    """As Docker's update: --cpus replaces period/quota, so one set blocks the other
+    (moby daemon/container/container_unix.go UpdateContainer)."""
+    for new, old in (("NanoCpus", "CpuPeriod"), ("NanoCpus", "CpuQuota"), ("CpuPeriod", "NanoCpus"),
+                     ("CpuQuota", "NanoCpus")):
+        if changed.get(new, 0) > 0 and (host.get(old) or 0) > 0:
+            what = {"NanoCpus": "Nano CPUs", "CpuPeriod": "CPU Period", "CpuQuota": "CPU Quota"}
+            had = "NanoCPUs" if old == "NanoCpus" else what[old]
+            raise Conflict(f"Conflicting options: {what[new]} cannot be updated as {had} has already been set")
+
+
+def runc_update_args(host: dict[str, Any], changed: dict[str, Any]) -> list[str]:
     """`runc update` flags for the limits that changed (values from the merged HostConfig)."""
     args: list[str] = []
     if "Memory" in changed or "MemorySwap" in changed:
@@ -67,6 +93,10 @@ def runc_update_args(host: dict[str, Any], changed: dict[str, int]) -> list[str]
         args += ["--cpu-share", str(host["CpuShares"])]
     if "PidsLimit" in changed:
         args += ["--pids-limit", str(host["PidsLimit"])]
+    for key, flag in (("CpuPeriod", "--cpu-period"), ("CpuQuota", "--cpu-quota"), ("CpusetCpus", "--cpuset-cpus"),
+                      ("CpusetMems", "--cpuset-mems")):
+        if key in changed:
+            args += [flag, str(host[key])]
     return args
 
 
@@ -87,6 +117,7 @@ def update(settings: Settings, container: Container, opts: UpdateOptions) -> Non
         raise Unavailable(f"cannot update the resource limits of container {container.name}: rootless limits need "
                           "cgroup v2 with controllers delegated to the user, and this host does not have it",
                           hint="--restart can still be updated")
+    check_cpu_conflicts(host, limits)
     host.update(limits)
     store = ContainerStore(settings)
     with container_lock(settings, container.id):

@@ -1,9 +1,11 @@
 """`ps --filter` on a container's definition (network=, publish=, expose=, volume=, is-task=), `ps`'s
-table and IMAGE column, and run's --memory-swap / --cpu-shares (Docker's)."""
+table and IMAGE column, and run's cgroup limits (--memory-swap, --cpu-shares, --cpu-period/--cpu-quota,
+--cpuset-mems, --memory-swappiness, --oom-kill-disable, blkio, --cgroup-parent; Docker's)."""
 
 from __future__ import annotations
 
 import json
+import os
 import uuid
 
 
@@ -120,3 +122,54 @@ def test_run_cpuset_cpus_and_memory_reservation(nerdpy, busybox_image):
             assert out.stdout.split() == ["0", str(32 * 2**20)], out.stdout
     finally:
         nerdpy("rm", "-f", name, check=False)
+
+
+_V1 = {"cpu/cpu.cfs_period_us": "50000", "cpu/cpu.cfs_quota_us": "25000", "cpuset/cpuset.mems": "0",
+       "memory/memory.swappiness": "0"}
+
+
+def _read_cgroup(nerdpy, name):
+    files = " ".join(f"/sys/fs/cgroup/{f}" for f in (*_V1, "blkio/blkio.throttle.read_bps_device"))
+    return nerdpy("exec", name, "sh", "-c", f"cat {files}; grep oom_kill_disable /sys/fs/cgroup/memory/memory.oom_control",
+                  check=False).stdout.split()
+
+
+def test_run_cfs_blkio_and_cgroup_parent_then_update(nerdpy, busybox_image):
+    """The flags reach HostConfig in Docker's shapes and, where limits apply (root on this
+    cgroup v1 host), the container's cgroup under --cgroup-parent; update changes the CFS
+    period/quota. Rootless on v1 they are ignored with one warning, update refuses."""
+    name = f"res3-{uuid.uuid4().hex[:8]}"
+    disk = "/dev/" + sorted(os.listdir("/sys/block"))[0]
+    bad = nerdpy("create", "--cpus", "1", "--cpu-quota", "50000", busybox_image, check=False)
+    assert bad.returncode == 125 and "Conflicting options: Nano CPUs and CPU Quota cannot both be set" in bad.stderr
+    bad = nerdpy("create", "--device-read-bps", "/dev/null:1mb", busybox_image, check=False)
+    assert bad.returncode == 125 and "/dev/null is not a block device" in bad.stderr
+    run = nerdpy("run", "-d", "--name", name, "--cpu-period", "50000", "--cpu-quota", "25000", "--cpuset-mems", "0",
+                 "--memory-swappiness", "0", "--oom-kill-disable", "-m", "64m", "--device-read-bps", f"{disk}:1mb",
+                 "--cgroup-parent", "/nerdpy-test-parent", busybox_image, "sleep", "600")
+    try:
+        host = json.loads(nerdpy("inspect", "-f", "{{json .HostConfig}}", name).stdout)
+        assert (host["CpuPeriod"], host["CpuQuota"], host["CpusetMems"]) == (50000, 25000, "0")
+        assert (host["MemorySwappiness"], host["OomKillDisable"], host["BlkioWeight"]) == (0, True, 0)
+        assert host["BlkioDeviceReadBps"] == [{"Path": disk, "Rate": 1 << 20}] and host["BlkioWeightDevice"] == []
+        assert host["CgroupParent"] == "/nerdpy-test-parent"
+        update = ["update", "--cpu-period", "40000", "--cpu-quota", "20000", name]
+        if os.getuid() != 0:
+            assert "are ignored" in run.stderr and "--cgroup-parent is ignored" in run.stderr, run.stderr
+            refused = nerdpy(*update, check=False)
+            assert refused.returncode == 1 and "cgroup v2" in refused.stderr
+            return
+        cid = json.loads(nerdpy("inspect", name).stdout)[0]["Id"]
+        assert os.path.isdir(f"/sys/fs/cgroup/cpu/nerdpy-test-parent/{cid}")
+        rdev = os.stat(disk).st_rdev
+        assert _read_cgroup(nerdpy, name) == [*_V1.values(), f"{os.major(rdev)}:{os.minor(rdev)}", str(1 << 20),
+                                              "oom_kill_disable", "1"]
+        nerdpy(*update)
+        assert _read_cgroup(nerdpy, name)[:2] == ["40000", "20000"]
+        assert nerdpy("inspect", "-f", "{{.HostConfig.CpuQuota}}", name).stdout.strip() == "20000"
+    finally:
+        nerdpy("rm", "-f", name, check=False)
+    if os.getuid() == 0:
+        for controller in os.listdir("/sys/fs/cgroup"):
+            if os.path.isdir(f"/sys/fs/cgroup/{controller}/nerdpy-test-parent"):
+                os.rmdir(f"/sys/fs/cgroup/{controller}/nerdpy-test-parent")

@@ -9,6 +9,12 @@ from nerdpy.cli.spec import Command, arg, flag, many, opt
 _H = "nerdpy.cli.container:"
 _R = "nerdpy.cli.container_run:"
 
+# The CPU rows run/create and update share.
+_CPU_PERIOD = opt("--cpu-period", type="int", default=0, help="Limit CPU CFS (Completely Fair Scheduler) period")
+_CPU_QUOTA = opt("--cpu-quota", type="int", default=0, help="Limit CPU CFS (Completely Fair Scheduler) quota")
+_CPUSET_CPUS = opt("--cpuset-cpus", default="", help="CPUs in which to allow execution (0-3, 0,1)")
+_CPUSET_MEMS = opt("--cpuset-mems", default="", help="MEMs in which to allow execution (0-3, 0,1)")
+
 # Flags shared by run and create. A row's name is the CreateOptions field it fills
 # (nerdpy.cli.container_run.build_options), except the few build_options reads
 # itself: env, env_file, label_file, rootfs, storage_opt.
@@ -61,8 +67,21 @@ CREATE_FLAGS = (
     opt("--cpus", help="Number of CPUs", default=""),
     opt("--memory-swap", default="", help="Swap limit equal to memory plus swap: '-1' to enable unlimited swap"),
     opt("--cpu-shares", "-c", type="int", default=0, help="CPU shares (relative weight)"),
-    opt("--cpuset-cpus", default="", help="CPUs in which to allow execution (0-3, 0,1)"),
+    _CPUSET_CPUS,
     opt("--memory-reservation", default="", help="Memory soft limit"),
+    _CPU_PERIOD,
+    _CPU_QUOTA,
+    _CPUSET_MEMS,
+    opt("--memory-swappiness", type="int", default=-1, help="Tune container memory swappiness (0 to 100)"),
+    flag("--oom-kill-disable", help="Disable OOM Killer"),
+    opt("--blkio-weight", type="int", default=0,
+        help="Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)"),
+    many("--blkio-weight-device", help="Block IO weight (relative device weight)"),
+    many("--device-read-bps", help="Limit read rate (bytes per second) from a device"),
+    many("--device-write-bps", help="Limit write rate (bytes per second) to a device"),
+    many("--device-read-iops", help="Limit read rate (IO per second) from a device"),
+    many("--device-write-iops", help="Limit write rate (IO per second) to a device"),
+    opt("--cgroup-parent", default="", help="Optional parent cgroup for the container"),
     opt("--pids-limit", type="int", default=0, help="Tune container pids limit"),
     opt("--entrypoint", help="Overwrite the default ENTRYPOINT of the image"),
     flag("--rootfs", docker="-",
@@ -258,6 +277,10 @@ COMMANDS = {c.name: c for c in (
         opt("--cpus", default="", help="Number of CPUs"),
         opt("--cpu-shares", "-c", type="int", default=0, help="CPU shares (relative weight)"),
         opt("--pids-limit", type="int", default=0, help="Tune container pids limit"),
+        _CPU_PERIOD,
+        _CPU_QUOTA,
+        _CPUSET_CPUS,
+        _CPUSET_MEMS,
     )),
     Command("healthcheck-run", "Run the container's healthcheck once", "nerdpy.cli.healthcheck:run", (
         _CONTAINER,
