@@ -66,6 +66,10 @@ def render(project: Project, req: ConfigRequest) -> str:
     model = {k: dict(sorted(v.items())) if k in ("services", "networks", "volumes", "secrets", "configs") else v
              for k, v in model.items()}
     if req.format == "json":
+        if model.get("services"):
+            from nerdpy_compose.forms import go_field_names
+
+            model["services"] = {name: go_field_names(svc) for name, svc in model["services"].items()}
         return json.dumps(model, indent=4)
     if req.format != "yaml":
         raise ConfigError(f"unsupported format {req.format!r}: use yaml or json")

@@ -23,10 +23,9 @@ if TYPE_CHECKING:
     from nerdpy_compose.normalize import Project
 
 # Keys that change nothing nerdpy does (with why), reported once per service.
-UNSUPPORTED = ("blkio_config", "cpu_count", "cpu_percent", "cpu_quota", "cpu_period", "cpu_rt_period",
-               "cpu_rt_runtime", "cgroup_parent", "credential_spec", "device_cgroup_rules", "develop", "isolation",
-               "mem_swappiness", "oom_kill_disable", "post_start", "pre_stop", "pre_start", "provider", "runtime",
-               "storage_opt", "label_file", "models", "use_api_socket")
+UNSUPPORTED = ("cpu_count", "cpu_percent", "cpu_rt_period", "cpu_rt_runtime", "credential_spec",
+               "device_cgroup_rules", "develop", "isolation", "post_start", "pre_stop", "pre_start", "provider",
+               "runtime", "storage_opt", "label_file", "models", "use_api_socket")
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
 _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 

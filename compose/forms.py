@@ -5,6 +5,8 @@ validated for type) and returns the long form; value errors name the key path.""
 
 from __future__ import annotations
 
+import re
+
 from nerdpy_compose.errors import at
 
 TYPE_CHECKING = False
@@ -234,3 +236,64 @@ def extra_hosts(value: Any) -> list[str]:
             host, _, ip = item.partition(":")
             out.append(f"{host}={ip}")
     return out
+
+
+_BYTES = re.compile(r"(\d+(?:\.\d+)*) ?([kmgtp])?i?b?", re.IGNORECASE)
+_BLKIO_DEVICES = ("device_read_bps", "device_read_iops", "device_write_bps", "device_write_iops")
+
+
+def unit_bytes(value: Any, source: str, path: str) -> int:
+    """compose-go's UnitBytes: a number, or a size in docker/go-units' RAMInBytes form (`1024k`, `1.5GiB`)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    match = _BYTES.fullmatch(str(value).strip())
+    if not match:
+        raise at(source, path, f"invalid size {value!r}")
+    return int(float(match.group(1)) * 1024 ** " kmgtp".index((match.group(2) or " ").lower()))
+
+
+def cgroup_keys(svc: dict[str, Any], source: str, path: str) -> dict[str, Any]:
+    """cpu_period, cpu_quota, mem_swappiness, oom_kill_disable, cgroup_parent and
+    blkio_config as compose-go keeps them: int64s as numbers, byte counts (mem_swappiness
+    is one there, and the blkio rates) as strings, zero values left out (omitempty)."""
+    out = dict(svc)
+    for key in ("cpu_period", "cpu_quota"):
+        if key in out:
+            try:
+                out[key] = int(out[key] or 0)
+            except ValueError:
+                raise at(source, f"{path}.{key}", f"invalid integer {out[key]!r}") from None
+    if "mem_swappiness" in out:
+        out["mem_swappiness"] = str(unit_bytes(out["mem_swappiness"] or 0, source, f"{path}.mem_swappiness"))
+    if "oom_kill_disable" in out:
+        out["oom_kill_disable"] = str(out["oom_kill_disable"]).lower() == "true"
+    if isinstance(out.get("blkio_config"), dict):
+        out["blkio_config"] = _blkio(out["blkio_config"], source, f"{path}.blkio_config")
+    zero = {"cpu_period": 0, "cpu_quota": 0, "mem_swappiness": "0", "oom_kill_disable": False, "cgroup_parent": ""}
+    return {k: v for k, v in out.items() if k not in zero or v != zero[k]}
+
+
+def _blkio(config: dict[str, Any], source: str, path: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if config.get("weight"):
+        out["weight"] = int(config["weight"])
+    if config.get("weight_device"):
+        out["weight_device"] = [{"path": d.get("path", ""), "weight": int(d.get("weight") or 0)}
+                                for d in config["weight_device"]]
+    for key in _BLKIO_DEVICES:
+        if config.get(key):
+            out[key] = [{"path": d.get("path", ""), "rate": str(unit_bytes(d.get("rate") or 0, source,
+                                                                           f"{path}.{key}[{i}].rate"))}
+                        for i, d in enumerate(config[key])]
+    return out
+
+
+def go_field_names(svc: dict[str, Any]) -> dict[str, Any]:
+    """The service as compose-go's JSON names it: the blkio device entries are Go
+    structs without json tags, so their keys print as the fields' names (Path, Weight, Rate)."""
+    blkio = svc.get("blkio_config")
+    if not blkio:
+        return svc
+    renamed = {k: [{name.capitalize(): v for name, v in d.items()} for d in blkio[k]] if isinstance(blkio[k], list)
+               else blkio[k] for k in blkio}
+    return {**svc, "blkio_config": renamed}

@@ -1,8 +1,8 @@
 """The namespace, device, link and resource keys of a service as the `run`
 flags they stand for (--pid, --ipc, --uts, --cgroupns, --device, --link,
---volumes-from, --gpus, --mac-address, --cpu-shares, ...). `service:NAME` and a
-linked or mounted-from service become that service's container, as docker
-compose resolves them."""
+--volumes-from, --gpus, --mac-address, --cpu-shares and the other cgroup
+limits, ...). `service:NAME` and a linked or mounted-from service become that
+service's container, as docker compose resolves them."""
 
 from __future__ import annotations
 
@@ -142,6 +142,25 @@ def mac_address(svc: dict[str, Any], name: str, ordered: list[str], warn: Callab
     return own
 
 
+def cgroup_options(svc: dict[str, Any], name: str) -> dict[str, Any]:
+    """cpu_period, cpu_quota, mem_swappiness, oom_kill_disable, cgroup_parent and
+    blkio_config (in `forms.cgroup_keys`' canonical form) as their run flags."""
+    blkio = svc.get("blkio_config") or {}
+
+    def devices(key: str, value: str) -> tuple[str, ...]:
+        return tuple(f"{d['path']}:{d[value]}" for d in blkio.get(key) or ())
+
+    return {
+        "cpu_period": _int(svc, "cpu_period", name), "cpu_quota": _int(svc, "cpu_quota", name),
+        "memory_swappiness": _int(svc, "mem_swappiness", name) if "mem_swappiness" in svc else -1,
+        "oom_kill_disable": bool(svc.get("oom_kill_disable")), "cgroup_parent": str(svc.get("cgroup_parent") or ""),
+        "blkio_weight": int(blkio.get("weight") or 0), "blkio_weight_device": devices("weight_device", "weight"),
+        "device_read_bps": devices("device_read_bps", "rate"), "device_write_bps": devices("device_write_bps", "rate"),
+        "device_read_iops": devices("device_read_iops", "rate"),
+        "device_write_iops": devices("device_write_iops", "rate"),
+    }
+
+
 def host_options(svc: dict[str, Any], name: str, services: dict[str, Any], container_names: Callable[[str], str],
                  warn: Callable[[str], None]) -> dict[str, Any]:
     """The CreateOptions fields of these keys."""
@@ -156,4 +175,5 @@ def host_options(svc: dict[str, Any], name: str, services: dict[str, Any], conta
         "gpus": gpus(svc, name, warn), "cpu_shares": _int(svc, "cpu_shares", name),
         "cpuset_cpus": str(svc.get("cpuset") or ""), "memory_swap": "" if swap in (None, "") else str(swap),
         "memory_reservation": str(svc.get("mem_reservation") or reservations.get("memory") or ""),
+        **cgroup_options(svc, name),
     }

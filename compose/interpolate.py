@@ -19,7 +19,7 @@ _SVC = "services.*."
 _INT = [_SVC + p for p in (
     "ports.[].target", "healthcheck.retries", "scale", "deploy.replicas", "deploy.restart_policy.max_attempts",
     "ulimits.*", "ulimits.*.hard", "ulimits.*.soft", "mem_swappiness", "oom_score_adj", "cpu_count", "cpu_percent",
-    "secrets.[].mode", "configs.[].mode", "networks.*.priority", "build.shm_size", "tmpfs_size",
+    "cpu_period", "cpu_quota", "secrets.[].mode", "configs.[].mode", "networks.*.priority", "build.shm_size", "tmpfs_size",
     "volumes.[].tmpfs.size", "volumes.[].tmpfs.mode", "deploy.resources.limits.pids", "pids_limit",
 )] + ["secrets.*.mode", "configs.*.mode"]
 _BOOL = [_SVC + p for p in (

@@ -120,6 +120,7 @@ def _service(name: str, svc: dict[str, Any], env: dict[str, str], source: str,
     health = out.get("healthcheck")
     if isinstance(health, dict) and isinstance(health.get("test"), str):
         out["healthcheck"] = {**health, "test": ["CMD-SHELL", health["test"]]}
+    out = forms.cgroup_keys(out, source, path)
     if "network_mode" not in out and not out.get("networks"):
         out["networks"] = {"default": None}
     if out.get("deploy", {}).get("replicas") is not None and "scale" not in out:

@@ -19,3 +19,30 @@ def test_hash_lists_services_by_name(project):
     assert all(len(line.split()[1]) == 64 for line in every)
     picked = render(p, ConfigRequest(hash="web,db,web")).splitlines()
     assert picked == [every[1], every[2]]
+
+
+def test_cgroup_keys_print_as_compose_go_does(project):
+    """int64s as numbers, UnitBytes (mem_swappiness, blkio rates) as strings of bytes,
+    zero values left out; in JSON a blkio device's keys are Go's field names (no json tags)."""
+    import json
+
+    p, _ = project({"compose.yaml": """
+services:
+  web:
+    image: busybox
+    cpu_quota: "25000"
+    mem_swappiness: "0"
+    oom_kill_disable: "true"
+    cgroup_parent: ""
+    blkio_config:
+      weight_device: [{path: /dev/sda, weight: "200"}]
+      device_read_bps: [{path: /dev/sda, rate: 1.5GiB}]
+      device_write_iops: [{path: /dev/sda, rate: 10}]
+"""})
+    web = json.loads(render(p, ConfigRequest(format="json")))["services"]["web"]
+    assert web["cpu_quota"] == 25000 and web["oom_kill_disable"] is True
+    assert "mem_swappiness" not in web and "cgroup_parent" not in web
+    assert web["blkio_config"] == {"weight_device": [{"Path": "/dev/sda", "Weight": 200}],
+                                   "device_read_bps": [{"Path": "/dev/sda", "Rate": str(3 << 29)}],
+                                   "device_write_iops": [{"Path": "/dev/sda", "Rate": "10"}]}
+    assert "      - path: /dev/sda\n        rate: '1610612736'" in render(p, ConfigRequest(format="yaml"))

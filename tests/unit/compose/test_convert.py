@@ -56,11 +56,11 @@ def test_network_mode_service_and_unsupported_keys_warn(project):
         name: app
         services:
           db: {image: busybox}
-          web: {image: busybox, network_mode: "service:db", cpu_quota: 5000, oom_kill_disable: true}
+          web: {image: busybox, network_mode: "service:db", cpu_rt_period: 5000, runtime: runc}
     """, warn=warnings.append)
     assert opts.networks == ("container:app-db-1",)
-    assert warnings == ["services.web.cpu_quota is not supported by nerdpy and is ignored",
-                        "services.web.oom_kill_disable is not supported by nerdpy and is ignored"]
+    assert warnings == ["services.web.cpu_rt_period is not supported by nerdpy and is ignored",
+                        "services.web.runtime is not supported by nerdpy and is ignored"]
 
 
 def test_host_mode_keys_map_to_run_options(project):
@@ -103,8 +103,45 @@ def test_host_mode_keys_absent_leave_the_defaults(project):
     _, opts = _options(project, "name: app\nservices:\n  web: {image: busybox}\n")
     default = CreateOptions()
     for key in ("pid", "ipc", "uts", "cgroupns", "devices", "oom_score_adj", "links", "volumes_from", "gpus",
-                "cpu_shares", "cpuset_cpus", "memory_swap", "memory_reservation", "mac_address"):
+                "cpu_shares", "cpuset_cpus", "memory_swap", "memory_reservation", "mac_address", "cpu_period",
+                "cpu_quota", "memory_swappiness", "oom_kill_disable", "cgroup_parent", "blkio_weight",
+                "blkio_weight_device", "device_read_bps", "device_write_bps", "device_read_iops",
+                "device_write_iops"):
         assert getattr(opts, key) == getattr(default, key), key
+
+
+def test_cgroup_keys_map_to_run_options(project):
+    warnings = []
+    _, opts = _options(project, """
+        name: app
+        services:
+          web:
+            image: busybox
+            cpu_period: 50000
+            cpu_quota: "25000"
+            mem_swappiness: 10
+            oom_kill_disable: true
+            cgroup_parent: /batch
+            blkio_config:
+              weight: 300
+              weight_device: [{path: /dev/sda, weight: 200}]
+              device_read_bps: [{path: /dev/sda, rate: 1mb}]
+              device_write_bps: [{path: /dev/sdb, rate: 512}]
+              device_read_iops: [{path: /dev/sda, rate: 100}]
+              device_write_iops: [{path: /dev/sda, rate: "7"}]
+    """, warn=warnings.append)
+    assert warnings == []
+    assert (opts.cpu_period, opts.cpu_quota, opts.memory_swappiness) == (50000, 25000, 10)
+    assert (opts.oom_kill_disable, opts.cgroup_parent, opts.blkio_weight) == (True, "/batch", 300)
+    assert opts.blkio_weight_device == ("/dev/sda:200",) and opts.device_read_bps == ("/dev/sda:1048576",)
+    assert opts.device_write_bps == ("/dev/sdb:512",)
+    assert (opts.device_read_iops, opts.device_write_iops) == (("/dev/sda:100",), ("/dev/sda:7",))
+
+
+def test_zero_swappiness_and_false_are_left_out_as_compose_go_does(project):
+    _, opts = _options(project, "name: app\nservices:\n  web: {image: busybox, mem_swappiness: 0, "
+                                "oom_kill_disable: 'false', cpu_period: 0}\n")
+    assert (opts.memory_swappiness, opts.oom_kill_disable, opts.cpu_period) == (-1, False, 0)
 
 
 @pytest.mark.parametrize("gpus, reservations, expected", [
