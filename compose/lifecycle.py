@@ -99,10 +99,13 @@ def down(settings: Settings, project: Project, volumes: bool, remove_orphans: bo
 
         def stop_rm(m: Member) -> None:
             # Gone already is done (docker compose ignores NotFound): a `run --rm -d`
-            # container removes itself once stopped.
+            # container removes itself once stopped. The four events are docker
+            # compose's (Stopping, Stopped, Removing, Removed), whatever the state.
             try:
                 if m.running:
                     api.stop(settings, m.id, timeout)
+                ui.event("Container", m.name, "Stopped")
+                ui.event("Container", m.name, "Removing")
                 api.remove(settings, m.id, True, volumes)
             except NotFound:
                 pass

@@ -75,6 +75,13 @@ def online(kind: str) -> str:
         return ""
 
 
+def check_blkio_weight(weight: int) -> int:
+    """--blkio-weight: 10-1000, or 0 for unset (Docker's daemon check)."""
+    if weight and not 10 <= weight <= 1000:
+        raise InvalidArgument("Range of blkio weight is from 10 to 1000")
+    return weight
+
+
 def check_cfs(period: int, quota: int, nano_cpus: int) -> None:
     """Docker's checks of --cpu-period/--cpu-quota (daemon verifyPlatformContainerResources)."""
     if nano_cpus > 0 and period > 0:
@@ -132,8 +139,7 @@ def host_fields(opts: CreateOptions) -> dict[str, Any]:
     """These flags' HostConfig keys, every key present as Docker's inspect shows them."""
     if opts.memory_swappiness != -1 and not 0 <= opts.memory_swappiness <= 100:
         raise InvalidArgument(f"invalid value: {opts.memory_swappiness}. Valid memory swappiness range is 0-100")
-    if opts.blkio_weight and not 10 <= opts.blkio_weight <= 1000:
-        raise InvalidArgument("Range of blkio weight is from 10 to 1000")
+    check_blkio_weight(opts.blkio_weight)
     out: dict[str, Any] = {
         "CgroupParent": opts.cgroup_parent, "BlkioWeight": opts.blkio_weight,
         "BlkioWeightDevice": [{"Path": p, "Weight": w} for p, w in

@@ -22,8 +22,10 @@ class UpdateOptions:
     restart: str = ""
     memory: str = ""
     memory_swap: str = ""
+    memory_reservation: str = ""
     cpus: str = ""
     cpu_shares: int = 0
+    blkio_weight: int = 0
     pids_limit: int = 0
     cpu_period: int = 0
     cpu_quota: int = 0
@@ -39,6 +41,12 @@ def parse_limits(opts: UpdateOptions) -> dict[str, Any]:
         out["Memory"] = parse_size(opts.memory, "--memory")
     if opts.memory_swap:
         out["MemorySwap"] = -1 if opts.memory_swap == "-1" else parse_size(opts.memory_swap, "--memory-swap")
+    if opts.memory_reservation:
+        out["MemoryReservation"] = parse_size(opts.memory_reservation, "--memory-reservation")
+    if opts.blkio_weight:
+        from nerdpy.containers.cgroupres import check_blkio_weight
+
+        out["BlkioWeight"] = check_blkio_weight(opts.blkio_weight)
     if opts.cpus:
         try:
             out["NanoCpus"] = int(float(opts.cpus) * 1e9)
@@ -93,7 +101,8 @@ def runc_update_args(host: dict[str, Any], changed: dict[str, Any]) -> list[str]
         args += ["--cpu-share", str(host["CpuShares"])]
     if "PidsLimit" in changed:
         args += ["--pids-limit", str(host["PidsLimit"])]
-    for key, flag in (("CpuPeriod", "--cpu-period"), ("CpuQuota", "--cpu-quota"), ("CpusetCpus", "--cpuset-cpus"),
+    for key, flag in (("MemoryReservation", "--memory-reservation"), ("BlkioWeight", "--blkio-weight"),
+                      ("CpuPeriod", "--cpu-period"), ("CpuQuota", "--cpu-quota"), ("CpusetCpus", "--cpuset-cpus"),
                       ("CpusetMems", "--cpuset-mems")):
         if key in changed:
             args += [flag, str(host[key])]

@@ -153,7 +153,7 @@ def test_run_cfs_blkio_and_cgroup_parent_then_update(nerdpy, busybox_image):
         assert (host["MemorySwappiness"], host["OomKillDisable"], host["BlkioWeight"]) == (0, True, 0)
         assert host["BlkioDeviceReadBps"] == [{"Path": disk, "Rate": 1 << 20}] and host["BlkioWeightDevice"] == []
         assert host["CgroupParent"] == "/nerdpy-test-parent"
-        update = ["update", "--cpu-period", "40000", "--cpu-quota", "20000", name]
+        update = ["update", "--cpu-period", "40000", "--cpu-quota", "20000", "--memory-reservation", "32m", name]
         if os.getuid() != 0:
             assert "are ignored" in run.stderr and "--cgroup-parent is ignored" in run.stderr, run.stderr
             refused = nerdpy(*update, check=False)
@@ -166,7 +166,10 @@ def test_run_cfs_blkio_and_cgroup_parent_then_update(nerdpy, busybox_image):
                                               "oom_kill_disable", "1"]
         nerdpy(*update)
         assert _read_cgroup(nerdpy, name)[:2] == ["40000", "20000"]
-        assert nerdpy("inspect", "-f", "{{.HostConfig.CpuQuota}}", name).stdout.strip() == "20000"
+        assert nerdpy("inspect", "-f", "{{.HostConfig.CpuQuota}} {{.HostConfig.MemoryReservation}}",
+                      name).stdout.split() == ["20000", str(32 << 20)]
+        with open(f"/sys/fs/cgroup/memory/nerdpy-test-parent/{cid}/memory.soft_limit_in_bytes") as soft:
+            assert soft.read().strip() == str(32 << 20)
     finally:
         nerdpy("rm", "-f", name, check=False)
     if os.getuid() == 0:

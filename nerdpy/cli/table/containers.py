@@ -14,6 +14,14 @@ _CPU_PERIOD = opt("--cpu-period", type="int", default=0, help="Limit CPU CFS (Co
 _CPU_QUOTA = opt("--cpu-quota", type="int", default=0, help="Limit CPU CFS (Completely Fair Scheduler) quota")
 _CPUSET_CPUS = opt("--cpuset-cpus", default="", help="CPUs in which to allow execution (0-3, 0,1)")
 _CPUSET_MEMS = opt("--cpuset-mems", default="", help="MEMs in which to allow execution (0-3, 0,1)")
+# The other limit rows both take (--memory-swap's help differs between them in Docker's).
+_MEMORY = opt("--memory", "-m", help="Memory limit", default="")
+_MEMORY_RESERVATION = opt("--memory-reservation", default="", help="Memory soft limit")
+_CPUS = opt("--cpus", help="Number of CPUs", default="")
+_CPU_SHARES = opt("--cpu-shares", "-c", type="int", default=0, help="CPU shares (relative weight)")
+_BLKIO_WEIGHT = opt("--blkio-weight", type="int", default=0,
+                    help="Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)")
+_PIDS_LIMIT = opt("--pids-limit", type="int", default=0, help="Tune container pids limit")
 
 # Flags shared by run and create. A row's name is the CreateOptions field it fills
 # (nerdpy.cli.container_run.build_options), except the few build_options reads
@@ -63,26 +71,25 @@ CREATE_FLAGS = (
     many("--sysctl", name="sysctls", help="Sysctl options"),
     opt("--log-driver", default="json-file", help="Logging driver for the container"),
     many("--log-opt", name="log_opts", help="Log driver options"),
-    opt("--memory", "-m", help="Memory limit", default=""),
-    opt("--cpus", help="Number of CPUs", default=""),
+    _MEMORY,
+    _CPUS,
     opt("--memory-swap", default="", help="Swap limit equal to memory plus swap: '-1' to enable unlimited swap"),
-    opt("--cpu-shares", "-c", type="int", default=0, help="CPU shares (relative weight)"),
+    _CPU_SHARES,
     _CPUSET_CPUS,
-    opt("--memory-reservation", default="", help="Memory soft limit"),
+    _MEMORY_RESERVATION,
     _CPU_PERIOD,
     _CPU_QUOTA,
     _CPUSET_MEMS,
     opt("--memory-swappiness", type="int", default=-1, help="Tune container memory swappiness (0 to 100)"),
     flag("--oom-kill-disable", help="Disable OOM Killer"),
-    opt("--blkio-weight", type="int", default=0,
-        help="Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)"),
+    _BLKIO_WEIGHT,
     many("--blkio-weight-device", help="Block IO weight (relative device weight)"),
     many("--device-read-bps", help="Limit read rate (bytes per second) from a device"),
     many("--device-write-bps", help="Limit write rate (bytes per second) to a device"),
     many("--device-read-iops", help="Limit read rate (IO per second) from a device"),
     many("--device-write-iops", help="Limit write rate (IO per second) to a device"),
     opt("--cgroup-parent", default="", help="Optional parent cgroup for the container"),
-    opt("--pids-limit", type="int", default=0, help="Tune container pids limit"),
+    _PIDS_LIMIT,
     opt("--entrypoint", help="Overwrite the default ENTRYPOINT of the image"),
     flag("--rootfs", docker="-",
          help="The first argument is a root filesystem directory, not an image (podman)"),
@@ -272,11 +279,13 @@ COMMANDS = {c.name: c for c in (
     Command("update", "Update configuration of one or more containers", "nerdpy.cli.container_update:update", (
         _CONTAINERS,
         opt("--restart", default="", help="Restart policy to apply when a container exits"),
-        opt("--memory", "-m", default="", help="Memory limit"),
+        _MEMORY,
         opt("--memory-swap", default="", help="Swap limit equal to memory plus swap: -1 to enable unlimited swap"),
-        opt("--cpus", default="", help="Number of CPUs"),
-        opt("--cpu-shares", "-c", type="int", default=0, help="CPU shares (relative weight)"),
-        opt("--pids-limit", type="int", default=0, help="Tune container pids limit"),
+        _MEMORY_RESERVATION,
+        _CPUS,
+        _CPU_SHARES,
+        _BLKIO_WEIGHT,
+        _PIDS_LIMIT,
         _CPU_PERIOD,
         _CPU_QUOTA,
         _CPUSET_CPUS,

@@ -65,7 +65,9 @@ def test_up_is_idempotent_and_recreates_only_what_changed(compose, nerdpy):
     assert "Container basics-web-1  Recreate" in changed.stderr
     assert c.ids("db") == before["db"] and c.ids("web") != before["web"]
     assert "greeting=changed" in _wait_logs(c, "web", "greeting=changed")
-    c("down", "-t", "0")
+    down = c("down", "-t", "0")
+    web = [line.split("  ")[-1] for line in down.stderr.splitlines() if "Container basics-web-1 " in line]
+    assert web == ["Stopping", "Stopped", "Removing", "Removed"], down.stderr  # docker compose's events
     assert c("ps", "-aq").stdout == ""
     assert "basics_default" not in nerdpy("network", "ls").stdout
     assert "basics_data" in nerdpy("volume", "ls", "-q").stdout.split(), "down keeps named volumes without -v"

@@ -175,6 +175,14 @@ def test_update_cpu_flags():
         parse_limits(UpdateOptions(cpuset_cpus="a"))
 
 
+def test_update_memory_reservation_and_blkio_weight():
+    changed = parse_limits(UpdateOptions(memory_reservation="64m", blkio_weight=300))
+    assert changed == {"MemoryReservation": 64 << 20, "BlkioWeight": 300}
+    assert runc_update_args(changed, changed) == ["--memory-reservation", str(64 << 20), "--blkio-weight", "300"]
+    with pytest.raises(InvalidArgument, match="Range of blkio weight is from 10 to 1000"):
+        parse_limits(UpdateOptions(blkio_weight=5))
+
+
 def test_update_refuses_cpus_against_period_and_back():
     with pytest.raises(Conflict, match="CPU Period cannot be updated as NanoCPUs has already been set"):
         check_cpu_conflicts({"NanoCpus": 10**9}, {"CpuPeriod": 20000})
