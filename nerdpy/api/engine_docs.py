@@ -59,7 +59,7 @@ def system_info(settings: Settings, report: dict[str, Any], registry_config: dic
 
     runtime = report.get("runtime") or {}
     security = ["name=seccomp,profile=builtin"] + (["name=rootless"] if settings.rootless else [])
-    cgroup = str(report.get("cgroup_version", ""))
+    cgroup = str(report.get("cgroup_version", "")).split(" ")[0]  # "1 (hybrid)" is Docker's "1"
     doc: dict[str, Any] = {
         "ID": "", **_counts(settings),
         "Driver": report.get("storage_driver", ""),
@@ -70,7 +70,9 @@ def system_info(settings: Settings, report: dict[str, Any], registry_config: dic
         "MemoryLimit": bool(report.get("cgroup_limits")), "SwapLimit": bool(report.get("cgroup_limits")),
         "CpuCfsPeriod": bool(report.get("cgroup_limits")), "CpuCfsQuota": bool(report.get("cgroup_limits")),
         "CPUShares": bool(report.get("cgroup_limits")), "CPUSet": bool(report.get("cgroup_limits")),
-        "PidsLimit": bool(report.get("cgroup_limits")), "OomKillDisable": False,
+        "PidsLimit": bool(report.get("cgroup_limits")),
+        # --oom-kill-disable needs v1's memory.oom_control (Docker reports false on v2).
+        "OomKillDisable": bool(report.get("cgroup_limits")) and cgroup == "1",
         "IPv4Forwarding": True, "Debug": settings.debug, "NFd": 0, "NGoroutines": 0,
         "SystemTime": _now(), "LoggingDriver": "json-file", "CgroupDriver": "cgroupfs",
         "CgroupVersion": cgroup if cgroup in ("1", "2") else "", "NEventsListener": 0,

@@ -28,6 +28,8 @@ def test_info_is_dockers_system_info_with_live_counts(fresh_nerdpy, busybox_tar)
     assert engine_api.check(doc, engine_api.SYSTEM_INFO) == []
     assert (doc["Containers"], doc["ContainersRunning"], doc["ContainersStopped"], doc["Images"]) == (2, 1, 1, 1)
     assert "rootless" in doc and "problems" in doc  # nerdpy's own diagnosis stays beside Docker's keys
+    assert doc["CgroupVersion"] == doc["cgroup_version"].split(" ")[0]  # "1 (hybrid)" is Docker's "1"
+    assert doc["OomKillDisable"] == (doc["MemoryLimit"] and doc["CgroupVersion"] == "1")
     shown = nerdpy("info", "--format", "{{.Driver}}|{{.ServerVersion}}|{{.Containers}}|{{.ContainersRunning}}|"
                                        "{{.Images}}|{{.OSType}}|{{.storage_driver}}").stdout.strip()
     assert shown == f"{doc['Driver']}|{doc['ServerVersion']}|2|1|1|linux|{doc['storage_driver']}"
