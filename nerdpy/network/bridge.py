@@ -78,8 +78,11 @@ def run(netns: str | None, argv: list[str], input: str | None = None, check: boo
         raise Unavailable(f"cannot run {argv[0]}: {exc.strerror}", hint="install iproute2, nftables and util-linux") from None
     if check and proc.returncode != 0:
         lines = proc.stderr.strip().splitlines()
-        # nft ends with the failed line and a caret marker; its reason is on its `Error:` line
+        # nft ends with the failed line and a caret marker; its reason is on its `Error:` line.
+        # ip -batch ends with "Command failed -:N" after the kernel's answer.
         detail = next((ln for ln in lines if ln.startswith(("Error:", "/dev/stdin"))), lines[-1] if lines else "failed")
+        if detail.startswith("Command failed") and len(lines) > 1:
+            detail = f"{lines[-2]} ({detail})"
         raise Unavailable(f"{' '.join(argv[:3])}: {detail}")
     return proc
 
@@ -149,9 +152,14 @@ def add_veth(netns: str | None, bridge: str, host_veth: str, container_netns: st
              ip: str, prefix_len: int, gateway: str, mac: str, ip6: str = "", prefix6: int = 64,
              gateway6: str = "") -> None:
     """A veth pair: `host_veth` on the bridge, `ifname` (addressed, routed) in the container."""
-    run(netns, ["ip", "-batch", "-"], input=(
-        f"link add {host_veth} mtu {MTU} type veth peer name {ifname} netns {container_netns}\n"
-        f"link set {host_veth} master {bridge} up\n"))
+    add = (f"link add {host_veth} mtu {MTU} type veth peer name {ifname} netns {container_netns}\n"
+           f"link set {host_veth} master {bridge} up\n")
+    if run(netns, ["ip", "-batch", "-"], input=add, check=False).returncode != 0:
+        # The name is the container's and the network's: after a stop the kernel
+        # dismantles the old netns asynchronously, and until then the old host side
+        # keeps that name (a quick restart under load met "File exists").
+        delete_veth(netns, host_veth)
+        run(netns, ["ip", "-batch", "-"], input=add)
     batch = [f"link set {ifname} address {mac} mtu {MTU} up", f"addr add {ip}/{prefix_len} dev {ifname}"]
     if gateway:
         batch.append(f"route add default via {gateway} dev {ifname}")

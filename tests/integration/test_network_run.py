@@ -506,6 +506,31 @@ def test_a_host_without_ipv6_publishes_on_ipv4_alone(fresh_nerdpy, busybox_tar, 
                                         f"0.0.0.0:{port}->53/udp, 0.0.0.0:{port}->80/tcp", "v4"]
 
 
+@requires("root")
+def test_start_replaces_a_lingering_host_veth_of_the_same_name(nerdpy, netbox) -> None:
+    # The host side of a container's veth is named after the container and the network;
+    # after a stop the kernel dismantles the old netns asynchronously, and a quick restart
+    # met the old host side still holding the name ("Command failed -:1").
+    from nerdpy.network.bridged import veth_name
+
+    net, name = _name("vet"), _name("vc")
+    nerdpy("network", "create", net)
+    try:
+        cid = nerdpy("create", "--name", name, "--network", net, netbox, "sleep", "60").stdout.strip()
+        nid = nerdpy("network", "inspect", "-f", "{{.Id}}", net).stdout.strip()
+        stale = veth_name(cid, nid)
+        subprocess.run(["ip", "link", "add", stale, "type", "bridge"], check=True)
+        try:
+            nerdpy("start", name)
+            assert nerdpy("inspect", "-f", "{{.State.Running}}", name).stdout.strip() == "true"
+            assert nerdpy("exec", name, "ip", "-o", "-4", "addr", "show", "eth0").stdout.count("inet ") == 1
+        finally:
+            subprocess.run(["ip", "link", "del", stale], capture_output=True)
+    finally:
+        nerdpy("rm", "-f", name, check=False)
+        nerdpy("network", "rm", net, check=False)
+
+
 def test_namespaced_defaults_let_any_user_bind_low_ports(nerdpy, busybox_image):
     """Docker's sysctls in a container's own network namespace: ports from 0 and ping
     for every group; --sysctl overrides them."""
