@@ -96,3 +96,13 @@ def test_system_df_verbose_is_dockers_table(nerdpy, busybox_image):
         assert mine["COMMAND"] == '"sh -c true"' and mine["LOCAL VOLUMES"] == "1" and mine["STATUS"] == "Created"
     finally:
         nerdpy("rm", "-v", name)
+
+
+def test_rm_of_a_running_container_is_refused_in_dockers_words(nerdpy, busybox_image):
+    name = f"rmrun-{uuid.uuid4().hex[:8]}"
+    nerdpy("run", "-d", "--name", name, busybox_image, "sleep", "60")
+    refused = nerdpy("rm", name, check=False)
+    nerdpy("rm", "-f", name)
+    assert refused.returncode == 1 and refused.stderr == (
+        f'Error: cannot remove container "/{name}": container is running: '
+        "stop the container before removing or force remove\n"), refused
