@@ -103,12 +103,12 @@ def to_text(value: Any) -> str:
 
 
 def to_json(value: Any) -> str:
-    """Go's json.Marshal: compact, HTML characters escaped."""
+    """docker/cli's `json` template function: a json.Encoder with SetEscapeHTML(false),
+    so `<`, `>`, `&` and non-ASCII text come out as they are; compact."""
     if value is NO_VALUE or value is NIL_POINTER or isinstance(value, (_NilList, _NilMap)):
         value = None
-    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False,
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False,
                       default=lambda o: getattr(o, "__dict__", str(o)))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 _GO_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
