@@ -80,7 +80,24 @@ def _flag_error(exc: BaseException) -> str | None:
     # click has no class of its own for a missing value: its message is the only sign
     if kind == "BadOptionUsage" and str(getattr(exc, "message", "")).endswith("requires an argument."):
         return f"flag needs an argument: '{name[1]}' in {name}" if short else f"flag needs an argument: {name}"
-    return None
+    return _int_flag_error(exc)
+
+
+def _int_flag_error(exc: BaseException) -> str | None:
+    """pflag's words for an int flag given a non-number (`invalid argument "x" for
+    "-n, --last" flag: strconv.ParseInt: parsing "x": invalid syntax`); click says
+    "Invalid value for '--last' / '-n': 'x' is not a valid int."."""
+    import ast
+    import re
+
+    param = getattr(exc, "param", None)
+    value = re.fullmatch(r"(.*) is not a valid int(?:eger)?\.", str(getattr(exc, "message", "")), re.S)
+    names = getattr(param, "opts", None)
+    if type(exc).__name__ != "BadParameter" or value is None or not names:
+        return None
+    opts = sorted(names, key=lambda o: o.startswith("--"))  # pflag: "-n, --last"
+    given = ast.literal_eval(value.group(1))  # click quotes the value with repr()
+    return f'invalid argument "{given}" for "{", ".join(opts)}" flag: strconv.ParseInt: parsing "{given}": invalid syntax'
 
 
 def _missing_arguments(exc: BaseException) -> str | None:

@@ -95,3 +95,17 @@ def test_version_flag(flag, capsys):
         raise SystemExit(run([flag]))
     assert exited.value.code == 0
     assert capsys.readouterr().out == f"nerdpy version {__version__}\n"
+
+
+@pytest.mark.parametrize("argv,line", [
+    (["stop", "-t", "x", "c1"], 'invalid argument "x" for "-t, --time" flag: strconv.ParseInt: parsing "x": invalid syntax'),
+    (["ps", "--last", "it's"],
+     'invalid argument "it\'s" for "-n, --last" flag: strconv.ParseInt: parsing "it\'s": invalid syntax'),
+])
+def test_an_int_flag_given_a_word_is_refused_in_pflags_words(argv, line, capsys, tmp_path, monkeypatch):
+    # docker 28.2.2: `docker ps -n x` prints `invalid argument "x" for "-n, --last" flag: strconv.ParseInt: ...`
+    monkeypatch.setenv("NERDPY_DATA_ROOT", str(tmp_path / "data"))
+    monkeypatch.setenv("NERDPY_RUNTIME_ROOT", str(tmp_path / "run"))
+    assert run(argv) == 125
+    assert capsys.readouterr().err == f"Error: {line}\nSee 'nerdpy {argv[0]} --help'.\n"
+
