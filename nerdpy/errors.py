@@ -70,6 +70,13 @@ class DataCorrupted(NerdpyError):
     kind = "data corrupted"
 
 
+class ClientRefused(InvalidArgument):
+    """A check docker/cli makes on its own, before it asks the daemon anything, and
+    returns as a plain error (`cp` with no container side): exit 1, not 125."""
+
+    exit_code = 1
+
+
 class NotATerminal(NerdpyError):
     """`-it` while stdin is not a terminal: Docker's CLI refuses it with exit 1,
     before anything is made."""

@@ -109,3 +109,15 @@ def test_an_int_flag_given_a_word_is_refused_in_pflags_words(argv, line, capsys,
     assert run(argv) == 125
     assert capsys.readouterr().err == f"Error: {line}\nSee 'nerdpy {argv[0]} --help'.\n"
 
+
+@pytest.mark.parametrize("argv,line", [
+    (["cp", "here", "there"], "must specify at least one container source"),
+    (["cp", "a:/x", "b:/y"], "copying between containers is not supported"),
+])
+def test_cp_needs_exactly_one_container_side_as_docker_says(argv, line, capsys, tmp_path, monkeypatch):
+    # docker 28.2.2 checks this before it asks the daemon anything, and exits 1
+    monkeypatch.setenv("NERDPY_DATA_ROOT", str(tmp_path / "data"))
+    monkeypatch.setenv("NERDPY_RUNTIME_ROOT", str(tmp_path / "run"))
+    assert run(argv) == 1
+    assert capsys.readouterr().err == f"Error: {line}\n"
+
