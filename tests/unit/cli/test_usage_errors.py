@@ -121,3 +121,10 @@ def test_cp_needs_exactly_one_container_side_as_docker_says(argv, line, capsys, 
     assert run(argv) == 1
     assert capsys.readouterr().err == f"Error: {line}\n"
 
+
+def test_run_detached_with_attach_is_refused_with_exit_1(capsys, tmp_path, monkeypatch):
+    # docker 28.2.2: `docker run -d -a stdout busybox` says this and exits 1 (not run's 125)
+    monkeypatch.setenv("NERDPY_DATA_ROOT", str(tmp_path / "data"))
+    monkeypatch.setenv("NERDPY_RUNTIME_ROOT", str(tmp_path / "run"))
+    assert run(["run", "-d", "-a", "stdout", "busybox"]) == 1
+    assert capsys.readouterr().err == "Error: conflicting options: cannot specify both --attach and --detach\n"
