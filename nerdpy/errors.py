@@ -48,6 +48,13 @@ class Conflict(NerdpyError):
     kind = "conflict"
 
 
+class NotRunning(Conflict):
+    """`exec`, `top` or `attach` given a container that is not running: Docker's
+    daemon refuses it (409) and its CLI, as for any such answer, exits 1."""
+
+    exit_code = 1
+
+
 class Unavailable(NerdpyError):
     kind = "unavailable"
 

@@ -106,3 +106,15 @@ def test_rm_of_a_running_container_is_refused_in_dockers_words(nerdpy, busybox_i
     assert refused.returncode == 1 and refused.stderr == (
         f'Error: cannot remove container "/{name}": container is running: '
         "stop the container before removing or force remove\n"), refused
+
+
+def test_exec_top_and_attach_on_a_stopped_container_exit_1(nerdpy, busybox_image):
+    cid = nerdpy("create", busybox_image, "true").stdout.strip()
+    try:
+        for args, line in [(("exec", cid, "true"), f"container {cid} is not running"),
+                           (("top", cid), f"container {cid} is not running"),
+                           (("attach", cid), "You cannot attach to a stopped container, start it first")]:
+            refused = nerdpy(*args, check=False)
+            assert (refused.returncode, refused.stderr) == (1, f"Error: {line}\n"), args  # Docker's; not 125
+    finally:
+        nerdpy("rm", cid)
