@@ -187,7 +187,10 @@ def kill(settings: Settings, ref: str, signal: str) -> Container:
     from nerdpy.containers.lifecycle import kill as _kill
 
     container = _store(settings).get(ref)
-    _kill(settings, container, signal)
+    try:
+        _kill(settings, container, signal)
+    except NotRunning as exc:  # moby's router wraps the daemon's words with the name given
+        raise NotRunning(f"cannot kill container: {ref}: {exc}") from None
     return container
 
 

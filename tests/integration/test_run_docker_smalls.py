@@ -113,7 +113,9 @@ def test_exec_top_and_attach_on_a_stopped_container_exit_1(nerdpy, busybox_image
     try:
         for args, line in [(("exec", cid, "true"), f"container {cid} is not running"),
                            (("top", cid), f"container {cid} is not running"),
-                           (("attach", cid), "You cannot attach to a stopped container, start it first")]:
+                           (("attach", cid), "You cannot attach to a stopped container, start it first"),
+                           (("kill", cid[:12]), f"cannot kill container: {cid[:12]}: container {cid} is not running"),
+                           (("pause", cid), f"container {cid} is not running")]:
             refused = nerdpy(*args, check=False)
             assert (refused.returncode, refused.stderr) == (1, f"Error: {line}\n"), args  # Docker's; not 125
     finally:
