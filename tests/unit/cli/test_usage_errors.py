@@ -137,3 +137,16 @@ def test_rmi_force_of_a_missing_image_reports_it_and_exits_0(capsys, tmp_path, m
     assert run(["rmi", "-f", "nosuch", "other:1"]) == 0
     assert capsys.readouterr().err == "Error: No such image: nosuch\nError: No such image: other:1\n"
     assert run(["rmi", "nosuch"]) == 1
+
+
+@pytest.mark.parametrize("argv,line", [
+    (["inspect", "--type", "bogus", "x"], 'unknown type: "bogus": must be one of "container", "image", "network", '
+                                          '"volume"'),
+    (["events", "--since", "bogus"], 'failed to parse value as time or duration: "bogus"'),
+])
+def test_checks_docker_cli_makes_itself_exit_1(argv, line, capsys, tmp_path, monkeypatch):
+    # docker 28.2.2 with no daemon: both lines, exit 1
+    monkeypatch.setenv("NERDPY_DATA_ROOT", str(tmp_path / "data"))
+    monkeypatch.setenv("NERDPY_RUNTIME_ROOT", str(tmp_path / "run"))
+    assert run(argv) == 1
+    assert capsys.readouterr().err.startswith(f"Error: {line}")
