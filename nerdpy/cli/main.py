@@ -121,6 +121,18 @@ def _missing_arguments(exc: BaseException) -> str | None:
     return arity_message(ctx.command_path, f"{bound} argument{plural}", ctx.command)
 
 
+def _unknown_command(exc: BaseException, args: "Sequence[str]") -> str | None:
+    """docker 28's words for a command it does not have (`docker: unknown command:
+    docker nosuch`); None for other errors, and under compose, whose code is its own 16."""
+    import re
+
+    ctx = getattr(exc, "ctx", None)
+    word = re.fullmatch(r"No such command '(.*)'\.", str(getattr(exc, "message", "")), re.S)
+    if type(exc).__name__ != "UsageError" or ctx is None or word is None or ctx.command_path == "nerdpy compose":
+        return None
+    return f"Error: unknown command: {ctx.command_path} {word.group(1)}\nSee '{ctx.command_path} --help'."
+
+
 def _dispatch(args: "Sequence[str]") -> int:
     from nerdpy.cli.fastpath import try_run
 
@@ -142,10 +154,10 @@ def _typer_exit_code(exc: BaseException, args: "Sequence[str]" = ()) -> int | No
     if isinstance(exc, typer.Abort):
         print("Aborted.", file=sys.stderr)
         return 130
-    missing = _missing_arguments(exc)
+    missing = _missing_arguments(exc) or _unknown_command(exc, args)
     if missing is not None:
         print(missing, file=sys.stderr)
-        return 1  # Docker's cobra: an arity error exits 1, not 125
+        return 1  # Docker's cobra: an arity error or an unknown command exits 1, not 125
     if isinstance(exc, typer.TyperException):  # usage errors: Docker exits 125
         text = _flag_error(exc) or (exc.format_message() if hasattr(exc, "format_message") else str(exc))
         print(f"Error: {text}\n{_usage_hint(exc, args)}", file=sys.stderr)

@@ -150,3 +150,12 @@ def test_checks_docker_cli_makes_itself_exit_1(argv, line, capsys, tmp_path, mon
     monkeypatch.setenv("NERDPY_RUNTIME_ROOT", str(tmp_path / "run"))
     assert run(argv) == 1
     assert capsys.readouterr().err.startswith(f"Error: {line}")
+
+
+@pytest.mark.parametrize("argv,path", [(["nosuchcmd"], "nerdpy"), (["container", "nosuch"], "nerdpy container")])
+def test_an_unknown_command_exits_1_as_docker(argv, path, capsys, tmp_path, monkeypatch):
+    # docker 28.2.2: "docker: unknown command: docker container nosuch", exit 1
+    monkeypatch.setenv("NERDPY_DATA_ROOT", str(tmp_path / "data"))
+    monkeypatch.setenv("NERDPY_RUNTIME_ROOT", str(tmp_path / "run"))
+    assert run(argv) == 1
+    assert capsys.readouterr().err == f"Error: unknown command: {path} {argv[-1]}\nSee '{path} --help'.\n"
