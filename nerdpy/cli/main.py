@@ -154,6 +154,10 @@ def _typer_exit_code(exc: BaseException, args: "Sequence[str]" = ()) -> int | No
     if isinstance(exc, typer.Abort):
         print("Aborted.", file=sys.stderr)
         return 130
+    ctx = getattr(exc, "ctx", None)
+    if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:  # `nerdpy network`: Docker's help, exit 0
+        print(ctx.get_help())
+        return 0
     missing = _missing_arguments(exc) or _unknown_command(exc, args)
     if missing is not None:
         print(missing, file=sys.stderr)

@@ -159,3 +159,13 @@ def test_an_unknown_command_exits_1_as_docker(argv, path, capsys, tmp_path, monk
     monkeypatch.setenv("NERDPY_RUNTIME_ROOT", str(tmp_path / "run"))
     assert run(argv) == 1
     assert capsys.readouterr().err == f"Error: unknown command: {path} {argv[-1]}\nSee '{path} --help'.\n"
+
+
+@pytest.mark.parametrize("argv", [[], ["network"], ["container"]])
+def test_a_group_alone_prints_its_help_and_exits_0(argv, capsys, tmp_path, monkeypatch):
+    # docker 28.2.2: `docker network` prints the group's usage on stdout, exit 0
+    monkeypatch.setenv("NERDPY_DATA_ROOT", str(tmp_path / "data"))
+    monkeypatch.setenv("NERDPY_RUNTIME_ROOT", str(tmp_path / "run"))
+    assert run(argv) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith(f"Usage:  {' '.join(['nerdpy', *argv])} ") and err == ""
