@@ -48,6 +48,13 @@ class Conflict(NerdpyError):
     kind = "conflict"
 
 
+class NotRunning(Conflict):
+    """`exec`, `top` or `attach` given a container that is not running: Docker's
+    daemon refuses it (409) and its CLI, as for any such answer, exits 1."""
+
+    exit_code = 1
+
+
 class Unavailable(NerdpyError):
     kind = "unavailable"
 
@@ -68,6 +75,13 @@ class DataCorrupted(NerdpyError):
     """Bytes did not match their digest, or a record is unreadable."""
 
     kind = "data corrupted"
+
+
+class ClientRefused(InvalidArgument):
+    """A check docker/cli makes on its own, before it asks the daemon anything, and
+    returns as a plain error (`cp` with no container side): exit 1, not 125."""
+
+    exit_code = 1
 
 
 class NotATerminal(NerdpyError):

@@ -1,4 +1,5 @@
-"""`KEY=VALUE` option lists (--label, --opt, --sysctl, --annotation), parsed one way."""
+"""`KEY=VALUE` option lists (--label, --opt, --sysctl, --annotation), parsed one way,
+and how a `--filter KEY=VALUE`'s value matches a name."""
 
 from __future__ import annotations
 
@@ -19,3 +20,18 @@ def parse_key_values(items: Iterable[str], what: str, need_value: bool = False) 
             raise InvalidArgument(f"invalid {what} {item!r}: expected key=value")
         out[key] = value
     return out
+
+
+def filter_matches(pattern: str, *candidates: str) -> bool:
+    """moby's filters.Args.Match: a candidate equal to the value, or the value as an
+    unanchored regular expression (`ps -f name=^web$`); a value that does not compile
+    matches only itself."""
+    if pattern in candidates:
+        return True
+    import re
+
+    try:
+        compiled = re.compile(pattern)
+    except re.error:
+        return False
+    return any(compiled.search(c) for c in candidates)

@@ -9,7 +9,7 @@ from nerdpy.containers.execute import ExecOptions  # noqa: F401 - re-exported: t
 
 # Container, CreateOptions, ExecOptions and State are the records the CLI builds or
 # reads: it reaches nerdpy.containers only through this module.
-from nerdpy.errors import InvalidArgument, NotFound
+from nerdpy.errors import InvalidArgument, NotFound, NotRunning
 from nerdpy.records import field, record
 
 TYPE_CHECKING = False
@@ -148,7 +148,7 @@ def attach_to(settings: Settings, ref: str, stdin_fd: int | None, stdout_fd: int
     store = _store(settings)
     container = store.get(ref)
     if store.state(container.id).status != "running":
-        raise InvalidArgument("you cannot attach to a stopped container, start it first")
+        raise NotRunning("You cannot attach to a stopped container, start it first")  # docker/cli's words
     tty = bool(container.cfg.get("Tty"))
     try:
         conn = connect_attach(str(store.shim_dir(container.id)), stdin_fd is not None, True, True)
@@ -187,7 +187,10 @@ def kill(settings: Settings, ref: str, signal: str) -> Container:
     from nerdpy.containers.lifecycle import kill as _kill
 
     container = _store(settings).get(ref)
-    _kill(settings, container, signal)
+    try:
+        _kill(settings, container, signal)
+    except NotRunning as exc:  # moby's router wraps the daemon's words with the name given
+        raise NotRunning(f"cannot kill container: {ref}: {exc}") from None
     return container
 
 
@@ -301,7 +304,7 @@ def top(settings: Settings, ref: str, ps_args: tuple[str, ...] = ()) -> tuple[li
     container = store.get(ref)
     state = store.state(container.id)
     if not state.running or not state.pid:
-        raise InvalidArgument(f"container {container.id[:12]} is not running")
+        raise NotRunning(f"container {container.id} is not running")
     pids = container_pids(state.pid)
     return run_ps(ps_args, pids) if ps_args else describe(pids)
 

@@ -8,6 +8,7 @@ import re
 
 from nerdpy.config import Settings
 from nerdpy.errors import Conflict, InvalidArgument, NerdpyError, NotFound, NotImplementedYet
+from nerdpy.keyvalue import filter_matches
 from nerdpy.network import ipam, state
 
 TYPE_CHECKING = False
@@ -100,7 +101,7 @@ def list_networks(settings: Settings, filters: Sequence[str] = ()) -> list[state
 
 def _matches(settings: Settings, net: state.NetworkRecord, key: str, value: str) -> bool:
     if key == "name":
-        return value in net.name
+        return filter_matches(value, net.name)
     if key == "id":
         return net.id.startswith(value)
     if key == "driver":

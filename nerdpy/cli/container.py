@@ -163,13 +163,12 @@ def inspect_any(cli: CliState, *, names: list[str], format: str | None, type: st
     a network, a volume (or only the `--type` given)."""
     from nerdpy.cli.each import inspect_lines
     from nerdpy.cli.output import check_usage_template
-    from nerdpy.errors import InvalidArgument, NotFound
+    from nerdpy.errors import ClientRefused, NotFound
 
     check_usage_template(format)
     kinds = ("container", "image", "network", "volume")
-    if type not in (None, *kinds):
-        raise InvalidArgument(f'"{type}" is not a valid value for --type',
-                              hint="use container, image, network or volume")
+    if type not in (None, *kinds):  # docker/cli's words (and its exit 1), naming the types nerdpy has
+        raise ClientRefused(f'unknown type: "{type}": must be one of ' + ", ".join(f'"{k}"' for k in kinds))
     settings = entered(cli)
     lookups = _inspect_lookups(settings, size)
     found, failed = [], False

@@ -175,7 +175,7 @@ def run(cli: CliState, *, image: str, command: List[str], detach: bool, cidfile:
         detach_keys: str, quiet: bool, storage_opt: List[str], **create: Any) -> int:
     """`create`: the rest of CREATE_FLAGS, for build_options."""
     from nerdpy.api.containers import run as api_run
-    from nerdpy.errors import ContainerExit, InvalidArgument, NotATerminal
+    from nerdpy.errors import ClientRefused, ContainerExit, InvalidArgument, NotATerminal
 
     proxy = _sig_proxy(str(sig_proxy))
     settings = entered(cli)
@@ -186,8 +186,8 @@ def run(cli: CliState, *, image: str, command: List[str], detach: bool, cidfile:
             f"container ID file found, make sure the other container isn't running or delete {cidfile}")
     if opts.tty and opts.interactive and not detach and not sys.stdin.isatty():
         raise NotATerminal("the input device is not a TTY", hint="drop -t when stdin is not a terminal")
-    if opts.attach and detach:
-        raise InvalidArgument("conflicting options: cannot specify both --attach and --detach")
+    if opts.attach and detach:  # docker/cli's runContainer returns it plain: exit 1
+        raise ClientRefused("conflicting options: cannot specify both --attach and --detach")
     stdin, stdout, stderr = _streams(opts)
     sys.stdout.flush()
     with tool_errors_exit_125():

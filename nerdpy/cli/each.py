@@ -43,4 +43,4 @@ def inspect_lines(items: list[Any], format: str | None) -> list[str]:
         from nerdpy.cli.output import render_template
 
         return [render_template(format, item) for item in items]
-    return [json.dumps(items, indent=4)]
+    return [json.dumps(items, indent=4, ensure_ascii=False)]  # as the daemon writes it: UTF-8, not \u00e9

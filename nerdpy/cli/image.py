@@ -94,13 +94,24 @@ def rmi(cli: CliState, *, images: list[str], force: bool, no_prune: bool) -> int
     del no_prune  # untagged parents: nerdpy images have none, so nothing is pruned either way
     from nerdpy.api import images as api
 
+    from nerdpy.cli.each import for_each
+    from nerdpy.errors import NerdpyError, NotFound
+
     settings = entered(cli)
+    fatal: list[NerdpyError] = []
 
     def remove(ref: str) -> None:
-        for line in api.remove(settings, ref, force):
-            print(line)
+        try:
+            for line in api.remove(settings, ref, force):
+                print(line)
+        except NerdpyError as exc:
+            if not isinstance(exc, NotFound):
+                fatal.append(exc)
+            raise
 
-    return _each(images, remove)
+    failed = for_each(images, remove)
+    # docker/cli: with -f an image that does not exist is reported, but is no failure
+    return 1 if failed and (fatal or not force) else 0
 
 
 def inspect(cli: CliState, *, images: list[str], format: str | None) -> int:

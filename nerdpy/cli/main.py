@@ -80,7 +80,24 @@ def _flag_error(exc: BaseException) -> str | None:
     # click has no class of its own for a missing value: its message is the only sign
     if kind == "BadOptionUsage" and str(getattr(exc, "message", "")).endswith("requires an argument."):
         return f"flag needs an argument: '{name[1]}' in {name}" if short else f"flag needs an argument: {name}"
-    return None
+    return _int_flag_error(exc)
+
+
+def _int_flag_error(exc: BaseException) -> str | None:
+    """pflag's words for an int flag given a non-number (`invalid argument "x" for
+    "-n, --last" flag: strconv.ParseInt: parsing "x": invalid syntax`); click says
+    "Invalid value for '--last' / '-n': 'x' is not a valid int."."""
+    import ast
+    import re
+
+    param = getattr(exc, "param", None)
+    value = re.fullmatch(r"(.*) is not a valid int(?:eger)?\.", str(getattr(exc, "message", "")), re.S)
+    names = getattr(param, "opts", None)
+    if type(exc).__name__ != "BadParameter" or value is None or not names:
+        return None
+    opts = sorted(names, key=lambda o: o.startswith("--"))  # pflag: "-n, --last"
+    given = ast.literal_eval(value.group(1))  # click quotes the value with repr()
+    return f'invalid argument "{given}" for "{", ".join(opts)}" flag: strconv.ParseInt: parsing "{given}": invalid syntax'
 
 
 def _missing_arguments(exc: BaseException) -> str | None:
@@ -104,6 +121,18 @@ def _missing_arguments(exc: BaseException) -> str | None:
     return arity_message(ctx.command_path, f"{bound} argument{plural}", ctx.command)
 
 
+def _unknown_command(exc: BaseException, args: "Sequence[str]") -> str | None:
+    """docker 28's words for a command it does not have (`docker: unknown command:
+    docker nosuch`); None for other errors, and under compose, whose code is its own 16."""
+    import re
+
+    ctx = getattr(exc, "ctx", None)
+    word = re.fullmatch(r"No such command '(.*)'\.", str(getattr(exc, "message", "")), re.S)
+    if type(exc).__name__ != "UsageError" or ctx is None or word is None or ctx.command_path == "nerdpy compose":
+        return None
+    return f"Error: unknown command: {ctx.command_path} {word.group(1)}\nSee '{ctx.command_path} --help'."
+
+
 def _dispatch(args: "Sequence[str]") -> int:
     from nerdpy.cli.fastpath import try_run
 
@@ -125,10 +154,14 @@ def _typer_exit_code(exc: BaseException, args: "Sequence[str]" = ()) -> int | No
     if isinstance(exc, typer.Abort):
         print("Aborted.", file=sys.stderr)
         return 130
-    missing = _missing_arguments(exc)
+    ctx = getattr(exc, "ctx", None)
+    if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:  # `nerdpy network`: Docker's help, exit 0
+        print(ctx.get_help())
+        return 0
+    missing = _missing_arguments(exc) or _unknown_command(exc, args)
     if missing is not None:
         print(missing, file=sys.stderr)
-        return 1  # Docker's cobra: an arity error exits 1, not 125
+        return 1  # Docker's cobra: an arity error or an unknown command exits 1, not 125
     if isinstance(exc, typer.TyperException):  # usage errors: Docker exits 125
         text = _flag_error(exc) or (exc.format_message() if hasattr(exc, "format_message") else str(exc))
         print(f"Error: {text}\n{_usage_hint(exc, args)}", file=sys.stderr)

@@ -8,6 +8,7 @@ from nerdpy.cli import state
 from nerdpy.cli.each import for_each, inspect_lines
 from nerdpy.cli.state import CliState
 from nerdpy.errors import NotFound
+from nerdpy.formatting.human import go_time_string
 from nerdpy.keyvalue import parse_key_values
 
 TYPE_CHECKING = False
@@ -42,7 +43,7 @@ def _row(net) -> dict:
     return {
         "ID": net.id[:12], "Name": net.name, "Driver": net.driver, "Scope": "local",
         "IPv6": str(net.ipv6).lower(), "Internal": str(net.internal).lower(),
-        "Labels": ",".join(f"{k}={v}" for k, v in sorted(net.labels.items())), "CreatedAt": net.created,
+        "Labels": ",".join(f"{k}={v}" for k, v in sorted(net.labels.items())), "CreatedAt": go_time_string(net.created),
     }
 
 

@@ -49,7 +49,7 @@ def print_rows(
     if format is not None and format.strip() == "table":  # Docker: the default table
         format = None
     if format in ("json", "{{json .}}"):
-        return [json.dumps(row, separators=(",", ":")) for row in rows]
+        return [json.dumps(row, separators=(",", ":"), ensure_ascii=False) for row in rows]  # Go never \u-escapes
     if format:
         compile_template(format)  # Docker parses it first: a bad one fails with no rows too
         row_template, is_table = table_header(format)

@@ -40,7 +40,7 @@ def events(cli: CliState, *, since: str | None, until: str | None, filter: list[
     try:
         for event in read(settings, since_ns, until_ns, filters):
             if format in ("json", "{{json .}}"):
-                line = json.dumps(event, separators=(",", ":"))
+                line = json.dumps(event, separators=(",", ":"), ensure_ascii=False)
             elif format:
                 line = render_template(format, event)
             else:

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from nerdpy.config import Settings
 from nerdpy.containers import Container
 from nerdpy.containers.store import ContainerStore
-from nerdpy.errors import InvalidArgument, NotFound, Unavailable
+from nerdpy.errors import ClientRefused, InvalidArgument, NotFound, Unavailable
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -345,9 +345,9 @@ def copy(settings: Settings, store: ContainerStore, src: str, dest: str, stdin: 
     dest_ref, dest_path = _split_ref(dest)
     # Exactly one side names a container: that one; None when both or neither do.
     container_ref = src_ref if dest_ref is None else dest_ref if src_ref is None else None
-    if container_ref is None:
-        raise InvalidArgument("copying between containers or between host paths is not supported",
-                              hint="use CONTAINER:SRC_PATH DEST_PATH or SRC_PATH CONTAINER:DEST_PATH")
+    if container_ref is None:  # docker/cli's runCopy words
+        raise ClientRefused("must specify at least one container source" if src_ref is None else
+                            "copying between containers is not supported")
     container = store.get(container_ref)
     from nerdpy.containers.copyout import copy_out, tar_out
 

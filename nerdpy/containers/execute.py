@@ -17,7 +17,7 @@ import stat
 from nerdpy.config import Settings
 from nerdpy.containers import Container
 from nerdpy.containers.store import ContainerStore
-from nerdpy.errors import CannotInvoke, CommandNotFound, Conflict, InvalidArgument, Unavailable
+from nerdpy.errors import CannotInvoke, CommandNotFound, InvalidArgument, NotRunning, Unavailable
 from nerdpy.records import record
 
 TYPE_CHECKING = False
@@ -137,7 +137,7 @@ def write_process(settings: Settings, container: Container, opts: ExecOptions) -
     store = ContainerStore(settings)
     state = store.state(container.id)
     if state.status != "running":
-        raise Conflict(f"container {container.id[:12]} is not running")
+        raise NotRunning(f"container {container.id} is not running")
     process = process_spec(store, container, opts, rootfs_path(store, container), state.pid or 0)
     shim_dir = store.shim_dir(container.id)
     path = shim_dir / f"exec-{os.getpid()}-{os.urandom(4).hex()}.json"
@@ -177,7 +177,7 @@ def _start_detached(settings: Settings, container: Container, process_file: str,
         finally:
             os.close(null)
     if code is None:
-        raise Conflict(f"container {container.id[:12]} is not running")
+        raise NotRunning(f"container {container.id} is not running")
     if code != 0:
         _raise_runtime_error(log_file)
         raise InvalidArgument(f"exec failed: runc exited {code}")

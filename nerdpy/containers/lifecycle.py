@@ -8,7 +8,7 @@ import time
 from nerdpy.config import Settings
 from nerdpy.containers import Container, State, event
 from nerdpy.containers.store import ContainerStore
-from nerdpy.errors import Conflict, Unavailable
+from nerdpy.errors import Conflict, NotRunning, Unavailable
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ def kill(settings: Settings, container: Container, signal: str = "SIGKILL") -> N
     store = ContainerStore(settings)
     state = store.state(container.id)
     if not state.running:
-        raise Conflict(f"cannot kill container {container.id[:12]}: container is not running")
+        raise NotRunning(f"container {container.id} is not running")
     number = parse_signal(signal)
     if number == 9:
         mark_stopped(store, container.id)
@@ -163,7 +163,7 @@ def pause(settings: Settings, container: Container, resume: bool = False) -> Non
     state = store.state(container.id)
     want = "paused" if resume else "running"
     if state.status != want:
-        raise Conflict(f"container {container.id[:12]} is not {want}")
+        raise Conflict(f"container {container.id} is not {want}")  # moby: the full id
     from nerdpy.runtime import RuntimeFailure
 
     try:

@@ -11,6 +11,7 @@ from nerdpy.containers.ps_filters import matches as definition_matches
 from nerdpy.errors import InvalidArgument, NerdpyError
 from nerdpy.formatting.gofuncs import go_quote
 from nerdpy.formatting.human import human_duration
+from nerdpy.keyvalue import filter_matches
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ def _match_one(c: Container, state: State, key: str, value: str, by_ref: dict[st
     if key == "id":
         return c.id.startswith(value)
     if key == "name":
-        return value.lstrip("/") in c.name
+        return filter_matches(value, "/" + c.name, c.name)  # moby matches the name with and without its "/"
     if key == "label":
         name, sep, wanted = value.partition("=")
         labels = c.cfg.get("Labels") or {}

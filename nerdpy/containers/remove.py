@@ -176,11 +176,10 @@ def remove(settings: Settings, ref: str, force: bool, volumes: bool) -> str:
     container = store.get(ref)
     state = store.state(container.id)
     if state.running:
-        if not force:
-            raise Conflict(
-                f"you cannot remove a {state.status} container {container.id[:12]}",
-                hint="stop the container before removing it, or use rm -f",
-            )
+        if not force:  # moby's daemon/delete.go words, which already say what to do
+            why = ("container is paused and must be unpaused first" if state.status == "paused" else
+                   f"container is {state.status}: stop the container before removing or force remove")
+            raise Conflict(f'cannot remove container "/{container.name}": {why}')
         from nerdpy.containers.lifecycle import kill_and_wait
 
         kill_and_wait(settings, store, container)

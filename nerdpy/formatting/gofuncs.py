@@ -35,6 +35,15 @@ class _NilMap(dict):
     """A JSON null where Docker's Go type is a map: Go prints `map[]` (json: null)."""
 
 
+class _StringMap(dict):
+    """A Go map[string]string (Labels, Options): `index` of a missing key is its zero value
+    "", where a field lookup (`.Labels.k`) still prints `<no value>`."""
+
+
+class _NilStringMap(_NilMap, _StringMap):
+    """A JSON null where Docker's Go type is a map[string]string."""
+
+
 class _NilPointer:
     """A JSON null where Docker's Go type is a pointer: Go prints `<nil>`."""
 
@@ -53,9 +62,12 @@ _MAP_FIELDS = frozenset((
     "Labels", "Volumes", "ExposedPorts", "Ports", "PortBindings", "Options", "Networks", "Sysctls", "StorageOpt",
     "Tmpfs", "DriverOpts", "Data", "Containers"))
 _POINTER_FIELDS = frozenset(("Healthcheck", "Health", "IPAMConfig"))
+_STRING_MAP_FIELDS = frozenset(("Labels", "Options", "DriverOpts", "Sysctls", "StorageOpt", "Tmpfs", "Data"))
 
 
 def _typed_nil(name: str) -> Any:
+    if name in _STRING_MAP_FIELDS:
+        return _NilStringMap()
     if name in _SLICE_FIELDS:
         return _NilList()
     if name in _MAP_FIELDS:
@@ -63,14 +75,21 @@ def _typed_nil(name: str) -> Any:
     return NIL_POINTER if name in _POINTER_FIELDS else None
 
 
+def _typed(name: str, found: Any) -> Any:
+    if found is None:
+        return _typed_nil(name)
+    if name in _STRING_MAP_FIELDS and type(found) is dict:
+        return _StringMap(found)
+    return found
+
+
 def _lookup(value: Any, name: str) -> Any:
     if isinstance(value, dict):
         if name in value:
-            found = value[name]
-            return _typed_nil(name) if found is None else found
+            return _typed(name, value[name])
         for key in value:
             if isinstance(key, str) and key.lower() == name.lower():
-                return _typed_nil(key) if value[key] is None else value[key]
+                return _typed(key, value[key])
         typed = _typed_nil(name)  # a field Docker's JSON omits when empty (omitempty)
         if typed is not None:
             return typed
@@ -103,12 +122,12 @@ def to_text(value: Any) -> str:
 
 
 def to_json(value: Any) -> str:
-    """Go's json.Marshal: compact, HTML characters escaped."""
+    """docker/cli's `json` template function: a json.Encoder with SetEscapeHTML(false),
+    so `<`, `>`, `&` and non-ASCII text come out as they are; compact."""
     if value is NO_VALUE or value is NIL_POINTER or isinstance(value, (_NilList, _NilMap)):
         value = None
-    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False,
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False,
                       default=lambda o: getattr(o, "__dict__", str(o)))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 _GO_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
@@ -142,7 +161,7 @@ def _index(value: Any, *keys: Any) -> Any:
         if value is None or value is NO_VALUE:
             raise _err("index of untyped nil")
         if isinstance(value, dict):
-            value = value.get(key, NO_VALUE)
+            value = value.get(key, "" if isinstance(value, _StringMap) else NO_VALUE)
         else:
             try:
                 value = value[int(key)]

@@ -63,3 +63,19 @@ def since(timestamp: float, now: float | None = None) -> str:
     if not timestamp:
         return "N/A"
     return human_duration(max(0.0, (now or time.time()) - timestamp)) + " ago"
+
+
+def go_time_string(rfc3339: str) -> str:
+    """Go's time.Time.String() of an RFC 3339 time (`network ls`'s CreatedAt):
+    "2026-12-06 02:58:38.352949 +0000 UTC", the fraction without trailing zeros."""
+    if not rfc3339 or "T" not in rfc3339:
+        return rfc3339
+    day, clock = rfc3339.split("T", 1)
+    if clock.endswith(("Z", "z")):
+        clock, zone = clock[:-1], "+0000 UTC"
+    else:
+        offset = clock[-6:].replace(":", "")
+        clock, zone = clock[:-6], f"{offset} {offset}"  # a fixed zone has no name: Go prints the offset twice
+    whole, _, fraction = clock.partition(".")
+    fraction = fraction.rstrip("0")
+    return f"{day} {whole}{'.' + fraction if fraction else ''} {zone}"

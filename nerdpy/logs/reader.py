@@ -125,6 +125,6 @@ def parse_since(text: str, now_ns: int | None = None) -> int:
             text += "Z"
         return parse_time(text)
     except ValueError:
-        from nerdpy.errors import InvalidArgument
+        from nerdpy.errors import ClientRefused  # docker/cli parses it itself: exit 1
 
-        raise InvalidArgument(f'failed to parse value as time or duration: "{given}"', hint="use RFC3339, a Unix timestamp or a duration like 10m") from None
+        raise ClientRefused(f'failed to parse value as time or duration: "{given}"', hint="use RFC3339, a Unix timestamp or a duration like 10m") from None

@@ -54,6 +54,7 @@ class RuntimeMount:
     anonymous: bool = False  # an anonymous volume (`rm -v` removes it)
     copy_up: bool = False  # fill an empty volume from the image at `destination`
     chown: bool = False  # `:U`: chown the source to the container user
+    mode: str = ""  # `-v`'s MODES, shown as inspect's Mounts[].Mode
 
     @property
     def read_only(self) -> bool:
@@ -69,6 +70,7 @@ class RuntimeMount:
             "anonymous": self.anonymous,
             "copy_up": self.copy_up,
             "chown": self.chown,
+            "mode": self.mode,
         }
 
     @classmethod
@@ -82,6 +84,7 @@ class RuntimeMount:
             anonymous=bool(data.get("anonymous", False)),
             copy_up=bool(data.get("copy_up", False)),
             chown=bool(data.get("chown", False)),
+            mode=str(data.get("mode", "")),
         )
 
 
@@ -149,7 +152,7 @@ def inspect_mount(mount: RuntimeMount) -> dict[str, Any]:
     entry.update(Source="" if mount.type == MOUNT_TMPFS else mount.source, Destination=mount.destination)
     if mount.volume:
         entry["Driver"] = "local"
-    entry.update(Mode="", RW=not mount.read_only, Propagation=propagation if mount.type == MOUNT_BIND and not mount.volume else "")
+    entry.update(Mode=mount.mode, RW=not mount.read_only, Propagation=propagation if mount.type == MOUNT_BIND and not mount.volume else "")
     return entry
 
 

@@ -60,7 +60,7 @@ def _inherited(
         cid = lookup(ref) if lookup else ref
         # No record: the container was created without mounts (resolve skips the database then).
         for data in json.loads(store.container_mounts(cid) or "[]"):
-            mount = RuntimeMount.from_dict(data)
+            mount = RuntimeMount.from_dict({**data, "mode": ""})  # moby copies no Mode from --volumes-from
             if mount.type == MOUNT_TMPFS:
                 continue  # Docker shares binds and volumes, not tmpfs
             if read_only is not None:
@@ -117,7 +117,7 @@ def _materialise(store: "VolumeStore", request: MountRequest) -> RuntimeMount:
             except OSError as exc:
                 raise InvalidArgument(f"cannot create host directory {request.source}: {exc.strerror}") from None
         return RuntimeMount(request.target, MOUNT_BIND, request.source, _bind_options(request, request.source),
-                            chown=request.chown)
+                            chown=request.chown, mode=request.mode)
     anonymous = not request.source
     name = request.source or os.urandom(32).hex()
     volume = store.create(name, labels=dict(request.volume_labels), options=dict(request.volume_options), anonymous=anonymous)
@@ -127,7 +127,7 @@ def _materialise(store: "VolumeStore", request: MountRequest) -> RuntimeMount:
         mount_local(volume.options, str(volume.mountpoint))
     source = str(volume.mountpoint)
     return RuntimeMount(request.target, MOUNT_BIND, source, _bind_options(request, source), volume=name,
-                        anonymous=anonymous, copy_up=request.copy_up, chown=request.chown)
+                        anonymous=anonymous, copy_up=request.copy_up, chown=request.chown, mode=request.mode)
 
 
 def resolve(

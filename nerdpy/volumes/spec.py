@@ -54,6 +54,7 @@ class MountRequest:
     volume_labels: tuple[tuple[str, str], ...] = ()
     tmpfs_options: tuple[str, ...] = ()
     raw: str = ""
+    mode: str = ""  # inspect's Mounts[].Mode: `-v`'s MODES as written ("z" for a named volume without)
 
 
 def clean_target(target: str, kind: str = KIND_VOLUME) -> str:
@@ -152,6 +153,7 @@ def parse_volume_flag(raw: str) -> MountRequest:
         chown="chown" in modes,
         copy_up="copy" not in modes,
         raw=raw,
+        mode=mode or ("z" if kind == KIND_VOLUME and source else ""),  # moby's setBindModeIfNull
     )
 
 

@@ -20,7 +20,7 @@ def test_inspect_finds_networks_and_volumes(nerdpy, busybox_image):
         wrong = nerdpy("inspect", "--type", "volume", net, check=False)
         assert wrong.returncode == 1 and f"Error: No such volume: {net}" in wrong.stderr
         bad = nerdpy("inspect", "--type", "bogus", net, check=False)
-        assert bad.returncode == 125 and '"bogus" is not a valid value for --type' in bad.stderr
+        assert bad.returncode == 1 and 'unknown type: "bogus": must be one of "container", "image"' in bad.stderr
     finally:
         nerdpy("network", "rm", net, check=False)
         nerdpy("volume", "rm", vol, check=False)

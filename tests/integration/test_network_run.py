@@ -408,6 +408,8 @@ def test_network_ls_filters_format_and_prune(nerdpy) -> None:
     assert nerdpy("network", "ls", "-q", "--filter", f"label=k{tag}=v").stdout.split() == [id_a[:12]]
     assert nerdpy("network", "ls", "--filter", f"name=lsb{tag}", "--format", "{{.Name}} {{.Driver}}").stdout \
         == f"{b} bridge\n"
+    anchored = nerdpy("network", "ls", "--filter", f"name=^ls[ab]{tag}$", "--format", "{{.Name}}").stdout
+    assert anchored.split() == [a, b]  # moby's filter value is a regular expression
     builtin = nerdpy("network", "ls", "--filter", "type=builtin", "--format", "{{.Name}}").stdout.split()
     assert builtin == ["bridge", "host", "none"]
     header = nerdpy("network", "ls").stdout.splitlines()[0].split()

@@ -96,3 +96,27 @@ def test_system_df_verbose_is_dockers_table(nerdpy, busybox_image):
         assert mine["COMMAND"] == '"sh -c true"' and mine["LOCAL VOLUMES"] == "1" and mine["STATUS"] == "Created"
     finally:
         nerdpy("rm", "-v", name)
+
+
+def test_rm_of_a_running_container_is_refused_in_dockers_words(nerdpy, busybox_image):
+    name = f"rmrun-{uuid.uuid4().hex[:8]}"
+    nerdpy("run", "-d", "--name", name, busybox_image, "sleep", "60")
+    refused = nerdpy("rm", name, check=False)
+    nerdpy("rm", "-f", name)
+    assert refused.returncode == 1 and refused.stderr == (
+        f'Error: cannot remove container "/{name}": container is running: '
+        "stop the container before removing or force remove\n"), refused
+
+
+def test_exec_top_and_attach_on_a_stopped_container_exit_1(nerdpy, busybox_image):
+    cid = nerdpy("create", busybox_image, "true").stdout.strip()
+    try:
+        for args, line in [(("exec", cid, "true"), f"container {cid} is not running"),
+                           (("top", cid), f"container {cid} is not running"),
+                           (("attach", cid), "You cannot attach to a stopped container, start it first"),
+                           (("kill", cid[:12]), f"cannot kill container: {cid[:12]}: container {cid} is not running"),
+                           (("pause", cid), f"container {cid} is not running")]:
+            refused = nerdpy(*args, check=False)
+            assert (refused.returncode, refused.stderr) == (1, f"Error: {line}\n"), args  # Docker's; not 125
+    finally:
+        nerdpy("rm", cid)

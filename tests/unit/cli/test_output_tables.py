@@ -21,3 +21,11 @@ def test_top_uses_a_wider_minimum_and_custom_tables_follow_the_same_rule() -> No
     assert align([["UID", "PID"], ["root", "1"]], minwidth=20) == ["UID                 PID", "root                1"]
     assert print_rows([{"Names": "web", "Status": "Up"}], [("Names", "NAMES")], "table {{.Names}}\t{{.Status}}") == [
         "NAMES     STATUS", "web       Up"]
+
+
+def test_json_rows_and_inspect_keep_non_ascii_text_as_docker_does() -> None:
+    from nerdpy.cli.each import inspect_lines
+
+    # docker/cli writes UTF-8 (Go's encoder escapes no non-ASCII): "é", never "\u00e9".
+    assert print_rows([{"Labels": "k=é<&>"}], [("Labels", "LABELS")], "json") == ['{"Labels":"k=é<&>"}']
+    assert inspect_lines([{"Name": "/é"}], None) == ['[\n    {\n        "Name": "/é"\n    }\n]']

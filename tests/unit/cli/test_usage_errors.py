@@ -95,3 +95,77 @@ def test_version_flag(flag, capsys):
         raise SystemExit(run([flag]))
     assert exited.value.code == 0
     assert capsys.readouterr().out == f"nerdpy version {__version__}\n"
+
+
+@pytest.mark.parametrize("argv,line", [
+    (["stop", "-t", "x", "c1"], 'invalid argument "x" for "-t, --time" flag: strconv.ParseInt: parsing "x": invalid syntax'),
+    (["ps", "--last", "it's"],
+     'invalid argument "it\'s" for "-n, --last" flag: strconv.ParseInt: parsing "it\'s": invalid syntax'),
+])
+def test_an_int_flag_given_a_word_is_refused_in_pflags_words(argv, line, capsys, tmp_path, monkeypatch):
+    # docker 28.2.2: `docker ps -n x` prints `invalid argument "x" for "-n, --last" flag: strconv.ParseInt: ...`
+    monkeypatch.setenv("NERDPY_DATA_ROOT", str(tmp_path / "data"))
+    monkeypatch.setenv("NERDPY_RUNTIME_ROOT", str(tmp_path / "run"))
+    assert run(argv) == 125
+    assert capsys.readouterr().err == f"Error: {line}\nSee 'nerdpy {argv[0]} --help'.\n"
+
+
+@pytest.mark.parametrize("argv,line", [
+    (["cp", "here", "there"], "must specify at least one container source"),
+    (["cp", "a:/x", "b:/y"], "copying between containers is not supported"),
+])
+def test_cp_needs_exactly_one_container_side_as_docker_says(argv, line, capsys, tmp_path, monkeypatch):
+    # docker 28.2.2 checks this before it asks the daemon anything, and exits 1
+    monkeypatch.setenv("NERDPY_DATA_ROOT", str(tmp_path / "data"))
+    monkeypatch.setenv("NERDPY_RUNTIME_ROOT", str(tmp_path / "run"))
+    assert run(argv) == 1
+    assert capsys.readouterr().err == f"Error: {line}\n"
+
+
+def test_run_detached_with_attach_is_refused_with_exit_1(capsys, tmp_path, monkeypatch):
+    # docker 28.2.2: `docker run -d -a stdout busybox` says this and exits 1 (not run's 125)
+    monkeypatch.setenv("NERDPY_DATA_ROOT", str(tmp_path / "data"))
+    monkeypatch.setenv("NERDPY_RUNTIME_ROOT", str(tmp_path / "run"))
+    assert run(["run", "-d", "-a", "stdout", "busybox"]) == 1
+    assert capsys.readouterr().err == "Error: conflicting options: cannot specify both --attach and --detach\n"
+
+
+def test_rmi_force_of_a_missing_image_reports_it_and_exits_0(capsys, tmp_path, monkeypatch):
+    # docker/cli's image rm: not-found errors are printed, and only fail without -f
+    monkeypatch.setenv("NERDPY_DATA_ROOT", str(tmp_path / "data"))
+    monkeypatch.setenv("NERDPY_RUNTIME_ROOT", str(tmp_path / "run"))
+    assert run(["rmi", "-f", "nosuch", "other:1"]) == 0
+    assert capsys.readouterr().err == "Error: No such image: nosuch\nError: No such image: other:1\n"
+    assert run(["rmi", "nosuch"]) == 1
+
+
+@pytest.mark.parametrize("argv,line", [
+    (["inspect", "--type", "bogus", "x"], 'unknown type: "bogus": must be one of "container", "image", "network", '
+                                          '"volume"'),
+    (["events", "--since", "bogus"], 'failed to parse value as time or duration: "bogus"'),
+])
+def test_checks_docker_cli_makes_itself_exit_1(argv, line, capsys, tmp_path, monkeypatch):
+    # docker 28.2.2 with no daemon: both lines, exit 1
+    monkeypatch.setenv("NERDPY_DATA_ROOT", str(tmp_path / "data"))
+    monkeypatch.setenv("NERDPY_RUNTIME_ROOT", str(tmp_path / "run"))
+    assert run(argv) == 1
+    assert capsys.readouterr().err.startswith(f"Error: {line}")
+
+
+@pytest.mark.parametrize("argv,path", [(["nosuchcmd"], "nerdpy"), (["container", "nosuch"], "nerdpy container")])
+def test_an_unknown_command_exits_1_as_docker(argv, path, capsys, tmp_path, monkeypatch):
+    # docker 28.2.2: "docker: unknown command: docker container nosuch", exit 1
+    monkeypatch.setenv("NERDPY_DATA_ROOT", str(tmp_path / "data"))
+    monkeypatch.setenv("NERDPY_RUNTIME_ROOT", str(tmp_path / "run"))
+    assert run(argv) == 1
+    assert capsys.readouterr().err == f"Error: unknown command: {path} {argv[-1]}\nSee '{path} --help'.\n"
+
+
+@pytest.mark.parametrize("argv", [[], ["network"], ["container"]])
+def test_a_group_alone_prints_its_help_and_exits_0(argv, capsys, tmp_path, monkeypatch):
+    # docker 28.2.2: `docker network` prints the group's usage on stdout, exit 0
+    monkeypatch.setenv("NERDPY_DATA_ROOT", str(tmp_path / "data"))
+    monkeypatch.setenv("NERDPY_RUNTIME_ROOT", str(tmp_path / "run"))
+    assert run(argv) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith(f"Usage:  {' '.join(['nerdpy', *argv])} ") and err == ""

@@ -44,6 +44,9 @@ def test_filters():
     running = State(status="running")
     f = parse_filters
     assert matches(c, running, f(("name=we",)), {})
+    # moby matches a name filter as a regular expression, on "/web" and "web": scripts anchor it
+    assert matches(c, running, f(("name=^web$",)), {}) and matches(c, running, f(("name=^/web$",)), {})
+    assert not matches(c, running, f(("name=^we$",)), {}) and not matches(c, running, f(("name=[",)), {})
     assert matches(c, running, f(("label=app=x", "status=running")), {})
     assert not matches(c, running, f(("label=app=y",)), {})
     assert matches(c, running, f(("id=abc", "id=zzz")), {})  # same key: OR

@@ -30,8 +30,11 @@ DATA = {
         ("{{.Missing}}", "<no value>"),
         ("{{json .Config.Cmd}}", '["sh"]'),
         ("{{.Config.Cmd | json}}", '["sh"]'),
-        ('{{json "<&>"}}', '"\\u003c\\u0026\\u003e"'),
+        ('{{json "<&é>"}}', '"<&é>"'),  # docker context ls --format '{{json "<&é>"}}' prints "<&é>"
         ('{{index .Config.Labels "x.y"}}', "dots"),
+        # a map[string]string's zero value: docker inspect -f '{{index .Config.Labels "nope"}}' prints ""
+        ('[{{index .Config.Labels "nope"}}]', "[]"),
+        ('{{.Config.Labels.nope}}', "<no value>"),
         ("{{index .RepoTags 1}}", "bb:1"),
         ('{{join .RepoTags ", "}}', "busybox:latest, bb:1"),
         ("{{len .RepoTags}}", "2"),

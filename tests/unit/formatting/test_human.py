@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nerdpy.formatting.human import bytes_size, human_size
+from nerdpy.formatting.human import bytes_size, go_time_string, human_size
 
 
 @pytest.mark.parametrize("size, text", [
@@ -35,3 +35,14 @@ def test_bytes_size_is_go_units_bytessize(size, text):
 ])
 def test_human_size_is_go_units_humansizewithprecision_3(size, text):
     assert human_size(size) == text
+
+
+@pytest.mark.parametrize("rfc3339, text", [
+    ("2026-12-06T02:58:38.352949Z", "2026-12-06 02:58:38.352949 +0000 UTC"),
+    ("2026-12-06T02:58:38.350000000Z", "2026-12-06 02:58:38.35 +0000 UTC"),
+    ("1970-01-01T00:00:00Z", "1970-01-01 00:00:00 +0000 UTC"),
+    ("2026-12-06T04:58:38+02:00", "2026-12-06 04:58:38 +0200 +0200"),
+])
+def test_go_time_string_is_what_network_ls_prints_as_created_at(rfc3339, text) -> None:
+    # docker/cli's networkContext.CreatedAt is Created.String(), not the RFC 3339 text.
+    assert go_time_string(rfc3339) == text

@@ -142,9 +142,13 @@ def test_readonly_tmpfs_mount(settings: Settings) -> None:
 def test_inspect_mount_is_dockers_shape(settings: Settings, tmp_path: Path) -> None:
     from nerdpy.volumes import inspect_mount
 
-    m = by_dest(resolve_mounts(settings, "c1", ["vv:/v:ro", f"{tmp_path}:/b"], ["type=tmpfs,target=/t"]))
+    m = by_dest(resolve_mounts(settings, "c1", ["vv:/v:ro", f"{tmp_path}:/b", f"{tmp_path}:/r:ro", "nv:/n", "/a"],
+                               ["type=tmpfs,target=/t", "type=volume,src=mv,dst=/m"]))
     assert inspect_mount(m["/v"]) == {"Type": "volume", "Name": "vv", "Source": m["/v"].source, "Destination": "/v",
-                                      "Driver": "local", "Mode": "", "RW": False, "Propagation": ""}
+                                      "Driver": "local", "Mode": "ro", "RW": False, "Propagation": ""}
     assert inspect_mount(m["/b"]) == {"Type": "bind", "Source": str(tmp_path), "Destination": "/b", "Mode": "",
                                       "RW": True, "Propagation": "rprivate"}
     assert inspect_mount(m["/t"])["Type"] == "tmpfs"
+    # Mode is `-v`'s MODES as written; moby's setBindModeIfNull makes a named volume's "z"; --mount has none.
+    assert {d: inspect_mount(m[d])["Mode"] for d in ("/r", "/n", "/a", "/m")} == {"/r": "ro", "/n": "z", "/a": "",
+                                                                                   "/m": ""}
