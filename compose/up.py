@@ -130,7 +130,8 @@ def _foreground(settings: Settings, project: Project, req: UpRequest, names: lis
     shown = [n for n in attached if n not in req.no_attach]
     streams = LogStreams(settings, ui, prefix=not req.no_log_prefix, timestamps=req.timestamps)
     everything = members(settings, project.name, tuple(names))
-    ui.out("Attaching to " + ", ".join(m.name for m in everything if m.service in shown))
+    # As docker compose: sorted by name, each without its project (`web-1`).
+    ui.out("Attaching to " + ", ".join(m.short for m in sorted(everything, key=lambda m: m.name) if m.service in shown))
     for m in everything:
         if m.service in shown:
             streams.add(m, tail=-1, since_ns=began_ns)

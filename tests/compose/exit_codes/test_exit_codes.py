@@ -12,6 +12,7 @@ def test_exit_code_from_stops_the_stack_and_returns_the_code(compose):
     result = c("up", "--exit-code-from", "checker", check=False, timeout=120)
     assert result.returncode == 3, result.stderr
     out = result.stdout
+    assert out.startswith("Attaching to checker-1, migrate-1, server-1\n"), out  # docker compose's short names
     assert "migrate-1  | migrated" in out and "server-1   | serving" in out and "checker-1  | checking" in out
     assert "checker-1 exited with code 3" in out and "Aborting on container exit..." in out
     states = c("ps", "-a", "--format", "{{.Service}} {{.State}}").stdout.split("\n")
