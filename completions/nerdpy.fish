@@ -439,6 +439,7 @@ complete -c nerdpy -n '__fish_seen_subcommand_from compose; and __fish_seen_subc
 complete -c nerdpy -n '__fish_seen_subcommand_from compose; and __fish_seen_subcommand_from pull' -s 'q' -l 'quiet' -d 'Pull without printing progress information'
 complete -c nerdpy -n '__fish_seen_subcommand_from compose; and __fish_seen_subcommand_from push' -l 'ignore-push-failures' -d 'Push what it can and ignores images with push failures'
 complete -c nerdpy -n '__fish_seen_subcommand_from compose; and __fish_seen_subcommand_from push' -s 'q' -l 'quiet' -d 'Push without printing progress information'
+complete -c nerdpy -n '__fish_seen_subcommand_from compose; and __fish_seen_subcommand_from restart' -l 'no-deps' -d 'Don\'t restart dependent services'
 complete -c nerdpy -n '__fish_seen_subcommand_from compose; and __fish_seen_subcommand_from restart' -s 't' -l 'timeout' -r -d 'Specify a shutdown timeout in seconds'
 complete -c nerdpy -n '__fish_seen_subcommand_from compose; and __fish_seen_subcommand_from rm' -s 'f' -l 'force' -d 'Don\'t ask to confirm removal'
 complete -c nerdpy -n '__fish_seen_subcommand_from compose; and __fish_seen_subcommand_from rm' -s 's' -l 'stop' -d 'Stop the containers, if required, before removing'

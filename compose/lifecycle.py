@@ -4,7 +4,7 @@ project's containers (found by label), dependents before their dependencies."""
 from __future__ import annotations
 
 from nerdpy_compose import order, resources, secrets
-from nerdpy_compose.converge import orphans
+from nerdpy_compose.converge import orphans, wait_condition
 from nerdpy_compose.lock import ProjectLock
 from nerdpy_compose.members import Member, members
 
@@ -145,12 +145,22 @@ def stop(settings: Settings, project: Project, services: tuple[str, ...], timeou
     return _parallel(project, ui, found, "Stopping", "Stopped", lambda m: api.stop(settings, m.id, timeout))
 
 
-def restart(settings: Settings, project: Project, services: tuple[str, ...], timeout: int | None, ui: Ui) -> int:
+def restart(settings: Settings, project: Project, services: tuple[str, ...], timeout: int | None, no_deps: bool,
+            ui: Ui) -> int:
+    """As docker compose: the services named bring along their dependents with
+    `restart: true` (not under --no-deps), and a service restarts once such a
+    dependency restarted with it meets its condition (healthy, completed)."""
+    if services and not no_deps:
+        services = order.with_restart_dependents(project, services)
     by_service: dict[str, list[Member]] = {}
     for m in reversed(_ordered(settings, project, services)):  # dependencies first, a service at a time
         by_service.setdefault(m.service, []).append(m)
-    codes = [_each(ui, group, "Restarting", "Started", lambda m: api.restart(settings, m.id, timeout))
-             for group in by_service.values()]
+    codes = []
+    for service, group in by_service.items():
+        for dep, spec in (project.services[service].get("depends_on") or {}).items():
+            if spec.get("restart") and dep in by_service and spec["condition"] != "service_started":
+                wait_condition(settings, project, dep, spec["condition"], ui)
+        codes.append(_each(ui, group, "Restarting", "Started", lambda m: api.restart(settings, m.id, timeout)))
     return max(codes, default=0)
 
 

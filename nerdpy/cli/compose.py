@@ -161,11 +161,11 @@ def stop(compose: ComposeCli, *, services: list[str], timeout: int | None) -> in
     return engine_stop(settings, project, tuple(services), timeout, ui)
 
 
-def restart(compose: ComposeCli, *, services: list[str], timeout: int | None) -> int:
+def restart(compose: ComposeCli, *, services: list[str], timeout: int | None, no_deps: bool) -> int:
     from nerdpy_compose.lifecycle import restart as engine_restart
 
     settings, project, ui = _entered(compose)
-    return engine_restart(settings, project, tuple(services), timeout, ui)
+    return engine_restart(settings, project, tuple(services), timeout, no_deps, ui)
 
 
 def kill(compose: ComposeCli, *, services: list[str], signal: str, remove_orphans: bool) -> int:

@@ -156,7 +156,8 @@ COMMANDS = {c.name: c for c in (
     )),
     Command("start", "Start services", _C + "start", (_SERVICES,)),
     Command("stop", "Stop services", _C + "stop", (_SERVICES, _TIMEOUT)),
-    Command("restart", "Restart service containers", _C + "restart", (_SERVICES, _TIMEOUT)),
+    Command("restart", "Restart service containers", _C + "restart", (
+        _SERVICES, _TIMEOUT, flag("--no-deps", help="Don't restart dependent services"))),
     Command("kill", "Force stop service containers", _C + "kill", (
         _SERVICES,
         opt("--signal", "-s", default="SIGKILL", help="SIGNAL to send to the container"),
