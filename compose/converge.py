@@ -219,6 +219,8 @@ def wait_condition(settings: Settings, project: Project, service: str, condition
     found = members(settings, project.name, (service,))
     if condition == "service_started":
         return
+    for m in found:  # as docker compose's waitDependencies, then Healthy or Exited
+        ui.event("Container", m.name, "Waiting")
     if condition == "service_healthy":
         for m in found:
             if not _wait_healthy(settings, m, deadline):

@@ -12,7 +12,7 @@ def test_restart_brings_along_restart_true_dependents(compose):
     err = c("restart", "db", timeout=120).stderr
     events = [line.strip() for line in err.splitlines()]
     assert events == ["Container restartdeps-db-1  Restarting", "Container restartdeps-db-1  Started",
-                      "Container restartdeps-db-1  Healthy",
+                      "Container restartdeps-db-1  Waiting", "Container restartdeps-db-1  Healthy",
                       "Container restartdeps-web-1  Restarting", "Container restartdeps-web-1  Started"], err
     err = c("restart", "--no-deps", "db", timeout=120).stderr
     assert "web-1" not in err and "Container restartdeps-db-1  Started" in err, err
