@@ -105,13 +105,20 @@ def top(settings: Settings, project: Project, services: tuple[str, ...]) -> list
 
 
 def port(settings: Settings, project: Project, service: str, private: str, protocol: str, index: int) -> str:
-    if service not in project.services:
-        raise InvalidArgument(f"no such service: {service}")
-    found = [m for m in members(settings, project.name, (service,)) if m.number == index]
+    """As docker compose's Port: the service's running container (#index, or the
+    first), and the container's ports in the error when none is `private`."""
+    if not private.isdigit():
+        raise InvalidArgument(f'strconv.ParseUint: parsing "{private}": invalid syntax',
+                              hint="the protocol goes in --protocol")
+    found = [m for m in members(settings, project.name, (service,), include_stopped=False)
+             if index <= 0 or m.number == index]
     if not found:
-        raise NotFound(f"service \"{service}\" is not running container #{index}")
-    lines = api.ports(settings, found[0].id, f"{private}/{protocol}")
-    return lines[0]
+        raise NotFound(f'service "{service}" is not running' + (f" container #{index}" if index > 0 else ""))
+    try:
+        return api.ports(settings, found[0].id, f"{int(private)}/{protocol.lower()}")[0]
+    except NotFound:
+        ports = ", ".join(f"{p['TargetPort']}/{p['Protocol']}" for p in _publishers(found[0]))
+        raise NotFound(f"no port {int(private)}/{protocol.lower()} for container {found[0].name}: {ports}") from None
 
 
 def images(settings: Settings, project: Project, services: tuple[str, ...]) -> list[dict[str, Any]]:

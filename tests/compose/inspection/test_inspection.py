@@ -20,6 +20,9 @@ def test_look_at_and_signal_a_running_project(compose, nerdpy, tmp_path):
     address = c("port", "web", "8080").stdout.strip()
     assert address == f"127.0.0.1:{published[0]['PublishedPort']}"
     assert urllib.request.urlopen(f"http://{address}/page", timeout=30).read() == b"served\n"
+    unpublished = c("port", "web", "9999", check=False)  # docker compose's portNotFoundError
+    assert unpublished.returncode == 1
+    assert "no port 9999/tcp for container inspection-web-1: 8080/tcp" in unpublished.stderr, unpublished.stderr
 
     top = c("top", "web").stdout.splitlines()
     assert top[0] == "inspection-web-1" and top[1].split()[:3] == ["UID", "PID", "PPID"]
@@ -51,6 +54,8 @@ def test_look_at_and_signal_a_running_project(compose, nerdpy, tmp_path):
     c("kill", "-s", "SIGUSR1", "worker")
     assert c("wait", "worker").returncode == 0
     assert c("ps", "-a", "--format", "{{.State}} {{.ExitCode}}", "worker").stdout.strip() == "exited 0"
+    stopped = c("port", "worker", "80", check=False)  # only a running container has ports, as docker compose
+    assert stopped.returncode == 1 and 'service "worker" is not running' in stopped.stderr, stopped.stderr
     assert "got usr1" in c("logs", "worker").stdout
     assert "got usr1" in c("logs", "--until", "0s", "worker").stdout
     assert c("logs", "--until", "2000-01-01T00:00:00Z", "worker").stdout == ""
