@@ -144,14 +144,32 @@ def exec_(settings: Settings, project: Project, service: str, command: tuple[str
     return api.exec_in(settings, cid, opts, None if detach else 0, 1, 2) or 0  # None: the user detached
 
 
-def cp(settings: Settings, project: Project, src: str, dest: str, index: int) -> None:
-    def resolve(arg: str) -> str:
-        service, colon, path = arg.partition(":")
-        if not colon or arg.startswith(("/", ".")) or "/" in service:
-            return arg
-        return f"{_container(settings, project, service, index)}:{path}"
+def _cp_arg(arg: str) -> tuple[str, str]:
+    """(service, path) of `SERVICE:PATH`; ("", arg) for a local path."""
+    service, colon, path = arg.partition(":")
+    if not colon or arg.startswith(("/", ".")) or "/" in service:
+        return "", arg
+    return service, path
 
-    api.copy(settings, resolve(src), resolve(dest))
+
+def cp(settings: Settings, project: Project, src: str, dest: str, index: int, ui: Ui) -> None:
+    """As docker compose's copy: into every container of the service (its replicas,
+    stopped ones too) or #index only; out of its first one. Each says Copying, Copied."""
+    (src_service, src_path), (dest_service, dest_path) = _cp_arg(src), _cp_arg(dest)
+    if src_service and dest_service:
+        raise InvalidArgument("copying between services is not supported")
+    if not (src_service or dest_service):
+        raise InvalidArgument("unknown copy direction", hint="name a container path as SERVICE:PATH")
+    service = src_service or dest_service
+    found = [m for m in members(settings, project.name, (service,)) if index <= 0 or m.number == index]
+    if not found:
+        raise NotFound(f'service "{service}" is not running container #{index}' if index > 0
+                       else f'no container found for service "{service}"')
+    for m in found[:1] if src_service else found:
+        detail = f"{m.name}:{src_path} to {dest}" if src_service else f"{src} to {m.name}:{dest_path}"
+        ui.event("", m.name, "Copying", detail)
+        api.copy(settings, f"{m.id}:{src_path}" if src_service else src, dest if src_service else f"{m.id}:{dest_path}")
+        ui.event("", m.name, "Copied", detail)
 
 
 def pull(settings: Settings, project: Project, services: tuple[str, ...], ignore_failures: bool, quiet: bool,

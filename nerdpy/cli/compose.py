@@ -292,8 +292,8 @@ def ls(compose: ComposeCli, *, all: bool, quiet: bool, filter: list[str], format
 def cp(compose: ComposeCli, *, src: str, dest: str, index: int) -> None:
     from nerdpy_compose.oneoff import cp as engine_cp
 
-    settings, project, _ = _entered(compose)
-    engine_cp(settings, project, src, dest, index)
+    settings, project, ui = _entered(compose)
+    engine_cp(settings, project, src, dest, index, ui)
 
 
 def pull(compose: ComposeCli, *, services: list[str], ignore_pull_failures: bool, quiet: bool) -> int:

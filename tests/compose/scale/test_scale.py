@@ -13,6 +13,18 @@ def test_scale_and_wait(compose):
     c = compose("scale")
     c("up", "-d", "--wait", "--wait-timeout", "30")
     assert _names(c) == ["scale-worker-1", "scale-worker-2"], "deploy.replicas; profile-only service not started"
+    # cp into a service reaches every replica (a stopped one too), each reported; out of one, its first.
+    c.nerdpy("stop", "-t", "0", "scale-worker-2")
+    (c.dir / "note").write_text("shared\n")
+    err = c("cp", "note", "worker:/tmp/note").stderr
+    assert err.splitlines() == [f" scale-worker-{n}  {s} note to scale-worker-{n}:/tmp/note"
+                                for n in (1, 2) for s in ("Copying", "Copied")], err
+    c("start")
+    assert [c("exec", "-T", "--index", str(n), "worker", "cat", "/tmp/note").stdout for n in (1, 2)] == ["shared\n"] * 2
+    c("cp", "worker:/tmp/note", "back")
+    assert (c.dir / "back").read_text() == "shared\n"
+    missing = c("cp", "note", "lone:/tmp/", check=False)
+    assert missing.returncode == 1 and 'no container found for service "lone"' in missing.stderr, missing.stderr
     c("up", "-d", "--scale", "worker=3")
     assert _names(c) == ["scale-worker-1", "scale-worker-2", "scale-worker-3"]
     c("up", "-d", "--scale", "worker=1")
