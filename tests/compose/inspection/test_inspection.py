@@ -15,6 +15,10 @@ def test_look_at_and_signal_a_running_project(compose, nerdpy, tmp_path):
     c("up", "-d", "--wait", "--wait-timeout", "60", timeout=120)
     rows = {r["Service"]: r for r in map(json.loads, c("ps", "--format", "json").stdout.splitlines())}
     assert (rows["web"]["State"], rows["web"]["Health"], rows["worker"]["Health"]) == ("running", "healthy", "")
+    # docker compose filters on the status given, whatever it is; --filter takes status= only.
+    assert c("ps", "--status", "stopped", "-q").stdout == "" and c("ps", "--status", "running", "-q").stdout
+    bad = c("ps", "--filter", "health=healthy", check=False)
+    assert bad.returncode == 1 and "unknown filter health" in bad.stderr, bad.stderr
     published = rows["web"]["Publishers"]
     assert [(p["URL"], p["TargetPort"], p["Protocol"]) for p in published] == [("127.0.0.1", 8080, "tcp")]
     address = c("port", "web", "8080").stdout.strip()
