@@ -202,7 +202,8 @@ class Converger:
             from nerdpy.api.types import replace
 
             opts = replace(opts, **extra, **({"pull": self.plan.pull} if self.plan.pull else {}))
-        self.ui.event("Container", opts.name, "Creating")
+        if not recreated:  # docker compose reports a recreation as one step: Recreate, Recreated
+            self.ui.event("Container", opts.name, "Creating")
         if self.plan.no_start:
             api.create(self.settings, opts, notice=None if self.plan.quiet_pull else self.ui.err)
             self.ui.event("Container", opts.name, "Recreated" if recreated else "Created")
@@ -211,6 +212,7 @@ class Converger:
         for line in result.warnings:
             self.ui.warn(line)
         self.ui.event("Container", opts.name, "Recreated" if recreated else "Created")
+        self.ui.event("Container", opts.name, "Starting")  # run created and started it: both steps said
         self.ui.event("Container", opts.name, "Started")
 
 
