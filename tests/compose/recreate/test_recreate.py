@@ -49,3 +49,14 @@ def test_foreground_up_attaches_to_the_services_named(compose):
     assert "second said" in named.stdout and "first said" not in named.stdout, named.stdout
     both = c("--profile", "attach", "up", "--attach-dependencies", "second")
     assert "second said" in both.stdout and "first said" in both.stdout, both.stdout
+
+
+def test_down_leaves_an_orphan_and_its_network(compose):
+    c = compose("recreate")
+    c("-f", "compose.yaml", "-f", "orphan.yaml", "up", "-d", "orphan")
+    down = c("down", "-t", "0")
+    # docker compose: the network the orphan still uses is a warning event, not an error.
+    assert " Network recreate_default  Resource is still in use" in down.stderr.splitlines(), down.stderr
+    assert "Error" not in down.stderr and c("ps", "-q").stdout.strip() == c.ids()[0][:12], down.stderr
+    removed = c("down", "-t", "0", "--remove-orphans").stderr
+    assert " Network recreate_default  Removed" in removed.splitlines(), removed
