@@ -4,7 +4,7 @@ project's containers (found by label), dependents before their dependencies."""
 from __future__ import annotations
 
 from nerdpy_compose import order, resources, secrets
-from nerdpy_compose.converge import orphans, wait_condition
+from nerdpy_compose.converge import wait_condition
 from nerdpy_compose.lock import ProjectLock
 from nerdpy_compose.members import Member, members
 
@@ -92,9 +92,7 @@ def down(settings: Settings, project: Project, volumes: bool, remove_orphans: bo
     with ProjectLock(settings, project.name):
         found = _ordered(settings, project, (), oneoff=None)
         known = set(project.services) | set(project.disabled)
-        extra = orphans(settings, project)
-        if extra and not remove_orphans:
-            ui.warn(f"Found orphan containers ({', '.join(m.name for m in extra)}) for this project.")
+        # As docker compose's down: orphans stay without --remove-orphans, unannounced (up warns of them).
         found = [m for m in found if m.service in known or remove_orphans or m.oneoff]
 
         def stop_rm(m: Member) -> None:
