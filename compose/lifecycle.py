@@ -164,9 +164,13 @@ def restart(settings: Settings, project: Project, services: tuple[str, ...], tim
 
 def kill(settings: Settings, project: Project, services: tuple[str, ...], signal: str, remove_orphans: bool,
          ui: Ui) -> int:
-    found = [m for m in _ordered(settings, project, services) if m.running]
+    """As docker compose's kill: the running containers of the project's services,
+    one-offs too, an orphan's only with --remove-orphans; none is no failure."""
+    found = [m for m in _ordered(settings, project, services, oneoff=None) if m.running
+             and (remove_orphans or m.service in project.services)]
     if not found:
-        raise InvalidArgument("no container to kill")
+        ui.err("No container to kill")
+        return 0
     return _each(ui, found, "Killing", "Killed", lambda m: api.kill(settings, m.id, signal))
 
 

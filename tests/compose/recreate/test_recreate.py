@@ -58,5 +58,9 @@ def test_down_leaves_an_orphan_and_its_network(compose):
     # docker compose: the network the orphan still uses is a warning event, not an error.
     assert " Network recreate_default  Resource is still in use" in down.stderr.splitlines(), down.stderr
     assert "Error" not in down.stderr and "orphan" not in down.stderr and c("ps", "-q").stdout.strip() == c.ids()[0][:12], down.stderr
+    # kill spares an orphan unless --remove-orphans; nothing to kill is said, exit 0.
+    assert c("kill").stderr == "No container to kill\n" and c("ps", "-q").stdout.strip()
+    killed = c("kill", "--remove-orphans").stderr
+    assert killed.splitlines() == [" Container recreate-orphan-1  Killing", " Container recreate-orphan-1  Killed"]
     removed = c("down", "-t", "0", "--remove-orphans").stderr
     assert " Network recreate_default  Removed" in removed.splitlines(), removed
