@@ -107,9 +107,18 @@ def up(settings: Settings, project: Project, req: UpRequest, ui: Ui) -> int:
     return _foreground(settings, project, req, names, ui, began_ns)
 
 
+def env_true(value: str) -> bool:
+    """docker compose's utils.StringToBool, for its COMPOSE_* switches: y, or Go's ParseBool true."""
+    return value.strip().lower() in ("y", "1", "t", "true")
+
+
 def _orphans(settings: Settings, project: Project, remove: bool, ui: Ui) -> None:
+    # COMPOSE_IGNORE_ORPHANS (the shell or .env) silences the warning, as docker compose.
+    ignore = env_true(project.environment.get("COMPOSE_IGNORE_ORPHANS", ""))
+    if ignore and remove:
+        raise InvalidArgument("cannot combine COMPOSE_IGNORE_ORPHANS and --remove-orphans")
     found = orphans(settings, project)
-    if found and not remove:
+    if found and not remove and not ignore:
         ui.warn(f"Found orphan containers ({', '.join(m.name for m in found)}) for this project. If you removed or "
                 "renamed this service in your compose file, you can run this command with the --remove-orphans flag "
                 "to clean it up.")

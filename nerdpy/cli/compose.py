@@ -46,6 +46,13 @@ def project_options(cli: CliState, *, file: list[str], project_name: str, projec
     return ComposeCli(cli, project, ansi, progress, parallel)
 
 
+def remove_orphans_flag(given: bool) -> bool:
+    """--remove-orphans, defaulting to COMPOSE_REMOVE_ORPHANS as docker compose's up, down and kill."""
+    from nerdpy_compose.up import env_true
+
+    return given or env_true(os.environ.get("COMPOSE_REMOVE_ORPHANS", ""))
+
+
 def _warn(line: str) -> None:
     print(f"WARN[0000] {line}", file=sys.stderr)
 
@@ -96,7 +103,7 @@ def down(compose: ComposeCli, *, volumes: bool, rmi: str, remove_orphans: bool, 
     from nerdpy_compose.lifecycle import down as engine_down
 
     settings, project, ui = _entered(compose)
-    return engine_down(settings, project, volumes, remove_orphans, timeout, rmi, ui)
+    return engine_down(settings, project, volumes, remove_orphans_flag(remove_orphans), timeout, rmi, ui)
 
 
 _PS_COLUMNS = [("Name", "NAME"), ("Image", "IMAGE"), ("Command", "COMMAND"), ("Service", "SERVICE"),
@@ -172,7 +179,7 @@ def kill(compose: ComposeCli, *, services: list[str], signal: str, remove_orphan
     from nerdpy_compose.lifecycle import kill as engine_kill
 
     settings, project, ui = _entered(compose)
-    return engine_kill(settings, project, tuple(services), signal, remove_orphans, ui)
+    return engine_kill(settings, project, tuple(services), signal, remove_orphans_flag(remove_orphans), ui)
 
 
 def pause(compose: ComposeCli, *, services: list[str]) -> int:

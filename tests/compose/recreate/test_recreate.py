@@ -62,5 +62,11 @@ def test_down_leaves_an_orphan_and_its_network(compose):
     assert c("kill").stderr == "No container to kill\n" and c("ps", "-q").stdout.strip()
     killed = c("kill", "--remove-orphans").stderr
     assert killed.splitlines() == [" Container recreate-orphan-1  Killing", " Container recreate-orphan-1  Killed"]
-    removed = c("down", "-t", "0", "--remove-orphans").stderr
+    # COMPOSE_IGNORE_ORPHANS silences up's warning (not with --remove-orphans); COMPOSE_REMOVE_ORPHANS
+    # stands for --remove-orphans, as in docker compose.
+    assert "Found orphan containers (recreate-orphan-1)" in c("up", "-d", "db").stderr
+    assert "Found orphan" not in c("up", "-d", "db", env={"COMPOSE_IGNORE_ORPHANS": "true"}).stderr
+    both = c("up", "-d", "--remove-orphans", env={"COMPOSE_IGNORE_ORPHANS": "1"}, check=False)
+    assert both.returncode == 1 and "cannot combine COMPOSE_IGNORE_ORPHANS and --remove-orphans" in both.stderr
+    removed = c("down", "-t", "0", env={"COMPOSE_REMOVE_ORPHANS": "y"}).stderr
     assert " Network recreate_default  Removed" in removed.splitlines(), removed
