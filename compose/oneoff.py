@@ -125,12 +125,15 @@ def opts_publish(svc: dict[str, object]) -> tuple[str, ...]:
 
 
 def _container(settings: Settings, project: Project, service: str, index: int) -> str:
-    if service not in project.services:
+    """As docker compose's getSpecifiedContainer: a running container of the service
+    (one outside the active profiles too), #index or the first by number, one-offs last."""
+    if service not in project.services and service not in project.disabled:
         raise InvalidArgument(f"no such service: {service}")
-    found = [m for m in members(settings, project.name, (service,)) if m.number == (index or 1)]
-    if not found or not found[0].running:
-        raise NotFound(f"service \"{service}\" is not running")
-    return found[0].id
+    found = [m for m in members(settings, project.name, (service,), oneoff=None, include_stopped=False)
+             if index <= 0 or m.number == index]
+    if not found:
+        raise NotFound(f'service "{service}" is not running' + (f" container #{index}" if index > 0 else ""))
+    return min(found, key=lambda m: (m.oneoff, m.number)).id
 
 
 def exec_(settings: Settings, project: Project, service: str, command: tuple[str, ...], index: int, detach: bool,

@@ -30,12 +30,17 @@ def test_scale_and_wait(compose):
     c("up", "-d", "--scale", "worker=1")
     assert _names(c) == ["scale-worker-1"]
     assert c("exec", "-T", "--index", "1", "worker", "echo", "in-one").stdout == "in-one\n"
+    gone = c("exec", "-T", "--index", "2", "worker", "true", check=False)
+    assert gone.returncode == 1 and 'service "worker" is not running container #2' in gone.stderr, gone.stderr
     result = c("--profile", "extra", "config", "--services")
     assert sorted(result.stdout.split()) == ["lone", "worker"]
     c("stop", "-t", "0")
     assert c("ps", "-q").stdout == "" and len(c("ps", "-aq").stdout.split()) == 1
     c("start")
     assert _names(c) == ["scale-worker-1"]
+    # As docker compose: exec reaches a one-off container, of a service outside the active profiles too.
+    c("run", "-d", "lone", "sleep", "600")
+    assert c("exec", "-T", "lone", "echo", "in-run").stdout == "in-run\n"
 
 
 def test_replicas_stop_together(compose):
