@@ -155,23 +155,39 @@ def _cp_arg(arg: str) -> tuple[str, str]:
     return service, path
 
 
-def cp(settings: Settings, project: Project, src: str, dest: str, index: int, ui: Ui) -> None:
+@record
+class CopyRequest:
+    """`compose cp`'s arguments and flags."""
+
+    src: str
+    dest: str
+    index: int = 0
+    all: bool = False  # --all: one-off (run) containers too
+    archive: bool = False  # -a: uid/gid kept
+    follow_link: bool = False  # -L
+
+
+def cp(settings: Settings, project: Project, req: CopyRequest, ui: Ui) -> None:
     """As docker compose's copy: into every container of the service (its replicas,
-    stopped ones too) or #index only; out of its first one. Each says Copying, Copied."""
+    stopped ones too, --all: its one-offs) or #index only; out of its first one.
+    Each says Copying, Copied."""
+    src, dest, index = req.src, req.dest, req.index
     (src_service, src_path), (dest_service, dest_path) = _cp_arg(src), _cp_arg(dest)
     if src_service and dest_service:
         raise InvalidArgument("copying between services is not supported")
     if not (src_service or dest_service):
         raise InvalidArgument("unknown copy direction", hint="name a container path as SERVICE:PATH")
     service = src_service or dest_service
-    found = [m for m in members(settings, project.name, (service,)) if index <= 0 or m.number == index]
+    found = [m for m in members(settings, project.name, (service,), oneoff=None if req.all and index <= 0 else False)
+             if index <= 0 or m.number == index]
     if not found:
         raise NotFound(f'service "{service}" is not running container #{index}' if index > 0
                        else f'no container found for service "{service}"')
     for m in found[:1] if src_service else found:
         detail = f"{m.name}:{src_path} to {dest}" if src_service else f"{src} to {m.name}:{dest_path}"
         ui.event("", m.name, "Copying", detail)
-        api.copy(settings, f"{m.id}:{src_path}" if src_service else src, dest if src_service else f"{m.id}:{dest_path}")
+        api.copy(settings, f"{m.id}:{src_path}" if src_service else src, dest if src_service else f"{m.id}:{dest_path}",
+                 follow_link=req.follow_link, archive=req.archive)
         ui.event("", m.name, "Copied", detail)
 
 

@@ -296,11 +296,12 @@ def ls(compose: ComposeCli, *, all: bool, quiet: bool, filter: list[str], format
         print(line)
 
 
-def cp(compose: ComposeCli, *, src: str, dest: str, index: int) -> None:
+def cp(compose: ComposeCli, *, src: str, dest: str, index: int, all: bool, archive: bool, follow_link: bool) -> None:
+    from nerdpy_compose.oneoff import CopyRequest
     from nerdpy_compose.oneoff import cp as engine_cp
 
     settings, project, ui = _entered(compose)
-    engine_cp(settings, project, src, dest, index, ui)
+    engine_cp(settings, project, CopyRequest(src, dest, index, all, archive, follow_link), ui)
 
 
 def pull(compose: ComposeCli, *, services: list[str], ignore_pull_failures: bool, quiet: bool) -> int:

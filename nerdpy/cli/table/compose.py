@@ -201,6 +201,9 @@ COMMANDS = {c.name: c for c in (
         arg("src", metavar="SRC_PATH"),
         arg("dest", metavar="DEST_PATH"),
         _index(0),
+        flag("--all", help="Include containers created by the run command"),
+        flag("--archive", "-a", help="Archive mode (copy all uid/gid information)"),
+        flag("--follow-link", "-L", help="Always follow symbol link in SRC_PATH"),
     )),
     Command("pull", "Pull service images", _C + "pull", (
         _SERVICES,

@@ -41,6 +41,10 @@ def test_scale_and_wait(compose):
     # As docker compose: exec reaches a one-off container, of a service outside the active profiles too.
     c("run", "-d", "lone", "sleep", "600")
     assert c("exec", "-T", "lone", "echo", "in-run").stdout == "in-run\n"
+    # cp reaches a one-off only with --all, as docker compose's.
+    assert 'no container found for service "lone"' in c("cp", "note", "lone:/tmp/", check=False).stderr
+    c("cp", "--all", "note", "lone:/tmp/")
+    assert c("exec", "-T", "lone", "cat", "/tmp/note").stdout == "shared\n"
 
 
 def test_replicas_stop_together(compose):
