@@ -182,16 +182,19 @@ def pause(settings: Settings, project: Project, services: tuple[str, ...], resum
 
 
 def rm(settings: Settings, project: Project, services: tuple[str, ...], stop_first: bool, volumes: bool,
-       force: bool, ui: Ui, confirm: Callable[[list[Member]], bool]) -> int:
-    found = _ordered(settings, project, services)
+       force: bool, ui: Ui, confirm: Callable[[str], bool]) -> int:
+    """As docker compose's rm: the stopped containers of the project's services (not an
+    orphan's), named on stdout before they go, whether asked (`confirm`) or --force."""
     if stop_first:
         stop(settings, project, services, None, ui)
-        found = _ordered(settings, project, services)
-    stopped = [m for m in found if not m.running]
+    stopped = [m for m in _ordered(settings, project, services) if not m.running and m.service in project.services]
     if not stopped:
         ui.err("No stopped containers")
         return 0
-    if not force and not confirm(stopped):
+    question = "Going to remove " + ", ".join(m.name for m in stopped)
+    if force:
+        ui.out(question)
+    elif not confirm(question):
         return 0
     return _each(ui, stopped, "Removing", "Removed", lambda m: api.remove(settings, m.id, False, volumes))
 

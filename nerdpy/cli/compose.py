@@ -218,8 +218,8 @@ def rm(compose: ComposeCli, *, services: list[str], force: bool, stop: bool, vol
 
     settings, project, ui = _entered(compose)
 
-    def confirm(found: list) -> bool:
-        print("Going to remove " + ", ".join(m.name for m in found))
+    def confirm(question: str) -> bool:
+        print(question)
         return _confirm("Are you sure?")
 
     return engine_rm(settings, project, tuple(services), stop, volumes, force, ui, confirm)

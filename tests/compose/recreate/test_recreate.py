@@ -68,5 +68,8 @@ def test_down_leaves_an_orphan_and_its_network(compose):
     assert "Found orphan" not in c("up", "-d", "db", env={"COMPOSE_IGNORE_ORPHANS": "true"}).stderr
     both = c("up", "-d", "--remove-orphans", env={"COMPOSE_IGNORE_ORPHANS": "1"}, check=False)
     assert both.returncode == 1 and "cannot combine COMPOSE_IGNORE_ORPHANS and --remove-orphans" in both.stderr
+    # rm -f names what it removes on stdout, as docker compose's; an orphan is not the project's to remove.
+    c("stop", "db")
+    assert c("rm", "-f").stdout == "Going to remove recreate-db-1\n" and len(c.ids()) == 1
     removed = c("down", "-t", "0", env={"COMPOSE_REMOVE_ORPHANS": "y"}).stderr
     assert " Network recreate_default  Removed" in removed.splitlines(), removed
