@@ -99,12 +99,25 @@ class Converger:
                 continue
             try:
                 wait_condition(self.settings, self.project, dep, spec["condition"], self.ui)
-            except NerdpyError:
+            except NerdpyError as exc:
                 if spec.get("required", True):
                     raise
-                self.ui.warn(f"optional dependency {dep!r} is not ready, {name} starts anyway")
+                self._skip_optional(dep, spec["condition"], exc.message)
             if spec.get("restart") and dep in self.recreated:
                 self.recreated.add(name)  # dependents with restart: true follow a recreated dependency
+
+    def _skip_optional(self, dep: str, condition: str, reason: str) -> None:
+        """docker compose's words for an optional dependency (`required: false`) that
+        failed its condition: Skipped on its containers, then a warning; its dependents start."""
+        reason = reason.removeprefix("dependency failed to start: ")
+        if condition == "service_completed_successfully":  # 'service "X" didn't complete successfully: exit N'
+            shown = warned = "optional dependency " + reason.removeprefix("service ")
+        else:
+            shown = f'optional dependency "{dep}" failed to start'
+            warned = f"{shown}: {reason}"
+        for m in members(self.settings, self.project.name, (dep,)):
+            self.ui.event("Container", m.name, f"Skipped: {shown}")
+        self.ui.warn(warned)
 
     def _converge(self, name: str) -> None:
         svc = self.project.services[name]

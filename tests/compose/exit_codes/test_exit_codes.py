@@ -35,6 +35,15 @@ def test_failed_dependency_blocks_dependents(compose):
     assert c("ps", "-a", "--format", "{{.Service}}", "server").stdout == ""
 
 
+def test_an_optional_dependency_that_fails_is_skipped(compose):
+    c = compose("exit_codes")
+    result = c("up", "-d", "tolerant", env={"MIGRATE_EXIT": "4"}, timeout=120)
+    reason = 'optional dependency "migrate" didn\'t complete successfully: exit 4'  # docker compose's words
+    assert f" Container exitcodes-migrate-1  Skipped: {reason}" in result.stderr.splitlines(), result.stderr
+    assert f"WARN[0000] {reason}" in result.stderr.splitlines(), result.stderr
+    assert "Container exitcodes-tolerant-1  Started" in result.stderr
+
+
 def test_run_rm_returns_the_command_exit_code(compose):
     c = compose("exit_codes")
     result = c("run", "--rm", "--no-deps", "-T", "migrate", "sh", "-c", "echo one-off; exit 7", check=False)
