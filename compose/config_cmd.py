@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from nerdpy_compose import order
 from nerdpy_compose.errors import ConfigError, NoSuchService
 
 from nerdpy.api.types import record
@@ -46,8 +47,8 @@ def render(project: Project, req: ConfigRequest) -> str:
     if req.quiet:
         return ""
     # Go prints maps sorted by key: the listings and the model's maps are sorted too.
-    if req.services:
-        return "\n".join(sorted(model["services"]))
+    if req.services:  # compose-go's ForEachService over the sorted names: dependencies first
+        return "\n".join(order.select(project, sorted(model["services"])))
     if req.volumes:
         return "\n".join(sorted(model.get("volumes", {})))
     if req.networks:

@@ -99,12 +99,25 @@ class Converger:
                 continue
             try:
                 wait_condition(self.settings, self.project, dep, spec["condition"], self.ui)
-            except NerdpyError:
+            except NerdpyError as exc:
                 if spec.get("required", True):
                     raise
-                self.ui.warn(f"optional dependency {dep!r} is not ready, {name} starts anyway")
+                self._skip_optional(dep, spec["condition"], exc.message)
             if spec.get("restart") and dep in self.recreated:
                 self.recreated.add(name)  # dependents with restart: true follow a recreated dependency
+
+    def _skip_optional(self, dep: str, condition: str, reason: str) -> None:
+        """docker compose's words for an optional dependency (`required: false`) that
+        failed its condition: Skipped on its containers, then a warning; its dependents start."""
+        reason = reason.removeprefix("dependency failed to start: ")
+        if condition == "service_completed_successfully":  # 'service "X" didn't complete successfully: exit N'
+            shown = warned = "optional dependency " + reason.removeprefix("service ")
+        else:
+            shown = f'optional dependency "{dep}" failed to start'
+            warned = f"{shown}: {reason}"
+        for m in members(self.settings, self.project.name, (dep,)):
+            self.ui.event("Container", m.name, f"Skipped: {shown}")
+        self.ui.warn(warned)
 
     def _converge(self, name: str) -> None:
         svc = self.project.services[name]
@@ -202,7 +215,8 @@ class Converger:
             from nerdpy.api.types import replace
 
             opts = replace(opts, **extra, **({"pull": self.plan.pull} if self.plan.pull else {}))
-        self.ui.event("Container", opts.name, "Creating")
+        if not recreated:  # docker compose reports a recreation as one step: Recreate, Recreated
+            self.ui.event("Container", opts.name, "Creating")
         if self.plan.no_start:
             api.create(self.settings, opts, notice=None if self.plan.quiet_pull else self.ui.err)
             self.ui.event("Container", opts.name, "Recreated" if recreated else "Created")
@@ -211,6 +225,7 @@ class Converger:
         for line in result.warnings:
             self.ui.warn(line)
         self.ui.event("Container", opts.name, "Recreated" if recreated else "Created")
+        self.ui.event("Container", opts.name, "Starting")  # run created and started it: both steps said
         self.ui.event("Container", opts.name, "Started")
 
 
@@ -219,6 +234,8 @@ def wait_condition(settings: Settings, project: Project, service: str, condition
     found = members(settings, project.name, (service,))
     if condition == "service_started":
         return
+    for m in found:  # as docker compose's waitDependencies, then Healthy or Exited
+        ui.event("Container", m.name, "Waiting")
     if condition == "service_healthy":
         for m in found:
             if not _wait_healthy(settings, m, deadline):

@@ -4,7 +4,7 @@ project's containers (found by label), dependents before their dependencies."""
 from __future__ import annotations
 
 from nerdpy_compose import order, resources, secrets
-from nerdpy_compose.converge import orphans
+from nerdpy_compose.converge import wait_condition
 from nerdpy_compose.lock import ProjectLock
 from nerdpy_compose.members import Member, members
 
@@ -92,9 +92,7 @@ def down(settings: Settings, project: Project, volumes: bool, remove_orphans: bo
     with ProjectLock(settings, project.name):
         found = _ordered(settings, project, (), oneoff=None)
         known = set(project.services) | set(project.disabled)
-        extra = orphans(settings, project)
-        if extra and not remove_orphans:
-            ui.warn(f"Found orphan containers ({', '.join(m.name for m in extra)}) for this project.")
+        # As docker compose's down: orphans stay without --remove-orphans, unannounced (up warns of them).
         found = [m for m in found if m.service in known or remove_orphans or m.oneoff]
 
         def stop_rm(m: Member) -> None:
@@ -145,20 +143,34 @@ def stop(settings: Settings, project: Project, services: tuple[str, ...], timeou
     return _parallel(project, ui, found, "Stopping", "Stopped", lambda m: api.stop(settings, m.id, timeout))
 
 
-def restart(settings: Settings, project: Project, services: tuple[str, ...], timeout: int | None, ui: Ui) -> int:
+def restart(settings: Settings, project: Project, services: tuple[str, ...], timeout: int | None, no_deps: bool,
+            ui: Ui) -> int:
+    """As docker compose: the services named bring along their dependents with
+    `restart: true` (not under --no-deps), and a service restarts once such a
+    dependency restarted with it meets its condition (healthy, completed)."""
+    if services and not no_deps:
+        services = order.with_restart_dependents(project, services)
     by_service: dict[str, list[Member]] = {}
     for m in reversed(_ordered(settings, project, services)):  # dependencies first, a service at a time
         by_service.setdefault(m.service, []).append(m)
-    codes = [_each(ui, group, "Restarting", "Started", lambda m: api.restart(settings, m.id, timeout))
-             for group in by_service.values()]
+    codes = []
+    for service, group in by_service.items():
+        for dep, spec in (project.services[service].get("depends_on") or {}).items():
+            if spec.get("restart") and dep in by_service and spec["condition"] != "service_started":
+                wait_condition(settings, project, dep, spec["condition"], ui)
+        codes.append(_each(ui, group, "Restarting", "Started", lambda m: api.restart(settings, m.id, timeout)))
     return max(codes, default=0)
 
 
 def kill(settings: Settings, project: Project, services: tuple[str, ...], signal: str, remove_orphans: bool,
          ui: Ui) -> int:
-    found = [m for m in _ordered(settings, project, services) if m.running]
+    """As docker compose's kill: the running containers of the project's services,
+    one-offs too, an orphan's only with --remove-orphans; none is no failure."""
+    found = [m for m in _ordered(settings, project, services, oneoff=None) if m.running
+             and (remove_orphans or m.service in project.services)]
     if not found:
-        raise InvalidArgument("no container to kill")
+        ui.err("No container to kill")
+        return 0
     return _each(ui, found, "Killing", "Killed", lambda m: api.kill(settings, m.id, signal))
 
 
@@ -170,16 +182,19 @@ def pause(settings: Settings, project: Project, services: tuple[str, ...], resum
 
 
 def rm(settings: Settings, project: Project, services: tuple[str, ...], stop_first: bool, volumes: bool,
-       force: bool, ui: Ui, confirm: Callable[[list[Member]], bool]) -> int:
-    found = _ordered(settings, project, services)
+       force: bool, ui: Ui, confirm: Callable[[str], bool]) -> int:
+    """As docker compose's rm: the stopped containers of the project's services (not an
+    orphan's), named on stdout before they go, whether asked (`confirm`) or --force."""
     if stop_first:
         stop(settings, project, services, None, ui)
-        found = _ordered(settings, project, services)
-    stopped = [m for m in found if not m.running]
+    stopped = [m for m in _ordered(settings, project, services) if not m.running and m.service in project.services]
     if not stopped:
         ui.err("No stopped containers")
         return 0
-    if not force and not confirm(stopped):
+    question = "Going to remove " + ", ".join(m.name for m in stopped)
+    if force:
+        ui.out(question)
+    elif not confirm(question):
         return 0
     return _each(ui, stopped, "Removing", "Removed", lambda m: api.remove(settings, m.id, False, volumes))
 

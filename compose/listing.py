@@ -21,8 +21,6 @@ if TYPE_CHECKING:
 
     from nerdpy.api.types import Settings
 
-STATUSES = ("paused", "restarting", "removing", "running", "dead", "created", "exited")
-
 
 def _publishers(m: Member) -> list[dict[str, Any]]:
     """One per port of the PORTS column, whose groups (`0.0.0.0:8000-8001->8000-8001/tcp`,
@@ -48,14 +46,13 @@ def ps_rows(settings: Settings, project: Project, services: tuple[str, ...], sho
             statuses: tuple[str, ...], filters: tuple[str, ...], no_trunc: bool = True) -> list[dict[str, Any]]:
     """The project's containers as docker compose lists them; without `no_trunc` the
     COMMAND is cut to 20 characters as its table shows it."""
-    for s in statuses:
-        if s not in STATUSES:
-            raise InvalidArgument(f"invalid status {s!r}: use one of {', '.join(STATUSES)}")
-    wanted = list(statuses)
+    wanted = list(statuses)  # as docker compose: a status no container has matches none, no error
     for f in filters:
-        key, _, value = f.partition("=")
+        key, eq, value = f.partition("=")
+        if not eq:
+            raise InvalidArgument("arguments to --filter should be in form KEY=VAL")
         if key != "status":
-            raise InvalidArgument(f"invalid filter {key!r}: compose ps filters on status only")
+            raise InvalidArgument(f"unknown filter {key}", hint="compose ps filters on status only")
         wanted.append(value)
     for name in services:
         if name not in project.services:
@@ -105,13 +102,20 @@ def top(settings: Settings, project: Project, services: tuple[str, ...]) -> list
 
 
 def port(settings: Settings, project: Project, service: str, private: str, protocol: str, index: int) -> str:
-    if service not in project.services:
-        raise InvalidArgument(f"no such service: {service}")
-    found = [m for m in members(settings, project.name, (service,)) if m.number == index]
+    """As docker compose's Port: the service's running container (#index, or the
+    first), and the container's ports in the error when none is `private`."""
+    if not private.isdigit():
+        raise InvalidArgument(f'strconv.ParseUint: parsing "{private}": invalid syntax',
+                              hint="the protocol goes in --protocol")
+    found = [m for m in members(settings, project.name, (service,), include_stopped=False)
+             if index <= 0 or m.number == index]
     if not found:
-        raise NotFound(f"service \"{service}\" is not running container #{index}")
-    lines = api.ports(settings, found[0].id, f"{private}/{protocol}")
-    return lines[0]
+        raise NotFound(f'service "{service}" is not running' + (f" container #{index}" if index > 0 else ""))
+    try:
+        return api.ports(settings, found[0].id, f"{int(private)}/{protocol.lower()}")[0]
+    except NotFound:
+        ports = ", ".join(f"{p['TargetPort']}/{p['Protocol']}" for p in _publishers(found[0]))
+        raise NotFound(f"no port {int(private)}/{protocol.lower()} for container {found[0].name}: {ports}") from None
 
 
 def images(settings: Settings, project: Project, services: tuple[str, ...]) -> list[dict[str, Any]]:

@@ -37,9 +37,12 @@ class Member:
 
     @property
     def short(self) -> str:
-        """The log prefix: the name without the project (`web-1`)."""
+        """The name docker compose prints for it (log prefix, `Attaching to`): without the
+        project when it is the default `<project>-<service>-<n>` (`web-1`), else whole
+        (a container_name, a one-off)."""
         project = self.labels.get(L.PROJECT, "")
-        return self.name[len(project) + 1:] if self.name.startswith(project + "-") else self.name
+        default = f"{project}-{self.service}-{self.labels.get(L.NUMBER, '')}"
+        return self.name[len(project) + 1:] if self.name == default else self.name
 
 
 def members(settings: Settings, project: str, services: tuple[str, ...] = (), oneoff: bool | None = False,

@@ -125,12 +125,15 @@ def opts_publish(svc: dict[str, object]) -> tuple[str, ...]:
 
 
 def _container(settings: Settings, project: Project, service: str, index: int) -> str:
-    if service not in project.services:
+    """As docker compose's getSpecifiedContainer: a running container of the service
+    (one outside the active profiles too), #index or the first by number, one-offs last."""
+    if service not in project.services and service not in project.disabled:
         raise InvalidArgument(f"no such service: {service}")
-    found = [m for m in members(settings, project.name, (service,)) if m.number == (index or 1)]
-    if not found or not found[0].running:
-        raise NotFound(f"service \"{service}\" is not running")
-    return found[0].id
+    found = [m for m in members(settings, project.name, (service,), oneoff=None, include_stopped=False)
+             if index <= 0 or m.number == index]
+    if not found:
+        raise NotFound(f'service "{service}" is not running' + (f" container #{index}" if index > 0 else ""))
+    return min(found, key=lambda m: (m.oneoff, m.number)).id
 
 
 def exec_(settings: Settings, project: Project, service: str, command: tuple[str, ...], index: int, detach: bool,
@@ -144,14 +147,48 @@ def exec_(settings: Settings, project: Project, service: str, command: tuple[str
     return api.exec_in(settings, cid, opts, None if detach else 0, 1, 2) or 0  # None: the user detached
 
 
-def cp(settings: Settings, project: Project, src: str, dest: str, index: int) -> None:
-    def resolve(arg: str) -> str:
-        service, colon, path = arg.partition(":")
-        if not colon or arg.startswith(("/", ".")) or "/" in service:
-            return arg
-        return f"{_container(settings, project, service, index)}:{path}"
+def _cp_arg(arg: str) -> tuple[str, str]:
+    """(service, path) of `SERVICE:PATH`; ("", arg) for a local path."""
+    service, colon, path = arg.partition(":")
+    if not colon or arg.startswith(("/", ".")) or "/" in service:
+        return "", arg
+    return service, path
 
-    api.copy(settings, resolve(src), resolve(dest))
+
+@record
+class CopyRequest:
+    """`compose cp`'s arguments and flags."""
+
+    src: str
+    dest: str
+    index: int = 0
+    all: bool = False  # --all: one-off (run) containers too
+    archive: bool = False  # -a: uid/gid kept
+    follow_link: bool = False  # -L
+
+
+def cp(settings: Settings, project: Project, req: CopyRequest, ui: Ui) -> None:
+    """As docker compose's copy: into every container of the service (its replicas,
+    stopped ones too, --all: its one-offs) or #index only; out of its first one.
+    Each says Copying, Copied."""
+    src, dest, index = req.src, req.dest, req.index
+    (src_service, src_path), (dest_service, dest_path) = _cp_arg(src), _cp_arg(dest)
+    if src_service and dest_service:
+        raise InvalidArgument("copying between services is not supported")
+    if not (src_service or dest_service):
+        raise InvalidArgument("unknown copy direction", hint="name a container path as SERVICE:PATH")
+    service = src_service or dest_service
+    found = [m for m in members(settings, project.name, (service,), oneoff=None if req.all and index <= 0 else False)
+             if index <= 0 or m.number == index]
+    if not found:
+        raise NotFound(f'service "{service}" is not running container #{index}' if index > 0
+                       else f'no container found for service "{service}"')
+    for m in found[:1] if src_service else found:
+        detail = f"{m.name}:{src_path} to {dest}" if src_service else f"{src} to {m.name}:{dest_path}"
+        ui.event("", m.name, "Copying", detail)
+        api.copy(settings, f"{m.id}:{src_path}" if src_service else src, dest if src_service else f"{m.id}:{dest_path}",
+                 follow_link=req.follow_link, archive=req.archive)
+        ui.event("", m.name, "Copied", detail)
 
 
 def pull(settings: Settings, project: Project, services: tuple[str, ...], ignore_failures: bool, quiet: bool,

@@ -73,6 +73,16 @@ def select(project: Project, wanted: tuple[str, ...] | list[str], with_deps: boo
     return seen if with_deps else [n for n in seen if n in roots]
 
 
+def with_restart_dependents(project: Project, names: tuple[str, ...]) -> tuple[str, ...]:
+    """`names` and, transitively, the services depending on one of them with
+    `restart: true`: docker compose's `restart SERVICE` restarts those too."""
+    out = list(names)
+    for name in out:  # grows while walked
+        out += [other for other, svc in project.services.items() if other not in out
+                and (svc.get("depends_on") or {}).get(name, {}).get("restart")]
+    return tuple(out)
+
+
 def dependents_first(project: Project, names: list[str]) -> list[str]:
     ordered = select(project, names, with_deps=True)
     return [n for n in reversed(ordered) if n in names]

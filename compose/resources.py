@@ -109,6 +109,9 @@ def _remove_all(project: Project, kind: str, labelled: list[str], exists: Callab
         ui.event(what, name, "Removing")
         try:
             remove(name)
+        except Conflict:
+            ui.event(what, name, "Resource is still in use")  # docker compose's warning: not a failure
+            continue
         except NerdpyError as exc:
             ui.err(f"Error: {kind[:-1]} {name}: {exc.message}")
             continue

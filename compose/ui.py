@@ -10,7 +10,7 @@ import threading
 
 _COLOURS = ("36", "33", "32", "35", "34", "96", "93", "92", "95", "94")
 _DONE = {"Created", "Started", "Running", "Stopped", "Removed", "Healthy", "Exited", "Pulled", "Recreated",
-         "Killed", "Paused", "Unpaused", "Restarted", "Waiting", "Skipped"}
+         "Killed", "Paused", "Unpaused", "Restarted", "Waiting", "Skipped", "Copied"}
 
 
 class Ui:
@@ -30,16 +30,18 @@ class Ui:
                 n = os.write(fd, data)
                 data = data[n:]
 
-    def event(self, kind: str, name: str, status: str) -> None:
-        """`Container app-web-1  Started` (kind: Container, Network, Volume, Image)."""
+    def event(self, kind: str, name: str, status: str, detail: str = "") -> None:
+        """`Container app-web-1  Started` (kind: Container, Network, Volume, Image),
+        then the detail if any (`web-1  Copied a to web-1:/b`)."""
         if self.quiet:
             return
         label = f"{kind} {name}" if kind else name  # no kind: a service (`app  Skipped`)
+        tail = f" {detail}" if detail else ""
         if self.fancy:
             mark = "\x1b[32m✔\x1b[0m" if status in _DONE else "\x1b[33m⠿\x1b[0m"
-            self._write(self.err_fd, f" {mark} {label}  {status}\n")
+            self._write(self.err_fd, f" {mark} {label}  {status}{tail}\n")
         else:
-            self._write(self.err_fd, f" {label}  {status}\n")
+            self._write(self.err_fd, f" {label}  {status}{tail}\n")
 
     def out(self, line: str) -> None:
         self._write(self.out_fd, line + "\n")

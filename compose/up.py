@@ -107,9 +107,18 @@ def up(settings: Settings, project: Project, req: UpRequest, ui: Ui) -> int:
     return _foreground(settings, project, req, names, ui, began_ns)
 
 
+def env_true(value: str) -> bool:
+    """docker compose's utils.StringToBool, for its COMPOSE_* switches: y, or Go's ParseBool true."""
+    return value.strip().lower() in ("y", "1", "t", "true")
+
+
 def _orphans(settings: Settings, project: Project, remove: bool, ui: Ui) -> None:
+    # COMPOSE_IGNORE_ORPHANS (the shell or .env) silences the warning, as docker compose.
+    ignore = env_true(project.environment.get("COMPOSE_IGNORE_ORPHANS", ""))
+    if ignore and remove:
+        raise InvalidArgument("cannot combine COMPOSE_IGNORE_ORPHANS and --remove-orphans")
     found = orphans(settings, project)
-    if found and not remove:
+    if found and not remove and not ignore:
         ui.warn(f"Found orphan containers ({', '.join(m.name for m in found)}) for this project. If you removed or "
                 "renamed this service in your compose file, you can run this command with the --remove-orphans flag "
                 "to clean it up.")
@@ -130,7 +139,8 @@ def _foreground(settings: Settings, project: Project, req: UpRequest, names: lis
     shown = [n for n in attached if n not in req.no_attach]
     streams = LogStreams(settings, ui, prefix=not req.no_log_prefix, timestamps=req.timestamps)
     everything = members(settings, project.name, tuple(names))
-    ui.out("Attaching to " + ", ".join(m.name for m in everything if m.service in shown))
+    # As docker compose: sorted by name, each without its project (`web-1`).
+    ui.out("Attaching to " + ", ".join(m.short for m in sorted(everything, key=lambda m: m.name) if m.service in shown))
     for m in everything:
         if m.service in shown:
             streams.add(m, tail=-1, since_ns=began_ns)

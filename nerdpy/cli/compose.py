@@ -46,6 +46,13 @@ def project_options(cli: CliState, *, file: list[str], project_name: str, projec
     return ComposeCli(cli, project, ansi, progress, parallel)
 
 
+def remove_orphans_flag(given: bool) -> bool:
+    """--remove-orphans, defaulting to COMPOSE_REMOVE_ORPHANS as docker compose's up, down and kill."""
+    from nerdpy_compose.up import env_true
+
+    return given or env_true(os.environ.get("COMPOSE_REMOVE_ORPHANS", ""))
+
+
 def _warn(line: str) -> None:
     print(f"WARN[0000] {line}", file=sys.stderr)
 
@@ -96,7 +103,7 @@ def down(compose: ComposeCli, *, volumes: bool, rmi: str, remove_orphans: bool, 
     from nerdpy_compose.lifecycle import down as engine_down
 
     settings, project, ui = _entered(compose)
-    return engine_down(settings, project, volumes, remove_orphans, timeout, rmi, ui)
+    return engine_down(settings, project, volumes, remove_orphans_flag(remove_orphans), timeout, rmi, ui)
 
 
 _PS_COLUMNS = [("Name", "NAME"), ("Image", "IMAGE"), ("Command", "COMMAND"), ("Service", "SERVICE"),
@@ -161,18 +168,18 @@ def stop(compose: ComposeCli, *, services: list[str], timeout: int | None) -> in
     return engine_stop(settings, project, tuple(services), timeout, ui)
 
 
-def restart(compose: ComposeCli, *, services: list[str], timeout: int | None) -> int:
+def restart(compose: ComposeCli, *, services: list[str], timeout: int | None, no_deps: bool) -> int:
     from nerdpy_compose.lifecycle import restart as engine_restart
 
     settings, project, ui = _entered(compose)
-    return engine_restart(settings, project, tuple(services), timeout, ui)
+    return engine_restart(settings, project, tuple(services), timeout, no_deps, ui)
 
 
 def kill(compose: ComposeCli, *, services: list[str], signal: str, remove_orphans: bool) -> int:
     from nerdpy_compose.lifecycle import kill as engine_kill
 
     settings, project, ui = _entered(compose)
-    return engine_kill(settings, project, tuple(services), signal, remove_orphans, ui)
+    return engine_kill(settings, project, tuple(services), signal, remove_orphans_flag(remove_orphans), ui)
 
 
 def pause(compose: ComposeCli, *, services: list[str]) -> int:
@@ -211,8 +218,8 @@ def rm(compose: ComposeCli, *, services: list[str], force: bool, stop: bool, vol
 
     settings, project, ui = _entered(compose)
 
-    def confirm(found: list) -> bool:
-        print("Going to remove " + ", ".join(m.name for m in found))
+    def confirm(question: str) -> bool:
+        print(question)
         return _confirm("Are you sure?")
 
     return engine_rm(settings, project, tuple(services), stop, volumes, force, ui, confirm)
@@ -289,11 +296,12 @@ def ls(compose: ComposeCli, *, all: bool, quiet: bool, filter: list[str], format
         print(line)
 
 
-def cp(compose: ComposeCli, *, src: str, dest: str, index: int) -> None:
+def cp(compose: ComposeCli, *, src: str, dest: str, index: int, all: bool, archive: bool, follow_link: bool) -> None:
+    from nerdpy_compose.oneoff import CopyRequest
     from nerdpy_compose.oneoff import cp as engine_cp
 
-    settings, project, _ = _entered(compose)
-    engine_cp(settings, project, src, dest, index)
+    settings, project, ui = _entered(compose)
+    engine_cp(settings, project, CopyRequest(src, dest, index, all, archive, follow_link), ui)
 
 
 def pull(compose: ComposeCli, *, services: list[str], ignore_pull_failures: bool, quiet: bool) -> int:

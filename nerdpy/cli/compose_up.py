@@ -3,7 +3,7 @@ replica counts (flags: nerdpy/cli/table/compose.py)."""
 
 from __future__ import annotations
 
-from nerdpy.cli.compose import ComposeCli, _entered
+from nerdpy.cli.compose import ComposeCli, _entered, remove_orphans_flag
 
 
 def up(compose: ComposeCli, *, services: list[str], detach: bool, wait: bool, wait_timeout: int, force_recreate: bool,
@@ -30,7 +30,7 @@ def up(compose: ComposeCli, *, services: list[str], detach: bool, wait: bool, wa
     req = UpRequest(services=tuple(services), detach=detach, wait=wait, wait_timeout=wait_timeout,
                     force_recreate=force_recreate, no_recreate=no_recreate, recreate_deps=always_recreate_deps,
                     renew_anon_volumes=renew_anon_volumes, quiet_pull=quiet_pull,
-                    attach_dependencies=attach_dependencies, remove_orphans=remove_orphans,
+                    attach_dependencies=attach_dependencies, remove_orphans=remove_orphans_flag(remove_orphans),
                     abort_on_exit=abort_on_container_exit, abort_on_failure=abort_on_container_failure,
                     exit_code_from=exit_code_from, scale=counts, no_deps=no_deps, timeout=timeout,
                     no_start=no_start, attach=tuple(attach), no_attach=tuple(no_attach), no_log_prefix=no_log_prefix,

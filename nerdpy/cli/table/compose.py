@@ -156,7 +156,8 @@ COMMANDS = {c.name: c for c in (
     )),
     Command("start", "Start services", _C + "start", (_SERVICES,)),
     Command("stop", "Stop services", _C + "stop", (_SERVICES, _TIMEOUT)),
-    Command("restart", "Restart service containers", _C + "restart", (_SERVICES, _TIMEOUT)),
+    Command("restart", "Restart service containers", _C + "restart", (
+        _SERVICES, _TIMEOUT, flag("--no-deps", help="Don't restart dependent services"))),
     Command("kill", "Force stop service containers", _C + "kill", (
         _SERVICES,
         opt("--signal", "-s", default="SIGKILL", help="SIGNAL to send to the container"),
@@ -200,6 +201,9 @@ COMMANDS = {c.name: c for c in (
         arg("src", metavar="SRC_PATH"),
         arg("dest", metavar="DEST_PATH"),
         _index(0),
+        flag("--all", help="Include containers created by the run command"),
+        flag("--archive", "-a", help="Archive mode (copy all uid/gid information)"),
+        flag("--follow-link", "-L", help="Always follow symbol link in SRC_PATH"),
     )),
     Command("pull", "Pull service images", _C + "pull", (
         _SERVICES,

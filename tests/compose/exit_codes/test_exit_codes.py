@@ -12,6 +12,7 @@ def test_exit_code_from_stops_the_stack_and_returns_the_code(compose):
     result = c("up", "--exit-code-from", "checker", check=False, timeout=120)
     assert result.returncode == 3, result.stderr
     out = result.stdout
+    assert out.startswith("Attaching to checker-1, migrate-1, server-1\n"), out  # docker compose's short names
     assert "migrate-1  | migrated" in out and "server-1   | serving" in out and "checker-1  | checking" in out
     assert "checker-1 exited with code 3" in out and "Aborting on container exit..." in out
     states = c("ps", "-a", "--format", "{{.Service}} {{.State}}").stdout.split("\n")
@@ -32,6 +33,15 @@ def test_failed_dependency_blocks_dependents(compose):
     assert 'service "migrate" didn\'t complete successfully: exit 4' in result.stderr  # docker's %q
     assert "Traceback" not in result.stderr
     assert c("ps", "-a", "--format", "{{.Service}}", "server").stdout == ""
+
+
+def test_an_optional_dependency_that_fails_is_skipped(compose):
+    c = compose("exit_codes")
+    result = c("up", "-d", "tolerant", env={"MIGRATE_EXIT": "4"}, timeout=120)
+    reason = 'optional dependency "migrate" didn\'t complete successfully: exit 4'  # docker compose's words
+    assert f" Container exitcodes-migrate-1  Skipped: {reason}" in result.stderr.splitlines(), result.stderr
+    assert f"WARN[0000] {reason}" in result.stderr.splitlines(), result.stderr
+    assert "Container exitcodes-tolerant-1  Started" in result.stderr
 
 
 def test_run_rm_returns_the_command_exit_code(compose):

@@ -11,6 +11,9 @@ def test_healthy_dependency_gates_start(compose):
     result = c("up", "-d", "--wait", "--wait-timeout", "60", check=False, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "Container health-db-1  Healthy" in result.stderr
+    # docker compose says it waits on a dependency, then that it is healthy: once each for app, once for --wait.
+    events = [line.strip() for line in result.stderr.splitlines() if "health-db-1" in line]
+    assert events[-4:] == ["Container health-db-1  Waiting", "Container health-db-1  Healthy"] * 2, events
     assert "Container health-cache-1  Healthy" in result.stderr
     lines = c("ps", "--format", "{{.Service}} {{.State}} {{.Status}}").stdout.splitlines()
     rows = dict(line.split(" ", 1) for line in lines)

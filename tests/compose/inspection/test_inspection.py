@@ -15,11 +15,18 @@ def test_look_at_and_signal_a_running_project(compose, nerdpy, tmp_path):
     c("up", "-d", "--wait", "--wait-timeout", "60", timeout=120)
     rows = {r["Service"]: r for r in map(json.loads, c("ps", "--format", "json").stdout.splitlines())}
     assert (rows["web"]["State"], rows["web"]["Health"], rows["worker"]["Health"]) == ("running", "healthy", "")
+    # docker compose filters on the status given, whatever it is; --filter takes status= only.
+    assert c("ps", "--status", "stopped", "-q").stdout == "" and c("ps", "--status", "running", "-q").stdout
+    bad = c("ps", "--filter", "health=healthy", check=False)
+    assert bad.returncode == 1 and "unknown filter health" in bad.stderr, bad.stderr
     published = rows["web"]["Publishers"]
     assert [(p["URL"], p["TargetPort"], p["Protocol"]) for p in published] == [("127.0.0.1", 8080, "tcp")]
     address = c("port", "web", "8080").stdout.strip()
     assert address == f"127.0.0.1:{published[0]['PublishedPort']}"
     assert urllib.request.urlopen(f"http://{address}/page", timeout=30).read() == b"served\n"
+    unpublished = c("port", "web", "9999", check=False)  # docker compose's portNotFoundError
+    assert unpublished.returncode == 1
+    assert "no port 9999/tcp for container inspection-web-1: 8080/tcp" in unpublished.stderr, unpublished.stderr
 
     top = c("top", "web").stdout.splitlines()
     assert top[0] == "inspection-web-1" and top[1].split()[:3] == ["UID", "PID", "PPID"]
@@ -51,6 +58,8 @@ def test_look_at_and_signal_a_running_project(compose, nerdpy, tmp_path):
     c("kill", "-s", "SIGUSR1", "worker")
     assert c("wait", "worker").returncode == 0
     assert c("ps", "-a", "--format", "{{.State}} {{.ExitCode}}", "worker").stdout.strip() == "exited 0"
+    stopped = c("port", "worker", "80", check=False)  # only a running container has ports, as docker compose
+    assert stopped.returncode == 1 and 'service "worker" is not running' in stopped.stderr, stopped.stderr
     assert "got usr1" in c("logs", "worker").stdout
     assert "got usr1" in c("logs", "--until", "0s", "worker").stdout
     assert c("logs", "--until", "2000-01-01T00:00:00Z", "worker").stdout == ""

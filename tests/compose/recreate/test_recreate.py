@@ -49,3 +49,27 @@ def test_foreground_up_attaches_to_the_services_named(compose):
     assert "second said" in named.stdout and "first said" not in named.stdout, named.stdout
     both = c("--profile", "attach", "up", "--attach-dependencies", "second")
     assert "second said" in both.stdout and "first said" in both.stdout, both.stdout
+
+
+def test_down_leaves_an_orphan_and_its_network(compose):
+    c = compose("recreate")
+    c("-f", "compose.yaml", "-f", "orphan.yaml", "up", "-d", "orphan")
+    down = c("down", "-t", "0")
+    # docker compose: the network the orphan still uses is a warning event, not an error.
+    assert " Network recreate_default  Resource is still in use" in down.stderr.splitlines(), down.stderr
+    assert "Error" not in down.stderr and "orphan" not in down.stderr and c("ps", "-q").stdout.strip() == c.ids()[0][:12], down.stderr
+    # kill spares an orphan unless --remove-orphans; nothing to kill is said, exit 0.
+    assert c("kill").stderr == "No container to kill\n" and c("ps", "-q").stdout.strip()
+    killed = c("kill", "--remove-orphans").stderr
+    assert killed.splitlines() == [" Container recreate-orphan-1  Killing", " Container recreate-orphan-1  Killed"]
+    # COMPOSE_IGNORE_ORPHANS silences up's warning (not with --remove-orphans); COMPOSE_REMOVE_ORPHANS
+    # stands for --remove-orphans, as in docker compose.
+    assert "Found orphan containers (recreate-orphan-1)" in c("up", "-d", "db").stderr
+    assert "Found orphan" not in c("up", "-d", "db", env={"COMPOSE_IGNORE_ORPHANS": "true"}).stderr
+    both = c("up", "-d", "--remove-orphans", env={"COMPOSE_IGNORE_ORPHANS": "1"}, check=False)
+    assert both.returncode == 1 and "cannot combine COMPOSE_IGNORE_ORPHANS and --remove-orphans" in both.stderr
+    # rm -f names what it removes on stdout, as docker compose's; an orphan is not the project's to remove.
+    c("stop", "db")
+    assert c("rm", "-f").stdout == "Going to remove recreate-db-1\n" and len(c.ids()) == 1
+    removed = c("down", "-t", "0", env={"COMPOSE_REMOVE_ORPHANS": "y"}).stderr
+    assert " Network recreate_default  Removed" in removed.splitlines(), removed

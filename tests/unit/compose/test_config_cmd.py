@@ -21,6 +21,19 @@ def test_hash_lists_services_by_name(project):
     assert picked == [every[1], every[2]]
 
 
+def test_services_lists_dependencies_first(project):
+    # docker compose walks project.ServiceNames() with ForEachService: each service after
+    # what it depends on (depends_on, links, volumes_from); it printed them sorted.
+    p, _ = project({"compose.yaml": """
+services:
+  api: {image: busybox, depends_on: [store]}
+  web: {image: busybox, links: [api]}
+  store: {image: busybox}
+  cache: {image: busybox}
+"""})
+    assert render(p, ConfigRequest(services=True)).splitlines() == ["store", "api", "cache", "web"]
+
+
 def test_cgroup_keys_print_as_compose_go_does(project):
     """int64s as numbers, UnitBytes (mem_swappiness, blkio rates) as strings of bytes,
     zero values left out; in JSON a blkio device's keys are Go's field names (no json tags)."""
