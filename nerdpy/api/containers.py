@@ -323,6 +323,13 @@ def exec_in(settings: Settings, ref: str, opts: Any, stdin_fd: int | None, stdou
     return run_exec(settings, container, opts, stdin_fd, stdout_fd, stderr_fd, on_start=on_start, detach_keys=keys)
 
 
+def check_copy(src: str, dest: str) -> None:
+    """`cp`'s own argument check (exactly one side is CONTAINER:PATH): no store needed."""
+    from nerdpy.containers.copy import container_side
+
+    container_side(src, dest)
+
+
 def copy(settings: Settings, src: str, dest: str, stdin: Any = None, stdout: Any = None, follow_link: bool = False,
          archive: bool = False) -> None:
     """`cp`: exactly one of src/dest is CONTAINER:PATH; "-" is a tar stream.

@@ -277,9 +277,10 @@ def prune(cli: CliState, *, force: bool, filter: List[str]) -> None:
 
 
 def cp(cli: CliState, *, src: str, dest: str, archive: bool, follow_link: bool, quiet: bool) -> None:
-    from nerdpy.api.containers import copy
+    from nerdpy.api.containers import check_copy, copy
 
     del quiet  # Docker's progress line is for terminals only; nerdpy prints none, so nothing to quiet
+    check_copy(src, dest)
     settings = entered(cli)
     copy(settings, src, dest, stdin=sys.stdin.buffer, stdout=sys.stdout.buffer, follow_link=follow_link,
          archive=archive)

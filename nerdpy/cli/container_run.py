@@ -178,8 +178,6 @@ def run(cli: CliState, *, image: str, command: List[str], detach: bool, cidfile:
     from nerdpy.errors import ClientRefused, ContainerExit, InvalidArgument, NotATerminal
 
     proxy = _sig_proxy(str(sig_proxy))
-    settings = entered(cli)
-    check_storage_opts(settings, storage_opt)
     opts = build_options(image, command, **create)
     if cidfile and os.path.exists(cidfile):
         raise InvalidArgument(
@@ -188,6 +186,8 @@ def run(cli: CliState, *, image: str, command: List[str], detach: bool, cidfile:
         raise NotATerminal("the input device is not a TTY", hint="drop -t when stdin is not a terminal")
     if opts.attach and detach:  # docker/cli's runContainer returns it plain: exit 1
         raise ClientRefused("conflicting options: cannot specify both --attach and --detach")
+    settings = entered(cli)  # the client's own checks come first: they need no namespace
+    check_storage_opts(settings, storage_opt)
     stdin, stdout, stderr = _streams(opts)
     sys.stdout.flush()
     with tool_errors_exit_125():

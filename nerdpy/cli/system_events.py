@@ -33,10 +33,10 @@ def events(cli: CliState, *, since: str | None, until: str | None, filter: list[
     from nerdpy.cli.output import check_usage_template, render_template
 
     check_usage_template(format)
-    settings = state.entered(cli)
     filters = parse_filters(filter)
     since_ns = parse_since(since) if since else None  # "--since 0" is the epoch: everything
     until_ns = parse_since(until) if until else 0
+    settings = state.entered(cli)
     try:
         for event in read(settings, since_ns, until_ns, filters):
             if format in ("json", "{{json .}}"):

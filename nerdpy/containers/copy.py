@@ -337,18 +337,24 @@ def _stream(stream: BinaryIO | None, which: str) -> BinaryIO:
     return stream
 
 
+def container_side(src: str, dest: str) -> str:
+    """The container that exactly one of `cp`'s SRC and DEST names (docker/cli's
+    runCopy checks, made before anything is opened)."""
+    src_ref, _ = _split_ref(src)
+    dest_ref, _ = _split_ref(dest)
+    if (src_ref is None) == (dest_ref is None):
+        raise ClientRefused("must specify at least one container source" if src_ref is None else
+                            "copying between containers is not supported")
+    return src_ref if src_ref is not None else str(dest_ref)
+
+
 def copy(settings: Settings, store: ContainerStore, src: str, dest: str, stdin: BinaryIO | None,
          stdout: BinaryIO | None, follow_link: bool = False, archive: bool = False) -> None:
     """`cp`: exactly one of src/dest is CONTAINER:PATH; "-" is a tar stream.
     `follow_link` (-L): follow a symlink SRC_PATH; `archive` (-a): keep uid/gid."""
     src_ref, src_path = _split_ref(src)
     dest_ref, dest_path = _split_ref(dest)
-    # Exactly one side names a container: that one; None when both or neither do.
-    container_ref = src_ref if dest_ref is None else dest_ref if src_ref is None else None
-    if container_ref is None:  # docker/cli's runCopy words
-        raise ClientRefused("must specify at least one container source" if src_ref is None else
-                            "copying between containers is not supported")
-    container = store.get(container_ref)
+    container = store.get(container_side(src, dest))
     from nerdpy.containers.copyout import copy_out, tar_out
 
     with copy_view(settings, container) as rootfs:

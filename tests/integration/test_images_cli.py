@@ -81,6 +81,10 @@ def test_rmi_by_id_with_several_names_needs_force(fresh_nerdpy, busybox_tar, bus
     assert "must be forced" in result.stderr
     out = np("rmi", "-f", busybox_built.id[7:19]).stdout
     assert "Untagged: busybox:latest" in out and "Untagged: other:1" in out and "Deleted: " in out
+    # docker/cli's image rm: not-found errors are printed, and fail only without -f
+    gone = np("rmi", "-f", "nosuch", "other:1")
+    assert gone.stderr == "Error: No such image: nosuch\nError: No such image: other:1\n"
+    assert np("rmi", "nosuch", check=False).returncode == 1
 
 
 def test_save_stdout_load_stdin_round_trip(nerdpy, busybox_image, busybox_built, fresh_nerdpy, tmp_path):

@@ -130,15 +130,6 @@ def test_run_detached_with_attach_is_refused_with_exit_1(capsys, tmp_path, monke
     assert capsys.readouterr().err == "Error: conflicting options: cannot specify both --attach and --detach\n"
 
 
-def test_rmi_force_of_a_missing_image_reports_it_and_exits_0(capsys, tmp_path, monkeypatch):
-    # docker/cli's image rm: not-found errors are printed, and only fail without -f
-    monkeypatch.setenv("NERDPY_DATA_ROOT", str(tmp_path / "data"))
-    monkeypatch.setenv("NERDPY_RUNTIME_ROOT", str(tmp_path / "run"))
-    assert run(["rmi", "-f", "nosuch", "other:1"]) == 0
-    assert capsys.readouterr().err == "Error: No such image: nosuch\nError: No such image: other:1\n"
-    assert run(["rmi", "nosuch"]) == 1
-
-
 @pytest.mark.parametrize("argv,line", [
     (["inspect", "--type", "bogus", "x"], 'unknown type: "bogus": must be one of "container", "image", "network", '
                                           '"volume"'),
