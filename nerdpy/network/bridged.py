@@ -11,7 +11,6 @@ A network's bridge exists while it has endpoints; it is removed with the last on
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import os
 
@@ -52,7 +51,9 @@ def spec_of(net: state.NetworkRecord) -> bridge.BridgeSpec:
 
 
 def veth_name(container_id: str, network_id: str) -> str:
-    return "nv" + hashlib.sha256(f"{container_id}/{network_id}".encode()).hexdigest()[:12]
+    from nerdpy.digest import sha256_hex  # without loading OpenSSL: root's run path
+
+    return "nv" + sha256_hex(f"{container_id}/{network_id}".encode())[:12]
 
 
 def _ensure_bridge(settings: "Settings", ns: str | None, net: state.NetworkRecord) -> None:
