@@ -2,7 +2,7 @@
 user network, one named volume, one healthcheck), nerdpy compose vs
 podman-compose (from PyPI, driving podman), alternating runs, medians and ratio.
 
-    python -m bench.compose [--user nerdpytest] [-n 5] [--podman-compose PATH] [--no-podman-wait]
+    python -m bench.compose [--user nerdpytest] [-n 5] [--podman-compose PATH]
 
 podman-compose gets podman's flags for this host (host notes) through its
 --podman-args; both tools use their own isolated stores and the local registry.
@@ -104,10 +104,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("-n", type=int, default=5)
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--podman-compose", default=shutil.which("podman-compose") or "podman-compose")
-    # podman 4.x runs healthchecks from systemd timers: without systemd (a CI container)
-    # they never run and `podman-compose up --wait` never returns. Then time its plain
-    # `up -d` (nerdpy still waits for health), which flatters podman-compose.
-    parser.add_argument("--no-podman-wait", action="store_true")
     opts = parser.parse_args(argv)
     with BenchEnv(user=opts.user, python=opts.python) as env:
         env.pull_both()
@@ -116,8 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         nerd = ("compose", "-f", str(compose_file), "-p", "benchapp")
         n_up = env.nerdpy(*nerd, "up", "-d", "--wait", "--wait-timeout", "60")
         n_down = env.nerdpy(*nerd, "down", "-v", "-t", "0")
-        wait = () if opts.no_podman_wait else ("--wait", "--wait-timeout", "60")
-        p_up = _podman_compose(env, opts.podman_compose, compose_file, "up", "-d", *wait)
+        p_up = _podman_compose(env, opts.podman_compose, compose_file, "up", "-d", "--wait", "--wait-timeout", "60")
         p_down = _podman_compose(env, opts.podman_compose, compose_file, "down", "-v", "-t", "0")
         compare("compose up -d --wait", n_up, p_up, n=opts.n, setup=(n_down, p_down))
         compare("compose down -v", n_down, p_down, n=opts.n, setup=(n_up, p_up))
